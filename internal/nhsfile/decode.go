@@ -1,0 +1,85 @@
+// Package nhsfile reads files as NHS England, NHS Digital and ODS publish them:
+// UTF-8 with or without a BOM, or Windows-1252; CRLF or LF; NHS date styles;
+// header names with BOMs, trailing spaces and embedded line breaks.
+package nhsfile
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// ErrEncoding reports a file in an encoding NHS files never use (UTF-16, binary).
+var ErrEncoding = errors.New("file is not text in UTF-8 or Windows-1252 (is it UTF-16, a spreadsheet or a zip?)")
+
+// NewReader returns a reader yielding UTF-8 text from r. A UTF-8 BOM is
+// dropped; bytes that are not valid UTF-8 are read as Windows-1252, the other
+// encoding published NHS CSV files use. It streams, holding one buffer.
+func NewReader(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReaderSize(r, 64*1024)
+	head, err := br.Peek(4096)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err
+	}
+	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) ||
+		bytes.IndexByte(head, 0) >= 0 {
+		return nil, ErrEncoding
+	}
+	if bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) {
+		br.Discard(3)
+	}
+	return &mixedReader{src: br}, nil
+}
+
+// mixedReader passes valid UTF-8 through and maps every invalid byte through
+// Windows-1252, so one stray "£" or "é" in an otherwise UTF-8 file still reads right.
+type mixedReader struct {
+	src     *bufio.Reader
+	pending []byte // decoded bytes not yet returned
+}
+
+var cp1252 = charmap.Windows1252
+
+func (m *mixedReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if len(m.pending) > 0 {
+			c := copy(p[n:], m.pending)
+			m.pending = m.pending[c:]
+			n += c
+			continue
+		}
+		b, err := m.src.ReadByte()
+		if err != nil {
+			if n > 0 && err == io.EOF {
+				return n, nil
+			}
+			return n, err
+		}
+		if b == 0 {
+			return n, ErrEncoding
+		}
+		if b < utf8.RuneSelf {
+			p[n] = b
+			n++
+			continue
+		}
+		m.src.UnreadByte()
+		head, _ := m.src.Peek(utf8.UTFMax)
+		r, size := utf8.DecodeRune(head)
+		if r == utf8.RuneError && size <= 1 {
+			m.src.ReadByte()
+			r = cp1252.DecodeByte(b)
+			m.pending = utf8.AppendRune(m.pending[:0], r)
+			continue
+		}
+		raw := make([]byte, size)
+		io.ReadFull(m.src, raw)
+		m.pending = append(m.pending[:0], raw...)
+	}
+	return n, nil
+}

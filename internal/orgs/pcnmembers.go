@@ -1,0 +1,274 @@
+package orgs
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/onepc/onepc/internal/nhsfile"
+	"github.com/xuri/excelize/v2"
+)
+
+// MembershipRecord is one practice–PCN spell as the ODS files give it, with
+// the Sub-ICB codes and names that let unknown organisations be created.
+type MembershipRecord struct {
+	Membership
+	PracticeSubICBCode string
+	PracticeSubICBName string
+	PCNSubICBCode      string
+	PCNSubICBName      string
+	Line               int // where the row came from, for error messages
+}
+
+// pcnCode is the ODS code of a PCN: U followed by five digits.
+var pcnCode = regexp.MustCompile(`^U[0-9]{5}$`)
+
+const pcnCSVColumns = 11
+
+// ParsePCNMembersCSV reads the ODS epcncorepartnerdetails CSV report (no
+// header; one row per practice–PCN spell, 11 columns).
+func ParsePCNMembersCSV(r io.Reader, file string) ([]MembershipRecord, error) {
+	text, err := nhsfile.NewReader(r)
+	if err != nil {
+		return nil, &nhsfile.FileError{File: file, Err: err}
+	}
+	cr := csv.NewReader(text)
+	cr.FieldsPerRecord = -1
+	var out []MembershipRecord
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, csvError(file, err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) != pcnCSVColumns {
+			return nil, &nhsfile.FileError{File: file, Line: line,
+				Err: fmt.Errorf("has %d columns; an epcncorepartnerdetails file has exactly %d", len(rec), pcnCSVColumns)}
+		}
+		cols := pcnColumns{practice: 1, practiceName: 2, practiceSubICB: 3, practiceSubICBName: 4,
+			pcn: 5, pcnName: 6, pcnSubICB: 7, pcnSubICBName: 8, start: 9, end: 10}
+		m, err := cols.record(rec, file, line)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return checkMemberships(out, file)
+}
+
+// pcnColumns gives the 1-based column of each field; 0 when a layout lacks it.
+type pcnColumns struct {
+	practice, practiceName, practiceSubICB, practiceSubICBName int
+	pcn, pcnName, pcnSubICB, pcnSubICBName, start, end         int
+}
+
+func (c pcnColumns) record(rec []string, file string, line int) (MembershipRecord, error) {
+	v := func(col int) string {
+		if col == 0 || col > len(rec) {
+			return ""
+		}
+		return strings.TrimSpace(rec[col-1])
+	}
+	fail := func(col int, field string, err error) error {
+		return &nhsfile.FileError{File: file, Line: line, Column: col, Field: field, Err: err}
+	}
+	m := MembershipRecord{Line: line, Membership: Membership{
+		PracticeCode: strings.ToUpper(v(c.practice)), PracticeName: v(c.practiceName),
+		PCNCode: strings.ToUpper(v(c.pcn)), PCNName: v(c.pcnName),
+	},
+		PracticeSubICBCode: v(c.practiceSubICB), PracticeSubICBName: v(c.practiceSubICBName),
+		PCNSubICBCode: v(c.pcnSubICB), PCNSubICBName: v(c.pcnSubICBName),
+	}
+	if !odsCode.MatchString(m.PracticeCode) {
+		return m, fail(c.practice, "practice code", fmt.Errorf("%q is not an ODS code", v(c.practice)))
+	}
+	if !pcnCode.MatchString(m.PCNCode) {
+		return m, fail(c.pcn, "PCN code", fmt.Errorf("%q is not a PCN code (U and five digits, such as U12345)", v(c.pcn)))
+	}
+	for _, s := range []struct {
+		col   int
+		field string
+		val   string
+	}{{c.practiceSubICB, "practice Sub-ICB code", m.PracticeSubICBCode}, {c.pcnSubICB, "PCN Sub-ICB code", m.PCNSubICBCode}} {
+		if s.val != "" && !odsCode.MatchString(s.val) {
+			return m, fail(s.col, s.field, fmt.Errorf("%q is not an ODS code", s.val))
+		}
+	}
+	var err error
+	if m.Start, err = membershipDate(v(c.start)); err != nil || m.Start.IsZero() {
+		if err == nil {
+			err = errors.New("is empty")
+		}
+		return m, fail(c.start, "relationship start date", err)
+	}
+	if m.End, err = membershipDate(v(c.end)); err != nil {
+		return m, fail(c.end, "relationship end date", err)
+	}
+	if !m.End.IsZero() && m.End.Before(m.Start) {
+		return m, fail(c.end, "relationship end date", fmt.Errorf("%s is before the start date %s",
+			m.End.Format(time.DateOnly), m.Start.Format(time.DateOnly)))
+	}
+	return m, nil
+}
+
+// membershipDate accepts ODS YYYYMMDD, and in workbooks also a date cell's
+// serial number, DD/MM/YYYY or YYYY-MM-DD.
+func membershipDate(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if len(s) != 8 {
+		if t, ok := nhsfile.ExcelSerialDate(s); ok {
+			return t, nil
+		}
+	}
+	return nhsfile.ParseDate(s, nhsfile.YYYYMMDD, nhsfile.DDMMYYYY, nhsfile.ISO)
+}
+
+// checkMemberships rejects an empty file and spells of one practice that overlap.
+func checkMemberships(ms []MembershipRecord, file string) ([]MembershipRecord, error) {
+	if len(ms) == 0 {
+		return nil, &nhsfile.FileError{File: file, Err: errors.New("is empty: it holds no practice–PCN rows")}
+	}
+	byPractice := map[string][]MembershipRecord{}
+	for _, m := range ms {
+		for _, o := range byPractice[m.PracticeCode] {
+			if overlaps(o.Membership, m.Membership) && !(o.PCNCode == m.PCNCode && o.Start.Equal(m.Start)) {
+				return nil, &nhsfile.FileError{File: file, Line: m.Line, Err: fmt.Errorf(
+					"practice %s is in %s from %s, which overlaps its spell in %s on line %d",
+					m.PracticeCode, m.PCNCode, m.Start.Format(time.DateOnly), o.PCNCode, o.Line)}
+			}
+			if o.PCNCode == m.PCNCode && o.Start.Equal(m.Start) {
+				return nil, &nhsfile.FileError{File: file, Line: m.Line, Err: fmt.Errorf(
+					"repeats the spell of practice %s in %s from %s on line %d",
+					m.PracticeCode, m.PCNCode, m.Start.Format(time.DateOnly), o.Line)}
+			}
+		}
+		byPractice[m.PracticeCode] = append(byPractice[m.PracticeCode], m)
+	}
+	return ms, nil
+}
+
+func overlaps(a, b Membership) bool {
+	aEndsBeforeB := !a.End.IsZero() && a.End.Before(b.Start)
+	bEndsBeforeA := !b.End.IsZero() && b.End.Before(a.Start)
+	return !aEndsBeforeB && !bEndsBeforeA
+}
+
+// PCNSheet is the ePCN.xlsx sheet that lists practice–PCN spells.
+const PCNSheet = "PCN Core Partner Details"
+
+// pcnHeaders maps a normalised ePCN.xlsx header to the field it holds.
+var pcnHeaders = map[string]string{
+	"partner organisation code":               "practice",
+	"partner name":                            "practiceName",
+	"partner organisation name":               "practiceName",
+	"practice parent sub icb loc code":        "practiceSubICB",
+	"practice parent sub icb loc name":        "practiceSubICBName",
+	"practice parent sub icb location code":   "practiceSubICB",
+	"practice parent sub icb location name":   "practiceSubICBName",
+	"pcn code":                                "pcn",
+	"pcn name":                                "pcnName",
+	"pcn parent sub icb loc code":             "pcnSubICB",
+	"pcn parent sub icb loc name":             "pcnSubICBName",
+	"pcn parent sub icb location code":        "pcnSubICB",
+	"pcn parent sub icb location name":        "pcnSubICBName",
+	"practice to pcn relationship start date": "start",
+	"practice to pcn relationship end date":   "end",
+}
+
+// ParsePCNMembersXLSX reads the "PCN Core Partner Details" sheet of the ODS
+// ePCN.xlsx workbook, finding columns by their header names. Where the
+// workbook has a "PCN Details" sheet, every PCN code must appear in it.
+func ParsePCNMembersXLSX(r io.Reader, file string) ([]MembershipRecord, error) {
+	wb, err := excelize.OpenReader(r)
+	if err != nil {
+		return nil, &nhsfile.FileError{File: file, Err: fmt.Errorf("is not an Excel workbook: %w", err)}
+	}
+	defer wb.Close()
+	rows, err := wb.GetRows(PCNSheet, excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, &nhsfile.FileError{File: file, Err: fmt.Errorf("has no sheet called %q", PCNSheet)}
+	}
+	if len(rows) == 0 {
+		return nil, &nhsfile.FileError{File: file, Field: PCNSheet, Err: errors.New("sheet is empty")}
+	}
+	var cols pcnColumns
+	set := map[string]*int{"practice": &cols.practice, "practiceName": &cols.practiceName,
+		"practiceSubICB": &cols.practiceSubICB, "practiceSubICBName": &cols.practiceSubICBName,
+		"pcn": &cols.pcn, "pcnName": &cols.pcnName, "pcnSubICB": &cols.pcnSubICB,
+		"pcnSubICBName": &cols.pcnSubICBName, "start": &cols.start, "end": &cols.end}
+	for i, h := range rows[0] {
+		if f, ok := pcnHeaders[nhsfile.NormaliseHeader(h)]; ok && *set[f] == 0 {
+			*set[f] = i + 1
+		}
+	}
+	for _, need := range []struct {
+		col  int
+		name string
+	}{{cols.practice, "Partner Organisation Code"}, {cols.pcn, "PCN Code"}, {cols.start, "Practice to PCN Relationship Start Date"}} {
+		if need.col == 0 {
+			return nil, &nhsfile.FileError{File: file, Line: 1, Field: PCNSheet,
+				Err: fmt.Errorf("has no %q column", need.name)}
+		}
+	}
+	known := pcnDetailsCodes(wb)
+	var out []MembershipRecord
+	for i, row := range rows[1:] {
+		line := i + 2
+		if blank(row) {
+			continue
+		}
+		m, err := cols.record(row, file+" ["+PCNSheet+"]", line)
+		if err != nil {
+			return nil, err
+		}
+		if known != nil && !known[m.PCNCode] {
+			return nil, &nhsfile.FileError{File: file + " [" + PCNSheet + "]", Line: line, Column: cols.pcn,
+				Field: "PCN code", Err: fmt.Errorf("%s is not in the workbook's PCN Details sheet", m.PCNCode)}
+		}
+		out = append(out, m)
+	}
+	return checkMemberships(out, file)
+}
+
+// pcnDetailsCodes returns the PCN codes the workbook's "PCN Details" sheet
+// lists, or nil when it has no such sheet.
+func pcnDetailsCodes(wb *excelize.File) map[string]bool {
+	rows, err := wb.GetRows("PCN Details")
+	if err != nil || len(rows) < 2 {
+		return nil
+	}
+	col := -1
+	for i, h := range rows[0] {
+		if nhsfile.NormaliseHeader(h) == "pcn code" {
+			col = i
+		}
+	}
+	if col < 0 {
+		return nil
+	}
+	codes := map[string]bool{}
+	for _, r := range rows[1:] {
+		if col < len(r) {
+			codes[strings.ToUpper(strings.TrimSpace(r[col]))] = true
+		}
+	}
+	return codes
+}
+
+func blank(row []string) bool {
+	for _, c := range row {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,130 @@
+// Package people holds users, the roles they hold at organisations, and the
+// one function that decides what a user may do.
+package people
+
+import (
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/problem"
+)
+
+// Role is a job a user does at one organisation.
+type Role string
+
+const (
+	PracticeManager     Role = "practice_manager"
+	PracticeStaff       Role = "practice_staff"
+	PCNManager          Role = "pcn_manager"
+	PCNClinicalDirector Role = "pcn_clinical_director"
+	Commissioner        Role = "commissioner"
+	Admin               Role = "admin"
+)
+
+// Roles lists every role in the order pages show them.
+var Roles = []Role{PracticeManager, PracticeStaff, PCNManager, PCNClinicalDirector, Commissioner, Admin}
+
+// Label is the role's name for people.
+func (r Role) Label() string {
+	switch r {
+	case PracticeManager:
+		return "Practice manager"
+	case PracticeStaff:
+		return "Practice staff"
+	case PCNManager:
+		return "PCN manager"
+	case PCNClinicalDirector:
+		return "PCN clinical director"
+	case Commissioner:
+		return "Commissioner"
+	case Admin:
+		return "Administrator"
+	}
+	return string(r)
+}
+
+// ParseRole accepts a role's code.
+func ParseRole(s string) (Role, error) {
+	r := Role(strings.TrimSpace(s))
+	if slices.Contains(Roles, r) {
+		return r, nil
+	}
+	var names []string
+	for _, r := range Roles {
+		names = append(names, string(r))
+	}
+	return "", fmt.Errorf("%q is not a role; choose one of %s", s, strings.Join(names, ", "))
+}
+
+// GrantableAt says at which kinds of organisation a role may be given.
+func (r Role) GrantableAt() []orgs.Kind {
+	switch r {
+	case PracticeManager, PracticeStaff:
+		return []orgs.Kind{orgs.Practice}
+	case PCNManager, PCNClinicalDirector:
+		return []orgs.Kind{orgs.PCN}
+	case Commissioner:
+		return []orgs.Kind{orgs.Place, orgs.ICB}
+	case Admin:
+		return orgs.Kinds
+	}
+	return nil
+}
+
+// User is a person who signs in.
+type User struct {
+	ID        int64     `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	Grants    []Grant   `json:"grants"`
+}
+
+// Grant gives a user a role at an organisation and everything below it.
+type Grant struct {
+	Role    Role   `json:"role"`
+	OrgCode string `json:"org_code"`
+	OrgName string `json:"org_name,omitempty"`
+	OrgKind string `json:"org_kind,omitempty"`
+}
+
+// NewUser checks and tidies the details of a user about to be added.
+// Errors name the field at fault.
+func NewUser(email, name, password string) (User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	name = strings.TrimSpace(name)
+	var errs problem.Fields
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || a.Name != "" {
+		errs.Add("email", "Enter an email address like name@example.nhs.uk")
+	}
+	if name == "" {
+		errs.Add("name", "Enter the person's full name")
+	} else if len(name) > 200 {
+		errs.Add("name", "Name must be 200 characters or fewer")
+	}
+	if msg := CheckPassword(password); msg != "" {
+		errs.Add("password", msg)
+	}
+	if err := errs.Err(); err != nil {
+		return User{}, err
+	}
+	return User{Email: email, Name: name}, nil
+}
+
+// CheckPassword returns why a password is not acceptable, or "".
+func CheckPassword(p string) string {
+	switch {
+	case len(p) < 10:
+		return "Password must be at least 10 characters"
+	case len(p) > 200:
+		return "Password must be 200 characters or fewer"
+	}
+	return ""
+}
+
+// ErrInvalidLogin is returned for a wrong email or password, never saying which.
+var ErrInvalidLogin = &problem.Error{Kind: problem.Unauthorized, Message: "The email address or password is not right"}

@@ -1,0 +1,44 @@
+package people
+
+import "slices"
+
+// Permission names something a user may do at an organisation.
+type Permission string
+
+// The permission manifest: every permission and the roles that hold it.
+// A role held at an organisation grants its permissions there and at every
+// organisation below it, and nowhere else.
+const (
+	ViewOrg     Permission = "org.view"     // see an organisation, its members and figures
+	ManageUsers Permission = "users.manage" // add users, grant and revoke roles
+	ViewAudit   Permission = "audit.view"   // read the audit log
+)
+
+var manifest = map[Permission][]Role{
+	ViewOrg:     Roles,
+	ManageUsers: {Admin},
+	ViewAudit:   {Admin},
+}
+
+// Permissions lists the manifest's permissions.
+func Permissions() []Permission {
+	return []Permission{ViewOrg, ManageUsers, ViewAudit}
+}
+
+// Allows reports whether role carries permission p.
+func (r Role) Allows(p Permission) bool { return slices.Contains(manifest[p], r) }
+
+// Authorize is the one place that decides access. chain is the target
+// organisation followed by every organisation above it (as the store's
+// Ancestry returns it). An empty chain asks whether the user holds p anywhere.
+func Authorize(grants []Grant, p Permission, chain []string) bool {
+	for _, g := range grants {
+		if !g.Role.Allows(p) {
+			continue
+		}
+		if len(chain) == 0 || slices.Contains(chain, g.OrgCode) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,259 @@
+// Package store keeps OnePC's data in SQLite (one file, the default) or
+// PostgreSQL (for several servers on one database), with one schema and the
+// same SQL wherever the two dialects allow it.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+
+	"github.com/onepc/onepc/internal/problem"
+)
+
+// Dialect is the SQL engine behind a Store.
+type Dialect int
+
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "PostgreSQL"
+	}
+	return "SQLite"
+}
+
+// Store is OnePC's database. For SQLite it keeps one connection for writes
+// (so writers queue instead of failing busy) and a pool for reads.
+type Store struct {
+	dialect Dialect
+	read    *sql.DB
+	write   *sql.DB
+	now     func() time.Time
+}
+
+// Open connects to dsn: a postgres:// or postgresql:// URL, or an SQLite file
+// path (optionally file:…). It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	s := &Store{now: time.Now}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		s.dialect = Postgres
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, err
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(10)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		s.read, s.write = db, db
+	} else {
+		path := strings.TrimPrefix(dsn, "file:")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		base := "file:" + path + "?" + url.Values{"_pragma": {
+			"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)",
+		}}.Encode()
+		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+		if err != nil {
+			return nil, err
+		}
+		w.SetMaxOpenConns(1)
+		r, err := sql.Open("sqlite", base)
+		if err != nil {
+			w.Close()
+			return nil, err
+		}
+		r.SetMaxOpenConns(8)
+		s.read, s.write = r, w
+	}
+	if err := s.write.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", s.dialect, err)
+	}
+	return s, nil
+}
+
+// Dialect says which engine this store runs on.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// SetClock replaces the store's clock, for tests.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// Close closes every connection.
+func (s *Store) Close() error {
+	err := s.read.Close()
+	if s.write != s.read {
+		err = errors.Join(err, s.write.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers, for /healthz.
+func (s *Store) Ping(ctx context.Context) error { return s.read.PingContext(ctx) }
+
+// querier is satisfied by *sql.DB and *sql.Tx.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn runs SQL written with ? placeholders on either engine.
+type conn struct {
+	q       querier
+	dialect Dialect
+	now     time.Time
+}
+
+func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.q.ExecContext(ctx, c.rebind(query), args...)
+}
+
+func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.q.QueryContext(ctx, c.rebind(query), args...)
+}
+
+func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, c.rebind(query), args...)
+}
+
+// rebind turns ? into $1, $2 … for PostgreSQL. Queries here never hold a
+// literal question mark.
+func (c conn) rebind(q string) string {
+	if c.dialect != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// reader returns a conn on the read pool.
+func (s *Store) reader() conn { return conn{q: s.read, dialect: s.dialect, now: s.now()} }
+
+// tx runs fn in one write transaction, committed only if fn returns nil.
+func (s *Store) tx(ctx context.Context, fn func(c conn) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(conn{q: tx, dialect: s.dialect, now: s.now()}); err != nil {
+		tx.Rollback()
+		return mapError(err)
+	}
+	return mapError(tx.Commit())
+}
+
+// mapError turns driver constraint errors into problem kinds, in one place.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return &problem.Error{Kind: problem.Conflict, Message: "That already exists", Err: err}
+		case "23503":
+			return &problem.Error{Kind: problem.Invalid, Message: "That refers to something that does not exist", Err: err}
+		}
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "UNIQUE constraint failed"):
+		return &problem.Error{Kind: problem.Conflict, Message: "That already exists", Err: err}
+	case strings.Contains(msg, "FOREIGN KEY constraint failed"):
+		return &problem.Error{Kind: problem.Invalid, Message: "That refers to something that does not exist", Err: err}
+	}
+	return err
+}
+
+// dateArg writes a date as YYYY-MM-DD (NULL when zero); both engines compare
+// it as a date.
+func dateArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Format(time.DateOnly)
+}
+
+// tsFormat is fixed-width so that SQLite compares timestamps as text correctly.
+const tsFormat = "2006-01-02T15:04:05.000000Z"
+
+// tsArg writes a timestamp: timestamptz on PostgreSQL, fixed-width UTC text on SQLite.
+func (c conn) tsArg(t time.Time) any {
+	t = t.UTC().Truncate(time.Microsecond)
+	if c.dialect == Postgres {
+		return t
+	}
+	return t.Format(tsFormat)
+}
+
+// nullTime scans a date or timestamp from either engine; NULL gives zero.
+type nullTime struct{ t *time.Time }
+
+func (n nullTime) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*n.t = time.Time{}
+	case time.Time:
+		*n.t = x.UTC()
+	case string:
+		return n.parse(x)
+	case []byte:
+		return n.parse(string(x))
+	default:
+		return fmt.Errorf("cannot scan %T as a time", v)
+	}
+	return nil
+}
+
+func (n nullTime) parse(s string) error {
+	for _, layout := range []string{tsFormat, time.RFC3339Nano, time.DateOnly, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			*n.t = t.UTC()
+			return nil
+		}
+	}
+	return fmt.Errorf("cannot read %q as a time", s)
+}
+
+// inClause returns "(?,?,?)" and the args for a list.
+func inClause[T any](xs []T) (string, []any) {
+	if len(xs) == 0 {
+		return "(NULL)", nil
+	}
+	args := make([]any, len(xs))
+	for i, x := range xs {
+		args[i] = x
+	}
+	return "(" + strings.Repeat("?,", len(xs)-1) + "?)", args
+}
+
+// notFound wraps sql.ErrNoRows as a NotFound problem.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return &problem.Error{Kind: problem.NotFound, Message: fmt.Sprintf(format, args...)}
+	}
+	return err
+}

@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/problem"
+)
+
+// ImportResult counts what an import did.
+type ImportResult struct {
+	File      string      `json:"file"`
+	Added     int         `json:"added"`
+	Updated   int         `json:"updated"`
+	Unchanged int         `json:"unchanged"`
+	Skipped   int         `json:"skipped"` // rows left out (other prescribing settings)
+	BySetting map[int]int `json:"skipped_by_setting,omitempty"`
+	Created   int         `json:"created_parents"` // regions, ICBs, Places, PCNs or practices first met here
+}
+
+// ImportPractices applies a parsed epraccur file in one transaction: every
+// practice is added or updated in place, and regions, ICBs and Places first
+// met are created. Importing the same file again changes nothing.
+func (s *Store) ImportPractices(ctx context.Context, actor string, pf *orgs.PracticeFile, file string) (ImportResult, error) {
+	res := ImportResult{File: file, Skipped: pf.Skipped, BySetting: pf.BySetting}
+	err := s.tx(ctx, func(c conn) error {
+		known, err := c.allOrgs(ctx)
+		if err != nil {
+			return err
+		}
+		ensure := func(code string, kind orgs.Kind, parent string) error {
+			if code == "" {
+				return nil
+			}
+			if o, ok := known[code]; ok {
+				if o.Kind != kind {
+					return problem.New(problem.Conflict, "%s: %s is already known as a %s, not a %s",
+						file, code, o.Kind.Label(), kind.Label())
+				}
+				if parent == "" || o.ParentCode == parent {
+					return nil
+				}
+				before := o
+				o.ParentCode = parent
+				if _, err := c.upsertOrg(ctx, actor, "org.import", &before, o); err != nil {
+					return err
+				}
+				known[code] = o
+				return nil
+			}
+			o := orgs.Org{Code: code, Kind: kind, Name: code, ParentCode: parent, Status: orgs.StatusActive}
+			if _, err := c.upsertOrg(ctx, actor, "org.import", nil, o); err != nil {
+				return err
+			}
+			known[code] = o
+			res.Created++
+			return nil
+		}
+		for _, p := range pf.Practices {
+			if err := ensure(p.RegionCode, orgs.Region, ""); err != nil {
+				return err
+			}
+			if err := ensure(p.ICBCode, orgs.ICB, p.RegionCode); err != nil {
+				return err
+			}
+			if err := ensure(p.SubICBCode, orgs.Place, p.ICBCode); err != nil {
+				return err
+			}
+			o := p.Org
+			var before *orgs.Org
+			if b, ok := known[o.Code]; ok {
+				before = &b
+				// epraccur has no list sizes: keep the ones other sources gave.
+				o.ListSize, o.ListSizeDate = b.ListSize, b.ListSizeDate
+			}
+			changed, err := c.upsertOrg(ctx, actor, "org.import", before, o)
+			if err != nil {
+				return err
+			}
+			switch {
+			case before == nil:
+				res.Added++
+			case changed:
+				res.Updated++
+			default:
+				res.Unchanged++
+			}
+			known[o.Code] = o
+		}
+		return c.appendAudit(ctx, actor, "import.ods-practices", "import", file, nil, res)
+	})
+	return res, err
+}
+
+// ImportMemberships applies parsed practice–PCN spells in one transaction.
+// PCNs, Places and practices not yet known are created from the file's own
+// codes and names; known practices keep their epraccur details. Spells are
+// keyed by practice, PCN and start date, so that history is kept and a
+// re-import updates end dates in place.
+func (s *Store) ImportMemberships(ctx context.Context, actor string, ms []orgs.MembershipRecord, file string) (ImportResult, error) {
+	res := ImportResult{File: file}
+	err := s.tx(ctx, func(c conn) error {
+		known, err := c.allOrgs(ctx)
+		if err != nil {
+			return err
+		}
+		create := func(line int, o orgs.Org) error {
+			if k, ok := known[o.Code]; ok {
+				if k.Kind != o.Kind {
+					return problem.New(problem.Conflict, "%s: line %d: %s is already known as a %s, not a %s",
+						file, line, o.Code, k.Kind.Label(), o.Kind.Label())
+				}
+				return nil
+			}
+			if o.Name == "" {
+				o.Name = o.Code
+			}
+			if _, err := c.upsertOrg(ctx, actor, "org.import", nil, o); err != nil {
+				return err
+			}
+			known[o.Code] = o
+			res.Created++
+			return nil
+		}
+		for _, m := range ms {
+			steps := []orgs.Org{
+				{Code: m.PracticeSubICBCode, Kind: orgs.Place, Name: m.PracticeSubICBName, Status: orgs.StatusActive},
+				{Code: m.PCNSubICBCode, Kind: orgs.Place, Name: m.PCNSubICBName, Status: orgs.StatusActive},
+				{Code: m.PCNCode, Kind: orgs.PCN, Name: m.PCNName, ParentCode: m.PCNSubICBCode, Status: orgs.StatusActive},
+				{Code: m.PracticeCode, Kind: orgs.Practice, Name: m.PracticeName, ParentCode: m.PracticeSubICBCode,
+					Status: orgs.StatusActive, Setting: orgs.SettingGPPractice},
+			}
+			for _, o := range steps {
+				if o.Code == "" {
+					continue
+				}
+				if err := create(m.Line, o); err != nil {
+					return err
+				}
+			}
+			changed, err := c.upsertMembership(ctx, actor, m.Membership)
+			if err != nil {
+				return fmt.Errorf("%s: line %d: %w", file, m.Line, err)
+			}
+			if changed {
+				res.Added++
+			} else {
+				res.Unchanged++
+			}
+		}
+		return c.appendAudit(ctx, actor, "import.pcn-members", "import", file, nil, res)
+	})
+	return res, err
+}

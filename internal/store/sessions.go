@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"time"
+
+	"github.com/onepc/onepc/internal/problem"
+)
+
+// Session is a signed-in user's visit. Token is only known when created: the
+// database keeps its hash, so a copy of the database signs no one in.
+type Session struct {
+	Token     string
+	UserID    int64
+	CSRFToken string
+	ExpiresAt time.Time
+}
+
+// Session lifetimes: idle for two hours, or twelve in all, ends a session.
+const (
+	SessionIdle = 2 * time.Hour
+	SessionMax  = 12 * time.Hour
+)
+
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashToken(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(h[:])
+}
+
+// CreateSession starts a session for a user.
+func (s *Store) CreateSession(ctx context.Context, userID int64) (Session, error) {
+	sess := Session{Token: randomToken(), UserID: userID, CSRFToken: randomToken()}
+	err := s.tx(ctx, func(c conn) error {
+		sess.ExpiresAt = c.now.Add(SessionMax).UTC()
+		// Tidy ended sessions now and then, in passing.
+		if _, err := c.exec(ctx, "DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?",
+			c.tsArg(c.now), c.tsArg(c.now.Add(-SessionIdle))); err != nil {
+			return err
+		}
+		_, err := c.exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, hashToken(sess.Token), userID, sess.CSRFToken, c.tsArg(c.now), c.tsArg(c.now), c.tsArg(sess.ExpiresAt))
+		return err
+	})
+	return sess, err
+}
+
+// ErrSessionEnded is returned for an unknown, expired or idle session.
+var ErrSessionEnded = &problem.Error{Kind: problem.Unauthorized, Message: "Your session has ended. Sign in again to carry on."}
+
+// SessionByToken returns the live session for a cookie token, marking it
+// seen at most once a minute so that reads stay reads.
+func (s *Store) SessionByToken(ctx context.Context, token string) (Session, error) {
+	c := s.reader()
+	sess := Session{Token: token}
+	var lastSeen time.Time
+	err := c.queryRow(ctx, "SELECT user_id, csrf_token, expires_at, last_seen_at FROM sessions WHERE token_hash = ?",
+		hashToken(token)).Scan(&sess.UserID, &sess.CSRFToken, nullTime{&sess.ExpiresAt}, nullTime{&lastSeen})
+	if err != nil {
+		if notFound(err, "") != err {
+			return sess, ErrSessionEnded
+		}
+		return sess, err
+	}
+	if c.now.After(sess.ExpiresAt) || c.now.Sub(lastSeen) > SessionIdle {
+		return sess, ErrSessionEnded
+	}
+	if c.now.Sub(lastSeen) > time.Minute {
+		err = s.tx(ctx, func(w conn) error {
+			_, err := w.exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", w.tsArg(w.now), hashToken(token))
+			return err
+		})
+	}
+	return sess, err
+}
+
+// DeleteSession ends a session (sign out).
+func (s *Store) DeleteSession(ctx context.Context, token string) error {
+	return s.tx(ctx, func(c conn) error {
+		_, err := c.exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", hashToken(token))
+		return err
+	})
+}

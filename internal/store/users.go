@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/problem"
+)
+
+// AddUser creates a user with an already-hashed password.
+func (s *Store) AddUser(ctx context.Context, actor string, u people.User, passwordHash string) (people.User, error) {
+	err := s.tx(ctx, func(c conn) error {
+		u.CreatedAt = c.now.UTC().Truncate(1000)
+		err := c.queryRow(ctx, `INSERT INTO users (email, name, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			u.Email, u.Name, passwordHash, c.tsArg(u.CreatedAt)).Scan(&u.ID)
+		if err != nil {
+			if problem.KindOf(mapError(err)) == problem.Conflict {
+				return &problem.Error{Kind: problem.Conflict, Message: "A user with that email address already exists",
+					Fields: problem.Fields{{Name: "email", Message: "A user with the email address " + u.Email + " already exists"}}}
+			}
+			return err
+		}
+		return c.appendAudit(ctx, actor, "user.add", "user", u.Email, nil, u)
+	})
+	return u, err
+}
+
+// SetPassword replaces a user's password hash.
+func (s *Store) SetPassword(ctx context.Context, actor, email, passwordHash string) error {
+	return s.tx(ctx, func(c conn) error {
+		res, err := c.exec(ctx, "UPDATE users SET password_hash = ? WHERE email = ?", passwordHash, email)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.New(problem.NotFound, "There is no user with the email address %s", email)
+		}
+		// The hash itself stays out of the log.
+		return c.appendAudit(ctx, actor, "user.password", "user", email, nil, map[string]string{"password": "changed"})
+	})
+}
+
+// UserForLogin returns the user with email and their password hash.
+func (s *Store) UserForLogin(ctx context.Context, email string) (people.User, string, error) {
+	var u people.User
+	var hash string
+	err := s.reader().queryRow(ctx, "SELECT id, email, name, created_at, password_hash FROM users WHERE email = ?",
+		strings.ToLower(strings.TrimSpace(email))).Scan(&u.ID, &u.Email, &u.Name, nullTime{&u.CreatedAt}, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, "", problem.New(problem.NotFound, "There is no user with the email address %s", email)
+	}
+	return u, hash, err
+}
+
+// User returns a user and their grants.
+func (s *Store) User(ctx context.Context, id int64) (people.User, error) {
+	c := s.reader()
+	var u people.User
+	err := c.queryRow(ctx, "SELECT id, email, name, created_at FROM users WHERE id = ?", id).
+		Scan(&u.ID, &u.Email, &u.Name, nullTime{&u.CreatedAt})
+	if err != nil {
+		return u, notFound(err, "There is no such user")
+	}
+	u.Grants, err = c.grants(ctx, id)
+	return u, err
+}
+
+// UserByEmail returns a user and their grants.
+func (s *Store) UserByEmail(ctx context.Context, email string) (people.User, error) {
+	var id int64
+	err := s.reader().queryRow(ctx, "SELECT id FROM users WHERE email = ?", strings.ToLower(strings.TrimSpace(email))).Scan(&id)
+	if err != nil {
+		return people.User{}, notFound(err, "There is no user with the email address %s", email)
+	}
+	return s.User(ctx, id)
+}
+
+func (c conn) grants(ctx context.Context, userID int64) ([]people.Grant, error) {
+	rows, err := c.query(ctx, `SELECT g.role, g.org_code, o.name, o.kind FROM grants g JOIN orgs o ON o.code = g.org_code
+		WHERE g.user_id = ? ORDER BY g.role, o.name`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []people.Grant
+	for rows.Next() {
+		var g people.Grant
+		if err := rows.Scan(&g.Role, &g.OrgCode, &g.OrgName, &g.OrgKind); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// UserQuery pages through users.
+type UserQuery struct {
+	Scope  map[string]bool // only users with a grant in scope, or with none; nil for all
+	Text   string
+	Limit  int
+	Offset int
+}
+
+// Users returns one page of users by name with their grants, and the total.
+func (s *Store) Users(ctx context.Context, q UserQuery) ([]people.User, int, error) {
+	c := s.reader()
+	where, args := " WHERE 1=1", []any{}
+	if q.Text != "" {
+		like := "%" + strings.ToLower(strings.TrimSpace(q.Text)) + "%"
+		where += " AND (LOWER(u.name) LIKE ? OR u.email LIKE ?)"
+		args = append(args, like, like)
+	}
+	if q.Scope != nil {
+		codes := make([]string, 0, len(q.Scope))
+		for c := range q.Scope {
+			codes = append(codes, c)
+		}
+		in, inArgs := inClause(codes)
+		where += " AND (NOT EXISTS (SELECT 1 FROM grants g WHERE g.user_id = u.id) OR EXISTS (SELECT 1 FROM grants g WHERE g.user_id = u.id AND g.org_code IN " + in + "))"
+		args = append(args, inArgs...)
+	}
+	var total int
+	if err := c.queryRow(ctx, "SELECT COUNT(*) FROM users u"+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	rows, err := c.query(ctx, "SELECT u.id, u.email, u.name, u.created_at FROM users u"+where+
+		" ORDER BY u.name, u.email LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []people.User
+	for rows.Next() {
+		var u people.User
+		if err := rows.Scan(&u.ID, &u.Email, &u.Name, nullTime{&u.CreatedAt}); err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		out = append(out, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	for i := range out {
+		if out[i].Grants, err = c.grants(ctx, out[i].ID); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, total, nil
+}
+
+// GrantRole gives a user a role at an organisation of a kind the role fits.
+func (s *Store) GrantRole(ctx context.Context, actor string, userID int64, role people.Role, orgCode string) error {
+	return s.tx(ctx, func(c conn) error {
+		o, err := scanOrg(c.queryRow(ctx, "SELECT "+orgColumns+" FROM orgs o WHERE o.code = ?", orgCode))
+		if err != nil {
+			err = notFound(err, "There is no organisation with the code %s", orgCode)
+			return &problem.Error{Kind: problem.Invalid, Message: problem.Message(err),
+				Fields: problem.Fields{{Name: "org", Message: problem.Message(err)}}, Err: err}
+		}
+		fits := false
+		var kinds []string
+		for _, k := range role.GrantableAt() {
+			fits = fits || k == o.Kind
+			kinds = append(kinds, k.Label())
+		}
+		if !fits {
+			msg := role.Label() + " can only be given at a " + strings.Join(kinds, " or ") + "; " + o.Name + " is a " + o.Kind.Label()
+			return &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "org", Message: msg}}}
+		}
+		var email string
+		if err := c.queryRow(ctx, "SELECT email FROM users WHERE id = ?", userID).Scan(&email); err != nil {
+			return notFound(err, "There is no such user")
+		}
+		_, err = c.exec(ctx, "INSERT INTO grants (user_id, role, org_code, granted_at, granted_by) VALUES (?, ?, ?, ?, ?)",
+			userID, string(role), orgCode, c.tsArg(c.now), actor)
+		if err != nil {
+			if problem.KindOf(mapError(err)) == problem.Conflict {
+				return problem.New(problem.Conflict, "%s is already %s at %s", email, role.Label(), o.Name)
+			}
+			return err
+		}
+		return c.appendAudit(ctx, actor, "user.grant", "user", email, nil, people.Grant{Role: role, OrgCode: orgCode})
+	})
+}
+
+// RevokeRole takes a role away; it also ends the user's sessions so that the
+// change takes effect at once.
+func (s *Store) RevokeRole(ctx context.Context, actor string, userID int64, role people.Role, orgCode string) error {
+	return s.tx(ctx, func(c conn) error {
+		var email string
+		if err := c.queryRow(ctx, "SELECT email FROM users WHERE id = ?", userID).Scan(&email); err != nil {
+			return notFound(err, "There is no such user")
+		}
+		res, err := c.exec(ctx, "DELETE FROM grants WHERE user_id = ? AND role = ? AND org_code = ?", userID, string(role), orgCode)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.New(problem.NotFound, "%s is not %s at %s", email, role.Label(), orgCode)
+		}
+		return c.appendAudit(ctx, actor, "user.revoke", "user", email, people.Grant{Role: role, OrgCode: orgCode}, nil)
+	})
+}
+
+// CountUsers returns how many users there are, so that start-up can say how
+// to add the first.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := s.reader().queryRow(ctx, "SELECT COUNT(*) FROM users").Scan(&n)
+	return n, err
+}
