@@ -57,10 +57,10 @@ func ParseEpraccur(r io.Reader, file string) (*PracticeFile, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			return nil, csvError(file, err)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) != epraccurColumns {
 			return nil, &nhsfile.FileError{File: file, Line: line,
 				Err: fmt.Errorf("has %d columns; an epraccur file has exactly %d", len(rec), epraccurColumns)}

@@ -1,0 +1,73 @@
+package people
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/onepc/onepc/internal/problem"
+)
+
+func TestAuthorize(t *testing.T) {
+	practice := []string{"A1", "U00001", "P1", "Q1", "Y1"} // a practice and everything above it
+	pcn := []string{"U00001", "P1", "Q1", "Y1"}
+	tests := []struct {
+		name   string
+		grants []Grant
+		perm   Permission
+		chain  []string
+		want   bool
+	}{
+		{"manager at own practice", []Grant{{Role: PracticeManager, OrgCode: "A1"}}, ViewOrg, practice, true},
+		{"manager cannot look up to the PCN", []Grant{{Role: PracticeManager, OrgCode: "A1"}}, ViewOrg, pcn, false},
+		{"PCN manager sees member practice", []Grant{{Role: PCNManager, OrgCode: "U00001"}}, ViewOrg, practice, true},
+		{"commissioner at Place sees practice", []Grant{{Role: Commissioner, OrgCode: "P1"}}, ViewOrg, practice, true},
+		{"commissioner elsewhere", []Grant{{Role: Commissioner, OrgCode: "P2"}}, ViewOrg, practice, false},
+		{"commissioner cannot manage users", []Grant{{Role: Commissioner, OrgCode: "Q1"}}, ManageUsers, practice, false},
+		{"admin manages users below", []Grant{{Role: Admin, OrgCode: "Q1"}}, ManageUsers, practice, true},
+		{"admin anywhere, no target", []Grant{{Role: Admin, OrgCode: "A1"}}, ViewAudit, nil, true},
+		{"no grants", nil, ViewOrg, practice, false},
+		{"staff holds no admin right anywhere", []Grant{{Role: PracticeStaff, OrgCode: "A1"}}, ViewAudit, nil, false},
+	}
+	for _, tc := range tests {
+		if got := Authorize(tc.grants, tc.perm, tc.chain); got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestEveryPermissionHasRoles(t *testing.T) {
+	for _, p := range Permissions() {
+		if len(manifest[p]) == 0 {
+			t.Errorf("%s is held by no role", p)
+		}
+	}
+}
+
+func TestNewUser(t *testing.T) {
+	u, err := NewUser("  Jo@Example.org ", " Jo ", "long enough pass")
+	if err != nil || u.Email != "jo@example.org" || u.Name != "Jo" {
+		t.Errorf("got %+v %v", u, err)
+	}
+	_, err = NewUser("not-an-email", "", "short")
+	f := problem.FieldsOf(err)
+	if len(f) != 3 || f[0].Name != "email" || f[1].Name != "name" || f[2].Name != "password" {
+		t.Errorf("got %v", err)
+	}
+	if _, err := ParseRole("boss"); err == nil || !strings.Contains(err.Error(), "practice_manager") {
+		t.Errorf("ParseRole(boss) = %v", err)
+	}
+}
+
+func TestPasswordHash(t *testing.T) {
+	h, err := HashPassword("correct horse")
+	if err != nil || !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("hash %q %v", h, err)
+	}
+	if !CheckPasswordHash(h, "correct horse") || CheckPasswordHash(h, "correct horsE") || CheckPasswordHash("garbage", "x") {
+		t.Error("password check is wrong")
+	}
+	h2, _ := HashPassword("correct horse")
+	if h == h2 {
+		t.Error("two hashes of one password are equal: the salt is not random")
+	}
+}
