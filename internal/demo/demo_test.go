@@ -1,0 +1,83 @@
+package demo
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/store"
+	"github.com/onepc/onepc/internal/store/storetest"
+)
+
+func TestDemoPlace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+		if _, err := Load(ctx, s, now); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := s.VerifyAudit(ctx)
+		if _, err := Load(ctx, s, now); err != nil {
+			t.Fatalf("second load: %v", err)
+		}
+		if n2, _ := s.VerifyAudit(ctx); n2 != n {
+			t.Errorf("second load wrote %d audit entries; want none", n2-n)
+		}
+		today := orgs.Today(now)
+		place, _ := s.Org(ctx, PlaceCode)
+		ch, err := s.Children(ctx, place, today)
+		// Four PCNs, then the closed practice, which is in no PCN today.
+		if err != nil || len(ch) != 5 || ch[4].Code != ClosedPractice {
+			t.Fatalf("Place children = %d, %v; want 4 PCNs and the closed practice", len(ch), err)
+		}
+		ch = ch[:4]
+		total := 0
+		for _, c := range ch {
+			total += c.Practices
+		}
+		if total != 23 {
+			t.Errorf("%d open practices in PCNs today; want 23 (24 less the closed one)", total)
+		}
+		chain, _ := s.Ancestry(ctx, MovedPractice, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC))
+		if !slices.Contains(chain, "U00002") {
+			t.Errorf("moved practice before its move: %v", chain)
+		}
+		chain, _ = s.Ancestry(ctx, MovedPractice, today)
+		if !slices.Contains(chain, "U00001") {
+			t.Errorf("moved practice now: %v", chain)
+		}
+		closed, _ := s.Org(ctx, ClosedPractice)
+		if closed.Status != orgs.StatusClosed || closed.CloseDate.IsZero() {
+			t.Errorf("closed practice = %+v", closed)
+		}
+		for _, o := range mustOrgs(t) {
+			if o.Kind == orgs.Practice && o.Code != ClosedPractice && (o.ListSize < 2000 || o.ListSize > 30000) {
+				t.Errorf("%s list size %d outside 2,000–30,000", o.Code, o.ListSize)
+			}
+		}
+		for _, l := range Logins {
+			u, hash, err := s.UserForLogin(ctx, l.Email)
+			if err != nil || !people.CheckPasswordHash(hash, Password) {
+				t.Errorf("demo login %s: %v", l.Email, err)
+			}
+			full, _ := s.User(ctx, u.ID)
+			if len(full.Grants) != 1 || full.Grants[0].Role != l.Role {
+				t.Errorf("%s grants = %+v", l.Email, full.Grants)
+			}
+		}
+	})
+}
+
+func mustOrgs(t *testing.T) []orgs.Org {
+	a, _ := Orgs(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	b, _ := Orgs(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	for i := range a {
+		if a[i].ListSize != b[i].ListSize || a[i].Phone != b[i].Phone {
+			t.Fatalf("demo is not deterministic at %s", a[i].Code)
+		}
+	}
+	return a
+}
