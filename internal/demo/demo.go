@@ -43,7 +43,8 @@ var pcns = []struct{ code, name string }{
 	{"U00004", "HARBOUR AND COAST PCN"},
 }
 
-// practices lists the demo practices, six to a PCN in pcns order.
+// practices lists the demo practices, six to a PCN in pcns order (today:
+// the sixth moved in from Hilltop PCN last year).
 var practices = []struct{ name, street, town, postcode string }{
 	{"RIVERSIDE MEDICAL CENTRE", "1 MILL LANE", "RIVERTON", "RV1 2AB"},
 	{"BRIDGE STREET SURGERY", "14 BRIDGE STREET", "RIVERTON", "RV1 4HD"},
@@ -123,7 +124,7 @@ func Orgs(today time.Time) ([]orgs.Org, []orgs.Membership) {
 		m := orgs.Membership{PracticeCode: code, PCNCode: pcn, Start: pcnStart}
 		switch code {
 		case MovedPractice:
-			m.End = moved.AddDate(0, 0, -1)
+			m.PCNCode, m.End = pcns[1].code, moved.AddDate(0, 0, -1)
 			members = append(members, orgs.Membership{PracticeCode: code, PCNCode: pcns[0].code, Start: moved})
 		case ClosedPractice:
 			o.Status, o.CloseDate, o.ListSize, o.ListSizeDate = orgs.StatusClosed, closed, 0, time.Time{}
