@@ -140,7 +140,7 @@ func checkMemberships(ms []MembershipRecord, file string) ([]MembershipRecord, e
 	byPractice := map[string][]MembershipRecord{}
 	for _, m := range ms {
 		for _, o := range byPractice[m.PracticeCode] {
-			if overlaps(o.Membership, m.Membership) && !(o.PCNCode == m.PCNCode && o.Start.Equal(m.Start)) {
+			if o.Overlaps(m.Membership) && !(o.PCNCode == m.PCNCode && o.Start.Equal(m.Start)) {
 				return nil, &nhsfile.FileError{File: file, Line: m.Line, Err: fmt.Errorf(
 					"practice %s is in %s from %s, which overlaps its spell in %s on line %d",
 					m.PracticeCode, m.PCNCode, m.Start.Format(time.DateOnly), o.PCNCode, o.Line)}
@@ -156,7 +156,8 @@ func checkMemberships(ms []MembershipRecord, file string) ([]MembershipRecord, e
 	return ms, nil
 }
 
-func overlaps(a, b Membership) bool {
+// Overlaps reports whether two spells share at least one day.
+func (a Membership) Overlaps(b Membership) bool {
 	aEndsBeforeB := !a.End.IsZero() && a.End.Before(b.Start)
 	bEndsBeforeA := !b.End.IsZero() && b.End.Before(a.Start)
 	return !aEndsBeforeB && !bEndsBeforeA

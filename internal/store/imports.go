@@ -93,6 +93,41 @@ func (s *Store) ImportPractices(ctx context.Context, actor string, pf *orgs.Prac
 	return res, err
 }
 
+// dropSupersededSpells removes stored spells of the file's practices that the
+// file does not list and that overlap a spell it does: the file is the newer
+// word on those days. Older history that no file spell covers is kept.
+func (c conn) dropSupersededSpells(ctx context.Context, actor string, ms []orgs.MembershipRecord) error {
+	byPractice := map[string][]orgs.Membership{}
+	for _, m := range ms {
+		byPractice[m.PracticeCode] = append(byPractice[m.PracticeCode], m.Membership)
+	}
+	for practice, fileSpells := range byPractice {
+		stored, err := c.memberships(ctx, practice)
+		if err != nil {
+			return err
+		}
+		for _, old := range stored {
+			listed, clash := false, false
+			for _, f := range fileSpells {
+				listed = listed || (f.PCNCode == old.PCNCode && f.Start.Equal(old.Start))
+				clash = clash || f.Overlaps(old)
+			}
+			if listed || !clash {
+				continue
+			}
+			if _, err := c.exec(ctx, "DELETE FROM pcn_memberships WHERE practice_code = ? AND pcn_code = ? AND start_date = ?",
+				old.PracticeCode, old.PCNCode, dateArg(old.Start)); err != nil {
+				return err
+			}
+			if err := c.appendAudit(ctx, actor, "membership.remove", "membership",
+				old.PracticeCode+"/"+old.PCNCode+"/"+old.Start.Format("2006-01-02"), stripNames(old), nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // ImportMemberships applies parsed practice–PCN spells in one transaction.
 // PCNs, Places and practices not yet known are created from the file's own
 // codes and names; known practices keep their epraccur details. Spells are
@@ -122,6 +157,9 @@ func (s *Store) ImportMemberships(ctx context.Context, actor string, ms []orgs.M
 			known[o.Code] = o
 			res.Created++
 			return nil
+		}
+		if err := c.dropSupersededSpells(ctx, actor, ms); err != nil {
+			return err
 		}
 		for _, m := range ms {
 			steps := []orgs.Org{

@@ -207,7 +207,11 @@ func (s *Store) practiceTotals(ctx context.Context, code string, on time.Time) (
 // Memberships returns every PCN spell of a practice, newest first, with the
 // PCNs' names.
 func (s *Store) Memberships(ctx context.Context, practice string) ([]orgs.Membership, error) {
-	rows, err := s.reader().query(ctx, `SELECT m.practice_code, p.name, m.pcn_code, n.name, m.start_date, m.end_date
+	return s.reader().memberships(ctx, practice)
+}
+
+func (c conn) memberships(ctx context.Context, practice string) ([]orgs.Membership, error) {
+	rows, err := c.query(ctx, `SELECT m.practice_code, p.name, m.pcn_code, n.name, m.start_date, m.end_date
 		FROM pcn_memberships m JOIN orgs p ON p.code = m.practice_code JOIN orgs n ON n.code = m.pcn_code
 		WHERE m.practice_code = ? ORDER BY m.start_date DESC`, practice)
 	if err != nil {

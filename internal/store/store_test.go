@@ -376,3 +376,32 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 		}
 	})
 }
+
+func TestMembershipImportSupersedesOverlappingSpells(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		hierarchy(t, s)
+		ctx := context.Background()
+		// The file says A1 left U00001 at the end of 2022 and joined U00002.
+		ms := []orgs.MembershipRecord{
+			{Membership: orgs.Membership{PracticeCode: "A1", PCNCode: "U00001", Start: day("2019-07-01"), End: day("2022-12-31")}, Line: 1},
+			{Membership: orgs.Membership{PracticeCode: "A1", PCNCode: "U00002", Start: day("2023-01-01")}, Line: 2},
+		}
+		if _, err := s.ImportMemberships(ctx, "test", ms, "f.csv"); err != nil {
+			t.Fatal(err)
+		}
+		hist, _ := s.Memberships(ctx, "A1")
+		if len(hist) != 2 || hist[0].PCNCode != "U00002" || hist[1].End != day("2022-12-31") {
+			t.Errorf("A1 history = %+v", hist)
+		}
+		// Another file listing only the newer spell drops the clashing one
+		// but keeps older history it does not cover.
+		ms = []orgs.MembershipRecord{{Membership: orgs.Membership{PracticeCode: "A2", PCNCode: "U00002", Start: day("2025-01-01")}, Line: 1}}
+		if _, err := s.ImportMemberships(ctx, "test", ms, "g.csv"); err != nil {
+			t.Fatal(err)
+		}
+		hist, _ = s.Memberships(ctx, "A2")
+		if len(hist) != 2 || hist[0].Start != day("2025-01-01") || hist[1].PCNCode != "U00002" || hist[1].End != day("2024-03-31") {
+			t.Errorf("A2 history = %+v", hist)
+		}
+	})
+}

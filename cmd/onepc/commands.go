@@ -1,0 +1,331 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/onepc/onepc/internal/demo"
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/store"
+	"github.com/onepc/onepc/internal/web"
+)
+
+var errUsage = errors.New("usage")
+
+const usage = `OnePC: one primary care platform for practices, PCNs, Places and ICBs.
+
+Usage:
+  onepc serve [--addr :8080] [--db onepc.db] [--demo]   run the web app
+  onepc migrate [--db …]                                 bring the database schema up to date
+  onepc demo [--db …]                                    load the demo Place and its users
+  onepc import ods-practices [--db …] FILE               load GP practices from ODS epraccur.csv
+  onepc import pcn-members [--db …] FILE                 load PCN membership (epcncorepartnerdetails CSV or ePCN.xlsx)
+  onepc user add|list|grant|revoke …                     manage users and roles
+  onepc audit verify [--db …]                            check the audit log's hash chain
+
+Every command takes --help. --db is an SQLite file path (default onepc.db) or a
+postgres:// URL; ONEPC_DB and ONEPC_ADDR are used when the flags are not given.
+`
+
+func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
+	c := cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	cmds := map[string]func(context.Context, []string) error{
+		"serve": c.serve, "migrate": c.migrate, "demo": c.demo, "import": c.importCmd,
+		"user": c.userCmd, "audit": c.auditCmd,
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "onepc: unknown command %q\n\n%s", args[0], usage)
+		return errUsage
+	}
+	return cmd(ctx, args[1:])
+}
+
+// flags makes a flag set whose --help prints the command's own usage.
+func (c cli) flags(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(c.stderr, "Usage: onepc %s\n\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags; --help is a success, not an error.
+func parse(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return errHelp
+	}
+	if err != nil {
+		return errUsage
+	}
+	return nil
+}
+
+var errHelp = errors.New("help shown")
+
+func (c cli) dbFlag(fs *flag.FlagSet) *string {
+	def := c.getenv("ONEPC_DB")
+	if def == "" {
+		def = "onepc.db"
+	}
+	return fs.String("db", def, "SQLite file or postgres:// URL (env ONEPC_DB)")
+}
+
+// open connects and migrates, so that every command works on a fresh database.
+func (c cli) open(ctx context.Context, dsn string) (*store.Store, error) {
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := s.Migrate(ctx)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	for _, m := range applied {
+		fmt.Fprintf(c.stderr, "applied migration %s\n", m)
+	}
+	return s, nil
+}
+
+// cliActor names a command-line user in the audit log.
+func cliActor() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	return "cli:" + name
+}
+
+func (c cli) serve(ctx context.Context, args []string) error {
+	fs := c.flags("serve", "serve [--addr :8080] [--db onepc.db] [--demo]")
+	addrDef := c.getenv("ONEPC_ADDR")
+	if addrDef == "" {
+		addrDef = ":8080"
+	}
+	addr := fs.String("addr", addrDef, "address to listen on (env ONEPC_ADDR)")
+	dsn := c.dbFlag(fs)
+	withDemo := fs.Bool("demo", c.getenv("ONEPC_DEMO") == "1", "load the demo Place first and print its logins (env ONEPC_DEMO=1)")
+	secure := fs.Bool("secure-cookies", c.getenv("ONEPC_SECURE_COOKIES") == "1", "always mark cookies Secure, for TLS ended at a proxy that sends no X-Forwarded-Proto")
+	if err := parse(fs, args); err != nil {
+		return ignoreHelp(err)
+	}
+	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	s, err := c.open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if *withDemo {
+		if err := c.loadDemo(ctx, s); err != nil {
+			return err
+		}
+	} else if n, err := s.CountUsers(ctx); err == nil && n == 0 {
+		fmt.Fprintln(c.stderr, "There are no users yet: add one with `onepc user add`, or run with --demo.")
+	}
+	srv, err := web.New(web.Config{Store: s, Log: log, SecureCookies: *secure})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+	log.Info("OnePC is listening", "url", "http://"+displayAddr(ln.Addr().String()), "db", s.Dialect().String())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return hs.Shutdown(shutdown)
+}
+
+func displayAddr(a string) string {
+	if strings.HasPrefix(a, "[::]:") {
+		return "localhost:" + strings.TrimPrefix(a, "[::]:")
+	}
+	if strings.HasPrefix(a, "0.0.0.0:") {
+		return "localhost:" + strings.TrimPrefix(a, "0.0.0.0:")
+	}
+	return a
+}
+
+func ignoreHelp(err error) error {
+	if err == errHelp {
+		return nil
+	}
+	return err
+}
+
+func (c cli) loadDemo(ctx context.Context, s *store.Store) error {
+	logins, err := demo.Load(ctx, s, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "Demo Place loaded. Sign in with any of these (password %q):\n", demo.Password)
+	tw := tabwriter.NewWriter(c.stdout, 2, 4, 2, ' ', 0)
+	for _, l := range logins {
+		fmt.Fprintf(tw, "  %s\t%s\tat %s\n", l.Email, l.Role.Label(), l.Org)
+	}
+	return tw.Flush()
+}
+
+func (c cli) migrate(ctx context.Context, args []string) error {
+	fs := c.flags("migrate", "migrate [--db onepc.db]")
+	dsn := c.dbFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return ignoreHelp(err)
+	}
+	s, err := store.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	applied, err := s.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "%d migrations applied; the schema is up to date.\n", len(applied))
+	return nil
+}
+
+func (c cli) demo(ctx context.Context, args []string) error {
+	fs := c.flags("demo", "demo [--db onepc.db]")
+	dsn := c.dbFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return ignoreHelp(err)
+	}
+	s, err := c.open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return c.loadDemo(ctx, s)
+}
+
+func (c cli) importCmd(ctx context.Context, args []string) error {
+	if len(args) == 0 || (args[0] != "ods-practices" && args[0] != "pcn-members") {
+		fmt.Fprint(c.stderr, "Usage: onepc import ods-practices FILE | onepc import pcn-members FILE\n")
+		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
+			return nil
+		}
+		return errUsage
+	}
+	kind := args[0]
+	fs := c.flags("import "+kind, "import "+kind+" [--db onepc.db] FILE")
+	dsn := c.dbFlag(fs)
+	if err := parse(fs, args[1:]); err != nil {
+		return ignoreHelp(err)
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	path := fs.Arg(0)
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	name := filepath.Base(path)
+	s, err := c.open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var res store.ImportResult
+	switch kind {
+	case "ods-practices":
+		pf, err := orgs.ParseEpraccur(f, name)
+		if err != nil {
+			return err
+		}
+		if res, err = s.ImportPractices(ctx, cliActor(), pf, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "%s: %d practices added, %d updated, %d unchanged; %d regions, ICBs or Places created.\n",
+			name, res.Added, res.Updated, res.Unchanged, res.Created)
+		if res.Skipped > 0 {
+			var parts []string
+			for setting, n := range res.BySetting {
+				parts = append(parts, fmt.Sprintf("setting %d: %d", setting, n))
+			}
+			fmt.Fprintf(c.stdout, "%d rows were not GP practices (prescribing setting other than 4) and were skipped (%s).\n",
+				res.Skipped, strings.Join(sorted(parts), ", "))
+		}
+	case "pcn-members":
+		var ms []orgs.MembershipRecord
+		if strings.EqualFold(filepath.Ext(name), ".xlsx") {
+			ms, err = orgs.ParsePCNMembersXLSX(f, name)
+		} else {
+			ms, err = orgs.ParsePCNMembersCSV(f, name)
+		}
+		if err != nil {
+			return err
+		}
+		if res, err = s.ImportMemberships(ctx, cliActor(), ms, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "%s: %d membership spells added or changed, %d unchanged; %d PCNs, Places or practices created.\n",
+			name, res.Added, res.Unchanged, res.Created)
+	}
+	return nil
+}
+
+func (c cli) auditCmd(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprint(c.stderr, "Usage: onepc audit verify [--db onepc.db]\n")
+		return errUsage
+	}
+	fs := c.flags("audit verify", "audit verify [--db onepc.db]")
+	dsn := c.dbFlag(fs)
+	if err := parse(fs, args[1:]); err != nil {
+		return ignoreHelp(err)
+	}
+	s, err := c.open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	n, err := s.VerifyAudit(ctx)
+	if err != nil {
+		return fmt.Errorf("the audit log is NOT intact after %d good entries: %w", n, err)
+	}
+	fmt.Fprintf(c.stdout, "The audit log is intact: %d entries checked.\n", n)
+	return nil
+}
+
+func sorted(s []string) []string {
+	slices.Sort(s)
+	return s
+}

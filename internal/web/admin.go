@@ -1,0 +1,239 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/onepc/onepc/internal/audit"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/store"
+)
+
+type usersData struct {
+	Text   string            `json:"text"`
+	Users  []people.User     `json:"users"`
+	Total  int               `json:"total"`
+	Pager  pager             `json:"-"`
+	Form   map[string]string `json:"-"`
+	Notice string            `json:"-"`
+}
+
+// adminScope is every organisation where the user may manage users.
+func (s *Server) adminScope(r *http.Request, rq *request) (map[string]bool, error) {
+	return s.store.Scope(r.Context(), roots(rq.user, people.ManageUsers), rq.today)
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.renderUsers(w, r, rq, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, rq *request, status int, form map[string]string, errs problem.Fields) error {
+	scope, err := s.adminScope(r, rq)
+	if err != nil {
+		return err
+	}
+	d := usersData{Text: strings.TrimSpace(r.URL.Query().Get("q")), Form: form}
+	d.Users, d.Total, err = s.store.Users(r.Context(), store.UserQuery{Scope: scope, Text: d.Text, Limit: pageSize, Offset: offsetFrom(r)})
+	if err != nil {
+		return err
+	}
+	d.Pager = newPager(r, d.Total)
+	return s.render(w, r, rq, status, "users", page{Title: "Users", Nav: "users", Errors: errs, Data: d})
+}
+
+func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) error {
+	in, err := decode(r, "email", "name", "password")
+	if err != nil {
+		return err
+	}
+	u, err := people.NewUser(in["email"], in["name"], in["password"])
+	if err == nil {
+		var hash string
+		if hash, err = people.HashPassword(in["password"]); err != nil {
+			return err
+		}
+		u, err = s.store.AddUser(r.Context(), rq.actor(), u, hash)
+	}
+	if err != nil {
+		if k := problem.KindOf(err); (k == problem.Invalid || k == problem.Conflict) && !wantsJSON(r) {
+			delete(in, "password")
+			return s.renderUsers(w, r, rq, statusOf(k), in, problem.FieldsOf(err))
+		}
+		return err
+	}
+	if wantsJSON(r) {
+		return writeJSON(w, http.StatusCreated, u)
+	}
+	http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(u.ID, 10)+"?done=added", http.StatusSeeOther)
+	return nil
+}
+
+type userData struct {
+	User   people.User       `json:"user"`
+	Manage map[string]bool   `json:"-"` // grants (role|org) this admin may revoke
+	Roles  []people.Role     `json:"-"`
+	Form   map[string]string `json:"-"`
+	Notice string            `json:"-"`
+}
+
+// targetUser loads the user named in the path, if the admin may see them:
+// they hold a role in the admin's scope, or none yet.
+func (s *Server) targetUser(r *http.Request, rq *request) (people.User, map[string]bool, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return people.User{}, nil, problem.New(problem.NotFound, "There is no such user")
+	}
+	u, err := s.store.User(r.Context(), id)
+	if err != nil {
+		return u, nil, err
+	}
+	scope, err := s.adminScope(r, rq)
+	if err != nil {
+		return u, nil, err
+	}
+	visible := len(u.Grants) == 0
+	for _, g := range u.Grants {
+		visible = visible || scope[g.OrgCode]
+	}
+	if !visible {
+		return u, nil, problem.New(problem.Forbidden, "This user holds no role at an organisation you administer.")
+	}
+	return u, scope, nil
+}
+
+var notices = map[string]string{
+	"added":   "User added. Now give them a role at an organisation.",
+	"granted": "Role given.",
+	"revoked": "Role taken away. Their sessions have been kept; the change applies to their next page.",
+}
+
+func (s *Server) userPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	u, scope, err := s.targetUser(r, rq)
+	if err != nil {
+		return err
+	}
+	return s.renderUser(w, r, rq, http.StatusOK, u, scope, nil, nil)
+}
+
+func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, rq *request, status int, u people.User, scope map[string]bool, form map[string]string, errs problem.Fields) error {
+	d := userData{User: u, Manage: map[string]bool{}, Roles: people.Roles, Form: form,
+		Notice: notices[r.URL.Query().Get("done")]}
+	for _, g := range u.Grants {
+		d.Manage[string(g.Role)+"|"+g.OrgCode] = scope[g.OrgCode]
+	}
+	return s.render(w, r, rq, status, "user", page{Title: u.Name, Nav: "users", Errors: errs, Data: d, Notice: d.Notice})
+}
+
+func (s *Server) grantRole(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.changeGrant(w, r, rq, true)
+}
+
+func (s *Server) revokeRole(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.changeGrant(w, r, rq, false)
+}
+
+// changeGrant gives or takes away a role. The organisation comes from the
+// form, so access is checked here with the same Authorize as every route.
+func (s *Server) changeGrant(w http.ResponseWriter, r *http.Request, rq *request, give bool) error {
+	u, scope, err := s.targetUser(r, rq)
+	if err != nil {
+		return err
+	}
+	in, err := decode(r, "role", "org")
+	if err != nil {
+		return err
+	}
+	in["org"] = strings.ToUpper(strings.TrimSpace(in["org"]))
+	var errs problem.Fields
+	role, rerr := people.ParseRole(in["role"])
+	if rerr != nil {
+		errs.Add("role", "Choose a role")
+	}
+	if in["org"] == "" {
+		errs.Add("org", "Enter the ODS code of the organisation, for example Y00001")
+	}
+	if err := errs.Err(); err == nil {
+		ok, cerr := s.can(r.Context(), rq, people.ManageUsers, in["org"])
+		switch {
+		case problem.KindOf(cerr) == problem.NotFound:
+			errs.Add("org", "There is no organisation with the code "+in["org"])
+		case cerr != nil:
+			return cerr
+		case !ok:
+			return problem.New(problem.Forbidden, "You can only manage roles at organisations you administer; %s is not one of them.", in["org"])
+		}
+	}
+	if len(errs) == 0 {
+		if give {
+			err = s.store.GrantRole(r.Context(), rq.actor(), u.ID, role, in["org"])
+		} else {
+			err = s.store.RevokeRole(r.Context(), rq.actor(), u.ID, role, in["org"])
+		}
+		errs = problem.FieldsOf(err)
+		if err != nil && len(errs) == 0 {
+			if k := problem.KindOf(err); k == problem.Conflict || k == problem.Invalid {
+				errs.Add("org", problem.Message(err))
+			} else {
+				return err
+			}
+		}
+	}
+	if len(errs) > 0 {
+		if wantsJSON(r) {
+			return &problem.Error{Kind: problem.Invalid, Fields: errs}
+		}
+		return s.renderUser(w, r, rq, http.StatusUnprocessableEntity, u, scope, in, errs)
+	}
+	done := "granted"
+	if !give {
+		done = "revoked"
+	}
+	if wantsJSON(r) {
+		u, err = s.store.User(r.Context(), u.ID)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, u)
+	}
+	http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(u.ID, 10)+"?done="+done, http.StatusSeeOther)
+	return nil
+}
+
+type auditData struct {
+	Entries  []audit.Entry `json:"entries"`
+	Total    int           `json:"total"`
+	Older    string        `json:"-"`
+	Verified *verifyResult `json:"verified,omitempty"`
+}
+
+type verifyResult struct {
+	Checked int    `json:"checked"`
+	OK      bool   `json:"ok"`
+	Problem string `json:"problem,omitempty"`
+}
+
+// auditPage lists the log newest first, 50 at a time (?before=seq pages
+// back), and checks the whole chain when asked (?verify=1).
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	q := r.URL.Query()
+	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
+	entries, total, err := s.store.AuditEntries(r.Context(), store.AuditQuery{
+		Entity: q.Get("entity"), EntityID: q.Get("id"), BeforeSeq: before, Limit: 50})
+	if err != nil {
+		return err
+	}
+	d := auditData{Entries: entries, Total: total}
+	if len(entries) == 50 {
+		d.Older = "/admin/audit?before=" + strconv.FormatInt(entries[len(entries)-1].Seq, 10)
+	}
+	if q.Get("verify") != "" {
+		n, err := s.store.VerifyAudit(r.Context())
+		d.Verified = &verifyResult{Checked: n, OK: err == nil}
+		if err != nil {
+			d.Verified.Problem = err.Error()
+		}
+	}
+	return s.render(w, r, rq, http.StatusOK, "audit", page{Title: "Audit log", Nav: "audit", Data: d})
+}

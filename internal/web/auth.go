@@ -1,0 +1,143 @@
+package web
+
+import (
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/problem"
+)
+
+type loginForm struct {
+	Email   string
+	Next    string
+	Message string // why the person is being asked to sign in
+}
+
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, f loginForm, errs ...problem.Field) {
+	if wantsJSON(r) {
+		writeJSON(w, status, errorBody{Error: f.Message, Fields: errs})
+		return
+	}
+	if err := s.render(w, r, nil, status, "login", page{Title: "Sign in", Errors: errs, Data: f}); err != nil {
+		s.log.Error("render login", "err", err)
+	}
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	f := loginForm{Next: safeNext(r.URL.Query().Get("next"))}
+	if r.URL.Query().Has("signed_out") {
+		f.Message = "You have signed out."
+	}
+	s.renderLogin(w, r, http.StatusOK, f)
+	return nil
+}
+
+// safeNext keeps redirects after sign-in on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.HasPrefix(next, "/login") || strings.HasPrefix(next, "/logout") {
+		return "/"
+	}
+	return next
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) error {
+	in, err := decode(r, "email", "password", "next")
+	if err != nil {
+		return err
+	}
+	f := loginForm{Email: strings.TrimSpace(in["email"]), Next: safeNext(in["next"])}
+	var errs problem.Fields
+	if f.Email == "" {
+		errs.Add("email", "Enter your email address")
+	}
+	if in["password"] == "" {
+		errs.Add("password", "Enter your password")
+	}
+	if len(errs) > 0 {
+		s.renderLogin(w, r, http.StatusUnprocessableEntity, f, errs...)
+		return nil
+	}
+	keys := []string{"email:" + strings.ToLower(f.Email), "ip:" + clientIP(r)}
+	blocked, until, err := s.store.LoginBlocked(r.Context(), keys...)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		mins := int(until.Sub(s.now()).Minutes()) + 1
+		s.renderLogin(w, r, http.StatusTooManyRequests, f, problem.Field{Name: "email",
+			Message: "There have been too many failed attempts to sign in. Wait " + plural(mins, "minute") + " and try again."})
+		return nil
+	}
+	user, hash, err := s.store.UserForLogin(r.Context(), f.Email)
+	switch {
+	case problem.KindOf(err) == problem.NotFound:
+		people.DummyCheck(in["password"])
+	case err != nil:
+		return err
+	}
+	if err != nil || !people.CheckPasswordHash(hash, in["password"]) {
+		if err := s.store.RecordLoginFailure(r.Context(), keys...); err != nil {
+			return err
+		}
+		s.log.Info("sign-in failed", "email", f.Email, "ip", clientIP(r))
+		s.renderLogin(w, r, http.StatusUnauthorized, f, problem.Field{Name: "email", Message: people.ErrInvalidLogin.Message})
+		return nil
+	}
+	if err := s.store.ClearLoginFailures(r.Context(), keys[0]); err != nil {
+		return err
+	}
+	sess, err := s.store.CreateSession(r.Context(), user.ID)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, s.cookie(r, sess.Token, sess.ExpiresAt))
+	if wantsJSON(r) {
+		return writeJSON(w, http.StatusOK, map[string]string{"csrf_token": sess.CSRFToken})
+	}
+	http.Redirect(w, r, f.Next, http.StatusSeeOther)
+	return nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return formatNumber(n) + " " + word + "s"
+}
+
+// cookie builds the session cookie: HttpOnly, SameSite=Lax, Secure whenever
+// the request came over HTTPS (directly or through a proxy).
+func (s *Server) cookie(r *http.Request, value string, expires time.Time) *http.Cookie {
+	return &http.Cookie{
+		Name: sessionCookie, Value: value, Path: "/", Expires: expires,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.secure || r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https",
+	}
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if err := s.store.DeleteSession(r.Context(), rq.session.Token); err != nil {
+		return err
+	}
+	c := s.cookie(r, "", time.Unix(0, 0))
+	c.MaxAge = -1
+	http.SetCookie(w, c)
+	if wantsJSON(r) {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	http.Redirect(w, r, "/login?signed_out=1", http.StatusSeeOther)
+	return nil
+}

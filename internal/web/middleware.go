@@ -1,0 +1,175 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/store"
+)
+
+const sessionCookie = "onepc_session"
+
+// request is what a handler knows about who is asking.
+type request struct {
+	user    people.User
+	session store.Session
+	today   time.Time
+	chain   []string // the checked organisation and those above it, when the route names one
+}
+
+// actor names the user in the audit log.
+func (rq *request) actor() string { return rq.user.Email }
+
+// wrap turns a route into a handler: it signs the user in, checks CSRF on
+// writes, asks people.Authorize, then runs the handler and reports its error.
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rq := &request{today: orgs.Today(s.now())}
+		w.Header().Set("Cache-Control", "no-store")
+		if rt.perm != "" {
+			if err := s.authorize(r, rt, rq); err != nil {
+				s.fail(w, r, rq, err)
+				return
+			}
+		}
+		if err := rt.handle(w, r, rq); err != nil {
+			s.fail(w, r, rq, err)
+		}
+	})
+}
+
+var errSignIn = &problem.Error{Kind: problem.Unauthorized, Message: "Sign in to use OnePC."}
+
+func (s *Server) authorize(r *http.Request, rt route, rq *request) error {
+	ck, err := r.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
+		return errSignIn
+	}
+	if rq.session, err = s.store.SessionByToken(r.Context(), ck.Value); err != nil {
+		return err
+	}
+	if rq.user, err = s.store.User(r.Context(), rq.session.UserID); err != nil {
+		if problem.KindOf(err) == problem.NotFound {
+			return store.ErrSessionEnded
+		}
+		return err
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		token := r.Header.Get("X-CSRF-Token")
+		if token == "" {
+			token = r.PostFormValue("csrf_token")
+		}
+		if token == "" || token != rq.session.CSRFToken {
+			return errCSRF
+		}
+	}
+	if rt.org != "" {
+		code := r.PathValue(rt.org)
+		if rq.chain, err = s.store.Ancestry(r.Context(), code, rq.today); err != nil {
+			return err
+		}
+		if !people.Authorize(rq.user.Grants, rt.perm, rq.chain) {
+			return problem.New(problem.Forbidden,
+				"Your roles do not give you access to %s. If you need it, ask an administrator of that organisation.", code)
+		}
+		return nil
+	}
+	if !people.Authorize(rq.user.Grants, rt.perm, nil) {
+		return problem.New(problem.Forbidden, "Your roles do not give you access to this page.")
+	}
+	return nil
+}
+
+// can reports whether the signed-in user holds p at org (and so may act
+// there); handlers that act on an organisation named in a form use this, the
+// same decision the route table makes.
+func (s *Server) can(ctx context.Context, rq *request, p people.Permission, org string) (bool, error) {
+	chain, err := s.store.Ancestry(ctx, org, rq.today)
+	if err != nil {
+		return false, err
+	}
+	return people.Authorize(rq.user.Grants, p, chain), nil
+}
+
+// roots returns the organisations at which the user holds p: the tops of
+// what they may see.
+func roots(u people.User, p people.Permission) []string {
+	var out []string
+	for _, g := range u.Grants {
+		if g.Role.Allows(p) {
+			out = append(out, g.OrgCode)
+		}
+	}
+	return out
+}
+
+// securityHeaders sets a strict policy: no inline script, no framing, no
+// sniffing. Fonts may come from the NHS's own font host.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"font-src 'self' https://assets.nhs.uk; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (sr *statusRecorder) WriteHeader(code int) {
+	sr.status = code
+	sr.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sr := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sr, r)
+		level := slog.LevelDebug
+		if sr.status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.Log(r.Context(), level, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", sr.status), slog.Duration("took", time.Since(start)))
+	})
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.fail(w, r, nil, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return problem.New(problem.NotFound, "There is no page at %s. Check the address, or go to the home page.", r.URL.Path)
+}
+
+var _ = errors.New

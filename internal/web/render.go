@@ -1,0 +1,298 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/problem"
+)
+
+//go:embed templates
+var templateFiles embed.FS
+
+// page is what every template receives.
+type page struct {
+	Title    string
+	User     *people.User
+	CSRF     string
+	Nav      string // which header link is current
+	CanAdmin bool
+	Notice   string         // a success banner
+	Errors   problem.Fields // the error summary
+	Data     any
+}
+
+func (s *Server) parseTemplates() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"asset":       s.assets.url,
+		"date":        formatDate,
+		"isodate":     func(t time.Time) string { return t.Format(time.DateOnly) },
+		"datetime":    func(t time.Time) string { return t.In(london()).Format("2 Jan 2006 15:04:05") },
+		"num":         formatNumber,
+		"kindLabel":   func(k orgs.Kind) string { return k.Label() },
+		"statusLabel": orgs.StatusLabel,
+		"roleLabel":   func(r people.Role) string { return r.Label() },
+		"join":        strings.Join,
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[kv[i].(string)] = kv[i+1]
+			}
+			return m
+		},
+		"fieldError": func(errs problem.Fields, name string) string {
+			for _, e := range errs {
+				if e.Name == name {
+					return e.Message
+				}
+			}
+			return ""
+		},
+	}
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*template.Template{}
+	for _, path := range names {
+		name := strings.TrimPrefix(path, "templates/")
+		if name == "layout.html" {
+			continue
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", path)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		out[strings.TrimSuffix(name, ".html")] = t
+	}
+	return out, nil
+}
+
+func london() *time.Location {
+	if loc, err := time.LoadLocation("Europe/London"); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// formatDate writes dates the NHS way: 1 April 2024.
+func formatDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("2 January 2006")
+}
+
+// formatNumber writes 12345 as 12,345.
+func formatNumber(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// wantsJSON is true for /api/… paths and for clients that ask for JSON.
+func wantsJSON(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") ||
+		strings.HasPrefix(r.Header.Get("Accept"), "application/json")
+}
+
+// render writes data as JSON for the API, or the named page as HTML.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, status int, name string, p page) error {
+	if wantsJSON(r) {
+		return writeJSON(w, status, p.Data)
+	}
+	t, ok := s.pages[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	if rq != nil && rq.user.ID != 0 {
+		p.User = &rq.user
+		p.CSRF = rq.session.CSRFToken
+		p.CanAdmin = people.Authorize(rq.user.Grants, people.ManageUsers, nil)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	s.rendered.Store(name, true)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+var errCrossOrigin = &problem.Error{Kind: problem.Forbidden,
+	Message: "This form was sent from another website, or your browser did not say where it came from, so it was not accepted. Go back, reload the page and try again."}
+
+var errCSRF = &problem.Error{Kind: problem.Forbidden,
+	Message: "This form has expired or is missing its security token, so it was not accepted. Go back, reload the page and try again."}
+
+// statusOf maps each kind of problem to its HTTP status, in one place.
+func statusOf(k problem.Kind) int {
+	switch k {
+	case problem.Invalid:
+		return http.StatusUnprocessableEntity
+	case problem.NotFound:
+		return http.StatusNotFound
+	case problem.Forbidden:
+		return http.StatusForbidden
+	case problem.Conflict:
+		return http.StatusConflict
+	case problem.Unauthorized:
+		return http.StatusUnauthorized
+	case problem.TooMany:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error  string         `json:"error"`
+	Fields problem.Fields `json:"fields,omitempty"`
+}
+
+// fail writes err as the page or JSON a person can understand. Internal
+// details go to the log only.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, rq *request, err error) {
+	kind := problem.KindOf(err)
+	status := statusOf(kind)
+	msg := problem.Message(err)
+	if kind == problem.Internal {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		msg = "Sorry, something went wrong on our side. Try again; if it keeps happening, tell your OnePC administrator."
+	}
+	if wantsJSON(r) {
+		writeJSON(w, status, errorBody{Error: msg, Fields: problem.FieldsOf(err)})
+		return
+	}
+	if kind == problem.Unauthorized {
+		s.renderLogin(w, r, status, loginForm{Next: r.URL.RequestURI(), Message: msg})
+		return
+	}
+	titles := map[int]string{
+		http.StatusNotFound: "Page not found", http.StatusForbidden: "You do not have access",
+		http.StatusConflict: "That could not be done", http.StatusUnprocessableEntity: "Check what you entered",
+		http.StatusTooManyRequests: "Too many attempts", http.StatusInternalServerError: "Sorry, there is a problem with the service",
+	}
+	if err := s.render(w, r, rq, status, "error", page{Title: titles[status], Data: errorPage{Status: status, Message: msg}}); err != nil {
+		s.log.Error("render error page", "err", err)
+		http.Error(w, msg, status)
+	}
+}
+
+type errorPage struct {
+	Status  int
+	Message string
+}
+
+// pager describes one page of a long list.
+type pager struct {
+	Total, Offset, Limit int
+	base                 url.Values
+	path                 string
+}
+
+const pageSize = 25
+
+func newPager(r *http.Request, total int) pager {
+	off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+	if off < 0 || off >= total {
+		off = 0
+	}
+	q := r.URL.Query()
+	q.Del("offset")
+	return pager{Total: total, Offset: off, Limit: pageSize, base: q, path: r.URL.Path}
+}
+
+// offsetFrom reads the requested offset before the total is known.
+func offsetFrom(r *http.Request) int {
+	off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+	return max(off, 0)
+}
+
+func (p pager) First() int { return p.Offset + 1 }
+func (p pager) Last() int  { return min(p.Offset+p.Limit, p.Total) }
+func (p pager) Prev() string {
+	if p.Offset == 0 {
+		return ""
+	}
+	return p.link(max(p.Offset-p.Limit, 0))
+}
+func (p pager) Next() string {
+	if p.Offset+p.Limit >= p.Total {
+		return ""
+	}
+	return p.link(p.Offset + p.Limit)
+}
+func (p pager) link(off int) string {
+	q := url.Values{}
+	for k, v := range p.base {
+		q[k] = v
+	}
+	if off > 0 {
+		q.Set("offset", strconv.Itoa(off))
+	}
+	if len(q) == 0 {
+		return p.path
+	}
+	return p.path + "?" + q.Encode()
+}
+
+// decode reads a form or a JSON body into v's fields via set, so that the
+// page and the API share one code path.
+func decode(r *http.Request, fields ...string) (map[string]string, error) {
+	out := map[string]string{}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var m map[string]any
+		if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20)).Decode(&m); err != nil {
+			return nil, problem.New(problem.Invalid, "The request body is not valid JSON: %v", err)
+		}
+		for _, f := range fields {
+			if v, ok := m[f]; ok {
+				out[f] = fmt.Sprint(v)
+			}
+		}
+		return out, nil
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
+	if err := r.ParseForm(); err != nil {
+		return nil, problem.New(problem.Invalid, "The form could not be read: %v", err)
+	}
+	for _, f := range fields {
+		out[f] = r.PostForm.Get(f)
+	}
+	return out, nil
+}
+
+var _ = errors.New

@@ -1,0 +1,110 @@
+// Package web serves OnePC's pages and JSON API: the route table, handlers,
+// middleware, templates and the embedded NHS.UK frontend.
+package web
+
+import (
+	"context"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/onepc/onepc/internal/store"
+)
+
+// Config is what the server needs from outside.
+type Config struct {
+	Store *store.Store
+	Log   *slog.Logger
+	// SecureCookies marks cookies Secure even on plain HTTP (set it when a
+	// proxy terminates TLS and does not send X-Forwarded-Proto).
+	SecureCookies bool
+	Now           func() time.Time
+}
+
+// Server holds the handlers' shared state. It keeps nothing per user in
+// memory: sessions, throttling and audit live in the database, so that
+// several servers can run behind one load balancer.
+type Server struct {
+	store    *store.Store
+	log      *slog.Logger
+	secure   bool
+	now      func() time.Time
+	pages    map[string]*template.Template
+	assets   *assets
+	routes   []route
+	rendered sync.Map // template name → true once executed; tests check every page renders
+}
+
+// New builds a server and parses every template, failing at start rather
+// than at the first request.
+func New(cfg Config) (*Server, error) {
+	s := &Server{store: cfg.Store, log: cfg.Log, secure: cfg.SecureCookies, now: cfg.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	var err error
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = s.parseTemplates(); err != nil {
+		return nil, err
+	}
+	s.routes = s.routeTable()
+	return s, nil
+}
+
+// Handler returns the whole application with its middleware.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.pattern, s.wrap(rt))
+		if rt.api {
+			method, path, _ := cut(rt.pattern)
+			mux.Handle(method+" /api"+path, s.wrap(rt))
+		}
+	}
+	mux.Handle("GET /assets/", s.assets)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("/", s.wrap(route{pattern: "/", handle: s.notFoundPage}))
+
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, nil, errCrossOrigin)
+	}))
+	return s.recoverPanics(s.logRequests(securityHeaders(csrf.Handler(mux))))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Error("health check", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("database unavailable\n"))
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+// Rendered reports which templates have been executed, for tests.
+func (s *Server) Rendered() map[string]bool {
+	out := map[string]bool{}
+	s.rendered.Range(func(k, _ any) bool { out[k.(string)] = true; return true })
+	return out
+}
+
+// Templates lists every page template, for tests.
+func (s *Server) Templates() []string {
+	var out []string
+	for name := range s.pages {
+		out = append(out, name)
+	}
+	return out
+}
