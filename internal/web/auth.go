@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -75,7 +76,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 		return err
 	}
 	if blocked {
-		mins := int(until.Sub(s.now()).Minutes()) + 1
+		mins := int(math.Ceil(until.Sub(s.now()).Minutes()))
 		s.renderLogin(w, r, http.StatusTooManyRequests, f, problem.Field{Name: "email",
 			Message: "There have been too many failed attempts to sign in. Wait " + plural(mins, "minute") + " and try again."})
 		return nil

@@ -1,0 +1,252 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onepc/onepc/internal/demo"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/store"
+	"github.com/onepc/onepc/internal/store/storetest"
+)
+
+func TestPages(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	anon := a.anon()
+
+	t.Run("login page and bad sign-ins", func(t *testing.T) {
+		got := anon.get("/login")
+		if got.status != 200 {
+			t.Fatalf("login page: %d", got.status)
+		}
+		got.has(t, "Sign in to OnePC", `name="email"`)
+		tests := []struct {
+			email, password string
+			status          int
+			want            string
+		}{
+			{"", "", 422, "Enter your email address"},
+			{"commissioner@onepc.example", "wrong password", 401, "The email address or password is not right"},
+			{"nobody@onepc.example", "wrong password", 401, "The email address or password is not right"},
+		}
+		for _, tc := range tests {
+			got := anon.post("/login", url.Values{"email": {tc.email}, "password": {tc.password}})
+			if got.status != tc.status {
+				t.Errorf("%q: status %d, want %d", tc.email, got.status, tc.status)
+			}
+			got.has(t, tc.want, "There is a problem")
+		}
+	})
+
+	t.Run("throttling", func(t *testing.T) {
+		for i := 0; i < store.MaxLoginFailures; i++ {
+			anon.post("/login", url.Values{"email": {"practice.staff@onepc.example"}, "password": {"nope"}})
+		}
+		got := anon.post("/login", url.Values{"email": {"practice.staff@onepc.example"}, "password": {demo.Password}})
+		if got.status != 429 {
+			t.Errorf("after %d failures even the right password gets %d, want 429", store.MaxLoginFailures, got.status)
+		}
+		got.has(t, "too many failed attempts", "Wait 15 minutes")
+	})
+
+	t.Run("sign in redirects to where the person was going", func(t *testing.T) {
+		c := a.anon()
+		got := c.post("/login", url.Values{"email": {"commissioner@onepc.example"}, "password": {demo.Password}, "next": {"/orgs/U00002"}})
+		if got.status != 303 || got.header.Get("Location") != "/orgs/U00002" {
+			t.Errorf("got %d to %q", got.status, got.header.Get("Location"))
+		}
+		got = c.post("/login", url.Values{"email": {"commissioner@onepc.example"}, "password": {demo.Password}, "next": {"//evil.example"}})
+		if got.header.Get("Location") != "/" {
+			t.Errorf("open redirect to %q", got.header.Get("Location"))
+		}
+		ck := got.header.Get("Set-Cookie")
+		for _, flag := range []string{"HttpOnly", "SameSite=Lax", "onepc_session="} {
+			if !strings.Contains(ck, flag) {
+				t.Errorf("session cookie %q lacks %s", ck, flag)
+			}
+		}
+	})
+
+	t.Run("home per role", func(t *testing.T) {
+		for role, want := range map[people.Role]string{
+			people.PracticeManager: "Local services and claims",
+			people.Commissioner:    "Services you commission",
+			people.Admin:           "Users and roles",
+		} {
+			if role != people.Admin {
+				want += "\x00Not available yet"
+			}
+			got := a.as(role).get("/")
+			if got.status != 200 {
+				t.Fatalf("%s home: %d", role, got.status)
+			}
+			got.has(t, append([]string{"Your organisations"}, strings.Split(want, "\x00")...)...)
+		}
+	})
+
+	t.Run("organisation pages as at a date", func(t *testing.T) {
+		c := a.as(people.Commissioner)
+		place := c.get("/orgs/99X")
+		place.has(t, "RIVERSIDE PCN", "HILLTOP PCN", "VALE MARKET TOWNS PCN", "HARBOUR AND COAST PCN", "QUAYSIDE SURGERY", "Closed", "<svg")
+		now := c.get("/orgs/U00001")
+		before := c.get("/orgs/U00001?on=2025-03-01")
+		now.has(t, "ORCHARD SURGERY")
+		if strings.Contains(before.body, "ORCHARD SURGERY") {
+			t.Error("ORCHARD SURGERY shows in Riverside PCN before its move")
+		}
+		practice := c.get("/orgs/" + demo.MovedPractice)
+		practice.has(t, "PCN membership", "HILLTOP PCN", "31 March 2025", "1 April 2025", "Registered patients")
+		if got := c.get("/orgs/U00001?on=31-03-2025"); got.status != 422 {
+			t.Errorf("bad date: %d", got.status)
+		} else {
+			got.has(t, "Enter a real date")
+		}
+		browse := c.get("/orgs?q=surgery&kind=practice")
+		browse.has(t, "Showing 1 to", "QUAYSIDE SURGERY")
+		if strings.Contains(browse.body, "FARAWAY") {
+			t.Error("search shows an organisation out of scope")
+		}
+		if got := c.get("/orgs?kind=planet"); got.status != 422 {
+			t.Errorf("bad kind: %d", got.status)
+		}
+		if got := c.get("/orgs?q=zzzz"); !strings.Contains(got.body, "No organisations you can see match") {
+			t.Error("no empty state for a search with no results")
+		}
+	})
+
+	t.Run("JSON API beside the pages", func(t *testing.T) {
+		c := a.as(people.PCNManager)
+		got := c.get("/api/orgs/U00001?on=2025-03-01")
+		var d struct {
+			Org      struct{ Code, Name string }
+			Children []struct {
+				Code      string `json:"code"`
+				ListTotal int    `json:"list_total"`
+			}
+		}
+		if err := json.Unmarshal([]byte(got.body), &d); err != nil || d.Org.Code != "U00001" {
+			t.Fatalf("api org: %d %v %s", got.status, err, got.body)
+		}
+		var codes []string
+		for _, ch := range d.Children {
+			codes = append(codes, ch.Code)
+		}
+		if slices.Contains(codes, demo.MovedPractice) || len(codes) != 5 {
+			t.Errorf("members on 2025-03-01 = %v, want the five before the move", codes)
+		}
+		if got := c.get("/api/orgs/U00002"); got.status != 403 || !strings.Contains(got.body, `"error"`) {
+			t.Errorf("api out of scope: %d %s", got.status, got.body)
+		}
+		if got := a.anon().get("/api/me"); got.status != 401 || !strings.Contains(got.body, `"error"`) {
+			t.Errorf("api signed out: %d %s", got.status, got.body)
+		}
+	})
+
+	t.Run("user admin", func(t *testing.T) {
+		admin := a.as(people.Admin)
+		a.as(people.Admin).get("/admin/users").has(t, "Sam Patel", "Add a user")
+		bad := admin.post("/admin/users", url.Values{"email": {"not-an-email"}, "name": {""}, "password": {"short"}})
+		if bad.status != 422 {
+			t.Errorf("bad user: %d", bad.status)
+		}
+		bad.has(t, "There is a problem", `href="#email"`, "Enter an email address", "Enter the person&#39;s full name", "at least 10 characters")
+		dup := admin.post("/admin/users", url.Values{"email": {"admin@onepc.example"}, "name": {"X"}, "password": {"long enough pw"}})
+		if dup.status != 409 {
+			t.Errorf("duplicate user: %d", dup.status)
+		}
+		ok := admin.post("/admin/users", url.Values{"email": {"New.Person@Example.org"}, "name": {"New Person"}, "password": {"long enough pw"}})
+		if ok.status != 303 || !strings.Contains(ok.header.Get("Location"), "?done=added") {
+			t.Fatalf("add user: %d %s", ok.status, ok.body)
+		}
+		userPath := strings.Split(ok.header.Get("Location"), "?")[0]
+		admin.get(ok.header.Get("Location")).has(t, "User added", "new.person@example.org", "has no roles yet")
+
+		for _, tc := range []struct {
+			role, org string
+			status    int
+			want      string
+		}{
+			{"", "", 422, "Choose a role"},
+			{"practice_manager", "U00001", 422, "can only be given at a GP practice"},
+			{"practice_manager", "NOPE1", 422, "There is no organisation with the code NOPE1"},
+			{"practice_manager", "Z00001", 403, "not one of them"},
+			{"practice_manager", "y00003", 303, ""},
+			{"practice_manager", "Y00003", 422, "is already Practice manager"},
+		} {
+			got := admin.post(userPath+"/grants", url.Values{"role": {tc.role}, "org": {tc.org}})
+			if got.status != tc.status {
+				t.Errorf("grant %s at %s: %d, want %d", tc.role, tc.org, got.status, tc.status)
+			}
+			got.has(t, tc.want)
+		}
+		admin.get(userPath).has(t, "Practice manager", "THE WILLOWS HEALTH CENTRE", "Take away")
+		if got := admin.post(userPath+"/grants/revoke", url.Values{"role": {"practice_manager"}, "org": {"Y00003"}}); got.status != 303 {
+			t.Errorf("revoke: %d", got.status)
+		}
+		// Changes reach the audit log, and the chain holds.
+		audit := admin.get("/admin/audit?verify=1")
+		audit.has(t, "user.add", "user.grant", "user.revoke", "new.person@example.org", "Intact")
+		older := admin.get("/admin/audit?before=60")
+		older.has(t, "entries")
+		if got := admin.get("/api/admin/users?q=new"); !strings.Contains(got.body, `"email": "new.person@example.org"`) {
+			t.Errorf("users API: %s", got.body)
+		}
+	})
+
+	t.Run("ended session", func(t *testing.T) {
+		c := a.as(people.PracticeManager)
+		a.store.SetClock(func() time.Time { return now.Add(store.SessionIdle + time.Minute) })
+		defer a.store.SetClock(func() time.Time { return now })
+		got := c.get("/orgs/Y00001")
+		if got.status != 401 {
+			t.Errorf("ended session: %d, want 401", got.status)
+		}
+		got.has(t, "Your session has ended", `name="next" value="/orgs/Y00001"`)
+	})
+
+	t.Run("health, headers and assets", func(t *testing.T) {
+		got := anon.get("/healthz")
+		if got.status != 200 || got.body != "ok\n" {
+			t.Errorf("healthz: %d %q", got.status, got.body)
+		}
+		csp := got.header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("CSP %q", csp)
+		}
+		for _, h := range []string{"X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"} {
+			if got.header.Get(h) == "" {
+				t.Errorf("missing %s", h)
+			}
+		}
+		page := anon.get("/login")
+		i := strings.Index(page.body, "/assets/nhsuk-frontend.min.css?v=")
+		if i < 0 {
+			t.Fatal("no hashed stylesheet link")
+		}
+		href := page.body[i : i+strings.Index(page.body[i:], `"`)]
+		css := anon.get(href)
+		if css.status != 200 || !strings.Contains(css.header.Get("Cache-Control"), "immutable") || !strings.Contains(css.body, "nhsuk-header") {
+			t.Errorf("stylesheet: %d %q", css.status, css.header.Get("Cache-Control"))
+		}
+		if got := anon.get("/assets/images/nhsuk-icon-arrow-down.svg"); got.status != 200 {
+			t.Errorf("icon the stylesheet uses: %d", got.status)
+		}
+		if strings.Contains(page.body, "<script>") || strings.Contains(page.body, " style=") {
+			t.Error("page has inline script or style, which the CSP forbids")
+		}
+	})
+
+	// Every template must have been executed by now (GoatCounter's rule).
+	t.Run("every template rendered", func(t *testing.T) {
+		done := a.srv.Rendered()
+		for _, name := range a.srv.Templates() {
+			if !done[name] {
+				t.Errorf("template %s was never rendered by a test", name)
+			}
+		}
+	})
+}
