@@ -37,8 +37,9 @@ func hashToken(t string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// CreateSession starts a session for a user.
-func (s *Store) CreateSession(ctx context.Context, userID int64) (Session, error) {
+// CreateSession starts a session for a user, recording the sign-in in the
+// audit log under actor (the user's email).
+func (s *Store) CreateSession(ctx context.Context, userID int64, actor string) (Session, error) {
 	sess := Session{Token: randomToken(), UserID: userID, CSRFToken: randomToken()}
 	err := s.tx(ctx, func(c conn) error {
 		sess.ExpiresAt = c.now.Add(SessionMax).UTC()
@@ -49,7 +50,10 @@ func (s *Store) CreateSession(ctx context.Context, userID int64) (Session, error
 		}
 		_, err := c.exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, hashToken(sess.Token), userID, sess.CSRFToken, c.tsArg(c.now), c.tsArg(c.now), c.tsArg(sess.ExpiresAt))
-		return err
+		if err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, actor, "session.start", "user", actor, nil, map[string]any{"expires_at": sess.ExpiresAt})
 	})
 	return sess, err
 }
@@ -83,10 +87,12 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (Session, erro
 	return sess, err
 }
 
-// DeleteSession ends a session (sign out).
-func (s *Store) DeleteSession(ctx context.Context, token string) error {
+// DeleteSession ends a session (sign out), recording it under actor.
+func (s *Store) DeleteSession(ctx context.Context, token, actor string) error {
 	return s.tx(ctx, func(c conn) error {
-		_, err := c.exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", hashToken(token))
-		return err
+		if _, err := c.exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", hashToken(token)); err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, actor, "session.end", "user", actor, nil, nil)
 	})
 }

@@ -301,7 +301,7 @@ func TestSessionsEnd(t *testing.T) {
 		now := day("2026-01-01").Add(9 * time.Hour)
 		s.SetClock(func() time.Time { return now })
 		u, _ := s.AddUser(ctx, "test", people.User{Email: "a@example.org", Name: "A"}, "x")
-		sess, err := s.CreateSession(ctx, u.ID)
+		sess, err := s.CreateSession(ctx, u.ID, "a@example.org")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -317,8 +317,8 @@ func TestSessionsEnd(t *testing.T) {
 		if _, err := s.SessionByToken(ctx, "forged"); !errors.Is(err, store.ErrSessionEnded) {
 			t.Errorf("unknown token: %v, want ended", err)
 		}
-		sess2, _ := s.CreateSession(ctx, u.ID)
-		s.DeleteSession(ctx, sess2.Token)
+		sess2, _ := s.CreateSession(ctx, u.ID, "a@example.org")
+		s.DeleteSession(ctx, sess2.Token, "a@example.org")
 		if _, err := s.SessionByToken(ctx, sess2.Token); !errors.Is(err, store.ErrSessionEnded) {
 			t.Errorf("signed-out session: %v, want ended", err)
 		}

@@ -190,8 +190,8 @@ func (s *Store) GrantRole(ctx context.Context, actor string, userID int64, role 
 	})
 }
 
-// RevokeRole takes a role away; it also ends the user's sessions so that the
-// change takes effect at once.
+// RevokeRole takes a role away. Grants are read on every request, so the
+// change applies to the user's very next page.
 func (s *Store) RevokeRole(ctx context.Context, actor string, userID int64, role people.Role, orgCode string) error {
 	return s.tx(ctx, func(c conn) error {
 		var email string

@@ -99,7 +99,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	if err := s.store.ClearLoginFailures(r.Context(), keys[0]); err != nil {
 		return err
 	}
-	sess, err := s.store.CreateSession(r.Context(), user.ID)
+	sess, err := s.store.CreateSession(r.Context(), user.ID, user.Email)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (s *Server) cookie(r *http.Request, value string, expires time.Time) *http.
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := s.store.DeleteSession(r.Context(), rq.session.Token); err != nil {
+	if err := s.store.DeleteSession(r.Context(), rq.session.Token, rq.actor()); err != nil {
 		return err
 	}
 	c := s.cookie(r, "", time.Unix(0, 0))

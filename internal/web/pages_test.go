@@ -189,7 +189,7 @@ func TestPages(t *testing.T) {
 		}
 		// Changes reach the audit log, and the chain holds.
 		audit := admin.get("/admin/audit?verify=1")
-		audit.has(t, "user.add", "user.grant", "user.revoke", "new.person@example.org", "Intact")
+		audit.has(t, "session.start", "user.add", "user.grant", "user.revoke", "new.person@example.org", "Intact")
 		older := admin.get("/admin/audit?before=60")
 		older.has(t, "entries")
 		if got := admin.get("/api/admin/users?q=new"); !strings.Contains(got.body, `"email": "new.person@example.org"`) {

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onepc/onepc/internal/store"
+)
+
+const shared = "../../../shared/data/"
+
+// onepc runs the command line in-process with its own environment.
+func onepc(t *testing.T, ctx context.Context, env map[string]string, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestImportCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.db")
+	ctx := context.Background()
+	env := map[string]string{"ONEPC_DB": db}
+
+	out, _, err := onepc(t, ctx, env, "", "import", "ods-practices", shared+"epraccur_sample.csv")
+	if err != nil || !strings.Contains(out, "1 practices added") || !strings.Contains(out, "1 rows were not GP practices") || !strings.Contains(out, "setting 25: 1") {
+		t.Fatalf("import practices: %q %v", out, err)
+	}
+	out, _, err = onepc(t, ctx, env, "", "import", "ods-practices", shared+"epraccur_sample.csv")
+	if err != nil || !strings.Contains(out, "0 practices added, 0 updated, 1 unchanged") {
+		t.Errorf("re-import: %q %v", out, err)
+	}
+	out, _, err = onepc(t, ctx, env, "", "import", "pcn-members", shared+"epcncorepartnerdetails_sample.csv")
+	if err != nil || !strings.Contains(out, "4 membership spells added") {
+		t.Errorf("import PCN members: %q %v", out, err)
+	}
+
+	// A broken file: one clear error naming file, line and field; nothing kept.
+	bad := filepath.Join(t.TempDir(), "epraccur.csv")
+	good, _ := os.ReadFile(shared + "epraccur_sample.csv")
+	broken := strings.Replace(string(good), `"A81044","MCKENZIE HOUSE SURGERY"`, `"B99999","NEW SURGERY"`, 1)
+	broken += `"B99998","BROKEN","Y54","Q74","","","","","","TS1 1AA","1974-04-01","","A","B","00K","","","","","","","","","","","4",""` + "\r\n"
+	os.WriteFile(bad, []byte(broken), 0o644)
+	_, _, err = onepc(t, ctx, env, "", "import", "ods-practices", bad)
+	if err == nil || err.Error() != `epraccur.csv: line 3, column 11 (open date): "1974-04-01" is not a date (expected YYYYMMDD such as 20130401)` {
+		t.Errorf("broken file: %v", err)
+	}
+	s, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Org(ctx, "B99999"); err == nil {
+		t.Error("a row before the bad line was kept")
+	}
+
+	out, _, err = onepc(t, ctx, env, "", "audit", "verify")
+	if err != nil || !strings.Contains(out, "The audit log is intact") {
+		t.Errorf("audit verify: %q %v", out, err)
+	}
+}
+
+func TestUserCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.db")
+	ctx := context.Background()
+	env := map[string]string{"ONEPC_DB": db}
+	if _, _, err := onepc(t, ctx, env, "", "demo"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := onepc(t, ctx, env, "short\n", "user", "add", "--email", "bad", "--name", "")
+	if err == nil || !strings.Contains(err.Error(), "--email: Enter an email address") || !strings.Contains(err.Error(), "--password: Password must be at least 10 characters") {
+		t.Errorf("bad user add: %v", err)
+	}
+	out, _, err := onepc(t, ctx, env, "a good long password\n", "user", "add", "--email", "kim@example.org", "--name", "Kim Lee")
+	if err != nil || !strings.Contains(out, "Added Kim Lee <kim@example.org>") {
+		t.Fatalf("user add: %q %v", out, err)
+	}
+	if _, _, err := onepc(t, ctx, env, "", "user", "grant", "kim@example.org", "pcn_manager", "y00001"); err == nil || !strings.Contains(err.Error(), "can only be given at a Primary Care Network") {
+		t.Errorf("grant at the wrong kind: %v", err)
+	}
+	if out, _, err := onepc(t, ctx, env, "", "user", "grant", "kim@example.org", "pcn_manager", "u00002"); err != nil || !strings.Contains(out, "is now PCN manager at U00002") {
+		t.Errorf("grant: %q %v", out, err)
+	}
+	out, _, _ = onepc(t, ctx, env, "", "user", "list")
+	if !strings.Contains(out, "kim@example.org") || !strings.Contains(out, "pcn_manager@U00002") {
+		t.Errorf("list: %q", out)
+	}
+	if out, _, err := onepc(t, ctx, env, "", "user", "revoke", "kim@example.org", "pcn_manager", "U00002"); err != nil || !strings.Contains(out, "is no longer") {
+		t.Errorf("revoke: %q %v", out, err)
+	}
+}
+
+func TestHelpForEveryCommand(t *testing.T) {
+	ctx := context.Background()
+	for _, args := range [][]string{
+		{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"demo", "--help"},
+		{"import", "ods-practices", "--help"}, {"import", "pcn-members", "--help"}, {"user", "--help"},
+		{"user", "add", "--help"}, {"audit", "verify", "--help"},
+	} {
+		out, errOut, err := onepc(t, ctx, nil, "", args...)
+		if err != nil || !strings.Contains(out+errOut, "Usage") {
+			t.Errorf("%v: %v, %q", args, err, out+errOut)
+		}
+	}
+	if _, _, err := onepc(t, ctx, nil, "", "frobnicate"); err == nil {
+		t.Error("unknown command accepted")
+	}
+}
+
+func TestServeShutsDownGracefully(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	env := map[string]string{"ONEPC_DB": filepath.Join(t.TempDir(), "t.db"), "ONEPC_ADDR": addr}
+	go func() {
+		_, _, err := onepc(t, ctx, env, "", "serve")
+		done <- err
+	}()
+	var resp *http.Response
+	for i := 0; i < 100; i++ {
+		if resp, err = http.Get("http://" + addr + "/healthz"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz: %v", err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve returned %v after SIGTERM-like cancel", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
