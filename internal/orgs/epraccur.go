@@ -1,7 +1,6 @@
 package orgs
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -43,26 +42,11 @@ var (
 // ParseEpraccur reads the ODS epraccur.csv file (no header, 27 quoted columns)
 // named file. It fails on the first bad row with the line and column at fault.
 func ParseEpraccur(r io.Reader, file string) (*PracticeFile, error) {
-	text, err := nhsfile.NewReader(r)
-	if err != nil {
-		return nil, &nhsfile.FileError{File: file, Err: err}
-	}
-	cr := csv.NewReader(text)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
 	out := &PracticeFile{BySetting: map[int]int{}}
 	seen := map[string]int{}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, csvError(file, err)
-		}
-		line, _ := cr.FieldPos(0)
+	err := nhsfile.EachRecord(r, file, func(line int, rec []string) error {
 		if len(rec) != epraccurColumns {
-			return nil, &nhsfile.FileError{File: file, Line: line,
+			return &nhsfile.FileError{File: file, Line: line,
 				Err: fmt.Errorf("has %d columns; an epraccur file has exactly %d", len(rec), epraccurColumns)}
 		}
 		fail := func(col int, field string, err error) error {
@@ -73,19 +57,19 @@ func ParseEpraccur(r io.Reader, file string) (*PracticeFile, error) {
 		settingText := v(26)
 		setting, err := strconv.Atoi(settingText)
 		if err != nil {
-			return nil, fail(26, "prescribing setting", fmt.Errorf("%q is not a number", settingText))
+			return fail(26, "prescribing setting", fmt.Errorf("%q is not a number", settingText))
 		}
 		code := strings.ToUpper(v(1))
 		if !odsCode.MatchString(code) {
-			return nil, fail(1, "organisation code", fmt.Errorf("%q is not an ODS code", v(1)))
+			return fail(1, "organisation code", fmt.Errorf("%q is not an ODS code", v(1)))
 		}
 		if setting != SettingGPPractice {
 			out.Skipped++
 			out.BySetting[setting]++
-			continue
+			return nil
 		}
 		if prev, ok := seen[code]; ok {
-			return nil, fail(1, "organisation code", fmt.Errorf("%s appears twice (first on line %d)", code, prev))
+			return fail(1, "organisation code", fmt.Errorf("%s appears twice (first on line %d)", code, prev))
 		}
 		seen[code] = line
 		p := PracticeRecord{Org: Org{
@@ -93,7 +77,7 @@ func ParseEpraccur(r io.Reader, file string) (*PracticeFile, error) {
 			Status: v(13), Phone: v(18), Setting: setting,
 		}}
 		if p.Name == "" {
-			return nil, fail(2, "name", errors.New("is empty"))
+			return fail(2, "name", errors.New("is empty"))
 		}
 		for col := 5; col <= 9; col++ {
 			if a := v(col); a != "" {
@@ -104,18 +88,18 @@ func ParseEpraccur(r io.Reader, file string) (*PracticeFile, error) {
 			if err == nil {
 				err = errors.New("is empty")
 			}
-			return nil, fail(11, "open date", err)
+			return fail(11, "open date", err)
 		}
 		if p.CloseDate, err = optionalDate(v(12)); err != nil {
-			return nil, fail(12, "close date", err)
+			return fail(12, "close date", err)
 		}
 		switch p.Status {
 		case StatusActive, StatusClosed, StatusDormant, StatusProposed:
 		default:
-			return nil, fail(13, "status", fmt.Errorf("%q is not A, C, D or P", p.Status))
+			return fail(13, "status", fmt.Errorf("%q is not A, C, D or P", p.Status))
 		}
 		if st := v(14); st != "" && !subTypeCode.MatchString(st) {
-			return nil, fail(14, "organisation sub-type", fmt.Errorf("%q is neither a sub-type letter nor an RO role code", st))
+			return fail(14, "organisation sub-type", fmt.Errorf("%q is neither a sub-type letter nor an RO role code", st))
 		}
 		p.RegionCode, p.ICBCode, p.SubICBCode = v(3), v(4), v(15)
 		for _, c := range []struct {
@@ -124,14 +108,18 @@ func ParseEpraccur(r io.Reader, file string) (*PracticeFile, error) {
 			val   string
 		}{{3, "national grouping", p.RegionCode}, {4, "high level health geography", p.ICBCode}, {15, "commissioner", p.SubICBCode}} {
 			if c.val != "" && !odsCode.MatchString(c.val) {
-				return nil, fail(c.col, c.field, fmt.Errorf("%q is not an ODS code", c.val))
+				return fail(c.col, c.field, fmt.Errorf("%q is not an ODS code", c.val))
 			}
 		}
 		if p.SubICBCode == "" {
-			return nil, fail(15, "commissioner", errors.New("is empty; every GP practice has a commissioning sub-ICB location"))
+			return fail(15, "commissioner", errors.New("is empty; every GP practice has a commissioning sub-ICB location"))
 		}
 		p.ParentCode = p.SubICBCode
 		out.Practices = append(out.Practices, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(out.Practices) == 0 && out.Skipped == 0 {
 		return nil, &nhsfile.FileError{File: file, Err: errors.New("is empty")}
@@ -144,12 +132,4 @@ func optionalDate(s string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return nhsfile.ParseDate(s, nhsfile.YYYYMMDD)
-}
-
-func csvError(file string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &nhsfile.FileError{File: file, Line: pe.Line, Column: pe.Column, Err: pe.Err}
-	}
-	return &nhsfile.FileError{File: file, Err: err}
 }

@@ -1,7 +1,6 @@
 package orgs
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -32,33 +31,23 @@ const pcnCSVColumns = 11
 // ParsePCNMembersCSV reads the ODS epcncorepartnerdetails CSV report (no
 // header; one row per practice–PCN spell, 11 columns).
 func ParsePCNMembersCSV(r io.Reader, file string) ([]MembershipRecord, error) {
-	text, err := nhsfile.NewReader(r)
-	if err != nil {
-		return nil, &nhsfile.FileError{File: file, Err: err}
-	}
-	cr := csv.NewReader(text)
-	cr.FieldsPerRecord = -1
 	var out []MembershipRecord
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, csvError(file, err)
-		}
-		line, _ := cr.FieldPos(0)
+	cols := pcnColumns{practice: 1, practiceName: 2, practiceSubICB: 3, practiceSubICBName: 4,
+		pcn: 5, pcnName: 6, pcnSubICB: 7, pcnSubICBName: 8, start: 9, end: 10}
+	err := nhsfile.EachRecord(r, file, func(line int, rec []string) error {
 		if len(rec) != pcnCSVColumns {
-			return nil, &nhsfile.FileError{File: file, Line: line,
+			return &nhsfile.FileError{File: file, Line: line,
 				Err: fmt.Errorf("has %d columns; an epcncorepartnerdetails file has exactly %d", len(rec), pcnCSVColumns)}
 		}
-		cols := pcnColumns{practice: 1, practiceName: 2, practiceSubICB: 3, practiceSubICBName: 4,
-			pcn: 5, pcnName: 6, pcnSubICB: 7, pcnSubICBName: 8, start: 9, end: 10}
 		m, err := cols.record(rec, file, line)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, m)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return checkMemberships(out, file)
 }

@@ -1,0 +1,38 @@
+package nhsfile
+
+import (
+	"encoding/csv"
+	"errors"
+	"io"
+)
+
+// EachRecord reads CSV from r (decoded as NewReader does) and calls fn with
+// each record and the line it starts on. Records may differ in length; fn
+// checks what it needs. A CSV syntax error, or fn's error, stops the read;
+// syntax errors come back as a FileError with line and column.
+func EachRecord(r io.Reader, file string, fn func(line int, rec []string) error) error {
+	text, err := NewReader(r)
+	if err != nil {
+		return &FileError{File: file, Err: err}
+	}
+	cr := csv.NewReader(text)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return &FileError{File: file, Line: pe.Line, Column: pe.Column, Err: pe.Err}
+			}
+			return &FileError{File: file, Err: err}
+		}
+		line, _ := cr.FieldPos(0)
+		if err := fn(line, rec); err != nil {
+			return err
+		}
+	}
+}
