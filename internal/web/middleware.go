@@ -39,6 +39,8 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.fail(w, r, rq, err)
 				return
 			}
+		} else {
+			s.signIn(r, rq) // open pages still show who is signed in, if anyone
 		}
 		if err := rt.handle(w, r, rq); err != nil {
 			s.fail(w, r, rq, err)
@@ -48,7 +50,8 @@ func (s *Server) wrap(rt route) http.Handler {
 
 var errSignIn = &problem.Error{Kind: problem.Unauthorized, Message: "Sign in to use OnePC."}
 
-func (s *Server) authorize(r *http.Request, rt route, rq *request) error {
+// signIn loads the session named by the cookie and its user.
+func (s *Server) signIn(r *http.Request, rq *request) error {
 	ck, err := r.Cookie(sessionCookie)
 	if err != nil || ck.Value == "" {
 		return errSignIn
@@ -57,11 +60,20 @@ func (s *Server) authorize(r *http.Request, rt route, rq *request) error {
 		return err
 	}
 	if rq.user, err = s.store.User(r.Context(), rq.session.UserID); err != nil {
+		rq.user = people.User{}
 		if problem.KindOf(err) == problem.NotFound {
 			return store.ErrSessionEnded
 		}
 		return err
 	}
+	return nil
+}
+
+func (s *Server) authorize(r *http.Request, rt route, rq *request) error {
+	if err := s.signIn(r, rq); err != nil {
+		return err
+	}
+	var err error
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		token := r.Header.Get("X-CSRF-Token")
 		if token == "" {
