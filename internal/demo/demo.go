@@ -146,6 +146,9 @@ func Load(ctx context.Context, s *store.Store, now time.Time) ([]Login, error) {
 	if err := s.SaveMemberships(ctx, actor, members...); err != nil {
 		return nil, fmt.Errorf("demo PCN memberships: %w", err)
 	}
+	if err := loadPopulations(ctx, s, orgs.Today(now)); err != nil {
+		return nil, err
+	}
 	hash, err := people.HashPassword(Password)
 	if err != nil {
 		return nil, err
@@ -164,4 +167,20 @@ func Load(ctx context.Context, s *store.Store, now time.Time) ([]Login, error) {
 		}
 	}
 	return Logins, nil
+}
+
+// loadPopulations writes the demo extracts unless some are loaded already,
+// so that running the demo again changes nothing.
+func loadPopulations(ctx context.Context, s *store.Store, today time.Time) error {
+	have, err := s.Extracts(ctx)
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	for _, e := range Populations(today) {
+		name := "demo gp-reg-pat-prac-quin-age " + e.Date.Format("Jan 2006")
+		if _, err := s.ImportPopulation(ctx, actor, name, e); err != nil {
+			return fmt.Errorf("demo population: %w", err)
+		}
+	}
+	return nil
 }

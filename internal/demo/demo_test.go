@@ -8,6 +8,7 @@ import (
 
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/population"
 	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/store/storetest"
 )
@@ -80,4 +81,37 @@ func mustOrgs(t *testing.T) []orgs.Org {
 		}
 	}
 	return a
+}
+
+func TestDemoPopulations(t *testing.T) {
+	today := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	ex := Populations(today)
+	if len(ex) != 13 || ex[12].Date != time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) || ex[0].Date != time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC) {
+		t.Fatalf("extracts from %v to %v", ex[0].Date, ex[len(ex)-1].Date)
+	}
+	list, _ := Orgs(today)
+	sizes := map[string]int{}
+	for _, o := range list {
+		sizes[o.Code] = o.ListSize
+	}
+	var students, careHomes population.Practice
+	for _, p := range ex[12].Practices {
+		if p.Bands.Total() != p.Total || p.Total != sizes[p.Code] {
+			t.Errorf("%s: bands add to %d, total %d, list size %d", p.Code, p.Bands.Total(), p.Total, sizes[p.Code])
+		}
+		switch p.Code {
+		case "Y00013":
+			students = p
+		case "Y00010":
+			careHomes = p
+		case ClosedPractice:
+			t.Errorf("the closed practice is in the newest extract")
+		}
+	}
+	if population.PerMille(students.Bands.Between(3, 4), students.Total) < 250 {
+		t.Errorf("the university practice has only %d‰ aged 15–24", population.PerMille(students.Bands.Between(3, 4), students.Total))
+	}
+	if population.PerMille(careHomes.Bands.Over85(), careHomes.Total) < 60 {
+		t.Errorf("the care-home practice has only %d‰ aged 85+", population.PerMille(careHomes.Bands.Over85(), careHomes.Total))
+	}
 }

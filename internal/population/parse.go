@@ -172,6 +172,9 @@ func Parse(r io.Reader, file string, progress func(rows int)) (*Extract, error) 
 		p.HasBands = true
 		return nil
 	})
+	if progress != nil {
+		progress(rows)
+	}
 	if err != nil {
 		return nil, err
 	}
