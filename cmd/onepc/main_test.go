@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"net"
@@ -148,4 +149,59 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop")
 	}
+}
+
+func TestImportRegisteredPatients(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	ctx := context.Background()
+	env := map[string]string{"ONEPC_DB": db}
+
+	// The published zip holds the CSV; a truncated copy must be refused whole.
+	zipPath := filepath.Join(dir, "gp-reg-pat-prac-quin-age.zip")
+	writeZip(t, zipPath, "gp-reg-pat-prac-quin-age.csv", shared+"gp-reg-pat-prac-quin-age_sample.csv")
+	out, errOut, err := onepc(t, ctx, env, "", "import", "registered-patients", shared+"gp-reg-pat-prac-all_sample.csv", zipPath)
+	if err != nil || !strings.Contains(out, "extract of 1 November 2025: 3 practices") || !strings.Contains(out, "2 practices (2 with age bands") {
+		t.Fatalf("import: %q %v", out, err)
+	}
+	if !strings.Contains(errOut, "100.0%") || !strings.Contains(errOut, "rows/s") {
+		t.Errorf("no progress shown: %q", errOut)
+	}
+	whole, _ := os.ReadFile(zipPath)
+	trunc := filepath.Join(dir, "trunc.zip")
+	os.WriteFile(trunc, whole[:len(whole)/2], 0o644)
+	if _, _, err := onepc(t, ctx, env, "", "import", "registered-patients", trunc); err == nil || !strings.Contains(err.Error(), "trunc.zip: is not a readable zip file") {
+		t.Errorf("truncated zip: %v", err)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("EXTRACT_DATE,CODE,SEX,AGE,NUMBER_OF_PATIENTS\n01DEC2025,Y00009,ALL,ALL,100\n01DEC2025,Y00009,MALE,4,ten\n"), 0o644)
+	if _, _, err := onepc(t, ctx, env, "", "import", "registered-patients", bad); err == nil ||
+		err.Error() != `bad.csv: line 3, column 5 (NUMBER_OF_PATIENTS): "ten" is not a count of patients` {
+		t.Errorf("bad file: %v", err)
+	}
+	s, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Org(ctx, "Y00009"); err == nil {
+		t.Error("a practice from the bad file was kept")
+	}
+}
+
+func writeZip(t *testing.T, path, name, src string) {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	w, _ := zw.Create(name)
+	w.Write(data)
+	zw.Close()
+	f.Close()
 }

@@ -52,4 +52,3 @@ func (c cli) importPopulation(ctx context.Context, args []string) error {
 	}
 	return nil
 }
-

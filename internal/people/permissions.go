@@ -9,20 +9,22 @@ type Permission string
 // A role held at an organisation grants its permissions there and at every
 // organisation below it, and nowhere else.
 const (
-	ViewOrg     Permission = "org.view"     // see an organisation, its members and figures
-	ManageUsers Permission = "users.manage" // add users, grant and revoke roles
-	ViewAudit   Permission = "audit.view"   // read the audit log
+	ViewOrg     Permission = "org.view"                // see an organisation, its members and figures
+	ManageUsers Permission = "users.manage"            // add users, grant and revoke roles
+	ViewAudit   Permission = "audit.view"              // read the audit log
+	EditWeights Permission = "population.weights.edit" // set a Place's or ICB's needs weights
 )
 
 var manifest = map[Permission][]Role{
 	ViewOrg:     Roles,
 	ManageUsers: {Admin},
 	ViewAudit:   {Admin},
+	EditWeights: {Commissioner},
 }
 
 // Permissions lists the manifest's permissions.
 func Permissions() []Permission {
-	return []Permission{ViewOrg, ManageUsers, ViewAudit}
+	return []Permission{ViewOrg, ManageUsers, ViewAudit, EditWeights}
 }
 
 // Allows reports whether role carries permission p.

@@ -95,6 +95,9 @@ func expected(role people.Role, perm people.Permission, method string, inScope b
 	switch {
 	case !allowed:
 		return map[int]bool{403: true}
+	case method == "POST" && strings.HasSuffix(pattern, "/weights"):
+		// Weights are set at a Place or ICB; at a practice the answer is a clear 422.
+		return map[int]bool{303: true, 422: true}
 	case method == "POST":
 		// Revoking a role the user does not hold is a clear 404; the rest redirect.
 		return map[int]bool{303: true, 404: true}

@@ -140,3 +140,43 @@ func TestBrowserSignInBrowseSignOut(t *testing.T) {
 	step(t, ctx, "the practice page now asks to sign in",
 		chromedp.Navigate(base+"/orgs/Y00001"), chromedp.WaitVisible(chromedp.CSS("#email")))
 }
+
+// TestBrowserPopulationPyramidMatchesTable: a practice manager opens their
+// practice's population page; every bar of the pyramid carries the same
+// count as the table beneath it.
+func TestBrowserPopulationPyramidMatchesTable(t *testing.T) {
+	ctx := browser(t)
+	a := newApp(t, storetest.Open(t, "sqlite"))
+
+	step(t, ctx, "sign in as the demo practice manager",
+		chromedp.Navigate(a.http.URL+"/login"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "practice.manager@onepc.example"),
+		chromedp.SendKeys(chromedp.CSS("#password"), demo.Password),
+		chromedp.Click(chromedp.CSS("#sign-in")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="signed-in-as"]`)))
+	step(t, ctx, "open the practice, then its population",
+		chromedp.Click(chromedp.CSS(`a[href="/orgs/Y00001"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="population-link"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="population-link"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="pyramid-table"]`)))
+	screenshot(t, ctx, "population")
+
+	bars, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid=pyramid] rect[data-count]')]
+		.map(r => r.dataset.sex + '|' + r.dataset.band + '|' + r.dataset.count).sort()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid=pyramid-table] tbody tr')]
+		.flatMap(tr => ['male', 'female'].map(s => s + '|' + tr.dataset.band + '|' +
+			tr.querySelector('td[data-sex=' + s + ']').textContent.replace(/,/g, '').trim())).sort()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bars) != 40 || strings.Join(bars, " ") != strings.Join(cells, " ") {
+		t.Errorf("pyramid and table disagree:\nbars  %v\ntable %v", bars, cells)
+	}
+	total := text(t, ctx, `[data-testid="registered"]`)
+	if !strings.HasPrefix(total, "") || !strings.Contains(total, "on 1 November 2026") {
+		t.Errorf("registered patients %q", total)
+	}
+}

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/onepc/onepc/internal/store"
 )
 
@@ -55,3 +58,98 @@ func (b bar) X() int      { return chartLabelWidth }
 func (b bar) TextX() int  { return chartLabelWidth + b.W + 6 }
 func (b bar) TextY() int  { return b.Y + 18 }
 func (b bar) LabelX() int { return chartLabelWidth - 8 }
+
+// pyramidChart is an age–sex pyramid: men to the left of the age labels,
+// women to the right, each bar a share of the whole list, with the Place's
+// and the reference population's shares drawn as outlines over them.
+type pyramidChart struct {
+	Width, Height int
+	Rows          []pyramidBar
+	PlaceName     string
+	RefLabel      string
+	MaleX         int // right edge of the male bars
+	FemaleX       int // left edge of the female bars
+	LabelX        int
+}
+
+type pyramidBar struct {
+	Band                  int
+	Label                 string
+	Y, TextY              int
+	MaleW, FemaleW        int
+	MalePM, FemalePM      int
+	Male, Female          int
+	PlaceMaleW, PlaceFemW int
+	RefMaleW, RefFemaleW  int
+	MaleBarX, PlaceMaleX  int
+	RefMaleX              int
+}
+
+const (
+	pyramidHalf      = 300 // pixels for the largest share on each side
+	pyramidMid       = 90  // the age labels between the halves
+	pyramidRowHeight = 18
+	pyramidTop       = 28
+)
+
+func newPyramidChart(rows []pyramidRow, placeName, refLabel string) *pyramidChart {
+	top := 1
+	for _, r := range rows {
+		top = max(top, r.MalePM, r.FemalePM, r.PlaceMalePM, r.PlaceFemalePM, r.RefMalePM, r.RefFemalePM)
+	}
+	c := &pyramidChart{Width: 2*pyramidHalf + pyramidMid + 20, PlaceName: placeName, RefLabel: refLabel,
+		MaleX: pyramidHalf + 10, FemaleX: pyramidHalf + 10 + pyramidMid, LabelX: pyramidHalf + 10 + pyramidMid/2}
+	scale := func(pm int) int { return pm * pyramidHalf / top }
+	for i, r := range rows {
+		b := pyramidBar{Band: r.Band, Label: r.Label, Y: pyramidTop + i*pyramidRowHeight, TextY: pyramidTop + i*pyramidRowHeight + 13,
+			MaleW: scale(r.MalePM), FemaleW: scale(r.FemalePM), MalePM: r.MalePM, FemalePM: r.FemalePM,
+			Male: r.Male, Female: r.Female, PlaceMaleW: scale(r.PlaceMalePM), PlaceFemW: scale(r.PlaceFemalePM),
+			RefMaleW: scale(r.RefMalePM), RefFemaleW: scale(r.RefFemalePM)}
+		b.MaleBarX, b.PlaceMaleX, b.RefMaleX = c.MaleX-b.MaleW, c.MaleX-b.PlaceMaleW, c.MaleX-b.RefMaleW
+		c.Rows = append(c.Rows, b)
+	}
+	c.Height = pyramidTop + len(rows)*pyramidRowHeight + 8
+	return c
+}
+
+// lineChart is a small line chart of a list size over the extracts loaded.
+type lineChart struct {
+	Title         string
+	Width, Height int
+	Points        string // the polyline's points
+	Dots          []lineDot
+	MinLabel      string
+	MaxLabel      string
+	FirstLabel    string
+	LastLabel     string
+}
+
+type lineDot struct {
+	X, Y  int
+	Label string
+}
+
+func newLineChart(title string, pts []store.TrendPoint) *lineChart {
+	if len(pts) < 2 {
+		return nil
+	}
+	lo, hi := pts[0].Patients, pts[0].Patients
+	for _, p := range pts {
+		lo, hi = min(lo, p.Patients), max(hi, p.Patients)
+	}
+	if hi == lo {
+		hi = lo + 1
+	}
+	const w, h, left, pad = 600, 160, 70, 12
+	c := &lineChart{Title: title, Width: w, Height: h + 24, MinLabel: formatNumber(lo), MaxLabel: formatNumber(hi),
+		FirstLabel: pts[0].Date.Format("Jan 2006"), LastLabel: pts[len(pts)-1].Date.Format("Jan 2006")}
+	var b strings.Builder
+	for i, p := range pts {
+		x := left + i*(w-left-pad)/(len(pts)-1)
+		y := pad + (hi-p.Patients)*(h-2*pad)/(hi-lo)
+		fmt.Fprintf(&b, "%d,%d ", x, y)
+		c.Dots = append(c.Dots, lineDot{X: x, Y: y, Label: p.Date.Format("Jan 2006") + ": " + formatNumber(p.Patients)})
+	}
+	c.Points = strings.TrimSpace(b.String())
+	return c
+}

@@ -2,7 +2,11 @@ package web_test
 
 import (
 	"encoding/json"
+	"flag"
+	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +14,7 @@ import (
 
 	"github.com/onepc/onepc/internal/demo"
 	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/population"
 	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/store/storetest"
 )
@@ -240,6 +245,79 @@ func TestPages(t *testing.T) {
 		}
 	})
 
+	t.Run("population pages", func(t *testing.T) {
+		pm := a.as(people.PracticeManager)
+		got := pm.get("/orgs/Y00001/population")
+		if got.status != 200 {
+			t.Fatalf("practice population: %d", got.status)
+		}
+		got.has(t, "Population of RIVERSIDE MEDICAL CENTRE", `data-testid="pyramid"`, `data-testid="pyramid-table"`,
+			"Place male %", "All 23 practices loaded", "Change over a year", "Aged 85 and over", "1 November 2025", "List size over time")
+		if got := pm.get("/orgs/Y00001/population?extract=2019-01-01"); got.status != 422 {
+			t.Errorf("unknown extract: %d", got.status)
+		}
+		if got := pm.get("/orgs/Y00007/population"); got.status != 403 {
+			t.Errorf("another practice's population: %d", got.status)
+		}
+
+		c := a.as(people.Commissioner)
+		place := c.get("/orgs/99X/population?sort=list&dir=desc")
+		place.has(t, "Practices compared", "Download as CSV", `aria-sort="descending"`)
+		var d struct {
+			Summary struct {
+				Patients int `json:"patients"`
+				Weighted int `json:"weighted_patients"`
+			}
+			Practices []struct {
+				Code     string
+				Patients int
+			}
+		}
+		api := c.get("/api/orgs/99X/population?sort=list&dir=desc")
+		if err := json.Unmarshal([]byte(api.body), &d); err != nil || len(d.Practices) != 23 {
+			t.Fatalf("population API: %v, %d practices", err, len(d.Practices))
+		}
+		for i := 1; i < len(d.Practices); i++ {
+			if d.Practices[i].Patients > d.Practices[i-1].Patients {
+				t.Errorf("not sorted by list, largest first, at %d", i)
+			}
+		}
+		// With every practice loaded in one Place, weighting moves patients
+		// between practices but keeps the total (give or take rounding).
+		if diff := d.Summary.Weighted - d.Summary.Patients; diff < -23 || diff > 23 {
+			t.Errorf("Place weighted %d vs registered %d", d.Summary.Weighted, d.Summary.Patients)
+		}
+		csv := c.get("/orgs/99X/population.csv?sort=name")
+		if !strings.Contains(csv.header.Get("Content-Disposition"), "population-99X-2026-11-01.csv") {
+			t.Errorf("CSV disposition %q", csv.header.Get("Content-Disposition"))
+		}
+		golden(t, "population-99X.csv", csv.body)
+
+		c.get("/orgs/99X/weights").has(t, "Save weights", "OnePC default", "not the official values")
+		pm.get("/orgs/Y00001/weights").has(t, "Weights are set for a Place or an ICB")
+		bad := c.post("/orgs/99X/weights", weightsForm(map[string]string{"F17": "lots"}))
+		if bad.status != 422 {
+			t.Errorf("bad weight: %d", bad.status)
+		}
+		bad.has(t, "Enter the weight for females aged 85–89", `href="#F17"`)
+		if got := c.post("/orgs/99X/weights", weightsForm(map[string]string{"F17": "1", "F18": "1", "F19": "1", "M17": "1", "M18": "1", "M19": "1"})); got.status != 303 {
+			t.Fatalf("save weights: %d %s", got.status, got.body)
+		}
+		c.get("/orgs/99X/weights?done=saved").has(t, "Weights saved", "set at <a href=\"/orgs/99X\">")
+		if got := c.post("/orgs/Z00001/weights", weightsForm(nil)); got.status != 403 {
+			t.Errorf("weights out of scope: %d", got.status)
+		}
+		if got := c.post("/orgs/99X/weights", url.Values{"reset": {"1"}}); got.status != 303 {
+			t.Errorf("reset weights: %d", got.status)
+		}
+		if _, from, _ := a.store.Weights(t.Context(), "99X", now); from != "" {
+			t.Errorf("after reset, weights from %q", from)
+		}
+		if n, err := a.store.VerifyAudit(t.Context()); err != nil || n == 0 {
+			t.Errorf("audit after weights: %v", err)
+		}
+	})
+
 	// Every template must have been executed by now (GoatCounter's rule).
 	t.Run("every template rendered", func(t *testing.T) {
 		done := a.srv.Rendered()
@@ -249,4 +327,40 @@ func TestPages(t *testing.T) {
 			}
 		}
 	})
+}
+
+// weightsForm is the default weights as a form, with some changed.
+func weightsForm(change map[string]string) url.Values {
+	f := url.Values{}
+	w := population.DefaultWeights()
+	for _, sx := range population.Sexes {
+		for b, v := range w[sx] {
+			f.Set(fmt.Sprintf("%s%d", sx.Code(), b), fmt.Sprintf("%d.%03d", v/1000, v%1000))
+		}
+	}
+	for k, v := range change {
+		f.Set(k, v)
+	}
+	return f
+}
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file; run go test -update after checking the change.\ngot:\n%s", name, got)
+	}
 }

@@ -45,6 +45,10 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		"statusLabel": orgs.StatusLabel,
 		"roleLabel":   func(r people.Role) string { return r.Label() },
 		"join":        strings.Join,
+		"pct":         pct,
+		"signedPct":   signedPct,
+		"weight":      func(milli int) string { return decimal(milli, 3) },
+		"monthYear":   func(t time.Time) string { return t.Format("January 2006") },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {

@@ -30,6 +30,10 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /me", perm: people.ViewOrg, api: true, handle: s.me},
 		{pattern: "GET /orgs", perm: people.ViewOrg, api: true, handle: s.orgBrowser},
 		{pattern: "GET /orgs/{code}", perm: people.ViewOrg, org: "code", api: true, handle: s.orgPage},
+		{pattern: "GET /orgs/{code}/population", perm: people.ViewOrg, org: "code", api: true, handle: s.populationPage},
+		{pattern: "GET /orgs/{code}/population.csv", perm: people.ViewOrg, org: "code", handle: s.populationCSV},
+		{pattern: "GET /orgs/{code}/weights", perm: people.ViewOrg, org: "code", api: true, handle: s.weightsPage},
+		{pattern: "POST /orgs/{code}/weights", perm: people.EditWeights, org: "code", api: true, handle: s.saveWeights},
 
 		{pattern: "GET /admin/users", perm: people.ManageUsers, api: true, handle: s.usersPage},
 		{pattern: "POST /admin/users", perm: people.ManageUsers, api: true, handle: s.addUser},
