@@ -1,0 +1,107 @@
+// Package payrules is the arithmetic of local service payments: fee per
+// item, capitation, achievement, block and sessional rules, all in integer
+// pence, every result explained in words. It holds no SQL and no HTTP.
+package payrules
+
+import (
+	"strconv"
+	"strings"
+)
+
+// RoundingNote is the one statement of how OnePC rounds, printed under
+// every statement.
+const RoundingNote = "Each claim line is calculated exactly and rounded half up to the nearest penny once; totals add up the rounded lines."
+
+// RoundHalfUp returns num/den rounded half up, for num ≥ 0 and den > 0.
+// Negative numerators round toward zero so that no rule can pay below zero
+// by rounding.
+func RoundHalfUp(num, den int64) int64 {
+	if den <= 0 || num <= 0 {
+		return 0
+	}
+	return (2*num + den) / (2 * den)
+}
+
+// Pounds writes pence as money: 105000 → "£1,050.00".
+func Pounds(p int64) string {
+	neg := p < 0
+	if neg {
+		p = -p
+	}
+	s := "£" + groupThousands(p/100) + "." + twoDigits(p%100)
+	if neg {
+		return "−" + s
+	}
+	return s
+}
+
+// rate writes hundredths of a penny per unit as pounds to four places:
+// 1250 → "£0.1250".
+func rate(centipence int64) string {
+	return "£" + groupThousands(centipence/10000) + "." + pad(strconv.FormatInt(centipence%10000, 10), 4)
+}
+
+func twoDigits(n int64) string { return pad(strconv.FormatInt(n, 10), 2) }
+
+func pad(s string, n int) string {
+	if len(s) < n {
+		return strings.Repeat("0", n-len(s)) + s
+	}
+	return s
+}
+
+func groupThousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// count writes a whole number with thousands separators.
+func count(n int64) string {
+	if n < 0 {
+		return "−" + groupThousands(-n)
+	}
+	return groupThousands(n)
+}
+
+// percent writes a per-mille figure as a percentage: 780 → "78.0%".
+func percent(pm int64) string {
+	return strconv.FormatInt(pm/10, 10) + "." + strconv.FormatInt(pm%10, 10) + "%"
+}
+
+// ParsePounds reads "1,050.00", "£25" or "0.5" as pence; ok is false for
+// anything else, negative amounts and more than two decimal places.
+func ParsePounds(s string) (int64, bool) {
+	s = strings.TrimPrefix(strings.ReplaceAll(strings.TrimSpace(s), ",", ""), "£")
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" && frac == "" || len(frac) > 2 {
+		return 0, false
+	}
+	if whole == "" {
+		whole = "0"
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w < 0 || strings.HasPrefix(whole, "+") || w > 1e12 {
+		return 0, false
+	}
+	f := int64(0)
+	if frac != "" {
+		if f, err = strconv.ParseInt(pad2(frac), 10, 64); err != nil || strings.ContainsAny(frac, "+-") {
+			return 0, false
+		}
+	}
+	return w*100 + f, true
+}
+
+func pad2(s string) string {
+	if len(s) == 1 {
+		return s + "0"
+	}
+	return s
+}

@@ -1,0 +1,330 @@
+package payrules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/onepc/onepc/internal/problem"
+)
+
+// Kind names a payment rule.
+type Kind string
+
+const (
+	FeePerItem  Kind = "fee_per_item"
+	Capitation  Kind = "capitation"
+	Achievement Kind = "achievement"
+	Block       Kind = "block"
+	Sessional   Kind = "sessional"
+)
+
+// Kinds lists the rules in the order forms show them.
+var Kinds = []Kind{FeePerItem, Capitation, Achievement, Block, Sessional}
+
+// Label names a rule for people.
+func (k Kind) Label() string {
+	switch k {
+	case FeePerItem:
+		return "Fee per item"
+	case Capitation:
+		return "Capitation (per registered patient)"
+	case Achievement:
+		return "Achievement (between thresholds)"
+	case Block:
+		return "Block payment per period"
+	case Sessional:
+		return "Sessional (sessions × rate)"
+	}
+	return string(k)
+}
+
+// Rule is a service's payment rule. Only the fields of its Kind are used.
+type Rule struct {
+	Kind Kind `json:"kind"`
+
+	// Fee per item and sessional: Field counts the items or sessions, each
+	// paid RatePence; a fee per item may be capped per period in items, in
+	// money, or both.
+	Field     string `json:"field,omitempty"`
+	RatePence int64  `json:"rate_pence,omitempty"`
+	CapItems  int64  `json:"cap_items,omitempty"`
+	CapPence  int64  `json:"cap_pence,omitempty"`
+
+	// Capitation: hundredths of a penny per patient per period, per
+	// registered or per needs-weighted patient.
+	RateCentipence int64 `json:"rate_centipence,omitempty"`
+	Weighted       bool  `json:"weighted,omitempty"`
+
+	// Achievement: Numerator/Denominator between LowerPM and UpperPM (per
+	// mille) pays 0 to MaxPence linearly; at or above UpperPM pays MaxPence.
+	Numerator   string `json:"numerator,omitempty"`
+	Denominator string `json:"denominator,omitempty"`
+	LowerPM     int64  `json:"lower_per_mille,omitempty"`
+	UpperPM     int64  `json:"upper_per_mille,omitempty"`
+	MaxPence    int64  `json:"max_pence,omitempty"`
+
+	// Block: a fixed sum per period, pro rata by days active in it.
+	BlockPence int64 `json:"block_pence,omitempty"`
+}
+
+// PatientsField is the activity field a capitation claim declares its list
+// in when no list-size data is loaded.
+const PatientsField = "patients"
+
+// Validate checks a rule against the activity fields its service reports;
+// problems name the form field at fault.
+func (r Rule) Validate(fields []string) error {
+	var errs problem.Fields
+	has := func(f string) bool {
+		for _, x := range fields {
+			if x == f {
+				return true
+			}
+		}
+		return false
+	}
+	needField := func(form, f, what string) {
+		if f == "" {
+			errs.Add(form, "Choose the activity field that counts the "+what)
+		} else if !has(f) {
+			errs.Add(form, fmt.Sprintf("%q is not one of this service's activity fields", f))
+		}
+	}
+	positive := func(form string, v int64, what string) {
+		if v <= 0 {
+			errs.Add(form, "Enter "+what+" greater than zero")
+		}
+	}
+	switch r.Kind {
+	case FeePerItem:
+		needField("rule_field", r.Field, "items")
+		positive("rate", r.RatePence, "the fee per item")
+		if r.CapItems < 0 || r.CapPence < 0 {
+			errs.Add("cap", "A cap cannot be negative")
+		}
+	case Sessional:
+		needField("rule_field", r.Field, "sessions")
+		positive("rate", r.RatePence, "the rate per session")
+	case Capitation:
+		positive("rate", r.RateCentipence, "the rate per patient")
+	case Achievement:
+		needField("numerator", r.Numerator, "numerator")
+		needField("denominator", r.Denominator, "denominator")
+		if r.Numerator != "" && r.Numerator == r.Denominator {
+			errs.Add("denominator", "The denominator must be a different field from the numerator")
+		}
+		if r.LowerPM < 0 || r.UpperPM > 1000 || r.LowerPM >= r.UpperPM {
+			errs.Add("lower", "Enter a lower threshold below the upper, both between 0% and 100%")
+		}
+		positive("max", r.MaxPence, "the maximum payment")
+	case Block:
+		positive("rate", r.BlockPence, "the block payment")
+	default:
+		errs.Add("rule_kind", "Choose a payment rule")
+	}
+	return errs.Err()
+}
+
+// Fields lists the activity fields the rule reads.
+func (r Rule) Fields() []string {
+	switch r.Kind {
+	case FeePerItem, Sessional:
+		return []string{r.Field}
+	case Achievement:
+		return []string{r.Numerator, r.Denominator}
+	}
+	return nil
+}
+
+// Input is what one claim line brings to its rule.
+type Input struct {
+	Activity map[string]int64  // reported counts by field
+	Labels   map[string]string // field → its name for people, e.g. "ECGs performed"
+
+	// Capitation: the list on the reference date. PatientsKnown is false
+	// when no list-size data is loaded; the rule then uses the list
+	// declared on the claim (Activity[PatientsField]).
+	Patients         int64
+	WeightedPatients int64
+	HasWeighted      bool
+	PatientsKnown    bool
+	PatientsNote     string // e.g. "registered on 1 April 2026"
+
+	// Block: days in the period and days the practice was signed up and
+	// open in it.
+	PeriodDays int64
+	ActiveDays int64
+	ActiveNote string // e.g. "signed up 11 November"
+}
+
+// Result is a claim line's payment and how it was reached, in words.
+type Result struct {
+	Pence       int64  `json:"pence"`
+	Explanation string `json:"explanation"`
+}
+
+func (in Input) label(field string) string {
+	if l := in.Labels[field]; l != "" {
+		return l
+	}
+	return strings.ReplaceAll(field, "_", " ")
+}
+
+// Calculate pays one claim line. It never pays less than zero, and the same
+// rule and input always give the same pence.
+func (r Rule) Calculate(in Input) (Result, error) {
+	switch r.Kind {
+	case FeePerItem:
+		return r.feePerItem(in)
+	case Sessional:
+		n, err := in.count(r.Field)
+		if err != nil {
+			return Result{}, err
+		}
+		p := n * r.RatePence
+		return Result{p, fmt.Sprintf("%s %s × %s = %s", count(n), in.label(r.Field), Pounds(r.RatePence), Pounds(p))}, nil
+	case Capitation:
+		return r.capitation(in)
+	case Achievement:
+		return r.achievement(in)
+	case Block:
+		return r.block(in)
+	}
+	return Result{}, fmt.Errorf("unknown payment rule %q", r.Kind)
+}
+
+// count reads a required activity count.
+func (in Input) count(field string) (int64, error) {
+	n, ok := in.Activity[field]
+	if !ok {
+		return 0, problem.New(problem.Invalid, "%s is missing", in.label(field))
+	}
+	if n < 0 {
+		return 0, problem.New(problem.Invalid, "%s cannot be negative", in.label(field))
+	}
+	return n, nil
+}
+
+func (r Rule) feePerItem(in Input) (Result, error) {
+	n, err := in.count(r.Field)
+	if err != nil {
+		return Result{}, err
+	}
+	items := n
+	var notes []string
+	if r.CapItems > 0 && items > r.CapItems {
+		items = r.CapItems
+		notes = append(notes, fmt.Sprintf("cap of %s items applied", count(r.CapItems)))
+	}
+	p := items * r.RatePence
+	text := fmt.Sprintf("%s %s × %s = %s", count(items), in.label(r.Field), Pounds(r.RatePence), Pounds(p))
+	if items != n {
+		text = fmt.Sprintf("%s %s reported, %s", count(n), in.label(r.Field), text)
+	}
+	if r.CapPence > 0 && p > r.CapPence {
+		p = r.CapPence
+		notes = append(notes, "cap "+Pounds(r.CapPence)+" applied")
+	}
+	if len(notes) > 0 {
+		text += ", " + strings.Join(notes, ", ")
+	}
+	return Result{p, text}, nil
+}
+
+func (r Rule) capitation(in Input) (Result, error) {
+	patients, what, note := in.Patients, "registered patients", in.PatientsNote
+	switch {
+	case !in.PatientsKnown:
+		n, err := in.count(PatientsField)
+		if err != nil {
+			return Result{}, problem.New(problem.Invalid, "No list size is loaded for this practice, so the claim must declare its registered patients")
+		}
+		patients, note = n, "declared on the claim"
+	case r.Weighted && in.HasWeighted:
+		patients, what = in.WeightedPatients, "needs-weighted patients"
+	}
+	p := RoundHalfUp(patients*r.RateCentipence, 100)
+	text := fmt.Sprintf("%s %s × %s = %s", count(patients), what, rate(r.RateCentipence), Pounds(p))
+	if note != "" {
+		text += " (" + note + ")"
+	}
+	if r.Weighted && in.PatientsKnown && !in.HasWeighted {
+		text += "; no age breakdown is loaded, so the registered list was used"
+	}
+	return Result{p, text}, nil
+}
+
+func (r Rule) achievement(in Input) (Result, error) {
+	num, err := in.count(r.Numerator)
+	if err != nil {
+		return Result{}, err
+	}
+	den, err := in.count(r.Denominator)
+	if err != nil {
+		return Result{}, err
+	}
+	if num > den {
+		return Result{}, problem.New(problem.Invalid, "%s (%d) cannot be more than %s (%d)", in.label(r.Numerator), num, in.label(r.Denominator), den)
+	}
+	if den == 0 {
+		return Result{0, fmt.Sprintf("%s is 0, so achievement cannot be measured: nothing is due", in.label(r.Denominator))}, nil
+	}
+	achPM := RoundHalfUp(num*1000, den) // for the words only; the pay uses exact fractions
+	head := fmt.Sprintf("Achievement %s / %s = %s", count(num), count(den), percent(achPM))
+	switch {
+	case num*1000 >= r.UpperPM*den:
+		return Result{r.MaxPence, fmt.Sprintf("%s, at or above the upper threshold of %s: maximum %s", head, percent(r.UpperPM), Pounds(r.MaxPence))}, nil
+	case num*1000 <= r.LowerPM*den:
+		return Result{0, fmt.Sprintf("%s, not above the lower threshold of %s: nothing is due", head, percent(r.LowerPM))}, nil
+	}
+	// max × (num/den − lower) / (upper − lower), exactly: all in thousandths.
+	p := RoundHalfUp(r.MaxPence*(num*1000-r.LowerPM*den), (r.UpperPM-r.LowerPM)*den)
+	return Result{p, fmt.Sprintf("%s, between %s and %s: %s × (%s − %s) ÷ (%s − %s) = %s", head,
+		percent(r.LowerPM), percent(r.UpperPM), Pounds(r.MaxPence), percent(achPM), percent(r.LowerPM),
+		percent(r.UpperPM), percent(r.LowerPM), Pounds(p))}, nil
+}
+
+func (r Rule) block(in Input) (Result, error) {
+	if in.PeriodDays <= 0 || in.ActiveDays < 0 || in.ActiveDays > in.PeriodDays {
+		return Result{}, fmt.Errorf("block payment: %d active days in a period of %d", in.ActiveDays, in.PeriodDays)
+	}
+	if in.ActiveDays == in.PeriodDays {
+		return Result{r.BlockPence, "Block payment for the whole period: " + Pounds(r.BlockPence)}, nil
+	}
+	p := RoundHalfUp(r.BlockPence*in.ActiveDays, in.PeriodDays)
+	text := fmt.Sprintf("Block %s × %d/%d days = %s", Pounds(r.BlockPence), in.ActiveDays, in.PeriodDays, Pounds(p))
+	if in.ActiveNote != "" {
+		text += " (" + in.ActiveNote + ")"
+	}
+	return Result{p, text}, nil
+}
+
+// Describe says what a rule pays, for the service page.
+func (r Rule) Describe(labels map[string]string) string {
+	in := Input{Labels: labels}
+	switch r.Kind {
+	case FeePerItem:
+		s := Pounds(r.RatePence) + " per " + strings.ToLower(in.label(r.Field))
+		if r.CapItems > 0 {
+			s += fmt.Sprintf(", at most %s items", count(r.CapItems))
+		}
+		if r.CapPence > 0 {
+			s += ", capped at " + Pounds(r.CapPence)
+		}
+		return s + " a period"
+	case Sessional:
+		return Pounds(r.RatePence) + " per session (" + strings.ToLower(in.label(r.Field)) + ")"
+	case Capitation:
+		per := "registered patient"
+		if r.Weighted {
+			per = "needs-weighted patient"
+		}
+		return rate(r.RateCentipence) + " per " + per + " a period"
+	case Achievement:
+		return fmt.Sprintf("Up to %s: nothing at %s or below, rising evenly to the full sum at %s of %s / %s",
+			Pounds(r.MaxPence), percent(r.LowerPM), percent(r.UpperPM), strings.ToLower(in.label(r.Numerator)), strings.ToLower(in.label(r.Denominator)))
+	case Block:
+		return Pounds(r.BlockPence) + " a period, pro rata for part periods"
+	}
+	return ""
+}
