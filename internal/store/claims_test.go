@@ -1,0 +1,211 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/payrules"
+	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/store"
+	"github.com/onepc/onepc/internal/store/storetest"
+)
+
+// catalogue adds three services commissioned by Place P1 for 2026/27.
+func catalogue(t *testing.T, s *store.Store) (ecg, diabetes, block claims.Service) {
+	t.Helper()
+	ctx := context.Background()
+	var err error
+	ecg, err = s.CreateService(ctx, "test", claims.Service{Code: "LES-ECG", Name: "ECGs", Commissioner: "P1", Year: 2026,
+		Frequency: claims.Monthly, DeadlineDays: 10, Eligibility: claims.AllPractices, NeedsDeclaration: true, NeedsApproval: true,
+		Fields: []claims.Field{{Label: "ECGs performed"}},
+		Rule:   payrules.Rule{Kind: payrules.FeePerItem, Field: "ecgs_performed", RatePence: 2500, CapPence: 100000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	diabetes, err = s.CreateService(ctx, "test", claims.Service{Code: "LIS-DM", Name: "Diabetes control", Commissioner: "P1", Year: 2026,
+		Frequency: claims.Quarterly, DeadlineDays: 20, Eligibility: claims.ChosenPractices, Chosen: []string{"A1"}, NeedsApproval: true, NeedsFinance: true,
+		Fields: []claims.Field{{Label: "Numerator"}, {Label: "Denominator"}},
+		Rule:   payrules.Rule{Kind: payrules.Achievement, Numerator: "numerator", Denominator: "denominator", LowerPM: 600, UpperPM: 900, MaxPence: 500000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err = s.CreateService(ctx, "test", claims.Service{Code: "PCN-BLOCK", Name: "PCN block", Commissioner: "P1", Year: 2026,
+		Frequency: claims.Monthly, DeadlineDays: 10, Eligibility: claims.PCNs, Chosen: []string{"U00001"}, SignUp: true,
+		Rule: payrules.Rule{Kind: payrules.Block, BlockPence: 300000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ecg, diabetes, block
+}
+
+func TestClaimsWorkflow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		hierarchy(t, s)
+		ctx := context.Background()
+		now := day("2026-07-05").Add(10 * time.Hour)
+		s.SetClock(func() time.Time { return now })
+		ecg, dm, block := catalogue(t, s)
+
+		if _, err := s.CreateService(ctx, "test", ecg); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("duplicate code: %v", err)
+		}
+		june := day("2026-06-01")
+		lines, err := s.Return(ctx, "A1", june)
+		if err != nil || len(lines) != 2 || lines[0].Service.Code != "LES-ECG" || lines[1].Service.Code != "LIS-DM" {
+			t.Fatalf("A1's June return = %d lines, %v", len(lines), err)
+		}
+		if l, _ := s.Return(ctx, "A2", june); len(l) != 1 {
+			t.Errorf("A2 (not chosen for diabetes) has %d lines", len(l))
+		}
+		if l, _ := s.Return(ctx, "B1", june); len(l) != 0 {
+			t.Errorf("B1 in another Place has %d lines", len(l))
+		}
+		if l, _ := s.Return(ctx, "U00001", june); len(l) != 0 {
+			t.Errorf("the PCN has the block before signing up: %d lines", len(l))
+		}
+
+		entries := func(ecgs, num, den string) []store.ReturnEntry {
+			return []store.ReturnEntry{{ServiceID: ecg.ID, Activity: map[string]string{"ecgs_performed": ecgs}},
+				{ServiceID: dm.ID, Activity: map[string]string{"numerator": num, "denominator": den}}}
+		}
+		bad := []struct {
+			ecgs, num, den string
+			decl           bool
+			want           string
+		}{
+			{"-3", "300", "400", true, "ECGs performed cannot be negative"},
+			{"4.5", "300", "400", true, "must be a whole number"},
+			{"42", "500", "400", true, "Numerator (500) cannot be more than Denominator (400)"},
+			{"42", "", "400", true, "enter numerator"},
+			{"42", "300", "400", false, "Confirm the declaration"},
+		}
+		for _, b := range bad {
+			err := s.SaveReturn(ctx, "pm", "A1", june, entries(b.ecgs, b.num, b.den), true, b.decl)
+			if problem.KindOf(err) != problem.Invalid || !strings.Contains(problem.FieldsOf(err).Error(), b.want) {
+				t.Errorf("%+v: %v", b, err)
+			}
+		}
+		if l, _ := s.Return(ctx, "A1", june); l[0].Claim != nil {
+			t.Fatal("a rejected return saved something")
+		}
+		// A draft may be partial; the preview prices what is there.
+		if err := s.SaveReturn(ctx, "pm", "A1", june, entries("42", "", ""), false, false); err != nil {
+			t.Fatal(err)
+		}
+		l, _ := s.Return(ctx, "A1", june)
+		if l[0].Claim == nil || l[0].Claim.Status != claims.Draft || l[0].Preview.Pence != 100000 || l[1].Claim != nil {
+			t.Errorf("after draft: %+v / %+v", l[0].Claim, l[0].Preview)
+		}
+		if err := s.SaveReturn(ctx, "pm", "A1", june, entries("42", "312", "400"), true, true); err != nil {
+			t.Fatal(err)
+		}
+		l, _ = s.Return(ctx, "A1", june)
+		if l[0].Claim.Status != claims.Submitted || l[0].Claim.Version != 1 || l[0].Claim.Pence != 100000 ||
+			l[1].Claim.Pence != 300000 || l[0].Claim.Late {
+			t.Errorf("after submit: %+v %+v", l[0].Claim, l[1].Claim)
+		}
+		if err := s.SaveReturn(ctx, "pm", "A1", june, entries("40", "", ""), true, true); problem.KindOf(err) != problem.Invalid ||
+			!strings.Contains(problem.FieldsOf(err).Error(), "already submitted") {
+			t.Errorf("second submission: %v", err)
+		}
+		// Amend keeps the old version.
+		if err := s.Amend(ctx, "pm", l[0].Claim.ID, map[string]string{"ecgs_performed": "30"}, true); err != nil {
+			t.Fatal(err)
+		}
+		versions, _ := s.ClaimVersions(ctx, l[0].Claim.ID)
+		if len(versions) != 2 || versions[0].Pence != 75000 || versions[1].Pence != 100000 {
+			t.Errorf("versions = %+v", versions)
+		}
+
+		// Review: a query needs a message; the lot is all or nothing.
+		ids := []int64{l[0].Claim.ID, l[1].Claim.ID}
+		if err := s.Review(ctx, "comm", ids, store.ActQuery, ""); problem.KindOf(err) != problem.Invalid {
+			t.Errorf("query without message: %v", err)
+		}
+		if err := s.Review(ctx, "comm", ids, store.ActFinance, ""); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("finance before approval: %v", err)
+		}
+		if err := s.Review(ctx, "comm", ids, store.ActApprove, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Review(ctx, "comm", ids, store.ActApprove, ""); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("approving twice: %v", err)
+		}
+		if err := s.Amend(ctx, "pm", ids[0], map[string]string{"ecgs_performed": "1"}, true); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("amending an approved claim: %v", err)
+		}
+
+		// The PCN signs up to the block part-way through July.
+		if _, err := s.OfferService(ctx, "comm", block.ID, []string{"U00001"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RespondToOffer(ctx, "pcn", block.ID, "U00001", true, day("2026-07-11")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RespondToOffer(ctx, "pcn", block.ID, "U00001", false, time.Time{}); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("second response: %v", err)
+		}
+		now = day("2026-08-20") // after July's deadline: late
+		july := day("2026-07-01")
+		if err := s.SaveReturn(ctx, "pcn", "U00001", july, []store.ReturnEntry{{ServiceID: block.ID}}, true, false); err != nil {
+			t.Fatal(err)
+		}
+		pl, _ := s.Return(ctx, "U00001", july)
+		if len(pl) != 1 || pl[0].Claim.Pence != 203226 || !pl[0].Claim.Late || pl[0].Claim.Status != claims.Finance ||
+			!strings.Contains(pl[0].Claim.Explanation, "21/31 days") {
+			t.Errorf("PCN block: %+v", pl[0].Claim)
+		}
+
+		// The June run pays the ECG claim only: diabetes still awaits
+		// finance, and the block's period ends in July.
+		run, err := s.RunPayments(ctx, "comm", june)
+		if err != nil || run.Lines != 1 || run.Pence != 75000 {
+			t.Fatalf("June run: %+v %v", run, err)
+		}
+		if _, err := s.RunPayments(ctx, "comm", june); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("second June run: %v", err)
+		}
+		if err := s.Review(ctx, "fin", []int64{ids[1]}, store.ActFinance, ""); err != nil {
+			t.Fatal(err)
+		}
+		run2, err := s.RunPayments(ctx, "comm", july)
+		if err != nil || run2.Lines != 2 || run2.Pence != 300000+203226 {
+			t.Fatalf("July run: %+v %v", run2, err)
+		}
+		// A schedule's total is the sum of its statements.
+		sched, _ := s.PaymentLines(ctx, run2.ID, "")
+		var total, statements int64
+		for _, l := range sched {
+			total += l.Pence
+		}
+		for _, org := range []string{"A1", "U00001"} {
+			st, _ := s.PaymentLines(ctx, run2.ID, org)
+			for _, l := range st {
+				statements += l.Pence
+				if l.Reference != "OPC2607-"+org {
+					t.Errorf("reference %q", l.Reference)
+				}
+			}
+		}
+		if total != run2.Pence || statements != total {
+			t.Errorf("schedule %d, statements %d, run %d", total, statements, run2.Pence)
+		}
+		if runs, _ := s.PaymentRuns(ctx, "U00001"); len(runs) != 1 || runs[0].Pence != 203226 {
+			t.Errorf("PCN's runs = %+v", runs)
+		}
+		cl, _ := s.Claim(ctx, ids[0])
+		if cl.Status != claims.Paid || cl.PaymentRunID != run.ID {
+			t.Errorf("paid claim = %+v", cl)
+		}
+		if n, err := s.VerifyAudit(ctx); err != nil || n < 20 {
+			t.Errorf("audit %d %v", n, err)
+		}
+		copy, err := s.CopyService(ctx, "comm", dm.ID, 2027)
+		if err != nil || copy.Year != 2027 || len(copy.Chosen) != 1 || copy.Rule != dm.Rule {
+			t.Errorf("copy: %+v %v", copy, err)
+		}
+	})
+}

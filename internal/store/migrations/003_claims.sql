@@ -1,0 +1,102 @@
+-- One catalogue of locally commissioned services, per financial year.
+CREATE TABLE services (
+    id                {{id}},
+    code              TEXT NOT NULL,
+    year              INTEGER NOT NULL,
+    name              TEXT NOT NULL,
+    spec              TEXT NOT NULL DEFAULT '',
+    commissioner_org  TEXT NOT NULL REFERENCES orgs (code),
+    frequency         TEXT NOT NULL CHECK (frequency IN ('monthly', 'quarterly', 'annual')),
+    deadline_days     INTEGER NOT NULL,
+    eligibility       TEXT NOT NULL CHECK (eligibility IN ('place', 'chosen', 'pcns')),
+    sign_up           INTEGER NOT NULL,
+    needs_declaration INTEGER NOT NULL,
+    needs_approval    INTEGER NOT NULL,
+    needs_finance     INTEGER NOT NULL,
+    fields_json       TEXT NOT NULL,
+    rule_json         TEXT NOT NULL,
+    created_at        {{timestamp}} NOT NULL,
+    UNIQUE (code, year)
+);
+
+CREATE TABLE service_orgs (
+    service_id BIGINT NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+    org_code   TEXT NOT NULL REFERENCES orgs (code),
+    PRIMARY KEY (service_id, org_code)
+);
+
+-- The attached specification (a PDF), kept in the database so that every
+-- server behind a load balancer can serve it.
+CREATE TABLE service_files (
+    service_id   BIGINT PRIMARY KEY REFERENCES services (id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    data         {{blob}} NOT NULL
+);
+
+CREATE TABLE offers (
+    service_id   BIGINT NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+    org_code     TEXT NOT NULL REFERENCES orgs (code),
+    status       TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'rejected')),
+    offered_at   {{timestamp}} NOT NULL,
+    responded_at {{timestamp}},
+    start_date   {{date}},
+    PRIMARY KEY (service_id, org_code)
+);
+CREATE INDEX offers_org ON offers (org_code);
+
+-- A claim is the latest version of one organisation's claim for one
+-- service and period; every version is kept in claim_versions.
+CREATE TABLE claims (
+    id             {{id}},
+    service_id     BIGINT NOT NULL REFERENCES services (id),
+    org_code       TEXT NOT NULL REFERENCES orgs (code),
+    period_start   {{date}} NOT NULL,
+    period_end     {{date}} NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'queried', 'approved', 'finance_approved', 'rejected', 'paid')),
+    version        INTEGER NOT NULL,
+    activity_json  TEXT NOT NULL,
+    pence          BIGINT NOT NULL CHECK (pence >= 0),
+    explanation    TEXT NOT NULL,
+    submitted_at   {{timestamp}},
+    late           INTEGER NOT NULL DEFAULT 0,
+    message        TEXT NOT NULL DEFAULT '',
+    payment_run_id BIGINT,
+    UNIQUE (service_id, org_code, period_start)
+);
+CREATE INDEX claims_org_period ON claims (org_code, period_end);
+CREATE INDEX claims_status_period ON claims (status, period_end);
+
+CREATE TABLE claim_versions (
+    claim_id      BIGINT NOT NULL REFERENCES claims (id),
+    version       INTEGER NOT NULL,
+    status        TEXT NOT NULL,
+    activity_json TEXT NOT NULL,
+    pence         BIGINT NOT NULL,
+    explanation   TEXT NOT NULL,
+    declared      INTEGER NOT NULL,
+    created_at    {{timestamp}} NOT NULL,
+    created_by    TEXT NOT NULL,
+    PRIMARY KEY (claim_id, version)
+);
+
+CREATE TABLE payment_runs (
+    id          {{id}},
+    run_month   {{date}} NOT NULL UNIQUE,
+    created_at  {{timestamp}} NOT NULL,
+    created_by  TEXT NOT NULL
+);
+
+-- A claim can be paid once, ever: claim_id is unique here.
+CREATE TABLE payment_lines (
+    run_id       BIGINT NOT NULL REFERENCES payment_runs (id),
+    claim_id     BIGINT NOT NULL UNIQUE REFERENCES claims (id),
+    org_code     TEXT NOT NULL,
+    service_code TEXT NOT NULL,
+    period_start {{date}} NOT NULL,
+    pence        BIGINT NOT NULL,
+    reference    TEXT NOT NULL,
+    explanation  TEXT NOT NULL,
+    PRIMARY KEY (run_id, claim_id)
+);
+CREATE INDEX payment_lines_org ON payment_lines (org_code, run_id);

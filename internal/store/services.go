@@ -1,0 +1,279 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/problem"
+)
+
+const serviceColumns = `sv.id, sv.code, sv.year, sv.name, sv.spec, sv.commissioner_org, sv.frequency, sv.deadline_days,
+	sv.eligibility, sv.sign_up, sv.needs_declaration, sv.needs_approval, sv.needs_finance, sv.fields_json, sv.rule_json,
+	(SELECT f.name FROM service_files f WHERE f.service_id = sv.id)`
+
+func scanService(sc interface{ Scan(...any) error }) (claims.Service, error) {
+	var s claims.Service
+	var signUp, decl, appr, fin int
+	var fieldsJSON, ruleJSON string
+	var file sql.NullString
+	err := sc.Scan(&s.ID, &s.Code, &s.Year, &s.Name, &s.Spec, &s.Commissioner, &s.Frequency, &s.DeadlineDays,
+		&s.Eligibility, &signUp, &decl, &appr, &fin, &fieldsJSON, &ruleJSON, &file)
+	if err != nil {
+		return s, err
+	}
+	s.SignUp, s.NeedsDeclaration, s.NeedsApproval, s.NeedsFinance = signUp == 1, decl == 1, appr == 1, fin == 1
+	s.SpecFile = file.String
+	if err := json.Unmarshal([]byte(fieldsJSON), &s.Fields); err != nil {
+		return s, fmt.Errorf("service %s fields: %w", s.Code, err)
+	}
+	if err := json.Unmarshal([]byte(ruleJSON), &s.Rule); err != nil {
+		return s, fmt.Errorf("service %s rule: %w", s.Code, err)
+	}
+	return s, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// CreateService adds a service to the catalogue after checking it.
+func (s *Store) CreateService(ctx context.Context, actor string, sv claims.Service) (claims.Service, error) {
+	if err := sv.Validate(); err != nil {
+		return sv, err
+	}
+	err := s.tx(ctx, func(c conn) error {
+		if err := c.checkServiceOrgs(ctx, sv); err != nil {
+			return err
+		}
+		fields, _ := json.Marshal(sv.Fields)
+		rule, _ := json.Marshal(sv.Rule)
+		err := c.queryRow(ctx, `INSERT INTO services (code, year, name, spec, commissioner_org, frequency, deadline_days,
+			eligibility, sign_up, needs_declaration, needs_approval, needs_finance, fields_json, rule_json, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			sv.Code, sv.Year, sv.Name, sv.Spec, sv.Commissioner, string(sv.Frequency), sv.DeadlineDays, string(sv.Eligibility),
+			b2i(sv.SignUp), b2i(sv.NeedsDeclaration), b2i(sv.NeedsApproval), b2i(sv.NeedsFinance), string(fields), string(rule),
+			c.tsArg(c.now)).Scan(&sv.ID)
+		if err != nil {
+			if problem.KindOf(mapError(err)) == problem.Conflict {
+				msg := fmt.Sprintf("There is already a service %s in %s", sv.Code, claims.YearLabel(sv.Year))
+				return &problem.Error{Kind: problem.Conflict, Message: msg, Fields: problem.Fields{{Name: "code", Message: msg}}}
+			}
+			return err
+		}
+		for _, o := range sv.Chosen {
+			if _, err := c.exec(ctx, "INSERT INTO service_orgs (service_id, org_code) VALUES (?, ?)", sv.ID, o); err != nil {
+				return err
+			}
+		}
+		return c.appendAudit(ctx, actor, "service.create", "service", fmt.Sprint(sv.ID), nil, sv)
+	})
+	return sv, err
+}
+
+// checkServiceOrgs makes sure the chosen organisations exist and are of the
+// kind the eligibility needs.
+func (c conn) checkServiceOrgs(ctx context.Context, sv claims.Service) error {
+	want := "practice"
+	if sv.Eligibility == claims.PCNs {
+		want = "pcn"
+	}
+	for _, code := range sv.Chosen {
+		var kind string
+		err := c.queryRow(ctx, "SELECT kind FROM orgs WHERE code = ?", code).Scan(&kind)
+		if err == sql.ErrNoRows {
+			msg := "There is no organisation with the code " + code
+			return &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "chosen", Message: msg}}}
+		}
+		if err != nil {
+			return err
+		}
+		if kind != want {
+			msg := fmt.Sprintf("%s is not a %s", code, map[string]string{"practice": "GP practice", "pcn": "PCN"}[want])
+			return &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "chosen", Message: msg}}}
+		}
+	}
+	return nil
+}
+
+// Service returns one service with its chosen organisations.
+func (s *Store) Service(ctx context.Context, id int64) (claims.Service, error) {
+	c := s.reader()
+	sv, err := scanService(c.queryRow(ctx, "SELECT "+serviceColumns+" FROM services sv WHERE sv.id = ?", id))
+	if err != nil {
+		return sv, notFound(err, "There is no such service")
+	}
+	sv.Chosen, err = c.serviceOrgs(ctx, id)
+	return sv, err
+}
+
+func (c conn) serviceOrgs(ctx context.Context, id int64) ([]string, error) {
+	rows, err := c.query(ctx, "SELECT org_code FROM service_orgs WHERE service_id = ? ORDER BY org_code", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// Services lists the catalogue of a financial year (0 for every year),
+// limited to services commissioned by the given organisations (nil for all),
+// by code.
+func (s *Store) Services(ctx context.Context, commissioners []string, year int) ([]claims.Service, error) {
+	c := s.reader()
+	where, args := " WHERE 1=1", []any{}
+	if commissioners != nil {
+		in, a := inClause(commissioners)
+		where += " AND sv.commissioner_org IN " + in
+		args = append(args, a...)
+	}
+	if year != 0 {
+		where += " AND sv.year = ?"
+		args = append(args, year)
+	}
+	rows, err := c.query(ctx, "SELECT "+serviceColumns+" FROM services sv"+where+" ORDER BY sv.year DESC, sv.code", args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []claims.Service
+	for rows.Next() {
+		sv, err := scanService(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, sv)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].Chosen, err = c.serviceOrgs(ctx, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// CopyService copies a service, its fields, rule and chosen organisations
+// into another financial year. Offers and claims are not copied.
+func (s *Store) CopyService(ctx context.Context, actor string, id int64, year int) (claims.Service, error) {
+	sv, err := s.Service(ctx, id)
+	if err != nil {
+		return sv, err
+	}
+	sv.ID, sv.Year = 0, year
+	return s.CreateService(ctx, actor, sv)
+}
+
+// SaveSpecFile attaches (or replaces) a service's specification PDF.
+func (s *Store) SaveSpecFile(ctx context.Context, actor string, id int64, name, contentType string, data []byte) error {
+	return s.tx(ctx, func(c conn) error {
+		if _, err := c.exec(ctx, `INSERT INTO service_files (service_id, name, content_type, data) VALUES (?, ?, ?, ?)
+			ON CONFLICT (service_id) DO UPDATE SET name = excluded.name, content_type = excluded.content_type, data = excluded.data`,
+			id, name, contentType, data); err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, actor, "service.specification", "service", fmt.Sprint(id), nil,
+			map[string]any{"file": name, "bytes": len(data)})
+	})
+}
+
+// SpecFile returns a service's specification file.
+func (s *Store) SpecFile(ctx context.Context, id int64) (name, contentType string, data []byte, err error) {
+	err = s.reader().queryRow(ctx, "SELECT name, content_type, data FROM service_files WHERE service_id = ?", id).
+		Scan(&name, &contentType, &data)
+	return name, contentType, data, notFound(err, "This service has no specification file")
+}
+
+// OfferService offers a service to organisations; offers already made stay
+// as they are. It returns how many were new.
+func (s *Store) OfferService(ctx context.Context, actor string, id int64, orgCodes []string) (int, error) {
+	n := 0
+	err := s.tx(ctx, func(c conn) error {
+		for _, o := range orgCodes {
+			res, err := c.exec(ctx, `INSERT INTO offers (service_id, org_code, status, offered_at) VALUES (?, ?, 'pending', ?)
+				ON CONFLICT (service_id, org_code) DO NOTHING`, id, o, c.tsArg(c.now))
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k > 0 {
+				n++
+				if err := c.appendAudit(ctx, actor, "offer.make", "offer", fmt.Sprintf("%d/%s", id, o), nil,
+					claims.Offer{ServiceID: id, Org: o, Status: claims.Pending}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// RespondToOffer accepts (from day start) or declines a pending offer.
+func (s *Store) RespondToOffer(ctx context.Context, actor string, id int64, org string, accept bool, start time.Time) error {
+	return s.tx(ctx, func(c conn) error {
+		var status string
+		err := c.queryRow(ctx, "SELECT status FROM offers WHERE service_id = ? AND org_code = ?", id, org).Scan(&status)
+		if err != nil {
+			return notFound(err, "This service has not been offered to %s", org)
+		}
+		if status != string(claims.Pending) {
+			return problem.New(problem.Conflict, "This offer has already been %s", map[string]string{"accepted": "accepted", "rejected": "declined"}[status])
+		}
+		next, d := claims.Declined, any(nil)
+		if accept {
+			next, d = claims.Active, dateArg(start)
+		}
+		if _, err := c.exec(ctx, "UPDATE offers SET status = ?, responded_at = ?, start_date = ? WHERE service_id = ? AND org_code = ?",
+			string(next), c.tsArg(c.now), d, id, org); err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, actor, "offer."+string(next), "offer", fmt.Sprintf("%d/%s", id, org),
+			claims.Offer{ServiceID: id, Org: org, Status: claims.Pending}, claims.Offer{ServiceID: id, Org: org, Status: next, Start: start})
+	})
+}
+
+// Offers lists offers of a service (id > 0) or to an organisation (org ≠ "").
+func (s *Store) Offers(ctx context.Context, id int64, org string) ([]claims.Offer, error) {
+	where, args := " WHERE 1=1", []any{}
+	if id > 0 {
+		where += " AND f.service_id = ?"
+		args = append(args, id)
+	}
+	if org != "" {
+		where += " AND f.org_code = ?"
+		args = append(args, org)
+	}
+	rows, err := s.reader().query(ctx, `SELECT f.service_id, sv.code, sv.name, f.org_code, o.name, f.status, f.start_date
+		FROM offers f JOIN services sv ON sv.id = f.service_id JOIN orgs o ON o.code = f.org_code`+where+
+		" ORDER BY sv.year DESC, sv.code, o.name", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []claims.Offer
+	for rows.Next() {
+		var f claims.Offer
+		if err := rows.Scan(&f.ServiceID, &f.ServiceCode, &f.ServiceName, &f.Org, &f.OrgName, &f.Status, nullTime{&f.Start}); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
