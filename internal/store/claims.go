@@ -507,12 +507,13 @@ func (s *Store) Review(ctx context.Context, actor string, ids []int64, action, m
 
 // PaymentRun is one month's payments.
 type PaymentRun struct {
-	ID        int64     `json:"id"`
-	Month     time.Time `json:"month"`
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by"`
-	Lines     int       `json:"lines"`
-	Pence     int64     `json:"pence"`
+	ID           int64     `json:"id"`
+	Commissioner string    `json:"commissioner_org"`
+	Month        time.Time `json:"month"`
+	CreatedAt    time.Time `json:"created_at"`
+	CreatedBy    string    `json:"created_by"`
+	Lines        int       `json:"lines"`
+	Pence        int64     `json:"pence"`
 }
 
 // PaymentLine is one claim paid in a run: a row of the payment schedule.
@@ -530,16 +531,17 @@ type PaymentLine struct {
 	Explanation string           `json:"explanation"`
 }
 
-// RunPayments pays every claim that is ready (approved, and approved by
-// finance where its service asks) for a period ending by the end of month,
-// and not yet paid. Each month runs once; a claim can be paid only once ever.
-func (s *Store) RunPayments(ctx context.Context, actor string, month time.Time) (PaymentRun, error) {
+// RunPayments pays every claim for a service the commissioner commissions
+// that is ready (approved, and approved by finance where its service asks)
+// for a period ending by the end of month, and not yet paid. Each
+// commissioner runs each month once; a claim can be paid only once ever.
+func (s *Store) RunPayments(ctx context.Context, actor, commissioner string, month time.Time) (PaymentRun, error) {
 	m := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
-	run := PaymentRun{Month: m, CreatedBy: actor}
+	run := PaymentRun{Commissioner: commissioner, Month: m, CreatedBy: actor}
 	err := s.tx(ctx, func(c conn) error {
 		run.CreatedAt = c.now.UTC().Truncate(time.Microsecond)
-		err := c.queryRow(ctx, "INSERT INTO payment_runs (run_month, created_at, created_by) VALUES (?, ?, ?) RETURNING id",
-			dateArg(m), c.tsArg(run.CreatedAt), actor).Scan(&run.ID)
+		err := c.queryRow(ctx, "INSERT INTO payment_runs (commissioner_org, run_month, created_at, created_by) VALUES (?, ?, ?, ?) RETURNING id",
+			commissioner, dateArg(m), c.tsArg(run.CreatedAt), actor).Scan(&run.ID)
 		if problem.KindOf(mapError(err)) == problem.Conflict {
 			return problem.New(problem.Conflict, "The payment run for %s has already been made. Claims approved since then go in the next month's run.", m.Format("January 2006"))
 		}
@@ -550,9 +552,9 @@ func (s *Store) RunPayments(ctx context.Context, actor string, month time.Time) 
 		res, err := c.exec(ctx, `INSERT INTO payment_lines (run_id, claim_id, org_code, service_code, period_start, pence, reference, explanation)
 			SELECT ?, c.id, c.org_code, sv.code, c.period_start, c.pence, ? || c.org_code, c.explanation
 			FROM claims c JOIN services sv ON sv.id = c.service_id
-			WHERE c.payment_run_id IS NULL AND c.period_end <= ?
+			WHERE sv.commissioner_org = ? AND c.payment_run_id IS NULL AND c.period_end <= ?
 			AND (c.status = 'finance_approved' OR (c.status = 'approved' AND sv.needs_finance = 0))`,
-			run.ID, ref, dateArg(m.AddDate(0, 1, -1)))
+			run.ID, ref, commissioner, dateArg(m.AddDate(0, 1, -1)))
 		if err != nil {
 			return err
 		}
@@ -572,16 +574,20 @@ func (s *Store) RunPayments(ctx context.Context, actor string, month time.Time) 
 	return run, err
 }
 
-// PaymentRuns lists the runs, newest first, with their totals; org ≠ ""
-// counts only that organisation's lines (and lists only runs that paid it).
-func (s *Store) PaymentRuns(ctx context.Context, org string) ([]PaymentRun, error) {
-	where, args := "", []any{}
+// PaymentRuns lists runs newest first with their totals: a commissioner's
+// runs (commissioner ≠ ""), or, for org ≠ "", only the runs that paid that
+// organisation, counting only its lines.
+func (s *Store) PaymentRuns(ctx context.Context, commissioner, org string) ([]PaymentRun, error) {
+	join, where, args := "", " WHERE 1=1", []any{}
 	if org != "" {
-		where, args = " AND l.org_code = ?", []any{org}
+		join, args = " AND l.org_code = ?", append(args, org)
 	}
-	rows, err := s.reader().query(ctx, `SELECT r.id, r.run_month, r.created_at, r.created_by, COUNT(l.claim_id), COALESCE(SUM(l.pence), 0)
-		FROM payment_runs r LEFT JOIN payment_lines l ON l.run_id = r.id`+where+`
-		GROUP BY r.id, r.run_month, r.created_at, r.created_by ORDER BY r.run_month DESC`, args...)
+	if commissioner != "" {
+		where, args = " WHERE r.commissioner_org = ?", append(args, commissioner)
+	}
+	rows, err := s.reader().query(ctx, `SELECT r.id, r.commissioner_org, r.run_month, r.created_at, r.created_by, COUNT(l.claim_id), COALESCE(SUM(l.pence), 0)
+		FROM payment_runs r LEFT JOIN payment_lines l ON l.run_id = r.id`+join+where+`
+		GROUP BY r.id, r.commissioner_org, r.run_month, r.created_at, r.created_by ORDER BY r.run_month DESC, r.id DESC`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -589,7 +595,7 @@ func (s *Store) PaymentRuns(ctx context.Context, org string) ([]PaymentRun, erro
 	var out []PaymentRun
 	for rows.Next() {
 		var r PaymentRun
-		if err := rows.Scan(&r.ID, nullTime{&r.Month}, nullTime{&r.CreatedAt}, &r.CreatedBy, &r.Lines, &r.Pence); err != nil {
+		if err := rows.Scan(&r.ID, &r.Commissioner, nullTime{&r.Month}, nullTime{&r.CreatedAt}, &r.CreatedBy, &r.Lines, &r.Pence); err != nil {
 			return nil, err
 		}
 		if org != "" && r.Lines == 0 {
@@ -602,7 +608,7 @@ func (s *Store) PaymentRuns(ctx context.Context, org string) ([]PaymentRun, erro
 
 // PaymentRunByID returns one run with its totals.
 func (s *Store) PaymentRunByID(ctx context.Context, id int64) (PaymentRun, error) {
-	runs, err := s.PaymentRuns(ctx, "")
+	runs, err := s.PaymentRuns(ctx, "", "")
 	if err != nil {
 		return PaymentRun{}, err
 	}

@@ -161,17 +161,20 @@ func TestClaimsWorkflow(t *testing.T) {
 
 		// The June run pays the ECG claim only: diabetes still awaits
 		// finance, and the block's period ends in July.
-		run, err := s.RunPayments(ctx, "comm", june)
+		if r, err := s.RunPayments(ctx, "comm", "P2", june); err != nil || r.Lines != 0 {
+			t.Errorf("another Place's run paid %d lines, %v", r.Lines, err)
+		}
+		run, err := s.RunPayments(ctx, "comm", "P1", june)
 		if err != nil || run.Lines != 1 || run.Pence != 75000 {
 			t.Fatalf("June run: %+v %v", run, err)
 		}
-		if _, err := s.RunPayments(ctx, "comm", june); problem.KindOf(err) != problem.Conflict {
+		if _, err := s.RunPayments(ctx, "comm", "P1", june); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("second June run: %v", err)
 		}
 		if err := s.Review(ctx, "fin", []int64{ids[1]}, store.ActFinance, ""); err != nil {
 			t.Fatal(err)
 		}
-		run2, err := s.RunPayments(ctx, "comm", july)
+		run2, err := s.RunPayments(ctx, "comm", "P1", july)
 		if err != nil || run2.Lines != 2 || run2.Pence != 300000+203226 {
 			t.Fatalf("July run: %+v %v", run2, err)
 		}
@@ -193,7 +196,7 @@ func TestClaimsWorkflow(t *testing.T) {
 		if total != run2.Pence || statements != total {
 			t.Errorf("schedule %d, statements %d, run %d", total, statements, run2.Pence)
 		}
-		if runs, _ := s.PaymentRuns(ctx, "U00001"); len(runs) != 1 || runs[0].Pence != 203226 {
+		if runs, _ := s.PaymentRuns(ctx, "", "U00001"); len(runs) != 1 || runs[0].Pence != 203226 {
 			t.Errorf("PCN's runs = %+v", runs)
 		}
 		cl, _ := s.Claim(ctx, ids[0])

@@ -80,11 +80,14 @@ CREATE TABLE claim_versions (
     PRIMARY KEY (claim_id, version)
 );
 
+-- Each commissioner runs each month's payments once.
 CREATE TABLE payment_runs (
     id          {{id}},
-    run_month   {{date}} NOT NULL UNIQUE,
+    commissioner_org TEXT NOT NULL REFERENCES orgs (code),
+    run_month   {{date}} NOT NULL,
     created_at  {{timestamp}} NOT NULL,
-    created_by  TEXT NOT NULL
+    created_by  TEXT NOT NULL,
+    UNIQUE (commissioner_org, run_month)
 );
 
 -- A claim can be paid once, ever: claim_id is unique here.
