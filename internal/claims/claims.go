@@ -189,6 +189,12 @@ func (p Period) Label(f Frequency) string {
 	return p.Start.Format("January 2006")
 }
 
+// PeriodFrom rebuilds the period of a frequency that starts on start.
+func PeriodFrom(start time.Time, f Frequency) Period {
+	months := map[Frequency]int{Monthly: 1, Quarterly: 3, Annual: 12}[f]
+	return Period{Start: start, End: start.AddDate(0, max(months, 1), -1)}
+}
+
 // Periods lists the service's claim periods in its financial year.
 func (s Service) Periods() []Period {
 	start := time.Date(s.Year, 4, 1, 0, 0, 0, 0, time.UTC)

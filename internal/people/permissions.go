@@ -13,6 +13,12 @@ const (
 	ManageUsers Permission = "users.manage"            // add users, grant and revoke roles
 	ViewAudit   Permission = "audit.view"              // read the audit log
 	EditWeights Permission = "population.weights.edit" // set a Place's or ICB's needs weights
+
+	ManageServices Permission = "services.manage" // create services, offer them, review claims
+	ApproveFinance Permission = "claims.finance"  // the finance approval step
+	RunPayments    Permission = "payments.run"    // run a month's payments, download schedules
+	SubmitClaims   Permission = "claims.submit"   // fill, submit and amend returns
+	RespondOffers  Permission = "offers.respond"  // sign up to or decline a service
 )
 
 var manifest = map[Permission][]Role{
@@ -20,11 +26,17 @@ var manifest = map[Permission][]Role{
 	ManageUsers: {Admin},
 	ViewAudit:   {Admin},
 	EditWeights: {Commissioner},
+
+	ManageServices: {Commissioner},
+	ApproveFinance: {Commissioner},
+	RunPayments:    {Commissioner},
+	SubmitClaims:   {PracticeManager, PCNManager, PCNClinicalDirector},
+	RespondOffers:  {PracticeManager, PCNManager, PCNClinicalDirector},
 }
 
 // Permissions lists the manifest's permissions.
 func Permissions() []Permission {
-	return []Permission{ViewOrg, ManageUsers, ViewAudit, EditWeights}
+	return []Permission{ViewOrg, ManageUsers, ViewAudit, EditWeights, ManageServices, ApproveFinance, RunPayments, SubmitClaims, RespondOffers}
 }
 
 // Allows reports whether role carries permission p.

@@ -212,6 +212,7 @@ func (s *Store) SaveReturn(ctx context.Context, actor, org string, month time.Ti
 			}
 			continue
 		}
+		needDecl = needDecl || (submit && line.Service.NeedsDeclaration)
 		act, ferrs := claims.ParseActivity(line.Service, e.Activity, submit)
 		errs = append(errs, ferrs...)
 		if len(ferrs) > 0 {
@@ -228,7 +229,6 @@ func (s *Store) SaveReturn(ctx context.Context, actor, org string, month time.Ti
 			}
 			return err
 		}
-		needDecl = needDecl || line.Service.NeedsDeclaration
 		todo = append(todo, work{line, act, res})
 	}
 	if submit && needDecl && !declared {
@@ -410,6 +410,7 @@ type ClaimQuery struct {
 	ServiceID     int64
 	Status        claims.Status
 	Org           string
+	PeriodStart   time.Time
 	Limit, Offset int
 }
 
@@ -433,6 +434,10 @@ func (s *Store) Claims(ctx context.Context, q ClaimQuery) ([]claims.Claim, int, 
 	if q.Org != "" {
 		where += " AND c.org_code = ?"
 		args = append(args, q.Org)
+	}
+	if !q.PeriodStart.IsZero() {
+		where += " AND c.period_start = ?"
+		args = append(args, dateArg(q.PeriodStart))
 	}
 	var total int
 	if err := c.queryRow(ctx, "SELECT COUNT(*)"+claimFrom+where, args...).Scan(&total); err != nil {

@@ -3,13 +3,17 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,6 +57,9 @@ func newApp(t testing.TB, s *store.Store) *app {
 		t.Fatal(err)
 	}
 	a := &app{t: t, srv: srv, store: s, http: httptest.NewServer(srv.Handler()), logins: map[people.Role]demo.Login{}}
+	servers.Lock()
+	servers.list = append(servers.list, srv)
+	servers.Unlock()
 	t.Cleanup(a.http.Close)
 	for _, l := range logins {
 		a.logins[l.Role] = l
@@ -154,4 +161,33 @@ func newRequest(method, u string, form url.Values) (*http.Request, error) {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	return r, err
+}
+
+// servers collects every server the tests start, so that TestMain can check
+// that between them they rendered every template (GoatCounter's rule: a
+// template no test executes can break unseen).
+var servers struct {
+	sync.Mutex
+	list []*web.Server
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 && flag.Lookup("test.run").Value.String() == "" {
+		done := map[string]bool{}
+		var all []string
+		for _, s := range servers.list {
+			for name := range s.Rendered() {
+				done[name] = true
+			}
+			all = s.Templates()
+		}
+		for _, name := range all {
+			if !done[name] {
+				fmt.Fprintf(os.Stderr, "FAIL: template %s was never rendered by a test\n", name)
+				code = 1
+			}
+		}
+	}
+	os.Exit(code)
 }

@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -36,19 +38,27 @@ type page struct {
 
 func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"asset":       s.assets.url,
-		"date":        formatDate,
-		"isodate":     func(t time.Time) string { return t.Format(time.DateOnly) },
-		"datetime":    func(t time.Time) string { return t.In(london()).Format("2 Jan 2006 15:04:05") },
-		"num":         formatNumber,
-		"kindLabel":   func(k orgs.Kind) string { return k.Label() },
-		"statusLabel": orgs.StatusLabel,
-		"roleLabel":   func(r people.Role) string { return r.Label() },
-		"join":        strings.Join,
-		"pct":         pct,
-		"signedPct":   signedPct,
-		"weight":      func(milli int) string { return decimal(milli, 3) },
-		"monthYear":   func(t time.Time) string { return t.Format("January 2006") },
+		"asset":        s.assets.url,
+		"date":         formatDate,
+		"isodate":      func(t time.Time) string { return t.Format(time.DateOnly) },
+		"datetime":     func(t time.Time) string { return t.In(london()).Format("2 Jan 2006 15:04:05") },
+		"num":          formatNumber,
+		"kindLabel":    func(k orgs.Kind) string { return k.Label() },
+		"statusLabel":  orgs.StatusLabel,
+		"roleLabel":    func(r people.Role) string { return r.Label() },
+		"join":         strings.Join,
+		"pct":          pct,
+		"pounds":       payrules.Pounds,
+		"yearLabel":    claims.YearLabel,
+		"statusLabel2": func(s claims.Status) string { return s.Label() },
+		"ruleLabel":    func(k payrules.Kind) string { return k.Label() },
+		"ym":           func(t time.Time) string { return t.Format("2006-01") },
+		"signedPct":    signedPct,
+		"weight":       func(milli int) string { return decimal(milli, 3) },
+		"monthYear":    func(t time.Time) string { return t.Format("January 2006") },
+		"list":         func(xs ...string) []string { return xs },
+		"even":         func(i int) bool { return i%2 == 0 },
+		"inc":          func(i int) int { return i + 1 },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {

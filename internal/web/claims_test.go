@@ -1,0 +1,206 @@
+package web_test
+
+import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/store/storetest"
+)
+
+func serviceForm(code, name string, extra map[string]string) url.Values {
+	f := url.Values{"code": {code}, "name": {name}, "year": {"2026"}, "frequency": {"monthly"}, "deadline_days": {"10"},
+		"eligibility": {"place"}, "needs_declaration": {"1"}, "needs_approval": {"1"}}
+	for k, v := range extra {
+		f.Set(k, v)
+	}
+	return f
+}
+
+var location = regexp.MustCompile(`/services/(\d+)`)
+
+func serviceID(t *testing.T, r result) string {
+	t.Helper()
+	m := location.FindStringSubmatch(r.header.Get("Location"))
+	if r.status != 303 || m == nil {
+		t.Fatalf("create service: %d %s", r.status, r.body)
+	}
+	return m[1]
+}
+
+// upload posts a multipart form with one file.
+func (c *client) upload(path, name, content string) result {
+	c.a.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf_token", c.csrf)
+	w, _ := mw.CreateFormFile("file", name)
+	w.Write([]byte(content))
+	mw.Close()
+	req, _ := http.NewRequest("POST", c.a.http.URL+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body bytes.Buffer
+	body.ReadFrom(resp.Body)
+	return result{status: resp.StatusCode, body: body.String(), header: resp.Header}
+}
+
+// TestClaimsJourney: a commissioner builds a catalogue, a practice fills its
+// return by hand and by CSV, the commissioner reviews and pays, and the
+// practice reads its statement.
+func TestClaimsJourney(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm, pm, pcn := a.as(people.Commissioner), a.as(people.PracticeManager), a.as(people.PCNManager)
+
+	comm.get("/orgs/99X/services/new").has(t, "Add a service", "Payment rule")
+	bad := comm.post("/orgs/99X/services", serviceForm("x", "", map[string]string{"rule_kind": "fee_per_item", "rate": "abc"}))
+	if bad.status != 422 {
+		t.Fatalf("bad service: %d", bad.status)
+	}
+	bad.has(t, "There is a problem", "Enter a service code", "Enter the service&#39;s name", "Enter the fee per item in pounds")
+
+	ecg := serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-ECG", "ECGs", map[string]string{"fields": "ECGs performed",
+		"rule_kind": "fee_per_item", "rule_field": "ECGs performed", "rate": "25.00", "cap": "1000"})))
+	dm := serviceID(t, comm.post("/orgs/99X/services", serviceForm("LIS-DM", "Diabetes control", map[string]string{"frequency": "quarterly",
+		"eligibility": "chosen", "chosen": "Y00001", "needs_finance": "1", "fields": "Numerator\nDenominator", "rule_kind": "achievement",
+		"numerator": "Numerator", "denominator": "Denominator", "lower": "60", "upper": "90", "max": "5000"})))
+	block := serviceID(t, comm.post("/orgs/99X/services", serviceForm("PCN-BLOCK", "PCN block", map[string]string{"eligibility": "pcns",
+		"chosen": "U00001", "sign_up": "1", "needs_declaration": "", "needs_approval": "", "rule_kind": "block", "block": "3000"})))
+	if dup := comm.post("/orgs/99X/services", serviceForm("LES-ECG", "Again", map[string]string{"fields": "A", "rule_kind": "block", "block": "1"})); dup.status != 409 {
+		t.Errorf("duplicate service: %d %s", dup.status, dup.body)
+	}
+	comm.get("/orgs/99X/services").has(t, "LES-ECG", "LIS-DM", "PCN-BLOCK", "2026/27")
+	comm.get("/orgs/99X/services/"+dm).has(t, "Up to £5,000.00", "Chosen practices: Y00001")
+	comm.get("/orgs/99X/services/"+ecg).has(t, "£25.00 per ecgs performed, capped at £1,000.00 a period", "Submissions")
+
+	// The PCN is offered the block and signs up.
+	if got := comm.post("/orgs/99X/services/"+block+"/offers", url.Values{"orgs": {"U00001"}}); got.status != 303 {
+		t.Fatalf("offer: %d %s", got.status, got.body)
+	}
+	if got := comm.post("/orgs/99X/services/"+block+"/offers", url.Values{"orgs": {"Z00001"}}); got.status != 403 {
+		t.Errorf("offer outside the area: %d", got.status)
+	}
+	pcn.get("/orgs/U00001/services").has(t, "Offered: awaiting your answer")
+	if got := pcn.post("/orgs/U00001/services/"+block+"/respond", url.Values{"answer": {"accept"}}); got.status != 303 {
+		t.Fatalf("accept: %d %s", got.status, got.body)
+	}
+	if got := pm.post("/orgs/Y00001/services/"+block+"/respond", url.Values{"answer": {"accept"}}); got.status != 404 {
+		t.Errorf("a practice answering the PCN's offer: %d", got.status)
+	}
+	comm.get("/orgs/99X/services/"+block).has(t, "Accepted")
+
+	// September's return: the monthly ECGs and the quarter's diabetes.
+	sept := "/orgs/Y00001/returns/2026-09"
+	pm.get(sept).has(t, "Monthly return: September 2026", "ECGs", "Diabetes control", "Q2 2026/27 (Jul–Sep)")
+	got := pm.post(sept, url.Values{"action": {"submit"}, "LES-ECG.ecgs_performed": {"-2"}, "LIS-DM.numerator": {"500"}, "LIS-DM.denominator": {"400"}})
+	if got.status != 422 {
+		t.Fatalf("bad return: %d", got.status)
+	}
+	got.has(t, "ECGs performed cannot be negative", "Numerator (500) cannot be more than Denominator (400)", "Confirm the declaration", `href="#LES-ECG.ecgs_performed"`)
+
+	// The CSV template round trip: download, fill in, upload.
+	tmpl := pm.get(sept + "/template.csv")
+	if tmpl.status != 200 || !strings.HasPrefix(tmpl.body, "practice_code,service_code,service_name,period_start,field,field_label,value\n") {
+		t.Fatalf("template: %d %q", tmpl.status, tmpl.body)
+	}
+	filled := strings.NewReplacer("ecgs_performed,ECGs performed,\n", "ecgs_performed,ECGs performed,42\n",
+		"numerator,Numerator,\n", "numerator,Numerator,312\n", "denominator,Denominator,\n", "denominator,Denominator,400\n").Replace(tmpl.body)
+	if strings.Count(filled, "\n") != 4 || filled == tmpl.body {
+		t.Fatalf("template rows: %q", tmpl.body)
+	}
+	wrong := strings.Replace(filled, "LES-ECG", "LES-XRAY", 1)
+	if got := pm.upload(sept+"/upload", "sept.csv", wrong); got.status != 422 || !strings.Contains(got.body, "sept.csv line 2 (service_code): &#34;LES-XRAY&#34; is not a service on this return") {
+		t.Errorf("unknown service upload: %d", got.status)
+	}
+	twice := filled + strings.Split(filled, "\n")[1] + "\n"
+	if got := pm.upload(sept+"/upload", "sept.csv", twice); got.status != 422 || !strings.Contains(got.body, "given twice") {
+		t.Errorf("duplicate line upload: %d", got.status)
+	}
+	if got := pm.upload(sept+"/upload", "sept.csv", filled); got.status != 303 {
+		t.Fatalf("upload: %d %s", got.status, got.body)
+	}
+	draft := pm.get(sept + "?done=uploaded")
+	draft.has(t, "saved as a draft", `value="42"`, "Preview: £1,000.00", "cap £1,000.00 applied", "Preview: £3,000.00")
+	if got := pm.post(sept, url.Values{"action": {"submit"}, "declaration": {"1"}, "LES-ECG.ecgs_performed": {"42"},
+		"LIS-DM.numerator": {"312"}, "LIS-DM.denominator": {"400"}}); got.status != 303 {
+		t.Fatalf("submit: %d %s", got.status, got.body)
+	}
+	pm.get(sept).has(t, "Submitted", "Late", "Claimed: £1,000.00")
+	if got := pm.post(sept, url.Values{"action": {"submit"}, "declaration": {"1"}, "LES-ECG.ecgs_performed": {"40"}}); got.status != 422 {
+		t.Errorf("second submission: %d", got.status)
+	} else {
+		got.has(t, "already submitted")
+	}
+
+	// Review: query the ECGs, the practice amends, then approve both.
+	list := comm.get("/orgs/99X/claims")
+	list.has(t, "RIVERSIDE MEDICAL CENTRE", "LES-ECG", "LIS-DM")
+	ids := regexp.MustCompile(`name="claim" type="checkbox" value="(\d+)"`).FindAllStringSubmatch(list.body, -1)
+	if len(ids) != 2 {
+		t.Fatalf("claims to review: %d", len(ids))
+	}
+	ecgClaim, dmClaim := ids[0][1], ids[1][1]
+	if got := comm.post("/orgs/99X/claims/review", url.Values{"claim": {ecgClaim}, "action": {"query"}}); got.status != 422 {
+		t.Errorf("query without a message: %d", got.status)
+	}
+	comm.post("/orgs/99X/claims/review", url.Values{"claim": {ecgClaim}, "action": {"query"}, "message": {"42 ECGs is more than the clinic ran"}})
+	pm.get(sept).has(t, "Queried", "42 ECGs is more than the clinic ran", "Amend ECGs")
+	if got := pm.post("/orgs/Y00001/claims/"+ecgClaim+"/amend", url.Values{"LES-ECG.ecgs_performed": {"30"}, "declaration": {"1"}}); got.status != 303 {
+		t.Fatalf("amend: %d %s", got.status, got.body)
+	}
+	pm.get(sept).has(t, "Versions (2)", "30 ECGs performed × £25.00 = £750.00")
+	if got := comm.post("/orgs/99X/claims/review", url.Values{"claim": {ecgClaim, dmClaim}, "action": {"approve"}}); got.status != 303 {
+		t.Fatalf("approve: %d %s", got.status, got.body)
+	}
+	if got := comm.post("/orgs/99X/claims/review", url.Values{"claim": {dmClaim}, "action": {"finance"}}); got.status != 303 {
+		t.Fatalf("finance: %d %s", got.status, got.body)
+	}
+
+	// Pay September; the schedule, the Excel copy and the statement agree.
+	run := comm.post("/orgs/99X/payments", url.Values{"month": {"2026-09"}})
+	if run.status != 303 {
+		t.Fatalf("run payments: %d %s", run.status, run.body)
+	}
+	runPath := run.header.Get("Location")
+	comm.get(runPath).has(t, "Payment schedule, September 2026", "£3,750.00")
+	if again := comm.post("/orgs/99X/payments", url.Values{"month": {"2026-09"}}); again.status != 409 {
+		t.Errorf("second run: %d", again.status)
+	}
+	csv := comm.get(runPath + "/schedule.csv")
+	golden(t, "schedule-99X-2026-09.csv", csv.body)
+	xlsx := comm.get(runPath + "/schedule.xlsx")
+	wb, err := excelize.OpenReader(strings.NewReader(xlsx.body))
+	if err != nil {
+		t.Fatalf("xlsx: %v", err)
+	}
+	rows, _ := wb.GetRows("Payment schedule")
+	if len(rows) != 3 || rows[0][0] != "practice_code" || rows[1][2] != "LES-ECG" || rows[1][4] != "750.00" || rows[2][4] != "3,000.00" {
+		t.Errorf("xlsx rows: %v", rows)
+	}
+	if got := pm.get(runPath + "/schedule.csv"); got.status != 403 {
+		t.Errorf("a practice downloading the schedule: %d", got.status)
+	}
+	pm.get("/orgs/Y00001/payments").has(t, "September 2026", "£3,750.00")
+	statement := strings.Replace(runPath, "/orgs/99X/", "/orgs/Y00001/", 1)
+	st := pm.get(statement)
+	st.has(t, "Remittance statement, September 2026", "30 ECGs performed × £25.00 = £750.00", "Achievement 312 / 400 = 78.0%",
+		"OPC2609-Y00001", "rounded half up", "£3,750.00")
+	if got := a.as(people.PracticeStaff).get(strings.Replace(runPath, "/orgs/99X/", "/orgs/Y00002/", 1)); got.status != 403 {
+		t.Errorf("another practice's statement: %d", got.status)
+	}
+	if got := pcn.get(fmt.Sprintf("/orgs/U00001/returns/%s", "2026-11")); got.status != 200 || !strings.Contains(got.body, "PCN block") || !strings.Contains(got.body, "Member practices") {
+		t.Errorf("PCN return: %d", got.status)
+	}
+}

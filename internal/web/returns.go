@@ -1,0 +1,448 @@
+package web
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/nhsfile"
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/payrules"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/store"
+)
+
+// returnLine is a return line as the page shows it.
+type returnLine struct {
+	store.ReturnLine
+	Editable  bool                 `json:"editable"`
+	Amendable bool                 `json:"amendable"`
+	Values    map[string]string    `json:"-"` // field key → what the form shows
+	Versions  []store.ClaimVersion `json:"-"`
+}
+
+// Name is the form name of one of the line's fields.
+func (l returnLine) Name(key string) string { return claims.FieldName(l.Service.Code, key) }
+
+// PeriodLabel writes the line's period.
+func (l returnLine) PeriodLabel() string { return l.Period.Label(l.Service.Frequency) }
+
+type memberReturn struct {
+	Org       orgs.Org `json:"org"`
+	Due       int      `json:"lines_due"`
+	Submitted int      `json:"lines_submitted"`
+	Drafts    int      `json:"drafts"`
+}
+
+type returnData struct {
+	Org       orgs.Org       `json:"org"`
+	Month     time.Time      `json:"month"`
+	Months    []time.Time    `json:"-"`
+	Lines     []returnLine   `json:"lines"`
+	Total     int64          `json:"preview_total_pence"`
+	NeedsDecl bool           `json:"needs_declaration"`
+	CanSubmit bool           `json:"-"`
+	AnyOpen   bool           `json:"-"`
+	Members   []memberReturn `json:"member_practices,omitempty"`
+	Notice    string         `json:"-"`
+	Rounding  string         `json:"-"`
+}
+
+var returnNotices = map[string]string{
+	"saved":     "Draft saved. Nothing is claimed until you submit.",
+	"submitted": "Return submitted. Your commissioner has been sent it for review.",
+	"uploaded":  "The CSV was read and saved as a draft. Check the figures, then submit.",
+	"amended":   "Amendment submitted. The earlier version is kept.",
+}
+
+// monthParam reads the {month} path value (YYYY-MM).
+func monthParam(r *http.Request) (time.Time, error) {
+	m, err := time.Parse("2006-01", r.PathValue("month"))
+	if err != nil {
+		return m, problem.New(problem.NotFound, "%q is not a month: use the form 2026-11", r.PathValue("month"))
+	}
+	return m, nil
+}
+
+// returnsHome sends people to the return for the month just ended.
+func (s *Server) returnsHome(w http.ResponseWriter, r *http.Request, rq *request) error {
+	last := time.Date(rq.today.Year(), rq.today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+	http.Redirect(w, r, "/orgs/"+r.PathValue("code")+"/returns/"+last.Format("2006-01"), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) returnPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	d, err := s.returnFor(r, rq, nil)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, rq, http.StatusOK, "return", page{Title: "Monthly return – " + d.Org.Name, Nav: "orgs", Data: d, Notice: d.Notice})
+}
+
+// returnFor builds the return page; typed holds what was typed when a
+// submission failed, so that the form shows it again.
+func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string) (*returnData, error) {
+	ctx := r.Context()
+	o, err := s.store.Org(ctx, r.PathValue("code"))
+	if err != nil {
+		return nil, err
+	}
+	month, err := monthParam(r)
+	if err != nil {
+		return nil, err
+	}
+	d := &returnData{Org: o, Month: month, CanSubmit: people.Authorize(rq.user.Grants, people.SubmitClaims, rq.chain),
+		Notice: returnNotices[r.URL.Query().Get("done")], Rounding: payrules.RoundingNote}
+	start := time.Date(rq.today.Year(), rq.today.Month(), 1, 0, 0, 0, 0, time.UTC)
+	for i := -12; i <= 0; i++ {
+		d.Months = append(d.Months, start.AddDate(0, i, 0))
+	}
+	lines, err := s.store.Return(ctx, o.Code, month)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range lines {
+		v := returnLine{ReturnLine: l, Values: map[string]string{}}
+		v.Editable = l.Claim == nil || !l.Claim.Locked()
+		v.Amendable = l.Claim != nil && l.Claim.Amendable()
+		for _, f := range l.Service.Fields {
+			if typedV, ok := typed[claims.FieldName(l.Service.Code, f.Key)]; ok {
+				v.Values[f.Key] = typedV
+			} else if l.Claim != nil {
+				if n, ok := l.Claim.Activity[f.Key]; ok {
+					v.Values[f.Key] = strconv.FormatInt(n, 10)
+				}
+			}
+		}
+		if l.Claim != nil && l.Claim.Version > 0 {
+			if v.Versions, err = s.store.ClaimVersions(ctx, l.Claim.ID); err != nil {
+				return nil, err
+			}
+		}
+		d.AnyOpen = d.AnyOpen || v.Editable
+		d.NeedsDecl = d.NeedsDecl || (v.Editable && l.Service.NeedsDeclaration)
+		d.Total += l.Preview.Pence
+		d.Lines = append(d.Lines, v)
+	}
+	if o.Kind == orgs.PCN {
+		if d.Members, err = s.memberReturns(ctx, o, month); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// memberReturns tells a PCN where each member practice's return stands.
+func (s *Server) memberReturns(ctx context.Context, pcn orgs.Org, month time.Time) ([]memberReturn, error) {
+	monthEnd := month.AddDate(0, 1, -1)
+	members, err := s.store.Children(ctx, pcn, monthEnd)
+	if err != nil {
+		return nil, err
+	}
+	var out []memberReturn
+	for _, m := range members {
+		lines, err := s.store.Return(ctx, m.Code, month)
+		if err != nil {
+			return nil, err
+		}
+		mr := memberReturn{Org: m.Org, Due: len(lines)}
+		for _, l := range lines {
+			switch {
+			case l.Claim == nil:
+			case l.Claim.Status == claims.Draft:
+				mr.Drafts++
+			default:
+				mr.Submitted++
+			}
+		}
+		out = append(out, mr)
+	}
+	return out, nil
+}
+
+// saveReturn saves a draft (action=save) or submits (action=submit) the
+// whole return in one go.
+func (s *Server) saveReturn(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
+	month, err := monthParam(r)
+	if err != nil {
+		return err
+	}
+	code := r.PathValue("code")
+	lines, err := s.store.Return(ctx, code, month)
+	if err != nil {
+		return err
+	}
+	fields := []string{"action", "declaration"}
+	for _, l := range lines {
+		for _, f := range l.Service.Fields {
+			fields = append(fields, claims.FieldName(l.Service.Code, f.Key))
+		}
+	}
+	in, err := decode(r, fields...)
+	if err != nil {
+		return err
+	}
+	var entries []store.ReturnEntry
+	for _, l := range lines {
+		e := store.ReturnEntry{ServiceID: l.Service.ID, Activity: map[string]string{}}
+		typed := false
+		for _, f := range l.Service.Fields {
+			e.Activity[f.Key] = in[claims.FieldName(l.Service.Code, f.Key)]
+			typed = typed || strings.TrimSpace(e.Activity[f.Key]) != ""
+		}
+		// Submitted lines show no inputs; figures sent for one anyway are
+		// refused by the store with a message, not dropped in silence.
+		if l.Claim != nil && l.Claim.Locked() && !typed {
+			continue
+		}
+		entries = append(entries, e)
+	}
+	submit := in["action"] == "submit"
+	err = s.store.SaveReturn(ctx, rq.actor(), code, month, entries, submit, in["declaration"] != "")
+	if problem.KindOf(err) == problem.Invalid && !wantsJSON(r) {
+		d, derr := s.returnFor(r, rq, in)
+		if derr != nil {
+			return derr
+		}
+		return s.render(w, r, rq, http.StatusUnprocessableEntity, "return", page{Title: "Monthly return – " + d.Org.Name,
+			Nav: "orgs", Data: d, Errors: problem.FieldsOf(err)})
+	}
+	if err != nil {
+		return err
+	}
+	done := "saved"
+	if submit {
+		done = "submitted"
+	}
+	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/returns/%s?done=%s", code, month.Format("2006-01"), done))
+}
+
+// csvColumns is the layout of the return's CSV template and upload: one row
+// per service and activity field, so one file serves every service.
+var csvColumns = []string{"practice_code", "service_code", "service_name", "period_start", "field", "field_label", "value"}
+
+// returnTemplate downloads the return as a CSV, prefilled with the lines due
+// and any figures saved.
+func (s *Server) returnTemplate(w http.ResponseWriter, r *http.Request, rq *request) error {
+	d, err := s.returnFor(r, rq, nil)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="return-%s-%s.csv"`, d.Org.Code, d.Month.Format("2006-01")))
+	cw := csv.NewWriter(w)
+	cw.Write(csvColumns)
+	for _, l := range d.Lines {
+		if !l.Editable {
+			continue
+		}
+		for _, f := range l.Service.Fields {
+			cw.Write([]string{d.Org.Code, l.Service.Code, l.Service.Name, l.Period.Start.Format(time.DateOnly), f.Key, f.Label, l.Values[f.Key]})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// uploadReturn reads a filled-in template and saves it as a draft, all or
+// nothing; every problem names the CSV line and field.
+func (s *Server) uploadReturn(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
+	month, err := monthParam(r)
+	if err != nil {
+		return err
+	}
+	code := r.PathValue("code")
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		return &problem.Error{Kind: problem.Invalid, Message: "Choose the CSV file to upload", Fields: problem.Fields{{Name: "file", Message: "Choose the CSV file to upload"}}}
+	}
+	defer f.Close()
+	lines, err := s.store.Return(ctx, code, month)
+	if err != nil {
+		return err
+	}
+	entries, where, err := parseReturnCSV(io.LimitReader(f, 5<<20), hdr.Filename, code, lines)
+	if err == nil {
+		err = s.store.SaveReturn(ctx, rq.actor(), code, month, entries, false, false)
+		// Name the CSV line of each problem the return's own checks found.
+		var pe *problem.Error
+		if errors.As(err, &pe) {
+			for i, fe := range pe.Fields {
+				if line, ok := where[fe.Name]; ok {
+					pe.Fields[i].Message = fmt.Sprintf("%s line %d: %s", hdr.Filename, line, fe.Message)
+				}
+			}
+		}
+	}
+	if problem.KindOf(err) == problem.Invalid && !wantsJSON(r) {
+		d, derr := s.returnFor(r, rq, nil)
+		if derr != nil {
+			return derr
+		}
+		errs := problem.FieldsOf(err)
+		if len(errs) == 0 {
+			errs = problem.Fields{{Name: "file", Message: problem.Message(err)}}
+		}
+		return s.render(w, r, rq, http.StatusUnprocessableEntity, "return", page{Title: "Monthly return – " + d.Org.Name, Nav: "orgs", Data: d, Errors: errs})
+	}
+	if err != nil {
+		return err
+	}
+	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/returns/%s?done=uploaded", code, month.Format("2006-01")))
+}
+
+// parseReturnCSV checks an uploaded return against the lines due. It
+// returns the entries and, for each form field, the CSV line it came from.
+func parseReturnCSV(r io.Reader, file, org string, lines []store.ReturnLine) ([]store.ReturnEntry, map[string]int, error) {
+	byCode := map[string]store.ReturnLine{}
+	for _, l := range lines {
+		byCode[l.Service.Code] = l
+	}
+	cols := map[string]int{}
+	entries := map[string]*store.ReturnEntry{}
+	var order []string
+	where := map[string]int{}
+	fail := func(line int, field string, format string, args ...any) error {
+		msg := fmt.Sprintf("%s line %d (%s): %s", file, line, field, fmt.Sprintf(format, args...))
+		return &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "file", Message: msg}}}
+	}
+	header := true
+	err := nhsfile.EachRecord(r, file, func(line int, rec []string) error {
+		if header {
+			header = false
+			for i, h := range rec {
+				cols[nhsfile.NormaliseHeader(h)] = i
+			}
+			for _, need := range []string{"practice_code", "service_code", "period_start", "field", "value"} {
+				if _, ok := cols[need]; !ok {
+					return fail(line, need, "the header has no %s column; download the template and fill that in", need)
+				}
+			}
+			return nil
+		}
+		v := func(name string) string {
+			i := cols[name]
+			if i >= len(rec) {
+				return ""
+			}
+			return strings.TrimSpace(rec[i])
+		}
+		if strings.Join(rec, "") == "" {
+			return nil
+		}
+		if p := strings.ToUpper(v("practice_code")); p != org {
+			return fail(line, "practice_code", "%q is not %s: upload each organisation's return on its own page", v("practice_code"), org)
+		}
+		sc := strings.ToUpper(v("service_code"))
+		l, ok := byCode[sc]
+		if !ok {
+			return fail(line, "service_code", "%q is not a service on this return", v("service_code"))
+		}
+		if l.Claim != nil && l.Claim.Locked() {
+			return fail(line, "service_code", "%s was already submitted; to correct it, amend the claim", sc)
+		}
+		if v("period_start") != l.Period.Start.Format(time.DateOnly) {
+			return fail(line, "period_start", "%q is not the period this return claims for %s (%s)", v("period_start"), sc, l.Period.Start.Format(time.DateOnly))
+		}
+		key := v("field")
+		known := false
+		for _, f := range l.Service.Fields {
+			known = known || f.Key == key
+		}
+		if !known {
+			return fail(line, "field", "%q is not an activity field of %s", key, sc)
+		}
+		name := claims.FieldName(sc, key)
+		if prev, dup := where[name]; dup {
+			return fail(line, "field", "%s %s is given twice (first on line %d)", sc, key, prev)
+		}
+		where[name] = line
+		e := entries[sc]
+		if e == nil {
+			e = &store.ReturnEntry{ServiceID: l.Service.ID, Activity: map[string]string{}}
+			entries[sc] = e
+			order = append(order, sc)
+		}
+		val := v("value")
+		if val != "" {
+			if n, err := strconv.ParseInt(strings.ReplaceAll(val, ",", ""), 10, 64); err != nil || n < 0 {
+				return fail(line, "value", "%q must be a whole number of zero or more", val)
+			}
+		}
+		e.Activity[key] = val
+		return nil
+	})
+	if err != nil {
+		var fe *nhsfile.FileError
+		if errors.As(err, &fe) {
+			return nil, nil, &problem.Error{Kind: problem.Invalid, Message: fe.Error(), Fields: problem.Fields{{Name: "file", Message: fe.Error()}}}
+		}
+		return nil, nil, err
+	}
+	if header || len(order) == 0 {
+		msg := file + " holds no return lines"
+		return nil, nil, &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "file", Message: msg}}}
+	}
+	sort.Strings(order)
+	var out []store.ReturnEntry
+	for _, sc := range order {
+		out = append(out, *entries[sc])
+	}
+	return out, where, nil
+}
+
+// amendClaim submits a correction to a submitted or queried claim.
+func (s *Server) amendClaim(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return problem.New(problem.NotFound, "There is no such claim")
+	}
+	cl, err := s.store.Claim(ctx, id)
+	if err != nil {
+		return err
+	}
+	if cl.Org != r.PathValue("code") {
+		return problem.New(problem.NotFound, "That claim is not %s's", r.PathValue("code"))
+	}
+	sv, err := s.store.Service(ctx, cl.ServiceID)
+	if err != nil {
+		return err
+	}
+	fields := []string{"declaration"}
+	for _, f := range sv.Fields {
+		fields = append(fields, claims.FieldName(sv.Code, f.Key))
+	}
+	in, err := decode(r, fields...)
+	if err != nil {
+		return err
+	}
+	raw := map[string]string{}
+	for _, f := range sv.Fields {
+		raw[f.Key] = in[claims.FieldName(sv.Code, f.Key)]
+	}
+	month := time.Date(cl.Period.End.Year(), cl.Period.End.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if err := s.store.Amend(ctx, rq.actor(), id, raw, in["declaration"] != ""); err != nil {
+		if problem.KindOf(err) == problem.Invalid && !wantsJSON(r) {
+			r.SetPathValue("month", month.Format("2006-01"))
+			d, derr := s.returnFor(r, rq, nil)
+			if derr != nil {
+				return derr
+			}
+			return s.render(w, r, rq, http.StatusUnprocessableEntity, "return", page{Title: "Monthly return – " + d.Org.Name, Nav: "orgs", Data: d, Errors: problem.FieldsOf(err)})
+		}
+		return err
+	}
+	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/returns/%s?done=amended", cl.Org, month.Format("2006-01")))
+}

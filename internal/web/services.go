@@ -1,0 +1,578 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/payrules"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/store"
+)
+
+// financialYear is the April-to-March year a day falls in.
+func financialYear(d time.Time) int {
+	if d.Month() < time.April {
+		return d.Year() - 1
+	}
+	return d.Year()
+}
+
+// available is a service a practice or PCN may take part in, with its offer.
+type available struct {
+	Service claims.Service `json:"service"`
+	Offer   *claims.Offer  `json:"offer,omitempty"`
+	Active  bool           `json:"can_claim"`
+}
+
+// availableTo lists the services of this and next financial year open to a
+// practice or PCN: those it may claim, and those offered to it.
+func (s *Server) availableTo(ctx context.Context, o orgs.Org, today time.Time) ([]available, error) {
+	chain, err := s.store.Ancestry(ctx, o.Code, today)
+	if err != nil {
+		return nil, err
+	}
+	offers, err := s.store.Offers(ctx, 0, o.Code)
+	if err != nil {
+		return nil, err
+	}
+	var out []available
+	fy := financialYear(today)
+	for _, year := range []int{fy + 1, fy} {
+		list, err := s.store.Services(ctx, nil, year)
+		if err != nil {
+			return nil, err
+		}
+		for _, sv := range list {
+			var offer *claims.Offer
+			for i := range offers {
+				if offers[i].ServiceID == sv.ID {
+					offer = &offers[i]
+				}
+			}
+			open := sv
+			open.SignUp = false // could it be claimed, sign-up aside?
+			if !open.Eligible(o.Code, o.Kind == orgs.PCN, chain, nil) && offer == nil {
+				continue
+			}
+			out = append(out, available{Service: sv, Offer: offer, Active: sv.Eligible(o.Code, o.Kind == orgs.PCN, chain, offer)})
+		}
+	}
+	return out, nil
+}
+
+type servicesData struct {
+	Org        orgs.Org         `json:"org"`
+	Services   []claims.Service `json:"services,omitempty"`  // a commissioner's catalogue
+	Available  []available      `json:"available,omitempty"` // what a practice or PCN may take part in
+	CanManage  bool             `json:"-"`
+	CanRespond bool             `json:"-"`
+	Notice     string           `json:"-"`
+}
+
+func isCommissioner(o orgs.Org) bool { return o.Kind == orgs.Place || o.Kind == orgs.ICB }
+
+func (s *Server) servicesPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
+	o, err := s.store.Org(ctx, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	d := servicesData{Org: o, CanManage: people.Authorize(rq.user.Grants, people.ManageServices, rq.chain),
+		CanRespond: people.Authorize(rq.user.Grants, people.RespondOffers, rq.chain), Notice: serviceNotices[r.URL.Query().Get("done")]}
+	if isCommissioner(o) {
+		d.Services, err = s.store.Services(ctx, []string{o.Code}, 0)
+	} else {
+		d.Available, err = s.availableTo(ctx, o, rq.today)
+	}
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, rq, http.StatusOK, "services", page{Title: "Local services – " + o.Name, Nav: "orgs", Data: d, Notice: d.Notice})
+}
+
+var serviceNotices = map[string]string{
+	"created":  "Service added to the catalogue.",
+	"copied":   "Service copied into the next financial year.",
+	"offered":  "Offers sent.",
+	"accepted": "You have signed up to the service.",
+	"declined": "You have declined the service.",
+	"spec":     "Specification attached.",
+}
+
+type serviceForm struct {
+	Org       orgs.Org          `json:"-"`
+	Values    map[string]string `json:"-"`
+	Kinds     []payrules.Kind   `json:"-"`
+	Freqs     []claims.Frequency
+	YearLabel string
+}
+
+func (s *Server) newServicePage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	o, err := s.store.Org(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	fy := financialYear(rq.today)
+	vals := map[string]string{"year": strconv.Itoa(fy), "frequency": "monthly", "deadline_days": "10", "eligibility": "place",
+		"needs_declaration": "1", "needs_approval": "1", "needs_finance": "1", "rule_kind": "fee_per_item"}
+	return s.renderServiceForm(w, r, rq, http.StatusOK, o, vals, nil)
+}
+
+func (s *Server) renderServiceForm(w http.ResponseWriter, r *http.Request, rq *request, status int, o orgs.Org, vals map[string]string, errs problem.Fields) error {
+	if !isCommissioner(o) {
+		return problem.New(problem.Invalid, "Services are commissioned by a Place or an ICB; %s is a %s", o.Name, o.Kind.Label())
+	}
+	d := serviceForm{Org: o, Values: vals, Kinds: payrules.Kinds, Freqs: claims.Frequencies}
+	return s.render(w, r, rq, status, "service_new", page{Title: "Add a service", Nav: "orgs", Errors: errs, Data: d})
+}
+
+var serviceFormFields = []string{"code", "name", "spec", "year", "frequency", "deadline_days", "eligibility", "chosen", "sign_up",
+	"needs_declaration", "needs_approval", "needs_finance", "fields", "rule_kind", "rule_field", "rate", "cap_items", "cap",
+	"rate_per_patient", "weighted", "numerator", "denominator", "lower", "upper", "max", "block"}
+
+func (s *Server) createService(w http.ResponseWriter, r *http.Request, rq *request) error {
+	o, err := s.store.Org(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	in, err := decode(r, serviceFormFields...)
+	if err != nil {
+		return err
+	}
+	sv, errs := parseServiceForm(in)
+	sv.Commissioner = o.Code
+	status := http.StatusUnprocessableEntity
+	if len(errs) == 0 {
+		sv, err = s.store.CreateService(r.Context(), rq.actor(), sv)
+		errs, status = problem.FieldsOf(err), statusOf(problem.KindOf(err))
+		if err != nil && len(errs) == 0 {
+			return err
+		}
+	} else if verr := sv.Validate(); verr != nil {
+		errs = append(errs, problem.FieldsOf(verr)...)
+	}
+	if len(errs) > 0 {
+		if wantsJSON(r) {
+			return &problem.Error{Kind: problem.Invalid, Message: "The service was not saved", Fields: errs}
+		}
+		return s.renderServiceForm(w, r, rq, status, o, in, errs)
+	}
+	if wantsJSON(r) {
+		return writeJSON(w, http.StatusCreated, sv)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/orgs/%s/services/%d?done=created", o.Code, sv.ID), http.StatusSeeOther)
+	return nil
+}
+
+// parseServiceForm reads the service form; money is typed in pounds,
+// thresholds in percent.
+func parseServiceForm(in map[string]string) (claims.Service, problem.Fields) {
+	var errs problem.Fields
+	sv := claims.Service{Code: in["code"], Name: in["name"], Spec: strings.TrimSpace(in["spec"]),
+		Frequency: claims.Frequency(in["frequency"]), Eligibility: claims.Eligibility(in["eligibility"]),
+		SignUp: in["sign_up"] != "", NeedsDeclaration: in["needs_declaration"] != "", NeedsApproval: in["needs_approval"] != "",
+		NeedsFinance: in["needs_finance"] != ""}
+	var err error
+	if sv.Year, err = strconv.Atoi(strings.TrimSpace(in["year"])); err != nil {
+		sv.Year = 0
+	}
+	if sv.DeadlineDays, err = strconv.Atoi(strings.TrimSpace(in["deadline_days"])); err != nil {
+		sv.DeadlineDays = -1
+	}
+	for _, c := range strings.FieldsFunc(strings.ToUpper(in["chosen"]), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == ';' }) {
+		if !slices.Contains(sv.Chosen, c) {
+			sv.Chosen = append(sv.Chosen, c)
+		}
+	}
+	if sv.Eligibility == claims.AllPractices {
+		sv.Chosen = nil
+	}
+	for _, line := range strings.Split(in["fields"], "\n") {
+		if l := strings.TrimSpace(line); l != "" {
+			sv.Fields = append(sv.Fields, claims.Field{Label: l})
+		}
+	}
+	key := func(label string) string { return claims.FieldKey(label) }
+	money := func(name, what string, required bool) int64 {
+		v := strings.TrimSpace(in[name])
+		if v == "" && !required {
+			return 0
+		}
+		p, ok := payrules.ParsePounds(v)
+		if !ok {
+			errs.Add(name, "Enter "+what+" in pounds and pence, like 25.00")
+		}
+		return p
+	}
+	whole := func(name, what string) int64 {
+		v := strings.TrimSpace(in[name])
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			errs.Add(name, "Enter "+what+" as a whole number")
+		}
+		return n
+	}
+	percent := func(name, what string) int64 {
+		v := strings.TrimSuffix(strings.TrimSpace(in[name]), "%")
+		whole, frac, _ := strings.Cut(v, ".")
+		n, err1 := strconv.ParseInt(whole, 10, 64)
+		f := int64(0)
+		var err2 error
+		if frac != "" {
+			f, err2 = strconv.ParseInt(frac[:1], 10, 64)
+		}
+		if err1 != nil || err2 != nil || len(frac) > 1 || n < 0 || n > 100 {
+			errs.Add(name, "Enter "+what+" as a percentage from 0 to 100, like 60 or 72.5")
+		}
+		return n*10 + f
+	}
+	rule := payrules.Rule{Kind: payrules.Kind(in["rule_kind"])}
+	switch rule.Kind {
+	case payrules.FeePerItem:
+		rule.Field, rule.RatePence = key(in["rule_field"]), money("rate", "the fee per item", true)
+		rule.CapItems, rule.CapPence = whole("cap_items", "the most items paid"), money("cap", "the cap", false)
+	case payrules.Sessional:
+		rule.Field, rule.RatePence = key(in["rule_field"]), money("rate", "the rate per session", true)
+	case payrules.Capitation:
+		v := strings.TrimPrefix(strings.TrimSpace(in["rate_per_patient"]), "£")
+		w, f, _ := strings.Cut(v, ".")
+		n, err1 := strconv.ParseInt(w, 10, 64)
+		fr, err2 := strconv.ParseInt((f + "0000")[:4], 10, 64)
+		if v == "" || err1 != nil || err2 != nil || len(f) > 4 || n < 0 {
+			errs.Add("rate_per_patient", "Enter the rate per patient in pounds, up to four decimal places, like 0.1250")
+		}
+		rule.RateCentipence, rule.Weighted = n*10000+fr, in["weighted"] != ""
+	case payrules.Achievement:
+		rule.Numerator, rule.Denominator = key(in["numerator"]), key(in["denominator"])
+		rule.LowerPM, rule.UpperPM = percent("lower", "the lower threshold"), percent("upper", "the upper threshold")
+		rule.MaxPence = money("max", "the maximum payment", true)
+	case payrules.Block:
+		rule.BlockPence = money("block", "the block payment", true)
+	}
+	sv.Rule = rule
+	return sv, errs
+}
+
+type serviceData struct {
+	Org        orgs.Org        `json:"org"`
+	Service    claims.Service  `json:"service"`
+	RuleText   string          `json:"rule"`
+	Offers     []claims.Offer  `json:"offers,omitempty"`
+	MyOffer    *claims.Offer   `json:"offer,omitempty"`
+	Periods    []claims.Period `json:"-"`
+	Period     claims.Period   `json:"period"`
+	Status     []orgStatus     `json:"submissions,omitempty"`
+	Commission bool            `json:"-"`
+	CanManage  bool            `json:"-"`
+	CanRespond bool            `json:"-"`
+	Notice     string          `json:"-"`
+	NextYear   string          `json:"-"`
+	YearLabel  string          `json:"-"`
+	Today      time.Time       `json:"-"`
+}
+
+// orgStatus is one eligible organisation's claim for a period.
+type orgStatus struct {
+	Org    string        `json:"org_code"`
+	Name   string        `json:"org_name"`
+	Claim  *claims.Claim `json:"claim,omitempty"`
+	Late   bool          `json:"late"`
+	Status string        `json:"status"`
+}
+
+// serviceFor loads the service in the path, if it belongs to the org in
+// the path (its commissioner) or is open to it (a practice or PCN).
+func (s *Server) serviceFor(r *http.Request, rq *request) (claims.Service, orgs.Org, error) {
+	ctx := r.Context()
+	o, err := s.store.Org(ctx, r.PathValue("code"))
+	if err != nil {
+		return claims.Service{}, o, err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return claims.Service{}, o, problem.New(problem.NotFound, "There is no such service")
+	}
+	sv, err := s.store.Service(ctx, id)
+	if err != nil {
+		return sv, o, err
+	}
+	if isCommissioner(o) {
+		if sv.Commissioner != o.Code {
+			return sv, o, problem.New(problem.NotFound, "%s does not commission that service", o.Name)
+		}
+		return sv, o, nil
+	}
+	list, err := s.availableTo(ctx, o, rq.today)
+	if err != nil {
+		return sv, o, err
+	}
+	for _, a := range list {
+		if a.Service.ID == sv.ID {
+			return sv, o, nil
+		}
+	}
+	return sv, o, problem.New(problem.NotFound, "That service is not open to %s", o.Name)
+}
+
+func (s *Server) servicePage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
+	sv, o, err := s.serviceFor(r, rq)
+	if err != nil {
+		return err
+	}
+	d := serviceData{Org: o, Service: sv, RuleText: sv.Rule.Describe(sv.Labels()), Commission: isCommissioner(o),
+		CanManage:  people.Authorize(rq.user.Grants, people.ManageServices, rq.chain),
+		CanRespond: people.Authorize(rq.user.Grants, people.RespondOffers, rq.chain),
+		Notice:     serviceNotices[r.URL.Query().Get("done")], NextYear: claims.YearLabel(sv.Year + 1), YearLabel: claims.YearLabel(sv.Year), Today: rq.today}
+	offers, err := s.store.Offers(ctx, sv.ID, "")
+	if err != nil {
+		return err
+	}
+	if d.Commission {
+		d.Offers = offers
+		d.Periods = sv.Periods()
+		d.Period = currentPeriod(sv, rq.today)
+		if v := r.URL.Query().Get("period"); v != "" {
+			if t, err := time.Parse(time.DateOnly, v); err == nil {
+				if p, ok := sv.PeriodStarting(t); ok {
+					d.Period = p
+				}
+			}
+		}
+		if d.Status, err = s.submissions(ctx, sv, d.Period, offers, rq.today); err != nil {
+			return err
+		}
+	} else {
+		for i := range offers {
+			if offers[i].Org == o.Code {
+				d.MyOffer = &offers[i]
+			}
+		}
+	}
+	return s.render(w, r, rq, http.StatusOK, "service", page{Title: sv.Name, Nav: "orgs", Data: d, Notice: d.Notice})
+}
+
+// currentPeriod is the latest period that has ended by today, or the first.
+func currentPeriod(sv claims.Service, today time.Time) claims.Period {
+	ps := sv.Periods()
+	cur := ps[0]
+	for _, p := range ps {
+		if !p.End.After(today) {
+			cur = p
+		}
+	}
+	return cur
+}
+
+// submissions lists who may claim a service for a period and where each
+// stands: submitted or not, late or not.
+func (s *Server) submissions(ctx context.Context, sv claims.Service, p claims.Period, offers []claims.Offer, today time.Time) ([]orgStatus, error) {
+	var codes []string
+	switch {
+	case sv.SignUp:
+		for _, f := range offers {
+			if f.Status == claims.Active {
+				codes = append(codes, f.Org)
+			}
+		}
+	case sv.Eligibility == claims.AllPractices:
+		list, _, err := s.store.SearchOrgs(ctx, store.OrgQuery{Roots: []string{sv.Commissioner}, On: p.End, Kind: orgs.Practice, Limit: 100000})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range list {
+			if o.Open(p.Start) || o.Open(p.End) {
+				codes = append(codes, o.Code)
+			}
+		}
+	default:
+		codes = sv.Chosen
+	}
+	got, _, err := s.store.Claims(ctx, store.ClaimQuery{ServiceID: sv.ID, PeriodStart: p.Start, Limit: 100000})
+	if err != nil {
+		return nil, err
+	}
+	byOrg := map[string]*claims.Claim{}
+	for i := range got {
+		byOrg[got[i].Org] = &got[i]
+	}
+	overdue := today.After(sv.Deadline(p))
+	var out []orgStatus
+	for _, code := range codes {
+		o, err := s.store.Org(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		st := orgStatus{Org: code, Name: o.Name, Claim: byOrg[code]}
+		switch {
+		case st.Claim == nil || st.Claim.Status == claims.Draft:
+			st.Status, st.Late = "Not submitted", overdue
+			if st.Claim != nil {
+				st.Status = "Draft saved"
+			}
+		default:
+			st.Status, st.Late = st.Claim.Status.Label(), st.Claim.Late
+		}
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b orgStatus) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// offerService offers a service to the practices or PCNs listed, or to every
+// practice below the commissioner (all=1).
+func (s *Server) offerService(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
+	sv, o, err := s.serviceFor(r, rq)
+	if err != nil {
+		return err
+	}
+	in, err := decode(r, "orgs", "all")
+	if err != nil {
+		return err
+	}
+	var codes []string
+	if in["all"] != "" {
+		kind := orgs.Practice
+		if sv.Eligibility == claims.PCNs {
+			kind = orgs.PCN
+		}
+		list, _, err := s.store.SearchOrgs(ctx, store.OrgQuery{Roots: []string{o.Code}, On: rq.today, Kind: kind, Limit: 100000})
+		if err != nil {
+			return err
+		}
+		for _, x := range list {
+			if x.Open(rq.today) && (sv.Eligibility == claims.AllPractices || slices.Contains(sv.Chosen, x.Code)) {
+				codes = append(codes, x.Code)
+			}
+		}
+	} else {
+		codes = strings.FieldsFunc(strings.ToUpper(in["orgs"]), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' })
+	}
+	if len(codes) == 0 {
+		return &problem.Error{Kind: problem.Invalid, Message: "List the ODS codes to offer the service to, or choose every practice",
+			Fields: problem.Fields{{Name: "orgs", Message: "List the ODS codes to offer the service to"}}}
+	}
+	for _, c := range codes {
+		ok, err := s.can(ctx, rq, people.ManageServices, c)
+		if problem.KindOf(err) == problem.NotFound {
+			return &problem.Error{Kind: problem.Invalid, Message: "There is no organisation with the code " + c,
+				Fields: problem.Fields{{Name: "orgs", Message: "There is no organisation with the code " + c}}}
+		}
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return problem.New(problem.Forbidden, "%s is outside the area you commission for", c)
+		}
+	}
+	if _, err := s.store.OfferService(ctx, rq.actor(), sv.ID, codes); err != nil {
+		return err
+	}
+	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/services/%d?done=offered", o.Code, sv.ID))
+}
+
+// doneRedirect finishes a write: 303 to the page for browsers, 204 for the API.
+func (s *Server) doneRedirect(w http.ResponseWriter, r *http.Request, to string) error {
+	if wantsJSON(r) {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) copyService(w http.ResponseWriter, r *http.Request, rq *request) error {
+	sv, o, err := s.serviceFor(r, rq)
+	if err != nil {
+		return err
+	}
+	next, err := s.store.CopyService(r.Context(), rq.actor(), sv.ID, sv.Year+1)
+	if err != nil {
+		return err
+	}
+	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/services/%d?done=copied", o.Code, next.ID))
+}
+
+// respondToOffer signs the practice or PCN in the path up to the service
+// (from today), or declines it.
+func (s *Server) respondToOffer(w http.ResponseWriter, r *http.Request, rq *request) error {
+	sv, o, err := s.serviceFor(r, rq)
+	if err != nil {
+		return err
+	}
+	in, err := decode(r, "answer")
+	if err != nil {
+		return err
+	}
+	accept := in["answer"] == "accept"
+	if !accept && in["answer"] != "decline" {
+		return &problem.Error{Kind: problem.Invalid, Message: "Choose whether to sign up", Fields: problem.Fields{{Name: "answer", Message: "Choose whether to sign up"}}}
+	}
+	start := rq.today
+	if first := sv.Periods()[0].Start; start.Before(first) {
+		start = first
+	}
+	if err := s.store.RespondToOffer(r.Context(), rq.actor(), sv.ID, o.Code, accept, start); err != nil {
+		return err
+	}
+	done := "declined"
+	if accept {
+		done = "accepted"
+	}
+	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/services?done=%s", o.Code, done))
+}
+
+// uploadSpec attaches the service's specification PDF (multipart field "file").
+func (s *Server) uploadSpec(w http.ResponseWriter, r *http.Request, rq *request) error {
+	sv, o, err := s.serviceFor(r, rq)
+	if err != nil {
+		return err
+	}
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		return &problem.Error{Kind: problem.Invalid, Message: "Choose the specification file to attach", Fields: problem.Fields{{Name: "file", Message: "Choose a PDF file"}}}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 20<<20+1))
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(data) > 20<<20:
+		return &problem.Error{Kind: problem.Invalid, Message: "The file is larger than 20 MB", Fields: problem.Fields{{Name: "file", Message: "The file must be 20 MB or smaller"}}}
+	case !strings.HasPrefix(string(data), "%PDF-"):
+		return &problem.Error{Kind: problem.Invalid, Message: "The file is not a PDF", Fields: problem.Fields{{Name: "file", Message: "The selected file must be a PDF"}}}
+	}
+	if err := s.store.SaveSpecFile(r.Context(), rq.actor(), sv.ID, hdr.Filename, "application/pdf", data); err != nil {
+		return err
+	}
+	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/services/%d?done=spec", o.Code, sv.ID))
+}
+
+func (s *Server) downloadSpec(w http.ResponseWriter, r *http.Request, rq *request) error {
+	sv, _, err := s.serviceFor(r, rq)
+	if err != nil {
+		return err
+	}
+	name, ctype, data, err := s.store.SpecFile(r.Context(), sv.ID)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", strings.ReplaceAll(name, `"`, "")))
+	_, err = w.Write(data)
+	return err
+}
