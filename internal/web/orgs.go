@@ -20,26 +20,26 @@ type capability struct {
 // plannedFor says, per role, what each coming capability will do for them.
 var plannedFor = map[people.Role][]capability{
 	people.PracticeManager: {
-		{"Local services and claims", "One monthly return for every local service your practice provides. Not available yet: no services have been set up in OnePC."},
+		{"Local services and claims", "One monthly return for every local service your practice provides: open your practice and choose “Monthly return”."},
 		{"Access and performance", "Your appointment figures compared with similar practices. Not available yet: no appointments data has been loaded."},
-		{"Population profile", "Your registered patients by age and sex. Not available yet: no list-size data has been loaded."},
+		{"Population profile", "Your registered patients by age and sex against your Place, and your needs-weighted list: open your practice and choose “Population”."},
 	},
 	people.PracticeStaff: {
 		{"Capability reviews", "Your competency assessments and review dates. Not available yet."},
 		{"Must-do tracker", "Deadlines your practice has to meet. Not available yet."},
 	},
 	people.PCNManager: {
-		{"Member practice returns", "Which member practices have submitted their monthly returns. Not available yet: no services have been set up."},
-		{"PCN services", "Claims for services the PCN provides. Not available yet."},
+		{"Member practice returns", "Which member practices have submitted their monthly returns: open your PCN and choose “Monthly return”."},
+		{"PCN services", "Claims for services the PCN provides, on the PCN's own monthly return."},
 	},
 	people.PCNClinicalDirector: {
 		{"Access across the PCN", "Each member practice's access measures against its peers. Not available yet: no appointments data has been loaded."},
 		{"Shared plan", "The plan your PCN, Place and ICB have agreed. Not available yet."},
 	},
 	people.Commissioner: {
-		{"Services you commission", "Specifications, offers, claims and payment runs in one place. Not available yet: no services have been set up."},
+		{"Services you commission", "Specifications, offers, claims and payment runs in one place: open your Place and choose “Local services commissioned”."},
 		{"Access and improvement", "Measures from the published appointments data, with peer percentiles and change over time. Not available yet."},
-		{"Population needs", "Each practice's population and needs-weighted list. Not available yet."},
+		{"Population needs", "Each practice's population and needs-weighted list, side by side: open your Place and choose “Population”."},
 	},
 	people.Admin: {
 		{"Users and roles", "Add people and give them roles at organisations."},

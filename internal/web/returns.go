@@ -103,7 +103,7 @@ func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string
 	d := &returnData{Org: o, Month: month, CanSubmit: people.Authorize(rq.user.Grants, people.SubmitClaims, rq.chain),
 		Notice: returnNotices[r.URL.Query().Get("done")], Rounding: payrules.RoundingNote}
 	start := time.Date(rq.today.Year(), rq.today.Month(), 1, 0, 0, 0, 0, time.UTC)
-	for i := -12; i <= 0; i++ {
+	for i := -12; i <= 2; i++ { // ahead too: the preview works for any open period
 		d.Months = append(d.Months, start.AddDate(0, i, 0))
 	}
 	lines, err := s.store.Return(ctx, o.Code, month)
