@@ -189,7 +189,7 @@ func ignoreHelp(err error) error {
 }
 
 func (c cli) loadDemo(ctx context.Context, s *store.Store) error {
-	logins, err := demo.Load(ctx, s, time.Now())
+	logins, err := demo.LoadAll(ctx, s, time.Now())
 	if err != nil {
 		return err
 	}

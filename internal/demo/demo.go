@@ -169,6 +169,19 @@ func Load(ctx context.Context, s *store.Store, now time.Time) ([]Login, error) {
 	return Logins, nil
 }
 
+// LoadAll is Load and then LoadClaims: the whole demo, as `onepc demo` and
+// `serve --demo` write it.
+func LoadAll(ctx context.Context, s *store.Store, now time.Time) ([]Login, error) {
+	logins, err := Load(ctx, s, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := LoadClaims(ctx, s, now); err != nil {
+		return nil, fmt.Errorf("demo claims: %w", err)
+	}
+	return logins, nil
+}
+
 // loadPopulations writes the demo extracts unless some are loaded already,
 // so that running the demo again changes nothing.
 func loadPopulations(ctx context.Context, s *store.Store, today time.Time) error {

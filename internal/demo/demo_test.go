@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/population"
 	"github.com/onepc/onepc/internal/store"
@@ -114,4 +116,47 @@ func TestDemoPopulations(t *testing.T) {
 	if population.PerMille(careHomes.Bands.Over85(), careHomes.Total) < 60 {
 		t.Errorf("the care-home practice has only %d‰ aged 85+", population.PerMille(careHomes.Bands.Over85(), careHomes.Total))
 	}
+}
+
+func TestDemoClaims(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+		if _, err := LoadAll(ctx, s, now); err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[payrules.Kind]bool{}
+		services, _ := s.Services(ctx, []string{PlaceCode}, 2026)
+		for _, sv := range services {
+			kinds[sv.Rule.Kind] = true
+		}
+		if len(services) < 6 || len(kinds) != 5 {
+			t.Errorf("%d services covering %d rules", len(services), len(kinds))
+		}
+		for _, st := range []claims.Status{claims.Draft, claims.Submitted, claims.Queried, claims.Finance, claims.Rejected, claims.Paid} {
+			if _, n, _ := s.Claims(ctx, store.ClaimQuery{Status: st, Limit: 1}); n == 0 {
+				t.Errorf("no %s claims in the demo", st)
+			}
+		}
+		late := 0
+		all, _, _ := s.Claims(ctx, store.ClaimQuery{Limit: 100000})
+		for _, c := range all {
+			if c.Late {
+				late++
+			}
+		}
+		if late == 0 {
+			t.Error("no late claims in the demo")
+		}
+		runs, _ := s.PaymentRuns(ctx, PlaceCode, "")
+		if len(runs) != 2 || runs[0].Lines == 0 || runs[1].Lines == 0 {
+			t.Errorf("payment runs: %+v", runs)
+		}
+		if n, err := s.VerifyAudit(ctx); err != nil {
+			t.Errorf("audit after %d: %v", n, err)
+		}
+		if err := LoadClaims(ctx, s, now); err != nil {
+			t.Errorf("second load: %v", err)
+		}
+	})
 }
