@@ -32,6 +32,9 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
+		// The NHS fonts come from assets.nhs.uk, which this closed network
+		// cannot reach: fail those look-ups at once instead of timing out.
+		chromedp.Flag("host-resolver-rules", "MAP assets.nhs.uk ~NOTFOUND"),
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	t.Cleanup(cancel)
@@ -45,10 +48,11 @@ func browser(t *testing.T) context.Context {
 // step runs browser actions, logging what it does, and fails the test on error.
 func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	t.Log("browser:", what)
+	start := time.Now()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
+	t.Logf("browser: %s (%s)", what, time.Since(start).Round(time.Millisecond))
 }
 
 func text(t *testing.T, ctx context.Context, css string) string {
@@ -178,5 +182,113 @@ func TestBrowserPopulationPyramidMatchesTable(t *testing.T) {
 	total := text(t, ctx, `[data-testid="registered"]`)
 	if !strings.HasPrefix(total, "") || !strings.Contains(total, "on 1 November 2026") {
 		t.Errorf("registered patients %q", total)
+	}
+}
+
+func signIn(t *testing.T, ctx context.Context, base, email string) {
+	t.Helper()
+	step(t, ctx, "sign in as "+email,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), demo.Password),
+		chromedp.Click(chromedp.CSS("#sign-in")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="signed-in-as"]`)))
+}
+
+func signOut(t *testing.T, ctx context.Context) {
+	t.Helper()
+	step(t, ctx, "sign out", chromedp.Click(chromedp.CSS("#sign-out")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-message"]`)))
+}
+
+// TestBrowserReturnToStatement: a practice manager completes and submits a
+// return for three services; the commissioner approves, runs the payments
+// and downloads the schedule; the practice manager opens the statement.
+func TestBrowserReturnToStatement(t *testing.T) {
+	ctx := browser(t)
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	for _, sv := range demo.Services(2026) {
+		if sv.Code == "LES-ANTICOAG" || sv.Code == "LES-PHLEB" || sv.Code == "CB-BACKFILL" {
+			sv.NeedsFinance = false
+			if _, err := a.store.CreateService(t.Context(), "test", sv); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	base := a.http.URL
+
+	signIn(t, ctx, base, "practice.manager@onepc.example")
+	step(t, ctx, "open the practice's monthly return",
+		chromedp.Click(chromedp.CSS(`a[href="/orgs/Y00001"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="return-link"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="return-link"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="line-CB-BACKFILL"]`)))
+	step(t, ctx, "fill in three services, declare and submit",
+		chromedp.SendKeys(chromedp.CSS(`[id="LES-ANTICOAG.inr_tests"]`), "120"),
+		chromedp.SendKeys(chromedp.CSS(`[id="LES-PHLEB.samples"]`), "700"),
+		chromedp.SendKeys(chromedp.CSS(`[id="CB-BACKFILL.sessions"]`), "4"),
+		chromedp.Click(chromedp.CSS("#declaration")),
+		chromedp.Click(chromedp.CSS("#submit-return")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="status-LES-PHLEB"]`)))
+	screenshot(t, ctx, "return-submitted")
+	for _, code := range []string{"LES-ANTICOAG", "LES-PHLEB", "CB-BACKFILL"} {
+		if got := text(t, ctx, `[data-testid="status-`+code+`"]`); got != "Submitted" {
+			t.Errorf("%s is %q after submitting", code, got)
+		}
+	}
+	if got := text(t, ctx, `[data-testid="preview-LES-PHLEB"]`); !strings.Contains(got, "cap of 600 items applied") {
+		t.Errorf("phlebotomy line: %q", got)
+	}
+	signOut(t, ctx)
+
+	signIn(t, ctx, base, "commissioner@onepc.example")
+	step(t, ctx, "review the claims and approve them all",
+		chromedp.Navigate(base+"/orgs/99X"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="claims-link"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="claims-link"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="claims"]`)))
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('input[name=claim]').forEach(c => c.click()); document.querySelectorAll('input[name=claim]:checked').length`)); err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "approve", chromedp.Click(chromedp.CSS("#action-approve")), chromedp.Click(chromedp.CSS("#review-submit")),
+		chromedp.WaitVisible(chromedp.CSS(".nhsuk-notification-banner")))
+	step(t, ctx, "run October's payments",
+		chromedp.Navigate(base+"/orgs/99X/payments"),
+		chromedp.WaitVisible(chromedp.CSS("#run-payments")),
+		chromedp.SetValue(chromedp.CSS("#month"), "2026-10"),
+		chromedp.Click(chromedp.CSS("#run-payments")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="schedule-csv"]`)))
+	screenshot(t, ctx, "schedule")
+	csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.querySelector('[data-testid=schedule-csv]').href).then(r => r.text())`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("browser: downloaded the schedule")
+	if !strings.HasPrefix(csv, "practice_code,practice_name,service_code,period,amount,payment_reference") ||
+		!strings.Contains(csv, "Y00001,RIVERSIDE MEDICAL CENTRE,LES-PHLEB,October 2026,2520.00,OPC2610-Y00001") {
+		t.Errorf("schedule CSV:\n%s", csv)
+	}
+	total := text(t, ctx, `[data-testid="run-total"]`)
+	signOut(t, ctx)
+
+	signIn(t, ctx, base, "practice.manager@onepc.example")
+	step(t, ctx, "open the remittance statement",
+		chromedp.Navigate(base+"/orgs/Y00001"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="statements-link"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="statements-link"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="runs"] a`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="runs"] a`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="lines"]`)))
+	screenshot(t, ctx, "statement")
+	lines := text(t, ctx, `[data-testid="lines"]`)
+	for _, want := range []string{"120 INR tests × £18.50 = £2,220.00", "700 Samples taken reported, 600 Samples taken × £4.20 = £2,520.00, cap of 600 items applied",
+		"4 GP sessions backfilled × £320.00 = £1,280.00", "OPC2610-Y00001"} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("statement lacks %q:\n%s", want, lines)
+		}
+	}
+	if got := text(t, ctx, `[data-testid="run-total"]`); got != "£6,020.00" || total != got {
+		t.Errorf("statement total %q, schedule total %q", got, total)
 	}
 }
