@@ -35,7 +35,7 @@ type ReturnLine struct {
 }
 
 const claimColumns = `c.id, c.service_id, sv.code, sv.name, c.org_code, o.name, c.period_start, c.period_end, c.status, c.version,
-	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message, c.payment_run_id`
+	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message, pl.run_id`
 
 func scanClaim(sc interface{ Scan(...any) error }) (claims.Claim, error) {
 	var cl claims.Claim
@@ -49,11 +49,15 @@ func scanClaim(sc interface{ Scan(...any) error }) (claims.Claim, error) {
 		return cl, err
 	}
 	cl.Late, cl.PaymentRunID = late == 1, run.Int64
+	if run.Valid {
+		cl.Status = claims.Paid // paid-ness is having a payment line
+	}
 	err = json.Unmarshal([]byte(act), &cl.Activity)
 	return cl, err
 }
 
-const claimFrom = " FROM claims c JOIN services sv ON sv.id = c.service_id JOIN orgs o ON o.code = c.org_code"
+const claimFrom = ` FROM claims c JOIN services sv ON sv.id = c.service_id JOIN orgs o ON o.code = c.org_code
+	LEFT JOIN payment_lines pl ON pl.claim_id = c.id`
 
 func (c conn) claimList(ctx context.Context, where string, args ...any) ([]claims.Claim, error) {
 	rows, err := c.query(ctx, "SELECT "+claimColumns+claimFrom+where, args...)
@@ -427,8 +431,12 @@ func (s *Store) Claims(ctx context.Context, q ClaimQuery) ([]claims.Claim, int, 
 		where += " AND c.service_id = ?"
 		args = append(args, q.ServiceID)
 	}
-	if q.Status != "" {
-		where += " AND c.status = ?"
+	switch q.Status {
+	case "":
+	case claims.Paid:
+		where += " AND pl.claim_id IS NOT NULL"
+	default:
+		where += " AND c.status = ? AND pl.claim_id IS NULL"
 		args = append(args, string(q.Status))
 	}
 	if q.Org != "" {
@@ -553,22 +561,17 @@ func (s *Store) RunPayments(ctx context.Context, actor, commissioner string, mon
 		if err != nil {
 			return err
 		}
-		ref := "OPC" + m.Format("0601") + "-"
-		res, err := c.exec(ctx, `INSERT INTO payment_lines (run_id, claim_id, org_code, service_code, period_start, pence, reference, explanation)
-			SELECT ?, c.id, c.org_code, sv.code, c.period_start, c.pence, ? || c.org_code, c.explanation
-			FROM claims c JOIN services sv ON sv.id = c.service_id
-			WHERE sv.commissioner_org = ? AND c.payment_run_id IS NULL AND c.period_end <= ?
-			AND (c.status = 'finance_approved' OR (c.status = 'approved' AND sv.needs_finance = 0))`,
-			run.ID, ref, commissioner, dateArg(m.AddDate(0, 1, -1)))
+		res, err := c.exec(ctx, `INSERT INTO payment_lines (claim_id, run_id, org_code, pence)
+			SELECT c.id, ?, c.org_code, c.pence FROM claims c JOIN services sv ON sv.id = c.service_id
+			WHERE sv.commissioner_org = ? AND c.period_end <= ?
+			AND (c.status = 'finance_approved' OR (c.status = 'approved' AND sv.needs_finance = 0))
+			AND NOT EXISTS (SELECT 1 FROM payment_lines p WHERE p.claim_id = c.id)`,
+			run.ID, commissioner, dateArg(m.AddDate(0, 1, -1)))
 		if err != nil {
 			return err
 		}
 		n, _ := res.RowsAffected()
 		run.Lines = int(n)
-		if _, err := c.exec(ctx, `UPDATE claims SET status = 'paid', payment_run_id = ? WHERE id IN
-			(SELECT claim_id FROM payment_lines WHERE run_id = ?)`, run.ID, run.ID); err != nil {
-			return err
-		}
 		var total sql.NullInt64
 		if err := c.queryRow(ctx, "SELECT SUM(pence) FROM payment_lines WHERE run_id = ?", run.ID).Scan(&total); err != nil {
 			return err
@@ -577,6 +580,12 @@ func (s *Store) RunPayments(ctx context.Context, actor, commissioner string, mon
 		return c.appendAudit(ctx, actor, "payments.run", "payment_run", fmt.Sprint(run.ID), nil, run)
 	})
 	return run, err
+}
+
+// PaymentReference is the reference a practice sees on its bank statement
+// for a month's payment: one per organisation per run, such as OPC2609-Y00001.
+func PaymentReference(month time.Time, org string) string {
+	return "OPC" + month.Format("0601") + "-" + org
 }
 
 // PaymentRuns lists runs newest first with their totals: a commissioner's
@@ -633,10 +642,10 @@ func (s *Store) PaymentLines(ctx context.Context, runID int64, org string) ([]Pa
 		where += " AND l.org_code = ?"
 		args = append(args, org)
 	}
-	rows, err := s.reader().query(ctx, `SELECT l.run_id, l.claim_id, l.org_code, o.name, l.service_code, sv.name, sv.frequency,
-		l.period_start, l.pence, l.reference, l.explanation FROM payment_lines l JOIN orgs o ON o.code = l.org_code
-		JOIN claims c ON c.id = l.claim_id JOIN services sv ON sv.id = c.service_id`+where+
-		" ORDER BY l.org_code, l.service_code, l.period_start", args...)
+	rows, err := s.reader().query(ctx, `SELECT l.run_id, l.claim_id, l.org_code, o.name, sv.code, sv.name, sv.frequency,
+		c.period_start, l.pence, r.run_month, c.explanation FROM payment_lines l JOIN orgs o ON o.code = l.org_code
+		JOIN claims c ON c.id = l.claim_id JOIN services sv ON sv.id = c.service_id JOIN payment_runs r ON r.id = l.run_id`+where+
+		" ORDER BY l.org_code, sv.code, c.period_start", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -644,10 +653,12 @@ func (s *Store) PaymentLines(ctx context.Context, runID int64, org string) ([]Pa
 	var out []PaymentLine
 	for rows.Next() {
 		var l PaymentLine
+		var month time.Time
 		if err := rows.Scan(&l.RunID, &l.ClaimID, &l.Org, &l.OrgName, &l.ServiceCode, &l.ServiceName, &l.Frequency,
-			nullTime{&l.Period}, &l.Pence, &l.Reference, &l.Explanation); err != nil {
+			nullTime{&l.Period}, &l.Pence, nullTime{&month}, &l.Explanation); err != nil {
 			return nil, err
 		}
+		l.Reference = PaymentReference(month, l.Org)
 		out = append(out, l)
 	}
 	return out, rows.Err()

@@ -61,37 +61,57 @@ const edges = `edges(parent, child) AS (
 	 WHERE start_date <= ? AND (end_date IS NULL OR end_date >= ?))`
 
 // Ancestry returns code followed by every organisation above it on day on:
-// its Place, ICB and region, and for a practice its PCN then. This is the
-// chain people.Authorize checks grants against. An unknown code gives NotFound.
+// its Place, ICB and region, and for a practice its PCN then (and that PCN's
+// Place). This is the chain people.Authorize checks grants against, asked on
+// every request, so it walks up by indexed look-ups rather than a recursive
+// query over every organisation. An unknown code gives NotFound.
 func (s *Store) Ancestry(ctx context.Context, code string, on time.Time) ([]string, error) {
 	c := s.reader()
 	d := dateArg(on)
-	rows, err := c.query(ctx, `WITH RECURSIVE `+edges+`,
-		up(code) AS (SELECT code FROM orgs WHERE code = ?
-			UNION SELECT e.parent FROM edges e JOIN up u ON e.child = u.code)
-		SELECT code FROM up`, d, d, code)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var chain []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
+	chain := []string{}
+	seen := map[string]bool{}
+	queue := []string{code}
+	for len(queue) > 0 && len(chain) < 50 {
+		cur := queue[0]
+		queue = queue[1:]
+		if seen[cur] {
+			continue
+		}
+		var parent sql.NullString
+		var kind string
+		err := c.queryRow(ctx, "SELECT parent_code, kind FROM orgs WHERE code = ?", cur).Scan(&parent, &kind)
+		if err == sql.ErrNoRows {
+			if cur == code {
+				return nil, problem.New(problem.NotFound, "There is no organisation with the code %s", code)
+			}
+			continue
+		}
+		if err != nil {
 			return nil, err
 		}
-		chain = append(chain, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(chain) == 0 {
-		return nil, problem.New(problem.NotFound, "There is no organisation with the code %s", code)
-	}
-	// The recursive query does not promise order; the code itself comes first.
-	for i, c := range chain {
-		if c == code {
-			chain[0], chain[i] = chain[i], chain[0]
+		seen[cur] = true
+		chain = append(chain, cur)
+		if parent.Valid {
+			queue = append(queue, parent.String)
+		}
+		if kind == string(orgs.Practice) {
+			rows, err := c.query(ctx, `SELECT pcn_code FROM pcn_memberships WHERE practice_code = ? AND start_date <= ?
+				AND (end_date IS NULL OR end_date >= ?)`, cur, d, d)
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+				var pcn string
+				if err := rows.Scan(&pcn); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				queue = append(queue, pcn)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return chain, nil

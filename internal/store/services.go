@@ -162,12 +162,30 @@ func (s *Store) Services(ctx context.Context, commissioners []string, year int) 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// Every service's chosen organisations in one query, not one each.
+	byID := map[int64]*claims.Service{}
+	ids := make([]int64, len(out))
 	for i := range out {
-		if out[i].Chosen, err = c.serviceOrgs(ctx, out[i].ID); err != nil {
+		byID[out[i].ID], ids[i] = &out[i], out[i].ID
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, inArgs := inClause(ids)
+	rows, err = c.query(ctx, "SELECT service_id, org_code FROM service_orgs WHERE service_id IN "+in+" ORDER BY org_code", inArgs...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var org string
+		if err := rows.Scan(&id, &org); err != nil {
 			return nil, err
 		}
+		byID[id].Chosen = append(byID[id].Chosen, org)
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // CopyService copies a service, its fields, rule and chosen organisations

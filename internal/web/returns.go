@@ -123,7 +123,7 @@ func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string
 				}
 			}
 		}
-		if l.Claim != nil && l.Claim.Version > 0 {
+		if l.Claim != nil && l.Claim.Version > 1 { // amended: show the earlier versions
 			if v.Versions, err = s.store.ClaimVersions(ctx, l.Claim.ID); err != nil {
 				return nil, err
 			}

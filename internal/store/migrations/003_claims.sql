@@ -61,7 +61,6 @@ CREATE TABLE claims (
     submitted_at   {{timestamp}},
     late           INTEGER NOT NULL DEFAULT 0,
     message        TEXT NOT NULL DEFAULT '',
-    payment_run_id BIGINT,
     UNIQUE (service_id, org_code, period_start)
 );
 CREATE INDEX claims_org_period ON claims (org_code, period_end);
@@ -90,16 +89,15 @@ CREATE TABLE payment_runs (
     UNIQUE (commissioner_org, run_month)
 );
 
--- A claim can be paid once, ever: claim_id is unique here.
+-- A claim is paid once, ever: claim_id is the key. A claim is paid when it
+-- has a line here; its status column keeps the approval it was paid on, so
+-- a payment run is one INSERT … SELECT and touches no claim row. No foreign
+-- keys here: the run's own SELECT guarantees them, and checking them row by
+-- row would double the cost of a national run.
 CREATE TABLE payment_lines (
-    run_id       BIGINT NOT NULL REFERENCES payment_runs (id),
-    claim_id     BIGINT NOT NULL UNIQUE REFERENCES claims (id),
-    org_code     TEXT NOT NULL,
-    service_code TEXT NOT NULL,
-    period_start {{date}} NOT NULL,
-    pence        BIGINT NOT NULL,
-    reference    TEXT NOT NULL,
-    explanation  TEXT NOT NULL,
-    PRIMARY KEY (run_id, claim_id)
+    claim_id BIGINT PRIMARY KEY,
+    run_id   BIGINT NOT NULL,
+    org_code TEXT NOT NULL,
+    pence    BIGINT NOT NULL
 );
-CREATE INDEX payment_lines_org ON payment_lines (org_code, run_id);
+CREATE INDEX payment_lines_run_org ON payment_lines (run_id, org_code);

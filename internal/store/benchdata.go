@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/payrules"
+)
+
+// SeedNational writes a generated national-scale data set for benchmarks:
+// one ICB (commissioner "QNN") with one Place, `practices` practices, a
+// catalogue of `services` monthly services for financial year `year`, and an
+// approved claim for every practice, service and month, written with
+// multi-row inserts so that seeding takes seconds, not hours. It returns the
+// practice codes. It writes no audit entries: it is test data, not history.
+func (s *Store) SeedNational(ctx context.Context, practices, services, months, year int) ([]string, error) {
+	now := time.Now()
+	var codes []string
+	err := s.tx(ctx, func(c conn) error {
+		list := []orgs.Org{
+			{Code: "Y98", Kind: orgs.Region, Name: "BENCH REGION", Status: "A"},
+			{Code: "QNN", Kind: orgs.ICB, Name: "BENCH ICB", ParentCode: "Y98", Status: "A"},
+			{Code: "98N", Kind: orgs.Place, Name: "BENCH PLACE", ParentCode: "QNN", Status: "A"},
+		}
+		for i := 0; i < practices; i++ {
+			code := fmt.Sprintf("P%05d", i+1)
+			codes = append(codes, code)
+			list = append(list, orgs.Org{Code: code, Kind: orgs.Practice, Name: "BENCH PRACTICE " + code, ParentCode: "98N",
+				Status: "A", Setting: orgs.SettingGPPractice, ListSize: 2000 + i%28000})
+		}
+		if err := c.bulkInsert(ctx, "orgs", []string{"code", "kind", "name", "parent_code", "status", "prescribing_setting", "list_size", "updated_at"},
+			len(list), func(i int) []any {
+				o := list[i]
+				var parent any
+				if o.ParentCode != "" {
+					parent = o.ParentCode
+				}
+				return []any{o.Code, string(o.Kind), o.Name, parent, o.Status, o.Setting, o.ListSize, c.tsArg(now)}
+			}); err != nil {
+			return err
+		}
+		var ids []int64
+		for i := 0; i < services; i++ {
+			sv := claims.Service{Code: fmt.Sprintf("BENCH-%02d", i+1), Name: fmt.Sprintf("Bench service %d", i+1), Commissioner: "QNN",
+				Year: year, Frequency: claims.Monthly, DeadlineDays: 10, Eligibility: claims.AllPractices, NeedsApproval: true,
+				Fields: []claims.Field{{Key: "items", Label: "Items"}},
+				Rule:   payrules.Rule{Kind: payrules.FeePerItem, Field: "items", RatePence: int64(100 + 37*i), CapPence: 500000}}
+			fields, _ := json.Marshal(sv.Fields)
+			rule, _ := json.Marshal(sv.Rule)
+			var id int64
+			if err := c.queryRow(ctx, `INSERT INTO services (code, year, name, spec, commissioner_org, frequency, deadline_days,
+				eligibility, sign_up, needs_declaration, needs_approval, needs_finance, fields_json, rule_json, created_at)
+				VALUES (?, ?, ?, '', ?, 'monthly', 10, 'place', 0, 0, 1, 0, ?, ?, ?) RETURNING id`,
+				sv.Code, year, sv.Name, sv.Commissioner, string(fields), string(rule), c.tsArg(now)).Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		start := time.Date(year, 4, 1, 0, 0, 0, 0, time.UTC)
+		perMonth := practices * services
+		return c.bulkInsert(ctx, "claims", []string{"service_id", "org_code", "period_start", "period_end", "status", "version",
+			"activity_json", "pence", "explanation", "submitted_at", "late", "message"}, perMonth*months, func(i int) []any {
+			m, rest := i/perMonth, i%perMonth
+			p, sv := rest/services, rest%services
+			ps := start.AddDate(0, m, 0)
+			items := int64(10 + (p*7+sv*13+m)%90)
+			pence := items * int64(100+37*sv)
+			return []any{ids[sv], codes[p], dateArg(ps), dateArg(ps.AddDate(0, 1, -1)), "approved", 1,
+				`{"items":` + fmt.Sprint(items) + `}`, pence, fmt.Sprintf("%d Items × %s = %s", items, payrules.Pounds(int64(100+37*sv)), payrules.Pounds(pence)),
+				c.tsArg(ps.AddDate(0, 1, 3)), 0, ""}
+		})
+	})
+	return codes, err
+}
+
+// bulkInsert writes n rows in statements of many rows each.
+func (c conn) bulkInsert(ctx context.Context, table string, cols []string, n int, row func(i int) []any) error {
+	per := 30000 / len(cols) // under both engines' limits on bound parameters
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
+	for start := 0; start < n; start += per {
+		end := min(start+per, n)
+		args := make([]any, 0, (end-start)*len(cols))
+		for i := start; i < end; i++ {
+			args = append(args, row(i)...)
+		}
+		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
+			strings.TrimSuffix(strings.Repeat(one+",", end-start), ",")
+		if _, err := c.exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("bulk insert into %s: %w", table, err)
+		}
+	}
+	return nil
+}
