@@ -577,6 +577,9 @@ func (s *Store) RunPayments(ctx context.Context, actor, commissioner string, mon
 			return err
 		}
 		run.Pence = total.Int64
+		if _, err := c.exec(ctx, "UPDATE payment_runs SET lines = ?, pence = ? WHERE id = ?", run.Lines, run.Pence, run.ID); err != nil {
+			return err
+		}
 		return c.appendAudit(ctx, actor, "payments.run", "payment_run", fmt.Sprint(run.ID), nil, run)
 	})
 	return run, err
@@ -590,48 +593,62 @@ func PaymentReference(month time.Time, org string) string {
 
 // PaymentRuns lists runs newest first with their totals: a commissioner's
 // runs (commissioner ≠ ""), or, for org ≠ "", only the runs that paid that
-// organisation, counting only its lines.
+// organisation, with only its lines counted.
 func (s *Store) PaymentRuns(ctx context.Context, commissioner, org string) ([]PaymentRun, error) {
-	join, where, args := "", " WHERE 1=1", []any{}
-	if org != "" {
-		join, args = " AND l.org_code = ?", append(args, org)
-	}
+	c := s.reader()
+	where, args := "", []any{}
 	if commissioner != "" {
-		where, args = " WHERE r.commissioner_org = ?", append(args, commissioner)
+		where, args = " WHERE r.commissioner_org = ?", []any{commissioner}
 	}
-	rows, err := s.reader().query(ctx, `SELECT r.id, r.commissioner_org, r.run_month, r.created_at, r.created_by, COUNT(l.claim_id), COALESCE(SUM(l.pence), 0)
-		FROM payment_runs r LEFT JOIN payment_lines l ON l.run_id = r.id`+join+where+`
-		GROUP BY r.id, r.commissioner_org, r.run_month, r.created_at, r.created_by ORDER BY r.run_month DESC, r.id DESC`, args...)
+	rows, err := c.query(ctx, `SELECT r.id, r.commissioner_org, r.run_month, r.created_at, r.created_by, r.lines, r.pence
+		FROM payment_runs r`+where+" ORDER BY r.run_month DESC, r.id DESC", args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []PaymentRun
 	for rows.Next() {
 		var r PaymentRun
 		if err := rows.Scan(&r.ID, &r.Commissioner, nullTime{&r.Month}, nullTime{&r.CreatedAt}, &r.CreatedBy, &r.Lines, &r.Pence); err != nil {
+			rows.Close()
 			return nil, err
-		}
-		if org != "" && r.Lines == 0 {
-			continue
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil || org == "" {
+		return out, err
+	}
+	// One organisation's share, reached through its own claims.
+	rows, err = c.query(ctx, `SELECT l.run_id, COUNT(*), SUM(l.pence) FROM claims c JOIN payment_lines l ON l.claim_id = c.id
+		WHERE c.org_code = ? GROUP BY l.run_id`, org)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	share := map[int64][2]int64{}
+	for rows.Next() {
+		var id, n, p int64
+		if err := rows.Scan(&id, &n, &p); err != nil {
+			return nil, err
+		}
+		share[id] = [2]int64{n, p}
+	}
+	var mine []PaymentRun
+	for _, r := range out {
+		if sh, ok := share[r.ID]; ok {
+			r.Lines, r.Pence = int(sh[0]), sh[1]
+			mine = append(mine, r)
+		}
+	}
+	return mine, rows.Err()
 }
 
 // PaymentRunByID returns one run with its totals.
 func (s *Store) PaymentRunByID(ctx context.Context, id int64) (PaymentRun, error) {
-	runs, err := s.PaymentRuns(ctx, "", "")
-	if err != nil {
-		return PaymentRun{}, err
-	}
-	for _, r := range runs {
-		if r.ID == id {
-			return r, nil
-		}
-	}
-	return PaymentRun{}, problem.New(problem.NotFound, "There is no such payment run")
+	var r PaymentRun
+	err := s.reader().queryRow(ctx, `SELECT id, commissioner_org, run_month, created_at, created_by, lines, pence
+		FROM payment_runs WHERE id = ?`, id).Scan(&r.ID, &r.Commissioner, nullTime{&r.Month}, nullTime{&r.CreatedAt}, &r.CreatedBy, &r.Lines, &r.Pence)
+	return r, notFound(err, "There is no such payment run")
 }
 
 // PaymentLines returns a run's schedule, by practice then service and
@@ -639,7 +656,7 @@ func (s *Store) PaymentRunByID(ctx context.Context, id int64) (PaymentRun, error
 func (s *Store) PaymentLines(ctx context.Context, runID int64, org string) ([]PaymentLine, error) {
 	where, args := " WHERE l.run_id = ?", []any{runID}
 	if org != "" {
-		where += " AND l.org_code = ?"
+		where += " AND c.org_code = ?" // through claims' (org_code, period_end) index
 		args = append(args, org)
 	}
 	rows, err := s.reader().query(ctx, `SELECT l.run_id, l.claim_id, l.org_code, o.name, sv.code, sv.name, sv.frequency,

@@ -86,6 +86,8 @@ CREATE TABLE payment_runs (
     run_month   {{date}} NOT NULL,
     created_at  {{timestamp}} NOT NULL,
     created_by  TEXT NOT NULL,
+    lines       INTEGER NOT NULL DEFAULT 0,
+    pence       BIGINT NOT NULL DEFAULT 0,
     UNIQUE (commissioner_org, run_month)
 );
 
@@ -94,10 +96,11 @@ CREATE TABLE payment_runs (
 -- a payment run is one INSERT … SELECT and touches no claim row. No foreign
 -- keys here: the run's own SELECT guarantees them, and checking them row by
 -- row would double the cost of a national run.
+-- Nor a second index: statements reach their lines through
+-- claims (org_code, period_end), and a run's totals are kept on the run.
 CREATE TABLE payment_lines (
-    claim_id BIGINT PRIMARY KEY,
+    claim_id {{key}},
     run_id   BIGINT NOT NULL,
     org_code TEXT NOT NULL,
     pence    BIGINT NOT NULL
 );
-CREATE INDEX payment_lines_run_org ON payment_lines (run_id, org_code);
