@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"time"
@@ -35,7 +36,9 @@ func main() {
 	services := flag.Int("services", 25, "monthly services")
 	load := flag.Duration("load", 20*time.Second, "how long the return-page load runs")
 	clients := flag.Int("clients", 50, "concurrent clients in the load")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	profilePath = *cpuProfile
 	if err := run(*pg, *practices, *services, *load, *clients); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -43,6 +46,9 @@ func main() {
 }
 
 type row struct{ what, engine, value string }
+
+// profilePath, when set, names where to write a CPU profile of the first load.
+var profilePath string
 
 func run(pg string, practices, services int, load time.Duration, clients int) error {
 	ctx := context.Background()
@@ -170,6 +176,13 @@ func returnLoad(ctx context.Context, s *store.Store, d time.Duration, clients in
 	}
 	if _, err := get(); err != nil { // warm up, and check it works
 		return "", err
+	}
+	if profilePath != "" { // the load alone, not the seeding
+		if f, err := os.Create(profilePath); err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+		profilePath = ""
 	}
 	var mu sync.Mutex
 	var lat []time.Duration

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -41,12 +42,13 @@ type Store struct {
 	read    *sql.DB
 	write   *sql.DB
 	now     func() time.Time
+	stmts   *stmtCache
 }
 
 // Open connects to dsn: a postgres:// or postgresql:// URL, or an SQLite file
 // path (optionally file:…). It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	s := &Store{now: time.Now}
+	s := &Store{now: time.Now, stmts: &stmtCache{m: map[string]*sql.Stmt{}}}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		s.dialect = Postgres
 		db, err := sql.Open("pgx", dsn)
@@ -93,6 +95,7 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // Close closes every connection.
 func (s *Store) Close() error {
+	s.stmts.close()
 	err := s.read.Close()
 	if s.write != s.read {
 		err = errors.Join(err, s.write.Close())
@@ -115,6 +118,8 @@ type conn struct {
 	q       querier
 	dialect Dialect
 	now     time.Time
+	stmts   *stmtCache // reads only: prepared once, not parsed on every request
+	db      *sql.DB
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -122,11 +127,56 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := c.stmts.get(ctx, c.db, c.rebind(query)); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return c.q.QueryContext(ctx, c.rebind(query), args...)
 }
 
 func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := c.stmts.get(ctx, c.db, c.rebind(query)); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return c.q.QueryRowContext(ctx, c.rebind(query), args...)
+}
+
+// stmtCache keeps prepared read statements. Queries built with a variable
+// number of parameters would grow it without end, so it stops growing at a
+// limit and the rest are prepared per call as before.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+const stmtCacheLimit = 400
+
+func (sc *stmtCache) get(ctx context.Context, db *sql.DB, query string) *sql.Stmt {
+	if sc == nil || db == nil {
+		return nil
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if st, ok := sc.m[query]; ok {
+		return st
+	}
+	if len(sc.m) >= stmtCacheLimit {
+		return nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // let the plain call report the error
+	}
+	sc.m[query] = st
+	return st
+}
+
+func (sc *stmtCache) close() {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for _, st := range sc.m {
+		st.Close()
+	}
+	sc.m = map[string]*sql.Stmt{}
 }
 
 // rebind turns ? into $1, $2 … for PostgreSQL. Queries here never hold a
@@ -149,7 +199,9 @@ func (c conn) rebind(q string) string {
 }
 
 // reader returns a conn on the read pool.
-func (s *Store) reader() conn { return conn{q: s.read, dialect: s.dialect, now: s.now()} }
+func (s *Store) reader() conn {
+	return conn{q: s.read, dialect: s.dialect, now: s.now(), stmts: s.stmts, db: s.read}
+}
 
 // tx runs fn in one write transaction, committed only if fn returns nil.
 func (s *Store) tx(ctx context.Context, fn func(c conn) error) error {

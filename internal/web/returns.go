@@ -21,20 +21,30 @@ import (
 	"github.com/onepc/onepc/internal/store"
 )
 
-// returnLine is a return line as the page shows it.
+// returnLine is a return line as the page shows it, worked out in Go so
+// that the template only prints: a return of 25 services must render fast.
 type returnLine struct {
 	store.ReturnLine
 	Editable  bool                 `json:"editable"`
 	Amendable bool                 `json:"amendable"`
 	Values    map[string]string    `json:"-"` // field key → what the form shows
 	Versions  []store.ClaimVersion `json:"-"`
+	Code      string               `json:"-"`
+	Name      string               `json:"-"`
+	Heading   string               `json:"-"` // period and deadline
+	Status    string               `json:"-"`
+	Late      bool                 `json:"-"`
+	Message   string               `json:"-"`
+	Inputs    []inputView          `json:"-"`
+	Preview   string               `json:"-"`
+	ClaimID   int64                `json:"-"`
+	Declare   bool                 `json:"-"`
 }
 
-// Name is the form name of one of the line's fields.
-func (l returnLine) Name(key string) string { return claims.FieldName(l.Service.Code, key) }
-
-// PeriodLabel writes the line's period.
-func (l returnLine) PeriodLabel() string { return l.Period.Label(l.Service.Frequency) }
+// inputView is one activity figure on the form (or, read-only, its value).
+type inputView struct {
+	ID, Label, Value, Error string
+}
 
 type memberReturn struct {
 	Org       orgs.Org `json:"org"`
@@ -89,8 +99,12 @@ func (s *Server) returnPage(w http.ResponseWriter, r *http.Request, rq *request)
 }
 
 // returnFor builds the return page; typed holds what was typed when a
-// submission failed, so that the form shows it again.
-func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string) (*returnData, error) {
+// submission failed, so that the form shows it again, and errs the problems.
+func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string, errs ...problem.Field) (*returnData, error) {
+	errors := map[string]string{}
+	for _, e := range errs {
+		errors[e.Name] = e.Message
+	}
 	ctx := r.Context()
 	o, err := s.store.Org(ctx, r.PathValue("code"))
 	if err != nil {
@@ -111,17 +125,34 @@ func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string
 		return nil, err
 	}
 	for _, l := range lines {
-		v := returnLine{ReturnLine: l, Values: map[string]string{}}
+		v := returnLine{ReturnLine: l, Values: map[string]string{}, Code: l.Service.Code, Name: l.Service.Name,
+			Heading: l.Period.Label(l.Service.Frequency) + " · due by " + formatDate(l.Deadline), Declare: l.Service.NeedsDeclaration}
 		v.Editable = l.Claim == nil || !l.Claim.Locked()
 		v.Amendable = l.Claim != nil && l.Claim.Amendable()
+		label := "Preview: "
+		if l.Claim != nil {
+			v.Status, v.Late, v.Message, v.ClaimID = l.Claim.Status.Label(), l.Claim.Late, l.Claim.Message, l.Claim.ID
+			if l.Claim.Status != claims.Draft {
+				label = "Claimed: "
+			}
+		}
+		v.Preview = label + payrules.Pounds(l.Preview.Pence)
+		if l.Preview.Explanation != "" {
+			v.Preview += " — " + l.Preview.Explanation
+		}
+		if l.Problem != "" {
+			v.Preview += " — " + l.Problem
+		}
 		for _, f := range l.Service.Fields {
-			if typedV, ok := typed[claims.FieldName(l.Service.Code, f.Key)]; ok {
+			id := claims.FieldName(l.Service.Code, f.Key)
+			if typedV, ok := typed[id]; ok {
 				v.Values[f.Key] = typedV
 			} else if l.Claim != nil {
 				if n, ok := l.Claim.Activity[f.Key]; ok {
 					v.Values[f.Key] = strconv.FormatInt(n, 10)
 				}
 			}
+			v.Inputs = append(v.Inputs, inputView{ID: id, Label: f.Label, Value: v.Values[f.Key], Error: errors[id]})
 		}
 		if l.Claim != nil && l.Claim.Version > 1 { // amended: show the earlier versions
 			if v.Versions, err = s.store.ClaimVersions(ctx, l.Claim.ID); err != nil {
@@ -210,7 +241,7 @@ func (s *Server) saveReturn(w http.ResponseWriter, r *http.Request, rq *request)
 	submit := in["action"] == "submit"
 	err = s.store.SaveReturn(ctx, rq.actor(), code, month, entries, submit, in["declaration"] != "")
 	if problem.KindOf(err) == problem.Invalid && !wantsJSON(r) {
-		d, derr := s.returnFor(r, rq, in)
+		d, derr := s.returnFor(r, rq, in, problem.FieldsOf(err)...)
 		if derr != nil {
 			return derr
 		}
