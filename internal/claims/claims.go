@@ -213,12 +213,15 @@ func (s Service) Periods() []Period {
 // PeriodEndingIn returns the period that ends in the month of day, if any:
 // what a monthly return for that month holds.
 func (s Service) PeriodEndingIn(month time.Time) (Period, bool) {
-	for _, p := range s.Periods() {
-		if p.End.Year() == month.Year() && p.End.Month() == month.Month() {
-			return p, true
-		}
+	step := map[Frequency]int{Monthly: 1, Quarterly: 3, Annual: 12}[s.Frequency]
+	// Months since the year began, counting the month itself: a period ends
+	// in the month when that is a whole number of periods.
+	n := (month.Year()-s.Year)*12 + int(month.Month()) - int(time.April) + 1
+	if step == 0 || n < 1 || n > 12 || n%step != 0 {
+		return Period{}, false
 	}
-	return Period{}, false
+	start := time.Date(s.Year, time.April, 1, 0, 0, 0, 0, time.UTC).AddDate(0, n-step, 0)
+	return Period{Start: start, End: start.AddDate(0, step, -1)}, true
 }
 
 // PeriodStarting finds the period that starts on day.

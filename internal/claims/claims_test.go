@@ -110,3 +110,20 @@ func TestPriceProRata(t *testing.T) {
 		t.Errorf("signed up before the period: %d", r.Pence)
 	}
 }
+
+func TestPeriodEndingInMatchesPeriods(t *testing.T) {
+	for _, f := range Frequencies {
+		s := Service{Year: 2026, Frequency: f}
+		want := map[string]Period{}
+		for _, p := range s.Periods() {
+			want[p.End.Format("2006-01")] = p
+		}
+		for m := d("2025-01-01"); m.Before(d("2028-12-01")); m = m.AddDate(0, 1, 0) {
+			got, ok := s.PeriodEndingIn(m.AddDate(0, 0, 14))
+			w, wok := want[m.Format("2006-01")]
+			if ok != wok || got != w {
+				t.Errorf("%s %s: got %+v %v, want %+v %v", f, m.Format("2006-01"), got, ok, w, wok)
+			}
+		}
+	}
+}

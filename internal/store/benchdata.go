@@ -61,6 +61,9 @@ func (s *Store) SeedNational(ctx context.Context, practices, services, months, y
 			}
 			ids = append(ids, id)
 		}
+		if err := c.bumpCatalogue(ctx); err != nil {
+			return err
+		}
 		start := time.Date(year, 4, 1, 0, 0, 0, 0, time.UTC)
 		perMonth := practices * services
 		return c.bulkInsert(ctx, "claims", []string{"service_id", "org_code", "period_start", "period_end", "status", "version",

@@ -43,6 +43,8 @@ type Store struct {
 	write   *sql.DB
 	now     func() time.Time
 	stmts   *stmtCache
+	// catalogue caches the service catalogue (see Services).
+	catalogue catalogue
 }
 
 // Open connects to dsn: a postgres:// or postgresql:// URL, or an SQLite file

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/onepc/onepc/internal/claims"
@@ -72,6 +74,9 @@ func (s *Store) CreateService(ctx context.Context, actor string, sv claims.Servi
 				return err
 			}
 		}
+		if err := c.bumpCatalogue(ctx); err != nil {
+			return err
+		}
 		return c.appendAudit(ctx, actor, "service.create", "service", fmt.Sprint(sv.ID), nil, sv)
 	})
 	return sv, err
@@ -130,22 +135,50 @@ func (c conn) serviceOrgs(ctx context.Context, id int64) ([]string, error) {
 	return out, rows.Err()
 }
 
+func (c conn) bumpCatalogue(ctx context.Context) error {
+	_, err := c.exec(ctx, "UPDATE catalogue_version SET version = version + 1 WHERE id = 1")
+	return err
+}
+
+// catalogue is one server's copy of every service, valid while the
+// database's catalogue version is unchanged.
+type catalogue struct {
+	mu       sync.Mutex
+	version  int64
+	loaded   bool
+	services []claims.Service
+}
+
 // Services lists the catalogue of a financial year (0 for every year),
 // limited to services commissioned by the given organisations (nil for all),
-// by code.
+// newest year first, then by code. Every monthly return asks for it, so it is
+// served from memory while the catalogue version in the database stands.
 func (s *Store) Services(ctx context.Context, commissioners []string, year int) ([]claims.Service, error) {
+	all, err := s.allServices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []claims.Service
+	for _, sv := range all {
+		if (year == 0 || sv.Year == year) && (commissioners == nil || slices.Contains(commissioners, sv.Commissioner)) {
+			out = append(out, sv)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) allServices(ctx context.Context) ([]claims.Service, error) {
 	c := s.reader()
-	where, args := " WHERE 1=1", []any{}
-	if commissioners != nil {
-		in, a := inClause(commissioners)
-		where += " AND sv.commissioner_org IN " + in
-		args = append(args, a...)
+	var version int64
+	if err := c.queryRow(ctx, "SELECT version FROM catalogue_version WHERE id = 1").Scan(&version); err != nil {
+		return nil, err
 	}
-	if year != 0 {
-		where += " AND sv.year = ?"
-		args = append(args, year)
+	s.catalogue.mu.Lock()
+	defer s.catalogue.mu.Unlock()
+	if s.catalogue.loaded && s.catalogue.version == version {
+		return s.catalogue.services, nil
 	}
-	rows, err := c.query(ctx, "SELECT "+serviceColumns+" FROM services sv"+where+" ORDER BY sv.year DESC, sv.code", args...)
+	rows, err := c.query(ctx, "SELECT "+serviceColumns+" FROM services sv ORDER BY sv.year DESC, sv.code")
 	if err != nil {
 		return nil, err
 	}
@@ -162,17 +195,11 @@ func (s *Store) Services(ctx context.Context, commissioners []string, year int) 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Every service's chosen organisations in one query, not one each.
 	byID := map[int64]*claims.Service{}
-	ids := make([]int64, len(out))
 	for i := range out {
-		byID[out[i].ID], ids[i] = &out[i], out[i].ID
+		byID[out[i].ID] = &out[i]
 	}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	in, inArgs := inClause(ids)
-	rows, err = c.query(ctx, "SELECT service_id, org_code FROM service_orgs WHERE service_id IN "+in+" ORDER BY org_code", inArgs...)
+	rows, err = c.query(ctx, "SELECT service_id, org_code FROM service_orgs ORDER BY org_code")
 	if err != nil {
 		return nil, err
 	}
@@ -183,9 +210,15 @@ func (s *Store) Services(ctx context.Context, commissioners []string, year int) 
 		if err := rows.Scan(&id, &org); err != nil {
 			return nil, err
 		}
-		byID[id].Chosen = append(byID[id].Chosen, org)
+		if sv := byID[id]; sv != nil {
+			sv.Chosen = append(sv.Chosen, org)
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	s.catalogue.services, s.catalogue.version, s.catalogue.loaded = out, version, true
+	return out, nil
 }
 
 // CopyService copies a service, its fields, rule and chosen organisations
@@ -205,6 +238,9 @@ func (s *Store) SaveSpecFile(ctx context.Context, actor string, id int64, name, 
 		if _, err := c.exec(ctx, `INSERT INTO service_files (service_id, name, content_type, data) VALUES (?, ?, ?, ?)
 			ON CONFLICT (service_id) DO UPDATE SET name = excluded.name, content_type = excluded.content_type, data = excluded.data`,
 			id, name, contentType, data); err != nil {
+			return err
+		}
+		if err := c.bumpCatalogue(ctx); err != nil {
 			return err
 		}
 		return c.appendAudit(ctx, actor, "service.specification", "service", fmt.Sprint(id), nil,

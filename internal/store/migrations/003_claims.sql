@@ -19,6 +19,14 @@ CREATE TABLE services (
     UNIQUE (code, year)
 );
 
+-- Bumped on every change to the catalogue, so that each server can keep the
+-- catalogue in memory and know, with one small read, when it is stale.
+CREATE TABLE catalogue_version (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL
+);
+INSERT INTO catalogue_version (id, version) VALUES (1, 0);
+
 CREATE TABLE service_orgs (
     service_id BIGINT NOT NULL REFERENCES services (id) ON DELETE CASCADE,
     org_code   TEXT NOT NULL REFERENCES orgs (code),
