@@ -64,7 +64,15 @@ func run(pg string, practices, services int, load time.Duration, clients int) er
 				return err
 			}
 			start := time.Now()
-			if _, err := s.SeedNational(ctx, practices, services, 12, 2026); err != nil {
+			ready := 1 // one month's claims approved: the month's run
+			if scope == "whole year" {
+				ready = 12
+			}
+			if _, err := s.SeedNational(ctx, practices, services, 12, ready, 2026); err != nil {
+				cleanup()
+				return err
+			}
+			if err := s.Analyze(ctx); err != nil { // as autovacuum would have by now
 				cleanup()
 				return err
 			}

@@ -150,39 +150,54 @@ func LoadClaims(ctx context.Context, s *store.Store, now time.Time) error {
 				return fmt.Errorf("demo return %s %s: %w", o.Code, m.Format("2006-01"), err)
 			}
 		}
+		if age >= 1 {
+			if err := review(ctx, s, m, age == 1, today, rng, at); err != nil {
+				return err
+			}
+		}
+		// Two completed payment runs: the month three back (paying all
+		// approved until then) and the month two back.
+		if age == 3 || age == 2 {
+			at(m.AddDate(0, 1, 24))
+			if _, err := s.RunPayments(ctx, actor, PlaceCode, m); err != nil {
+				return err
+			}
+		}
 	}
-	return reviewAndPay(ctx, s, thisMonth, today, rng, at)
+	return nil
 }
 
-// reviewAndPay approves everything older than last month and pays it in two
-// runs; last month's claims are left in a mix of review states.
-func reviewAndPay(ctx context.Context, s *store.Store, thisMonth, today time.Time, rng *rand.Rand, at func(time.Time)) error {
-	lastMonth := thisMonth.AddDate(0, -1, 0)
-	payUpTo := thisMonth.AddDate(0, -2, 0)
+// review deals with the claims for periods ending in month m: older months
+// are approved (and approved by finance) three weeks after they end; last
+// month's are left in a mix of states, as a real review queue is.
+func review(ctx context.Context, s *store.Store, m time.Time, recent bool, today time.Time, rng *rand.Rand, at func(time.Time)) error {
+	end := m.AddDate(0, 1, -1)
 	for _, status := range []claims.Status{claims.Submitted, claims.Approved} {
 		list, _, err := s.Claims(ctx, store.ClaimQuery{Commissioners: []string{PlaceCode}, Status: status, Limit: 100000})
 		if err != nil {
 			return err
 		}
 		for _, cl := range list {
-			recent := !cl.Period.End.Before(lastMonth)
-			at(cl.Period.End.AddDate(0, 0, 20))
-			if recent {
-				at(today)
+			if !cl.Period.End.Equal(end) {
+				continue
 			}
+			at(end.AddDate(0, 0, 20))
 			action := store.ActApprove
 			if status == claims.Approved {
 				action = store.ActFinance
 			}
-			if recent && status == claims.Submitted {
-				switch rng.IntN(6) {
-				case 0:
-					action = store.ActQuery
-				case 1:
-					continue // still waiting for review
-				case 2:
-					if rng.IntN(3) == 0 {
-						action = store.ActReject
+			if recent {
+				at(today)
+				if status == claims.Submitted {
+					switch rng.IntN(6) {
+					case 0:
+						action = store.ActQuery
+					case 1:
+						continue // still waiting for review
+					case 2:
+						if rng.IntN(3) == 0 {
+							action = store.ActReject
+						}
 					}
 				}
 			}
@@ -193,13 +208,7 @@ func reviewAndPay(ctx context.Context, s *store.Store, thisMonth, today time.Tim
 			}
 		}
 	}
-	at(payUpTo.AddDate(0, 0, 20))
-	if _, err := s.RunPayments(ctx, actor, PlaceCode, payUpTo.AddDate(0, -1, 0)); err != nil {
-		return err
-	}
-	at(payUpTo.AddDate(0, 1, 20))
-	_, err := s.RunPayments(ctx, actor, PlaceCode, payUpTo)
-	return err
+	return nil
 }
 
 // activity makes plausible figures for a line, scaled to the list size.

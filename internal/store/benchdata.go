@@ -14,11 +14,12 @@ import (
 
 // SeedNational writes a generated national-scale data set for benchmarks:
 // one ICB (commissioner "QNN") with one Place, `practices` practices, a
-// catalogue of `services` monthly services for financial year `year`, and an
-// approved claim for every practice, service and month, written with
-// multi-row inserts so that seeding takes seconds, not hours. It returns the
-// practice codes. It writes no audit entries: it is test data, not history.
-func (s *Store) SeedNational(ctx context.Context, practices, services, months, year int) ([]string, error) {
+// catalogue of `services` monthly services for financial year `year`, and a
+// claim for every practice, service and month: approved and ready to pay for
+// the first `ready` months, submitted for the rest. It writes with multi-row
+// inserts so that seeding takes seconds, not hours, and returns the practice
+// codes. It writes no audit entries: it is test data, not history.
+func (s *Store) SeedNational(ctx context.Context, practices, services, months, ready, year int) ([]string, error) {
 	now := time.Now()
 	var codes []string
 	err := s.tx(ctx, func(c conn) error {
@@ -66,17 +67,25 @@ func (s *Store) SeedNational(ctx context.Context, practices, services, months, y
 		}
 		start := time.Date(year, 4, 1, 0, 0, 0, 0, time.UTC)
 		perMonth := practices * services
-		return c.bulkInsert(ctx, "claims", []string{"service_id", "org_code", "period_start", "period_end", "status", "version",
-			"activity_json", "pence", "explanation", "submitted_at", "late", "message"}, perMonth*months, func(i int) []any {
+		if err := c.bulkInsert(ctx, "claims", []string{"service_id", "org_code", "period_start", "period_end", "status", "version",
+			"activity_json", "pence", "explanation", "submitted_at", "late", "message", "ready_seq"}, perMonth*months, func(i int) []any {
 			m, rest := i/perMonth, i%perMonth
 			p, sv := rest/services, rest%services
 			ps := start.AddDate(0, m, 0)
 			items := int64(10 + (p*7+sv*13+m)%90)
 			pence := items * int64(100+37*sv)
-			return []any{ids[sv], codes[p], dateArg(ps), dateArg(ps.AddDate(0, 1, -1)), "approved", 1,
+			status, seq := "submitted", any(nil)
+			if m < ready {
+				status, seq = "finance_approved", i+1
+			}
+			return []any{ids[sv], codes[p], dateArg(ps), dateArg(ps.AddDate(0, 1, -1)), status, 1,
 				`{"items":` + fmt.Sprint(items) + `}`, pence, fmt.Sprintf("%d Items × %s = %s", items, payrules.Pounds(int64(100+37*sv)), payrules.Pounds(pence)),
-				c.tsArg(ps.AddDate(0, 1, 3)), 0, ""}
-		})
+				c.tsArg(ps.AddDate(0, 1, 3)), 0, "", seq}
+		}); err != nil {
+			return err
+		}
+		_, err := c.exec(ctx, "UPDATE ready_counter SET seq = ? WHERE id = 1", perMonth*min(ready, months))
+		return err
 	})
 	return codes, err
 }

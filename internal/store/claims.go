@@ -35,7 +35,8 @@ type ReturnLine struct {
 }
 
 const claimColumns = `c.id, c.service_id, sv.code, sv.name, c.org_code, o.name, c.period_start, c.period_end, c.status, c.version,
-	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message, pl.run_id`
+	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message,
+	(SELECT MIN(r.id) FROM payment_runs r WHERE r.commissioner_org = sv.commissioner_org AND r.watermark >= c.ready_seq)`
 
 func scanClaim(sc interface{ Scan(...any) error }) (claims.Claim, error) {
 	var cl claims.Claim
@@ -50,14 +51,16 @@ func scanClaim(sc interface{ Scan(...any) error }) (claims.Claim, error) {
 	}
 	cl.Late, cl.PaymentRunID = late == 1, run.Int64
 	if run.Valid {
-		cl.Status = claims.Paid // paid-ness is having a payment line
+		cl.Status = claims.Paid // paid by the first run whose watermark reaches it
 	}
 	err = json.Unmarshal([]byte(act), &cl.Activity)
 	return cl, err
 }
 
-const claimFrom = ` FROM claims c JOIN services sv ON sv.id = c.service_id JOIN orgs o ON o.code = c.org_code
-	LEFT JOIN payment_lines pl ON pl.claim_id = c.id`
+const claimFrom = " FROM claims c JOIN services sv ON sv.id = c.service_id JOIN orgs o ON o.code = c.org_code"
+
+// paidCond is true for a claim some payment run has paid.
+const paidCond = `c.ready_seq <= (SELECT COALESCE(MAX(r.watermark), 0) FROM payment_runs r WHERE r.commissioner_org = sv.commissioner_org)`
 
 func (c conn) claimList(ctx context.Context, where string, args ...any) ([]claims.Claim, error) {
 	rows, err := c.query(ctx, "SELECT "+claimColumns+claimFrom+where, args...)
@@ -216,6 +219,11 @@ func (s *Store) SaveReturn(ctx context.Context, actor, org string, month time.Ti
 			}
 			continue
 		}
+		if submit && !s.now().After(line.Period.End.AddDate(0, 0, 1)) {
+			errs.Add(claims.FieldName(line.Service.Code, firstKey(line.Service)), fmt.Sprintf("%s: %s can be submitted once it has ended, from %s; save a draft until then",
+				line.Service.Name, line.Period.Label(line.Service.Frequency), line.Period.End.AddDate(0, 0, 1).Format("2 January 2006")))
+			continue
+		}
 		needDecl = needDecl || (submit && line.Service.NeedsDeclaration)
 		act, ferrs := claims.ParseActivity(line.Service, e.Activity, submit)
 		errs = append(errs, ferrs...)
@@ -305,6 +313,11 @@ func (c conn) writeClaim(ctx context.Context, actor string, before *claims.Claim
 		if _, err := c.exec(ctx, `UPDATE claims SET status = ?, version = ?, activity_json = ?, pence = ?, explanation = ?,
 			submitted_at = COALESCE(?, submitted_at), late = ?, message = '' WHERE id = ?`,
 			string(status), version, string(actJSON), res.Pence, res.Explanation, at, b2i(late || before.Late), id); err != nil {
+			return 0, err
+		}
+	}
+	if status == claims.Finance {
+		if err := c.markReady(ctx, id); err != nil {
 			return 0, err
 		}
 	}
@@ -434,9 +447,9 @@ func (s *Store) Claims(ctx context.Context, q ClaimQuery) ([]claims.Claim, int, 
 	switch q.Status {
 	case "":
 	case claims.Paid:
-		where += " AND pl.claim_id IS NOT NULL"
+		where += " AND " + paidCond
 	default:
-		where += " AND c.status = ? AND pl.claim_id IS NULL"
+		where += " AND c.status = ? AND (c.ready_seq IS NULL OR NOT " + paidCond + ")"
 		args = append(args, string(q.Status))
 	}
 	if q.Org != "" {
@@ -508,6 +521,11 @@ func (s *Store) Review(ctx context.Context, actor string, ids []int64, action, m
 			if _, err := c.exec(ctx, "UPDATE claims SET status = ?, message = ? WHERE id = ?", string(next), message, id); err != nil {
 				return err
 			}
+			if next == claims.Finance {
+				if err := c.markReady(ctx, id); err != nil {
+					return err
+				}
+			}
 			after := cl
 			after.Status, after.Message = next, message
 			if err := c.appendAudit(ctx, actor, "claim."+action, "claim", fmt.Sprint(id), cl, after); err != nil {
@@ -527,6 +545,8 @@ type PaymentRun struct {
 	CreatedBy    string    `json:"created_by"`
 	Lines        int       `json:"lines"`
 	Pence        int64     `json:"pence"`
+
+	prev, watermark int64 // the ready numbers it pays: above prev, up to watermark
 }
 
 // PaymentLine is one claim paid in a run: a row of the payment schedule.
@@ -544,40 +564,49 @@ type PaymentLine struct {
 	Explanation string           `json:"explanation"`
 }
 
-// RunPayments pays every claim for a service the commissioner commissions
-// that is ready (approved, and approved by finance where its service asks)
-// for a period ending by the end of month, and not yet paid. Each
-// commissioner runs each month once; a claim can be paid only once ever.
+// markReady gives a claim the next ready number: it will be paid by the
+// next payment run of its commissioner. The counter row's lock orders this
+// against runs, so a run's watermark never passes a claim not yet committed.
+func (c conn) markReady(ctx context.Context, id int64) error {
+	var seq int64
+	if err := c.queryRow(ctx, "UPDATE ready_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq").Scan(&seq); err != nil {
+		return err
+	}
+	_, err := c.exec(ctx, "UPDATE claims SET ready_seq = ? WHERE id = ?", seq, id)
+	return err
+}
+
+// RunPayments pays every claim of the commissioner's services that is ready
+// (approved, and approved by finance where the service asks) and not yet
+// paid, under the label of month. Each commissioner runs each month once; a
+// claim is paid once ever. The run writes one row, however many claims it
+// pays: its watermark marks them all.
 func (s *Store) RunPayments(ctx context.Context, actor, commissioner string, month time.Time) (PaymentRun, error) {
 	m := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
 	run := PaymentRun{Commissioner: commissioner, Month: m, CreatedBy: actor}
 	err := s.tx(ctx, func(c conn) error {
 		run.CreatedAt = c.now.UTC().Truncate(time.Microsecond)
-		err := c.queryRow(ctx, "INSERT INTO payment_runs (commissioner_org, run_month, created_at, created_by) VALUES (?, ?, ?, ?) RETURNING id",
-			commissioner, dateArg(m), c.tsArg(run.CreatedAt), actor).Scan(&run.ID)
+		// Lock the counter: claims becoming ready wait until the run is made.
+		var watermark, prev int64
+		if err := c.queryRow(ctx, "UPDATE ready_counter SET seq = seq WHERE id = 1 RETURNING seq").Scan(&watermark); err != nil {
+			return err
+		}
+		if err := c.queryRow(ctx, "SELECT COALESCE(MAX(watermark), 0) FROM payment_runs WHERE commissioner_org = ?", commissioner).Scan(&prev); err != nil {
+			return err
+		}
+		var total sql.NullInt64
+		if err := c.queryRow(ctx, `SELECT COUNT(*), SUM(c.pence) FROM claims c JOIN services sv ON sv.id = c.service_id
+			WHERE sv.commissioner_org = ? AND c.ready_seq > ? AND c.ready_seq <= ?`, commissioner, prev, watermark).Scan(&run.Lines, &total); err != nil {
+			return err
+		}
+		run.Pence = total.Int64
+		err := c.queryRow(ctx, `INSERT INTO payment_runs (commissioner_org, run_month, prev_watermark, watermark, created_at, created_by, lines, pence)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, commissioner, dateArg(m), prev, watermark, c.tsArg(run.CreatedAt), actor,
+			run.Lines, run.Pence).Scan(&run.ID)
 		if problem.KindOf(mapError(err)) == problem.Conflict {
 			return problem.New(problem.Conflict, "The payment run for %s has already been made. Claims approved since then go in the next month's run.", m.Format("January 2006"))
 		}
 		if err != nil {
-			return err
-		}
-		res, err := c.exec(ctx, `INSERT INTO payment_lines (claim_id, run_id, org_code, pence)
-			SELECT c.id, ?, c.org_code, c.pence FROM claims c JOIN services sv ON sv.id = c.service_id
-			WHERE sv.commissioner_org = ? AND c.period_end <= ?
-			AND (c.status = 'finance_approved' OR (c.status = 'approved' AND sv.needs_finance = 0))
-			AND NOT EXISTS (SELECT 1 FROM payment_lines p WHERE p.claim_id = c.id)`,
-			run.ID, commissioner, dateArg(m.AddDate(0, 1, -1)))
-		if err != nil {
-			return err
-		}
-		n, _ := res.RowsAffected()
-		run.Lines = int(n)
-		var total sql.NullInt64
-		if err := c.queryRow(ctx, "SELECT SUM(pence) FROM payment_lines WHERE run_id = ?", run.ID).Scan(&total); err != nil {
-			return err
-		}
-		run.Pence = total.Int64
-		if _, err := c.exec(ctx, "UPDATE payment_runs SET lines = ?, pence = ? WHERE id = ?", run.Lines, run.Pence, run.ID); err != nil {
 			return err
 		}
 		return c.appendAudit(ctx, actor, "payments.run", "payment_run", fmt.Sprint(run.ID), nil, run)
@@ -619,8 +648,9 @@ func (s *Store) PaymentRuns(ctx context.Context, commissioner, org string) ([]Pa
 		return out, err
 	}
 	// One organisation's share, reached through its own claims.
-	rows, err = c.query(ctx, `SELECT l.run_id, COUNT(*), SUM(l.pence) FROM claims c JOIN payment_lines l ON l.claim_id = c.id
-		WHERE c.org_code = ? GROUP BY l.run_id`, org)
+	rows, err = c.query(ctx, `SELECT r.id, COUNT(*), SUM(c.pence) FROM claims c JOIN services sv ON sv.id = c.service_id
+		JOIN payment_runs r ON r.commissioner_org = sv.commissioner_org AND c.ready_seq > r.prev_watermark AND c.ready_seq <= r.watermark
+		WHERE c.org_code = ? GROUP BY r.id`, org)
 	if err != nil {
 		return nil, err
 	}
@@ -646,36 +676,39 @@ func (s *Store) PaymentRuns(ctx context.Context, commissioner, org string) ([]Pa
 // PaymentRunByID returns one run with its totals.
 func (s *Store) PaymentRunByID(ctx context.Context, id int64) (PaymentRun, error) {
 	var r PaymentRun
-	err := s.reader().queryRow(ctx, `SELECT id, commissioner_org, run_month, created_at, created_by, lines, pence
-		FROM payment_runs WHERE id = ?`, id).Scan(&r.ID, &r.Commissioner, nullTime{&r.Month}, nullTime{&r.CreatedAt}, &r.CreatedBy, &r.Lines, &r.Pence)
+	err := s.reader().queryRow(ctx, `SELECT id, commissioner_org, run_month, created_at, created_by, lines, pence, prev_watermark, watermark
+		FROM payment_runs WHERE id = ?`, id).Scan(&r.ID, &r.Commissioner, nullTime{&r.Month}, nullTime{&r.CreatedAt}, &r.CreatedBy,
+		&r.Lines, &r.Pence, &r.prev, &r.watermark)
 	return r, notFound(err, "There is no such payment run")
 }
 
 // PaymentLines returns a run's schedule, by practice then service and
 // period; org ≠ "" gives one practice's remittance lines.
 func (s *Store) PaymentLines(ctx context.Context, runID int64, org string) ([]PaymentLine, error) {
-	where, args := " WHERE l.run_id = ?", []any{runID}
+	run, err := s.PaymentRunByID(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	where, args := " WHERE sv.commissioner_org = ? AND c.ready_seq > ? AND c.ready_seq <= ?", []any{run.Commissioner, run.prev, run.watermark}
 	if org != "" {
-		where += " AND c.org_code = ?" // through claims' (org_code, period_end) index
+		where += " AND c.org_code = ?"
 		args = append(args, org)
 	}
-	rows, err := s.reader().query(ctx, `SELECT l.run_id, l.claim_id, l.org_code, o.name, sv.code, sv.name, sv.frequency,
-		c.period_start, l.pence, r.run_month, c.explanation FROM payment_lines l JOIN orgs o ON o.code = l.org_code
-		JOIN claims c ON c.id = l.claim_id JOIN services sv ON sv.id = c.service_id JOIN payment_runs r ON r.id = l.run_id`+where+
-		" ORDER BY l.org_code, sv.code, c.period_start", args...)
+	rows, err := s.reader().query(ctx, `SELECT c.id, c.org_code, o.name, sv.code, sv.name, sv.frequency, c.period_start, c.pence, c.explanation
+		FROM claims c JOIN services sv ON sv.id = c.service_id JOIN orgs o ON o.code = c.org_code`+where+
+		" ORDER BY c.org_code, sv.code, c.period_start", args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []PaymentLine
 	for rows.Next() {
-		var l PaymentLine
-		var month time.Time
-		if err := rows.Scan(&l.RunID, &l.ClaimID, &l.Org, &l.OrgName, &l.ServiceCode, &l.ServiceName, &l.Frequency,
-			nullTime{&l.Period}, &l.Pence, nullTime{&month}, &l.Explanation); err != nil {
+		l := PaymentLine{RunID: runID}
+		if err := rows.Scan(&l.ClaimID, &l.Org, &l.OrgName, &l.ServiceCode, &l.ServiceName, &l.Frequency,
+			nullTime{&l.Period}, &l.Pence, &l.Explanation); err != nil {
 			return nil, err
 		}
-		l.Reference = PaymentReference(month, l.Org)
+		l.Reference = PaymentReference(run.Month, l.Org)
 		out = append(out, l)
 	}
 	return out, rows.Err()

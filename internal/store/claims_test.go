@@ -138,6 +138,18 @@ func TestClaimsWorkflow(t *testing.T) {
 			t.Errorf("amending an approved claim: %v", err)
 		}
 
+		// The June run pays the ECG claim only: diabetes still awaits finance.
+		if r, err := s.RunPayments(ctx, "comm", "P2", june); err != nil || r.Lines != 0 {
+			t.Errorf("another Place's run paid %d lines, %v", r.Lines, err)
+		}
+		run, err := s.RunPayments(ctx, "comm", "P1", june)
+		if err != nil || run.Lines != 1 || run.Pence != 75000 {
+			t.Fatalf("June run: %+v %v", run, err)
+		}
+		if _, err := s.RunPayments(ctx, "comm", "P1", june); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("second June run: %v", err)
+		}
+
 		// The PCN signs up to the block part-way through July.
 		if _, err := s.OfferService(ctx, "comm", block.ID, []string{"U00001"}); err != nil {
 			t.Fatal(err)
@@ -148,8 +160,13 @@ func TestClaimsWorkflow(t *testing.T) {
 		if err := s.RespondToOffer(ctx, "pcn", block.ID, "U00001", false, time.Time{}); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("second response: %v", err)
 		}
-		now = day("2026-08-20") // after July's deadline: late
 		july := day("2026-07-01")
+		now = day("2026-07-20") // July has not ended: a draft only
+		if err := s.SaveReturn(ctx, "pcn", "U00001", july, []store.ReturnEntry{{ServiceID: block.ID}}, true, false); problem.KindOf(err) != problem.Invalid ||
+			!strings.Contains(problem.FieldsOf(err).Error(), "can be submitted once it has ended, from 1 August 2026") {
+			t.Errorf("submitting before the period ends: %v", err)
+		}
+		now = day("2026-08-20") // after July's deadline: late
 		if err := s.SaveReturn(ctx, "pcn", "U00001", july, []store.ReturnEntry{{ServiceID: block.ID}}, true, false); err != nil {
 			t.Fatal(err)
 		}
@@ -157,19 +174,6 @@ func TestClaimsWorkflow(t *testing.T) {
 		if len(pl) != 1 || pl[0].Claim.Pence != 203226 || !pl[0].Claim.Late || pl[0].Claim.Status != claims.Finance ||
 			!strings.Contains(pl[0].Claim.Explanation, "21/31 days") {
 			t.Errorf("PCN block: %+v", pl[0].Claim)
-		}
-
-		// The June run pays the ECG claim only: diabetes still awaits
-		// finance, and the block's period ends in July.
-		if r, err := s.RunPayments(ctx, "comm", "P2", june); err != nil || r.Lines != 0 {
-			t.Errorf("another Place's run paid %d lines, %v", r.Lines, err)
-		}
-		run, err := s.RunPayments(ctx, "comm", "P1", june)
-		if err != nil || run.Lines != 1 || run.Pence != 75000 {
-			t.Fatalf("June run: %+v %v", run, err)
-		}
-		if _, err := s.RunPayments(ctx, "comm", "P1", june); problem.KindOf(err) != problem.Conflict {
-			t.Errorf("second June run: %v", err)
 		}
 		if err := s.Review(ctx, "fin", []int64{ids[1]}, store.ActFinance, ""); err != nil {
 			t.Fatal(err)

@@ -69,8 +69,12 @@ CREATE TABLE claims (
     submitted_at   {{timestamp}},
     late           INTEGER NOT NULL DEFAULT 0,
     message        TEXT NOT NULL DEFAULT '',
+    -- Set when the claim becomes ready to pay, from one counter that only
+    -- grows; a payment run pays every ready claim up to its watermark.
+    ready_seq      BIGINT,
     UNIQUE (service_id, org_code, period_start)
 );
+CREATE INDEX claims_service_ready ON claims (service_id, ready_seq);
 CREATE INDEX claims_org_period ON claims (org_code, period_end);
 CREATE INDEX claims_status_period ON claims (status, period_end);
 
@@ -87,28 +91,26 @@ CREATE TABLE claim_versions (
     PRIMARY KEY (claim_id, version)
 );
 
--- Each commissioner runs each month's payments once.
+CREATE TABLE ready_counter (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    seq BIGINT NOT NULL
+);
+INSERT INTO ready_counter (id, seq) VALUES (1, 0);
+
+-- A payment run pays, once, every claim of its commissioner's services whose
+-- ready_seq lies above the previous run's watermark and at or below its own:
+-- a run writes one row however many claims it pays, and a claim is paid
+-- exactly once because the ranges never overlap.
 CREATE TABLE payment_runs (
-    id          {{id}},
+    id               {{id}},
     commissioner_org TEXT NOT NULL REFERENCES orgs (code),
-    run_month   {{date}} NOT NULL,
-    created_at  {{timestamp}} NOT NULL,
-    created_by  TEXT NOT NULL,
-    lines       INTEGER NOT NULL DEFAULT 0,
-    pence       BIGINT NOT NULL DEFAULT 0,
+    run_month        {{date}} NOT NULL,
+    prev_watermark   BIGINT NOT NULL,
+    watermark        BIGINT NOT NULL,
+    created_at       {{timestamp}} NOT NULL,
+    created_by       TEXT NOT NULL,
+    lines            INTEGER NOT NULL,
+    pence            BIGINT NOT NULL,
     UNIQUE (commissioner_org, run_month)
 );
-
--- A claim is paid once, ever: claim_id is the key. A claim is paid when it
--- has a line here; its status column keeps the approval it was paid on, so
--- a payment run is one INSERT … SELECT and touches no claim row. No foreign
--- keys here: the run's own SELECT guarantees them, and checking them row by
--- row would double the cost of a national run.
--- Nor a second index: statements reach their lines through
--- claims (org_code, period_end), and a run's totals are kept on the run.
-CREATE TABLE payment_lines (
-    claim_id {{key}},
-    run_id   BIGINT NOT NULL,
-    org_code TEXT NOT NULL,
-    pence    BIGINT NOT NULL
-);
+CREATE INDEX payment_runs_watermark ON payment_runs (commissioner_org, watermark);
