@@ -74,7 +74,7 @@ CREATE TABLE claims (
     ready_seq      BIGINT,
     UNIQUE (service_id, org_code, period_start)
 );
-CREATE INDEX claims_service_ready ON claims (service_id, ready_seq);
+CREATE INDEX claims_service_ready ON claims (service_id, ready_seq, pence); -- covers a run's totals
 CREATE INDEX claims_org_period ON claims (org_code, period_end);
 CREATE INDEX claims_status_period ON claims (status, period_end);
 

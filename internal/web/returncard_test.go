@@ -1,0 +1,21 @@
+package web
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCardEscapes: every value the card writes is escaped.
+func TestCardEscapes(t *testing.T) {
+	evil := `<script>alert("x")</script>`
+	l := returnLine{Code: evil, Name: evil, Heading: evil, Status: evil, Message: evil, Preview: evil, Editable: true,
+		Inputs: []inputView{{ID: `a"b`, Label: evil, Value: `"><script>`, Error: evil}}}
+	got := string(l.Card())
+	if strings.Contains(got, "<script>") || strings.Contains(got, `a"b`) || strings.Contains(got, `value=""><`) {
+		t.Errorf("unescaped value in %s", got)
+	}
+	l.Editable = false
+	if got := string(l.Card()); strings.Contains(got, "<script>") || !strings.Contains(got, "&lt;script&gt;") {
+		t.Errorf("read-only card: %s", got)
+	}
+}
