@@ -93,17 +93,20 @@ func (s *Store) Claim(ctx context.Context, id int64) (claims.Claim, error) {
 
 // Return builds an organisation's return for a month: every service it may
 // claim whose period ends in that month, with what is saved so far and a
-// preview of the payment. today decides lateness.
-func (s *Store) Return(ctx context.Context, org string, month time.Time) ([]ReturnLine, error) {
+// preview of the payment. chain is the organisation and those above it, when
+// the caller has it already (nil to look it up): eligibility turns on the
+// Place and ICB above, which a move between PCNs does not change.
+func (s *Store) Return(ctx context.Context, org string, month time.Time, chain ...string) ([]ReturnLine, error) {
 	c := s.reader()
 	o, err := s.Org(ctx, org)
 	if err != nil {
 		return nil, err
 	}
 	monthEnd := time.Date(month.Year(), month.Month()+1, 0, 0, 0, 0, 0, time.UTC)
-	chain, err := s.Ancestry(ctx, org, monthEnd)
-	if err != nil {
-		return nil, err
+	if len(chain) == 0 {
+		if chain, err = s.Ancestry(ctx, org, monthEnd); err != nil {
+			return nil, err
+		}
 	}
 	services, err := s.Services(ctx, nil, financialYear(month))
 	if err != nil {

@@ -56,14 +56,8 @@ func (s *Server) signIn(r *http.Request, rq *request) error {
 	if err != nil || ck.Value == "" {
 		return errSignIn
 	}
-	if rq.session, err = s.store.SessionByToken(r.Context(), ck.Value); err != nil {
-		return err
-	}
-	if rq.user, err = s.store.User(r.Context(), rq.session.UserID); err != nil {
+	if rq.session, rq.user, err = s.store.SessionUser(r.Context(), ck.Value); err != nil {
 		rq.user = people.User{}
-		if problem.KindOf(err) == problem.NotFound {
-			return store.ErrSessionEnded
-		}
 		return err
 	}
 	return nil

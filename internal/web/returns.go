@@ -120,7 +120,7 @@ func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string
 	for i := -12; i <= 2; i++ { // ahead too: the preview works for any open period
 		d.Months = append(d.Months, start.AddDate(0, i, 0))
 	}
-	lines, err := s.store.Return(ctx, o.Code, month)
+	lines, err := s.store.Return(ctx, o.Code, month, rq.chain...)
 	if err != nil {
 		return nil, err
 	}
