@@ -10,12 +10,12 @@ func TestCardEscapes(t *testing.T) {
 	evil := `<script>alert("x")</script>`
 	l := returnLine{Code: evil, Name: evil, Heading: evil, Status: evil, Message: evil, Preview: evil, Editable: true,
 		Inputs: []inputView{{ID: `a"b`, Label: evil, Value: `"><script>`, Error: evil}}}
-	got := string(l.Card())
+	got := string(l.Card(`"csrf`, "Y1", true))
 	if strings.Contains(got, "<script>") || strings.Contains(got, `a"b`) || strings.Contains(got, `value=""><`) {
 		t.Errorf("unescaped value in %s", got)
 	}
 	l.Editable = false
-	if got := string(l.Card()); strings.Contains(got, "<script>") || !strings.Contains(got, "&lt;script&gt;") {
+	if got := string(l.Card(`"csrf`, "Y1", true)); strings.Contains(got, "<script>") || !strings.Contains(got, "&lt;script&gt;") {
 		t.Errorf("read-only card: %s", got)
 	}
 }

@@ -57,7 +57,7 @@ type returnData struct {
 	Org       orgs.Org       `json:"org"`
 	Month     time.Time      `json:"month"`
 	Months    []time.Time    `json:"-"`
-	Lines     []returnLine   `json:"lines"`
+	Lines     []*returnLine  `json:"lines"`
 	Total     int64          `json:"preview_total_pence"`
 	NeedsDecl bool           `json:"needs_declaration"`
 	CanSubmit bool           `json:"-"`
@@ -162,7 +162,7 @@ func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string
 		d.AnyOpen = d.AnyOpen || v.Editable
 		d.NeedsDecl = d.NeedsDecl || (v.Editable && l.Service.NeedsDeclaration)
 		d.Total += l.Preview.Pence
-		d.Lines = append(d.Lines, v)
+		d.Lines = append(d.Lines, &v)
 	}
 	if o.Kind == orgs.PCN {
 		if d.Members, err = s.memberReturns(ctx, o, month); err != nil {
