@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -213,6 +214,63 @@ func TestClaimsWorkflow(t *testing.T) {
 		copy, err := s.CopyService(ctx, "comm", dm.ID, 2027)
 		if err != nil || copy.Year != 2027 || len(copy.Chosen) != 1 || copy.Rule != dm.Rule {
 			t.Errorf("copy: %+v %v", copy, err)
+		}
+	})
+}
+
+// TestScheduleEqualsStatements: over generated claims approved at random and
+// paid in several runs, every run's schedule adds up to its stated total and
+// to the sum of its practices' statements, and no claim is paid twice.
+func TestScheduleEqualsStatements(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		codes, err := s.SeedNational(ctx, 12, 4, 6, 0, 2026)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(7, 7))
+		paid := map[int64]int64{}
+		for month := 0; month < 6; month++ {
+			list, _, err := s.Claims(ctx, store.ClaimQuery{Status: claims.Submitted, Limit: 100000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, c := range list {
+				if rng.IntN(3) > 0 {
+					ids = append(ids, c.ID)
+				}
+			}
+			if len(ids) > 0 {
+				if err := s.Review(ctx, "comm", ids, store.ActApprove, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			run, err := s.RunPayments(ctx, "comm", "QNN", day("2026-04-01").AddDate(0, month, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines, _ := s.PaymentLines(ctx, run.ID, "")
+			var sched, statements int64
+			for _, l := range lines {
+				sched += l.Pence
+				if prev, dup := paid[l.ClaimID]; dup {
+					t.Fatalf("claim %d paid in run %d and again in run %d", l.ClaimID, prev, run.ID)
+				}
+				paid[l.ClaimID] = run.ID
+			}
+			for _, code := range codes {
+				st, _ := s.PaymentLines(ctx, run.ID, code)
+				for _, l := range st {
+					statements += l.Pence
+				}
+			}
+			if sched != run.Pence || statements != sched || len(lines) != run.Lines || len(lines) != len(ids) {
+				t.Errorf("run %d: schedule %d, statements %d, stated %d; %d lines of %d approved", run.ID, sched, statements, run.Pence, len(lines), len(ids))
+			}
+		}
+		if _, total, _ := s.Claims(ctx, store.ClaimQuery{Status: claims.Paid, Limit: 1}); total != len(paid) {
+			t.Errorf("%d claims show as paid, %d were in schedules", total, len(paid))
 		}
 	})
 }

@@ -137,6 +137,9 @@ func TestClaimsJourney(t *testing.T) {
 		"LIS-DM.numerator": {"312"}, "LIS-DM.denominator": {"400"}}); got.status != 303 {
 		t.Fatalf("submit: %d %s", got.status, got.body)
 	}
+	if got := pm.get(sept + "?done=late"); !strings.Contains(got.body, "submitted after the claim deadline") {
+		t.Error("no notice that the return was late")
+	}
 	pm.get(sept).has(t, "Submitted", "Late", "Claimed: £1,000.00")
 	if got := pm.post(sept, url.Values{"action": {"submit"}, "declaration": {"1"}, "LES-ECG.ecgs_performed": {"40"}}); got.status != 422 {
 		t.Errorf("second submission: %d", got.status)

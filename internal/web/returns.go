@@ -72,6 +72,7 @@ var returnNotices = map[string]string{
 	"submitted": "Return submitted. Your commissioner has been sent it for review.",
 	"uploaded":  "The CSV was read and saved as a draft. Check the figures, then submit.",
 	"amended":   "Amendment submitted. The earlier version is kept.",
+	"late":      "Return submitted after the claim deadline: it is marked late, and your commissioner decides whether to pay it.",
 }
 
 // monthParam reads the {month} path value (YYYY-MM).
@@ -254,6 +255,15 @@ func (s *Server) saveReturn(w http.ResponseWriter, r *http.Request, rq *request)
 	done := "saved"
 	if submit {
 		done = "submitted"
+		after, err := s.store.Return(ctx, code, month)
+		if err != nil {
+			return err
+		}
+		for _, l := range after {
+			if l.Claim != nil && l.Claim.Late && l.Claim.Status != claims.Draft {
+				done = "late"
+			}
+		}
 	}
 	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/returns/%s?done=%s", code, month.Format("2006-01"), done))
 }
