@@ -11,6 +11,8 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,6 +27,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/web"
@@ -254,16 +257,6 @@ func lastIndexByte(s string, c byte) int {
 	return -1
 }
 
-func count(n int) string {
-	s := fmt.Sprint(n)
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
+func count(n int) string { return message.NewPrinter(language.BritishEnglish).Sprint(n) }
 
-func poundsOf(p int64) string { return "£" + count(int(p/100)) + fmt.Sprintf(".%02d", p%100) }
+func poundsOf(p int64) string { return payrules.Pounds(p) }

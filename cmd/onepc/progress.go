@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 	"io"
 	"os"
 	"sync"
@@ -103,17 +105,8 @@ func repeat(c byte, n int) string {
 	return string(b)
 }
 
-func formatCount(n int64) string {
-	s := fmt.Sprint(n)
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
+// formatCount writes 12345 as 12,345.
+func formatCount(n int64) string { return message.NewPrinter(language.BritishEnglish).Sprint(n) }
 
 type countingReader struct {
 	r io.Reader

@@ -62,6 +62,15 @@ type Service struct {
 	Rule             payrules.Rule `json:"rule"`
 }
 
+// FinancialYear is the April-to-March year a day falls in, named by the
+// year it starts: 15 January 2027 is in 2026.
+func FinancialYear(d time.Time) int {
+	if d.Month() < time.April {
+		return d.Year() - 1
+	}
+	return d.Year()
+}
+
 // YearLabel writes a financial year: 2026 → "2026/27".
 func YearLabel(y int) string { return fmt.Sprintf("%d/%02d", y, (y+1)%100) }
 

@@ -79,7 +79,7 @@ func LoadClaims(ctx context.Context, s *store.Store, now time.Time) error {
 	at := func(d time.Time) { s.SetClock(func() time.Time { return d.Add(10 * time.Hour) }) }
 	thisMonth := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
 	first := thisMonth.AddDate(0, -11, 0)
-	fy := financialYear(today)
+	fy := claims.FinancialYear(today)
 	var services []claims.Service
 	for _, year := range []int{fy - 1, fy} {
 		at(time.Date(year, 3, 1, 0, 0, 0, 0, time.UTC))
@@ -232,11 +232,4 @@ func activity(sv claims.Service, o orgs.Org, rng *rand.Rand) map[string]string {
 
 func monthsBetween(a, b time.Time) int {
 	return (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
-}
-
-func financialYear(d time.Time) int {
-	if d.Month() < time.April {
-		return d.Year() - 1
-	}
-	return d.Year()
 }

@@ -14,14 +14,6 @@ import (
 	"github.com/onepc/onepc/internal/problem"
 )
 
-// financialYear is the year an April-to-March financial year starts in.
-func financialYear(d time.Time) int {
-	if d.Month() < time.April {
-		return d.Year() - 1
-	}
-	return d.Year()
-}
-
 // ReturnLine is one service on an organisation's monthly return.
 type ReturnLine struct {
 	Service  claims.Service  `json:"service"`
@@ -108,7 +100,7 @@ func (s *Store) Return(ctx context.Context, org string, month time.Time, chain .
 			return nil, err
 		}
 	}
-	services, err := s.Services(ctx, nil, financialYear(month))
+	services, err := s.Services(ctx, nil, claims.FinancialYear(month))
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -109,23 +111,10 @@ func formatDate(t time.Time) string {
 	return t.Format("2 January 2006")
 }
 
-// formatNumber writes 12345 as 12,345.
-func formatNumber(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+// formatNumber writes 12345 as 12,345, the British way.
+func formatNumber(n int) string { return britishNumbers.Sprint(n) }
+
+var britishNumbers = message.NewPrinter(language.BritishEnglish)
 
 // wantsJSON is true for /api/… paths and for clients that ask for JSON.
 func wantsJSON(r *http.Request) bool {

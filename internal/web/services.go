@@ -18,14 +18,6 @@ import (
 	"github.com/onepc/onepc/internal/store"
 )
 
-// financialYear is the April-to-March year a day falls in.
-func financialYear(d time.Time) int {
-	if d.Month() < time.April {
-		return d.Year() - 1
-	}
-	return d.Year()
-}
-
 // available is a service a practice or PCN may take part in, with its offer.
 type available struct {
 	Service claims.Service `json:"service"`
@@ -45,7 +37,7 @@ func (s *Server) availableTo(ctx context.Context, o orgs.Org, today time.Time) (
 		return nil, err
 	}
 	var out []available
-	fy := financialYear(today)
+	fy := claims.FinancialYear(today)
 	for _, year := range []int{fy + 1, fy} {
 		list, err := s.store.Services(ctx, nil, year)
 		if err != nil {
@@ -121,7 +113,7 @@ func (s *Server) newServicePage(w http.ResponseWriter, r *http.Request, rq *requ
 	if err != nil {
 		return err
 	}
-	fy := financialYear(rq.today)
+	fy := claims.FinancialYear(rq.today)
 	vals := map[string]string{"year": strconv.Itoa(fy), "frequency": "monthly", "deadline_days": "10", "eligibility": "place",
 		"needs_declaration": "1", "needs_approval": "1", "needs_finance": "1", "rule_kind": "fee_per_item"}
 	return s.renderServiceForm(w, r, rq, http.StatusOK, o, vals, nil)
