@@ -159,7 +159,8 @@ func TestClaimsJourney(t *testing.T) {
 		t.Errorf("query without a message: %d", got.status)
 	}
 	comm.post("/orgs/99X/claims/review", url.Values{"claim": {ecgClaim}, "action": {"query"}, "message": {"42 ECGs is more than the clinic ran"}})
-	pm.get(sept).has(t, "Queried", "42 ECGs is more than the clinic ran", "Amend ECGs")
+	pm.get(sept).has(t, "Queried", "42 ECGs is more than the clinic ran", "Amend ECGs", "?amend="+ecgClaim)
+	pm.get(sept+"?amend="+ecgClaim).has(t, `id="amend"`, "Submit amendment", `action="/orgs/Y00001/claims/`+ecgClaim+`/amend"`)
 	if got := pm.post("/orgs/Y00001/claims/"+ecgClaim+"/amend", url.Values{"LES-ECG.ecgs_performed": {"30"}, "declaration": {"1"}}); got.status != 303 {
 		t.Fatalf("amend: %d %s", got.status, got.body)
 	}

@@ -23,6 +23,7 @@ type request struct {
 	session store.Session
 	today   time.Time
 	chain   []string // the checked organisation and those above it, when the route names one
+	version int64    // the database's version when the request began (store.Version)
 }
 
 // actor names the user in the audit log.
@@ -79,7 +80,7 @@ func (s *Server) authorize(r *http.Request, rt route, rq *request) error {
 	}
 	if rt.org != "" {
 		code := r.PathValue(rt.org)
-		if rq.chain, err = s.store.Ancestry(r.Context(), code, rq.today); err != nil {
+		if rq.chain, err = s.ancestry(r.Context(), rq, code); err != nil {
 			return err
 		}
 		if !people.Authorize(rq.user.Grants, rt.perm, rq.chain) {
@@ -92,6 +93,25 @@ func (s *Server) authorize(r *http.Request, rt route, rq *request) error {
 		return problem.New(problem.Forbidden, "Your roles do not give you access to this page.")
 	}
 	return nil
+}
+
+// ancestry is store.Ancestry for today, cached while the database's version
+// stands: every request on an organisation asks for it.
+func (s *Server) ancestry(ctx context.Context, rq *request, code string) ([]string, error) {
+	v, err := s.store.Version(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rq.version = v
+	key := code + "|" + rq.today.Format(time.DateOnly)
+	if chain, ok := s.chains.Get(v, key); ok {
+		return chain, nil
+	}
+	chain, err := s.store.Ancestry(ctx, code, rq.today)
+	if err == nil {
+		s.chains.Put(v, key, chain)
+	}
+	return chain, err
 }
 
 // can reports whether the signed-in user holds p at org (and so may act

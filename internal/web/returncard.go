@@ -14,7 +14,11 @@ import (
 // than through html/template, whose per-value escaping (done here with
 // html.EscapeString on every value that is not a constant) costs more than
 // the rest of the request put together.
-func (l *returnLine) Card(csrf, org string, canSubmit bool) template.HTML {
+func (l *returnLine) Card() template.HTML { return l.card }
+
+// buildCard writes the card once, when the return is built; a cached
+// return serves it to every request until the data changes.
+func (l *returnLine) buildCard(org, month string, canSubmit bool) {
 	var b strings.Builder
 	e := html.EscapeString
 	code := e(l.Code)
@@ -67,22 +71,9 @@ func (l *returnLine) Card(csrf, org string, canSubmit bool) template.HTML {
 		b.WriteString(`</ul></div></details>`)
 	}
 	if canSubmit && l.Amendable {
-		claim := strconv.FormatInt(l.ClaimID, 10)
-		b.WriteString(`<details class="nhsuk-details"><summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Amend ` + e(l.Name) +
-			`</span></summary><div class="nhsuk-details__text"><form method="post" action="/orgs/` + e(org) + `/claims/` + claim + `/amend" novalidate>` +
-			`<input type="hidden" name="csrf_token" value="` + e(csrf) + `">`)
-		for _, in := range l.Inputs {
-			id := e(in.ID)
-			b.WriteString(`<div class="nhsuk-form-group"><label class="nhsuk-label" for="amend-` + id + `">` + e(in.Label) +
-				`</label><input class="nhsuk-input nhsuk-input--width-5" id="amend-` + id + `" name="` + id + `" type="text" value="` + e(in.Value) + `"></div>`)
-		}
-		if l.Declare {
-			b.WriteString(`<div class="nhsuk-checkboxes nhsuk-u-margin-bottom-4"><div class="nhsuk-checkboxes__item"><input class="nhsuk-checkboxes__input" id="amend-decl-` + claim +
-				`" name="declaration" type="checkbox" value="1"><label class="nhsuk-label nhsuk-checkboxes__label" for="amend-decl-` + claim +
-				`">I declare the corrected figures are accurate.</label></div></div>`)
-		}
-		b.WriteString(`<button class="nhsuk-button nhsuk-button--secondary" type="submit">Submit amendment</button></form></div></details>`)
+		b.WriteString(`<p><a href="/orgs/` + e(org) + `/returns/` + e(month) + `?amend=` + strconv.FormatInt(l.ClaimID, 10) +
+			`#amend">Amend ` + e(l.Name) + `</a></p>`)
 	}
 	b.WriteString(`</div></div>`)
-	return template.HTML(b.String())
+	l.card = template.HTML(b.String())
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"sort"
@@ -39,6 +40,7 @@ type returnLine struct {
 	Preview   string               `json:"-"`
 	ClaimID   int64                `json:"-"`
 	Declare   bool                 `json:"-"`
+	card      template.HTML
 }
 
 // inputView is one activity figure on the form (or, read-only, its value).
@@ -65,6 +67,7 @@ type returnData struct {
 	Members   []memberReturn `json:"member_practices,omitempty"`
 	Notice    string         `json:"-"`
 	Rounding  string         `json:"-"`
+	Amend     *returnLine    `json:"-"` // the claim being amended (?amend=id)
 }
 
 var returnNotices = map[string]string{
@@ -102,6 +105,36 @@ func (s *Server) returnPage(w http.ResponseWriter, r *http.Request, rq *request)
 // returnFor builds the return page; typed holds what was typed when a
 // submission failed, so that the form shows it again, and errs the problems.
 func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string, errs ...problem.Field) (*returnData, error) {
+	var base *returnData
+	var err error
+	canSubmit := people.Authorize(rq.user.Grants, people.SubmitClaims, rq.chain)
+	key := fmt.Sprintf("%s|%s|%s|%v", r.PathValue("code"), r.PathValue("month"), rq.today.Format(time.DateOnly), canSubmit)
+	cached := typed == nil && len(errs) == 0 && rq.version > 0
+	if cached {
+		base, cached = s.returns.Get(rq.version, key)
+	}
+	if !cached {
+		if base, err = s.buildReturn(r, rq, canSubmit, typed, errs...); err != nil {
+			return nil, err
+		}
+		if typed == nil && len(errs) == 0 && rq.version > 0 {
+			s.returns.Put(rq.version, key, base)
+		}
+	}
+	d := *base // the cached return is shared: set per-request fields on a copy
+	d.Notice = returnNotices[r.URL.Query().Get("done")]
+	if id, err := strconv.ParseInt(r.URL.Query().Get("amend"), 10, 64); err == nil && canSubmit {
+		for _, l := range d.Lines {
+			if l.ClaimID == id && l.Amendable {
+				d.Amend = l
+			}
+		}
+	}
+	return &d, nil
+}
+
+// buildReturn works out the return page from the database.
+func (s *Server) buildReturn(r *http.Request, rq *request, canSubmit bool, typed map[string]string, errs ...problem.Field) (*returnData, error) {
 	errors := map[string]string{}
 	for _, e := range errs {
 		errors[e.Name] = e.Message
@@ -115,8 +148,7 @@ func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string
 	if err != nil {
 		return nil, err
 	}
-	d := &returnData{Org: o, Month: month, CanSubmit: people.Authorize(rq.user.Grants, people.SubmitClaims, rq.chain),
-		Notice: returnNotices[r.URL.Query().Get("done")], Rounding: payrules.RoundingNote}
+	d := &returnData{Org: o, Month: month, CanSubmit: canSubmit, Rounding: payrules.RoundingNote}
 	start := time.Date(rq.today.Year(), rq.today.Month(), 1, 0, 0, 0, 0, time.UTC)
 	for i := -12; i <= 2; i++ { // ahead too: the preview works for any open period
 		d.Months = append(d.Months, start.AddDate(0, i, 0))
@@ -163,6 +195,7 @@ func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string
 		d.AnyOpen = d.AnyOpen || v.Editable
 		d.NeedsDecl = d.NeedsDecl || (v.Editable && l.Service.NeedsDeclaration)
 		d.Total += l.Preview.Pence
+		v.buildCard(o.Code, month.Format("2006-01"), canSubmit)
 		d.Lines = append(d.Lines, &v)
 	}
 	if o.Kind == orgs.PCN {

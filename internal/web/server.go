@@ -35,6 +35,10 @@ type Server struct {
 	assets   *assets
 	routes   []route
 	rendered sync.Map // template name → true once executed; tests check every page renders
+
+	// Caches keyed by the database's version (store.Version), so never stale.
+	chains  *store.VersionCache[[]string]    // organisation and day → ancestry
+	returns *store.VersionCache[*returnData] // organisation, month, day, may submit → the return
 }
 
 // New builds a server and parses every template, failing at start rather
@@ -55,6 +59,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.routes = s.routeTable()
+	s.chains = store.NewVersionCache[[]string](20000)
+	s.returns = store.NewVersionCache[*returnData](5000)
 	return s, nil
 }
 
