@@ -111,7 +111,11 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 		}
 		return nil
 	})
-	return applied, err
+	if err != nil {
+		return applied, err
+	}
+	// Data the schema promises: the shipped measures.
+	return applied, s.EnsureMeasures(ctx)
 }
 
 // splitStatements splits a migration at semicolons that end a line.

@@ -1,0 +1,313 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/problem"
+)
+
+// AppointmentsImport counts what an appointments import did.
+type AppointmentsImport struct {
+	File      string      `json:"file"`
+	Rows      int64       `json:"rows"`
+	Blank     int64       `json:"blank_counts"`
+	Months    []time.Time `json:"months"`
+	Practices int         `json:"practices"`
+	Created   int         `json:"created"`
+}
+
+// ImportAppointments loads one practice-level file in one transaction. It
+// streams the rows (read calls add for each) into a staging table in
+// batches, so memory stays flat however large the file; then, for each
+// month and practice the file holds, it replaces what was there, so that
+// importing a month again (or a region's split file beside another's)
+// changes only what the file covers. Organisations not yet known are created
+// from the file's own codes and names. Measures are worked out afresh for
+// the months loaded.
+func (s *Store) ImportAppointments(ctx context.Context, actor, file string, read func(add func(access.Row) error) (access.Summary, error)) (AppointmentsImport, error) {
+	res := AppointmentsImport{File: file}
+	err := s.tx(ctx, func(c conn) error {
+		create := "CREATE TEMP TABLE appt_stage (practice_code TEXT, practice_name TEXT, pcn_code TEXT, pcn_name TEXT, sub_icb TEXT, sub_icb_name TEXT, month TEXT, status SMALLINT, hcp SMALLINT, mode SMALLINT, band SMALLINT, count BIGINT)"
+		if c.dialect == Postgres {
+			create += " ON COMMIT DROP"
+		}
+		if _, err := c.exec(ctx, "DROP TABLE IF EXISTS appt_stage"); err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, create); err != nil {
+			return err
+		}
+		cols := []string{"practice_code", "practice_name", "pcn_code", "pcn_name", "sub_icb", "sub_icb_name", "month", "status", "hcp", "mode", "band", "count"}
+		var batch []access.Row
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			err := c.bulkInsert(ctx, "appt_stage", cols, len(batch), func(i int) []any {
+				r := batch[i]
+				return []any{r.Practice, r.PracticeName, r.PCN, r.PCNName, r.SubICB, r.SubICBName, r.Month.Format(time.DateOnly),
+					int(r.Status), int(r.HCP), int(r.Mode), int(r.Band), r.Count}
+			})
+			batch = batch[:0]
+			return err
+		}
+		sum, err := read(func(r access.Row) error {
+			batch = append(batch, r)
+			if len(batch) >= 2000 {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		res.Rows, res.Blank = sum.Rows, sum.Blank
+		if err := c.createFromStage(ctx, actor, &res); err != nil {
+			return err
+		}
+		dateCast := "month"
+		if c.dialect == Postgres {
+			dateCast = "month::date"
+		}
+		if _, err := c.exec(ctx, `DELETE FROM appointments WHERE EXISTS (SELECT 1 FROM appt_stage st
+			WHERE st.practice_code = appointments.practice_code AND `+strings.Replace(dateCast, "month", "st.month", 1)+` = appointments.month)`); err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, `INSERT INTO appointments (practice_code, month, status, hcp, mode, band, count)
+			SELECT practice_code, `+dateCast+`, status, hcp, mode, band, SUM(count) FROM appt_stage
+			GROUP BY practice_code, month, status, hcp, mode, band`); err != nil {
+			return err
+		}
+		rows, err := c.query(ctx, "SELECT DISTINCT month FROM appt_stage ORDER BY month")
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var m string
+			if err := rows.Scan(&m); err != nil {
+				rows.Close()
+				return err
+			}
+			t, _ := time.Parse(time.DateOnly, m)
+			res.Months = append(res.Months, t)
+		}
+		rows.Close()
+		if err := c.queryRow(ctx, "SELECT COUNT(DISTINCT practice_code) FROM appt_stage").Scan(&res.Practices); err != nil {
+			return err
+		}
+		for _, m := range res.Months {
+			if err := c.computeMeasures(ctx, "", m); err != nil {
+				return err
+			}
+		}
+		return c.appendAudit(ctx, actor, "import.gpad", "import", file, nil, res)
+	})
+	return res, err
+}
+
+// createFromStage adds the Places, PCNs and practices the file names that
+// are not known yet, with PCN membership from the first month they appear.
+func (c conn) createFromStage(ctx context.Context, actor string, res *AppointmentsImport) error {
+	known, err := c.allOrgs(ctx)
+	if err != nil {
+		return err
+	}
+	rows, err := c.query(ctx, `SELECT practice_code, MIN(practice_name), MIN(pcn_code), MIN(pcn_name), MIN(sub_icb), MIN(sub_icb_name), MIN(month)
+		FROM appt_stage GROUP BY practice_code`)
+	if err != nil {
+		return err
+	}
+	type p struct{ code, name, pcn, pcnName, sub, subName, first string }
+	var list []p
+	for rows.Next() {
+		var x p
+		if err := rows.Scan(&x.code, &x.name, &x.pcn, &x.pcnName, &x.sub, &x.subName, &x.first); err != nil {
+			rows.Close()
+			return err
+		}
+		list = append(list, x)
+	}
+	rows.Close()
+	add := func(o orgs.Org) error {
+		if o.Code == "" {
+			return nil
+		}
+		if k, ok := known[o.Code]; ok {
+			if k.Kind != o.Kind {
+				return problem.New(problem.Conflict, "%s: %s is already known as a %s, not a %s", res.File, o.Code, k.Kind.Label(), o.Kind.Label())
+			}
+			return nil
+		}
+		if o.Name == "" {
+			o.Name = o.Code
+		}
+		if _, err := c.upsertOrg(ctx, actor, "org.import", nil, o); err != nil {
+			return err
+		}
+		known[o.Code] = o
+		res.Created++
+		return nil
+	}
+	for _, x := range list {
+		newPractice := known[x.code].Code == ""
+		steps := []orgs.Org{
+			{Code: x.sub, Kind: orgs.Place, Name: x.subName, Status: orgs.StatusActive},
+			{Code: x.pcn, Kind: orgs.PCN, Name: x.pcnName, ParentCode: x.sub, Status: orgs.StatusActive},
+			{Code: x.code, Kind: orgs.Practice, Name: x.name, ParentCode: x.sub, Status: orgs.StatusActive, Setting: orgs.SettingGPPractice},
+		}
+		for _, o := range steps {
+			if err := add(o); err != nil {
+				return err
+			}
+		}
+		if newPractice && x.pcn != "" {
+			start, _ := time.Parse(time.DateOnly, x.first)
+			if _, err := c.upsertMembership(ctx, actor, orgs.Membership{PracticeCode: x.code, PCNCode: x.pcn, Start: start}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// computeMeasures works out every measure (or one, id ≠ "") for one month
+// from the appointments, replacing what was there. Per-1,000 measures take
+// the registered list of the same month, where loaded; without it their
+// denominator stays unknown rather than guessed.
+func (c conn) computeMeasures(ctx context.Context, id string, month time.Time) error {
+	ms, err := c.measures(ctx)
+	if err != nil {
+		return err
+	}
+	d := dateArg(month)
+	for _, m := range ms {
+		if id != "" && m.ID != id {
+			continue
+		}
+		if _, err := c.exec(ctx, "DELETE FROM measure_values WHERE measure_id = ? AND month = ?", m.ID, d); err != nil {
+			return err
+		}
+		den := "SUM(CASE WHEN " + m.Denominator.SQL() + " THEN count ELSE 0 END)"
+		if m.Unit == access.Per1000 {
+			first := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
+			den = fmt.Sprintf(`(SELECT MAX(l.patients) FROM list_sizes l WHERE l.practice_code = a.practice_code
+				AND l.extract_date >= '%s' AND l.extract_date < '%s')`, first.Format(time.DateOnly), first.AddDate(0, 1, 0).Format(time.DateOnly))
+		}
+		if _, err := c.exec(ctx, `INSERT INTO measure_values (measure_id, practice_code, month, num, den)
+			SELECT ?, a.practice_code, a.month, SUM(CASE WHEN `+m.Numerator.SQL()+` THEN count ELSE 0 END), `+den+`
+			FROM appointments a WHERE a.month = ? GROUP BY a.practice_code, a.month`, m.ID, d); err != nil {
+			return fmt.Errorf("measure %s: %w", m.ID, err)
+		}
+	}
+	return nil
+}
+
+// EnsureMeasures writes the shipped measures if they are missing.
+func (s *Store) EnsureMeasures(ctx context.Context) error {
+	return s.tx(ctx, func(c conn) error {
+		for _, m := range access.Shipped {
+			def, _ := json.Marshal(m)
+			if _, err := c.exec(ctx, `INSERT INTO measures (id, definition, builtin, created_by, created_at) VALUES (?, ?, 1, 'onepc', ?)
+				ON CONFLICT (id) DO NOTHING`, m.ID, string(def), c.tsArg(c.now)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (c conn) measures(ctx context.Context) ([]access.Measure, error) {
+	rows, err := c.query(ctx, "SELECT definition FROM measures ORDER BY builtin DESC, created_at, id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []access.Measure
+	for rows.Next() {
+		var def string
+		if err := rows.Scan(&def); err != nil {
+			return nil, err
+		}
+		var m access.Measure
+		if err := json.Unmarshal([]byte(def), &m); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Measures lists every measure, shipped ones first.
+func (s *Store) Measures(ctx context.Context) ([]access.Measure, error) {
+	return s.reader().measures(ctx)
+}
+
+// Measure returns one measure.
+func (s *Store) Measure(ctx context.Context, id string) (access.Measure, error) {
+	var def string
+	err := s.reader().queryRow(ctx, "SELECT definition FROM measures WHERE id = ?", id).Scan(&def)
+	if err != nil {
+		return access.Measure{}, notFound(err, "There is no measure %q", id)
+	}
+	var m access.Measure
+	return m, json.Unmarshal([]byte(def), &m)
+}
+
+// AppointmentMonths lists the months loaded, oldest first.
+func (s *Store) AppointmentMonths(ctx context.Context) ([]time.Time, error) {
+	rows, err := s.reader().query(ctx, "SELECT DISTINCT month FROM measure_values ORDER BY month")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(nullTime{&t}); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// MeasureValue is one practice's numerator and denominator in one month.
+type MeasureValue struct {
+	Practice string    `json:"practice_code"`
+	Month    time.Time `json:"month"`
+	Num      int64     `json:"numerator"`
+	Den      int64     `json:"denominator"`
+	HasDen   bool      `json:"has_denominator"`
+}
+
+// MeasureValues returns a measure's values for every practice loaded, in
+// the months from..to inclusive.
+func (s *Store) MeasureValues(ctx context.Context, id string, from, to time.Time) ([]MeasureValue, error) {
+	rows, err := s.reader().query(ctx, `SELECT practice_code, month, num, den FROM measure_values
+		WHERE measure_id = ? AND month >= ? AND month <= ? ORDER BY month, practice_code`, id, dateArg(from), dateArg(to))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []MeasureValue
+	for rows.Next() {
+		var v MeasureValue
+		var den sql.NullInt64
+		if err := rows.Scan(&v.Practice, nullTime{&v.Month}, &v.Num, &den); err != nil {
+			return nil, err
+		}
+		v.Den, v.HasDen = den.Int64, den.Valid
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
