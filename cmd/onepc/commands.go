@@ -34,6 +34,7 @@ Usage:
   onepc import ods-practices [--db …] FILE               load GP practices from ODS epraccur.csv
   onepc import pcn-members [--db …] FILE                 load PCN membership (epcncorepartnerdetails CSV or ePCN.xlsx)
   onepc import registered-patients [--db …] FILE…       load "Patients Registered at a GP Practice" (.csv or .zip)
+  onepc import gpad [--db …] FILE…                      load practice-level "Appointments in General Practice" (.csv or .zip)
   onepc user add|list|grant|revoke …                     manage users and roles
   onepc audit verify [--db …]                            check the audit log's hash chain
 
@@ -238,8 +239,11 @@ func (c cli) importCmd(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "registered-patients" {
 		return c.importPopulation(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "gpad" {
+		return c.importGPAD(ctx, args[1:])
+	}
 	if len(args) == 0 || (args[0] != "ods-practices" && args[0] != "pcn-members") {
-		fmt.Fprint(c.stderr, "Usage: onepc import ods-practices FILE | onepc import pcn-members FILE | onepc import registered-patients FILE…\n")
+		fmt.Fprint(c.stderr, "Usage: onepc import ods-practices FILE | pcn-members FILE | registered-patients FILE… | gpad FILE…\n")
 		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
 			return nil
 		}

@@ -205,3 +205,33 @@ func writeZip(t *testing.T, path, name, src string) {
 	zw.Close()
 	f.Close()
 }
+
+func TestImportGPAD(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	env := map[string]string{"ONEPC_DB": filepath.Join(dir, "t.db")}
+	zipPath := filepath.Join(dir, "Practice_Level_Crosstab_Oct_25.zip")
+	writeZip(t, zipPath, "Practice_Level_Crosstab_Oct_25.csv", shared+"Practice_Level_Crosstab_SAMPLE.csv")
+	out, errOut, err := onepc(t, ctx, env, "", "import", "gpad", zipPath)
+	if err != nil || !strings.Contains(out, "1,525 rows for 3 practices in October 2025, November 2025") || !strings.Contains(errOut, "rows/s") {
+		t.Fatalf("import: %q %q %v", out, errOut, err)
+	}
+	whole, _ := os.ReadFile(zipPath)
+	trunc := filepath.Join(dir, "cut.zip")
+	os.WriteFile(trunc, whole[:len(whole)/3], 0o644)
+	if _, _, err := onepc(t, ctx, env, "", "import", "gpad", trunc); err == nil || !strings.Contains(err.Error(), "cut.zip") {
+		t.Errorf("truncated zip: %v", err)
+	}
+	good, _ := os.ReadFile(shared + "Practice_Level_Crosstab_SAMPLE.csv")
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte(strings.Replace(strings.Replace(string(good), "Y00001", "Y00009", 1), ",Attended\r\n", ",Atended\r\n", 3)), 0o644)
+	_, _, err = onepc(t, ctx, env, "", "import", "gpad", bad)
+	if err == nil || !strings.Contains(err.Error(), `bad.csv: line 3, column 14 (APPT_STATUS): APPT_STATUS "Atended"`) {
+		t.Errorf("bad file: %v", err)
+	}
+	s, _ := store.Open(ctx, env["ONEPC_DB"])
+	defer s.Close()
+	if _, err := s.Org(ctx, "Y00009"); err == nil {
+		t.Error("a practice from the bad file was kept")
+	}
+}
