@@ -1,0 +1,64 @@
+package access
+
+import (
+	"math"
+	"testing"
+)
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+func TestPercentileRanks(t *testing.T) {
+	got := PercentileRanks([]float64{10, 20, 20, 40})
+	want := []float64{12.5, 50, 50, 87.5}
+	for i := range want {
+		if !near(got[i], want[i]) {
+			t.Errorf("rank of value %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestDeciles(t *testing.T) {
+	var v []float64
+	for i := 0; i <= 100; i++ {
+		v = append(v, float64(100-i)) // unsorted on purpose
+	}
+	d := Deciles(v)
+	for i, x := range d {
+		if !near(x, float64(10*(i+1))) {
+			t.Errorf("decile %d = %v", i+1, x)
+		}
+	}
+	if !near(Quantile([]float64{1, 3}, 0.5), 2) || !math.IsNaN(Quantile(nil, 0.5)) {
+		t.Error("quantile interpolation")
+	}
+}
+
+func TestChange(t *testing.T) {
+	// 400/1000 to 450/1000: +5 points; pooled 0.425, se = sqrt(0.425×0.575×0.002) = 0.022107; z = 2.2617.
+	points, z, sig := Change(400, 1000, 450, 1000)
+	if !near(points, 5) || math.Abs(z-2.2617) > 0.0005 || !sig {
+		t.Errorf("got %v %v %v", points, z, sig)
+	}
+	if _, _, sig := Change(40, 100, 45, 100); sig {
+		t.Error("5 points on 100 appointments is within chance")
+	}
+	if _, _, sig := Change(0, 0, 1, 10); sig {
+		t.Error("no denominator a year ago")
+	}
+}
+
+func TestValueAndFilterSQL(t *testing.T) {
+	m := Shipped[3] // gp-per-1000
+	if v, ok := m.Value(1141, 11234, true); !ok || math.Abs(v-101.566) > 0.001 {
+		t.Errorf("per 1,000: %v", v)
+	}
+	if _, ok := m.Value(1, 0, false); ok {
+		t.Error("a value without a list size")
+	}
+	if got := (Filter{Statuses: []Status{1, 0}, Bands: []Band{3}}).SQL(); got != "status IN (0,1) AND band IN (3)" {
+		t.Errorf("SQL = %q", got)
+	}
+	if (Filter{}).SQL() != "1=1" {
+		t.Error("empty filter")
+	}
+}
