@@ -40,7 +40,7 @@ func TestEveryRouteEveryRole(t *testing.T) {
 				}
 				for i, where := range []string{"in scope", "out of scope"} {
 					method, pattern, _ := strings.Cut(rt.Pattern, " ")
-					if rt.OrgParam == "" && !strings.Contains(pattern, "{id}") && i == 1 {
+					if rt.OrgParam == "" && !strings.HasPrefix(pattern, "/admin/users/{id}") && i == 1 {
 						continue // nothing to be out of scope of
 					}
 					userID := insider
@@ -48,7 +48,10 @@ func TestEveryRouteEveryRole(t *testing.T) {
 						userID = outsider
 					}
 					id := strconv.FormatInt(userID, 10)
-					if !strings.HasPrefix(pattern, "/admin/users/") {
+					switch {
+					case strings.HasPrefix(pattern, "/measures/"):
+						id = "dna-rate"
+					case !strings.HasPrefix(pattern, "/admin/users/"):
 						id = "1" // a service or claim: whether it exists there is the handler's business
 					}
 					path := strings.NewReplacer("{code}", scopes[role][i], "{id}", id, "{month}", "2026-10", "{run}", "1", "{$}", "").Replace(pattern)
@@ -100,7 +103,7 @@ func formFor(pattern, org string) url.Values {
 // strict lists the pages every permitted role must get whole (200) at its
 // in-scope organisation; other routes depend on the resource named, so the
 // walk only checks that authorisation let the handler run.
-var strict = map[string]bool{"/{$}": true, "/me": true, "/orgs": true, "/orgs/{code}": true, "/orgs/{code}/population": true,
+var strict = map[string]bool{"/measures": true, "/measures/{id}": true, "/{$}": true, "/me": true, "/orgs": true, "/orgs/{code}": true, "/orgs/{code}/population": true,
 	"/orgs/{code}/weights": true, "/orgs/{code}/services": true, "/orgs/{code}/payments": true, "/admin/users": true,
 	"/admin/users/{id}": true, "/admin/audit": true}
 

@@ -2,8 +2,12 @@ package web
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
+	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/store"
 )
 
@@ -153,3 +157,101 @@ func newLineChart(title string, pts []store.TrendPoint) *lineChart {
 	c.Points = strings.TrimSpace(b.String())
 	return c
 }
+
+// decileChart draws a measure's deciles across practices month by month
+// (the 10th to 90th percentile lines, the median bolder) with one
+// organisation's line over them, in the style of OpenPrescribing.
+type decileChart struct {
+	Width, Height int
+	Lines         []chartLine
+	Org           *chartLine
+	YTicks        []chartTick
+	XTicks        []chartTick
+	Title         string
+	Unit          string
+}
+
+type chartLine struct {
+	Points string
+	Label  string
+	Median bool
+	Dots   []lineDot
+}
+
+type chartTick struct {
+	Pos   int
+	Label string
+}
+
+func newDecileChart(d *measureData, org []float64, o *orgs.Org) *decileChart {
+	if len(d.Months) == 0 {
+		return nil
+	}
+	const w, h, left, right, top, bottom = 720, 300, 64, 16, 12, 36
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, dec := range d.Deciles {
+		for _, x := range dec {
+			if !math.IsNaN(x) {
+				lo, hi = math.Min(lo, x), math.Max(hi, x)
+			}
+		}
+	}
+	for _, x := range org {
+		if !math.IsNaN(x) {
+			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		}
+	}
+	if math.IsInf(lo, 0) {
+		return nil
+	}
+	if hi-lo < 1e-9 {
+		hi = lo + 1
+	}
+	pad := (hi - lo) * 0.05
+	lo, hi = math.Max(0, lo-pad), hi+pad
+	xOf := func(i int) int {
+		if len(d.Months) == 1 {
+			return left + (w-left-right)/2
+		}
+		return left + i*(w-left-right)/(len(d.Months)-1)
+	}
+	yOf := func(v float64) int { return top + int((hi-v)*float64(h-top-bottom)/(hi-lo)) }
+	unit := "%"
+	if d.Measure.Unit == access.Per1000 {
+		unit = " per 1,000"
+	}
+	c := &decileChart{Width: w, Height: h, Title: d.Measure.Title, Unit: unit}
+	for k := 0; k < 9; k++ {
+		var b strings.Builder
+		for i, dec := range d.Deciles {
+			if !math.IsNaN(dec[k]) {
+				fmt.Fprintf(&b, "%d,%d ", xOf(i), yOf(dec[k]))
+			}
+		}
+		c.Lines = append(c.Lines, chartLine{Points: strings.TrimSpace(b.String()), Label: fmt.Sprintf("%dth percentile", (k+1)*10), Median: k == 4})
+	}
+	if o != nil {
+		line := chartLine{Label: o.Name}
+		var b strings.Builder
+		for i, x := range org {
+			if !math.IsNaN(x) {
+				fmt.Fprintf(&b, "%d,%d ", xOf(i), yOf(x))
+				line.Dots = append(line.Dots, lineDot{X: xOf(i), Y: yOf(x), Label: d.Months[i].Format("Jan 2006") + ": " + num1(x) + unit})
+			}
+		}
+		line.Points = strings.TrimSpace(b.String())
+		c.Org = &line
+	}
+	for t := 0; t <= 4; t++ {
+		v := lo + (hi-lo)*float64(t)/4
+		c.YTicks = append(c.YTicks, chartTick{Pos: yOf(v), Label: num1(v)})
+	}
+	step := max(1, len(d.Months)/6)
+	for i := 0; i < len(d.Months); i += step {
+		c.XTicks = append(c.XTicks, chartTick{Pos: xOf(i), Label: d.Months[i].Format("Jan 06")})
+	}
+	return c
+}
+
+// num1 writes a value with one decimal place.
+func num1(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }

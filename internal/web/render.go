@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/message"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -40,16 +41,24 @@ type page struct {
 
 func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"asset":        s.assets.url,
-		"date":         formatDate,
-		"isodate":      func(t time.Time) string { return t.Format(time.DateOnly) },
-		"datetime":     func(t time.Time) string { return t.In(london()).Format("2 Jan 2006 15:04:05") },
-		"num":          formatNumber,
-		"kindLabel":    func(k orgs.Kind) string { return k.Label() },
-		"statusLabel":  orgs.StatusLabel,
-		"roleLabel":    func(r people.Role) string { return r.Label() },
-		"join":         strings.Join,
-		"pct":          pct,
+		"asset":       s.assets.url,
+		"date":        formatDate,
+		"isodate":     func(t time.Time) string { return t.Format(time.DateOnly) },
+		"datetime":    func(t time.Time) string { return t.In(london()).Format("2 Jan 2006 15:04:05") },
+		"num":         formatNumber,
+		"kindLabel":   func(k orgs.Kind) string { return k.Label() },
+		"statusLabel": orgs.StatusLabel,
+		"roleLabel":   func(r people.Role) string { return r.Label() },
+		"join":        strings.Join,
+		"pct":         pct,
+		"fmt1": func(x float64) string {
+			if math.IsNaN(x) {
+				return "–"
+			}
+			return num1(x)
+		},
+		"fmt0":         func(x float64) string { return strconv.FormatFloat(x, 'f', 0, 64) },
+		"dec":          func(i int) int { return i - 1 },
 		"pounds":       payrules.Pounds,
 		"yearLabel":    claims.YearLabel,
 		"statusLabel2": func(s claims.Status) string { return s.Label() },

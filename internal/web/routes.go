@@ -60,6 +60,10 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /orgs/{code}/payments/{run}/schedule.csv", perm: people.RunPayments, org: "code", handle: s.scheduleCSV},
 		{pattern: "GET /orgs/{code}/payments/{run}/schedule.xlsx", perm: people.RunPayments, org: "code", handle: s.scheduleXLSX},
 
+		{pattern: "GET /measures", perm: people.ViewOrg, api: true, handle: s.measuresPage},
+		{pattern: "GET /measures/{id}", perm: people.ViewOrg, api: true, handle: s.measurePage},
+		{pattern: "GET /measures/{id}/data.csv", perm: people.ViewOrg, handle: s.measureCSV},
+
 		{pattern: "GET /admin/users", perm: people.ManageUsers, api: true, handle: s.usersPage},
 		{pattern: "POST /admin/users", perm: people.ManageUsers, api: true, handle: s.addUser},
 		{pattern: "GET /admin/users/{id}", perm: people.ManageUsers, api: true, handle: s.userPage},

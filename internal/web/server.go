@@ -37,8 +37,9 @@ type Server struct {
 	rendered sync.Map // template name → true once executed; tests check every page renders
 
 	// Caches keyed by the database's version (store.Version), so never stale.
-	chains  *store.VersionCache[[]string]    // organisation and day → ancestry
-	returns *store.VersionCache[*returnData] // organisation, month, day, may submit → the return
+	chains       *store.VersionCache[[]string]     // organisation and day → ancestry
+	returns      *store.VersionCache[*returnData]  // organisation, month, day, may submit → the return
+	measureCache *store.VersionCache[*measureData] // measure → its values across all practices
 }
 
 // New builds a server and parses every template, failing at start rather
@@ -61,6 +62,7 @@ func New(cfg Config) (*Server, error) {
 	s.routes = s.routeTable()
 	s.chains = store.NewVersionCache[[]string](20000)
 	s.returns = store.NewVersionCache[*returnData](5000)
+	s.measureCache = store.NewVersionCache[*measureData](100)
 	return s, nil
 }
 

@@ -1,0 +1,314 @@
+package web
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/store"
+)
+
+// measureData is everything about one measure across all practices loaded,
+// worked out once per database version and shared by every request.
+type measureData struct {
+	Measure access.Measure
+	Months  []time.Time
+	Deciles [][9]float64                    // per month
+	Values  map[string][]practiceValue      // practice → per month
+	Raw     map[string][]store.MeasureValue // practice → per month (numerator, denominator)
+	Count   []int                           // practices with a value, per month
+}
+
+type practiceValue struct {
+	Value      float64
+	Percentile float64
+	OK         bool
+}
+
+func (s *Server) measureData(ctx context.Context, rq *request, id string) (*measureData, error) {
+	v, err := s.store.Version(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := s.measureCache.Get(v, id); ok {
+		return d, nil
+	}
+	m, err := s.store.Measure(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	months, err := s.store.AppointmentMonths(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := &measureData{Measure: m, Months: months, Values: map[string][]practiceValue{}, Raw: map[string][]store.MeasureValue{}}
+	if len(months) == 0 {
+		return d, nil
+	}
+	vals, err := s.store.MeasureValues(ctx, id, months[0], months[len(months)-1])
+	if err != nil {
+		return nil, err
+	}
+	index := map[time.Time]int{}
+	for i, mo := range months {
+		index[mo] = i
+	}
+	byMonth := make([][]store.MeasureValue, len(months))
+	for _, mv := range vals {
+		i := index[mv.Month]
+		byMonth[i] = append(byMonth[i], mv)
+	}
+	for i, list := range byMonth {
+		var xs []float64
+		var who []string
+		for _, mv := range list {
+			if d.Raw[mv.Practice] == nil {
+				d.Raw[mv.Practice] = make([]store.MeasureValue, len(months))
+				d.Values[mv.Practice] = make([]practiceValue, len(months))
+			}
+			d.Raw[mv.Practice][i] = mv
+			if x, ok := m.Value(mv.Num, mv.Den, mv.HasDen); ok {
+				xs = append(xs, x)
+				who = append(who, mv.Practice)
+			}
+		}
+		ranks := access.PercentileRanks(xs)
+		for j, p := range who {
+			d.Values[p][i] = practiceValue{Value: xs[j], Percentile: ranks[j], OK: true}
+		}
+		d.Deciles = append(d.Deciles, access.Deciles(xs))
+		d.Count = append(d.Count, len(xs))
+	}
+	s.measureCache.Put(v, id, d)
+	return d, nil
+}
+
+// orgSeries adds up the numerators and denominators of the practices at or
+// below org, month by month, and gives the measure's value for each.
+func (d *measureData) orgSeries(practices map[string]bool) ([]float64, []bool) {
+	vals := make([]float64, len(d.Months))
+	ok := make([]bool, len(d.Months))
+	for i := range d.Months {
+		var num, den int64
+		has := false
+		for p := range practices {
+			raw := d.Raw[p]
+			if raw == nil || !raw[i].HasDen {
+				continue
+			}
+			num, den, has = num+raw[i].Num, den+raw[i].Den, true
+		}
+		vals[i], ok[i] = d.Measure.Value(num, den, has)
+	}
+	return vals, ok
+}
+
+type measuresListData struct {
+	Measures []access.Measure `json:"measures"`
+	Months   []time.Time      `json:"months"`
+}
+
+func (s *Server) measuresPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ms, err := s.store.Measures(r.Context())
+	if err != nil {
+		return err
+	}
+	months, err := s.store.AppointmentMonths(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, rq, http.StatusOK, "measures", page{Title: "Access measures", Nav: "measures", Data: measuresListData{ms, months}})
+}
+
+type rankRow struct {
+	Code       string  `json:"practice_code"`
+	Name       string  `json:"practice_name"`
+	Value      float64 `json:"value"`
+	Percentile float64 `json:"percentile"`
+	Spark      string  `json:"-"` // polyline points of the practice's trend
+}
+
+type measurePage struct {
+	Measure   access.Measure `json:"measure"`
+	Org       *orgs.Org      `json:"org,omitempty"`
+	Months    []time.Time    `json:"months"`
+	Latest    time.Time      `json:"latest_month"`
+	Count     int            `json:"practices_loaded"`
+	Rows      []rankRow      `json:"practices"`
+	Pager     pager          `json:"-"`
+	Chart     *decileChart   `json:"-"`
+	OrgValues []float64      `json:"-"`
+	Deciles   [][9]float64   `json:"-"`
+}
+
+// MarshalJSON gives the API the page's figures, with unknown values as null
+// (JSON has no NaN).
+func (p *measurePage) MarshalJSON() ([]byte, error) {
+	type plain measurePage
+	nullable := func(xs []float64) []*float64 {
+		out := make([]*float64, len(xs))
+		for i := range xs {
+			if !math.IsNaN(xs[i]) {
+				out[i] = &xs[i]
+			}
+		}
+		return out
+	}
+	var dec [][]*float64
+	for i := range p.Deciles {
+		dec = append(dec, nullable(p.Deciles[i][:]))
+	}
+	return json.Marshal(struct {
+		*plain
+		OrgValues []*float64   `json:"org_values,omitempty"`
+		Deciles   [][]*float64 `json:"deciles"`
+	}{(*plain)(p), nullable(p.OrgValues), dec})
+}
+
+// measurePage: the practices the user may see ranked for the latest month
+// with their percentile among all practices loaded, and the deciles chart
+// over time with the chosen organisation (?org=) drawn over it.
+func (s *Server) measurePage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p, err := s.measurePageData(r, rq)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, rq, http.StatusOK, "measure", page{Title: p.Measure.Title, Nav: "measures", Data: p})
+}
+
+func (s *Server) measurePageData(r *http.Request, rq *request) (*measurePage, error) {
+	ctx := r.Context()
+	d, err := s.measureData(ctx, rq, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	p := &measurePage{Measure: d.Measure, Months: d.Months, Deciles: d.Deciles}
+	if len(d.Months) == 0 {
+		return p, nil
+	}
+	last := len(d.Months) - 1
+	p.Latest, p.Count = d.Months[last], d.Count[last]
+	if code := strings.ToUpper(r.URL.Query().Get("org")); code != "" {
+		ok, err := s.can(ctx, rq, people.ViewOrg, code)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, problem.New(problem.Forbidden, "Your roles do not give you access to %s.", code)
+		}
+		o, err := s.store.Org(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		p.Org = &o
+		scope, err := s.store.Scope(ctx, []string{code}, rq.today)
+		if err != nil {
+			return nil, err
+		}
+		vals, ok2 := d.orgSeries(scope)
+		p.OrgValues = make([]float64, len(vals))
+		for i := range vals {
+			p.OrgValues[i] = math.NaN()
+			if ok2[i] {
+				p.OrgValues[i] = vals[i]
+			}
+		}
+	}
+	scope, err := s.store.Scope(ctx, roots(rq.user, people.ViewOrg), rq.today)
+	if err != nil {
+		return nil, err
+	}
+	for code := range scope {
+		pv := d.Values[code]
+		if pv == nil || !pv[last].OK {
+			continue
+		}
+		o, err := s.store.Org(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		p.Rows = append(p.Rows, rankRow{Code: code, Name: o.Name, Value: pv[last].Value, Percentile: pv[last].Percentile, Spark: sparkline(pv)})
+	}
+	better := d.Measure.Direction == access.LowerBetter
+	sort.Slice(p.Rows, func(i, j int) bool {
+		if p.Rows[i].Value == p.Rows[j].Value {
+			return p.Rows[i].Name < p.Rows[j].Name
+		}
+		return (p.Rows[i].Value < p.Rows[j].Value) == better
+	})
+	p.Pager = newPager(r, len(p.Rows))
+	p.Rows = p.Rows[p.Pager.Offset:min(p.Pager.Offset+p.Pager.Limit, len(p.Rows))]
+	p.Chart = newDecileChart(d, p.OrgValues, p.Org)
+	return p, nil
+}
+
+// sparkline draws a practice's values over the months as points for a
+// 90 × 20 polyline.
+func sparkline(vals []practiceValue) string {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range vals {
+		if v.OK {
+			lo, hi = math.Min(lo, v.Value), math.Max(hi, v.Value)
+		}
+	}
+	if hi <= lo {
+		hi = lo + 1
+	}
+	var b strings.Builder
+	for i, v := range vals {
+		if !v.OK {
+			continue
+		}
+		x := 2 + float64(i)*86/math.Max(1, float64(len(vals)-1))
+		y := 18 - (v.Value-lo)*16/(hi-lo)
+		fmt.Fprintf(&b, "%.1f,%.1f ", x, y)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// measureCSV downloads the deciles by month, with the organisation's value.
+func (s *Server) measureCSV(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p, err := s.measurePageData(r, rq)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="measure-%s.csv"`, p.Measure.ID))
+	cw := csv.NewWriter(w)
+	head := []string{"month", "p10", "p20", "p30", "p40", "p50", "p60", "p70", "p80", "p90"}
+	if p.Org != nil {
+		head = append(head, p.Org.Code)
+	}
+	cw.Write(head)
+	for i, m := range p.Months {
+		rec := []string{m.Format(time.DateOnly)}
+		for _, x := range p.Deciles[i] {
+			rec = append(rec, num3(x))
+		}
+		if p.Org != nil {
+			rec = append(rec, num3(p.OrgValues[i]))
+		}
+		cw.Write(rec)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// num3 writes a measure value with three decimals, or blank when unknown.
+func num3(x float64) string {
+	if math.IsNaN(x) {
+		return ""
+	}
+	return strconv.FormatFloat(x, 'f', 3, 64)
+}
