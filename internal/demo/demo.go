@@ -179,6 +179,9 @@ func LoadAll(ctx context.Context, s *store.Store, now time.Time) ([]Login, error
 	if err := LoadClaims(ctx, s, now); err != nil {
 		return nil, fmt.Errorf("demo claims: %w", err)
 	}
+	if err := loadAppointments(ctx, s, orgs.Today(now)); err != nil {
+		return nil, err
+	}
 	return logins, nil
 }
 
