@@ -62,3 +62,30 @@ func TestValueAndFilterSQL(t *testing.T) {
 		t.Error("empty filter")
 	}
 }
+
+func TestDetectChange(t *testing.T) {
+	flat := []float64{50, 52, 48, 51, 49, 50, 53, 47, 50, 51, 49, 50}
+	tests := []struct {
+		name   string
+		tail   []float64
+		alert  bool
+		rising bool
+	}{
+		{"steady", []float64{51, 49, 50, 52, 48, 50}, false, false},
+		{"one noisy month", []float64{50, 80, 50, 49, 51, 50}, false, false},
+		{"sustained rise", []float64{58, 62, 65, 66, 70, 71}, true, true},
+		{"sustained fall", []float64{44, 40, 38, 35, 33, 30}, true, false},
+	}
+	for _, tc := range tests {
+		got, ok := DetectChange(append(append([]float64{}, flat...), tc.tail...))
+		if ok != tc.alert || (ok && got.Rising != tc.rising) {
+			t.Errorf("%s: alert %v %+v", tc.name, ok, got)
+		}
+		if ok && (got.Start < CUSUMWindow || got.Found < got.Start || math.Abs(got.From-50) > 1) {
+			t.Errorf("%s: alert %+v", tc.name, got)
+		}
+	}
+	if _, ok := DetectChange(flat); ok {
+		t.Error("no months after the window, yet an alert")
+	}
+}
