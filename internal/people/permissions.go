@@ -19,6 +19,7 @@ const (
 	RunPayments    Permission = "payments.run"    // run a month's payments, download schedules
 	SubmitClaims   Permission = "claims.submit"   // fill, submit and amend returns
 	RespondOffers  Permission = "offers.respond"  // sign up to or decline a service
+	ManageMeasures Permission = "measures.manage" // add access measures, set targets
 )
 
 var manifest = map[Permission][]Role{
@@ -32,11 +33,12 @@ var manifest = map[Permission][]Role{
 	RunPayments:    {Commissioner},
 	SubmitClaims:   {PracticeManager, PCNManager, PCNClinicalDirector},
 	RespondOffers:  {PracticeManager, PCNManager, PCNClinicalDirector},
+	ManageMeasures: {Commissioner},
 }
 
 // Permissions lists the manifest's permissions.
 func Permissions() []Permission {
-	return []Permission{ViewOrg, ManageUsers, ViewAudit, EditWeights, ManageServices, ApproveFinance, RunPayments, SubmitClaims, RespondOffers}
+	return []Permission{ViewOrg, ManageUsers, ViewAudit, EditWeights, ManageServices, ApproveFinance, RunPayments, SubmitClaims, RespondOffers, ManageMeasures}
 }
 
 // Allows reports whether role carries permission p.

@@ -311,3 +311,90 @@ func (s *Store) MeasureValues(ctx context.Context, id string, from, to time.Time
 	}
 	return out, rows.Err()
 }
+
+// CreateMeasure adds a commissioner's measure and works out its values for
+// every month loaded, in one transaction.
+func (s *Store) CreateMeasure(ctx context.Context, actor string, m access.Measure) error {
+	return s.tx(ctx, func(c conn) error {
+		def, _ := json.Marshal(m)
+		if _, err := c.exec(ctx, "INSERT INTO measures (id, definition, builtin, created_by, created_at) VALUES (?, ?, 0, ?, ?)",
+			m.ID, string(def), actor, c.tsArg(c.now)); err != nil {
+			if problem.KindOf(mapError(err)) == problem.Conflict {
+				msg := "There is already a measure called " + m.ID
+				return &problem.Error{Kind: problem.Conflict, Message: msg, Fields: problem.Fields{{Name: "id", Message: msg}}}
+			}
+			return err
+		}
+		rows, err := c.query(ctx, "SELECT DISTINCT month FROM appointments")
+		if err != nil {
+			return err
+		}
+		var months []time.Time
+		for rows.Next() {
+			var t time.Time
+			if err := rows.Scan(nullTime{&t}); err != nil {
+				rows.Close()
+				return err
+			}
+			months = append(months, t)
+		}
+		rows.Close()
+		for _, mo := range months {
+			if err := c.computeMeasures(ctx, m.ID, mo); err != nil {
+				return err
+			}
+		}
+		return c.appendAudit(ctx, actor, "measure.create", "measure", m.ID, nil, m)
+	})
+}
+
+// Target is a commissioner's target for a measure at a Place or ICB, in
+// thousandths of the measure's unit (62500 is 62.5%).
+type Target struct {
+	Measure string `json:"measure_id"`
+	Org     string `json:"org_code"`
+	Milli   int64  `json:"target_milli"`
+}
+
+// SetTarget sets (or, with clear, removes) a measure's target at an organisation.
+func (s *Store) SetTarget(ctx context.Context, actor string, t Target, clear bool) error {
+	return s.tx(ctx, func(c conn) error {
+		if clear {
+			if _, err := c.exec(ctx, "DELETE FROM measure_targets WHERE measure_id = ? AND org_code = ?", t.Measure, t.Org); err != nil {
+				return err
+			}
+			return c.appendAudit(ctx, actor, "measure.target.clear", "measure", t.Measure+"/"+t.Org, t, nil)
+		}
+		if _, err := c.exec(ctx, `INSERT INTO measure_targets (measure_id, org_code, target_pm) VALUES (?, ?, ?)
+			ON CONFLICT (measure_id, org_code) DO UPDATE SET target_pm = excluded.target_pm`, t.Measure, t.Org, t.Milli); err != nil {
+			return mapError(err)
+		}
+		return c.appendAudit(ctx, actor, "measure.target", "measure", t.Measure+"/"+t.Org, nil, t)
+	})
+}
+
+// Targets returns the targets set at any of the organisations, by measure:
+// the nearest wins when several are given (the chain's order).
+func (s *Store) Targets(ctx context.Context, chain []string) (map[string]Target, error) {
+	in, args := inClause(chain)
+	rows, err := s.reader().query(ctx, "SELECT measure_id, org_code, target_pm FROM measure_targets WHERE org_code IN "+in, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	rank := map[string]int{}
+	for i, c := range chain {
+		rank[c] = i
+	}
+	out := map[string]Target{}
+	for rows.Next() {
+		var t Target
+		if err := rows.Scan(&t.Measure, &t.Org, &t.Milli); err != nil {
+			return nil, err
+		}
+		if old, ok := out[t.Measure]; !ok || rank[t.Org] < rank[old.Org] {
+			out[t.Measure] = t
+		}
+	}
+	return out, rows.Err()
+}

@@ -2,11 +2,13 @@ package web_test
 
 import (
 	"encoding/json"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/demo"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store/storetest"
 )
@@ -56,4 +58,63 @@ func TestMeasurePages(t *testing.T) {
 	}
 	// A commissioner sees the Place's line: its practices added up.
 	a.as(people.Commissioner).get("/measures/dna-rate?org=99X").has(t, "NHS RIVERSIDE AND VALE ICB - 99X", "Lower is better")
+}
+
+func loadDemoAppointments(t *testing.T, a *app) {
+	t.Helper()
+	rows := demo.Appointments(now)
+	_, err := a.store.ImportAppointments(t.Context(), "test", "demo.csv", func(add func(access.Row) error) (access.Summary, error) {
+		for _, r := range rows {
+			if err := add(r); err != nil {
+				return access.Summary{}, err
+			}
+		}
+		return access.Summary{Rows: int64(len(rows))}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAccessPages(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	pm, comm := a.as(people.PracticeManager), a.as(people.Commissioner)
+	pm.get("/orgs/Y00001/access").has(t, "No appointments data has been loaded yet")
+	loadDemoAppointments(t, a)
+
+	practice := pm.get("/orgs/Y00001/access")
+	practice.has(t, "Access and performance of RIVERSIDE MEDICAL CENTRE", "Appointments within one day of booking", "October 2026",
+		"two-proportion test at 95%", "median")
+	if !strings.Contains(practice.body, "Improved") && !strings.Contains(practice.body, "Declined") && !strings.Contains(practice.body, "No significant change") {
+		t.Error("no verdict on the change against a year earlier")
+	}
+	pm.get("/orgs/Y00001/access?period=12").has(t, "The last 12 months with the 12 before", "November 2025 to October 2026")
+	if got := pm.get("/orgs/Y00001/access?period=7"); got.status != 422 {
+		t.Errorf("period 7: %d", got.status)
+	}
+
+	place := comm.get("/orgs/99X/access?sort=dna-rate")
+	place.has(t, `data-testid="heatmap"`, "onepc-heat-", "Most improved", "Most declined", "CUSUM")
+	if !strings.Contains(place.body, `data-testid="improved"`) || !strings.Contains(place.body, `data-testid="declined"`) {
+		t.Error("the demo's drifting practices raise no change alerts")
+	}
+	if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"within-1-day"}, "target": {"about half"}}); got.status != 422 {
+		t.Errorf("bad target: %d", got.status)
+	}
+	if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"within-1-day"}, "target": {"99"}}); got.status != 303 {
+		t.Fatalf("target: %d %s", got.status, got.body)
+	}
+	comm.get("/orgs/99X/access?done=target").has(t, "Target saved", "99.0", ">red<")
+	pm.get("/orgs/Y00001/access").has(t, "99.0") // the Place's target reaches its practices
+	if got := pm.post("/orgs/Y00001/targets", url.Values{"measure": {"within-1-day"}, "target": {"50"}}); got.status != 403 {
+		t.Errorf("a practice setting a target: %d", got.status)
+	}
+	var api struct {
+		Measures []struct {
+			Verdict string `json:"verdict"`
+		} `json:"measures"`
+	}
+	if err := json.Unmarshal([]byte(comm.get("/api/orgs/99X/access").body), &api); err != nil || len(api.Measures) != len(access.Shipped) {
+		t.Errorf("access API: %v %d", err, len(api.Measures))
+	}
 }

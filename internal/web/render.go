@@ -57,8 +57,23 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 			}
 			return num1(x)
 		},
-		"fmt0":         func(x float64) string { return strconv.FormatFloat(x, 'f', 0, 64) },
-		"dec":          func(i int) int { return i - 1 },
+		"fmt0": func(x float64) string { return strconv.FormatFloat(x, 'f', 0, 64) },
+		"dec":  func(i int) int { return i - 1 },
+		"deref": func(p any) any {
+			switch v := p.(type) {
+			case *bool:
+				return *v
+			case *float64:
+				return *v
+			}
+			return p
+		},
+		"signed1": func(x float64) string {
+			if x > 0 {
+				return "+" + num1(x)
+			}
+			return strings.Replace(num1(x), "-", "−", 1)
+		},
 		"pounds":       payrules.Pounds,
 		"yearLabel":    claims.YearLabel,
 		"statusLabel2": func(s claims.Status) string { return s.Label() },

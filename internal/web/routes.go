@@ -60,6 +60,8 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /orgs/{code}/payments/{run}/schedule.csv", perm: people.RunPayments, org: "code", handle: s.scheduleCSV},
 		{pattern: "GET /orgs/{code}/payments/{run}/schedule.xlsx", perm: people.RunPayments, org: "code", handle: s.scheduleXLSX},
 
+		{pattern: "GET /orgs/{code}/access", perm: people.ViewOrg, org: "code", api: true, handle: s.accessPage},
+		{pattern: "POST /orgs/{code}/targets", perm: people.ManageMeasures, org: "code", api: true, handle: s.setTarget},
 		{pattern: "GET /measures", perm: people.ViewOrg, api: true, handle: s.measuresPage},
 		{pattern: "GET /measures/{id}", perm: people.ViewOrg, api: true, handle: s.measurePage},
 		{pattern: "GET /measures/{id}/data.csv", perm: people.ViewOrg, handle: s.measureCSV},

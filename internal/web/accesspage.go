@@ -1,0 +1,333 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/store"
+)
+
+// measureRow is one measure on an organisation's access page.
+type measureRow struct {
+	Measure    access.Measure `json:"measure"`
+	Value      float64        `json:"value"`
+	HasValue   bool           `json:"has_value"`
+	YearAgo    float64        `json:"value_a_year_earlier"`
+	HasYearAgo bool           `json:"has_value_a_year_earlier"`
+	Change     float64        `json:"change"`
+	Verdict    string         `json:"verdict"` // "Improved", "Declined", "Changed", or "No significant change"
+	Percentile float64        `json:"percentile"`
+	HasPct     bool           `json:"has_percentile"`
+	Median     float64        `json:"national_median"`
+	Target     *float64       `json:"target,omitempty"`
+	RAG        string         `json:"rag,omitempty"` // red, amber, green
+	Alert      *alertView     `json:"alert,omitempty"`
+}
+
+type alertView struct {
+	Practice string  `json:"practice_code"`
+	Name     string  `json:"practice_name"`
+	Measure  string  `json:"measure"`
+	Better   *bool   `json:"better,omitempty"` // nil for a neutral measure
+	Rising   bool    `json:"rising"`
+	Since    string  `json:"since"`
+	From     float64 `json:"from_percentile"`
+	To       float64 `json:"to_percentile"`
+}
+
+type heatRow struct {
+	Code, Name string
+	Cells      []heatCell
+}
+
+type heatCell struct {
+	Percentile float64
+	OK         bool
+	Class      string
+}
+
+type accessData struct {
+	Org       orgs.Org         `json:"org"`
+	Period    int              `json:"period_months"`
+	From, To  time.Time        `json:"-"`
+	Rows      []measureRow     `json:"measures"`
+	Improved  []alertView      `json:"most_improved,omitempty"`
+	Declined  []alertView      `json:"most_declined,omitempty"`
+	Measures  []access.Measure `json:"-"`
+	Heat      []heatRow        `json:"-"`
+	Sort      string           `json:"-"`
+	HasData   bool             `json:"has_data"`
+	CanTarget bool             `json:"-"`
+	Notice    string           `json:"-"`
+}
+
+// accessPage shows every measure for an organisation: its latest value,
+// percentile, target, and its change against the same months a year
+// earlier, called an improvement or a decline only where a two-proportion
+// test at 95% says it lies outside chance. For a Place, PCN or ICB it adds
+// the practices' heatmap and the most improved and most declined.
+func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	d, err := s.accessData(r, rq)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, rq, http.StatusOK, "access", page{Title: "Access – " + d.Org.Name, Nav: "measures", Data: d, Notice: d.Notice})
+}
+
+func (s *Server) accessData(r *http.Request, rq *request) (*accessData, error) {
+	ctx := r.Context()
+	o, err := s.store.Org(ctx, r.PathValue("code"))
+	if err != nil {
+		return nil, err
+	}
+	d := &accessData{Org: o, Period: 1, Sort: r.URL.Query().Get("sort"),
+		CanTarget: (o.Kind == orgs.Place || o.Kind == orgs.ICB) && people.Authorize(rq.user.Grants, people.ManageMeasures, rq.chain)}
+	if r.URL.Query().Get("done") == "target" {
+		d.Notice = "Target saved."
+	}
+	switch r.URL.Query().Get("period") {
+	case "", "1":
+	case "3":
+		d.Period = 3
+	case "12":
+		d.Period = 12
+	default:
+		msg := "Choose the latest month, the last 3 months or the last 12 months"
+		return nil, &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "period", Message: msg}}}
+	}
+	scope, err := s.store.Scope(ctx, []string{o.Code}, rq.today)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := s.store.Targets(ctx, rq.chain)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.store.Measures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.Measures = ms
+	heat := map[string]*heatRow{}
+	for mi, m := range ms {
+		md, err := s.measureData(ctx, rq, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		n := len(md.Months)
+		if n == 0 {
+			continue
+		}
+		d.HasData = true
+		d.From, d.To = md.Months[max(0, n-d.Period)], md.Months[n-1]
+		row := measureRow{Measure: m, Median: md.Deciles[n-1][4]}
+		num1, den1, ok1 := sumWindow(md, scope, n-d.Period, n)
+		// The same months a year earlier.
+		num0, den0, ok0 := sumWindow(md, scope, n-d.Period-12, n-12)
+		row.Value, row.HasValue = m.Value(num1, den1, ok1)
+		row.YearAgo, row.HasYearAgo = m.Value(num0, den0, ok0)
+		if row.HasValue && row.HasYearAgo {
+			row.Change, row.Verdict = row.Value-row.YearAgo, verdict(m, num0, den0, num1, den1)
+		}
+		if pv := md.Values[o.Code]; pv != nil && pv[n-1].OK {
+			row.Percentile, row.HasPct = pv[n-1].Percentile, true
+		}
+		if t, ok := targets[m.ID]; ok {
+			v := float64(t.Milli) / 1000
+			row.Target = &v
+			if row.HasValue {
+				row.RAG = rag(m, row.Value, v)
+			}
+		}
+		// Change alerts: the organisation's own (a practice), or its practices'.
+		for code := range scope {
+			pv := md.Values[code]
+			if pv == nil {
+				continue
+			}
+			series := make([]float64, n)
+			for i := range pv {
+				series[i] = math.NaN()
+				if pv[i].OK {
+					series[i] = pv[i].Percentile
+				}
+			}
+			if o.Kind != orgs.Practice && code != o.Code {
+				h := heat[code]
+				if h == nil {
+					name := code
+					if po, err := s.store.Org(ctx, code); err == nil {
+						name = po.Name
+					}
+					h = &heatRow{Code: code, Name: name, Cells: make([]heatCell, len(ms))}
+					heat[code] = h
+				}
+				if pv[n-1].OK {
+					h.Cells[mi] = heatCell{Percentile: pv[n-1].Percentile, OK: true, Class: heatClass(m, pv[n-1].Percentile)}
+				}
+			}
+			a, ok := access.DetectChange(series)
+			if !ok {
+				continue
+			}
+			av := alertView{Practice: code, Measure: m.Title, Rising: a.Rising, Since: md.Months[a.Start].Format("January 2006"), From: a.From, To: a.To}
+			if po, err := s.store.Org(ctx, code); err == nil {
+				av.Name = po.Name
+			}
+			if m.Direction != access.Neutral {
+				better := a.Rising == (m.Direction == access.HigherBetter)
+				av.Better = &better
+			}
+			if code == o.Code {
+				row.Alert = &av
+			} else if av.Better != nil && *av.Better {
+				d.Improved = append(d.Improved, av)
+			} else if av.Better != nil {
+				d.Declined = append(d.Declined, av)
+			}
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	bySize := func(list []alertView) {
+		sort.Slice(list, func(i, j int) bool { return math.Abs(list[i].To-list[i].From) > math.Abs(list[j].To-list[j].From) })
+	}
+	bySize(d.Improved)
+	bySize(d.Declined)
+	d.Improved, d.Declined = d.Improved[:min(len(d.Improved), 10)], d.Declined[:min(len(d.Declined), 10)]
+	for _, h := range heat {
+		d.Heat = append(d.Heat, *h)
+	}
+	col := -1
+	for i, m := range ms {
+		if m.ID == d.Sort {
+			col = i
+		}
+	}
+	sort.Slice(d.Heat, func(i, j int) bool {
+		if col >= 0 && d.Heat[i].Cells[col].Percentile != d.Heat[j].Cells[col].Percentile {
+			return d.Heat[i].Cells[col].Percentile > d.Heat[j].Cells[col].Percentile
+		}
+		return d.Heat[i].Name < d.Heat[j].Name
+	})
+	return d, nil
+}
+
+// sumWindow adds the numerators and denominators of the practices in scope
+// over months [from, to); ok is false when none has a denominator.
+func sumWindow(md *measureData, scope map[string]bool, from, to int) (num, den int64, ok bool) {
+	if from < 0 || to > len(md.Months) || from >= to {
+		return 0, 0, false
+	}
+	for p := range scope {
+		raw := md.Raw[p]
+		if raw == nil {
+			continue
+		}
+		for i := from; i < to; i++ {
+			if raw[i].HasDen {
+				num, den, ok = num+raw[i].Num, den+raw[i].Den, true
+			}
+		}
+	}
+	return num, den, ok
+}
+
+// verdict calls a change an improvement or a decline only when a
+// two-proportion z-test at 95% (for rates per 1,000, the same test on the
+// counts as Poisson rates) says it lies outside chance.
+func verdict(m access.Measure, num0, den0, num1, den1 int64) string {
+	var sig, rising bool
+	if m.Unit == access.Percent {
+		points, _, s := access.Change(num0, den0, num1, den1)
+		sig, rising = s, points > 0
+	} else {
+		r0, r1 := float64(num0)/float64(den0), float64(num1)/float64(den1)
+		se := math.Sqrt(float64(num0)/float64(den0*den0) + float64(num1)/float64(den1*den1))
+		sig, rising = se > 0 && math.Abs(r1-r0)/se > 1.96, r1 > r0
+	}
+	switch {
+	case !sig:
+		return "No significant change"
+	case m.Direction == access.Neutral:
+		return "Changed"
+	case rising == (m.Direction == access.HigherBetter):
+		return "Improved"
+	}
+	return "Declined"
+}
+
+// rag compares a value with a target: green when met, amber within a tenth
+// of it, red beyond.
+func rag(m access.Measure, value, target float64) string {
+	switch m.Direction {
+	case access.HigherBetter:
+		if value >= target {
+			return "green"
+		}
+		if value >= target*0.9 {
+			return "amber"
+		}
+		return "red"
+	case access.LowerBetter:
+		if value <= target {
+			return "green"
+		}
+		if value <= target*1.1 {
+			return "amber"
+		}
+		return "red"
+	}
+	return ""
+}
+
+// heatClass shades a percentile: darker is better where the measure has a
+// better way, by plain fifths for a neutral one.
+func heatClass(m access.Measure, pct float64) string {
+	if m.Direction == access.LowerBetter {
+		pct = 100 - pct
+	}
+	return "onepc-heat-" + strconv.Itoa(min(4, int(pct/20)))
+}
+
+// setTarget sets a measure's target at a Place or ICB (value in the
+// measure's unit; empty clears it).
+func (s *Server) setTarget(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
+	code := r.PathValue("code")
+	o, err := s.store.Org(ctx, code)
+	if err != nil {
+		return err
+	}
+	if o.Kind != orgs.Place && o.Kind != orgs.ICB {
+		return problem.New(problem.Invalid, "Targets are set for a Place or an ICB; %s is a %s", o.Name, o.Kind.Label())
+	}
+	in, err := decode(r, "measure", "target")
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.Measure(ctx, in["measure"]); err != nil {
+		return err
+	}
+	t := store.Target{Measure: in["measure"], Org: code}
+	clear := in["target"] == ""
+	if !clear {
+		v, err := strconv.ParseFloat(in["target"], 64)
+		if err != nil || v < 0 || v > 100000 || math.IsNaN(v) {
+			return &problem.Error{Kind: problem.Invalid, Message: fmt.Sprintf("Enter the target as a number, like 62.5, not %q", in["target"]),
+				Fields: problem.Fields{{Name: "target", Message: "Enter the target as a number, like 62.5"}}}
+		}
+		t.Milli = int64(math.Round(v * 1000))
+	}
+	if err := s.store.SetTarget(ctx, rq.actor(), t, clear); err != nil {
+		return err
+	}
+	return s.doneRedirect(w, r, "/orgs/"+code+"/access?done=target")
+}
