@@ -117,6 +117,7 @@ func (d *measureData) orgSeries(practices map[string]bool) ([]float64, []bool) {
 type measuresListData struct {
 	Measures []access.Measure `json:"measures"`
 	Months   []time.Time      `json:"months"`
+	CanAdd   bool             `json:"-"`
 }
 
 func (s *Server) measuresPage(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -128,7 +129,8 @@ func (s *Server) measuresPage(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, rq, http.StatusOK, "measures", page{Title: "Access measures", Nav: "measures", Data: measuresListData{ms, months}})
+	return s.render(w, r, rq, http.StatusOK, "measures", page{Title: "Access measures", Nav: "measures",
+		Data: measuresListData{ms, months, people.Authorize(rq.user.Grants, people.ManageMeasures, nil)}})
 }
 
 type rankRow struct {

@@ -118,3 +118,29 @@ func TestAccessPages(t *testing.T) {
 		t.Errorf("access API: %v %d", err, len(api.Measures))
 	}
 }
+
+func TestAddMeasure(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	loadDemoAppointments(t, a)
+	comm := a.as(people.Commissioner)
+	comm.get("/measures").has(t, "Add a measure")
+	comm.get("/measures/new").has(t, "Add a measure", "Time from booking to appointment", "8  to 14 Days")
+	bad := comm.post("/measures", url.Values{"id": {"Video Share"}, "unit": {"percent"}, "direction": {"up"}})
+	if bad.status != 422 {
+		t.Fatalf("bad measure: %d", bad.status)
+	}
+	bad.has(t, "Enter a short name", "Enter the measure&#39;s title", "Choose which way is better", "Tick what the numerator counts")
+	// Video appointments as a share of appointments whose mode is known.
+	ok := comm.post("/measures", url.Values{"id": {"video-share"}, "title": {"Video appointments"}, "unit": {"percent"}, "direction": {"neutral"},
+		"num_mode": {"3"}, "den_mode": {"0", "1", "2", "3"}})
+	if ok.status != 303 || ok.header.Get("Location") != "/measures/video-share" {
+		t.Fatalf("add measure: %d %s", ok.status, ok.body)
+	}
+	comm.get("/measures/video-share?org=99X").has(t, "Video appointments", `data-testid="deciles"`, "Neither higher nor lower is better")
+	if dup := comm.post("/measures", url.Values{"id": {"video-share"}, "title": {"Again"}, "unit": {"percent"}, "direction": {"neutral"}, "num_mode": {"3"}}); dup.status != 422 {
+		t.Errorf("duplicate measure: %d", dup.status)
+	}
+	if got := a.as(people.PracticeManager).post("/measures", url.Values{"id": {"x-y"}}); got.status != 403 {
+		t.Errorf("a practice manager adding a measure: %d", got.status)
+	}
+}

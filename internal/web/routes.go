@@ -63,6 +63,8 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /orgs/{code}/access", perm: people.ViewOrg, org: "code", api: true, handle: s.accessPage},
 		{pattern: "POST /orgs/{code}/targets", perm: people.ManageMeasures, org: "code", api: true, handle: s.setTarget},
 		{pattern: "GET /measures", perm: people.ViewOrg, api: true, handle: s.measuresPage},
+		{pattern: "GET /measures/new", perm: people.ManageMeasures, handle: s.newMeasurePage},
+		{pattern: "POST /measures", perm: people.ManageMeasures, api: true, handle: s.createMeasure},
 		{pattern: "GET /measures/{id}", perm: people.ViewOrg, api: true, handle: s.measurePage},
 		{pattern: "GET /measures/{id}/data.csv", perm: people.ViewOrg, handle: s.measureCSV},
 

@@ -1,0 +1,128 @@
+package web
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/problem"
+)
+
+type measureForm struct {
+	Values     map[string]string `json:"-"`
+	Checked    map[string]bool   `json:"-"`
+	Statuses   []string          `json:"-"`
+	HCPs       []string          `json:"-"`
+	Modes      []string          `json:"-"`
+	Bands      []string          `json:"-"`
+	Dimensions []dimension       `json:"-"`
+}
+
+// dimension is one of the file's dimensions as the form offers it.
+type dimension struct {
+	Key, Legend string
+	Values      []string
+}
+
+var dimensions = []dimension{
+	{"status", "Appointment status", access.Statuses},
+	{"hcp", "Clinician type", access.HCPs},
+	{"mode", "Appointment mode", access.Modes},
+	{"band", "Time from booking to appointment", access.Bands},
+}
+
+func (s *Server) newMeasurePage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.renderMeasureForm(w, r, rq, http.StatusOK, map[string]string{"unit": "percent", "direction": "higher"}, nil, nil)
+}
+
+func (s *Server) renderMeasureForm(w http.ResponseWriter, r *http.Request, rq *request, status int, vals map[string]string, checked map[string]bool, errs problem.Fields) error {
+	d := measureForm{Values: vals, Checked: checked, Dimensions: dimensions}
+	if d.Checked == nil {
+		d.Checked = map[string]bool{}
+	}
+	return s.render(w, r, rq, status, "measure_new", page{Title: "Add a measure", Nav: "measures", Errors: errs, Data: d})
+}
+
+var measureID = regexp.MustCompile(`^[a-z][a-z0-9-]{1,39}$`)
+
+// createMeasure adds a measure built from the file's dimensions: for each
+// of numerator and denominator, the values of each dimension to count (none
+// ticked means all).
+func (s *Server) createMeasure(w http.ResponseWriter, r *http.Request, rq *request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	if err := r.ParseForm(); err != nil {
+		return problem.New(problem.Invalid, "The form could not be read")
+	}
+	f := r.PostForm
+	vals := map[string]string{}
+	for _, k := range []string{"id", "title", "description", "why", "unit", "direction"} {
+		vals[k] = strings.TrimSpace(f.Get(k))
+	}
+	checked := map[string]bool{}
+	m := access.Measure{ID: vals["id"], Title: vals["title"], Description: vals["description"], Why: vals["why"],
+		Unit: access.Unit(vals["unit"]), Direction: access.Direction(vals["direction"])}
+	var errs problem.Fields
+	if !measureID.MatchString(m.ID) {
+		errs.Add("id", "Enter a short name of lower-case letters, numbers and hyphens, like video-share")
+	}
+	if m.Title == "" {
+		errs.Add("title", "Enter the measure's title")
+	}
+	if m.Unit != access.Percent && m.Unit != access.Per1000 {
+		errs.Add("unit", "Choose what the measure counts")
+	}
+	if m.Direction != access.HigherBetter && m.Direction != access.LowerBetter && m.Direction != access.Neutral {
+		errs.Add("direction", "Choose which way is better")
+	}
+	for _, side := range []string{"num", "den"} {
+		filter := &m.Numerator
+		if side == "den" {
+			filter = &m.Denominator
+		}
+		for _, dim := range dimensions {
+			for _, v := range f[side+"_"+dim.Key] {
+				i, err := strconv.Atoi(v)
+				if err != nil || i < 0 || i >= len(dim.Values) {
+					errs.Add(side+"_"+dim.Key, "Choose from the published values")
+					continue
+				}
+				checked[side+"_"+dim.Key+"_"+v] = true
+				switch dim.Key {
+				case "status":
+					filter.Statuses = append(filter.Statuses, access.Status(i))
+				case "hcp":
+					filter.HCPs = append(filter.HCPs, access.HCP(i))
+				case "mode":
+					filter.Modes = append(filter.Modes, access.Mode(i))
+				case "band":
+					filter.Bands = append(filter.Bands, access.Band(i))
+				}
+			}
+		}
+	}
+	if m.Unit == access.Percent && m.Numerator.SQL() == "1=1" && m.Denominator.SQL() == "1=1" {
+		errs.Add("num_status", "Tick what the numerator counts: a share of everything needs a part of it")
+	}
+	if len(errs) == 0 {
+		if err := s.store.CreateMeasure(r.Context(), rq.actor(), m); err != nil {
+			errs = problem.FieldsOf(err)
+			if len(errs) == 0 {
+				return err
+			}
+		}
+	}
+	if len(errs) > 0 {
+		if wantsJSON(r) {
+			return &problem.Error{Kind: problem.Invalid, Message: "The measure was not saved", Fields: errs}
+		}
+		return s.renderMeasureForm(w, r, rq, http.StatusUnprocessableEntity, vals, checked, errs)
+	}
+	return s.doneRedirect(w, r, "/measures/"+m.ID)
+}
+
+// Box names one checkbox of the form.
+func (d measureForm) Box(side, dim string, i int) string {
+	return side + "_" + dim + "_" + strconv.Itoa(i)
+}
