@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/onepc/onepc/internal/access"
-	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/store"
 )
 
@@ -159,16 +158,19 @@ func newLineChart(title string, pts []store.TrendPoint) *lineChart {
 }
 
 // decileChart draws a measure's deciles across practices month by month
-// (the 10th to 90th percentile lines, the median bolder) with one
-// organisation's line over them, in the style of OpenPrescribing.
+// (the 10th to 90th percentile lines, the median bolder) with one or more
+// organisations' lines over them, in the style of OpenPrescribing.
 type decileChart struct {
 	Width, Height int
 	Lines         []chartLine
-	Org           *chartLine
+	Org           *chartLine  // the highlighted organisation
+	Others        []chartLine // thinner lines: a PCN's member practices
 	YTicks        []chartTick
 	XTicks        []chartTick
 	Title         string
 	Unit          string
+	Left, Right   int // the plot's edges, for grid lines
+	AxisY         int // where month labels go
 }
 
 type chartLine struct {
@@ -183,22 +185,35 @@ type chartTick struct {
 	Label string
 }
 
-func newDecileChart(d *measureData, org []float64, o *orgs.Org) *decileChart {
+// series is one organisation's values by month (NaN where unknown).
+type series struct {
+	Label  string
+	Values []float64
+}
+
+func newDecileChart(d *measureData, w, h int, highlight *series, others []series) *decileChart {
 	if len(d.Months) == 0 {
 		return nil
 	}
-	const w, h, left, right, top, bottom = 720, 300, 64, 16, 12, 36
+	const left, right, top, bottom = 64, 16, 12, 36
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, dec := range d.Deciles {
-		for _, x := range dec {
-			if !math.IsNaN(x) {
-				lo, hi = math.Min(lo, x), math.Max(hi, x)
-			}
-		}
-	}
-	for _, x := range org {
+	widen := func(x float64) {
 		if !math.IsNaN(x) {
 			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		}
+	}
+	for _, dec := range d.Deciles {
+		for _, x := range dec {
+			widen(x)
+		}
+	}
+	all := append([]series(nil), others...)
+	if highlight != nil {
+		all = append(all, *highlight)
+	}
+	for _, s := range all {
+		for _, x := range s.Values {
+			widen(x)
 		}
 	}
 	if math.IsInf(lo, 0) {
@@ -220,7 +235,7 @@ func newDecileChart(d *measureData, org []float64, o *orgs.Org) *decileChart {
 	if d.Measure.Unit == access.Per1000 {
 		unit = " per 1,000"
 	}
-	c := &decileChart{Width: w, Height: h, Title: d.Measure.Title, Unit: unit}
+	c := &decileChart{Width: w, Height: h, Title: d.Measure.Title, Unit: unit, Left: left, Right: w - right, AxisY: h - 10}
 	for k := 0; k < 9; k++ {
 		var b strings.Builder
 		for i, dec := range d.Deciles {
@@ -230,23 +245,30 @@ func newDecileChart(d *measureData, org []float64, o *orgs.Org) *decileChart {
 		}
 		c.Lines = append(c.Lines, chartLine{Points: strings.TrimSpace(b.String()), Label: fmt.Sprintf("%dth percentile", (k+1)*10), Median: k == 4})
 	}
-	if o != nil {
-		line := chartLine{Label: o.Name}
+	draw := func(s series) chartLine {
+		line := chartLine{Label: s.Label}
 		var b strings.Builder
-		for i, x := range org {
+		for i, x := range s.Values {
 			if !math.IsNaN(x) {
 				fmt.Fprintf(&b, "%d,%d ", xOf(i), yOf(x))
 				line.Dots = append(line.Dots, lineDot{X: xOf(i), Y: yOf(x), Label: d.Months[i].Format("Jan 2006") + ": " + num1(x) + unit})
 			}
 		}
 		line.Points = strings.TrimSpace(b.String())
-		c.Org = &line
+		return line
+	}
+	if highlight != nil {
+		l := draw(*highlight)
+		c.Org = &l
+	}
+	for _, s := range others {
+		c.Others = append(c.Others, draw(s))
 	}
 	for t := 0; t <= 4; t++ {
 		v := lo + (hi-lo)*float64(t)/4
 		c.YTicks = append(c.YTicks, chartTick{Pos: yOf(v), Label: num1(v)})
 	}
-	step := max(1, len(d.Months)/6)
+	step := max(1, len(d.Months)/max(2, w/120))
 	for i := 0; i < len(d.Months); i += step {
 		c.XTicks = append(c.XTicks, chartTick{Pos: xOf(i), Label: d.Months[i].Format("Jan 06")})
 	}

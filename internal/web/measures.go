@@ -151,6 +151,8 @@ type measurePage struct {
 	Pager     pager          `json:"-"`
 	Chart     *decileChart   `json:"-"`
 	OrgValues []float64      `json:"-"`
+	Panels    []pcnPanel     `json:"-"`
+	Place     string         `json:"-"`
 	Deciles   [][9]float64   `json:"-"`
 }
 
@@ -195,7 +197,7 @@ func (s *Server) measurePageData(r *http.Request, rq *request) (*measurePage, er
 	if err != nil {
 		return nil, err
 	}
-	p := &measurePage{Measure: d.Measure, Months: d.Months, Deciles: d.Deciles}
+	p := &measurePage{Measure: d.Measure, Months: d.Months, Deciles: d.Deciles, Place: strings.ToUpper(r.URL.Query().Get("place"))}
 	if len(d.Months) == 0 {
 		return p, nil
 	}
@@ -251,7 +253,16 @@ func (s *Server) measurePageData(r *http.Request, rq *request) (*measurePage, er
 	})
 	p.Pager = newPager(r, len(p.Rows))
 	p.Rows = p.Rows[p.Pager.Offset:min(p.Pager.Offset+p.Pager.Limit, len(p.Rows))]
-	p.Chart = newDecileChart(d, p.OrgValues, p.Org)
+	var hl *series
+	if p.Org != nil {
+		hl = &series{Label: p.Org.Name, Values: p.OrgValues}
+	}
+	p.Chart = newDecileChart(d, 720, 300, hl, nil)
+	if code := strings.ToUpper(r.URL.Query().Get("place")); code != "" {
+		if p.Panels, err = s.pcnPanels(ctx, rq, d, code); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 
@@ -313,4 +324,58 @@ func num3(x float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(x, 'f', 3, 64)
+}
+
+// pcnPanel is one PCN's small chart: each member practice's line over the
+// deciles of all practices.
+type pcnPanel struct {
+	PCN   orgs.Org
+	Chart *decileChart
+	Names []string
+}
+
+// pcnPanels splits a measure by PCN across a Place (or ICB): one small chart
+// per PCN with all its member practices.
+func (s *Server) pcnPanels(ctx context.Context, rq *request, d *measureData, code string) ([]pcnPanel, error) {
+	ok, err := s.can(ctx, rq, people.ViewOrg, code)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, problem.New(problem.Forbidden, "Your roles do not give you access to %s.", code)
+	}
+	pcns, _, err := s.store.SearchOrgs(ctx, store.OrgQuery{Roots: []string{code}, On: rq.today, Kind: orgs.PCN, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	var out []pcnPanel
+	for _, pcn := range pcns {
+		members, err := s.store.Children(ctx, pcn, rq.today)
+		if err != nil {
+			return nil, err
+		}
+		panel := pcnPanel{PCN: pcn}
+		var lines []series
+		for _, m := range members {
+			pv := d.Values[m.Code]
+			if pv == nil {
+				continue
+			}
+			vals := make([]float64, len(pv))
+			for i, v := range pv {
+				vals[i] = math.NaN()
+				if v.OK {
+					vals[i] = v.Value
+				}
+			}
+			lines = append(lines, series{Label: m.Name, Values: vals})
+			panel.Names = append(panel.Names, m.Name)
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		panel.Chart = newDecileChart(d, 460, 220, nil, lines)
+		out = append(out, panel)
+	}
+	return out, nil
 }

@@ -144,3 +144,17 @@ func TestAddMeasure(t *testing.T) {
 		t.Errorf("a practice manager adding a measure: %d", got.status)
 	}
 }
+
+func TestMeasureSplitByPCN(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	loadDemoAppointments(t, a)
+	comm := a.as(people.Commissioner)
+	got := comm.get("/measures/dna-rate?place=99X")
+	got.has(t, `data-testid="pcn-panels"`, "RIVERSIDE PCN", "HILLTOP PCN", "VALE MARKET TOWNS PCN", "HARBOUR AND COAST PCN", `class="onepc-member"`)
+	if n := strings.Count(got.body, `class="onepc-member"`); n != 23 {
+		t.Errorf("%d practice lines across the PCN charts; want the 23 open practices", n)
+	}
+	if got := a.as(people.PracticeManager).get("/measures/dna-rate?place=99X"); got.status != 403 {
+		t.Errorf("a practice manager splitting the Place: %d", got.status)
+	}
+}
