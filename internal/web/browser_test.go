@@ -292,3 +292,39 @@ func TestBrowserReturnToStatement(t *testing.T) {
 		t.Errorf("statement total %q, schedule total %q", got, total)
 	}
 }
+
+// TestBrowserMeasureDeciles: a commissioner opens a measure, picks a
+// practice, sees its line over the deciles and downloads the data.
+func TestBrowserMeasureDeciles(t *testing.T) {
+	ctx := browser(t)
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	loadDemoAppointments(t, a)
+	base := a.http.URL
+	signIn(t, ctx, base, "commissioner@onepc.example")
+	step(t, ctx, "open the access measures",
+		chromedp.Click(chromedp.CSS(`a.nhsuk-header__navigation-link[href="/measures"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="measures"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/measures/within-1-day"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="deciles"]`)))
+	step(t, ctx, "pick a practice from the ranking",
+		chromedp.Click(chromedp.CSS(`[data-testid="ranking"] a[href="/measures/within-1-day?org=Y00013"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="org-line"]`)))
+	screenshot(t, ctx, "measure")
+	points, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector('[data-testid=org-line]').getAttribute('points').trim().split(/\s+/).length`))
+	if err != nil || points != 24 {
+		t.Errorf("the practice's line has %d points, want one a month for 24 months (%v)", points, err)
+	}
+	deciles, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=deciles] polyline.onepc-decile, [data-testid=deciles] polyline.onepc-median').length`))
+	if deciles != 9 {
+		t.Errorf("%d decile lines, want 9", deciles)
+	}
+	csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.querySelector('[data-testid=measure-csv]').href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("browser: downloaded the chart's data")
+	lines := strings.Split(strings.TrimSpace(csv), "\n")
+	if len(lines) != 25 || lines[0] != "month,p10,p20,p30,p40,p50,p60,p70,p80,p90,Y00013" {
+		t.Errorf("CSV has %d lines, header %q", len(lines), lines[0])
+	}
+}
