@@ -1,0 +1,343 @@
+// Command gpad measures OnePC's appointments import at national scale: it
+// writes practice-level "Appointments in General Practice" files in the
+// exact published layout (about 6,300 practices, one file per month), loads
+// them with `onepc import gpad`'s own code into SQLite and PostgreSQL, has
+// DuckDB read the same files (bench/duckdb, a module of its own so that
+// DuckDB never enters OnePC's go.mod), and times the measure and access
+// pages under 50 concurrent loopback clients. It prints one table with the
+// core count and Go version.
+//
+//	go run ./bench/gpad [-practices 6300] [-months 12] [-dir DIR] [-postgres URL]
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/store"
+	"github.com/onepc/onepc/internal/web"
+)
+
+func main() {
+	practices := flag.Int("practices", 6300, "practices")
+	months := flag.Int("months", 12, "months (one file each)")
+	dir := flag.String("dir", "", "where the files go (kept); empty: a temporary folder, removed after")
+	pg := flag.String("postgres", os.Getenv("ONEPC_TEST_POSTGRES"), "PostgreSQL server URL; empty skips PostgreSQL")
+	load := flag.Duration("load", 20*time.Second, "how long each page load runs")
+	noDuck := flag.Bool("no-duckdb", false, "skip the DuckDB comparison")
+	flag.Parse()
+	if err := run(*practices, *months, *dir, *pg, *load, *noDuck); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type row struct{ what, engine, value string }
+
+func run(practices, months int, dir, pg string, load time.Duration, noDuck bool) error {
+	ctx := context.Background()
+	if dir == "" {
+		d, err := os.MkdirTemp("", "onepc-gpad-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	start := time.Now()
+	files, rowsWritten, bytes, err := generate(dir, practices, months)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %d files, %s rows, %.0f MB in %s\n", len(files), count(rowsWritten), float64(bytes)/1e6, time.Since(start).Round(time.Millisecond))
+	var out []row
+	engines := []string{"SQLite"}
+	if pg != "" {
+		engines = append(engines, "PostgreSQL")
+	}
+	for _, engine := range engines {
+		s, cleanup, err := open(ctx, engine, pg)
+		if err != nil {
+			return err
+		}
+		startHWM := peakRSS()
+		start := time.Now()
+		var firstHWM int64
+		for i, f := range files {
+			if err := importFile(ctx, s, f); err != nil {
+				cleanup()
+				return err
+			}
+			if i == 0 {
+				firstHWM = peakRSS()
+			}
+		}
+		took := time.Since(start)
+		out = append(out, row{"import, rows/s", engine, fmt.Sprintf("%s (%s rows in %s)", count(int64(float64(rowsWritten)/took.Seconds())), count(rowsWritten), took.Round(time.Millisecond))})
+		out = append(out, row{"import, MB/s", engine, fmt.Sprintf("%.1f", float64(bytes)/1e6/took.Seconds())})
+		out = append(out, row{"peak memory (RSS) after 1 file / all files", engine, fmt.Sprintf("%d MB / %d MB (before: %d MB)", firstHWM>>20, peakRSS()>>20, startHWM>>20)})
+		for _, page := range []string{"/measures/within-1-day?org=P00001", "/orgs/P00001/access"} {
+			res, err := pageLoad(ctx, s, page, load)
+			if err != nil {
+				cleanup()
+				return err
+			}
+			out = append(out, row{"page " + strings.Split(page, "?")[0] + ", 50 clients", engine, res})
+		}
+		cleanup()
+	}
+	if !noDuck {
+		res, err := duck(files, rowsWritten, bytes)
+		if err != nil {
+			out = append(out, row{"import, rows/s", "DuckDB", "not run: " + err.Error()})
+		} else {
+			out = append(out, res...)
+		}
+	}
+	fmt.Printf("\nOnePC appointments import: %d practices × %d months, %s rows, %.0f MB of CSV\n", practices, months, count(rowsWritten), float64(bytes)/1e6)
+	fmt.Printf("machine: %d cores, %s, %s/%s\n\n", runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("| %-44s | %-10s | %-50s |\n|%s|%s|%s|\n", "measure", "engine", "result", strings.Repeat("-", 46), strings.Repeat("-", 12), strings.Repeat("-", 52))
+	for _, r := range out {
+		fmt.Printf("| %-44s | %-10s | %-50s |\n", r.what, r.engine, r.value)
+	}
+	return nil
+}
+
+// generate writes one file per month in the published layout: the columns,
+// vocabularies and double spaces of Practice_Level_Crosstab_<Mon>_<YY>.csv,
+// about 190 rows per practice a month as the national files have.
+func generate(dir string, practices, months int) ([]string, int64, int64, error) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var files []string
+	var rows, bytes int64
+	first := time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)
+	categories := access.Categories[:16]
+	for m := 0; m < months; m++ {
+		month := first.AddDate(0, m, 0)
+		name := filepath.Join(dir, "Practice_Level_Crosstab_"+month.Format("Jan_06")+".csv")
+		f, err := os.Create(name)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		w := bufio.NewWriterSize(f, 1<<20)
+		w.WriteString("APPOINTMENT_MONTH_START_DATE,GP_CODE,GP_NAME,SUPPLIER,PCN_CODE,PCN_NAME,SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_NAME,HCP_TYPE,APPT_MODE,NATIONAL_CATEGORY,TIME_BETWEEN_BOOK_AND_APPT,COUNT_OF_APPOINTMENTS,APPT_STATUS\r\n")
+		date := strings.ToUpper(month.Format("02Jan2006"))
+		for p := 0; p < practices; p++ {
+			code := fmt.Sprintf("P%05d", p+1)
+			pcn := fmt.Sprintf("U%05d", p/6+1)
+			sub := fmt.Sprintf("%02dX", p/60%100)
+			prefix := date + "," + code + ",BENCH PRACTICE " + code + ",EMIS," + pcn + ",BENCH PCN " + pcn + "," + sub + ",NHS BENCH ICB - " + sub + ","
+			for _, hcp := range access.HCPs[:2] {
+				for _, mode := range access.Modes[:4] {
+					for c := 0; c < 3; c++ {
+						cat := categories[rng.IntN(len(categories))]
+						for _, band := range access.Bands {
+							if rng.IntN(4) != 0 {
+								continue
+							}
+							for _, status := range access.Statuses {
+								n := 1 + rng.IntN(60)
+								line := prefix + hcp + "," + mode + "," + cat + "," + band + "," + strconv.Itoa(n) + "," + status + "\r\n"
+								w.WriteString(line)
+								rows++
+								bytes += int64(len(line))
+							}
+						}
+					}
+				}
+			}
+		}
+		if err := w.Flush(); err != nil {
+			return nil, 0, 0, err
+		}
+		f.Close()
+		files = append(files, name)
+	}
+	return files, rows, bytes, nil
+}
+
+func importFile(ctx context.Context, s *store.Store, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	name := filepath.Base(path)
+	_, err = s.ImportAppointments(ctx, "bench", name, func(add func(access.Row) error) (access.Summary, error) {
+		return access.Parse(f, name, add, nil)
+	})
+	return err
+}
+
+// peakRSS is the process's peak resident memory so far (VmHWM), in bytes.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			kb, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func open(ctx context.Context, engine, pg string) (*store.Store, func(), error) {
+	dir, err := os.MkdirTemp("", "onepc-gpad-db-")
+	if err != nil {
+		return nil, nil, err
+	}
+	dsn := filepath.Join(dir, "bench.db")
+	drop := func() {}
+	if engine == "PostgreSQL" {
+		admin, err := sql.Open("pgx", pg)
+		if err != nil {
+			return nil, nil, err
+		}
+		name := fmt.Sprintf("onepc_gpad_%d", time.Now().UnixNano())
+		if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+			return nil, nil, err
+		}
+		q := ""
+		base := pg
+		if i := strings.IndexByte(base, '?'); i >= 0 {
+			base, q = base[:i], base[i:]
+		}
+		dsn = base[:strings.LastIndexByte(base, '/')] + "/" + name + q
+		drop = func() { admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); admin.Close() }
+	}
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.Close()
+		drop()
+		return nil, nil, err
+	}
+	return s, func() { s.Close(); drop(); os.RemoveAll(dir) }, nil
+}
+
+// pageLoad has 50 clients fetch a page for d, bounded in time and count.
+func pageLoad(ctx context.Context, s *store.Store, path string, d time.Duration) (string, error) {
+	email := fmt.Sprintf("bench%d@example.org", time.Now().UnixNano())
+	u, err := s.AddUser(ctx, "bench", people.User{Email: email, Name: "Bench"}, "x")
+	if err != nil {
+		return "", err
+	}
+	if err := s.GrantRole(ctx, "bench", u.ID, people.PracticeManager, "P00001"); err != nil {
+		return "", err
+	}
+	sess, err := s.CreateSession(ctx, u.ID, u.Email)
+	if err != nil {
+		return "", err
+	}
+	srv, err := web.New(web.Config{Store: s, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return "", err
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 50}}
+	get := func() (time.Duration, error) {
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: "onepc_session", Value: sess.Token})
+		t := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return 0, fmt.Errorf("%s: status %d", path, resp.StatusCode)
+		}
+		return time.Since(t), nil
+	}
+	if _, err := get(); err != nil {
+		return "", err
+	}
+	var mu sync.Mutex
+	var lat []time.Duration
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; n < 1_000_000 && time.Now().Before(deadline); n++ {
+				t, err := get()
+				if err != nil {
+					continue
+				}
+				mu.Lock()
+				lat = append(lat, t)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	slices.Sort(lat)
+	if len(lat) == 0 {
+		return "", fmt.Errorf("%s: no request succeeded", path)
+	}
+	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	return fmt.Sprintf("%.0f req/s, p50 %s, p99 %s", float64(len(lat))/d.Seconds(), pct(0.5).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond)), nil
+}
+
+// duck runs bench/duckdb on the same files and reads its "rows seconds" line.
+func duck(files []string, rows, bytes int64) ([]row, error) {
+	_, self, _, _ := runtime.Caller(0)
+	cmd := exec.Command("go", append([]string{"run", "."}, files...)...)
+	cmd.Dir = filepath.Join(filepath.Dir(self), "..", "duckdb")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, err
+	}
+	var n int64
+	var secs float64
+	if _, err := fmt.Sscanf(strings.TrimSpace(string(out)), "%d %f", &n, &secs); err != nil {
+		return nil, fmt.Errorf("unexpected output %q", out)
+	}
+	return []row{
+		{"import, rows/s", "DuckDB", fmt.Sprintf("%s (%s rows in %.3fs)", count(int64(float64(n)/secs)), count(n), secs)},
+		{"import, MB/s", "DuckDB", fmt.Sprintf("%.1f", float64(bytes)/1e6/secs)},
+	}, nil
+}
+
+func count(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
