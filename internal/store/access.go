@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/onepc/onepc/internal/access"
@@ -79,8 +78,10 @@ func (s *Store) ImportAppointments(ctx context.Context, actor, file string, read
 		if c.dialect == Postgres {
 			dateCast = "month::date"
 		}
-		if _, err := c.exec(ctx, `DELETE FROM appointments WHERE EXISTS (SELECT 1 FROM appt_stage st
-			WHERE st.practice_code = appointments.practice_code AND `+strings.Replace(dateCast, "month", "st.month", 1)+` = appointments.month)`); err != nil {
+		// Replace what the file covers: its practices in its months, found
+		// once (DISTINCT) rather than probed row by row.
+		if _, err := c.exec(ctx, `DELETE FROM appointments WHERE (practice_code, month) IN
+			(SELECT DISTINCT practice_code, `+dateCast+` FROM appt_stage)`); err != nil {
 			return err
 		}
 		if _, err := c.exec(ctx, `INSERT INTO appointments (practice_code, month, status, hcp, mode, band, count)

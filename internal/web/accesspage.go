@@ -103,7 +103,7 @@ func (s *Server) accessData(r *http.Request, rq *request) (*accessData, error) {
 		msg := "Choose the latest month, the last 3 months or the last 12 months"
 		return nil, &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "period", Message: msg}}}
 	}
-	scope, err := s.store.Scope(ctx, []string{o.Code}, rq.today)
+	scope, err := s.scope(ctx, rq, []string{o.Code})
 	if err != nil {
 		return nil, err
 	}

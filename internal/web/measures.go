@@ -37,7 +37,7 @@ type practiceValue struct {
 }
 
 func (s *Server) measureData(ctx context.Context, rq *request, id string) (*measureData, error) {
-	v, err := s.store.Version(ctx)
+	v, err := s.currentVersion(ctx, rq)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func (s *Server) measurePageData(r *http.Request, rq *request) (*measurePage, er
 			return nil, err
 		}
 		p.Org = &o
-		scope, err := s.store.Scope(ctx, []string{code}, rq.today)
+		scope, err := s.scope(ctx, rq, []string{code})
 		if err != nil {
 			return nil, err
 		}
@@ -229,7 +229,7 @@ func (s *Server) measurePageData(r *http.Request, rq *request) (*measurePage, er
 			}
 		}
 	}
-	scope, err := s.store.Scope(ctx, roots(rq.user, people.ViewOrg), rq.today)
+	scope, err := s.scope(ctx, rq, roots(rq.user, people.ViewOrg))
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/onepc/onepc/internal/orgs"
@@ -95,14 +97,43 @@ func (s *Server) authorize(r *http.Request, rt route, rq *request) error {
 	return nil
 }
 
-// ancestry is store.Ancestry for today, cached while the database's version
-// stands: every request on an organisation asks for it.
-func (s *Server) ancestry(ctx context.Context, rq *request, code string) ([]string, error) {
+// currentVersion reads the database's version once per request.
+func (s *Server) currentVersion(ctx context.Context, rq *request) (int64, error) {
+	if rq.version > 0 {
+		return rq.version, nil
+	}
 	v, err := s.store.Version(ctx)
+	rq.version = v
+	return v, err
+}
+
+// scope is store.Scope for today, cached while the database's version
+// stands: pages that rank or add up practices ask for it on every request.
+func (s *Server) scope(ctx context.Context, rq *request, roots []string) (map[string]bool, error) {
+	v, err := s.currentVersion(ctx, rq)
 	if err != nil {
 		return nil, err
 	}
-	rq.version = v
+	sorted := append([]string(nil), roots...)
+	slices.Sort(sorted)
+	key := strings.Join(sorted, ",") + "|" + rq.today.Format(time.DateOnly)
+	if sc, ok := s.scopes.Get(v, key); ok {
+		return sc, nil
+	}
+	sc, err := s.store.Scope(ctx, roots, rq.today)
+	if err == nil {
+		s.scopes.Put(v, key, sc)
+	}
+	return sc, err
+}
+
+// ancestry is store.Ancestry for today, cached while the database's version
+// stands: every request on an organisation asks for it.
+func (s *Server) ancestry(ctx context.Context, rq *request, code string) ([]string, error) {
+	v, err := s.currentVersion(ctx, rq)
+	if err != nil {
+		return nil, err
+	}
 	key := code + "|" + rq.today.Format(time.DateOnly)
 	if chain, ok := s.chains.Get(v, key); ok {
 		return chain, nil

@@ -37,9 +37,10 @@ type Server struct {
 	rendered sync.Map // template name → true once executed; tests check every page renders
 
 	// Caches keyed by the database's version (store.Version), so never stale.
-	chains       *store.VersionCache[[]string]     // organisation and day → ancestry
-	returns      *store.VersionCache[*returnData]  // organisation, month, day, may submit → the return
-	measureCache *store.VersionCache[*measureData] // measure → its values across all practices
+	chains       *store.VersionCache[[]string]        // organisation and day → ancestry
+	returns      *store.VersionCache[*returnData]     // organisation, month, day, may submit → the return
+	measureCache *store.VersionCache[*measureData]    // measure → its values across all practices
+	scopes       *store.VersionCache[map[string]bool] // roots and day → every organisation at or below
 }
 
 // New builds a server and parses every template, failing at start rather
@@ -63,6 +64,7 @@ func New(cfg Config) (*Server, error) {
 	s.chains = store.NewVersionCache[[]string](20000)
 	s.returns = store.NewVersionCache[*returnData](5000)
 	s.measureCache = store.NewVersionCache[*measureData](100)
+	s.scopes = store.NewVersionCache[map[string]bool](2000)
 	return s, nil
 }
 
