@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,9 +47,17 @@ func main() {
 	pg := flag.String("postgres", os.Getenv("ONEPC_TEST_POSTGRES"), "PostgreSQL server URL; empty skips PostgreSQL")
 	load := flag.Duration("load", 20*time.Second, "how long each page load runs")
 	noDuck := flag.Bool("no-duckdb", false, "skip the DuckDB comparison")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the imports to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		if f, err := os.Create(*cpuProfile); err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if err := run(*practices, *months, *dir, *pg, *load, *noDuck); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

@@ -49,6 +49,8 @@ type Summary struct {
 func Parse(r io.Reader, file string, fn func(Row) error, progress func(rows int64)) (Summary, error) {
 	var sum Summary
 	col := map[string]int{}
+	var lastDateText string // files hold a month or two: parse each date once
+	var lastDate time.Time
 	header := true
 	err := nhsfile.EachRecord(r, file, func(line int, rec []string) error {
 		if header {
@@ -90,8 +92,12 @@ func Parse(r io.Reader, file string, fn func(Row) error, progress func(rows int6
 		}
 		var row Row
 		var err error
-		if row.Month, err = nhsfile.ParseDate(v("appointment_month_start_date"), nhsfile.DDMONYYYY, nhsfile.DDMonYY, nhsfile.ISO); err != nil {
+		if dt := v("appointment_month_start_date"); dt == lastDateText {
+			row.Month = lastDate
+		} else if row.Month, err = nhsfile.ParseDate(dt, nhsfile.DDMONYYYY, nhsfile.DDMonYY, nhsfile.ISO); err != nil {
 			return fail("appointment_month_start_date", err)
+		} else {
+			lastDateText, lastDate = dt, row.Month
 		}
 		if row.Month.Day() != 1 {
 			return fail("appointment_month_start_date", fmt.Errorf("%s is not the first of a month", v("appointment_month_start_date")))

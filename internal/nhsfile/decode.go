@@ -45,6 +45,24 @@ type mixedReader struct {
 var cp1252 = charmap.Windows1252
 
 func (m *mixedReader) Read(p []byte) (int, error) {
+	// Fast path: hand over a run of plain ASCII straight from the buffer.
+	if len(m.pending) == 0 && len(p) > 0 {
+		if m.src.Buffered() == 0 {
+			if _, err := m.src.Peek(1); err != nil {
+				return 0, err
+			}
+		}
+		chunk, _ := m.src.Peek(min(m.src.Buffered(), len(p)))
+		i := 0
+		for i < len(chunk) && chunk[i] < utf8.RuneSelf && chunk[i] != 0 {
+			i++
+		}
+		if i > 0 {
+			copy(p, chunk[:i])
+			m.src.Discard(i)
+			return i, nil
+		}
+	}
 	n := 0
 	for n < len(p) {
 		if len(m.pending) > 0 {

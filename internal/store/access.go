@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/onepc/onepc/internal/access"
@@ -44,22 +45,44 @@ func (s *Store) ImportAppointments(ctx context.Context, actor, file string, read
 			return err
 		}
 		cols := []string{"practice_code", "practice_name", "pcn_code", "pcn_name", "sub_icb", "sub_icb_name", "month", "status", "hcp", "mode", "band", "count"}
-		var batch []access.Row
+		// Rows that differ only by national category are added up as they
+		// stream, in a map that is written out whenever it grows past a
+		// bound: memory stays flat, and the staging table gets a fraction of
+		// the rows (the GROUP BY below finishes the sum).
+		type cell struct {
+			practice string
+			month    time.Time
+			status   access.Status
+			hcp      access.HCP
+			mode     access.Mode
+			band     access.Band
+		}
+		sums := map[cell]int64{}
+		names := map[string]access.Row{} // practice → its names, as first read
 		flush := func() error {
-			if len(batch) == 0 {
+			if len(sums) == 0 {
 				return nil
 			}
-			err := c.bulkInsert(ctx, "appt_stage", cols, len(batch), func(i int) []any {
-				r := batch[i]
-				return []any{r.Practice, r.PracticeName, r.PCN, r.PCNName, r.SubICB, r.SubICBName, r.Month.Format(time.DateOnly),
-					int(r.Status), int(r.HCP), int(r.Mode), int(r.Band), r.Count}
+			keys := make([]cell, 0, len(sums))
+			for k := range sums {
+				keys = append(keys, k)
+			}
+			err := c.bulkInsert(ctx, "appt_stage", cols, len(keys), func(i int) []any {
+				k := keys[i]
+				r := names[k.practice]
+				return []any{k.practice, r.PracticeName, r.PCN, r.PCNName, r.SubICB, r.SubICBName, k.month.Format(time.DateOnly),
+					int(k.status), int(k.hcp), int(k.mode), int(k.band), sums[k]}
 			})
-			batch = batch[:0]
+			clear(sums)
+			clear(names)
 			return err
 		}
 		sum, err := read(func(r access.Row) error {
-			batch = append(batch, r)
-			if len(batch) >= 2000 {
+			sums[cell{r.Practice, r.Month, r.Status, r.HCP, r.Mode, r.Band}] += r.Count
+			if _, ok := names[r.Practice]; !ok {
+				names[r.Practice] = r
+			}
+			if len(sums) >= 50000 {
 				return flush()
 			}
 			return nil
@@ -182,31 +205,74 @@ func (c conn) createFromStage(ctx context.Context, actor string, res *Appointmen
 }
 
 // computeMeasures works out every measure (or one, id ≠ "") for one month
-// from the appointments, replacing what was there. Per-1,000 measures take
-// the registered list of the same month, where loaded; without it their
-// denominator stays unknown rather than guessed.
+// from the appointments, replacing what was there, in one pass over the
+// month: a pair of sums per measure. Per-1,000 measures take the registered
+// list of the same month, where loaded; without it their denominator stays
+// unknown rather than guessed.
 func (c conn) computeMeasures(ctx context.Context, id string, month time.Time) error {
-	ms, err := c.measures(ctx)
+	all, err := c.measures(ctx)
 	if err != nil {
 		return err
 	}
-	d := dateArg(month)
-	for _, m := range ms {
-		if id != "" && m.ID != id {
-			continue
+	var ms []access.Measure
+	for _, m := range all {
+		if id == "" || m.ID == id {
+			ms = append(ms, m)
 		}
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	d := dateArg(month)
+	var sums []string
+	for _, m := range ms {
+		sums = append(sums, "SUM(CASE WHEN "+m.Numerator.SQL()+" THEN count ELSE 0 END)", "SUM(CASE WHEN "+m.Denominator.SQL()+" THEN count ELSE 0 END)")
+	}
+	rows, err := c.query(ctx, "SELECT practice_code, "+strings.Join(sums, ", ")+" FROM appointments WHERE month = ? GROUP BY practice_code", d)
+	if err != nil {
+		return err
+	}
+	type value struct {
+		practice string
+		v        []int64
+	}
+	var vals []value
+	for rows.Next() {
+		x := value{v: make([]int64, 2*len(ms))}
+		dest := []any{&x.practice}
+		for k := range x.v {
+			dest = append(dest, &x.v[k])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			rows.Close()
+			return err
+		}
+		vals = append(vals, x)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	lists, err := c.listSizesInMonth(ctx, month)
+	if err != nil {
+		return err
+	}
+	for k, m := range ms {
 		if _, err := c.exec(ctx, "DELETE FROM measure_values WHERE measure_id = ? AND month = ?", m.ID, d); err != nil {
 			return err
 		}
-		den := "SUM(CASE WHEN " + m.Denominator.SQL() + " THEN count ELSE 0 END)"
-		if m.Unit == access.Per1000 {
-			first := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
-			den = fmt.Sprintf(`(SELECT MAX(l.patients) FROM list_sizes l WHERE l.practice_code = a.practice_code
-				AND l.extract_date >= '%s' AND l.extract_date < '%s')`, first.Format(time.DateOnly), first.AddDate(0, 1, 0).Format(time.DateOnly))
-		}
-		if _, err := c.exec(ctx, `INSERT INTO measure_values (measure_id, practice_code, month, num, den)
-			SELECT ?, a.practice_code, a.month, SUM(CASE WHEN `+m.Numerator.SQL()+` THEN count ELSE 0 END), `+den+`
-			FROM appointments a WHERE a.month = ? GROUP BY a.practice_code, a.month`, m.ID, d); err != nil {
+		err := c.bulkInsert(ctx, "measure_values", []string{"measure_id", "practice_code", "month", "num", "den"}, len(vals), func(i int) []any {
+			x := vals[i]
+			var den any = x.v[2*k+1]
+			if m.Unit == access.Per1000 {
+				den = nil
+				if n, ok := lists[x.practice]; ok {
+					den = n
+				}
+			}
+			return []any{m.ID, x.practice, d, x.v[2*k], den}
+		})
+		if err != nil {
 			return fmt.Errorf("measure %s: %w", m.ID, err)
 		}
 	}

@@ -399,8 +399,12 @@ func (s *Store) PatientsOn(ctx context.Context, practice string, on time.Time) (
 // the month of month (extracts are dated the first of the month): the
 // denominator of "per 1,000 registered patients" measures.
 func (s *Store) ListSizesInMonth(ctx context.Context, month time.Time) (map[string]int, error) {
+	return s.reader().listSizesInMonth(ctx, month)
+}
+
+func (c conn) listSizesInMonth(ctx context.Context, month time.Time) (map[string]int, error) {
 	first := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
-	rows, err := s.reader().query(ctx, `SELECT practice_code, patients FROM list_sizes WHERE extract_date >= ? AND extract_date < ?`,
+	rows, err := c.query(ctx, `SELECT practice_code, patients FROM list_sizes WHERE extract_date >= ? AND extract_date < ?`,
 		dateArg(first), dateArg(first.AddDate(0, 1, 0)))
 	if err != nil {
 		return nil, err
