@@ -8,25 +8,19 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
-	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
+	"github.com/onepc/onepc/bench/benchkit"
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store"
@@ -62,7 +56,7 @@ func run(pg string, practices, services int, load time.Duration, clients int) er
 	}
 	for _, engine := range engines {
 		for _, scope := range []string{"one month", "whole year"} {
-			s, cleanup, err := open(ctx, engine, pg)
+			s, cleanup, err := benchkit.Open(ctx, engine, pg)
 			if err != nil {
 				return err
 			}
@@ -115,50 +109,10 @@ func run(pg string, practices, services int, load time.Duration, clients int) er
 
 func dashes(n int) string { return string(slices.Repeat([]byte{'-'}, n)) }
 
-func open(ctx context.Context, engine, pg string) (*store.Store, func(), error) {
-	dir, err := os.MkdirTemp("", "onepc-bench-")
-	if err != nil {
-		return nil, nil, err
-	}
-	dsn := filepath.Join(dir, "bench.db")
-	drop := func() {}
-	if engine == "PostgreSQL" {
-		admin, err := sql.Open("pgx", pg)
-		if err != nil {
-			return nil, nil, err
-		}
-		name := fmt.Sprintf("onepc_bench_%d", time.Now().UnixNano())
-		if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-			return nil, nil, err
-		}
-		dsn = replaceDB(pg, name)
-		drop = func() { admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); admin.Close() }
-	}
-	s, err := store.Open(ctx, dsn)
-	if err != nil {
-		drop()
-		return nil, nil, err
-	}
-	if _, err := s.Migrate(ctx); err != nil {
-		s.Close()
-		drop()
-		return nil, nil, err
-	}
-	return s, func() { s.Close(); drop(); os.RemoveAll(dir) }, nil
-}
-
 // returnLoad serves the real router and has `clients` goroutines fetch one
-// practice's return page (every service due) for `d`, each request bounded
-// by a timeout; it reports throughput and latency percentiles.
+// practice's return page (every service due) for `d`.
 func returnLoad(ctx context.Context, s *store.Store, d time.Duration, clients int) (string, error) {
-	u, err := s.AddUser(ctx, "bench", people.User{Email: "bench@example.org", Name: "Bench"}, "x")
-	if err != nil {
-		return "", err
-	}
-	if err := s.GrantRole(ctx, "bench", u.ID, people.PracticeManager, "P00001"); err != nil {
-		return "", err
-	}
-	sess, err := s.CreateSession(ctx, u.ID, u.Email)
+	token, err := benchkit.Session(ctx, s, people.PracticeManager, "P00001")
 	if err != nil {
 		return "", err
 	}
@@ -168,26 +122,6 @@ func returnLoad(ctx context.Context, s *store.Store, d time.Duration, clients in
 	}
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
-	url := ts.URL + "/orgs/P00001/returns/2026-05"
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
-	get := func() (time.Duration, error) {
-		req, _ := http.NewRequest("GET", url, nil)
-		req.AddCookie(&http.Cookie{Name: "onepc_session", Value: sess.Token})
-		start := time.Now()
-		resp, err := client.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return 0, fmt.Errorf("status %d", resp.StatusCode)
-		}
-		return time.Since(start), nil
-	}
-	if _, err := get(); err != nil { // warm up, and check it works
-		return "", err
-	}
 	if profilePath != "" { // the load alone, not the seeding
 		if f, err := os.Create(profilePath); err == nil {
 			pprof.StartCPUProfile(f)
@@ -195,66 +129,7 @@ func returnLoad(ctx context.Context, s *store.Store, d time.Duration, clients in
 		}
 		profilePath = ""
 	}
-	var mu sync.Mutex
-	var lat []time.Duration
-	var failures int
-	deadline := time.Now().Add(d)
-	var wg sync.WaitGroup
-	for i := 0; i < clients; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := 0; n < 1_000_000 && time.Now().Before(deadline); n++ { // bounded in count and time
-				t, err := get()
-				mu.Lock()
-				if err != nil {
-					failures++
-				} else {
-					lat = append(lat, t)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	slices.Sort(lat)
-	if len(lat) == 0 {
-		return "", fmt.Errorf("no request succeeded (%d failed)", failures)
-	}
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	return fmt.Sprintf("%.0f req/s, p50 %s, p99 %s, %d failed", float64(len(lat))/d.Seconds(),
-		pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), failures), nil
-}
-
-func replaceDB(url, name string) string {
-	// postgres://user@host:port/db?params → …/name?params
-	q := ""
-	if i := indexByte(url, '?'); i >= 0 {
-		url, q = url[:i], url[i:]
-	}
-	slash := lastIndexByte(url, '/')
-	if slash > len("postgres://") {
-		url = url[:slash]
-	}
-	return url + "/" + name + q
-}
-
-func indexByte(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
-}
-
-func lastIndexByte(s string, c byte) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
+	return benchkit.Load(ts.URL+"/orgs/P00001/returns/2026-05", token, clients, d)
 }
 
 func count(n int) string { return message.NewPrinter(language.BritishEnglish).Sprint(n) }

@@ -13,27 +13,23 @@ package main
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
-	"io"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
+	"github.com/onepc/onepc/bench/benchkit"
 	"github.com/onepc/onepc/internal/access"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store"
@@ -86,7 +82,7 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool)
 		engines = append(engines, "PostgreSQL")
 	}
 	for _, engine := range engines {
-		s, cleanup, err := open(ctx, engine, pg)
+		s, cleanup, err := benchkit.Open(ctx, engine, pg)
 		if err != nil {
 			return err
 		}
@@ -214,54 +210,9 @@ func peakRSS() int64 {
 	return 0
 }
 
-func open(ctx context.Context, engine, pg string) (*store.Store, func(), error) {
-	dir, err := os.MkdirTemp("", "onepc-gpad-db-")
-	if err != nil {
-		return nil, nil, err
-	}
-	dsn := filepath.Join(dir, "bench.db")
-	drop := func() {}
-	if engine == "PostgreSQL" {
-		admin, err := sql.Open("pgx", pg)
-		if err != nil {
-			return nil, nil, err
-		}
-		name := fmt.Sprintf("onepc_gpad_%d", time.Now().UnixNano())
-		if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-			return nil, nil, err
-		}
-		q := ""
-		base := pg
-		if i := strings.IndexByte(base, '?'); i >= 0 {
-			base, q = base[:i], base[i:]
-		}
-		dsn = base[:strings.LastIndexByte(base, '/')] + "/" + name + q
-		drop = func() { admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); admin.Close() }
-	}
-	s, err := store.Open(ctx, dsn)
-	if err != nil {
-		drop()
-		return nil, nil, err
-	}
-	if _, err := s.Migrate(ctx); err != nil {
-		s.Close()
-		drop()
-		return nil, nil, err
-	}
-	return s, func() { s.Close(); drop(); os.RemoveAll(dir) }, nil
-}
-
-// pageLoad has 50 clients fetch a page for d, bounded in time and count.
+// pageLoad has 50 clients fetch a page for d as a practice manager.
 func pageLoad(ctx context.Context, s *store.Store, path string, d time.Duration) (string, error) {
-	email := fmt.Sprintf("bench%d@example.org", time.Now().UnixNano())
-	u, err := s.AddUser(ctx, "bench", people.User{Email: email, Name: "Bench"}, "x")
-	if err != nil {
-		return "", err
-	}
-	if err := s.GrantRole(ctx, "bench", u.ID, people.PracticeManager, "P00001"); err != nil {
-		return "", err
-	}
-	sess, err := s.CreateSession(ctx, u.ID, u.Email)
+	token, err := benchkit.Session(ctx, s, people.PracticeManager, "P00001")
 	if err != nil {
 		return "", err
 	}
@@ -271,51 +222,7 @@ func pageLoad(ctx context.Context, s *store.Store, path string, d time.Duration)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 50}}
-	get := func() (time.Duration, error) {
-		req, _ := http.NewRequest("GET", ts.URL+path, nil)
-		req.AddCookie(&http.Cookie{Name: "onepc_session", Value: sess.Token})
-		t := time.Now()
-		resp, err := client.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return 0, fmt.Errorf("%s: status %d", path, resp.StatusCode)
-		}
-		return time.Since(t), nil
-	}
-	if _, err := get(); err != nil {
-		return "", err
-	}
-	var mu sync.Mutex
-	var lat []time.Duration
-	deadline := time.Now().Add(d)
-	var wg sync.WaitGroup
-	for i := 0; i < 50; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := 0; n < 1_000_000 && time.Now().Before(deadline); n++ {
-				t, err := get()
-				if err != nil {
-					continue
-				}
-				mu.Lock()
-				lat = append(lat, t)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	slices.Sort(lat)
-	if len(lat) == 0 {
-		return "", fmt.Errorf("%s: no request succeeded", path)
-	}
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	return fmt.Sprintf("%.0f req/s, p50 %s, p99 %s", float64(len(lat))/d.Seconds(), pct(0.5).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond)), nil
+	return benchkit.Load(ts.URL+path, token, 50, d)
 }
 
 // duck runs bench/duckdb on the same files and reads its "rows seconds" line.
@@ -339,14 +246,4 @@ func duck(files []string, rows, bytes int64) ([]row, error) {
 	}, nil
 }
 
-func count(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func count(n int64) string { return message.NewPrinter(language.BritishEnglish).Sprint(n) }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/csv"
 	"fmt"
 	"math"
 	"net/http"
@@ -330,4 +331,41 @@ func (s *Server) setTarget(w http.ResponseWriter, r *http.Request, rq *request) 
 		return err
 	}
 	return s.doneRedirect(w, r, "/orgs/"+code+"/access?done=target")
+}
+
+// accessCSV downloads an organisation's access page as CSV: one row per
+// measure for the organisation, then one per practice below it and measure
+// (the heatmap's figures).
+func (s *Server) accessCSV(w http.ResponseWriter, r *http.Request, rq *request) error {
+	d, err := s.accessData(r, rq)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="access-%s.csv"`, d.Org.Code))
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"org_code", "org_name", "measure", "value", "value_a_year_earlier", "change", "verdict", "percentile", "target", "rag"})
+	opt := func(x float64, ok bool) string {
+		if !ok {
+			return ""
+		}
+		return num3(x)
+	}
+	for _, m := range d.Rows {
+		target := ""
+		if m.Target != nil {
+			target = num3(*m.Target)
+		}
+		cw.Write([]string{d.Org.Code, d.Org.Name, m.Measure.ID, opt(m.Value, m.HasValue), opt(m.YearAgo, m.HasYearAgo),
+			opt(m.Change, m.Verdict != ""), m.Verdict, opt(m.Percentile, m.HasPct), target, m.RAG})
+	}
+	for _, h := range d.Heat {
+		for i, c := range h.Cells {
+			if c.OK {
+				cw.Write([]string{h.Code, h.Name, d.Measures[i].ID, "", "", "", "", num3(c.Percentile), "", ""})
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -109,6 +109,11 @@ func TestAccessPages(t *testing.T) {
 	if got := pm.post("/orgs/Y00001/targets", url.Values{"measure": {"within-1-day"}, "target": {"50"}}); got.status != 403 {
 		t.Errorf("a practice setting a target: %d", got.status)
 	}
+	csv := comm.get("/orgs/99X/access.csv")
+	if csv.status != 200 || !strings.HasPrefix(csv.body, "org_code,org_name,measure,value,value_a_year_earlier,change,verdict,percentile,target,rag\n99X,") ||
+		!strings.Contains(csv.body, "Y00001,RIVERSIDE MEDICAL CENTRE,dna-rate,") {
+		t.Errorf("access CSV: %d %.300s", csv.status, csv.body)
+	}
 	var api struct {
 		Measures []struct {
 			Verdict string `json:"verdict"`

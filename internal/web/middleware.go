@@ -53,16 +53,38 @@ func (s *Server) wrap(rt route) http.Handler {
 
 var errSignIn = &problem.Error{Kind: problem.Unauthorized, Message: "Sign in to use OnePC."}
 
-// signIn loads the session named by the cookie and its user.
+// signedIn is a session and its user as this server last read them.
+type signedIn struct {
+	session store.Session
+	user    people.User
+	read    time.Time
+}
+
+// signIn loads the session named by the cookie and its user. They are kept
+// in memory while the database's version stands (a sign-out or a change of
+// roles moves it, on whichever server it happens) and for at most a minute,
+// so that the session's last-seen time, which its idle timeout runs from,
+// stays current.
 func (s *Server) signIn(r *http.Request, rq *request) error {
 	ck, err := r.Cookie(sessionCookie)
 	if err != nil || ck.Value == "" {
 		return errSignIn
 	}
-	if rq.session, rq.user, err = s.store.SessionUser(r.Context(), ck.Value); err != nil {
+	ctx := r.Context()
+	v, err := s.currentVersion(ctx, rq)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if e, ok := s.sessions.Get(v, ck.Value); ok && now.Sub(e.read) < time.Minute && now.Before(e.session.ExpiresAt) {
+		rq.session, rq.user = e.session, e.user
+		return nil
+	}
+	if rq.session, rq.user, err = s.store.SessionUser(ctx, ck.Value); err != nil {
 		rq.user = people.User{}
 		return err
 	}
+	s.sessions.Put(v, ck.Value, signedIn{rq.session, rq.user, now})
 	return nil
 }
 
@@ -149,7 +171,7 @@ func (s *Server) ancestry(ctx context.Context, rq *request, code string) ([]stri
 // there); handlers that act on an organisation named in a form use this, the
 // same decision the route table makes.
 func (s *Server) can(ctx context.Context, rq *request, p people.Permission, org string) (bool, error) {
-	chain, err := s.store.Ancestry(ctx, org, rq.today)
+	chain, err := s.ancestry(ctx, rq, org)
 	if err != nil {
 		return false, err
 	}

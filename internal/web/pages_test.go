@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,6 +20,7 @@ import (
 	"github.com/onepc/onepc/internal/population"
 	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/store/storetest"
+	"github.com/onepc/onepc/internal/web"
 )
 
 func TestPages(t *testing.T) {
@@ -204,8 +208,12 @@ func TestPages(t *testing.T) {
 
 	t.Run("ended session", func(t *testing.T) {
 		c := a.as(people.PracticeManager)
+		c.get("/orgs/Y00001") // the server now holds the session in memory
 		a.store.SetClock(func() time.Time { return now.Add(store.SessionIdle + time.Minute) })
 		defer a.store.SetClock(func() time.Time { return now })
+		// Servers keep a session for up to a minute while nothing changes;
+		// any write (here, a role given to someone else) makes them look again.
+		a.store.GrantRole(t.Context(), "test", 1, people.PracticeStaff, "Y00002")
 		got := c.get("/orgs/Y00001")
 		if got.status != 401 {
 			t.Errorf("ended session: %d, want 401", got.status)
@@ -354,4 +362,48 @@ func golden(t *testing.T, name, got string) {
 	if string(want) != got {
 		t.Errorf("%s differs from the golden file; run go test -update after checking the change.\ngot:\n%s", name, got)
 	}
+}
+
+// TestTwoServersShareSessions: two servers on one database, as behind a load
+// balancer: a session works on both, and signing out on one ends it on the
+// other at once, whatever either holds in memory.
+func TestTwoServersShareSessions(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	other, err := web.New(web.Config{Store: a.store, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := httptest.NewServer(other.Handler())
+	defer b.Close()
+	c := a.as(people.Commissioner)
+	onB := func() int {
+		req, _ := http.NewRequest("GET", b.URL+"/orgs/99X", nil)
+		for _, ck := range c.http.Jar.Cookies(mustURL(a.http.URL)) {
+			req.AddCookie(ck)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := onB(); got != 200 {
+		t.Fatalf("the session on the second server: %d", got)
+	}
+	onB() // now held in the second server's memory
+	if got := c.post("/logout", nil); got.status != 303 {
+		t.Fatalf("sign out: %d", got.status)
+	}
+	if got := onB(); got != 401 {
+		t.Errorf("after signing out on the first server, the second answers %d, want 401", got)
+	}
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }

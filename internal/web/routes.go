@@ -61,6 +61,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /orgs/{code}/payments/{run}/schedule.xlsx", perm: people.RunPayments, org: "code", handle: s.scheduleXLSX},
 
 		{pattern: "GET /orgs/{code}/access", perm: people.ViewOrg, org: "code", api: true, handle: s.accessPage},
+		{pattern: "GET /orgs/{code}/access.csv", perm: people.ViewOrg, org: "code", handle: s.accessCSV},
 		{pattern: "POST /orgs/{code}/targets", perm: people.ManageMeasures, org: "code", api: true, handle: s.setTarget},
 		{pattern: "GET /measures", perm: people.ViewOrg, api: true, handle: s.measuresPage},
 		{pattern: "GET /measures/new", perm: people.ManageMeasures, handle: s.newMeasurePage},

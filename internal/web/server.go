@@ -41,6 +41,7 @@ type Server struct {
 	returns      *store.VersionCache[*returnData]     // organisation, month, day, may submit → the return
 	measureCache *store.VersionCache[*measureData]    // measure → its values across all practices
 	scopes       *store.VersionCache[map[string]bool] // roots and day → every organisation at or below
+	sessions     *store.VersionCache[signedIn]        // session token → session and user
 }
 
 // New builds a server and parses every template, failing at start rather
@@ -65,6 +66,7 @@ func New(cfg Config) (*Server, error) {
 	s.returns = store.NewVersionCache[*returnData](5000)
 	s.measureCache = store.NewVersionCache[*measureData](100)
 	s.scopes = store.NewVersionCache[map[string]bool](2000)
+	s.sessions = store.NewVersionCache[signedIn](20000)
 	return s, nil
 }
 

@@ -1,0 +1,132 @@
+// Package benchkit holds what OnePC's benchmark commands share: a fresh
+// store on either engine, a signed-in session, and a bounded loopback load.
+package benchkit
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/store"
+)
+
+// Open returns a migrated, empty store on engine ("SQLite" or "PostgreSQL",
+// a new database on the server at pg) and a function that removes it.
+func Open(ctx context.Context, engine, pg string) (*store.Store, func(), error) {
+	dir, err := os.MkdirTemp("", "onepc-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	dsn := filepath.Join(dir, "bench.db")
+	drop := func() {}
+	if engine == "PostgreSQL" {
+		admin, err := sql.Open("pgx", pg)
+		if err != nil {
+			return nil, nil, err
+		}
+		name := fmt.Sprintf("onepc_bench_%d", time.Now().UnixNano())
+		if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+			return nil, nil, err
+		}
+		base, query, _ := strings.Cut(pg, "?")
+		if query != "" {
+			query = "?" + query
+		}
+		if slash := strings.LastIndexByte(base, '/'); slash > len("postgres://") {
+			base = base[:slash]
+		}
+		dsn = base + "/" + name + query
+		drop = func() { admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); admin.Close() }
+	}
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.Close()
+		drop()
+		return nil, nil, err
+	}
+	return s, func() { s.Close(); drop(); os.RemoveAll(dir) }, nil
+}
+
+// Session adds a user with role at org and signs them in, returning the
+// session cookie's value.
+func Session(ctx context.Context, s *store.Store, role people.Role, org string) (string, error) {
+	email := fmt.Sprintf("bench%d@example.org", time.Now().UnixNano())
+	u, err := s.AddUser(ctx, "bench", people.User{Email: email, Name: "Bench"}, "x")
+	if err != nil {
+		return "", err
+	}
+	if err := s.GrantRole(ctx, "bench", u.ID, role, org); err != nil {
+		return "", err
+	}
+	sess, err := s.CreateSession(ctx, u.ID, u.Email)
+	return sess.Token, err
+}
+
+// Load has clients goroutines GET url (with the session cookie) until d has
+// passed, each loop bounded in count too, and reports throughput and the
+// median and 99th percentile latency.
+func Load(url, token string, clients int, d time.Duration) (string, error) {
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	get := func() (time.Duration, error) {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.AddCookie(&http.Cookie{Name: "onepc_session", Value: token})
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return 0, fmt.Errorf("%s: status %d", url, resp.StatusCode)
+		}
+		return time.Since(start), nil
+	}
+	if _, err := get(); err != nil { // warm up, and check it works
+		return "", err
+	}
+	var mu sync.Mutex
+	var lat []time.Duration
+	failures := 0
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; n < 1_000_000 && time.Now().Before(deadline); n++ {
+				t, err := get()
+				mu.Lock()
+				if err != nil {
+					failures++
+				} else {
+					lat = append(lat, t)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	slices.Sort(lat)
+	if len(lat) == 0 {
+		return "", fmt.Errorf("no request succeeded (%d failed)", failures)
+	}
+	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	return fmt.Sprintf("%.0f req/s, p50 %s, p99 %s, %d failed", float64(len(lat))/d.Seconds(),
+		pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), failures), nil
+}
