@@ -7,7 +7,9 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store"
+	"github.com/onepc/onepc/internal/web"
 )
 
 // Open returns a migrated, empty store on engine ("SQLite" or "PostgreSQL",
@@ -75,6 +78,21 @@ func Session(ctx context.Context, s *store.Store, role people.Role, org string) 
 	}
 	sess, err := s.CreateSession(ctx, u.ID, u.Email)
 	return sess.Token, err
+}
+
+// Serve starts the real router on a loopback port with a practice manager
+// of org signed in; it returns the base URL, the session token and a stop.
+func Serve(ctx context.Context, s *store.Store, org string) (string, string, func(), error) {
+	token, err := Session(ctx, s, people.PracticeManager, org)
+	if err != nil {
+		return "", "", nil, err
+	}
+	srv, err := web.New(web.Config{Store: s, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return "", "", nil, err
+	}
+	ts := httptest.NewServer(srv.Handler())
+	return ts.URL, token, ts.Close, nil
 }
 
 // Load has clients goroutines GET url (with the session cookie) until d has

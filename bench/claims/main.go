@@ -12,8 +12,6 @@ import (
 	"fmt"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -22,9 +20,7 @@ import (
 
 	"github.com/onepc/onepc/bench/benchkit"
 	"github.com/onepc/onepc/internal/payrules"
-	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store"
-	"github.com/onepc/onepc/internal/web"
 )
 
 func main() {
@@ -112,16 +108,11 @@ func dashes(n int) string { return string(slices.Repeat([]byte{'-'}, n)) }
 // returnLoad serves the real router and has `clients` goroutines fetch one
 // practice's return page (every service due) for `d`.
 func returnLoad(ctx context.Context, s *store.Store, d time.Duration, clients int) (string, error) {
-	token, err := benchkit.Session(ctx, s, people.PracticeManager, "P00001")
+	base, token, stop, err := benchkit.Serve(ctx, s, "P00001")
 	if err != nil {
 		return "", err
 	}
-	srv, err := web.New(web.Config{Store: s, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return "", err
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
+	defer stop()
 	if profilePath != "" { // the load alone, not the seeding
 		if f, err := os.Create(profilePath); err == nil {
 			pprof.StartCPUProfile(f)
@@ -129,7 +120,7 @@ func returnLoad(ctx context.Context, s *store.Store, d time.Duration, clients in
 		}
 		profilePath = ""
 	}
-	return benchkit.Load(ts.URL+"/orgs/P00001/returns/2026-05", token, clients, d)
+	return benchkit.Load(base+"/orgs/P00001/returns/2026-05", token, clients, d)
 }
 
 func count(n int) string { return message.NewPrinter(language.BritishEnglish).Sprint(n) }

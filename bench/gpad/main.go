@@ -17,9 +17,7 @@ import (
 	"fmt"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
-	"log/slog"
 	"math/rand/v2"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,9 +29,7 @@ import (
 
 	"github.com/onepc/onepc/bench/benchkit"
 	"github.com/onepc/onepc/internal/access"
-	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store"
-	"github.com/onepc/onepc/internal/web"
 )
 
 func main() {
@@ -212,17 +208,12 @@ func peakRSS() int64 {
 
 // pageLoad has 50 clients fetch a page for d as a practice manager.
 func pageLoad(ctx context.Context, s *store.Store, path string, d time.Duration) (string, error) {
-	token, err := benchkit.Session(ctx, s, people.PracticeManager, "P00001")
+	base, token, stop, err := benchkit.Serve(ctx, s, "P00001")
 	if err != nil {
 		return "", err
 	}
-	srv, err := web.New(web.Config{Store: s, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return "", err
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	return benchkit.Load(ts.URL+path, token, 50, d)
+	defer stop()
+	return benchkit.Load(base+path, token, 50, d)
 }
 
 // duck runs bench/duckdb on the same files and reads its "rows seconds" line.

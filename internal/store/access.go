@@ -332,20 +332,7 @@ func (s *Store) Measure(ctx context.Context, id string) (access.Measure, error) 
 
 // AppointmentMonths lists the months loaded, oldest first.
 func (s *Store) AppointmentMonths(ctx context.Context) ([]time.Time, error) {
-	rows, err := s.reader().query(ctx, "SELECT DISTINCT month FROM measure_values ORDER BY month")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []time.Time
-	for rows.Next() {
-		var t time.Time
-		if err := rows.Scan(nullTime{&t}); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return s.reader().dates(ctx, "SELECT DISTINCT month FROM measure_values ORDER BY month")
 }
 
 // MeasureValue is one practice's numerator and denominator in one month.
@@ -392,20 +379,10 @@ func (s *Store) CreateMeasure(ctx context.Context, actor string, m access.Measur
 			}
 			return err
 		}
-		rows, err := c.query(ctx, "SELECT DISTINCT month FROM appointments")
+		months, err := c.dates(ctx, "SELECT DISTINCT month FROM appointments")
 		if err != nil {
 			return err
 		}
-		var months []time.Time
-		for rows.Next() {
-			var t time.Time
-			if err := rows.Scan(nullTime{&t}); err != nil {
-				rows.Close()
-				return err
-			}
-			months = append(months, t)
-		}
-		rows.Close()
 		for _, mo := range months {
 			if err := c.computeMeasures(ctx, m.ID, mo); err != nil {
 				return err

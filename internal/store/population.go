@@ -111,7 +111,12 @@ func (c conn) insertBands(ctx context.Context, code string, d any, p population.
 
 // Extracts lists the extract dates loaded, newest first.
 func (s *Store) Extracts(ctx context.Context) ([]time.Time, error) {
-	rows, err := s.reader().query(ctx, "SELECT DISTINCT extract_date FROM list_sizes ORDER BY extract_date DESC")
+	return s.reader().dates(ctx, "SELECT DISTINCT extract_date FROM list_sizes ORDER BY extract_date DESC")
+}
+
+// dates runs a query that returns one date a row.
+func (c conn) dates(ctx context.Context, query string, args ...any) ([]time.Time, error) {
+	rows, err := c.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
