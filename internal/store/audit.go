@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 
 	"github.com/onepc/onepc/internal/audit"
 )
@@ -33,6 +34,15 @@ func (c conn) appendAudit(ctx context.Context, actor, action, entity, id string,
 	_, err = c.exec(ctx, `INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, before_json, after_json,
 		prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.Seq, c.tsArg(e.At), e.Actor, e.Action, e.Entity, e.EntityID, rawArg(e.Before), rawArg(e.After), e.PrevHash, e.Hash)
+	if err != nil {
+		return err
+	}
+	if c.lastSeq != nil {
+		*c.lastSeq = e.Seq
+	}
+	if c.dialect == Postgres { // delivered to every server when the transaction commits
+		_, err = c.exec(ctx, "SELECT pg_notify('onepc_version', ?)", strconv.FormatInt(e.Seq, 10))
+	}
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -45,6 +46,14 @@ type Store struct {
 	stmts   *stmtCache
 	// catalogue caches the service catalogue (see Services).
 	catalogue catalogue
+
+	// On PostgreSQL the database's version (see Version) is kept in memory:
+	// each write notifies every server, and this server's own writes raise
+	// it on commit, so requests need not ask the database for it.
+	known      atomic.Int64
+	listening  atomic.Bool
+	stopListen context.CancelFunc
+	listenDone chan struct{}
 }
 
 // Open connects to dsn: a postgres:// or postgresql:// URL, or an SQLite file
@@ -61,6 +70,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.SetMaxIdleConns(10)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		s.read, s.write = db, db
+		lctx, cancel := context.WithCancel(context.Background())
+		s.stopListen, s.listenDone = cancel, make(chan struct{})
+		go s.listen(lctx, dsn)
 	} else {
 		path := strings.TrimPrefix(dsn, "file:")
 		if i := strings.IndexByte(path, '?'); i >= 0 {
@@ -97,6 +109,13 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // Close closes every connection.
 func (s *Store) Close() error {
+	if s.stopListen != nil {
+		s.stopListen()
+		select {
+		case <-s.listenDone:
+		case <-time.After(2 * time.Second):
+		}
+	}
 	s.stmts.close()
 	err := s.read.Close()
 	if s.write != s.read {
@@ -128,6 +147,7 @@ type conn struct {
 	q       querier
 	dialect Dialect
 	now     time.Time
+	lastSeq *int64     // in a write transaction: the last audit entry it appended
 	stmts   *stmtCache // reads only: prepared once, not parsed on every request
 	db      *sql.DB
 }
@@ -219,11 +239,16 @@ func (s *Store) tx(ctx context.Context, fn func(c conn) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(conn{q: tx, dialect: s.dialect, now: s.now()}); err != nil {
+	var seq int64
+	if err := fn(conn{q: tx, dialect: s.dialect, now: s.now(), lastSeq: &seq}); err != nil {
 		tx.Rollback()
 		return mapError(err)
 	}
-	return mapError(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return mapError(err)
+	}
+	s.noteVersion(seq)
+	return nil
 }
 
 // mapError turns driver constraint errors into problem kinds, in one place.

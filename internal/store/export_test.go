@@ -8,3 +8,6 @@ func TamperForTest(ctx context.Context, s *Store, seq int64) error {
 	_, err := s.write.ExecContext(ctx, s.reader().rebind("UPDATE audit_log SET actor = 'intruder' WHERE seq = ?"), seq)
 	return err
 }
+
+// Listening reports whether a PostgreSQL store hears version notifications.
+func Listening(s *Store) bool { return s.listening.Load() }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/store"
@@ -39,4 +40,47 @@ func TestVersionMovesWithEveryWrite(t *testing.T) {
 			t.Error("an older version was cached")
 		}
 	})
+}
+
+// TestVersionReachesOtherServers: a write through one store (server) moves
+// the version another store sees, at once on SQLite (it reads the file) and
+// within moments on PostgreSQL (it is notified).
+func TestVersionReachesOtherServers(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			stores := storetest.OpenMany(t, engine, 2)
+			a, b := stores[0], stores[1]
+			ctx := context.Background()
+			if engine == "postgres" { // the version must come from notifications, not reads
+				for i := 0; !store.Listening(b) || !store.Listening(a); i++ {
+					if i > 500 {
+						t.Fatal("the stores never started listening")
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+			before, _ := b.Version(ctx)
+			if err := a.SaveOrgs(ctx, "test", orgs.Org{Code: "Y2", Kind: orgs.Region, Name: "R"}); err != nil {
+				t.Fatal(err)
+			}
+			mine, _ := a.Version(ctx)
+			if mine <= before {
+				t.Fatalf("the writer's own version did not move: %d → %d", before, mine)
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				v, err := b.Version(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v >= mine {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the other server still sees version %d, not %d", v, mine)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
 }

@@ -33,11 +33,26 @@ func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 // skipping the test when PostgreSQL is asked for but not configured.
 func Open(t testing.TB, engine string) *store.Store {
 	t.Helper()
-	ctx := context.Background()
+	return OpenMany(t, engine, 1)[0]
+}
+
+// OpenMany returns n stores on one new database, as n servers would have.
+func OpenMany(t testing.TB, engine string, n int) []*store.Store {
+	t.Helper()
 	dsn := filepath.Join(t.TempDir(), "onepc.db")
 	if engine == "postgres" {
 		dsn = NewPostgresDB(t)
 	}
+	var out []*store.Store
+	for i := 0; i < n; i++ {
+		out = append(out, openDSN(t, engine, dsn))
+	}
+	return out
+}
+
+func openDSN(t testing.TB, engine, dsn string) *store.Store {
+	t.Helper()
+	ctx := context.Background()
 	s, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatalf("open %s store: %v", engine, err)
