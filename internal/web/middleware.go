@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -250,5 +249,3 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	return problem.New(problem.NotFound, "There is no page at %s. Check the address, or go to the home page.", r.URL.Path)
 }
-
-var _ = errors.New

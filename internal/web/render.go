@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -74,17 +73,17 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 			}
 			return strings.Replace(num1(x), "-", "−", 1)
 		},
-		"pounds":       payrules.Pounds,
-		"yearLabel":    claims.YearLabel,
-		"statusLabel2": func(s claims.Status) string { return s.Label() },
-		"ruleLabel":    func(k payrules.Kind) string { return k.Label() },
-		"ym":           func(t time.Time) string { return t.Format("2006-01") },
-		"signedPct":    signedPct,
-		"weight":       func(milli int) string { return decimal(milli, 3) },
-		"monthYear":    func(t time.Time) string { return t.Format("January 2006") },
-		"list":         func(xs ...string) []string { return xs },
-		"even":         func(i int) bool { return i%2 == 0 },
-		"inc":          func(i int) int { return i + 1 },
+		"pounds":      payrules.Pounds,
+		"yearLabel":   claims.YearLabel,
+		"claimStatus": func(s claims.Status) string { return s.Label() },
+		"ruleLabel":   func(k payrules.Kind) string { return k.Label() },
+		"ym":          func(t time.Time) string { return t.Format("2006-01") },
+		"signedPct":   signedPct,
+		"weight":      func(milli int) string { return decimal(milli, 3) },
+		"monthYear":   func(t time.Time) string { return t.Format("January 2006") },
+		"list":        func(xs ...string) []string { return xs },
+		"even":        func(i int) bool { return i%2 == 0 },
+		"inc":         func(i int) int { return i + 1 },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -321,5 +320,3 @@ func decode(r *http.Request, fields ...string) (map[string]string, error) {
 	}
 	return out, nil
 }
-
-var _ = errors.New
