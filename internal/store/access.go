@@ -163,24 +163,11 @@ func (c conn) createFromStage(ctx context.Context, actor string, res *Appointmen
 	}
 	rows.Close()
 	add := func(o orgs.Org) error {
-		if o.Code == "" {
-			return nil
+		created, err := c.ensureOrg(ctx, actor, res.File, known, o)
+		if created {
+			res.Created++
 		}
-		if k, ok := known[o.Code]; ok {
-			if k.Kind != o.Kind {
-				return problem.New(problem.Conflict, "%s: %s is already known as a %s, not a %s", res.File, o.Code, k.Kind.Label(), o.Kind.Label())
-			}
-			return nil
-		}
-		if o.Name == "" {
-			o.Name = o.Code
-		}
-		if _, err := c.upsertOrg(ctx, actor, "org.import", nil, o); err != nil {
-			return err
-		}
-		known[o.Code] = o
-		res.Created++
-		return nil
+		return err
 	}
 	for _, x := range list {
 		newPractice := known[x.code].Code == ""

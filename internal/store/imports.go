@@ -8,6 +8,31 @@ import (
 	"github.com/onepc/onepc/internal/problem"
 )
 
+// ensureOrg creates o unless an organisation with its code is known (in
+// known, which it keeps up to date), and reports whether it created it. A
+// known code of another kind is a conflict, reported as at where (a file, or
+// a file and line). An empty code is nothing to create; a missing name
+// becomes the code.
+func (c conn) ensureOrg(ctx context.Context, actor, where string, known map[string]orgs.Org, o orgs.Org) (bool, error) {
+	if o.Code == "" {
+		return false, nil
+	}
+	if k, ok := known[o.Code]; ok {
+		if k.Kind != o.Kind {
+			return false, problem.New(problem.Conflict, "%s: %s is already known as a %s, not a %s", where, o.Code, k.Kind.Label(), o.Kind.Label())
+		}
+		return false, nil
+	}
+	if o.Name == "" {
+		o.Name = o.Code
+	}
+	if _, err := c.upsertOrg(ctx, actor, "org.import", nil, o); err != nil {
+		return false, err
+	}
+	known[o.Code] = o
+	return true, nil
+}
+
 // ImportResult counts what an import did.
 type ImportResult struct {
 	File      string      `json:"file"`
@@ -141,22 +166,11 @@ func (s *Store) ImportMemberships(ctx context.Context, actor string, ms []orgs.M
 			return err
 		}
 		create := func(line int, o orgs.Org) error {
-			if k, ok := known[o.Code]; ok {
-				if k.Kind != o.Kind {
-					return problem.New(problem.Conflict, "%s: line %d: %s is already known as a %s, not a %s",
-						file, line, o.Code, k.Kind.Label(), o.Kind.Label())
-				}
-				return nil
+			created, err := c.ensureOrg(ctx, actor, fmt.Sprintf("%s: line %d", file, line), known, o)
+			if created {
+				res.Created++
 			}
-			if o.Name == "" {
-				o.Name = o.Code
-			}
-			if _, err := c.upsertOrg(ctx, actor, "org.import", nil, o); err != nil {
-				return err
-			}
-			known[o.Code] = o
-			res.Created++
-			return nil
+			return err
 		}
 		if err := c.dropSupersededSpells(ctx, actor, ms); err != nil {
 			return err

@@ -48,20 +48,13 @@ func (s *Store) ImportPopulation(ctx context.Context, actor, file string, e *pop
 				{Code: p.Code, Kind: orgs.Practice, Name: p.Code, ParentCode: p.SubICB, Postcode: p.Postcode,
 					Status: orgs.StatusActive, Setting: orgs.SettingGPPractice},
 			} {
-				if o.Code == "" {
-					continue
-				}
-				if k, ok := known[o.Code]; ok {
-					if k.Kind != o.Kind {
-						return problem.New(problem.Conflict, "%s: %s is already known as a %s, not a %s", file, o.Code, k.Kind.Label(), o.Kind.Label())
-					}
-					continue
-				}
-				if _, err := c.upsertOrg(ctx, actor, "org.import", nil, o); err != nil {
+				created, err := c.ensureOrg(ctx, actor, file, known, o)
+				if err != nil {
 					return err
 				}
-				known[o.Code] = o
-				res.Created++
+				if created {
+					res.Created++
+				}
 			}
 			if p.Total > 0 {
 				if _, err := c.exec(ctx, `INSERT INTO list_sizes (practice_code, extract_date, patients) VALUES (?, ?, ?)
