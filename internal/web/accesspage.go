@@ -83,7 +83,32 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, rq *request)
 	return s.render(w, r, rq, http.StatusOK, "access", page{Title: "Access – " + d.Org.Name, Nav: "measures", Data: d, Notice: d.Notice})
 }
 
+// accessData is the page built once per database version, organisation,
+// comparison and sort (and whether the user may set targets), then shared.
 func (s *Server) accessData(r *http.Request, rq *request) (*accessData, error) {
+	v, err := s.currentVersion(r.Context(), rq)
+	if err != nil {
+		return nil, err
+	}
+	canTarget := people.Authorize(rq.user.Grants, people.ManageMeasures, rq.chain)
+	key := fmt.Sprintf("%s|%s|%s|%v|%s", r.PathValue("code"), r.URL.Query().Get("period"), r.URL.Query().Get("sort"),
+		canTarget, rq.today.Format(time.DateOnly))
+	base, ok := s.accessCache.Get(v, key)
+	if !ok {
+		if base, err = s.buildAccess(r, rq); err != nil {
+			return nil, err
+		}
+		s.accessCache.Put(v, key, base)
+	}
+	d := *base
+	d.Notice = ""
+	if r.URL.Query().Get("done") == "target" {
+		d.Notice = "Target saved."
+	}
+	return &d, nil
+}
+
+func (s *Server) buildAccess(r *http.Request, rq *request) (*accessData, error) {
 	ctx := r.Context()
 	o, err := s.store.Org(ctx, r.PathValue("code"))
 	if err != nil {

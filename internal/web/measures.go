@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -191,7 +192,27 @@ func (s *Server) measurePage(w http.ResponseWriter, r *http.Request, rq *request
 	return s.render(w, r, rq, http.StatusOK, "measure", page{Title: p.Measure.Title, Nav: "measures", Data: p})
 }
 
+// measurePageData is the page built once per database version, the user's
+// reach (the ranking lists what they may see) and the query, then shared.
 func (s *Server) measurePageData(r *http.Request, rq *request) (*measurePage, error) {
+	v, err := s.currentVersion(r.Context(), rq)
+	if err != nil {
+		return nil, err
+	}
+	reach := roots(rq.user, people.ViewOrg)
+	slices.Sort(reach)
+	key := r.PathValue("id") + "|" + r.URL.RawQuery + "|" + strings.Join(reach, ",") + "|" + rq.today.Format(time.DateOnly)
+	if p, ok := s.measurePages.Get(v, key); ok {
+		return p, nil
+	}
+	p, err := s.buildMeasurePage(r, rq)
+	if err == nil {
+		s.measurePages.Put(v, key, p)
+	}
+	return p, err
+}
+
+func (s *Server) buildMeasurePage(r *http.Request, rq *request) (*measurePage, error) {
 	ctx := r.Context()
 	d, err := s.measureData(ctx, rq, r.PathValue("id"))
 	if err != nil {

@@ -42,6 +42,8 @@ type Server struct {
 	measureCache *store.VersionCache[*measureData]    // measure → its values across all practices
 	scopes       *store.VersionCache[map[string]bool] // roots and day → every organisation at or below
 	sessions     *store.VersionCache[signedIn]        // session token → session and user
+	accessCache  *store.VersionCache[*accessData]     // organisation and query → its access page
+	measurePages *store.VersionCache[*measurePage]    // measure, query and the user's reach → the page
 }
 
 // New builds a server and parses every template, failing at start rather
@@ -67,6 +69,8 @@ func New(cfg Config) (*Server, error) {
 	s.measureCache = store.NewVersionCache[*measureData](100)
 	s.scopes = store.NewVersionCache[map[string]bool](2000)
 	s.sessions = store.NewVersionCache[signedIn](20000)
+	s.accessCache = store.NewVersionCache[*accessData](2000)
+	s.measurePages = store.NewVersionCache[*measurePage](2000)
 	return s, nil
 }
 
