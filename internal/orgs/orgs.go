@@ -4,6 +4,7 @@
 package orgs
 
 import (
+	"sync"
 	"time"
 )
 
@@ -107,10 +108,16 @@ func (m Membership) ActiveOn(d time.Time) bool {
 	return !d.Before(m.Start) && (m.End.IsZero() || !d.After(m.End))
 }
 
+// London is England's time zone, read once (every request asks for today).
+var London = sync.OnceValue(func() *time.Location {
+	if loc, err := time.LoadLocation("Europe/London"); err == nil {
+		return loc
+	}
+	return time.UTC
+})
+
 // Today is the calendar date of t in England, as midnight UTC.
 func Today(t time.Time) time.Time {
-	if loc, err := time.LoadLocation("Europe/London"); err == nil {
-		t = t.In(loc)
-	}
+	t = t.In(London())
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }

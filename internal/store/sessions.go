@@ -63,32 +63,6 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, actor string) (
 // ErrSessionEnded is returned for an unknown, expired or idle session.
 var ErrSessionEnded = &problem.Error{Kind: problem.Unauthorized, Message: "Your session has ended. Sign in again to carry on."}
 
-// SessionByToken returns the live session for a cookie token, marking it
-// seen at most once a minute so that reads stay reads.
-func (s *Store) SessionByToken(ctx context.Context, token string) (Session, error) {
-	c := s.reader()
-	sess := Session{Token: token}
-	var lastSeen time.Time
-	err := c.queryRow(ctx, "SELECT user_id, csrf_token, expires_at, last_seen_at FROM sessions WHERE token_hash = ?",
-		hashToken(token)).Scan(&sess.UserID, &sess.CSRFToken, nullTime{&sess.ExpiresAt}, nullTime{&lastSeen})
-	if err != nil {
-		if notFound(err, "") != err {
-			return sess, ErrSessionEnded
-		}
-		return sess, err
-	}
-	if c.now.After(sess.ExpiresAt) || c.now.Sub(lastSeen) > SessionIdle {
-		return sess, ErrSessionEnded
-	}
-	if c.now.Sub(lastSeen) > time.Minute {
-		err = s.tx(ctx, func(w conn) error {
-			_, err := w.exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", w.tsArg(w.now), hashToken(token))
-			return err
-		})
-	}
-	return sess, err
-}
-
 // SessionUser returns the live session for a cookie token with its user and
 // the user's grants: what every signed-in request needs, in two queries.
 func (s *Store) SessionUser(ctx context.Context, token string) (Session, people.User, error) {

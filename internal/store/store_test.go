@@ -306,20 +306,20 @@ func TestSessionsEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		now = now.Add(90 * time.Minute)
-		got, err := s.SessionByToken(ctx, sess.Token)
+		got, _, err := s.SessionUser(ctx, sess.Token)
 		if err != nil || got.UserID != u.ID || got.CSRFToken != sess.CSRFToken {
 			t.Fatalf("live session: %+v %v", got, err)
 		}
 		now = now.Add(SessionIdlePlus())
-		if _, err := s.SessionByToken(ctx, sess.Token); !errors.Is(err, store.ErrSessionEnded) {
+		if _, _, err := s.SessionUser(ctx, sess.Token); !errors.Is(err, store.ErrSessionEnded) {
 			t.Errorf("idle session: %v, want ended", err)
 		}
-		if _, err := s.SessionByToken(ctx, "forged"); !errors.Is(err, store.ErrSessionEnded) {
+		if _, _, err := s.SessionUser(ctx, "forged"); !errors.Is(err, store.ErrSessionEnded) {
 			t.Errorf("unknown token: %v, want ended", err)
 		}
 		sess2, _ := s.CreateSession(ctx, u.ID, "a@example.org")
 		s.DeleteSession(ctx, sess2.Token, "a@example.org")
-		if _, err := s.SessionByToken(ctx, sess2.Token); !errors.Is(err, store.ErrSessionEnded) {
+		if _, _, err := s.SessionUser(ctx, sess2.Token); !errors.Is(err, store.ErrSessionEnded) {
 			t.Errorf("signed-out session: %v, want ended", err)
 		}
 	})

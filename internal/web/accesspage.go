@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"fmt"
 	"math"
 	"net/http"
@@ -366,9 +365,7 @@ func (s *Server) accessCSV(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="access-%s.csv"`, d.Org.Code))
-	cw := csv.NewWriter(w)
+	cw := csvDownload(w, "access-"+d.Org.Code+".csv")
 	cw.Write([]string{"org_code", "org_name", "measure", "value", "value_a_year_earlier", "change", "verdict", "percentile", "target", "rag"})
 	opt := func(x float64, ok bool) string {
 		if !ok {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -317,9 +316,7 @@ func (s *Server) measureCSV(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="measure-%s.csv"`, p.Measure.ID))
-	cw := csv.NewWriter(w)
+	cw := csvDownload(w, "measure-"+p.Measure.ID+".csv")
 	head := []string{"month", "p10", "p20", "p30", "p40", "p50", "p60", "p70", "p80", "p90"}
 	if p.Org != nil {
 		head = append(head, p.Org.Code)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,14 +96,7 @@ func (s *Server) orgBrowser(w http.ResponseWriter, r *http.Request, rq *request)
 	return s.render(w, r, rq, http.StatusOK, "orgs", page{Title: "Organisations", Nav: "orgs", Data: d})
 }
 
-func validKind(k orgs.Kind) bool {
-	for _, x := range orgs.Kinds {
-		if x == k {
-			return true
-		}
-	}
-	return false
-}
+func validKind(k orgs.Kind) bool { return slices.Contains(orgs.Kinds, k) }
 
 type orgData struct {
 	Org         orgs.Org          `json:"org"`
@@ -170,15 +164,9 @@ func (s *Server) orgPage(w http.ResponseWriter, r *http.Request, rq *request) er
 
 // sortTrail orders the breadcrumb from the top of the hierarchy down.
 func sortTrail(t []orgs.Org) {
-	rank := map[orgs.Kind]int{}
-	for i, k := range orgs.Kinds {
-		rank[k] = i
-	}
-	for i := 1; i < len(t); i++ {
-		for j := i; j > 0 && rank[t[j].Kind] < rank[t[j-1].Kind]; j-- {
-			t[j], t[j-1] = t[j-1], t[j]
-		}
-	}
+	slices.SortStableFunc(t, func(a, b orgs.Org) int {
+		return slices.Index(orgs.Kinds, a.Kind) - slices.Index(orgs.Kinds, b.Kind)
+	})
 }
 
 func childLabel(k orgs.Kind) string {

@@ -249,13 +249,10 @@ func (s *Server) scheduleCSV(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="payment-schedule-%s-%s.csv"`, d.Org.Code, d.Run.Month.Format("2006-01")))
-	return writeScheduleCSV(w, d.Lines)
+	return writeScheduleCSV(csvDownload(w, "payment-schedule-"+d.Org.Code+"-"+d.Run.Month.Format("2006-01")+".csv"), d.Lines)
 }
 
-func writeScheduleCSV(w http.ResponseWriter, lines []scheduleLine) error {
-	cw := csv.NewWriter(w)
+func writeScheduleCSV(cw *csv.Writer, lines []scheduleLine) error {
 	cw.Write(scheduleHeader)
 	for _, l := range lines {
 		cw.Write([]string{l.Org, l.OrgName, l.ServiceCode, l.PeriodLabel, fmt.Sprintf("%d.%02d", l.Pence/100, l.Pence%100), l.Reference})

@@ -301,13 +301,10 @@ func (s *Server) populationCSV(w http.ResponseWriter, r *http.Request, rq *reque
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="population-%s-%s.csv"`, d.Org.Code, d.Extract.Format(time.DateOnly)))
-	return writePopulationCSV(w, d)
+	return writePopulationCSV(csvDownload(w, "population-"+d.Org.Code+"-"+d.Extract.Format(time.DateOnly)+".csv"), d)
 }
 
-func writePopulationCSV(w http.ResponseWriter, d *popData) error {
-	cw := csv.NewWriter(w)
+func writePopulationCSV(cw *csv.Writer, d *popData) error {
 	cw.Write([]string{"practice_code", "practice_name", "extract_date", "registered_patients", "weighted_patients",
 		"weighted_ratio", "under_5_pct", "aged_65_plus_pct", "aged_85_plus_pct", "patients_a_year_earlier", "growth_pct"})
 	rows := d.Practices

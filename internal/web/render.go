@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"golang.org/x/text/language"
@@ -119,12 +120,7 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 	return out, nil
 }
 
-func london() *time.Location {
-	if loc, err := time.LoadLocation("Europe/London"); err == nil {
-		return loc
-	}
-	return time.UTC
-}
+func london() *time.Location { return orgs.London() }
 
 // formatDate writes dates the NHS way: 1 April 2024.
 func formatDate(t time.Time) string {
@@ -168,6 +164,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	w.WriteHeader(status)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+// csvDownload starts a CSV file download named filename.
+func csvDownload(w http.ResponseWriter, filename string) *csv.Writer {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename=%q`, filename))
+	return csv.NewWriter(w)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"html/template"
@@ -312,9 +311,7 @@ func (s *Server) returnTemplate(w http.ResponseWriter, r *http.Request, rq *requ
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="return-%s-%s.csv"`, d.Org.Code, d.Month.Format("2006-01")))
-	cw := csv.NewWriter(w)
+	cw := csvDownload(w, "return-"+d.Org.Code+"-"+d.Month.Format("2006-01")+".csv")
 	cw.Write(csvColumns)
 	for _, l := range d.Lines {
 		if !l.Editable {
