@@ -185,8 +185,8 @@ func importFile(ctx context.Context, s *store.Store, path string) error {
 	}
 	defer f.Close()
 	name := filepath.Base(path)
-	_, err = s.ImportAppointments(ctx, "bench", name, func(add func(access.Row) error) (access.Summary, error) {
-		return access.Parse(f, name, add, nil)
+	_, err = s.ImportAppointments(ctx, "bench", name, func(emit func([]access.PracticeMonth) error) (access.Summary, error) {
+		return access.Aggregate(f, name, access.Options{}, emit)
 	})
 	return err
 }

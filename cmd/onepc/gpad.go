@@ -21,8 +21,8 @@ func (c cli) importGPAD(ctx context.Context, args []string) error {
 				fmt.Fprintf(c.stderr, "%s: not a practice-level appointments file; skipped\n", name)
 				return nil
 			}
-			res, err := s.ImportAppointments(ctx, cliActor(), name, func(add func(access.Row) error) (access.Summary, error) {
-				return access.Parse(r, name, add, func(n int64) { p.setRows(int(n)) })
+			res, err := s.ImportAppointments(ctx, cliActor(), name, func(emit func([]access.PracticeMonth) error) (access.Summary, error) {
+				return access.Aggregate(r, name, access.Options{Progress: func(n int64) { p.setRows(int(n)) }}, emit)
 			})
 			if err != nil {
 				return err

@@ -1,11 +1,5 @@
 package access
 
-import (
-	"fmt"
-	"sort"
-	"strings"
-)
-
 // Filter picks appointments by the file's dimensions; an empty list means
 // every value of that dimension.
 type Filter struct {
@@ -78,35 +72,7 @@ var Shipped = []Measure{
 		Numerator:   Filter{HCPs: []HCP{0}}, Denominator: Filter{HCPs: []HCP{0, 1}}},
 }
 
-// SQL writes the filter as a condition on the appointments table's small
-// integer columns; every value is a number from the vocabularies.
-func (f Filter) SQL() string {
-	var parts []string
-	add := func(col string, vals []int) {
-		if len(vals) == 0 {
-			return
-		}
-		sort.Ints(vals)
-		s := make([]string, len(vals))
-		for i, v := range vals {
-			s[i] = fmt.Sprint(v)
-		}
-		parts = append(parts, col+" IN ("+strings.Join(s, ",")+")")
-	}
-	add("status", ints(f.Statuses))
-	add("hcp", ints(f.HCPs))
-	add("mode", ints(f.Modes))
-	add("band", ints(f.Bands))
-	if len(parts) == 0 {
-		return "1=1"
-	}
-	return strings.Join(parts, " AND ")
-}
-
-func ints[T ~uint8](xs []T) []int {
-	out := make([]int, len(xs))
-	for i, x := range xs {
-		out[i] = int(x)
-	}
-	return out
+// Empty is true when the filter picks every appointment.
+func (f Filter) Empty() bool {
+	return len(f.Statuses) == 0 && len(f.HCPs) == 0 && len(f.Modes) == 0 && len(f.Bands) == 0
 }

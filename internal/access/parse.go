@@ -1,32 +1,14 @@
 package access
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/onepc/onepc/internal/nhsfile"
 )
-
-// Row is one row of a practice-level appointments file, with the national
-// category checked and dropped (measures do not use it).
-type Row struct {
-	Month        time.Time
-	Practice     string
-	PracticeName string
-	PCN          string
-	PCNName      string
-	SubICB       string
-	SubICBName   string
-	Status       Status
-	HCP          HCP
-	Mode         Mode
-	Band         Band
-	Count        int64
-}
 
 // columns a practice-level file must have, found by name (their order has
 // changed between publications; extra columns are harmless).
@@ -41,109 +23,219 @@ type Summary struct {
 	Blank int64 // rows whose count was blank or suppressed: left out, not taken as zero
 }
 
-// Parse streams a practice-level appointments file, calling fn for every
-// row in file order and holding one row at a time. progress, if not nil,
-// hears the rows read so far now and then. A missing column, an unknown
-// vocabulary value, a bad date or a count that is not a number stops the
-// read with the file, line, column and field.
-func Parse(r io.Reader, file string, fn func(Row) error, progress func(rows int64)) (Summary, error) {
-	var sum Summary
+// columns holds where each column the parser reads is, -1 when absent.
+type columns struct {
+	month, code, name, pcn, pcnName, sub, subName, hcp, mode, category, band, count, status int
+	width                                                                                   int // the header's
+}
+
+func readHeader(rec [][]byte, file string) (*columns, error) {
 	col := map[string]int{}
-	var lastDateText string // files hold a month or two: parse each date once
-	var lastDate time.Time
-	header := true
-	err := nhsfile.EachRecord(r, file, func(line int, rec []string) error {
-		if header {
-			header = false
-			for i, h := range rec {
-				col[strings.ReplaceAll(nhsfile.NormaliseHeader(h), " ", "_")] = i
-			}
-			for _, need := range required {
-				if _, ok := col[need]; !ok {
-					return &nhsfile.FileError{File: file, Line: line, Err: fmt.Errorf("has no %s column", strings.ToUpper(need))}
-				}
-			}
-			for _, o := range optional {
-				if _, ok := col[o]; !ok {
-					col[o] = -1
-				}
-			}
+	for i, h := range rec {
+		col[strings.ReplaceAll(nhsfile.NormaliseHeader(string(h)), " ", "_")] = i
+	}
+	for _, need := range required {
+		if _, ok := col[need]; !ok {
+			return nil, &nhsfile.FileError{File: file, Line: 1, Err: fmt.Errorf("has no %s column", strings.ToUpper(need))}
+		}
+	}
+	at := func(name string) int {
+		if i, ok := col[name]; ok {
+			return i
+		}
+		return -1
+	}
+	return &columns{
+		month: at("appointment_month_start_date"), code: at("gp_code"), name: at("gp_name"), pcn: at("pcn_code"),
+		pcnName: at("pcn_name"), sub: at("sub_icb_location_code"), subName: at("sub_icb_location_name"),
+		hcp: at("hcp_type"), mode: at("appt_mode"), category: at("national_category"),
+		band: at("time_between_book_and_appt"), count: at("count_of_appointments"), status: at("appt_status"),
+		width: len(rec),
+	}, nil
+}
+
+// key is a practice's month.
+type key struct {
+	code  string
+	month time.Time
+}
+
+// chunkParser sums one chunk's rows; each goroutine has its own.
+type chunkParser struct {
+	cols      *columns
+	file      string
+	lastDate  []byte // files hold a month or two: parse each date once
+	month     time.Time
+	lastCode  []byte // rows come practice by practice: look each up once
+	curKey    key
+	cur       *Counts
+	counts    map[key]*Counts
+	practices map[string]Practice
+	rows      int64
+	blank     int64
+}
+
+func (p *chunkParser) fail(line, col int, field string, err error) error {
+	return &nhsfile.FileError{File: p.file, Line: line, Column: col + 1, Field: strings.ToUpper(field), Err: err}
+}
+
+// row adds one record. The checks and their order are the publication's
+// rules: date, practice, the four dimensions, the category, then the count.
+func (p *chunkParser) row(rec [][]byte, line int) error {
+	c := p.cols
+	if len(rec) == 1 && len(bytes.TrimSpace(rec[0])) == 0 {
+		return nil
+	}
+	if len(rec) < len(required) {
+		return &nhsfile.FileError{File: p.file, Line: line, Err: fmt.Errorf("has %d columns; the header has %d (is the file cut short?)", len(rec), c.width)}
+	}
+	p.rows++
+	field := func(i int) []byte {
+		if i < 0 || i >= len(rec) {
 			return nil
 		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			return nil
-		}
-		v := func(name string) string {
-			i := col[name]
-			if i < 0 || i >= len(rec) {
-				return ""
-			}
-			return strings.TrimSpace(rec[i])
-		}
-		fail := func(name string, err error) error {
-			return &nhsfile.FileError{File: file, Line: line, Column: col[name] + 1, Field: strings.ToUpper(name), Err: err}
-		}
-		if len(rec) < len(required) {
-			return &nhsfile.FileError{File: file, Line: line, Err: fmt.Errorf("has %d columns; the header has %d (is the file cut short?)", len(rec), len(col))}
-		}
-		sum.Rows++
-		if progress != nil && sum.Rows%100000 == 0 {
-			progress(sum.Rows)
-		}
-		var row Row
-		var err error
-		if dt := v("appointment_month_start_date"); dt == lastDateText {
-			row.Month = lastDate
-		} else if row.Month, err = nhsfile.ParseDate(dt, nhsfile.DDMONYYYY, nhsfile.DDMonYY, nhsfile.ISO); err != nil {
-			return fail("appointment_month_start_date", err)
-		} else {
-			lastDateText, lastDate = dt, row.Month
-		}
-		if row.Month.Day() != 1 {
-			return fail("appointment_month_start_date", fmt.Errorf("%s is not the first of a month", v("appointment_month_start_date")))
-		}
-		row.Practice = strings.ToUpper(v("gp_code"))
-		if row.Practice == "" || len(row.Practice) > 8 {
-			return fail("gp_code", fmt.Errorf("%q is not a practice code", v("gp_code")))
-		}
-		row.PracticeName, row.PCN, row.PCNName = v("gp_name"), strings.ToUpper(v("pcn_code")), v("pcn_name")
-		row.SubICB, row.SubICBName = strings.ToUpper(v("sub_icb_location_code")), v("sub_icb_location_name")
-		if row.Status, err = ParseStatus(v("appt_status")); err != nil {
-			return fail("appt_status", err)
-		}
-		if row.HCP, err = ParseHCP(v("hcp_type")); err != nil {
-			return fail("hcp_type", err)
-		}
-		if row.Mode, err = ParseMode(v("appt_mode")); err != nil {
-			return fail("appt_mode", err)
-		}
-		if row.Band, err = ParseBand(v("time_between_book_and_appt")); err != nil {
-			return fail("time_between_book_and_appt", err)
-		}
-		if err := checkCategory(v("national_category")); err != nil {
-			return fail("national_category", err)
-		}
-		count := strings.ReplaceAll(v("count_of_appointments"), ",", "")
-		if count == "" || count == "*" || count == "-" {
-			sum.Blank++ // suppressed or blank: not known, so not counted
-			return nil
-		}
-		if row.Count, err = strconv.ParseInt(count, 10, 64); err != nil || row.Count < 0 {
-			return fail("count_of_appointments", fmt.Errorf("%q is not a count of appointments", v("count_of_appointments")))
-		}
-		return fn(row)
-	})
-	if progress != nil {
-		progress(sum.Rows)
+		return bytes.TrimSpace(rec[i])
 	}
-	if err != nil {
-		return sum, err
+	if date := field(c.month); !bytes.Equal(date, p.lastDate) || p.lastDate == nil {
+		m, err := nhsfile.ParseDate(string(date), nhsfile.DDMONYYYY, nhsfile.DDMonYY, nhsfile.ISO)
+		if err != nil {
+			return p.fail(line, c.month, "appointment_month_start_date", err)
+		}
+		if m.Day() != 1 {
+			return p.fail(line, c.month, "appointment_month_start_date", fmt.Errorf("%s is not the first of a month", date))
+		}
+		p.lastDate, p.month, p.cur, p.lastCode = append(p.lastDate[:0:0], date...), m, nil, nil
 	}
-	if header {
-		return sum, &nhsfile.FileError{File: file, Err: errors.New("is empty")}
+	if code := field(c.code); !bytes.Equal(code, p.lastCode) || p.lastCode == nil {
+		upper := strings.ToUpper(string(code))
+		if len(upper) == 0 || len(upper) > 8 {
+			return p.fail(line, c.code, "gp_code", fmt.Errorf("%q is not a practice code", code))
+		}
+		p.curKey = key{upper, p.month}
+		p.cur = p.counts[p.curKey]
+		p.lastCode = append(p.lastCode[:0:0], code...)
 	}
-	if sum.Rows == 0 {
-		return sum, &nhsfile.FileError{File: file, Err: errors.New("has a header but no rows")}
+	status, ok := statusVocab.find(field(c.status))
+	if !ok {
+		_, err := ParseStatus(string(field(c.status)))
+		return p.fail(line, c.status, "appt_status", err)
 	}
-	return sum, nil
+	hcp, ok := hcpVocab.find(field(c.hcp))
+	if !ok {
+		_, err := ParseHCP(string(field(c.hcp)))
+		return p.fail(line, c.hcp, "hcp_type", err)
+	}
+	mode, ok := modeVocab.find(field(c.mode))
+	if !ok {
+		_, err := ParseMode(string(field(c.mode)))
+		return p.fail(line, c.mode, "appt_mode", err)
+	}
+	band, ok := bandVocab.find(field(c.band))
+	if !ok {
+		b, err := ParseBand(string(field(c.band)))
+		if err != nil {
+			return p.fail(line, c.band, "time_between_book_and_appt", err)
+		}
+		band = uint8(b)
+	}
+	if _, ok := categoryVocab.find(field(c.category)); !ok {
+		return p.fail(line, c.category, "national_category", checkCategory(string(field(c.category))))
+	}
+	n, known, ok := parseCount(field(c.count))
+	if !ok {
+		return p.fail(line, c.count, "count_of_appointments", fmt.Errorf("%q is not a count of appointments", field(c.count)))
+	}
+	if !known {
+		p.blank++ // suppressed or blank: not known, so not counted
+		return nil
+	}
+	if p.cur == nil {
+		p.cur = new(Counts)
+		p.counts[p.curKey] = p.cur
+		if _, seen := p.practices[p.curKey.code]; !seen {
+			p.practices[p.curKey.code] = Practice{Code: p.curKey.code, Name: string(field(c.name)),
+				PCN: strings.ToUpper(string(field(c.pcn))), PCNName: string(field(c.pcnName)),
+				SubICB: strings.ToUpper(string(field(c.sub))), SubICBName: string(field(c.subName))}
+		}
+	}
+	p.cur[Cell(Status(status), HCP(hcp), Mode(mode), Band(band))] += n
+	return nil
+}
+
+// parseCount reads a count as published: digits, perhaps with thousands
+// separators. Blank, "*" and "-" are suppressed (known is false).
+func parseCount(b []byte) (n int64, known, ok bool) {
+	if len(b) == 0 || (len(b) == 1 && (b[0] == '*' || b[0] == '-')) {
+		return 0, false, true
+	}
+	digits := 0
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			n = n*10 + int64(c-'0')
+			digits++
+		case c == ',' && digits > 0:
+		default:
+			return 0, false, false
+		}
+		if digits > 15 {
+			return 0, false, false
+		}
+	}
+	return n, true, digits > 0
+}
+
+// vocab finds a published string among a few without allocating.
+type vocab struct {
+	byLen [80][]vocabEntry
+}
+
+type vocabEntry struct {
+	s string
+	v uint8
+}
+
+func newVocab(list []string, aliases map[string]int) *vocab {
+	var v vocab
+	for i, s := range list {
+		v.byLen[len(s)] = append(v.byLen[len(s)], vocabEntry{s, uint8(i)})
+	}
+	for s, i := range aliases {
+		v.byLen[len(s)] = append(v.byLen[len(s)], vocabEntry{s, uint8(i)})
+	}
+	return &v
+}
+
+func (v *vocab) find(b []byte) (uint8, bool) {
+	if len(b) >= len(v.byLen) {
+		return 0, false
+	}
+	for _, e := range v.byLen[len(b)] {
+		if string(b) == e.s {
+			return e.v, true
+		}
+	}
+	return 0, false
+}
+
+var (
+	statusVocab   = newVocab(Statuses, nil)
+	hcpVocab      = newVocab(HCPs, map[string]int{"Not Provided": 2})
+	modeVocab     = newVocab(Modes, map[string]int{"Video/Online": 3})
+	bandVocab     = newVocab(Bands, nil) // other "Unknown…" spellings go through ParseBand
+	categoryVocab = newVocab(Categories, nil)
+)
+
+// errNoRows and errEmpty are a file with nothing to load.
+var (
+	errEmpty  = errors.New("is empty")
+	errNoRows = errors.New("has a header but no rows")
+)
+
+// Options tunes Aggregate; the zero value is right for the command line.
+type Options struct {
+	Workers   int              // goroutines parsing at once; 0: one per CPU
+	ChunkSize int              // bytes a goroutine parses at a time; 0: 4 MB
+	Batch     int              // practice-months held before emit is called; 0: 4,096
+	Progress  func(rows int64) // hears the rows read so far, now and then
 }

@@ -47,7 +47,7 @@ func TestChange(t *testing.T) {
 	}
 }
 
-func TestValueAndFilterSQL(t *testing.T) {
+func TestValueAndFilterMask(t *testing.T) {
 	m := Shipped[3] // gp-per-1000
 	if v, ok := m.Value(1141, 11234, true); !ok || math.Abs(v-101.566) > 0.001 {
 		t.Errorf("per 1,000: %v", v)
@@ -55,11 +55,17 @@ func TestValueAndFilterSQL(t *testing.T) {
 	if _, ok := m.Value(1, 0, false); ok {
 		t.Error("a value without a list size")
 	}
-	if got := (Filter{Statuses: []Status{1, 0}, Bands: []Band{3}}).SQL(); got != "status IN (0,1) AND band IN (3)" {
-		t.Errorf("SQL = %q", got)
+	mask := (Filter{Statuses: []Status{1, 0}, Bands: []Band{3}}).Mask()
+	var c Counts
+	c[Cell(0, 1, 2, 3)] = 5  // attended, 8 to 14 days: picked
+	c[Cell(1, 0, 0, 3)] = 7  // DNA, 8 to 14 days: picked
+	c[Cell(2, 0, 0, 3)] = 11 // unknown status: not picked
+	c[Cell(0, 0, 0, 4)] = 13 // another band: not picked
+	if got := c.Sum(mask); got != 12 {
+		t.Errorf("filtered sum = %d, want 12", got)
 	}
-	if (Filter{}).SQL() != "1=1" {
-		t.Error("empty filter")
+	if got := c.Sum((Filter{}).Mask()); got != 36 || !(Filter{}).Empty() {
+		t.Errorf("empty filter sums %d, want all 36", got)
 	}
 }
 

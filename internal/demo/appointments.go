@@ -19,7 +19,7 @@ const appointmentMonths = 24
 // to last month, in the shape of the published practice-level file. Each
 // practice has its own habits, and a few drift better or worse over the two
 // years so that change alerts have something to find.
-func Appointments(today time.Time) []access.Row {
+func Appointments(today time.Time) []access.PracticeMonth {
 	list, members := Orgs(today)
 	pcnOf := map[string]string{}
 	for _, m := range members {
@@ -29,7 +29,7 @@ func Appointments(today time.Time) []access.Row {
 	}
 	rng := rand.New(rand.NewPCG(2026, 4))
 	last := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
-	var rows []access.Row
+	var out []access.PracticeMonth
 	i := 0
 	for _, o := range list {
 		if o.Kind != orgs.Practice || o.ListSize == 0 {
@@ -51,6 +51,9 @@ func Appointments(today time.Time) []access.Row {
 		for m := 0; m < appointmentMonths; m++ {
 			month := last.AddDate(0, m-appointmentMonths+1, 0)
 			total := o.ListSize * (40 + rng.IntN(10)) / 100
+			counts := new(access.Counts)
+			out = append(out, access.PracticeMonth{Practice: access.Practice{Code: o.Code, Name: o.Name, PCN: pcnOf[o.Code], SubICB: PlaceCode},
+				Month: month, Counts: counts})
 			sd := sameDay + drift*m/appointmentMonths
 			bandShare := []int{sd, nextDay, 18, 10, 6, 4, 3, 2}
 			rest := 100 - sd - nextDay - 18 - 10 - 6 - 4 - 3 - 2
@@ -67,9 +70,7 @@ func Appointments(today time.Time) []access.Row {
 							if c <= 0 {
 								continue
 							}
-							rows = append(rows, access.Row{Month: month, Practice: o.Code, PracticeName: o.Name, PCN: pcnOf[o.Code],
-								SubICB: PlaceCode, Status: access.Status(st), HCP: access.HCP(h), Mode: access.Mode(mo),
-								Band: access.Band(b), Count: int64(c * (95 + rng.IntN(11)) / 100)})
+							counts[access.Cell(access.Status(st), access.HCP(h), access.Mode(mo), access.Band(b))] += int64(c * (95 + rng.IntN(11)) / 100)
 						}
 					}
 				}
@@ -77,7 +78,7 @@ func Appointments(today time.Time) []access.Row {
 		}
 		i++
 	}
-	return rows
+	return out
 }
 
 // loadAppointments writes the demo's appointments unless some are loaded.
@@ -86,17 +87,18 @@ func loadAppointments(ctx context.Context, s *store.Store, today time.Time) erro
 	if err != nil || len(months) > 0 {
 		return err
 	}
-	rows := Appointments(today)
-	_, err = s.ImportAppointments(ctx, actor, "demo Practice_Level_Crosstab", func(add func(access.Row) error) (access.Summary, error) {
-		for _, r := range rows {
-			if err := add(r); err != nil {
-				return access.Summary{}, err
-			}
-		}
-		return access.Summary{Rows: int64(len(rows))}, nil
-	})
+	err = ImportAppointments(ctx, s, today)
 	if err != nil {
 		return fmt.Errorf("demo appointments: %w", err)
 	}
 	return nil
+}
+
+// ImportAppointments writes the demo's appointments as one import.
+func ImportAppointments(ctx context.Context, s *store.Store, today time.Time) error {
+	pms := Appointments(today)
+	_, err := s.ImportAppointments(ctx, actor, "demo Practice_Level_Crosstab", func(emit func([]access.PracticeMonth) error) (access.Summary, error) {
+		return access.Summary{Rows: int64(len(pms))}, emit(pms)
+	})
+	return err
 }

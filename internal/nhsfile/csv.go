@@ -3,6 +3,7 @@ package nhsfile
 import (
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -26,7 +27,9 @@ func EachRecord(r io.Reader, file string, fn func(line int, rec []string) error)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return &FileError{File: file, Line: pe.Line, Column: pe.Column, Err: pe.Err}
+				fe := csvError(pe, 0)
+				fe.File = file
+				return fe
 			}
 			return &FileError{File: file, Err: err}
 		}
@@ -35,4 +38,14 @@ func EachRecord(r io.Reader, file string, fn func(line int, rec []string) error)
 			return err
 		}
 	}
+}
+
+// csvError places a CSV syntax error, first moving its lines on by offset.
+// A quote left open is placed where its record starts, not where the file
+// (or the next quote) ended it.
+func csvError(pe *csv.ParseError, offset int) *FileError {
+	if errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine < pe.Line {
+		return &FileError{Line: offset + pe.StartLine, Err: fmt.Errorf("a quoted field in this record is not closed where it should be (the quotes run on to line %d)", offset+pe.Line)}
+	}
+	return &FileError{Line: offset + pe.Line, Column: pe.Column, Err: pe.Err}
 }

@@ -2,7 +2,10 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,13 +17,18 @@ import (
 
 func importSample(t *testing.T, s *store.Store) store.AppointmentsImport {
 	t.Helper()
-	res, err := s.ImportAppointments(context.Background(), "test", "sample.csv", func(add func(access.Row) error) (access.Summary, error) {
-		f, err := os.Open("../../../shared/data/Practice_Level_Crosstab_SAMPLE.csv")
+	return importFile(t, s, "../../../shared/data/Practice_Level_Crosstab_SAMPLE.csv", access.Options{})
+}
+
+func importFile(t *testing.T, s *store.Store, path string, opt access.Options) store.AppointmentsImport {
+	t.Helper()
+	res, err := s.ImportAppointments(context.Background(), "test", "sample.csv", func(emit func([]access.PracticeMonth) error) (access.Summary, error) {
+		f, err := os.Open(path)
 		if err != nil {
 			return access.Summary{}, err
 		}
 		defer f.Close()
-		return access.Parse(f, "sample.csv", add, nil)
+		return access.Aggregate(f, "sample.csv", opt, emit)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -71,9 +79,11 @@ func TestAppointmentsImportAndMeasures(t *testing.T) {
 		if len(vals) != 3 || vals[0].Num == 0 {
 			t.Errorf("after re-import: %+v", vals)
 		}
-		// With October's list sizes loaded, the per-1,000 measure has its denominator.
-		s.ImportPopulation(ctx, "test", "list.csv", &population.Extract{Date: oct, Practices: []population.Practice{{Code: "Y00001", Total: 11234}}})
-		importSample(t, s)
+		// Once October's list sizes are loaded, the per-1,000 measure has
+		// its denominator, without the appointments being loaded again.
+		if _, err := s.ImportPopulation(ctx, "test", "list.csv", &population.Extract{Date: oct, Practices: []population.Practice{{Code: "Y00001", Total: 11234}}}); err != nil {
+			t.Fatal(err)
+		}
 		vals, _ = s.MeasureValues(ctx, "gp-per-1000", oct, oct)
 		for _, v := range vals {
 			if v.Practice == "Y00001" && (!v.HasDen || v.Den != 11234) {
@@ -87,6 +97,107 @@ func TestAppointmentsImportAndMeasures(t *testing.T) {
 		ms, _ := s.Measures(ctx)
 		if len(ms) != len(access.Shipped) {
 			t.Errorf("%d measures", len(ms))
+		}
+	})
+}
+
+// TestAppointmentsInSmallBatches loads the sample in chunks and batches so
+// small that practice-months straddle batches: the values must be those of
+// one pass.
+func TestAppointmentsInSmallBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		res := importFile(t, s, "../../../shared/data/Practice_Level_Crosstab_SAMPLE.csv", access.Options{Workers: 3, ChunkSize: 2000, Batch: 1})
+		if res.Rows != 1525 || res.Practices != 3 || len(res.Months) != 2 {
+			t.Fatalf("import: %+v", res)
+		}
+		oct := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+		vals, err := s.MeasureValues(ctx, "dna-rate", oct, oct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vals {
+			if v.Practice == "Y00001" && (v.Num != 132 || v.Den != 2451) {
+				t.Errorf("dna-rate in small batches: %+v, want 132/2451", v)
+			}
+		}
+	})
+}
+
+// TestAppointmentsRegionalFiles imports a month as two files, one per
+// region: the second adds its practices and leaves the first's alone, and
+// loading one of them again replaces only its own practices.
+func TestAppointmentsRegionalFiles(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		head := "APPOINTMENT_MONTH_START_DATE,GP_CODE,GP_NAME,SUPPLIER,PCN_CODE,PCN_NAME,SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_NAME,HCP_TYPE,APPT_MODE,NATIONAL_CATEGORY,TIME_BETWEEN_BOOK_AND_APPT,COUNT_OF_APPOINTMENTS,APPT_STATUS\n"
+		file := func(name string, rows ...string) string {
+			path := dir + "/" + name
+			if err := os.WriteFile(path, []byte(head+strings.Join(rows, "")), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return path
+		}
+		line := func(code, status string, n int) string {
+			return fmt.Sprintf("01OCT2025,%s,N,EMIS,U1,P,01A,S,GP,Face-to-Face,Walk-in,Same Day,%d,%s\n", code, n, status)
+		}
+		north := file("north.csv", line("A00001", "Attended", 90), line("A00001", "DNA", 10))
+		south := file("south.csv", line("B00001", "Attended", 75), line("B00001", "DNA", 25))
+		importFile(t, s, north, access.Options{})
+		importFile(t, s, south, access.Options{})
+		northAgain := file("north2.csv", line("A00001", "Attended", 80), line("A00001", "DNA", 20))
+		importFile(t, s, northAgain, access.Options{})
+		oct := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+		vals, err := s.MeasureValues(ctx, "dna-rate", oct, oct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, v := range vals {
+			got[v.Practice] = fmt.Sprintf("%d/%d", v.Num, v.Den)
+		}
+		if want := map[string]string{"A00001": "20/100", "B00001": "25/100"}; !maps.Equal(got, want) {
+			t.Errorf("DNA values %v, want %v", got, want)
+		}
+	})
+}
+
+// TestConvertAppointments checks migration 005's Go step: appointments kept
+// a row per combination (004) become packed rows with the same measures.
+func TestConvertAppointments(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		importSample(t, s) // creates the practices
+		date := "'2025-10-01'"
+		if s.Dialect() == store.Postgres {
+			date = "DATE '2025-10-01'"
+		}
+		for _, q := range []string{
+			"DELETE FROM appointment_counts", "DELETE FROM measure_months",
+			`CREATE TABLE appointments (practice_code TEXT NOT NULL, month DATE NOT NULL, status SMALLINT NOT NULL, hcp SMALLINT NOT NULL,
+				mode SMALLINT NOT NULL, band SMALLINT NOT NULL, count BIGINT NOT NULL)`,
+			"CREATE TABLE measure_values (measure_id TEXT)",
+			// Y00001 in October: 30 attended and 10 not (DNA), in two modes.
+			"INSERT INTO appointments VALUES ('Y00001', " + date + ", 0, 0, 0, 0, 20), ('Y00001', " + date + ", 0, 0, 1, 0, 10), ('Y00001', " + date + ", 1, 0, 0, 2, 10)",
+		} {
+			if err := store.ExecForTest(ctx, s, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if err := store.ConvertAppointmentsForTest(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		oct := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+		vals, err := s.MeasureValues(ctx, "dna-rate", oct, oct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vals) != 1 || vals[0].Practice != "Y00001" || vals[0].Num != 10 || vals[0].Den != 40 {
+			t.Errorf("converted DNA values %+v, want Y00001 10/40", vals)
+		}
+		if err := store.ExecForTest(ctx, s, "SELECT 1 FROM appointments"); err == nil {
+			t.Error("004's appointments table is still there")
 		}
 	})
 }

@@ -11,3 +11,15 @@ func TamperForTest(ctx context.Context, s *Store, seq int64) error {
 
 // Listening reports whether a PostgreSQL store hears version notifications.
 func Listening(s *Store) bool { return s.listening.Load() }
+
+// ConvertAppointmentsForTest runs migration 005's Go step again, on
+// whatever 004-shaped tables a test has made.
+func ConvertAppointmentsForTest(ctx context.Context, s *Store) error {
+	return s.tx(ctx, func(c conn) error { return c.convertAppointments(ctx) })
+}
+
+// ExecForTest runs one statement on the write pool.
+func ExecForTest(ctx context.Context, s *Store, query string) error {
+	_, err := s.write.ExecContext(ctx, query)
+	return err
+}

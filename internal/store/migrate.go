@@ -58,6 +58,12 @@ func migrations() ([]migration, error) {
 	return out, nil
 }
 
+// migrationSteps are the migrations that need Go as well as SQL: each runs
+// after its SQL, in the same transaction.
+var migrationSteps = map[int]func(context.Context, conn) error{
+	5: func(ctx context.Context, c conn) error { return c.convertAppointments(ctx) },
+}
+
 // migrationLock is the PostgreSQL advisory lock key that lets only one of
 // several starting servers migrate at a time.
 const migrationLock = 7262000
@@ -100,6 +106,11 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 			}
 			for _, stmt := range splitStatements(dialectTypes[c.dialect].Replace(m.sql)) {
 				if _, err := c.exec(ctx, stmt); err != nil {
+					return fmt.Errorf("migration %s: %w", m.name, err)
+				}
+			}
+			if step := migrationSteps[m.version]; step != nil {
+				if err := step(ctx, c); err != nil {
 					return fmt.Errorf("migration %s: %w", m.name, err)
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onepc/onepc/internal/access"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/population"
 	"github.com/onepc/onepc/internal/problem"
@@ -78,6 +79,12 @@ func (s *Store) ImportPopulation(ctx context.Context, actor, file string, e *pop
 				}
 			}
 			res.Practices++
+		}
+		// Measures per 1,000 patients of the extract's month now have
+		// their denominators.
+		month := time.Date(e.Date.Year(), e.Date.Month(), 1, 0, 0, 0, 0, time.UTC)
+		if err := c.recomputeMeasures(ctx, func(m access.Measure) bool { return m.Unit == access.Per1000 }, month); err != nil {
+			return err
 		}
 		return c.appendAudit(ctx, actor, "import.registered-patients", "import", file, nil, res)
 	})

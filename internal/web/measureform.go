@@ -102,7 +102,7 @@ func (s *Server) createMeasure(w http.ResponseWriter, r *http.Request, rq *reque
 			}
 		}
 	}
-	if m.Unit == access.Percent && m.Numerator.SQL() == "1=1" && m.Denominator.SQL() == "1=1" {
+	if m.Unit == access.Percent && m.Numerator.Empty() && m.Denominator.Empty() {
 		errs.Add("num_status", "Tick what the numerator counts: a share of everything needs a part of it")
 	}
 	if len(errs) == 0 {

@@ -17,13 +17,13 @@ func TestMeasurePages(t *testing.T) {
 	a := newApp(t, storetest.Open(t, "sqlite"))
 	pm := a.as(people.PracticeManager)
 	pm.get("/measures").has(t, "No appointments data has been loaded yet", "Appointments within one day of booking", "Lower is better")
-	_, err := a.store.ImportAppointments(t.Context(), "test", "sample.csv", func(add func(access.Row) error) (access.Summary, error) {
+	_, err := a.store.ImportAppointments(t.Context(), "test", "sample.csv", func(emit func([]access.PracticeMonth) error) (access.Summary, error) {
 		f, err := os.Open("../../../shared/data/Practice_Level_Crosstab_SAMPLE.csv")
 		if err != nil {
 			return access.Summary{}, err
 		}
 		defer f.Close()
-		return access.Parse(f, "sample.csv", add, nil)
+		return access.Aggregate(f, "sample.csv", access.Options{}, emit)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -62,16 +62,7 @@ func TestMeasurePages(t *testing.T) {
 
 func loadDemoAppointments(t *testing.T, a *app) {
 	t.Helper()
-	rows := demo.Appointments(now)
-	_, err := a.store.ImportAppointments(t.Context(), "test", "demo.csv", func(add func(access.Row) error) (access.Summary, error) {
-		for _, r := range rows {
-			if err := add(r); err != nil {
-				return access.Summary{}, err
-			}
-		}
-		return access.Summary{Rows: int64(len(rows))}, nil
-	})
-	if err != nil {
+	if err := demo.ImportAppointments(t.Context(), a.store, now); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,0 +1,272 @@
+package access
+
+import (
+	"cmp"
+	"errors"
+	"io"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/onepc/onepc/internal/nhsfile"
+)
+
+// Aggregate reads a practice-level appointments file and adds up its counts
+// per practice and month (over national category, which no measure uses).
+// The file is cut into chunks of whole records that several goroutines
+// parse at once; their sums are merged and handed to emit in batches of at
+// most opt.Batch practice-months, sorted by practice and month, so memory is
+// bounded however large the file. A practice-month may come in more than
+// one batch (its rows fell either side of a batch); emit adds them up.
+//
+// A missing column, an unknown vocabulary value, a bad date or a count that
+// is not a number stops the read with the file, line, column and field of
+// the first such problem in the file.
+func Aggregate(r io.Reader, file string, opt Options, emit func([]PracticeMonth) error) (Summary, error) {
+	opt = opt.withDefaults()
+	ch := nhsfile.NewChunker(r)
+	first, err := ch.Next(make([]byte, 0, opt.ChunkSize))
+	if err == io.EOF {
+		return Summary{}, &nhsfile.FileError{File: file, Err: errEmpty}
+	}
+	if err != nil {
+		return Summary{}, &nhsfile.FileError{File: file, Err: err}
+	}
+	first = nhsfile.DecodeChunk(first)
+	head, _, err := nhsfile.NewRecords(first).Next()
+	if err == io.EOF {
+		return Summary{}, &nhsfile.FileError{File: file, Err: errEmpty}
+	}
+	if err != nil {
+		return Summary{}, inFile(err, file, 0)
+	}
+	cols, err := readHeader(head, file)
+	if err != nil {
+		return Summary{}, err
+	}
+
+	a := &aggregation{cols: cols, file: file, opt: opt, emit: emit, sums: map[key]*Counts{}, practices: map[string]Practice{}}
+	sum, err := a.run(ch, first)
+	if err != nil {
+		return sum, err
+	}
+	if sum.Rows == 0 {
+		return sum, &nhsfile.FileError{File: file, Err: errNoRows}
+	}
+	return sum, nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.ChunkSize <= 0 {
+		o.ChunkSize = 4 << 20
+	}
+	if o.Batch <= 0 {
+		o.Batch = 4096
+	}
+	return o
+}
+
+// aggregation is one Aggregate call: chunks go out to workers, their sums
+// come back and are merged here, on the caller's goroutine, which alone
+// calls emit.
+type aggregation struct {
+	cols      *columns
+	file      string
+	opt       Options
+	emit      func([]PracticeMonth) error
+	sums      map[key]*Counts
+	practices map[string]Practice
+}
+
+type job struct {
+	seq  int
+	data []byte
+	buf  []byte // to give back when done
+}
+
+type result struct {
+	seq       int
+	lines     int
+	rows      int64
+	blank     int64
+	counts    map[key]*Counts
+	practices map[string]Practice
+	err       error
+}
+
+func (a *aggregation) run(ch *nhsfile.Chunker, first []byte) (Summary, error) {
+	jobs := make(chan job, a.opt.Workers)
+	results := make(chan result, a.opt.Workers)
+	free := make(chan []byte, 2*a.opt.Workers+1)
+	stop := make(chan struct{})
+	var readErr error
+	var wg sync.WaitGroup
+
+	// The reader hands out chunks in file order until the file ends or a
+	// problem stops it.
+	go func() {
+		defer close(jobs)
+		jobs <- job{seq: 0, data: first}
+		for seq := 1; ; seq++ {
+			var buf []byte
+			select {
+			case buf = <-free:
+			default:
+				buf = make([]byte, 0, a.opt.ChunkSize)
+			}
+			data, err := ch.Next(buf)
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				readErr = err
+				return
+			}
+			select {
+			case jobs <- job{seq: seq, data: data, buf: data}:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	for range a.opt.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				results <- a.parseChunk(j)
+				if j.buf != nil {
+					select {
+					case free <- j.buf[:0]:
+					default:
+					}
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	var sum Summary
+	lines := map[int]int{}
+	var firstErr error
+	errSeq := -1
+	stopped := false
+	halt := func() {
+		if !stopped {
+			stopped = true
+			close(stop)
+		}
+	}
+	for res := range results {
+		lines[res.seq] = res.lines
+		if res.err != nil {
+			if errSeq < 0 || res.seq < errSeq {
+				firstErr, errSeq = res.err, res.seq
+			}
+			halt()
+			continue
+		}
+		if firstErr != nil {
+			continue
+		}
+		sum.Rows += res.rows
+		sum.Blank += res.blank
+		if a.opt.Progress != nil {
+			a.opt.Progress(sum.Rows)
+		}
+		if err := a.merge(res); err != nil {
+			firstErr, errSeq = err, -1
+			halt()
+		}
+	}
+	if firstErr == nil && readErr != nil {
+		return sum, &nhsfile.FileError{File: a.file, Err: readErr}
+	}
+	if firstErr != nil {
+		if errSeq < 0 {
+			return sum, firstErr
+		}
+		base := 0
+		for s := range errSeq {
+			base += lines[s]
+		}
+		return sum, inFile(firstErr, a.file, base)
+	}
+	return sum, a.flush()
+}
+
+// parseChunk sums one chunk's rows.
+func (a *aggregation) parseChunk(j job) result {
+	p := chunkParser{cols: a.cols, file: a.file, counts: map[key]*Counts{}, practices: map[string]Practice{}}
+	rs := nhsfile.NewRecords(nhsfile.DecodeChunk(j.data))
+	if j.seq == 0 {
+		rs.Next() // the header, read already
+	}
+	res := result{seq: j.seq}
+	for {
+		rec, line, err := rs.Next()
+		if err == io.EOF {
+			break
+		}
+		if err == nil {
+			err = p.row(rec, line)
+		}
+		if err != nil {
+			res.err = err
+			break
+		}
+	}
+	res.lines, res.rows, res.blank, res.counts, res.practices = rs.Lines(), p.rows, p.blank, p.counts, p.practices
+	return res
+}
+
+func (a *aggregation) merge(res result) error {
+	for k, c := range res.counts {
+		if have, ok := a.sums[k]; ok {
+			have.Add(c)
+		} else {
+			a.sums[k] = c
+		}
+	}
+	for code, p := range res.practices {
+		if _, ok := a.practices[code]; !ok {
+			a.practices[code] = p
+		}
+	}
+	if len(a.sums) >= a.opt.Batch {
+		return a.flush()
+	}
+	return nil
+}
+
+func (a *aggregation) flush() error {
+	if len(a.sums) == 0 {
+		return nil
+	}
+	batch := make([]PracticeMonth, 0, len(a.sums))
+	for k, c := range a.sums {
+		batch = append(batch, PracticeMonth{Practice: a.practices[k.code], Month: k.month, Counts: c})
+	}
+	slices.SortFunc(batch, func(x, y PracticeMonth) int {
+		return cmp.Or(cmp.Compare(x.Practice.Code, y.Practice.Code), x.Month.Compare(y.Month))
+	})
+	clear(a.sums)
+	return a.emit(batch)
+}
+
+// inFile names the file in a chunk's error and moves its line on by the
+// lines of the chunks before it.
+func inFile(err error, file string, base int) error {
+	var fe *nhsfile.FileError
+	if errors.As(err, &fe) {
+		fe.File = file
+		if fe.Line > 0 {
+			fe.Line += base
+		}
+		return fe
+	}
+	return &nhsfile.FileError{File: file, Err: err}
+}

@@ -1,0 +1,448 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/orgs"
+)
+
+// AppointmentsImport counts what an appointments import did.
+type AppointmentsImport struct {
+	File      string      `json:"file"`
+	Rows      int64       `json:"rows"`
+	Blank     int64       `json:"blank_counts"`
+	Months    []time.Time `json:"months"`
+	Practices int         `json:"practices"`
+	Created   int         `json:"created"`
+}
+
+// ImportAppointments loads one practice-level file in one transaction.
+// read parses the file and hands its sums to emit in batches (as
+// access.Aggregate does), so memory stays bounded however large the file.
+// Each practice's month in the file replaces what was there, so importing a
+// month again (or a region's split file beside another's) changes only what
+// the file covers. Organisations not yet known are created from the file's
+// own codes and names. Measures are worked out afresh for what was loaded.
+func (s *Store) ImportAppointments(ctx context.Context, actor, file string, read func(emit func([]access.PracticeMonth) error) (access.Summary, error)) (AppointmentsImport, error) {
+	res := AppointmentsImport{File: file}
+	err := s.tx(ctx, func(c conn) error {
+		im, err := c.newAppointmentWriter(ctx, actor, file)
+		if err != nil {
+			return err
+		}
+		sum, err := read(func(batch []access.PracticeMonth) error { return im.add(ctx, batch) })
+		if err != nil {
+			return err
+		}
+		if err := im.finish(ctx); err != nil {
+			return err
+		}
+		res.Rows, res.Blank, res.Created = sum.Rows, sum.Blank, im.created
+		res.Months = im.ms.months()
+		practices := map[string]bool{}
+		for k := range im.written {
+			practices[k.practice] = true
+		}
+		res.Practices = len(practices)
+		return c.appendAudit(ctx, actor, "import.gpad", "import", file, nil, res)
+	})
+	return res, err
+}
+
+type practiceMonth struct {
+	practice string
+	month    time.Time
+}
+
+// appointmentWriter writes an import's batches inside its transaction.
+type appointmentWriter struct {
+	c       conn
+	actor   string
+	file    string
+	known   map[string]orgs.Org
+	written map[practiceMonth]bool // by this import: a second batch adds to it
+	created int
+	ms      *measureSet
+}
+
+func (c conn) newAppointmentWriter(ctx context.Context, actor, file string) (*appointmentWriter, error) {
+	known, err := c.allOrgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := c.newMeasureSet(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &appointmentWriter{c: c, actor: actor, file: file, known: known, written: map[practiceMonth]bool{}, ms: ms}, nil
+}
+
+func (w *appointmentWriter) add(ctx context.Context, batch []access.PracticeMonth) error {
+	for _, pm := range batch {
+		if err := w.ensurePractice(ctx, pm); err != nil {
+			return err
+		}
+		k := practiceMonth{pm.Practice.Code, pm.Month}
+		if w.written[k] {
+			// Its rows fell either side of a batch: add the part written.
+			var blob []byte
+			if err := w.c.queryRow(ctx, "SELECT counts FROM appointment_counts WHERE practice_code = ? AND month = ?",
+				k.practice, dateArg(k.month)).Scan(&blob); err != nil {
+				return err
+			}
+			before, err := decodeCounts(blob)
+			if err != nil {
+				return err
+			}
+			pm.Counts.Add(before)
+		}
+		w.written[k] = true
+		if err := w.ms.add(ctx, w.c, k.practice, k.month, pm.Counts); err != nil {
+			return err
+		}
+	}
+	return w.c.bulkUpsert(ctx, "appointment_counts", []string{"practice_code", "month", "counts"}, "practice_code, month", len(batch),
+		func(i int) []any {
+			return []any{batch[i].Practice.Code, dateArg(batch[i].Month), encodeCounts(batch[i].Counts)}
+		})
+}
+
+// ensurePractice creates the practice, its PCN and its Place the first
+// time a file names them, with the PCN membership from that month.
+func (w *appointmentWriter) ensurePractice(ctx context.Context, pm access.PracticeMonth) error {
+	p := pm.Practice
+	if _, ok := w.known[p.Code]; ok {
+		return nil
+	}
+	steps := []orgs.Org{
+		{Code: p.SubICB, Kind: orgs.Place, Name: p.SubICBName, Status: orgs.StatusActive},
+		{Code: p.PCN, Kind: orgs.PCN, Name: p.PCNName, ParentCode: p.SubICB, Status: orgs.StatusActive},
+		{Code: p.Code, Kind: orgs.Practice, Name: p.Name, ParentCode: p.SubICB, Status: orgs.StatusActive, Setting: orgs.SettingGPPractice},
+	}
+	for _, o := range steps {
+		created, err := w.c.ensureOrg(ctx, w.actor, w.file, w.known, o)
+		if created {
+			w.created++
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if p.PCN != "" {
+		if _, err := w.c.upsertMembership(ctx, w.actor, orgs.Membership{PracticeCode: p.Code, PCNCode: p.PCN, Start: pm.Month}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *appointmentWriter) finish(ctx context.Context) error { return w.ms.write(ctx, w.c) }
+
+// measureSet works out measures' values for the practice-months given it
+// and writes them into the stored measure months.
+type measureSet struct {
+	measures []access.Measure
+	num, den []*access.Mask
+	lists    map[time.Time]map[string]int // registered lists, for per-1,000 measures
+	vals     map[measureMonth]map[string]measureValue
+}
+
+type measureMonth struct {
+	id    string
+	month time.Time
+}
+
+type measureValue struct {
+	num, den int64
+	hasDen   bool
+}
+
+// newMeasureSet takes every measure, or only those pick picks.
+func (c conn) newMeasureSet(ctx context.Context, pick func(access.Measure) bool) (*measureSet, error) {
+	all, err := c.measures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ms := &measureSet{lists: map[time.Time]map[string]int{}, vals: map[measureMonth]map[string]measureValue{}}
+	for _, m := range all {
+		if pick == nil || pick(m) {
+			ms.measures = append(ms.measures, m)
+			ms.num = append(ms.num, m.Numerator.Mask())
+			ms.den = append(ms.den, m.Denominator.Mask())
+		}
+	}
+	return ms, nil
+}
+
+func (ms *measureSet) add(ctx context.Context, c conn, practice string, month time.Time, counts *access.Counts) error {
+	lists, ok := ms.lists[month]
+	if !ok {
+		var err error
+		if lists, err = c.listSizesInMonth(ctx, month); err != nil {
+			return err
+		}
+		ms.lists[month] = lists
+	}
+	for i, m := range ms.measures {
+		k := measureMonth{m.ID, month}
+		vals := ms.vals[k]
+		if vals == nil {
+			vals = map[string]measureValue{}
+			ms.vals[k] = vals
+		}
+		v := measureValue{num: counts.Sum(ms.num[i]), hasDen: true}
+		if m.Unit == access.Per1000 {
+			n, ok := lists[practice]
+			v.den, v.hasDen = int64(n), ok
+		} else {
+			v.den = counts.Sum(ms.den[i])
+		}
+		vals[practice] = v
+	}
+	return nil
+}
+
+func (ms *measureSet) months() []time.Time {
+	seen := map[time.Time]bool{}
+	var out []time.Time
+	for k := range ms.vals {
+		if !seen[k.month] {
+			seen[k.month] = true
+			out = append(out, k.month)
+		}
+	}
+	slices.SortFunc(out, time.Time.Compare)
+	return out
+}
+
+// write merges the values worked out into each measure month: a practice's
+// value replaces its old one; other practices' stay.
+func (ms *measureSet) write(ctx context.Context, c conn) error {
+	for k, vals := range ms.vals {
+		var blob []byte
+		err := c.queryRow(ctx, "SELECT vals FROM measure_months WHERE measure_id = ? AND month = ?", k.id, dateArg(k.month)).Scan(&blob)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if blob != nil {
+			old, err := decodeMeasureMonth(blob, k.month)
+			if err != nil {
+				return fmt.Errorf("measure %s, %s: %w", k.id, k.month.Format("January 2006"), err)
+			}
+			for _, v := range old {
+				if _, ok := vals[v.Practice]; !ok {
+					vals[v.Practice] = measureValue{num: v.Num, den: v.Den, hasDen: v.HasDen}
+				}
+			}
+		}
+		if _, err := c.exec(ctx, `INSERT INTO measure_months (measure_id, month, practices, vals) VALUES (?, ?, ?, ?)
+			ON CONFLICT (measure_id, month) DO UPDATE SET practices = excluded.practices, vals = excluded.vals`,
+			k.id, dateArg(k.month), len(vals), encodeMeasureMonth(vals)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recomputeMeasures works out the measures pick picks afresh from the
+// stored counts, for one month or (month zero) every month loaded.
+func (c conn) recomputeMeasures(ctx context.Context, pick func(access.Measure) bool, month time.Time) error {
+	ms, err := c.newMeasureSet(ctx, pick)
+	if err != nil || len(ms.measures) == 0 {
+		return err
+	}
+	months := []time.Time{month}
+	if month.IsZero() {
+		if months, err = c.dates(ctx, "SELECT DISTINCT month FROM appointment_counts ORDER BY month"); err != nil {
+			return err
+		}
+	}
+	for _, month := range months {
+		// Read the month whole before working on it: a transaction's
+		// connection runs one query at a time.
+		type stored struct {
+			practice string
+			blob     []byte
+		}
+		var list []stored
+		rows, err := c.query(ctx, "SELECT practice_code, counts FROM appointment_counts WHERE month = ?", dateArg(month))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var x stored
+			if err := rows.Scan(&x.practice, &x.blob); err != nil {
+				rows.Close()
+				return err
+			}
+			list = append(list, x)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, x := range list {
+			counts, err := decodeCounts(x.blob)
+			if err == nil {
+				err = ms.add(ctx, c, x.practice, month, counts)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return ms.write(ctx, c)
+}
+
+// encodeCounts packs the cells that are not zero as (gap from the last
+// cell, count) varint pairs.
+func encodeCounts(c *access.Counts) []byte {
+	out := make([]byte, 0, 256)
+	last := -1
+	for i, n := range c {
+		if n != 0 {
+			out = binary.AppendUvarint(out, uint64(i-last))
+			out = binary.AppendUvarint(out, uint64(n))
+			last = i
+		}
+	}
+	return out
+}
+
+var errCorrupt = errors.New("stored appointment data is damaged")
+
+func decodeCounts(b []byte) (*access.Counts, error) {
+	var c access.Counts
+	cell := -1
+	for len(b) > 0 {
+		gap, n1 := binary.Uvarint(b)
+		if n1 <= 0 {
+			return nil, errCorrupt
+		}
+		n, n2 := binary.Uvarint(b[n1:])
+		if n2 <= 0 || gap == 0 || uint64(cell)+gap >= access.Cells {
+			return nil, errCorrupt
+		}
+		cell += int(gap)
+		c[cell] = int64(n)
+		b = b[n1+n2:]
+	}
+	return &c, nil
+}
+
+// encodeMeasureMonth packs every practice's value, in practice order:
+// the code's length and bytes, the numerator, and the denominator plus one
+// (zero when it is not known).
+func encodeMeasureMonth(vals map[string]measureValue) []byte {
+	codes := make([]string, 0, len(vals))
+	for p := range vals {
+		codes = append(codes, p)
+	}
+	slices.Sort(codes)
+	out := make([]byte, 0, len(codes)*16)
+	for _, p := range codes {
+		v := vals[p]
+		out = binary.AppendUvarint(out, uint64(len(p)))
+		out = append(out, p...)
+		out = binary.AppendUvarint(out, uint64(v.num))
+		den := uint64(0)
+		if v.hasDen {
+			den = uint64(v.den) + 1
+		}
+		out = binary.AppendUvarint(out, den)
+	}
+	return out
+}
+
+func decodeMeasureMonth(b []byte, month time.Time) ([]MeasureValue, error) {
+	var out []MeasureValue
+	for len(b) > 0 {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return nil, errCorrupt
+		}
+		v := MeasureValue{Practice: string(b[k : k+int(n)]), Month: month}
+		b = b[k+int(n):]
+		num, k1 := binary.Uvarint(b)
+		if k1 <= 0 {
+			return nil, errCorrupt
+		}
+		den, k2 := binary.Uvarint(b[k1:])
+		if k2 <= 0 {
+			return nil, errCorrupt
+		}
+		b = b[k1+k2:]
+		v.Num = int64(num)
+		if den > 0 {
+			v.Den, v.HasDen = int64(den-1), true
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// convertAppointments carries migration 004's appointments (a row per
+// combination) into 005's packed rows, works the measures out from them and
+// drops 004's tables.
+func (c conn) convertAppointments(ctx context.Context) error {
+	rows, err := c.query(ctx, "SELECT practice_code, month, status, hcp, mode, band, count FROM appointments ORDER BY practice_code, month")
+	if err != nil {
+		return err
+	}
+	type packed struct {
+		k    practiceMonth
+		blob []byte
+	}
+	var list []packed // packed as read: a transaction's connection runs one query at a time
+	var cur practiceMonth
+	var counts access.Counts
+	done := func() {
+		if cur.practice != "" {
+			list = append(list, packed{cur, encodeCounts(&counts)})
+		}
+		counts = access.Counts{}
+	}
+	for rows.Next() {
+		var k practiceMonth
+		var st access.Status
+		var h access.HCP
+		var mo access.Mode
+		var b access.Band
+		var n int64
+		if err := rows.Scan(&k.practice, nullTime{&k.month}, &st, &h, &mo, &b, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		if k != cur {
+			done()
+			cur = k
+		}
+		counts[access.Cell(st, h, mo, b)] += n
+	}
+	done()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	err = c.bulkUpsert(ctx, "appointment_counts", []string{"practice_code", "month", "counts"}, "practice_code, month", len(list),
+		func(i int) []any { return []any{list[i].k.practice, dateArg(list[i].k.month), list[i].blob} })
+	if err != nil {
+		return err
+	}
+	if err := c.recomputeMeasures(ctx, nil, time.Time{}); err != nil {
+		return err
+	}
+	for _, table := range []string{"measure_values", "appointments"} {
+		if _, err := c.exec(ctx, "DROP TABLE "+table); err != nil {
+			return err
+		}
+	}
+	return nil
+}
