@@ -12,6 +12,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -40,6 +41,8 @@ func main() {
 	load := flag.Duration("load", 20*time.Second, "how long each page load runs")
 	noDuck := flag.Bool("no-duckdb", false, "skip the DuckDB comparison")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the imports to this file")
+	only := flag.String("engine", "", "run one engine only: SQLite or PostgreSQL")
+	reuse := flag.Bool("reuse", false, "with -dir: use the files already there rather than writing them")
 	flag.Parse()
 	if *cpuProfile != "" {
 		if f, err := os.Create(*cpuProfile); err == nil {
@@ -47,7 +50,7 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	if err := run(*practices, *months, *dir, *pg, *load, *noDuck); err != nil {
+	if err := run(*practices, *months, *dir, *pg, *load, *noDuck, *only, *reuse); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -56,7 +59,7 @@ func main() {
 
 type row struct{ what, engine, value string }
 
-func run(practices, months int, dir, pg string, load time.Duration, noDuck bool) error {
+func run(practices, months int, dir, pg string, load time.Duration, noDuck bool, only string, reuse bool) error {
 	ctx := context.Background()
 	if dir == "" {
 		d, err := os.MkdirTemp("", "onepc-gpad-")
@@ -67,7 +70,11 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool)
 		dir = d
 	}
 	start := time.Now()
-	files, rowsWritten, bytes, err := generate(dir, practices, months)
+	gen := generate
+	if reuse {
+		gen = existing
+	}
+	files, rowsWritten, bytes, err := gen(dir, practices, months)
 	if err != nil {
 		return err
 	}
@@ -78,6 +85,9 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool)
 		engines = append(engines, "PostgreSQL")
 	}
 	for _, engine := range engines {
+		if only != "" && engine != only {
+			continue
+		}
 		s, cleanup, err := benchkit.Open(ctx, engine, pg)
 		if err != nil {
 			return err
@@ -86,10 +96,12 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool)
 		start := time.Now()
 		var firstHWM int64
 		for i, f := range files {
+			fileStart := time.Now()
 			if err := importFile(ctx, s, f); err != nil {
 				cleanup()
 				return err
 			}
+			fmt.Fprintf(os.Stderr, "%s: %s in %s\n", engine, filepath.Base(f), time.Since(fileStart).Round(time.Millisecond))
 			if i == 0 {
 				firstHWM = peakRSS()
 			}
@@ -176,6 +188,33 @@ func generate(dir string, practices, months int) ([]string, int64, int64, error)
 		files = append(files, name)
 	}
 	return files, rows, bytes, nil
+}
+
+// existing finds the files generate wrote before, counting their rows.
+func existing(dir string, practices, months int) ([]string, int64, int64, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "Practice_Level_Crosstab_*.csv"))
+	if err != nil || len(files) == 0 {
+		return nil, 0, 0, fmt.Errorf("no files in %s to reuse", dir)
+	}
+	var rows, size int64
+	buf := make([]byte, 1<<20)
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		for {
+			n, err := f.Read(buf)
+			rows += int64(bytes.Count(buf[:n], []byte{'\n'}))
+			size += int64(n)
+			if err != nil {
+				break
+			}
+		}
+		f.Close()
+		rows-- // the header
+	}
+	return files, rows, size, nil
 }
 
 func importFile(ctx context.Context, s *store.Store, path string) error {

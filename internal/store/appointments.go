@@ -85,10 +85,36 @@ func (c conn) newAppointmentWriter(ctx context.Context, actor, file string) (*ap
 }
 
 func (w *appointmentWriter) add(ctx context.Context, batch []access.PracticeMonth) error {
+	// Practices, PCNs and Places first met, written together.
+	var plan orgPlan
 	for _, pm := range batch {
-		if err := w.ensurePractice(ctx, pm); err != nil {
-			return err
+		p := pm.Practice
+		if _, ok := w.known[p.Code]; ok {
+			continue
 		}
+		steps := []orgs.Org{
+			{Code: p.SubICB, Kind: orgs.Place, Name: p.SubICBName, Status: orgs.StatusActive},
+			{Code: p.PCN, Kind: orgs.PCN, Name: p.PCNName, ParentCode: p.SubICB, Status: orgs.StatusActive},
+			{Code: p.Code, Kind: orgs.Practice, Name: p.Name, ParentCode: p.SubICB, Status: orgs.StatusActive, Setting: orgs.SettingGPPractice},
+		}
+		for _, o := range steps {
+			if err := plan.org(w.file, w.known, o); err != nil {
+				return err
+			}
+		}
+		if p.PCN != "" {
+			plan.members = append(plan.members, orgs.Membership{PracticeCode: p.Code, PCNCode: p.PCN, Start: pm.Month})
+		}
+	}
+	// Parents before children, whatever order the batch met them in.
+	kinds := map[orgs.Kind]int{orgs.Place: 0, orgs.PCN: 1, orgs.Practice: 2}
+	slices.SortStableFunc(plan.orgs, func(a, b orgs.Org) int { return kinds[a.Kind] - kinds[b.Kind] })
+	if err := w.c.createPlanned(ctx, w.actor, plan); err != nil {
+		return err
+	}
+	w.created += len(plan.orgs)
+
+	for _, pm := range batch {
 		k := practiceMonth{pm.Practice.Code, pm.Month}
 		if w.written[k] {
 			// Its rows fell either side of a batch: add the part written.
@@ -112,35 +138,6 @@ func (w *appointmentWriter) add(ctx context.Context, batch []access.PracticeMont
 		func(i int) []any {
 			return []any{batch[i].Practice.Code, dateArg(batch[i].Month), encodeCounts(batch[i].Counts)}
 		})
-}
-
-// ensurePractice creates the practice, its PCN and its Place the first
-// time a file names them, with the PCN membership from that month.
-func (w *appointmentWriter) ensurePractice(ctx context.Context, pm access.PracticeMonth) error {
-	p := pm.Practice
-	if _, ok := w.known[p.Code]; ok {
-		return nil
-	}
-	steps := []orgs.Org{
-		{Code: p.SubICB, Kind: orgs.Place, Name: p.SubICBName, Status: orgs.StatusActive},
-		{Code: p.PCN, Kind: orgs.PCN, Name: p.PCNName, ParentCode: p.SubICB, Status: orgs.StatusActive},
-		{Code: p.Code, Kind: orgs.Practice, Name: p.Name, ParentCode: p.SubICB, Status: orgs.StatusActive, Setting: orgs.SettingGPPractice},
-	}
-	for _, o := range steps {
-		created, err := w.c.ensureOrg(ctx, w.actor, w.file, w.known, o)
-		if created {
-			w.created++
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if p.PCN != "" {
-		if _, err := w.c.upsertMembership(ctx, w.actor, orgs.Membership{PracticeCode: p.Code, PCNCode: p.PCN, Start: pm.Month}); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (w *appointmentWriter) finish(ctx context.Context) error { return w.ms.write(ctx, w.c) }

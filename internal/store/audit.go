@@ -17,31 +17,55 @@ const auditLock = 7262001
 // appendAudit adds an entry to the log in the caller's transaction, chained
 // to the last one.
 func (c conn) appendAudit(ctx context.Context, actor, action, entity, id string, before, after any) error {
+	return c.appendAudits(ctx, actor, []auditItem{{action, entity, id, before, after}})
+}
+
+// auditItem is one change to record.
+type auditItem struct {
+	action, entity, id string
+	before, after      any
+}
+
+// appendAudits adds entries in order, chained, with one look at the log's
+// end and one bulk insert however many there are.
+func (c conn) appendAudits(ctx context.Context, actor string, items []auditItem) error {
+	if len(items) == 0 {
+		return nil
+	}
 	if c.dialect == Postgres {
 		if _, err := c.exec(ctx, "SELECT pg_advisory_xact_lock(?)", auditLock); err != nil {
 			return err
 		}
 	}
-	e := audit.Entry{At: c.now.UTC(), Actor: actor, Action: action, Entity: entity, EntityID: id,
-		Before: audit.Marshal(before), After: audit.Marshal(after), PrevHash: audit.Genesis}
-	err := c.queryRow(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&e.Seq, &e.PrevHash)
+	prev := audit.Entry{PrevHash: audit.Genesis}
+	err := c.queryRow(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&prev.Seq, &prev.Hash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	e.Seq++
-	e.At = e.At.Truncate(1000) // both engines keep microseconds
-	e.Hash = e.ComputeHash()
-	_, err = c.exec(ctx, `INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, before_json, after_json,
-		prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Seq, c.tsArg(e.At), e.Actor, e.Action, e.Entity, e.EntityID, rawArg(e.Before), rawArg(e.After), e.PrevHash, e.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		prev.Hash = audit.Genesis
+	}
+	at := c.now.UTC().Truncate(1000) // both engines keep microseconds
+	entries := make([]audit.Entry, len(items))
+	for i, it := range items {
+		e := audit.Entry{Seq: prev.Seq + 1, At: at, Actor: actor, Action: it.action, Entity: it.entity, EntityID: it.id,
+			Before: audit.Marshal(it.before), After: audit.Marshal(it.after), PrevHash: prev.Hash}
+		e.Hash = e.ComputeHash()
+		entries[i], prev = e, e
+	}
+	err = c.bulkInsert(ctx, "audit_log", []string{"seq", "at", "actor", "action", "entity", "entity_id", "before_json", "after_json", "prev_hash", "hash"},
+		len(entries), func(i int) []any {
+			e := entries[i]
+			return []any{e.Seq, c.tsArg(e.At), e.Actor, e.Action, e.Entity, e.EntityID, rawArg(e.Before), rawArg(e.After), e.PrevHash, e.Hash}
+		})
 	if err != nil {
 		return err
 	}
 	if c.lastSeq != nil {
-		*c.lastSeq = e.Seq
+		*c.lastSeq = prev.Seq
 	}
 	if c.dialect == Postgres { // delivered to every server when the transaction commits
-		_, err = c.exec(ctx, "SELECT pg_notify('onepc_version', ?)", strconv.FormatInt(e.Seq, 10))
+		_, err = c.exec(ctx, "SELECT pg_notify('onepc_version', ?)", strconv.FormatInt(prev.Seq, 10))
 	}
 	return err
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/problem"
@@ -14,23 +16,62 @@ import (
 // a file and line). An empty code is nothing to create; a missing name
 // becomes the code.
 func (c conn) ensureOrg(ctx context.Context, actor, where string, known map[string]orgs.Org, o orgs.Org) (bool, error) {
+	var plan orgPlan
+	if err := plan.org(where, known, o); err != nil || len(plan.orgs) == 0 {
+		return false, err
+	}
+	return true, c.createPlanned(ctx, actor, plan)
+}
+
+// orgPlan gathers organisations (parents first) and PCN memberships first
+// met in an import, to be written together by createPlanned.
+type orgPlan struct {
+	orgs    []orgs.Org
+	members []orgs.Membership
+}
+
+// org plans o as ensureOrg would create it.
+func (p *orgPlan) org(where string, known map[string]orgs.Org, o orgs.Org) error {
 	if o.Code == "" {
-		return false, nil
+		return nil
 	}
 	if k, ok := known[o.Code]; ok {
 		if k.Kind != o.Kind {
-			return false, problem.New(problem.Conflict, "%s: %s is already known as a %s, not a %s", where, o.Code, k.Kind.Label(), o.Kind.Label())
+			return problem.New(problem.Conflict, "%s: %s is already known as a %s, not a %s", where, o.Code, k.Kind.Label(), o.Kind.Label())
 		}
-		return false, nil
+		return nil
 	}
 	if o.Name == "" {
 		o.Name = o.Code
 	}
-	if _, err := c.upsertOrg(ctx, actor, "org.import", nil, o); err != nil {
-		return false, err
-	}
 	known[o.Code] = o
-	return true, nil
+	p.orgs = append(p.orgs, o)
+	return nil
+}
+
+// createPlanned writes the planned organisations and memberships, which
+// are new, with an audit entry each, in a few statements.
+func (c conn) createPlanned(ctx context.Context, actor string, p orgPlan) error {
+	cols := strings.Split(strings.Join(strings.Fields(orgInsertColumns), ""), ",")
+	if err := c.bulkInsert(ctx, "orgs", cols, len(p.orgs), func(i int) []any { return c.orgArgs(p.orgs[i]) }); err != nil {
+		return err
+	}
+	err := c.bulkInsert(ctx, "pcn_memberships", []string{"practice_code", "pcn_code", "start_date", "end_date"}, len(p.members),
+		func(i int) []any {
+			m := p.members[i]
+			return []any{m.PracticeCode, m.PCNCode, dateArg(m.Start), dateArg(m.End)}
+		})
+	if err != nil {
+		return err
+	}
+	items := make([]auditItem, 0, len(p.orgs)+len(p.members))
+	for _, o := range p.orgs {
+		items = append(items, auditItem{"org.import", "org", o.Code, nil, o})
+	}
+	for _, m := range p.members {
+		items = append(items, auditItem{"membership.add", "membership", m.PracticeCode + "/" + m.PCNCode + "/" + m.Start.Format(time.DateOnly), nil, stripNames(m)})
+	}
+	return c.appendAudits(ctx, actor, items)
 }
 
 // ImportResult counts what an import did.

@@ -279,27 +279,14 @@ func (c conn) upsertOrg(ctx context.Context, actor, action string, before *orgs.
 		return false, problem.New(problem.Conflict, "%s is already known as a %s, not a %s",
 			o.Code, before.Kind.Label(), o.Kind.Label())
 	}
-	var setting, list any
-	if o.Setting != 0 {
-		setting = o.Setting
-	}
-	if o.ListSize != 0 {
-		list = o.ListSize
-	}
-	var parent any
-	if o.ParentCode != "" {
-		parent = o.ParentCode
-	}
-	_, err := c.exec(ctx, `INSERT INTO orgs (code, kind, name, parent_code, address, postcode, status, open_date,
-		close_date, phone, prescribing_setting, list_size, list_size_date, updated_at)
+	_, err := c.exec(ctx, `INSERT INTO orgs (`+orgInsertColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, name = excluded.name,
 		parent_code = excluded.parent_code, address = excluded.address, postcode = excluded.postcode,
 		status = excluded.status, open_date = excluded.open_date, close_date = excluded.close_date,
 		phone = excluded.phone, prescribing_setting = excluded.prescribing_setting,
 		list_size = excluded.list_size, list_size_date = excluded.list_size_date, updated_at = excluded.updated_at`,
-		o.Code, string(o.Kind), o.Name, parent, strings.Join(o.Address, "\n"), o.Postcode, o.Status,
-		dateArg(o.OpenDate), dateArg(o.CloseDate), o.Phone, setting, list, dateArg(o.ListSizeDate), c.tsArg(c.now))
+		c.orgArgs(o)...)
 	if err != nil {
 		return false, fmt.Errorf("save organisation %s: %w", o.Code, err)
 	}
@@ -308,6 +295,25 @@ func (c conn) upsertOrg(ctx context.Context, actor, action string, before *orgs.
 		b = *before
 	}
 	return true, c.appendAudit(ctx, actor, action, "org", o.Code, b, o)
+}
+
+const orgInsertColumns = `code, kind, name, parent_code, address, postcode, status, open_date,
+		close_date, phone, prescribing_setting, list_size, list_size_date, updated_at`
+
+// orgArgs are o's values for orgInsertColumns.
+func (c conn) orgArgs(o orgs.Org) []any {
+	var setting, list, parent any
+	if o.Setting != 0 {
+		setting = o.Setting
+	}
+	if o.ListSize != 0 {
+		list = o.ListSize
+	}
+	if o.ParentCode != "" {
+		parent = o.ParentCode
+	}
+	return []any{o.Code, string(o.Kind), o.Name, parent, strings.Join(o.Address, "\n"), o.Postcode, o.Status,
+		dateArg(o.OpenDate), dateArg(o.CloseDate), o.Phone, setting, list, dateArg(o.ListSizeDate), c.tsArg(c.now)}
 }
 
 func orgEqual(a, b orgs.Org) bool {
