@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -79,6 +80,10 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool,
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "wrote %d files, %s rows, %.0f MB in %s\n", len(files), count(rowsWritten), float64(bytes)/1e6, time.Since(start).Round(time.Millisecond))
+	whole, err := concatenate(dir, files)
+	if err != nil {
+		return err
+	}
 	var out []row
 	engines := []string{"SQLite"}
 	if pg != "" {
@@ -92,6 +97,7 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool,
 		if err != nil {
 			return err
 		}
+		resetPeakRSS()
 		startHWM := peakRSS()
 		start := time.Now()
 		var firstHWM int64
@@ -109,7 +115,16 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool,
 		took := time.Since(start)
 		out = append(out, row{"import, rows/s", engine, fmt.Sprintf("%s (%s rows in %s)", count(int64(float64(rowsWritten)/took.Seconds())), count(rowsWritten), took.Round(time.Millisecond))})
 		out = append(out, row{"import, MB/s", engine, fmt.Sprintf("%.1f", float64(bytes)/1e6/took.Seconds())})
-		out = append(out, row{"peak memory (RSS) after 1 file / all files", engine, fmt.Sprintf("%d MB / %d MB (before: %d MB)", firstHWM>>20, peakRSS()>>20, startHWM>>20)})
+		allHWM := peakRSS()
+		// Memory is flat in file size: all the months in one file, twelve
+		// times the size of one, loaded again (replacing them).
+		start = time.Now()
+		if err := importFile(ctx, s, whole); err != nil {
+			cleanup()
+			return err
+		}
+		out = append(out, row{"peak memory (RSS) after 1 file / all files", engine, fmt.Sprintf("%d MB / %d MB (before: %d MB)", firstHWM>>20, allHWM>>20, startHWM>>20)})
+		out = append(out, row{"all 12 months as one file: time, peak RSS", engine, fmt.Sprintf("%s, %d MB", time.Since(start).Round(time.Millisecond), peakRSS()>>20)})
 		for _, page := range []string{"/measures/within-1-day?org=P00001", "/orgs/P00001/access"} {
 			res, err := pageLoad(ctx, s, page, load)
 			if err != nil {
@@ -228,6 +243,48 @@ func importFile(ctx context.Context, s *store.Store, path string) error {
 		return access.Aggregate(f, name, access.Options{}, emit)
 	})
 	return err
+}
+
+// concatenate writes every month into one file, the header once.
+func concatenate(dir string, files []string) (string, error) {
+	name := filepath.Join(dir, "All_months.csv")
+	out, err := os.Create(name)
+	if err != nil {
+		return "", err
+	}
+	defer out.Close()
+	for i, f := range files {
+		in, err := os.Open(f)
+		if err != nil {
+			return "", err
+		}
+		br := bufio.NewReaderSize(in, 1<<20)
+		header, err := br.ReadString('\n')
+		if err == nil && i == 0 {
+			_, err = out.WriteString(header)
+		}
+		if err == nil {
+			_, err = br.WriteTo(out)
+		}
+		in.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	// On disk before any timing starts, so that writing it back does not
+	// compete with the imports.
+	if err := out.Sync(); err != nil {
+		return "", err
+	}
+	return name, out.Close()
+}
+
+// resetPeakRSS starts the peak resident memory afresh (Linux 4.0 and
+// later), after handing freed memory back, so each engine's figure is its own.
+func resetPeakRSS() {
+	runtime.GC()
+	debug.FreeOSMemory()
+	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 }
 
 // peakRSS is the process's peak resident memory so far (VmHWM), in bytes.

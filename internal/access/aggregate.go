@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/onepc/onepc/internal/nhsfile"
 )
@@ -61,17 +62,18 @@ func (o Options) withDefaults() Options {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	if o.ChunkSize <= 0 {
-		o.ChunkSize = 4 << 20
+		o.ChunkSize = 1 << 20
 	}
 	if o.Batch <= 0 {
-		o.Batch = 4096
+		o.Batch = 2048
 	}
 	return o
 }
 
 // aggregation is one Aggregate call: chunks go out to workers, their sums
-// come back and are merged here, on the caller's goroutine, which alone
-// calls emit.
+// come back and are merged on the caller's goroutine, and full batches go
+// to one writer goroutine that calls emit, so that merging goes on while a
+// batch is written. emit is never called after Aggregate returns.
 type aggregation struct {
 	cols      *columns
 	file      string
@@ -79,6 +81,8 @@ type aggregation struct {
 	emit      func([]PracticeMonth) error
 	sums      map[key]*Counts
 	practices map[string]Practice
+	batches   chan []PracticeMonth
+	writeErr  atomic.Pointer[error] // emit's error, once it has failed
 }
 
 type job struct {
@@ -104,6 +108,31 @@ func (a *aggregation) run(ch *nhsfile.Chunker, first []byte) (Summary, error) {
 	stop := make(chan struct{})
 	var readErr error
 	var wg sync.WaitGroup
+	a.batches = make(chan []PracticeMonth, 1)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		for b := range a.batches {
+			if a.writeErr.Load() == nil {
+				if err := a.emit(b); err != nil {
+					a.writeErr.Store(&err)
+				}
+			}
+		}
+	}()
+	// finish hands over what is left (unless the read failed) and waits
+	// for the writer.
+	finish := func(flush bool) error {
+		if flush {
+			a.flush()
+		}
+		close(a.batches)
+		<-written
+		if err := a.writeErr.Load(); err != nil {
+			return *err
+		}
+		return nil
+	}
 
 	// The reader hands out chunks in file order until the file ends or a
 	// problem stops it.
@@ -183,9 +212,11 @@ func (a *aggregation) run(ch *nhsfile.Chunker, first []byte) (Summary, error) {
 		}
 	}
 	if firstErr == nil && readErr != nil {
+		finish(false)
 		return sum, &nhsfile.FileError{File: a.file, Err: readErr}
 	}
 	if firstErr != nil {
+		finish(false)
 		if errSeq < 0 {
 			return sum, firstErr
 		}
@@ -195,7 +226,7 @@ func (a *aggregation) run(ch *nhsfile.Chunker, first []byte) (Summary, error) {
 		}
 		return sum, inFile(firstErr, a.file, base)
 	}
-	return sum, a.flush()
+	return sum, finish(true)
 }
 
 // parseChunk sums one chunk's rows.
@@ -237,14 +268,17 @@ func (a *aggregation) merge(res result) error {
 		}
 	}
 	if len(a.sums) >= a.opt.Batch {
-		return a.flush()
+		a.flush()
+	}
+	if err := a.writeErr.Load(); err != nil {
+		return *err
 	}
 	return nil
 }
 
-func (a *aggregation) flush() error {
+func (a *aggregation) flush() {
 	if len(a.sums) == 0 {
-		return nil
+		return
 	}
 	batch := make([]PracticeMonth, 0, len(a.sums))
 	for k, c := range a.sums {
@@ -254,7 +288,7 @@ func (a *aggregation) flush() error {
 		return cmp.Or(cmp.Compare(x.Practice.Code, y.Practice.Code), x.Month.Compare(y.Month))
 	})
 	clear(a.sums)
-	return a.emit(batch)
+	a.batches <- batch
 }
 
 // inFile names the file in a chunk's error and moves its line on by the

@@ -235,7 +235,7 @@ var (
 // Options tunes Aggregate; the zero value is right for the command line.
 type Options struct {
 	Workers   int              // goroutines parsing at once; 0: one per CPU
-	ChunkSize int              // bytes a goroutine parses at a time; 0: 4 MB
-	Batch     int              // practice-months held before emit is called; 0: 4,096
+	ChunkSize int              // bytes a goroutine parses at a time; 0: 1 MB
+	Batch     int              // practice-months held before emit is called; 0: 2,048
 	Progress  func(rows int64) // hears the rows read so far, now and then
 }

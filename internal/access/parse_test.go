@@ -271,3 +271,36 @@ func FuzzAggregate(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkAggregate reads a file in the published layout (400 practices,
+// ~25 MB) from memory: go test -bench Aggregate -benchmem ./internal/access
+func BenchmarkAggregate(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(head)
+	n := 0
+	for p := range 400 {
+		prefix := fmt.Sprintf("01OCT2025,P%05d,BENCH PRACTICE,EMIS,U%05d,BENCH PCN,%02dX,NHS BENCH ICB,", p, p/6, p/60)
+		for _, hcp := range HCPs[:2] {
+			for _, mode := range Modes[:4] {
+				for _, cat := range Categories[:3] {
+					for _, band := range Bands {
+						for _, status := range Statuses {
+							fmt.Fprintf(&sb, "%s%s,%s,%s,%s,%d,%s\r\n", prefix, hcp, mode, cat, band, 1+n%60, status)
+							n++
+						}
+					}
+				}
+			}
+		}
+	}
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		sum, err := Aggregate(bytes.NewReader(data), "bench.csv", Options{}, func([]PracticeMonth) error { return nil })
+		if err != nil || sum.Rows != int64(n) {
+			b.Fatal(sum, err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}

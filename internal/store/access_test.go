@@ -47,6 +47,11 @@ func TestAppointmentsImportAndMeasures(t *testing.T) {
 		if err != nil || o.Name != "RIVERSIDE MEDICAL CENTRE" || o.ParentCode != "99X" {
 			t.Errorf("practice created from the file: %+v %v", o, err)
 		}
+		// The organisations were written in bulk, their audit entries
+		// chained in one go: the chain must still verify, an entry each.
+		if n, err := s.VerifyAudit(ctx); err != nil || n < res.Created+1 {
+			t.Errorf("audit chain after the import: %d entries, %v (created %d)", n, err, res.Created)
+		}
 		oct := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
 		// Hand-counted from the sample for Y00001 in October 2025.
 		tests := []struct {

@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/onepc/onepc/internal/access"
@@ -39,9 +41,6 @@ func (s *Store) ImportAppointments(ctx context.Context, actor, file string, read
 		}
 		sum, err := read(func(batch []access.PracticeMonth) error { return im.add(ctx, batch) })
 		if err != nil {
-			return err
-		}
-		if err := im.finish(ctx); err != nil {
 			return err
 		}
 		res.Rows, res.Blank, res.Created = sum.Rows, sum.Blank, im.created
@@ -134,31 +133,31 @@ func (w *appointmentWriter) add(ctx context.Context, batch []access.PracticeMont
 			return err
 		}
 	}
-	return w.c.bulkUpsert(ctx, "appointment_counts", []string{"practice_code", "month", "counts"}, "practice_code, month", len(batch),
+	err := w.c.bulkUpsert(ctx, "appointment_counts", []string{"month", "practice_code", "counts"}, "month, practice_code", len(batch),
 		func(i int) []any {
-			return []any{batch[i].Practice.Code, dateArg(batch[i].Month), encodeCounts(batch[i].Counts)}
+			return []any{dateArg(batch[i].Month), batch[i].Practice.Code, encodeCounts(batch[i].Counts)}
 		})
+	if err != nil {
+		return err
+	}
+	// Measure values go into their stored months batch by batch, so that
+	// memory does not grow with the months a file holds.
+	return w.ms.write(ctx, w.c)
 }
-
-func (w *appointmentWriter) finish(ctx context.Context) error { return w.ms.write(ctx, w.c) }
 
 // measureSet works out measures' values for the practice-months given it
 // and writes them into the stored measure months.
 type measureSet struct {
 	measures []access.Measure
 	num, den []*access.Mask
-	lists    map[time.Time]map[string]int // registered lists, for per-1,000 measures
-	vals     map[measureMonth]map[string]measureValue
+	lists    map[time.Time]map[string]int    // registered lists, for per-1,000 measures
+	vals     map[measureMonth][]MeasureValue // worked out, not yet written
+	seen     map[time.Time]bool              // every month given
 }
 
 type measureMonth struct {
 	id    string
 	month time.Time
-}
-
-type measureValue struct {
-	num, den int64
-	hasDen   bool
 }
 
 // newMeasureSet takes every measure, or only those pick picks.
@@ -167,7 +166,7 @@ func (c conn) newMeasureSet(ctx context.Context, pick func(access.Measure) bool)
 	if err != nil {
 		return nil, err
 	}
-	ms := &measureSet{lists: map[time.Time]map[string]int{}, vals: map[measureMonth]map[string]measureValue{}}
+	ms := &measureSet{lists: map[time.Time]map[string]int{}, vals: map[measureMonth][]MeasureValue{}, seen: map[time.Time]bool{}}
 	for _, m := range all {
 		if pick == nil || pick(m) {
 			ms.measures = append(ms.measures, m)
@@ -179,6 +178,7 @@ func (c conn) newMeasureSet(ctx context.Context, pick func(access.Measure) bool)
 }
 
 func (ms *measureSet) add(ctx context.Context, c conn, practice string, month time.Time, counts *access.Counts) error {
+	ms.seen[month] = true
 	lists, ok := ms.lists[month]
 	if !ok {
 		var err error
@@ -188,33 +188,21 @@ func (ms *measureSet) add(ctx context.Context, c conn, practice string, month ti
 		ms.lists[month] = lists
 	}
 	for i, m := range ms.measures {
-		k := measureMonth{m.ID, month}
-		vals := ms.vals[k]
-		if vals == nil {
-			vals = map[string]measureValue{}
-			ms.vals[k] = vals
-		}
-		v := measureValue{num: counts.Sum(ms.num[i]), hasDen: true}
+		v := MeasureValue{Practice: practice, Month: month, Num: counts.Sum(ms.num[i]), HasDen: true}
 		if m.Unit == access.Per1000 {
 			n, ok := lists[practice]
-			v.den, v.hasDen = int64(n), ok
+			v.Den, v.HasDen = int64(n), ok
 		} else {
-			v.den = counts.Sum(ms.den[i])
+			v.Den = counts.Sum(ms.den[i])
 		}
-		vals[practice] = v
+		k := measureMonth{m.ID, month}
+		ms.vals[k] = append(ms.vals[k], v)
 	}
 	return nil
 }
 
 func (ms *measureSet) months() []time.Time {
-	seen := map[time.Time]bool{}
-	var out []time.Time
-	for k := range ms.vals {
-		if !seen[k.month] {
-			seen[k.month] = true
-			out = append(out, k.month)
-		}
-	}
+	out := slices.Collect(maps.Keys(ms.seen))
 	slices.SortFunc(out, time.Time.Compare)
 	return out
 }
@@ -222,30 +210,48 @@ func (ms *measureSet) months() []time.Time {
 // write merges the values worked out into each measure month: a practice's
 // value replaces its old one; other practices' stay.
 func (ms *measureSet) write(ctx context.Context, c conn) error {
+	defer clear(ms.vals)
 	for k, vals := range ms.vals {
 		var blob []byte
 		err := c.queryRow(ctx, "SELECT vals FROM measure_months WHERE measure_id = ? AND month = ?", k.id, dateArg(k.month)).Scan(&blob)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if blob != nil {
-			old, err := decodeMeasureMonth(blob, k.month)
-			if err != nil {
-				return fmt.Errorf("measure %s, %s: %w", k.id, k.month.Format("January 2006"), err)
-			}
-			for _, v := range old {
-				if _, ok := vals[v.Practice]; !ok {
-					vals[v.Practice] = measureValue{num: v.Num, den: v.Den, hasDen: v.HasDen}
-				}
-			}
+		old, err := decodeMeasureMonth(blob, k.month)
+		if err != nil {
+			return fmt.Errorf("measure %s, %s: %w", k.id, k.month.Format("January 2006"), err)
 		}
+		merged := mergeValues(old, vals)
 		if _, err := c.exec(ctx, `INSERT INTO measure_months (measure_id, month, practices, vals) VALUES (?, ?, ?, ?)
 			ON CONFLICT (measure_id, month) DO UPDATE SET practices = excluded.practices, vals = excluded.vals`,
-			k.id, dateArg(k.month), len(vals), encodeMeasureMonth(vals)); err != nil {
+			k.id, dateArg(k.month), len(merged), encodeMeasureMonth(merged)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// mergeValues merges new values into old ones (in practice order, as
+// stored): a practice's new value replaces its old one, and of two new
+// values for one practice the later wins.
+func mergeValues(old, new []MeasureValue) []MeasureValue {
+	slices.SortStableFunc(new, func(a, b MeasureValue) int { return strings.Compare(a.Practice, b.Practice) })
+	out := make([]MeasureValue, 0, len(old)+len(new))
+	i := 0
+	for j, v := range new {
+		if j+1 < len(new) && new[j+1].Practice == v.Practice {
+			continue
+		}
+		for i < len(old) && old[i].Practice < v.Practice {
+			out = append(out, old[i])
+			i++
+		}
+		if i < len(old) && old[i].Practice == v.Practice {
+			i++
+		}
+		out = append(out, v)
+	}
+	return append(out, old[i:]...)
 }
 
 // recomputeMeasures works out the measures pick picks afresh from the
@@ -337,21 +343,15 @@ func decodeCounts(b []byte) (*access.Counts, error) {
 // encodeMeasureMonth packs every practice's value, in practice order:
 // the code's length and bytes, the numerator, and the denominator plus one
 // (zero when it is not known).
-func encodeMeasureMonth(vals map[string]measureValue) []byte {
-	codes := make([]string, 0, len(vals))
-	for p := range vals {
-		codes = append(codes, p)
-	}
-	slices.Sort(codes)
-	out := make([]byte, 0, len(codes)*16)
-	for _, p := range codes {
-		v := vals[p]
-		out = binary.AppendUvarint(out, uint64(len(p)))
-		out = append(out, p...)
-		out = binary.AppendUvarint(out, uint64(v.num))
+func encodeMeasureMonth(vals []MeasureValue) []byte {
+	out := make([]byte, 0, len(vals)*12)
+	for _, v := range vals {
+		out = binary.AppendUvarint(out, uint64(len(v.Practice)))
+		out = append(out, v.Practice...)
+		out = binary.AppendUvarint(out, uint64(v.Num))
 		den := uint64(0)
-		if v.hasDen {
-			den = uint64(v.den) + 1
+		if v.HasDen {
+			den = uint64(v.Den) + 1
 		}
 		out = binary.AppendUvarint(out, den)
 	}
@@ -428,8 +428,8 @@ func (c conn) convertAppointments(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	err = c.bulkUpsert(ctx, "appointment_counts", []string{"practice_code", "month", "counts"}, "practice_code, month", len(list),
-		func(i int) []any { return []any{list[i].k.practice, dateArg(list[i].k.month), list[i].blob} })
+	err = c.bulkUpsert(ctx, "appointment_counts", []string{"month", "practice_code", "counts"}, "month, practice_code", len(list),
+		func(i int) []any { return []any{dateArg(list[i].k.month), list[i].k.practice, list[i].blob} })
 	if err != nil {
 		return err
 	}

@@ -5,13 +5,14 @@
 -- is then about 76,000 rows to write rather than 8 million, and a measure
 -- page reads a dozen rows. The rows of 004's tables are carried over by the
 -- migration's Go step (store.convertAppointments), which then drops them.
+-- Keyed by month first: measures are worked out a month at a time. On
+-- SQLite the table is its key's b-tree (no rowid), one write a row.
 CREATE TABLE appointment_counts (
-    practice_code TEXT NOT NULL REFERENCES orgs (code),
     month         {{date}} NOT NULL,
+    practice_code TEXT NOT NULL REFERENCES orgs (code),
     counts        {{blob}} NOT NULL,
-    PRIMARY KEY (practice_code, month)
-);
-CREATE INDEX appointment_counts_month ON appointment_counts (month);
+    PRIMARY KEY (month, practice_code)
+){{without_rowid}};
 
 CREATE TABLE measure_months (
     measure_id TEXT NOT NULL REFERENCES measures (id),
@@ -19,4 +20,4 @@ CREATE TABLE measure_months (
     practices  INTEGER NOT NULL,
     vals       {{blob}} NOT NULL,
     PRIMARY KEY (measure_id, month)
-);
+){{without_rowid}};
