@@ -64,13 +64,18 @@ func in[T comparable](list []T, v T) bool {
 	return false
 }
 
-// Sum adds up the counts in the cells the mask picks.
-func (c *Counts) Sum(m *Mask) int64 {
-	var n int64
-	for i, v := range c {
-		if m[i] {
-			n += v
+// SumMasks adds up, for each mask, the counts in the cells it picks, into
+// sums (one per mask), in one pass over the cells that are not zero.
+func (c *Counts) SumMasks(masks []*Mask, sums []int64) {
+	clear(sums)
+	for i, n := range c {
+		if n == 0 {
+			continue
+		}
+		for j, m := range masks {
+			if m[i] {
+				sums[j] += n
+			}
 		}
 	}
-	return n
 }

@@ -61,11 +61,13 @@ func TestValueAndFilterMask(t *testing.T) {
 	c[Cell(1, 0, 0, 3)] = 7  // DNA, 8 to 14 days: picked
 	c[Cell(2, 0, 0, 3)] = 11 // unknown status: not picked
 	c[Cell(0, 0, 0, 4)] = 13 // another band: not picked
-	if got := c.Sum(mask); got != 12 {
-		t.Errorf("filtered sum = %d, want 12", got)
+	if !(Filter{}).Empty() || (Filter{Modes: []Mode{1}}).Empty() {
+		t.Error("Empty")
 	}
-	if got := c.Sum((Filter{}).Mask()); got != 36 || !(Filter{}).Empty() {
-		t.Errorf("empty filter sums %d, want all 36", got)
+	sums := make([]int64, 2)
+	c.SumMasks([]*Mask{mask, (Filter{}).Mask()}, sums)
+	if sums[0] != 12 || sums[1] != 36 {
+		t.Errorf("SumMasks = %v, want [12 36]: the filter's cells, and every cell for the empty filter", sums)
 	}
 }
 

@@ -112,6 +112,7 @@ func TestAppointmentsImportAndMeasures(t *testing.T) {
 func TestAppointmentsInSmallBatches(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
+		store.SetMaxPendingValuesForTest(s, 5) // measure months merged again and again
 		res := importFile(t, s, "../../../shared/data/Practice_Level_Crosstab_SAMPLE.csv", access.Options{Workers: 3, ChunkSize: 2000, Batch: 1})
 		if res.Rows != 1525 || res.Practices != 3 || len(res.Months) != 2 {
 			t.Fatalf("import: %+v", res)
@@ -120,6 +121,9 @@ func TestAppointmentsInSmallBatches(t *testing.T) {
 		vals, err := s.MeasureValues(ctx, "dna-rate", oct, oct)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(vals) != 3 {
+			t.Errorf("dna-rate in small batches: %d practices, want 3", len(vals))
 		}
 		for _, v := range vals {
 			if v.Practice == "Y00001" && (v.Num != 132 || v.Den != 2451) {

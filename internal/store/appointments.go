@@ -39,8 +39,12 @@ func (s *Store) ImportAppointments(ctx context.Context, actor, file string, read
 		if err != nil {
 			return err
 		}
+		im.maxPending = s.maxPendingValues
 		sum, err := read(func(batch []access.PracticeMonth) error { return im.add(ctx, batch) })
 		if err != nil {
+			return err
+		}
+		if err := im.ms.write(ctx, c); err != nil {
 			return err
 		}
 		res.Rows, res.Blank, res.Created = sum.Rows, sum.Blank, im.created
@@ -69,6 +73,9 @@ type appointmentWriter struct {
 	written map[practiceMonth]bool // by this import: a second batch adds to it
 	created int
 	ms      *measureSet
+	// maxPending bounds the measure values held (about 40 bytes each; a
+	// national month of the shipped measures is about 44,000).
+	maxPending int
 }
 
 func (c conn) newAppointmentWriter(ctx context.Context, actor, file string) (*appointmentWriter, error) {
@@ -140,18 +147,25 @@ func (w *appointmentWriter) add(ctx context.Context, batch []access.PracticeMont
 	if err != nil {
 		return err
 	}
-	// Measure values go into their stored months batch by batch, so that
-	// memory does not grow with the months a file holds.
+	// Measure values go into their stored months whenever many are held,
+	// so that memory does not grow with the months a file holds, and at
+	// the end.
+	if w.ms.pending < w.maxPending {
+		return nil
+	}
 	return w.ms.write(ctx, w.c)
 }
+
 
 // measureSet works out measures' values for the practice-months given it
 // and writes them into the stored measure months.
 type measureSet struct {
 	measures []access.Measure
-	num, den []*access.Mask
+	masks    []*access.Mask // each measure's numerator and denominator, in turn
+	sums     []int64
 	lists    map[time.Time]map[string]int    // registered lists, for per-1,000 measures
 	vals     map[measureMonth][]MeasureValue // worked out, not yet written
+	pending  int                             // values in vals
 	seen     map[time.Time]bool              // every month given
 }
 
@@ -166,12 +180,11 @@ func (c conn) newMeasureSet(ctx context.Context, pick func(access.Measure) bool)
 	if err != nil {
 		return nil, err
 	}
-	ms := &measureSet{lists: map[time.Time]map[string]int{}, vals: map[measureMonth][]MeasureValue{}, seen: map[time.Time]bool{}}
+	ms := &measureSet{sums: make([]int64, 2*len(all)), lists: map[time.Time]map[string]int{}, vals: map[measureMonth][]MeasureValue{}, seen: map[time.Time]bool{}}
 	for _, m := range all {
 		if pick == nil || pick(m) {
 			ms.measures = append(ms.measures, m)
-			ms.num = append(ms.num, m.Numerator.Mask())
-			ms.den = append(ms.den, m.Denominator.Mask())
+			ms.masks = append(ms.masks, m.Numerator.Mask(), m.Denominator.Mask())
 		}
 	}
 	return ms, nil
@@ -187,16 +200,16 @@ func (ms *measureSet) add(ctx context.Context, c conn, practice string, month ti
 		}
 		ms.lists[month] = lists
 	}
+	counts.SumMasks(ms.masks, ms.sums[:len(ms.masks)])
 	for i, m := range ms.measures {
-		v := MeasureValue{Practice: practice, Month: month, Num: counts.Sum(ms.num[i]), HasDen: true}
+		v := MeasureValue{Practice: practice, Month: month, Num: ms.sums[2*i], Den: ms.sums[2*i+1], HasDen: true}
 		if m.Unit == access.Per1000 {
 			n, ok := lists[practice]
 			v.Den, v.HasDen = int64(n), ok
-		} else {
-			v.Den = counts.Sum(ms.den[i])
 		}
 		k := measureMonth{m.ID, month}
 		ms.vals[k] = append(ms.vals[k], v)
+		ms.pending++
 	}
 	return nil
 }
@@ -210,7 +223,7 @@ func (ms *measureSet) months() []time.Time {
 // write merges the values worked out into each measure month: a practice's
 // value replaces its old one; other practices' stay.
 func (ms *measureSet) write(ctx context.Context, c conn) error {
-	defer clear(ms.vals)
+	defer func() { clear(ms.vals); ms.pending = 0 }()
 	for k, vals := range ms.vals {
 		var blob []byte
 		err := c.queryRow(ctx, "SELECT vals FROM measure_months WHERE measure_id = ? AND month = ?", k.id, dateArg(k.month)).Scan(&blob)

@@ -46,6 +46,9 @@ type Store struct {
 	stmts   *stmtCache
 	// catalogue caches the service catalogue (see Services).
 	catalogue catalogue
+	// maxPendingValues bounds the measure values an appointments import
+	// holds before merging them into the stored months (tests lower it).
+	maxPendingValues int
 
 	// On PostgreSQL the database's version (see Version) is kept in memory:
 	// each write notifies every server, and this server's own writes raise
@@ -59,7 +62,7 @@ type Store struct {
 // Open connects to dsn: a postgres:// or postgresql:// URL, or an SQLite file
 // path (optionally file:…). It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	s := &Store{now: time.Now, stmts: &stmtCache{m: map[string]*sql.Stmt{}}}
+	s := &Store{now: time.Now, stmts: &stmtCache{m: map[string]*sql.Stmt{}}, maxPendingValues: 100_000}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		s.dialect = Postgres
 		db, err := sql.Open("pgx", dsn)

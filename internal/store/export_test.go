@@ -23,3 +23,7 @@ func ExecForTest(ctx context.Context, s *Store, query string) error {
 	_, err := s.write.ExecContext(ctx, query)
 	return err
 }
+
+// SetMaxPendingValuesForTest makes appointments imports merge measure
+// values into the stored months after every n values.
+func SetMaxPendingValuesForTest(s *Store, n int) { s.maxPendingValues = n }
