@@ -31,8 +31,8 @@ func (c cli) importGPAD(ctx context.Context, args []string) error {
 			for _, m := range res.Months {
 				months = append(months, m.Format("January 2006"))
 			}
-			fmt.Fprintf(c.stdout, "%s: %s rows for %d practices in %s; %d organisations created", name, formatCount(res.Rows),
-				res.Practices, strings.Join(months, ", "), res.Created)
+			fmt.Fprintf(c.stdout, "%s: %s rows for %s practices in %s; %s organisations created", name, formatCount(res.Rows),
+				formatCount(int64(res.Practices)), strings.Join(months, ", "), formatCount(int64(res.Created)))
 			if res.Blank > 0 {
 				fmt.Fprintf(c.stdout, "; %s rows with a blank or suppressed count left out", formatCount(res.Blank))
 			}

@@ -3,10 +3,10 @@ package nhsfile
 import (
 	"bytes"
 	"encoding/binary"
-	"math/bits"
 	"encoding/csv"
 	"errors"
 	"io"
+	"math/bits"
 	"unicode/utf8"
 )
 

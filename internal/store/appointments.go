@@ -156,7 +156,6 @@ func (w *appointmentWriter) add(ctx context.Context, batch []access.PracticeMont
 	return w.ms.write(ctx, w.c)
 }
 
-
 // measureSet works out measures' values for the practice-months given it
 // and writes them into the stored measure months.
 type measureSet struct {
