@@ -231,7 +231,7 @@ func (a *aggregation) run(ch *nhsfile.Chunker, first []byte) (Summary, error) {
 
 // parseChunk sums one chunk's rows.
 func (a *aggregation) parseChunk(j job) result {
-	p := chunkParser{cols: a.cols, file: a.file, counts: map[key]*Counts{}, practices: map[string]Practice{}}
+	p := chunkParser{cols: a.cols, file: a.file, counts: map[key]*Counts{}, practices: map[string]Practice{}, dims: a.cols.dimensions()}
 	rs := nhsfile.NewRecords(nhsfile.DecodeChunk(j.data))
 	if j.seq == 0 {
 		rs.Next() // the header, read already

@@ -73,6 +73,19 @@ type chunkParser struct {
 	practices map[string]Practice
 	rows      int64
 	blank     int64
+	dims      []dimension
+}
+
+// dimension is a column read against a vocabulary.
+type dimension struct {
+	vocab *vocab
+	col   int
+	name  string
+}
+
+func (c *columns) dimensions() []dimension {
+	return []dimension{{statusVocab, c.status, "appt_status"}, {hcpVocab, c.hcp, "hcp_type"}, {modeVocab, c.mode, "appt_mode"},
+		{bandVocab, c.band, "time_between_book_and_appt"}, {categoryVocab, c.category, "national_category"}}
 }
 
 func (p *chunkParser) fail(line, col int, field string, err error) error {
@@ -115,31 +128,15 @@ func (p *chunkParser) row(rec [][]byte, line int) error {
 		p.cur = p.counts[p.curKey]
 		p.lastCode = append(p.lastCode[:0:0], code...)
 	}
-	status, ok := statusVocab.find(field(c.status))
-	if !ok {
-		_, err := ParseStatus(string(field(c.status)))
-		return p.fail(line, c.status, "appt_status", err)
-	}
-	hcp, ok := hcpVocab.find(field(c.hcp))
-	if !ok {
-		_, err := ParseHCP(string(field(c.hcp)))
-		return p.fail(line, c.hcp, "hcp_type", err)
-	}
-	mode, ok := modeVocab.find(field(c.mode))
-	if !ok {
-		_, err := ParseMode(string(field(c.mode)))
-		return p.fail(line, c.mode, "appt_mode", err)
-	}
-	band, ok := bandVocab.find(field(c.band))
-	if !ok {
-		b, err := ParseBand(string(field(c.band)))
+	// APPT_STATUS, HCP_TYPE, APPT_MODE, TIME_BETWEEN_BOOK_AND_APPT, then
+	// NATIONAL_CATEGORY (checked, not kept).
+	var dims [5]uint8
+	for i, d := range p.dims {
+		v, err := d.vocab.read(field(d.col))
 		if err != nil {
-			return p.fail(line, c.band, "time_between_book_and_appt", err)
+			return p.fail(line, d.col, d.name, err)
 		}
-		band = uint8(b)
-	}
-	if _, ok := categoryVocab.find(field(c.category)); !ok {
-		return p.fail(line, c.category, "national_category", checkCategory(string(field(c.category))))
+		dims[i] = v
 	}
 	n, known, ok := parseCount(field(c.count))
 	if !ok {
@@ -158,7 +155,7 @@ func (p *chunkParser) row(rec [][]byte, line int) error {
 				SubICB: strings.ToUpper(string(field(c.sub))), SubICBName: string(field(c.subName))}
 		}
 	}
-	p.cur[Cell(Status(status), HCP(hcp), Mode(mode), Band(band))] += n
+	p.cur[Cell(Status(dims[0]), HCP(dims[1]), Mode(dims[2]), Band(dims[3]))] += n
 	return nil
 }
 
@@ -185,9 +182,12 @@ func parseCount(b []byte) (n int64, known, ok bool) {
 	return n, true, digits > 0
 }
 
-// vocab finds a published string among a few without allocating.
+// vocab finds a published string among a few without allocating; what it
+// does not know goes to slow, the vocabulary's rules in full, which accepts
+// other spellings or says what is wrong.
 type vocab struct {
 	byLen [80][]vocabEntry
+	slow  func(string) (uint8, error)
 }
 
 type vocabEntry struct {
@@ -195,8 +195,8 @@ type vocabEntry struct {
 	v uint8
 }
 
-func newVocab(list []string, aliases map[string]int) *vocab {
-	var v vocab
+func newVocab[T ~uint8](list []string, aliases map[string]int, slow func(string) (T, error)) *vocab {
+	v := vocab{slow: func(s string) (uint8, error) { x, err := slow(s); return uint8(x), err }}
 	for i, s := range list {
 		v.byLen[len(s)] = append(v.byLen[len(s)], vocabEntry{s, uint8(i)})
 	}
@@ -206,24 +206,23 @@ func newVocab(list []string, aliases map[string]int) *vocab {
 	return &v
 }
 
-func (v *vocab) find(b []byte) (uint8, bool) {
-	if len(b) >= len(v.byLen) {
-		return 0, false
-	}
-	for _, e := range v.byLen[len(b)] {
-		if string(b) == e.s {
-			return e.v, true
+func (v *vocab) read(b []byte) (uint8, error) {
+	if len(b) < len(v.byLen) {
+		for _, e := range v.byLen[len(b)] {
+			if string(b) == e.s {
+				return e.v, nil
+			}
 		}
 	}
-	return 0, false
+	return v.slow(string(b))
 }
 
 var (
-	statusVocab   = newVocab(Statuses, nil)
-	hcpVocab      = newVocab(HCPs, map[string]int{"Not Provided": 2})
-	modeVocab     = newVocab(Modes, map[string]int{"Video/Online": 3})
-	bandVocab     = newVocab(Bands, nil) // other "Unknown…" spellings go through ParseBand
-	categoryVocab = newVocab(Categories, nil)
+	statusVocab   = newVocab(Statuses, nil, ParseStatus)
+	hcpVocab      = newVocab(HCPs, map[string]int{"Not Provided": 2}, ParseHCP)
+	modeVocab     = newVocab(Modes, map[string]int{"Video/Online": 3}, ParseMode)
+	bandVocab     = newVocab(Bands, nil, ParseBand) // other "Unknown…" spellings go through ParseBand
+	categoryVocab = newVocab(Categories, nil, func(s string) (uint8, error) { return 0, checkCategory(s) })
 )
 
 // errNoRows and errEmpty are a file with nothing to load.
