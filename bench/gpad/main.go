@@ -199,6 +199,11 @@ func generate(dir string, practices, months int) ([]string, int64, int64, error)
 		if err := w.Flush(); err != nil {
 			return nil, 0, 0, err
 		}
+		// On disk before any timing starts, so that writing it back does
+		// not compete with the imports.
+		if err := f.Sync(); err != nil {
+			return nil, 0, 0, err
+		}
 		f.Close()
 		files = append(files, name)
 	}

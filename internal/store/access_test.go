@@ -210,3 +210,33 @@ func TestConvertAppointments(t *testing.T) {
 		}
 	})
 }
+
+// TestAppointmentsBadRowLate has a bad row at the end of a file, after
+// batches have been written: nothing of the file is kept.
+func TestAppointmentsBadRowLate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		good, err := os.ReadFile("../../../shared/data/Practice_Level_Crosstab_SAMPLE.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := string(good) + "01OCT2025,Y00001,A,EMIS,U00001,P,99X,S,GP,Face-to-Face,Walk-in,Same Day,5,Atended\r\n"
+		var batches int
+		_, err = s.ImportAppointments(ctx, "test", "bad.csv", func(emit func([]access.PracticeMonth) error) (access.Summary, error) {
+			return access.Aggregate(strings.NewReader(bad), "bad.csv", access.Options{ChunkSize: 300, Batch: 1},
+				func(b []access.PracticeMonth) error { batches++; return emit(b) })
+		})
+		if err == nil || !strings.Contains(err.Error(), "bad.csv: line 1527, column 14 (APPT_STATUS)") {
+			t.Fatalf("got %v", err)
+		}
+		if batches == 0 {
+			t.Fatal("no batch was written before the bad row: the test tests nothing")
+		}
+		if months, _ := s.AppointmentMonths(ctx); len(months) != 0 {
+			t.Errorf("months kept from a bad file: %v", months)
+		}
+		if _, err := s.Org(ctx, "Y00001"); err == nil {
+			t.Error("a practice from the bad file was kept")
+		}
+	})
+}
