@@ -304,3 +304,22 @@ func BenchmarkAggregate(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// TestAggregateSpellings reads a file as Excel or another tool might save
+// it: a byte order mark, a header name broken over two lines and padded,
+// LF line ends, quoted values and a Windows-1252 name.
+func TestAggregateSpellings(t *testing.T) {
+	in := "\xEF\xBB\xBF\"APPOINTMENT_MONTH\nSTART_DATE\",GP_CODE ,GP_NAME,PCN_CODE,HCP_TYPE,APPT_MODE,NATIONAL_CATEGORY,TIME_BETWEEN_BOOK_AND_APPT,COUNT_OF_APPOINTMENTS,APPT_STATUS\n" +
+		"01OCT2025,Y00001,\"ST ANNE\x92S\",U00001,\"GP\",Telephone,Walk-in,\"22  to 28 Days\",\"1,204\",Attended\n"
+	got, names, sum, _, err := aggregateAll([]byte(in), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := got[key{"Y00001", time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)}]
+	if sum.Rows != 1 || c == nil || c[Cell(0, 0, 1, 5)] != 1204 {
+		t.Errorf("rows %d, counts %v", sum.Rows, c)
+	}
+	if names["Y00001"].Name != "ST ANNE’S" {
+		t.Errorf("Windows-1252 name read as %q", names["Y00001"].Name)
+	}
+}
