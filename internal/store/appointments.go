@@ -342,7 +342,7 @@ func decodeCounts(b []byte) (*access.Counts, error) {
 			return nil, errCorrupt
 		}
 		n, n2 := binary.Uvarint(b[n1:])
-		if n2 <= 0 || gap == 0 || uint64(cell)+gap >= access.Cells {
+		if n2 <= 0 || gap == 0 || gap >= access.Cells || cell+int(gap) >= access.Cells {
 			return nil, errCorrupt
 		}
 		cell += int(gap)
