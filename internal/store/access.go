@@ -104,6 +104,9 @@ func (s *Store) MeasureValues(ctx context.Context, id string, from, to time.Time
 // every month loaded, in one transaction.
 func (s *Store) CreateMeasure(ctx context.Context, actor string, m access.Measure) error {
 	return s.tx(ctx, func(c conn) error {
+		if err := c.lockMeasures(ctx); err != nil {
+			return err
+		}
 		def, _ := json.Marshal(m)
 		if _, err := c.exec(ctx, "INSERT INTO measures (id, definition, builtin, created_by, created_at) VALUES (?, ?, 0, ?, ?)",
 			m.ID, string(def), actor, c.tsArg(c.now)); err != nil {

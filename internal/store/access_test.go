@@ -240,3 +240,61 @@ func TestAppointmentsBadRowLate(t *testing.T) {
 		}
 	})
 }
+
+// TestAppointmentsConcurrentRegions imports two regions' files of one month
+// at once through two servers: neither loses the other's practices from
+// the measure months they both merge into.
+func TestAppointmentsConcurrentRegions(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			stores := storetest.OpenMany(t, engine, 2)
+			ctx := context.Background()
+			head := "APPOINTMENT_MONTH_START_DATE,GP_CODE,GP_NAME,SUPPLIER,PCN_CODE,PCN_NAME,SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_NAME,HCP_TYPE,APPT_MODE,NATIONAL_CATEGORY,TIME_BETWEEN_BOOK_AND_APPT,COUNT_OF_APPOINTMENTS,APPT_STATUS\n"
+			region := func(prefix string, dna int) string {
+				var b strings.Builder
+				b.WriteString(head)
+				for p := range 500 {
+					fmt.Fprintf(&b, "01OCT2025,%s%04d,N,EMIS,U%s,P,%sX,S,GP,Face-to-Face,Walk-in,Same Day,%d,Attended\n", prefix, p, prefix, prefix, 10-dna)
+					fmt.Fprintf(&b, "01OCT2025,%s%04d,N,EMIS,U%s,P,%sX,S,GP,Face-to-Face,Walk-in,Same Day,%d,DNA\n", prefix, p, prefix, prefix, dna)
+				}
+				return b.String()
+			}
+			load := func(s *store.Store, prefix string, dna int) error {
+				_, err := s.ImportAppointments(ctx, "test", prefix+".csv", func(emit func([]access.PracticeMonth) error) (access.Summary, error) {
+					return access.Aggregate(strings.NewReader(region(prefix, dna)), prefix+".csv", access.Options{Batch: 5}, emit)
+				})
+				return err
+			}
+			// First the practices and a month of figures, one region after
+			// the other; then both regions' corrected files at once.
+			for _, prefix := range []string{"A", "B"} {
+				if err := load(stores[0], prefix, 1); err != nil {
+					t.Fatal(err)
+				}
+			}
+			errs := make(chan error, 2)
+			for i, prefix := range []string{"A", "B"} {
+				go func() { errs <- load(stores[i], prefix, 3) }()
+			}
+			for range 2 {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			oct := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+			vals, err := stores[0].MeasureValues(ctx, "dna-rate", oct, oct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			corrected := 0
+			for _, v := range vals {
+				if v.Num == 3 && v.Den == 10 {
+					corrected++
+				}
+			}
+			if len(vals) != 1000 || corrected != 1000 {
+				t.Errorf("October's DNA rate: %d practices, %d with the corrected figures; want 1000 and 1000", len(vals), corrected)
+			}
+		})
+	}
+}

@@ -35,6 +35,9 @@ type AppointmentsImport struct {
 func (s *Store) ImportAppointments(ctx context.Context, actor, file string, read func(emit func([]access.PracticeMonth) error) (access.Summary, error)) (AppointmentsImport, error) {
 	res := AppointmentsImport{File: file}
 	err := s.tx(ctx, func(c conn) error {
+		if err := c.lockMeasures(ctx); err != nil {
+			return err
+		}
 		im, err := c.newAppointmentWriter(ctx, actor, file)
 		if err != nil {
 			return err
@@ -173,8 +176,28 @@ type measureMonth struct {
 	month time.Time
 }
 
-// newMeasureSet takes every measure, or only those pick picks.
+// measuresLock serialises, across PostgreSQL connections and servers, the
+// transactions that merge values into stored measure months (read, merge,
+// write back), so that two at once cannot lose each other's practices.
+// SQLite writers are serialised already.
+const measuresLock = 7262002
+
+// lockMeasures takes measuresLock until the transaction ends. Take it
+// first, before the audit lock, so that no two transactions wait on each other.
+func (c conn) lockMeasures(ctx context.Context) error {
+	if c.dialect != Postgres {
+		return nil
+	}
+	_, err := c.exec(ctx, "SELECT pg_advisory_xact_lock(?)", measuresLock)
+	return err
+}
+
+// newMeasureSet takes every measure, or only those pick picks. It holds
+// measuresLock (the caller should have taken it first).
 func (c conn) newMeasureSet(ctx context.Context, pick func(access.Measure) bool) (*measureSet, error) {
+	if err := c.lockMeasures(ctx); err != nil {
+		return nil, err
+	}
 	all, err := c.measures(ctx)
 	if err != nil {
 		return nil, err

@@ -38,6 +38,9 @@ func (s *Store) ImportPopulation(ctx context.Context, actor, file string, e *pop
 		bandFile = bandFile || p.HasBands
 	}
 	err := s.tx(ctx, func(c conn) error {
+		if err := c.lockMeasures(ctx); err != nil { // per-1,000 measures are worked out again below
+			return err
+		}
 		known, err := c.allOrgs(ctx)
 		if err != nil {
 			return err
