@@ -53,9 +53,9 @@ func (c *Chunker) Next(buf []byte) ([]byte, error) {
 		if cap(buf) < size {
 			buf = append(buf[:cap(buf)], make([]byte, size-cap(buf))...)[:len(buf)]
 		}
-		n, err := io.ReadFull(c.r, buf[len(buf):size])
+		n, err := fill(c.r, buf[len(buf):size])
 		buf = buf[:len(buf)+n]
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
+		if err == io.EOF {
 			c.done = true
 		} else if err != nil {
 			return nil, err
@@ -85,6 +85,22 @@ func (c *Chunker) Next(buf []byte) ([]byte, error) {
 		}
 		size *= 2
 	}
+}
+
+// fill reads into b until it is full or r ends (io.EOF). Unlike
+// io.ReadFull it passes on every other error as it is, io.ErrUnexpectedEOF
+// from a cut-short zip included, so a broken stream is never taken for the
+// end of the file.
+func fill(r io.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		k, err := r.Read(b[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // lastRecordEnd is the position just after the last line end in b that lies

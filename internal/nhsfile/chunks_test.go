@@ -165,3 +165,31 @@ func TestSplitCommas(t *testing.T) {
 		}
 	}
 }
+
+// brokenReader yields its text, then an error that is not the end of it.
+type brokenReader struct {
+	text string
+	err  error
+}
+
+func (b *brokenReader) Read(p []byte) (int, error) {
+	if b.text == "" {
+		return 0, b.err
+	}
+	n := copy(p, b.text)
+	b.text = b.text[n:]
+	return n, nil
+}
+
+func TestChunkerPassesOnBrokenStreams(t *testing.T) {
+	for _, cause := range []error{io.ErrUnexpectedEOF, errors.New("zip: checksum error")} {
+		ch := NewChunker(&brokenReader{"a,b\n1,2\n3,", cause})
+		var err error
+		for err == nil {
+			_, err = ch.Next(make([]byte, 0, 4))
+		}
+		if !errors.Is(err, cause) {
+			t.Errorf("a stream failing with %v ended with %v", cause, err)
+		}
+	}
+}
