@@ -57,6 +57,20 @@ func Aggregate(r io.Reader, file string, opt Options, emit func([]PracticeMonth)
 	return sum, nil
 }
 
+// errNoRows and errEmpty are a file with nothing to load.
+var (
+	errEmpty  = errors.New("is empty")
+	errNoRows = errors.New("has a header but no rows")
+)
+
+// Options tunes Aggregate; the zero value is right for the command line.
+type Options struct {
+	Workers   int              // goroutines parsing at once; 0: one per CPU
+	ChunkSize int              // bytes a goroutine parses at a time; 0: 1 MB
+	Batch     int              // practice-months held before emit is called; 0: 2,048
+	Progress  func(rows int64) // hears the rows read so far, now and then
+}
+
 func (o Options) withDefaults() Options {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
@@ -86,9 +100,10 @@ type aggregation struct {
 }
 
 type job struct {
-	seq  int
-	data []byte
-	buf  []byte // to give back when done
+	seq     int
+	data    []byte
+	buf     []byte // to give back when done
+	decoded bool   // data is UTF-8 already
 }
 
 type result struct {
@@ -138,7 +153,7 @@ func (a *aggregation) run(ch *nhsfile.Chunker, first []byte) (Summary, error) {
 	// problem stops it.
 	go func() {
 		defer close(jobs)
-		jobs <- job{seq: 0, data: first}
+		jobs <- job{seq: 0, data: first, decoded: true}
 		for seq := 1; ; seq++ {
 			var buf []byte
 			select {
@@ -232,7 +247,11 @@ func (a *aggregation) run(ch *nhsfile.Chunker, first []byte) (Summary, error) {
 // parseChunk sums one chunk's rows.
 func (a *aggregation) parseChunk(j job) result {
 	p := chunkParser{cols: a.cols, file: a.file, counts: map[key]*Counts{}, practices: map[string]Practice{}, dims: a.cols.dimensions()}
-	rs := nhsfile.NewRecords(nhsfile.DecodeChunk(j.data))
+	data := j.data
+	if !j.decoded {
+		data = nhsfile.DecodeChunk(data)
+	}
+	rs := nhsfile.NewRecords(data)
 	if j.seq == 0 {
 		rs.Next() // the header, read already
 	}

@@ -2,7 +2,6 @@ package access
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -224,17 +223,3 @@ var (
 	bandVocab     = newVocab(Bands, nil, ParseBand) // other "Unknown…" spellings go through ParseBand
 	categoryVocab = newVocab(Categories, nil, func(s string) (uint8, error) { return 0, checkCategory(s) })
 )
-
-// errNoRows and errEmpty are a file with nothing to load.
-var (
-	errEmpty  = errors.New("is empty")
-	errNoRows = errors.New("has a header but no rows")
-)
-
-// Options tunes Aggregate; the zero value is right for the command line.
-type Options struct {
-	Workers   int              // goroutines parsing at once; 0: one per CPU
-	ChunkSize int              // bytes a goroutine parses at a time; 0: 1 MB
-	Batch     int              // practice-months held before emit is called; 0: 2,048
-	Progress  func(rows int64) // hears the rows read so far, now and then
-}

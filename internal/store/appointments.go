@@ -202,13 +202,14 @@ func (c conn) newMeasureSet(ctx context.Context, pick func(access.Measure) bool)
 	if err != nil {
 		return nil, err
 	}
-	ms := &measureSet{sums: make([]int64, 2*len(all)), lists: map[time.Time]map[string]int{}, vals: map[measureMonth][]MeasureValue{}, seen: map[time.Time]bool{}}
+	ms := &measureSet{lists: map[time.Time]map[string]int{}, vals: map[measureMonth][]MeasureValue{}, seen: map[time.Time]bool{}}
 	for _, m := range all {
 		if pick == nil || pick(m) {
 			ms.measures = append(ms.measures, m)
 			ms.masks = append(ms.masks, m.Numerator.Mask(), m.Denominator.Mask())
 		}
 	}
+	ms.sums = make([]int64, len(ms.masks))
 	return ms, nil
 }
 
@@ -222,7 +223,7 @@ func (ms *measureSet) add(ctx context.Context, c conn, practice string, month ti
 		}
 		ms.lists[month] = lists
 	}
-	counts.SumMasks(ms.masks, ms.sums[:len(ms.masks)])
+	counts.SumMasks(ms.masks, ms.sums)
 	for i, m := range ms.measures {
 		v := MeasureValue{Practice: practice, Month: month, Num: ms.sums[2*i], Den: ms.sums[2*i+1], HasDen: true}
 		if m.Unit == access.Per1000 {

@@ -37,13 +37,10 @@ func (c conn) appendAudits(ctx context.Context, actor string, items []auditItem)
 			return err
 		}
 	}
-	prev := audit.Entry{PrevHash: audit.Genesis}
+	prev := audit.Entry{Hash: audit.Genesis} // an empty log chains to the genesis hash
 	err := c.queryRow(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&prev.Seq, &prev.Hash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		prev.Hash = audit.Genesis
 	}
 	at := c.now.UTC().Truncate(1000) // both engines keep microseconds
 	entries := make([]audit.Entry, len(items))
