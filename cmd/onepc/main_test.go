@@ -15,7 +15,7 @@ import (
 	"github.com/onepc/onepc/internal/store"
 )
 
-const shared = "../../../shared/data/"
+const samples = "testdata/"
 
 // onepc runs the command line in-process with its own environment.
 func onepc(t *testing.T, ctx context.Context, env map[string]string, stdin string, args ...string) (string, string, error) {
@@ -30,22 +30,22 @@ func TestImportCommands(t *testing.T) {
 	ctx := context.Background()
 	env := map[string]string{"ONEPC_DB": db}
 
-	out, _, err := onepc(t, ctx, env, "", "import", "ods-practices", shared+"epraccur_sample.csv")
+	out, _, err := onepc(t, ctx, env, "", "import", "ods-practices", samples+"epraccur_sample.csv")
 	if err != nil || !strings.Contains(out, "1 practices added") || !strings.Contains(out, "1 rows were not GP practices") || !strings.Contains(out, "setting 25: 1") {
 		t.Fatalf("import practices: %q %v", out, err)
 	}
-	out, _, err = onepc(t, ctx, env, "", "import", "ods-practices", shared+"epraccur_sample.csv")
+	out, _, err = onepc(t, ctx, env, "", "import", "ods-practices", samples+"epraccur_sample.csv")
 	if err != nil || !strings.Contains(out, "0 practices added, 0 updated, 1 unchanged") {
 		t.Errorf("re-import: %q %v", out, err)
 	}
-	out, _, err = onepc(t, ctx, env, "", "import", "pcn-members", shared+"epcncorepartnerdetails_sample.csv")
+	out, _, err = onepc(t, ctx, env, "", "import", "pcn-members", samples+"epcncorepartnerdetails_sample.csv")
 	if err != nil || !strings.Contains(out, "4 membership spells added") {
 		t.Errorf("import PCN members: %q %v", out, err)
 	}
 
 	// A broken file: one clear error naming file, line and field; nothing kept.
 	bad := filepath.Join(t.TempDir(), "epraccur.csv")
-	good, _ := os.ReadFile(shared + "epraccur_sample.csv")
+	good, _ := os.ReadFile(samples + "epraccur_sample.csv")
 	broken := strings.Replace(string(good), `"A81044","MCKENZIE HOUSE SURGERY"`, `"B99999","NEW SURGERY"`, 1)
 	broken += `"B99998","BROKEN","Y54","Q74","","","","","","TS1 1AA","1974-04-01","","A","B","00K","","","","","","","","","","","4",""` + "\r\n"
 	os.WriteFile(bad, []byte(broken), 0o644)
@@ -159,8 +159,8 @@ func TestImportRegisteredPatients(t *testing.T) {
 
 	// The published zip holds the CSV; a truncated copy must be refused whole.
 	zipPath := filepath.Join(dir, "gp-reg-pat-prac-quin-age.zip")
-	writeZip(t, zipPath, "gp-reg-pat-prac-quin-age.csv", shared+"gp-reg-pat-prac-quin-age_sample.csv")
-	out, errOut, err := onepc(t, ctx, env, "", "import", "registered-patients", shared+"gp-reg-pat-prac-all_sample.csv", zipPath)
+	writeZip(t, zipPath, "gp-reg-pat-prac-quin-age.csv", samples+"gp-reg-pat-prac-quin-age_sample.csv")
+	out, errOut, err := onepc(t, ctx, env, "", "import", "registered-patients", samples+"gp-reg-pat-prac-all_sample.csv", zipPath)
 	if err != nil || !strings.Contains(out, "extract of 1 November 2025: 3 practices") || !strings.Contains(out, "2 practices (2 with age bands") {
 		t.Fatalf("import: %q %v", out, err)
 	}
@@ -211,7 +211,7 @@ func TestImportGPAD(t *testing.T) {
 	ctx := context.Background()
 	env := map[string]string{"ONEPC_DB": filepath.Join(dir, "t.db")}
 	zipPath := filepath.Join(dir, "Practice_Level_Crosstab_Oct_25.zip")
-	writeZip(t, zipPath, "Practice_Level_Crosstab_Oct_25.csv", shared+"Practice_Level_Crosstab_SAMPLE.csv")
+	writeZip(t, zipPath, "Practice_Level_Crosstab_Oct_25.csv", samples+"Practice_Level_Crosstab_SAMPLE.csv")
 	out, errOut, err := onepc(t, ctx, env, "", "import", "gpad", zipPath)
 	if err != nil || !strings.Contains(out, "1,525 rows for 3 practices in October 2025, November 2025") || !strings.Contains(errOut, "rows/s") {
 		t.Fatalf("import: %q %q %v", out, errOut, err)
@@ -222,7 +222,7 @@ func TestImportGPAD(t *testing.T) {
 	if _, _, err := onepc(t, ctx, env, "", "import", "gpad", trunc); err == nil || !strings.Contains(err.Error(), "cut.zip") {
 		t.Errorf("truncated zip: %v", err)
 	}
-	good, _ := os.ReadFile(shared + "Practice_Level_Crosstab_SAMPLE.csv")
+	good, _ := os.ReadFile(samples + "Practice_Level_Crosstab_SAMPLE.csv")
 	bad := filepath.Join(dir, "bad.csv")
 	os.WriteFile(bad, []byte(strings.Replace(strings.Replace(string(good), "Y00001", "Y00009", 1), ",Attended\r\n", ",Atended\r\n", 3)), 0o644)
 	_, _, err = onepc(t, ctx, env, "", "import", "gpad", bad)

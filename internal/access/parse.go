@@ -14,8 +14,6 @@ import (
 var required = []string{"appointment_month_start_date", "gp_code", "hcp_type", "appt_mode", "national_category",
 	"time_between_book_and_appt", "count_of_appointments", "appt_status"}
 
-var optional = []string{"gp_name", "pcn_code", "pcn_name", "sub_icb_location_code", "sub_icb_location_name"}
-
 // Summary counts what a parse read.
 type Summary struct {
 	Rows  int64 // data rows read

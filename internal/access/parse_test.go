@@ -13,7 +13,7 @@ import (
 	"github.com/onepc/onepc/internal/nhsfile"
 )
 
-const sample = "../../../shared/data/Practice_Level_Crosstab_SAMPLE.csv"
+const sample = "testdata/Practice_Level_Crosstab_SAMPLE.csv"
 
 func readSample(t testing.TB) []byte {
 	b, err := os.ReadFile(sample)

@@ -80,7 +80,6 @@ func LoadClaims(ctx context.Context, s *store.Store, now time.Time) error {
 	thisMonth := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
 	first := thisMonth.AddDate(0, -11, 0)
 	fy := claims.FinancialYear(today)
-	var services []claims.Service
 	for _, year := range []int{fy - 1, fy} {
 		at(time.Date(year, 3, 1, 0, 0, 0, 0, time.UTC))
 		for _, sv := range Services(year) {
@@ -102,7 +101,6 @@ func LoadClaims(ctx context.Context, s *store.Store, now time.Time) error {
 					}
 				}
 			}
-			services = append(services, created)
 		}
 	}
 	list, _ := Orgs(today)

@@ -164,7 +164,6 @@ type Records struct {
 	data   []byte
 	line   int // lines of the chunk consumed so far
 	fields [][]byte
-	slow   *csv.Reader
 }
 
 // NewRecords reads data, a chunk of whole records.

@@ -12,11 +12,11 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-const shared = "../../../shared/data/"
+const samples = "testdata/"
 
 func readShared(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(shared + name)
+	b, err := os.ReadFile(samples + name)
 	if err != nil {
 		t.Fatal(err)
 	}

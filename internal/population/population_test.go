@@ -11,11 +11,11 @@ import (
 	"github.com/onepc/onepc/internal/nhsfile"
 )
 
-const shared = "../../../shared/data/"
+const samples = "testdata/"
 
 func read(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(shared + name)
+	b, err := os.ReadFile(samples + name)
 	if err != nil {
 		t.Fatal(err)
 	}

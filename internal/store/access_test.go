@@ -17,7 +17,7 @@ import (
 
 func importSample(t *testing.T, s *store.Store) store.AppointmentsImport {
 	t.Helper()
-	return importFile(t, s, "../../../shared/data/Practice_Level_Crosstab_SAMPLE.csv", access.Options{})
+	return importFile(t, s, "testdata/Practice_Level_Crosstab_SAMPLE.csv", access.Options{})
 }
 
 func importFile(t *testing.T, s *store.Store, path string, opt access.Options) store.AppointmentsImport {
@@ -113,7 +113,7 @@ func TestAppointmentsInSmallBatches(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		store.SetMaxPendingValuesForTest(s, 5) // measure months merged again and again
-		res := importFile(t, s, "../../../shared/data/Practice_Level_Crosstab_SAMPLE.csv", access.Options{Workers: 3, ChunkSize: 2000, Batch: 1})
+		res := importFile(t, s, "testdata/Practice_Level_Crosstab_SAMPLE.csv", access.Options{Workers: 3, ChunkSize: 2000, Batch: 1})
 		if res.Rows != 1525 || res.Practices != 3 || len(res.Months) != 2 {
 			t.Fatalf("import: %+v", res)
 		}
@@ -216,7 +216,7 @@ func TestConvertAppointments(t *testing.T) {
 func TestAppointmentsBadRowLate(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		good, err := os.ReadFile("../../../shared/data/Practice_Level_Crosstab_SAMPLE.csv")
+		good, err := os.ReadFile("testdata/Practice_Level_Crosstab_SAMPLE.csv")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -102,7 +102,7 @@ func TestPopulationImportSharedSamplesCreatesPractices(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		for _, name := range []string{"gp-reg-pat-prac-all_sample.csv", "gp-reg-pat-prac-quin-age_sample.csv"} {
-			f, err := os.Open("../../../shared/data/" + name)
+			f, err := os.Open("testdata/" + name)
 			if err != nil {
 				t.Fatal(err)
 			}

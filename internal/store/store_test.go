@@ -158,7 +158,7 @@ func TestSearchStaysInScope(t *testing.T) {
 func TestImportSharedSamples(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		pf := parseFile(t, "../../../shared/data/epraccur_sample.csv", orgs.ParseEpraccur)
+		pf := parseFile(t, "testdata/epraccur_sample.csv", orgs.ParseEpraccur)
 		res, err := s.ImportPractices(ctx, "test", pf, "epraccur_sample.csv")
 		if err != nil {
 			t.Fatal(err)
@@ -179,7 +179,7 @@ func TestImportSharedSamples(t *testing.T) {
 			t.Errorf("setting 25 row entered the practice list: %v", err)
 		}
 
-		ms := parseFile(t, "../../../shared/data/epcncorepartnerdetails_sample.csv", orgs.ParsePCNMembersCSV)
+		ms := parseFile(t, "testdata/epcncorepartnerdetails_sample.csv", orgs.ParsePCNMembersCSV)
 		mres, err := s.ImportMemberships(ctx, "test", ms, "epcncorepartnerdetails_sample.csv")
 		if err != nil || mres.Added != 4 {
 			t.Fatalf("membership import = %+v, %v; want 4 spells", mres, err)

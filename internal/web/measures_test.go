@@ -18,7 +18,7 @@ func TestMeasurePages(t *testing.T) {
 	pm := a.as(people.PracticeManager)
 	pm.get("/measures").has(t, "No appointments data has been loaded yet", "Appointments within one day of booking", "Lower is better")
 	_, err := a.store.ImportAppointments(t.Context(), "test", "sample.csv", func(emit func([]access.PracticeMonth) error) (access.Summary, error) {
-		f, err := os.Open("../../../shared/data/Practice_Level_Crosstab_SAMPLE.csv")
+		f, err := os.Open("testdata/Practice_Level_Crosstab_SAMPLE.csv")
 		if err != nil {
 			return access.Summary{}, err
 		}
