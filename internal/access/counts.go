@@ -12,8 +12,8 @@ func Cell(s Status, h HCP, m Mode, b Band) int {
 	return ((int(s)*3+int(h))*5+int(m))*8 + int(b)
 }
 
-// cellDims is Cell's inverse.
-func cellDims(c int) (Status, HCP, Mode, Band) {
+// CellDims is Cell's inverse: the dimensions a cell stands for.
+func CellDims(c int) (Status, HCP, Mode, Band) {
 	return Status(c / 120), HCP(c / 40 % 3), Mode(c / 8 % 5), Band(c % 8)
 }
 
@@ -46,7 +46,7 @@ type Mask [Cells]bool
 func (f Filter) Mask() *Mask {
 	var m Mask
 	for c := range m {
-		s, h, mo, b := cellDims(c)
+		s, h, mo, b := CellDims(c)
 		m[c] = in(f.Statuses, s) && in(f.HCPs, h) && in(f.Modes, mo) && in(f.Bands, b)
 	}
 	return &m

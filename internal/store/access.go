@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/onepc/onepc/internal/access"
@@ -63,7 +63,7 @@ func (s *Store) Measure(ctx context.Context, id string) (access.Measure, error) 
 
 // AppointmentMonths lists the months loaded, oldest first.
 func (s *Store) AppointmentMonths(ctx context.Context) ([]time.Time, error) {
-	return s.reader().dates(ctx, "SELECT DISTINCT month FROM measure_months ORDER BY month")
+	return s.reader().dates(ctx, "SELECT month FROM appointment_months ORDER BY month")
 }
 
 // MeasureValue is one practice's numerator and denominator in one month.
@@ -78,24 +78,21 @@ type MeasureValue struct {
 // MeasureValues returns a measure's values for every practice loaded, in
 // the months from..to inclusive.
 func (s *Store) MeasureValues(ctx context.Context, id string, from, to time.Time) ([]MeasureValue, error) {
-	rows, err := s.reader().query(ctx, `SELECT month, vals FROM measure_months
-		WHERE measure_id = ? AND month >= ? AND month <= ? ORDER BY month`, id, dateArg(from), dateArg(to))
+	rows, err := s.reader().query(ctx, `SELECT month, practice_code, numerator, denominator FROM practice_measure_values
+		WHERE measure_id = ? AND month >= ? AND month <= ? ORDER BY month, practice_code`, id, dateArg(from), dateArg(to))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []MeasureValue
 	for rows.Next() {
-		var month time.Time
-		var blob []byte
-		if err := rows.Scan(nullTime{&month}, &blob); err != nil {
+		var v MeasureValue
+		var den sql.NullInt64
+		if err := rows.Scan(nullTime{&v.Month}, &v.Practice, &v.Num, &den); err != nil {
 			return nil, err
 		}
-		vals, err := decodeMeasureMonth(blob, month)
-		if err != nil {
-			return nil, fmt.Errorf("measure %s, %s: %w", id, month.Format("January 2006"), err)
-		}
-		out = append(out, vals...)
+		v.Den, v.HasDen = den.Int64, den.Valid
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }

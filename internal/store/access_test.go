@@ -172,29 +172,40 @@ func TestAppointmentsRegionalFiles(t *testing.T) {
 	})
 }
 
-// TestConvertAppointments checks migration 005's Go step: appointments kept
-// a row per combination (004) become packed rows with the same measures.
-func TestConvertAppointments(t *testing.T) {
+// TestCarryAppointmentsOver checks migration 006's Go step: appointments
+// kept a row per combination (004) or packed per practice-month (005) become
+// plain rows with the same measures, and the old tables go.
+func TestCarryAppointmentsOver(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		importSample(t, s) // creates the practices
-		date := "'2025-10-01'"
+		date, blob := "'2025-10-01'", "BLOB"
 		if s.Dialect() == store.Postgres {
-			date = "DATE '2025-10-01'"
+			date, blob = "DATE '2025-10-01'", "BYTEA"
+		}
+		// Y00002 in October as 005 packed it: 5 attended, 5 DNA.
+		var c access.Counts
+		c[access.Cell(0, 0, 0, 0)], c[access.Cell(1, 0, 0, 0)] = 5, 5
+		packed := fmt.Sprintf("X'%x'", store.EncodeCountsForTest(&c))
+		if s.Dialect() == store.Postgres {
+			packed = fmt.Sprintf("'\\x%x'::bytea", store.EncodeCountsForTest(&c))
 		}
 		for _, q := range []string{
-			"DELETE FROM appointment_counts", "DELETE FROM measure_months",
+			"DELETE FROM practice_measure_values", "DELETE FROM practice_appointments", "DELETE FROM appointment_months",
+			"CREATE TABLE appointment_counts (month DATE NOT NULL, practice_code TEXT NOT NULL, counts " + blob + " NOT NULL)",
+			"CREATE TABLE measure_months (measure_id TEXT)",
+			"INSERT INTO appointment_counts VALUES (" + date + ", 'Y00002', " + packed + ")",
 			`CREATE TABLE appointments (practice_code TEXT NOT NULL, month DATE NOT NULL, status SMALLINT NOT NULL, hcp SMALLINT NOT NULL,
 				mode SMALLINT NOT NULL, band SMALLINT NOT NULL, count BIGINT NOT NULL)`,
 			"CREATE TABLE measure_values (measure_id TEXT)",
-			// Y00001 in October: 30 attended and 10 not (DNA), in two modes.
+			// Y00001 in October as 004 kept it: 30 attended and 10 not (DNA), in two modes.
 			"INSERT INTO appointments VALUES ('Y00001', " + date + ", 0, 0, 0, 0, 20), ('Y00001', " + date + ", 0, 0, 1, 0, 10), ('Y00001', " + date + ", 1, 0, 0, 2, 10)",
 		} {
 			if err := store.ExecForTest(ctx, s, q); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
 		}
-		if err := store.ConvertAppointmentsForTest(ctx, s); err != nil {
+		if err := store.CarryAppointmentsOverForTest(ctx, s); err != nil {
 			t.Fatal(err)
 		}
 		oct := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
@@ -202,11 +213,18 @@ func TestConvertAppointments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(vals) != 1 || vals[0].Practice != "Y00001" || vals[0].Num != 10 || vals[0].Den != 40 {
-			t.Errorf("converted DNA values %+v, want Y00001 10/40", vals)
+		if got := fmt.Sprint(vals); len(vals) != 2 || vals[0].Practice != "Y00001" || vals[0].Num != 10 || vals[0].Den != 40 ||
+			vals[1].Practice != "Y00002" || vals[1].Num != 5 || vals[1].Den != 10 {
+			t.Errorf("carried-over DNA values %s, want Y00001 10/40 and Y00002 5/10", got)
 		}
-		if err := store.ExecForTest(ctx, s, "SELECT 1 FROM appointments"); err == nil {
-			t.Error("004's appointments table is still there")
+		months, err := s.AppointmentMonths(ctx)
+		if err != nil || len(months) != 1 || !months[0].Equal(oct) {
+			t.Errorf("months loaded %v (%v), want October 2025", months, err)
+		}
+		for _, table := range []string{"appointments", "measure_values", "appointment_counts", "measure_months"} {
+			if err := store.ExecForTest(ctx, s, "SELECT 1 FROM "+table); err == nil {
+				t.Errorf("old table %s is still there", table)
+			}
 		}
 	})
 }

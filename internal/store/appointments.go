@@ -2,12 +2,12 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,6 +52,9 @@ func (s *Store) ImportAppointments(ctx context.Context, actor, file string, read
 		}
 		res.Rows, res.Blank, res.Created = sum.Rows, sum.Blank, im.created
 		res.Months = im.ms.months()
+		if err := c.noteAppointmentMonths(ctx, res.Months); err != nil {
+			return err
+		}
 		practices := map[string]bool{}
 		for k := range im.written {
 			practices[k.practice] = true
@@ -60,6 +63,20 @@ func (s *Store) ImportAppointments(ctx context.Context, actor, file string, read
 		return c.appendAudit(ctx, actor, "import.gpad", "import", file, nil, res)
 	})
 	return res, err
+}
+
+// noteAppointmentMonths records the months loaded, with how many practices
+// each holds now.
+func (c conn) noteAppointmentMonths(ctx context.Context, months []time.Time) error {
+	for _, m := range months {
+		if _, err := c.exec(ctx, `INSERT INTO appointment_months (month, practices, imported_at)
+			VALUES (?, (SELECT COUNT(DISTINCT practice_code) FROM practice_appointments WHERE month = ?), ?)
+			ON CONFLICT (month) DO UPDATE SET practices = excluded.practices, imported_at = excluded.imported_at`,
+			dateArg(m), dateArg(m), c.tsArg(c.now)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type practiceMonth struct {
@@ -123,62 +140,141 @@ func (w *appointmentWriter) add(ctx context.Context, batch []access.PracticeMont
 	}
 	w.created += len(plan.orgs)
 
+	// A practice-month first met replaces what was stored; one whose rows
+	// fell either side of a batch is written again whole.
+	var stale []practiceMonth
 	for _, pm := range batch {
 		k := practiceMonth{pm.Practice.Code, pm.Month}
 		if w.written[k] {
-			// Its rows fell either side of a batch: add the part written.
-			var blob []byte
-			if err := w.c.queryRow(ctx, "SELECT counts FROM appointment_counts WHERE practice_code = ? AND month = ?",
-				k.practice, dateArg(k.month)).Scan(&blob); err != nil {
-				return err
-			}
-			before, err := decodeCounts(blob)
+			before, err := w.c.storedCounts(ctx, k)
 			if err != nil {
 				return err
 			}
 			pm.Counts.Add(before)
 		}
 		w.written[k] = true
+		stale = append(stale, k)
 		if err := w.ms.add(ctx, w.c, k.practice, k.month, pm.Counts); err != nil {
 			return err
 		}
 	}
-	err := w.c.bulkUpsert(ctx, "appointment_counts", []string{"month", "practice_code", "counts"}, "month, practice_code", len(batch),
-		func(i int) []any {
-			return []any{dateArg(batch[i].Month), batch[i].Practice.Code, encodeCounts(batch[i].Counts)}
-		})
-	if err != nil {
+	if err := w.c.deletePracticeMonths(ctx, stale); err != nil {
 		return err
 	}
-	// Measure values go into their stored months whenever many are held,
-	// so that memory does not grow with the months a file holds, and at
-	// the end.
+	var rows appointmentRows
+	for _, pm := range batch {
+		rows.add(pm.Month, pm.Practice.Code, pm.Counts)
+	}
+	if err := w.c.insertAppointmentRows(ctx, &rows); err != nil {
+		return err
+	}
 	if w.ms.pending < w.maxPending {
 		return nil
 	}
 	return w.ms.write(ctx, w.c)
 }
 
+// storedCounts reads back one practice-month's stored rows.
+func (c conn) storedCounts(ctx context.Context, k practiceMonth) (*access.Counts, error) {
+	rows, err := c.query(ctx, `SELECT appt_status, hcp_type, appt_mode, booking_band, count FROM practice_appointments
+		WHERE month = ? AND practice_code = ?`, dateArg(k.month), k.practice)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var counts access.Counts
+	for rows.Next() {
+		var st access.Status
+		var h access.HCP
+		var mo access.Mode
+		var b access.Band
+		var n int64
+		if err := rows.Scan(&st, &h, &mo, &b, &n); err != nil {
+			return nil, err
+		}
+		counts[access.Cell(st, h, mo, b)] += n
+	}
+	return &counts, rows.Err()
+}
+
+// deletePracticeMonths removes the stored rows of the practice-months, a
+// month's practices at a time.
+func (c conn) deletePracticeMonths(ctx context.Context, list []practiceMonth) error {
+	byMonth := map[time.Time][]string{}
+	for _, k := range list {
+		byMonth[k.month] = append(byMonth[k.month], k.practice)
+	}
+	for month, codes := range byMonth {
+		for start := 0; start < len(codes); start += 500 {
+			in, args := inClause(codes[start:min(start+500, len(codes))])
+			if _, err := c.exec(ctx, "DELETE FROM practice_appointments WHERE month = ? AND practice_code IN "+in,
+				append([]any{dateArg(month)}, args...)...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// appointmentRows are practice_appointments rows held column by column,
+// as PostgreSQL's unnest takes them.
+type appointmentRows struct {
+	months, practices        []string
+	status, hcp, mode, bands []int16
+	counts                   []int64
+}
+
+// add appends a practice-month's cells that are not zero.
+func (r *appointmentRows) add(month time.Time, practice string, counts *access.Counts) {
+	m := month.Format(time.DateOnly)
+	for cell, n := range counts {
+		if n == 0 {
+			continue
+		}
+		st, h, mo, b := access.CellDims(cell)
+		r.months = append(r.months, m)
+		r.practices = append(r.practices, practice)
+		r.status = append(r.status, int16(st))
+		r.hcp = append(r.hcp, int16(h))
+		r.mode = append(r.mode, int16(mo))
+		r.bands = append(r.bands, int16(b))
+		r.counts = append(r.counts, n)
+	}
+}
+
+func (c conn) insertAppointmentRows(ctx context.Context, r *appointmentRows) error {
+	if len(r.counts) == 0 {
+		return nil
+	}
+	if c.dialect == Postgres {
+		// One statement binding seven arrays: far cheaper for the server to
+		// parse than a VALUES list of the same rows.
+		_, err := c.exec(ctx, `INSERT INTO practice_appointments (month, practice_code, appt_status, hcp_type, appt_mode, booking_band, count)
+			SELECT m::date, p, s, h, mo, b, n FROM unnest(?::text[], ?::text[], ?::int2[], ?::int2[], ?::int2[], ?::int2[], ?::int8[]) AS t(m, p, s, h, mo, b, n)`,
+			r.months, r.practices, r.status, r.hcp, r.mode, r.bands, r.counts)
+		return err
+	}
+	return c.bulkInsert(ctx, "practice_appointments", []string{"month", "practice_code", "appt_status", "hcp_type", "appt_mode", "booking_band", "count"},
+		len(r.counts), func(i int) []any {
+			return []any{r.months[i], r.practices[i], r.status[i], r.hcp[i], r.mode[i], r.bands[i], r.counts[i]}
+		})
+}
+
 // measureSet works out measures' values for the practice-months given it
-// and writes them into the stored measure months.
+// and writes them as practice_measure_values rows.
 type measureSet struct {
 	measures []access.Measure
 	masks    []*access.Mask // each measure's numerator and denominator, in turn
 	sums     []int64
-	lists    map[time.Time]map[string]int    // registered lists, for per-1,000 measures
-	vals     map[measureMonth][]MeasureValue // worked out, not yet written
-	pending  int                             // values in vals
-	seen     map[time.Time]bool              // every month given
-}
-
-type measureMonth struct {
-	id    string
-	month time.Time
+	lists    map[time.Time]map[string]int // registered lists, for per-1,000 measures
+	vals     map[string][]MeasureValue    // by measure: worked out, not yet written
+	pending  int                          // values in vals
+	seen     map[time.Time]bool           // every month given
 }
 
 // measuresLock serialises, across PostgreSQL connections and servers, the
-// transactions that merge values into stored measure months (read, merge,
-// write back), so that two at once cannot lose each other's practices.
+// transactions that write measure values, so that two imports of the same
+// months wait for each other rather than deadlock.
 // SQLite writers are serialised already.
 const measuresLock = 7262002
 
@@ -202,7 +298,7 @@ func (c conn) newMeasureSet(ctx context.Context, pick func(access.Measure) bool)
 	if err != nil {
 		return nil, err
 	}
-	ms := &measureSet{lists: map[time.Time]map[string]int{}, vals: map[measureMonth][]MeasureValue{}, seen: map[time.Time]bool{}}
+	ms := &measureSet{lists: map[time.Time]map[string]int{}, vals: map[string][]MeasureValue{}, seen: map[time.Time]bool{}}
 	for _, m := range all {
 		if pick == nil || pick(m) {
 			ms.measures = append(ms.measures, m)
@@ -230,8 +326,7 @@ func (ms *measureSet) add(ctx context.Context, c conn, practice string, month ti
 			n, ok := lists[practice]
 			v.Den, v.HasDen = int64(n), ok
 		}
-		k := measureMonth{m.ID, month}
-		ms.vals[k] = append(ms.vals[k], v)
+		ms.vals[m.ID] = append(ms.vals[m.ID], v)
 		ms.pending++
 	}
 	return nil
@@ -243,55 +338,30 @@ func (ms *measureSet) months() []time.Time {
 	return out
 }
 
-// write merges the values worked out into each measure month: a practice's
-// value replaces its old one; other practices' stay.
+// write stores the values worked out: a practice's value for a month
+// replaces its old one; other practices' stay.
 func (ms *measureSet) write(ctx context.Context, c conn) error {
 	defer func() { clear(ms.vals); ms.pending = 0 }()
-	for k, vals := range ms.vals {
-		var blob []byte
-		err := c.queryRow(ctx, "SELECT vals FROM measure_months WHERE measure_id = ? AND month = ?", k.id, dateArg(k.month)).Scan(&blob)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		old, err := decodeMeasureMonth(blob, k.month)
+	for id, vals := range ms.vals {
+		err := c.bulkUpsert(ctx, "practice_measure_values", []string{"measure_id", "month", "practice_code", "numerator", "denominator"},
+			"measure_id, month, practice_code", len(vals), func(i int) []any {
+				v := vals[i]
+				var den any
+				if v.HasDen {
+					den = v.Den
+				}
+				return []any{id, dateArg(v.Month), v.Practice, v.Num, den}
+			})
 		if err != nil {
-			return fmt.Errorf("measure %s, %s: %w", k.id, k.month.Format("January 2006"), err)
-		}
-		merged := mergeValues(old, vals)
-		if _, err := c.exec(ctx, `INSERT INTO measure_months (measure_id, month, practices, vals) VALUES (?, ?, ?, ?)
-			ON CONFLICT (measure_id, month) DO UPDATE SET practices = excluded.practices, vals = excluded.vals`,
-			k.id, dateArg(k.month), len(merged), encodeMeasureMonth(merged)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// mergeValues merges new values into old ones (in practice order, as
-// stored): a practice's new value replaces its old one, and of two new
-// values for one practice the later wins.
-func mergeValues(old, new []MeasureValue) []MeasureValue {
-	slices.SortStableFunc(new, func(a, b MeasureValue) int { return strings.Compare(a.Practice, b.Practice) })
-	out := make([]MeasureValue, 0, len(old)+len(new))
-	i := 0
-	for j, v := range new {
-		if j+1 < len(new) && new[j+1].Practice == v.Practice {
-			continue
-		}
-		for i < len(old) && old[i].Practice < v.Practice {
-			out = append(out, old[i])
-			i++
-		}
-		if i < len(old) && old[i].Practice == v.Practice {
-			i++
-		}
-		out = append(out, v)
-	}
-	return append(out, old[i:]...)
-}
-
 // recomputeMeasures works out the measures pick picks afresh from the
-// stored counts, for one month or (month zero) every month loaded.
+// stored rows, for one month or (month zero) every month loaded: one
+// GROUP BY a month gives each practice's sums for every measure at once.
 func (c conn) recomputeMeasures(ctx context.Context, pick func(access.Measure) bool, month time.Time) error {
 	ms, err := c.newMeasureSet(ctx, pick)
 	if err != nil || len(ms.measures) == 0 {
@@ -299,64 +369,90 @@ func (c conn) recomputeMeasures(ctx context.Context, pick func(access.Measure) b
 	}
 	months := []time.Time{month}
 	if month.IsZero() {
-		if months, err = c.dates(ctx, "SELECT DISTINCT month FROM appointment_counts ORDER BY month"); err != nil {
+		if months, err = c.dates(ctx, "SELECT month FROM appointment_months ORDER BY month"); err != nil {
 			return err
 		}
 	}
+	var sums []string
+	for _, m := range ms.measures {
+		sums = append(sums, "SUM(CASE WHEN "+filterSQL(m.Numerator)+" THEN count ELSE 0 END)",
+			"SUM(CASE WHEN "+filterSQL(m.Denominator)+" THEN count ELSE 0 END)")
+	}
+	q := "SELECT practice_code, " + strings.Join(sums, ", ") + " FROM practice_appointments WHERE month = ? GROUP BY practice_code"
 	for _, month := range months {
-		// Read the month whole before working on it: a transaction's
-		// connection runs one query at a time.
-		type stored struct {
-			practice string
-			blob     []byte
-		}
-		var list []stored
-		rows, err := c.query(ctx, "SELECT practice_code, counts FROM appointment_counts WHERE month = ?", dateArg(month))
+		lists, err := c.listSizesInMonth(ctx, month)
 		if err != nil {
 			return err
 		}
+		ms.seen[month] = true
+		// Read the month whole before writing: a transaction's connection
+		// runs one query at a time.
+		rows, err := c.query(ctx, q, dateArg(month))
+		if err != nil {
+			return err
+		}
+		dest := make([]any, 1+len(ms.sums))
+		var practice string
+		dest[0] = &practice
+		for i := range ms.sums {
+			dest[1+i] = &ms.sums[i]
+		}
 		for rows.Next() {
-			var x stored
-			if err := rows.Scan(&x.practice, &x.blob); err != nil {
+			if err := rows.Scan(dest...); err != nil {
 				rows.Close()
 				return err
 			}
-			list = append(list, x)
+			for i, m := range ms.measures {
+				v := MeasureValue{Practice: practice, Month: month, Num: ms.sums[2*i], Den: ms.sums[2*i+1], HasDen: true}
+				if m.Unit == access.Per1000 {
+					n, ok := lists[practice]
+					v.Den, v.HasDen = int64(n), ok
+				}
+				ms.vals[m.ID] = append(ms.vals[m.ID], v)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, x := range list {
-			counts, err := decodeCounts(x.blob)
-			if err == nil {
-				err = ms.add(ctx, c, x.practice, month, counts)
-			}
-			if err != nil {
-				return err
-			}
-		}
 	}
 	return ms.write(ctx, c)
 }
 
-// encodeCounts packs the cells that are not zero as (gap from the last
-// cell, count) varint pairs.
-func encodeCounts(c *access.Counts) []byte {
-	out := make([]byte, 0, 256)
-	last := -1
-	for i, n := range c {
-		if n != 0 {
-			out = binary.AppendUvarint(out, uint64(i-last))
-			out = binary.AppendUvarint(out, uint64(n))
-			last = i
+// filterSQL writes a filter as a condition on practice_appointments' columns
+// (numbers only, so nothing from outside reaches the SQL text).
+func filterSQL(f access.Filter) string {
+	conds := []string{"1=1"}
+	add := func(col string, vals []int) {
+		if len(vals) == 0 {
+			return
 		}
+		var list []string
+		for _, v := range vals {
+			list = append(list, strconv.Itoa(v))
+		}
+		conds = append(conds, col+" IN ("+strings.Join(list, ",")+")")
+	}
+	add("appt_status", ints(f.Statuses))
+	add("hcp_type", ints(f.HCPs))
+	add("appt_mode", ints(f.Modes))
+	add("booking_band", ints(f.Bands))
+	return strings.Join(conds, " AND ")
+}
+
+func ints[T ~uint8](xs []T) []int {
+	out := make([]int, len(xs))
+	for i, x := range xs {
+		out[i] = int(x)
 	}
 	return out
 }
 
 var errCorrupt = errors.New("stored appointment data is damaged")
 
+// decodeCounts reads migration 005's packed counts: the cells that are not
+// zero as (gap from the last cell, count) varint pairs. Only the migration
+// to plain rows (006) reads them.
 func decodeCounts(b []byte) (*access.Counts, error) {
 	var c access.Counts
 	cell := -1
@@ -376,106 +472,80 @@ func decodeCounts(b []byte) (*access.Counts, error) {
 	return &c, nil
 }
 
-// encodeMeasureMonth packs every practice's value, in practice order:
-// the code's length and bytes, the numerator, and the denominator plus one
-// (zero when it is not known).
-func encodeMeasureMonth(vals []MeasureValue) []byte {
-	out := make([]byte, 0, len(vals)*12)
-	for _, v := range vals {
-		out = binary.AppendUvarint(out, uint64(len(v.Practice)))
-		out = append(out, v.Practice...)
-		out = binary.AppendUvarint(out, uint64(v.Num))
-		den := uint64(0)
-		if v.HasDen {
-			den = uint64(v.Den) + 1
-		}
-		out = binary.AppendUvarint(out, den)
-	}
-	return out
-}
-
-func decodeMeasureMonth(b []byte, month time.Time) ([]MeasureValue, error) {
-	var out []MeasureValue
-	for len(b) > 0 {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || uint64(len(b)-k) < n {
-			return nil, errCorrupt
-		}
-		v := MeasureValue{Practice: string(b[k : k+int(n)]), Month: month}
-		b = b[k+int(n):]
-		num, k1 := binary.Uvarint(b)
-		if k1 <= 0 {
-			return nil, errCorrupt
-		}
-		den, k2 := binary.Uvarint(b[k1:])
-		if k2 <= 0 {
-			return nil, errCorrupt
-		}
-		b = b[k1+k2:]
-		v.Num = int64(num)
-		if den > 0 {
-			v.Den, v.HasDen = int64(den-1), true
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
-// convertAppointments carries migration 004's appointments (a row per
-// combination) into 005's packed rows, works the measures out from them and
-// drops 004's tables.
-func (c conn) convertAppointments(ctx context.Context) error {
-	rows, err := c.query(ctx, "SELECT practice_code, month, status, hcp, mode, band, count FROM appointments ORDER BY practice_code, month")
+// carryAppointmentsOver is migration 006's Go step. It carries appointments
+// into plain rows from whichever shape the database holds them in, 004's
+// rows (a database that had not yet taken 005, whose step now leaves them
+// be) or 005's packed blobs, works the measures out from them, and drops the
+// old tables.
+func (c conn) carryAppointmentsOver(ctx context.Context) error {
+	has004, err := c.tableExists(ctx, "appointments")
 	if err != nil {
 		return err
+	}
+	if has004 {
+		if _, err := c.exec(ctx, `INSERT INTO practice_appointments (month, practice_code, appt_status, hcp_type, appt_mode, booking_band, count)
+			SELECT month, practice_code, status, hcp, mode, band, count FROM appointments ORDER BY month, practice_code, status, hcp, mode, band`); err != nil {
+			return err
+		}
 	}
 	type packed struct {
 		k    practiceMonth
 		blob []byte
 	}
-	var list []packed // packed as read: a transaction's connection runs one query at a time
-	var cur practiceMonth
-	var counts access.Counts
-	done := func() {
-		if cur.practice != "" {
-			list = append(list, packed{cur, encodeCounts(&counts)})
-		}
-		counts = access.Counts{}
+	var list []packed // read whole first: a transaction's connection runs one query at a time
+	rows, err := c.query(ctx, "SELECT month, practice_code, counts FROM appointment_counts ORDER BY month, practice_code")
+	if err != nil {
+		return err
 	}
 	for rows.Next() {
-		var k practiceMonth
-		var st access.Status
-		var h access.HCP
-		var mo access.Mode
-		var b access.Band
-		var n int64
-		if err := rows.Scan(&k.practice, nullTime{&k.month}, &st, &h, &mo, &b, &n); err != nil {
+		var p packed
+		if err := rows.Scan(nullTime{&p.k.month}, &p.k.practice, &p.blob); err != nil {
 			rows.Close()
 			return err
 		}
-		if k != cur {
-			done()
-			cur = k
-		}
-		counts[access.Cell(st, h, mo, b)] += n
+		list = append(list, p)
 	}
-	done()
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	err = c.bulkUpsert(ctx, "appointment_counts", []string{"month", "practice_code", "counts"}, "month, practice_code", len(list),
-		func(i int) []any { return []any{dateArg(list[i].k.month), list[i].k.practice, list[i].blob} })
-	if err != nil {
+	var out appointmentRows
+	for _, p := range list {
+		counts, err := decodeCounts(p.blob)
+		if err != nil {
+			return fmt.Errorf("%s, %s: %w", p.k.practice, p.k.month.Format("January 2006"), err)
+		}
+		out.add(p.k.month, p.k.practice, counts)
+	}
+	if err := c.insertAppointmentRows(ctx, &out); err != nil {
+		return err
+	}
+	if _, err := c.exec(ctx, `INSERT INTO appointment_months (month, practices, imported_at)
+		SELECT month, COUNT(DISTINCT practice_code), ? FROM practice_appointments GROUP BY month`, c.tsArg(c.now)); err != nil {
 		return err
 	}
 	if err := c.recomputeMeasures(ctx, nil, time.Time{}); err != nil {
 		return err
 	}
-	for _, table := range []string{"measure_values", "appointments"} {
+	drop := []string{"appointment_counts", "measure_months"}
+	if has004 {
+		drop = append(drop, "appointments", "measure_values")
+	}
+	for _, table := range drop {
 		if _, err := c.exec(ctx, "DROP TABLE "+table); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// tableExists asks the engine's catalogue whether a table is there.
+func (c conn) tableExists(ctx context.Context, name string) (bool, error) {
+	q := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+	if c.dialect == Postgres {
+		q = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
+	}
+	var n int
+	err := c.queryRow(ctx, q, name).Scan(&n)
+	return n > 0, err
 }

@@ -12,10 +12,10 @@ func TamperForTest(ctx context.Context, s *Store, seq int64) error {
 // Listening reports whether a PostgreSQL store hears version notifications.
 func Listening(s *Store) bool { return s.listening.Load() }
 
-// ConvertAppointmentsForTest runs migration 005's Go step again, on
-// whatever 004-shaped tables a test has made.
-func ConvertAppointmentsForTest(ctx context.Context, s *Store) error {
-	return s.tx(ctx, func(c conn) error { return c.convertAppointments(ctx) })
+// CarryAppointmentsOverForTest runs migration 006's Go step again, on
+// whatever 004- and 005-shaped tables a test has made.
+func CarryAppointmentsOverForTest(ctx context.Context, s *Store) error {
+	return s.tx(ctx, func(c conn) error { return c.carryAppointmentsOver(ctx) })
 }
 
 // ExecForTest runs one statement on the write pool.
@@ -24,6 +24,6 @@ func ExecForTest(ctx context.Context, s *Store, query string) error {
 	return err
 }
 
-// SetMaxPendingValuesForTest makes appointments imports merge measure
-// values into the stored months after every n values.
+// SetMaxPendingValuesForTest makes appointments imports write measure
+// values after every n values.
 func SetMaxPendingValuesForTest(s *Store, n int) { s.maxPendingValues = n }

@@ -63,15 +63,18 @@ func migrations() ([]migration, error) {
 // migrationSteps are the migrations that need Go as well as SQL: each runs
 // after its SQL, in the same transaction.
 var migrationSteps = map[int]func(context.Context, conn) error{
-	5: func(ctx context.Context, c conn) error { return c.convertAppointments(ctx) },
+	// 005 once packed 004's rows into blobs; 006 now carries either shape
+	// over into plain rows, so 005 has nothing left to do in Go.
+	6: func(ctx context.Context, c conn) error { return c.carryAppointmentsOver(ctx) },
 }
 
 // migrationLock is the PostgreSQL advisory lock key that lets only one of
 // several starting servers migrate at a time.
 const migrationLock = 7262000
 
-// Migrate applies every embedded migration not yet applied, each in its own
-// transaction, and returns the names of those it applied.
+// Migrate applies every embedded migration not yet applied, all in one
+// transaction (so a failed start leaves the schema as it was), and returns
+// the names of those it applied.
 func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	ms, err := migrations()
 	if err != nil {

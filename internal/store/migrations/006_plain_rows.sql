@@ -1,0 +1,59 @@
+-- Appointments and measure values as plain rows that any SQL client, BI tool
+-- or analyst can read (005 packed them into blobs). The dimensions are the
+-- publication's vocabularies, stored as small numbers with a lookup table
+-- each, holding the strings exactly as published:
+--
+--   SELECT a.month, a.practice_code, s.name AS appt_status, h.name AS hcp_type,
+--          m.name AS appt_mode, b.name AS time_between_book_and_appt, a.count
+--   FROM practice_appointments a
+--   JOIN appt_statuses s ON s.id = a.appt_status JOIN hcp_types h ON h.id = a.hcp_type
+--   JOIN appt_modes m ON m.id = a.appt_mode JOIN booking_bands b ON b.id = a.booking_band
+--
+-- Rows are summed over NATIONAL_CATEGORY, which no measure uses. The rows of
+-- 004's and 005's tables are carried over by the migration's Go step
+-- (store.carryAppointmentsOver), which then drops those tables.
+CREATE TABLE appt_statuses (id SMALLINT PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE hcp_types     (id SMALLINT PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE appt_modes    (id SMALLINT PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE booking_bands (id SMALLINT PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+
+INSERT INTO appt_statuses (id, name) VALUES (0, 'Attended'), (1, 'DNA'), (2, 'Unknown');
+INSERT INTO hcp_types (id, name) VALUES (0, 'GP'), (1, 'Other Practice staff'), (2, 'Unknown');
+INSERT INTO appt_modes (id, name) VALUES (0, 'Face-to-Face'), (1, 'Telephone'), (2, 'Home Visit'),
+    (3, 'Video Conference/Online'), (4, 'Unknown');
+INSERT INTO booking_bands (id, name) VALUES (0, 'Same Day'), (1, '1 Day'), (2, '2 to 7 Days'), (3, '8  to 14 Days'),
+    (4, '15  to 21 Days'), (5, '22  to 28 Days'), (6, 'More than 28 Days'), (7, 'Unknown / Data Quality');
+
+-- Keyed by month first: an import replaces a month's practices, and measures
+-- are worked out a month at a time. On SQLite the table is its key's b-tree.
+CREATE TABLE practice_appointments (
+    month         {{date}} NOT NULL,
+    practice_code TEXT NOT NULL REFERENCES orgs (code),
+    appt_status   SMALLINT NOT NULL REFERENCES appt_statuses (id),
+    hcp_type      SMALLINT NOT NULL REFERENCES hcp_types (id),
+    appt_mode     SMALLINT NOT NULL REFERENCES appt_modes (id),
+    booking_band  SMALLINT NOT NULL REFERENCES booking_bands (id),
+    count         BIGINT NOT NULL,
+    PRIMARY KEY (month, practice_code, appt_status, hcp_type, appt_mode, booking_band)
+){{without_rowid}};
+CREATE INDEX practice_appointments_practice ON practice_appointments (practice_code, month);
+
+-- Each measure's numerator and denominator per practice and month (the
+-- denominator NULL where it is not known: a per-1,000 measure in a month
+-- without the practice's registered list).
+CREATE TABLE practice_measure_values (
+    measure_id    TEXT NOT NULL REFERENCES measures (id),
+    month         {{date}} NOT NULL,
+    practice_code TEXT NOT NULL,
+    numerator     BIGINT NOT NULL,
+    denominator   BIGINT,
+    PRIMARY KEY (measure_id, month, practice_code)
+){{without_rowid}};
+CREATE INDEX practice_measure_values_practice ON practice_measure_values (practice_code, measure_id, month);
+
+-- The months loaded, with how many practices each holds.
+CREATE TABLE appointment_months (
+    month       {{date}} PRIMARY KEY,
+    practices   INTEGER NOT NULL,
+    imported_at {{timestamp}} NOT NULL
+);
