@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -343,6 +344,12 @@ func (ms *measureSet) months() []time.Time {
 func (ms *measureSet) write(ctx context.Context, c conn) error {
 	defer func() { clear(ms.vals); ms.pending = 0 }()
 	for id, vals := range ms.vals {
+		// A practice-month whose rows fell either side of a batch was added
+		// twice; the later, whole one stands.
+		slices.Reverse(vals)
+		vals = slices.CompactFunc(slices.SortedStableFunc(slices.Values(vals), func(a, b MeasureValue) int {
+			return cmp.Or(a.Month.Compare(b.Month), strings.Compare(a.Practice, b.Practice))
+		}), func(a, b MeasureValue) bool { return a.Month.Equal(b.Month) && a.Practice == b.Practice })
 		err := c.bulkUpsert(ctx, "practice_measure_values", []string{"measure_id", "month", "practice_code", "numerator", "denominator"},
 			"measure_id, month, practice_code", len(vals), func(i int) []any {
 				v := vals[i]
