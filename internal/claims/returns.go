@@ -11,6 +11,112 @@ import (
 	"github.com/onepc/onepc/internal/problem"
 )
 
+// ReturnLine is one service on an organisation's monthly return.
+type ReturnLine struct {
+	Service  Service         `json:"service"`
+	Period   Period          `json:"period"`
+	Deadline time.Time       `json:"deadline"`
+	Claim    *Claim          `json:"claim,omitempty"` // nil until something is saved
+	Preview  payrules.Result `json:"preview"`
+	Problem  string          `json:"preview_problem,omitempty"`
+	Offer    *Offer          `json:"-"` // the sign-up, when the service asks for one
+	Facts    Facts           `json:"-"` // what pricing needs beyond the claim
+}
+
+// ReturnEntry is what was typed for one service on a return.
+type ReturnEntry struct {
+	ServiceID int64
+	Activity  map[string]string // field key → text
+}
+
+// ReturnWork is one line of a return checked, priced and ready to write.
+type ReturnWork struct {
+	Line     *ReturnLine
+	Activity map[string]int64
+	Result   payrules.Result
+}
+
+// PrepareReturn checks what was typed on an organisation's return for a
+// month against the lines it may claim, and prices each line, at now. A
+// draft (submit false) keeps what is blank; a submission needs every field,
+// the declaration where a service asks, and periods that have ended. Lines
+// already submitted cannot be submitted again (they are amended). Any
+// problem is returned naming its form field, and nothing is to be written.
+func PrepareReturn(lines []ReturnLine, entries []ReturnEntry, orgName string, month, now time.Time, submit, declared bool) ([]ReturnWork, error) {
+	byID := map[int64]*ReturnLine{}
+	for i := range lines {
+		byID[lines[i].Service.ID] = &lines[i]
+	}
+	var todo []ReturnWork
+	var errs problem.Fields
+	needDecl := false
+	for _, e := range entries {
+		line, ok := byID[e.ServiceID]
+		if !ok {
+			return nil, problem.New(problem.Invalid, "Service %d is not on %s's return for %s: it is not offered to them, not signed up to, or has no period ending that month",
+				e.ServiceID, orgName, month.Format("January 2006"))
+		}
+		field := FieldName(line.Service.Code, firstKey(line.Service))
+		if line.Claim != nil && line.Claim.Locked() {
+			if hasAny(e.Activity) {
+				errs.Add(field, fmt.Sprintf("%s was already submitted on %s; to correct it, amend the claim",
+					line.Service.Name, line.Claim.SubmittedAt.Format("2 January 2006")))
+			}
+			continue
+		}
+		if submit && !Submittable(line.Period, now) {
+			errs.Add(field, fmt.Sprintf("%s: %s can be submitted once it has ended, from %s; save a draft until then",
+				line.Service.Name, line.Period.Label(line.Service.Frequency), line.Period.End.AddDate(0, 0, 1).Format("2 January 2006")))
+			continue
+		}
+		needDecl = needDecl || (submit && line.Service.NeedsDeclaration)
+		act, ferrs := ParseActivity(line.Service, e.Activity, submit)
+		errs = append(errs, ferrs...)
+		if len(ferrs) > 0 {
+			continue
+		}
+		if !submit && !hasAny(e.Activity) {
+			continue
+		}
+		res, err := Price(line.Service, line.Period, act, line.Facts)
+		if err != nil {
+			if problem.KindOf(err) == problem.Invalid {
+				errs.Add(field, line.Service.Name+": "+problem.Message(err))
+				continue
+			}
+			return nil, err
+		}
+		todo = append(todo, ReturnWork{line, act, res})
+	}
+	if submit && needDecl && !declared {
+		errs.Add("declaration", "Confirm the declaration before you submit")
+	}
+	if submit && len(todo) == 0 && len(errs) == 0 {
+		errs.Add("return", "There is nothing left to submit on this return")
+	}
+	if len(errs) > 0 {
+		return nil, &problem.Error{Kind: problem.Invalid, Message: "The return was not saved: correct the problems below", Fields: errs}
+	}
+	return todo, nil
+}
+
+func hasAny(m map[string]string) bool {
+	for _, v := range m {
+		if strings.TrimSpace(v) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// firstKey is the form field a problem with a whole line points to.
+func firstKey(s Service) string {
+	if len(s.Fields) > 0 {
+		return s.Fields[0].Key
+	}
+	return "claim"
+}
+
 // Eligible reports whether org may claim s: chain is org and every
 // organisation above it, offer its sign-up (nil when none).
 func (s Service) Eligible(org string, orgIsPCN bool, chain []string, offer *Offer) bool {

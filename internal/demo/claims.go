@@ -121,9 +121,9 @@ func LoadClaims(ctx context.Context, s *store.Store, now time.Time) error {
 			if len(lines) == 0 {
 				continue
 			}
-			var entries []store.ReturnEntry
+			var entries []claims.ReturnEntry
 			for _, l := range lines {
-				entries = append(entries, store.ReturnEntry{ServiceID: l.Service.ID, Activity: activity(l.Service, o, rng)})
+				entries = append(entries, claims.ReturnEntry{ServiceID: l.Service.ID, Activity: activity(l.Service, o, rng)})
 			}
 			// This month: drafts for some, nothing yet for the rest. Last
 			// month: most on time, some late, some not yet in. Older: on time.
@@ -180,27 +180,27 @@ func review(ctx context.Context, s *store.Store, m time.Time, recent bool, today
 				continue
 			}
 			at(end.AddDate(0, 0, 20))
-			action := store.ActApprove
+			action := claims.ActApprove
 			if status == claims.Approved {
-				action = store.ActFinance
+				action = claims.ActFinance
 			}
 			if recent {
 				at(today)
 				if status == claims.Submitted {
 					switch rng.IntN(6) {
 					case 0:
-						action = store.ActQuery
+						action = claims.ActQuery
 					case 1:
 						continue // still waiting for review
 					case 2:
 						if rng.IntN(3) == 0 {
-							action = store.ActReject
+							action = claims.ActReject
 						}
 					}
 				}
 			}
-			msg := map[string]string{store.ActQuery: "The count is well above your usual month. Please check it against the clinical system report.",
-				store.ActReject: "This activity was claimed under another scheme this month."}[action]
+			msg := map[claims.Action]string{claims.ActQuery: "The count is well above your usual month. Please check it against the clinical system report.",
+				claims.ActReject: "This activity was claimed under another scheme this month."}[action]
 			if err := s.Review(ctx, actor, []int64{cl.ID}, action, msg); err != nil {
 				return fmt.Errorf("demo review %d: %w", cl.ID, err)
 			}

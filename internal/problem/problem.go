@@ -113,3 +113,14 @@ func (f Fields) Error() string {
 	}
 	return strings.Join(s, "; ")
 }
+
+// OnField is a problem of kind k with one field, whose message is also the
+// error's: the error summary and the field say the same thing.
+func OnField(k Kind, name, msg string) *Error {
+	return &Error{Kind: k, Message: msg, Fields: Fields{{name, msg}}}
+}
+
+// BadField is an Invalid problem with one field.
+func BadField(name, format string, args ...any) *Error {
+	return OnField(Invalid, name, fmt.Sprintf(format, args...))
+}

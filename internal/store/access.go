@@ -109,7 +109,7 @@ func (s *Store) CreateMeasure(ctx context.Context, actor string, m access.Measur
 			m.ID, string(def), actor, c.tsArg(c.now)); err != nil {
 			if problem.KindOf(mapError(err)) == problem.Conflict {
 				msg := "There is already a measure called " + m.ID
-				return &problem.Error{Kind: problem.Conflict, Message: msg, Fields: problem.Fields{{Name: "id", Message: msg}}}
+				return problem.OnField(problem.Conflict, "id", msg)
 			}
 			return err
 		}

@@ -206,6 +206,13 @@ func (c conn) deletePracticeMonths(ctx context.Context, list []practiceMonth) er
 		byMonth[k.month] = append(byMonth[k.month], k.practice)
 	}
 	for month, codes := range byMonth {
+		if c.dialect == Postgres {
+			// One array parameter: the plan is an index scan whatever the count.
+			if _, err := c.exec(ctx, "DELETE FROM practice_appointments WHERE month = ? AND practice_code = ANY(?::text[])", dateArg(month), codes); err != nil {
+				return err
+			}
+			continue
+		}
 		for start := 0; start < len(codes); start += 500 {
 			in, args := inClause(codes[start:min(start+500, len(codes))])
 			if _, err := c.exec(ctx, "DELETE FROM practice_appointments WHERE month = ? AND practice_code IN "+in,

@@ -14,18 +14,6 @@ import (
 	"github.com/onepc/onepc/internal/problem"
 )
 
-// ReturnLine is one service on an organisation's monthly return.
-type ReturnLine struct {
-	Service  claims.Service  `json:"service"`
-	Period   claims.Period   `json:"period"`
-	Deadline time.Time       `json:"deadline"`
-	Claim    *claims.Claim   `json:"claim,omitempty"` // nil until something is saved
-	Preview  payrules.Result `json:"preview"`
-	Problem  string          `json:"preview_problem,omitempty"`
-	offer    *claims.Offer
-	facts    claims.Facts
-}
-
 const claimColumns = `c.id, c.service_id, sv.code, sv.name, c.org_code, o.name, c.period_start, c.period_end, c.status, c.version,
 	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message,
 	(SELECT MIN(r.id) FROM payment_runs r WHERE r.commissioner_org = sv.commissioner_org AND r.watermark >= c.ready_seq)`
@@ -88,7 +76,7 @@ func (s *Store) Claim(ctx context.Context, id int64) (claims.Claim, error) {
 // preview of the payment. chain is the organisation and those above it, when
 // the caller has it already (nil to look it up): eligibility turns on the
 // Place and ICB above, which a move between PCNs does not change.
-func (s *Store) Return(ctx context.Context, org string, month time.Time, chain ...string) ([]ReturnLine, error) {
+func (s *Store) Return(ctx context.Context, org string, month time.Time, chain ...string) ([]claims.ReturnLine, error) {
 	c := s.reader()
 	o, err := s.Org(ctx, org)
 	if err != nil {
@@ -121,21 +109,21 @@ func (s *Store) Return(ctx context.Context, org string, month time.Time, chain .
 	for i := range saved {
 		claimOf[saved[i].ServiceID] = &saved[i]
 	}
-	var out []ReturnLine
+	var out []claims.ReturnLine
 	for _, sv := range services {
 		p, ok := sv.PeriodEndingIn(month)
 		if !ok || !sv.Eligible(org, o.Kind == orgs.PCN, chain, offerOf[sv.ID]) {
 			continue
 		}
-		line := ReturnLine{Service: sv, Period: p, Deadline: sv.Deadline(p), Claim: claimOf[sv.ID], offer: offerOf[sv.ID]}
+		line := claims.ReturnLine{Service: sv, Period: p, Deadline: sv.Deadline(p), Claim: claimOf[sv.ID], Offer: offerOf[sv.ID]}
 		activity := map[string]int64{}
 		if line.Claim != nil {
 			activity = line.Claim.Activity
 		}
-		if line.facts, err = s.facts(ctx, sv, o, p, line.offer); err != nil {
+		if line.Facts, err = s.facts(ctx, sv, o, p, line.Offer); err != nil {
 			return nil, err
 		}
-		if line.Preview, err = claims.Price(sv, p, activity, line.facts); err != nil {
+		if line.Preview, err = claims.Price(sv, p, activity, line.Facts); err != nil {
 			line.Problem = problem.Message(err)
 			if line.Problem == "" {
 				return nil, err
@@ -170,17 +158,11 @@ func (s *Store) facts(ctx context.Context, sv claims.Service, o orgs.Org, p clai
 	return f, nil
 }
 
-// ReturnEntry is what was typed for one service on a return.
-type ReturnEntry struct {
-	ServiceID int64
-	Activity  map[string]string // field key → text
-}
-
 // SaveReturn saves (submit false) or submits (true) an organisation's return
 // for a month in one transaction: every line is checked first, and any
 // problem leaves everything as it was. Lines already submitted cannot be
 // submitted again; they are corrected with Amend.
-func (s *Store) SaveReturn(ctx context.Context, actor, org string, month time.Time, entries []ReturnEntry, submit, declared bool) error {
+func (s *Store) SaveReturn(ctx context.Context, actor, org string, month time.Time, entries []claims.ReturnEntry, submit, declared bool) error {
 	lines, err := s.Return(ctx, org, month)
 	if err != nil {
 		return err
@@ -189,93 +171,23 @@ func (s *Store) SaveReturn(ctx context.Context, actor, org string, month time.Ti
 	if err != nil {
 		return err
 	}
-	byID := map[int64]*ReturnLine{}
-	for i := range lines {
-		byID[lines[i].Service.ID] = &lines[i]
-	}
-	type work struct {
-		line     *ReturnLine
-		activity map[string]int64
-		result   payrules.Result
-	}
-	var todo []work
-	var errs problem.Fields
-	needDecl := false
-	for _, e := range entries {
-		line, ok := byID[e.ServiceID]
-		if !ok {
-			return problem.New(problem.Invalid, "Service %d is not on %s's return for %s: it is not offered to them, not signed up to, or has no period ending that month",
-				e.ServiceID, o.Name, month.Format("January 2006"))
-		}
-		if line.Claim != nil && line.Claim.Locked() {
-			if hasAny(e.Activity) {
-				errs.Add(claims.FieldName(line.Service.Code, firstKey(line.Service)), fmt.Sprintf("%s was already submitted on %s; to correct it, amend the claim",
-					line.Service.Name, line.Claim.SubmittedAt.Format("2 January 2006")))
-			}
-			continue
-		}
-		if submit && !s.now().After(line.Period.End.AddDate(0, 0, 1)) {
-			errs.Add(claims.FieldName(line.Service.Code, firstKey(line.Service)), fmt.Sprintf("%s: %s can be submitted once it has ended, from %s; save a draft until then",
-				line.Service.Name, line.Period.Label(line.Service.Frequency), line.Period.End.AddDate(0, 0, 1).Format("2 January 2006")))
-			continue
-		}
-		needDecl = needDecl || (submit && line.Service.NeedsDeclaration)
-		act, ferrs := claims.ParseActivity(line.Service, e.Activity, submit)
-		errs = append(errs, ferrs...)
-		if len(ferrs) > 0 {
-			continue
-		}
-		if !submit && !hasAny(e.Activity) {
-			continue
-		}
-		res, err := claims.Price(line.Service, line.Period, act, line.facts)
-		if err != nil {
-			if problem.KindOf(err) == problem.Invalid {
-				errs.Add(claims.FieldName(line.Service.Code, firstKey(line.Service)), line.Service.Name+": "+problem.Message(err))
-				continue
-			}
-			return err
-		}
-		todo = append(todo, work{line, act, res})
-	}
-	if submit && needDecl && !declared {
-		errs.Add("declaration", "Confirm the declaration before you submit")
-	}
-	if submit && len(todo) == 0 && len(errs) == 0 {
-		errs.Add("return", "There is nothing left to submit on this return")
-	}
-	if len(errs) > 0 {
-		return &problem.Error{Kind: problem.Invalid, Message: "The return was not saved: correct the problems below", Fields: errs}
+	todo, err := claims.PrepareReturn(lines, entries, o.Name, month, s.now(), submit, declared)
+	if err != nil {
+		return err
 	}
 	return s.tx(ctx, func(c conn) error {
 		for _, w := range todo {
 			status := claims.Draft
 			if submit {
-				status = claims.AfterSubmit(w.line.Service)
+				status = claims.AfterSubmit(w.Line.Service)
 			}
-			late := submit && c.now.After(w.line.Deadline.AddDate(0, 0, 1))
-			if _, err := c.writeClaim(ctx, actor, w.line.Claim, w.line.Service, org, w.line.Period, status, w.activity, w.result, late, declared); err != nil {
+			late := submit && claims.IsLate(w.Line.Deadline, c.now)
+			if _, err := c.writeClaim(ctx, actor, w.Line.Claim, w.Line.Service, org, w.Line.Period, status, w.Activity, w.Result, late, declared); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-}
-
-func hasAny(m map[string]string) bool {
-	for _, v := range m {
-		if strings.TrimSpace(v) != "" {
-			return true
-		}
-	}
-	return false
-}
-
-func firstKey(s claims.Service) string {
-	if len(s.Fields) > 0 {
-		return s.Fields[0].Key
-	}
-	return "claim"
 }
 
 // writeClaim inserts or updates a claim; a submission adds a version.
@@ -305,9 +217,9 @@ func (c conn) writeClaim(ctx context.Context, actor string, before *claims.Claim
 		if submitted {
 			version++
 		}
-		if _, err := c.exec(ctx, `UPDATE claims SET status = ?, version = ?, activity_json = ?, pence = ?, explanation = ?,
-			submitted_at = COALESCE(?, submitted_at), late = ?, message = '' WHERE id = ?`,
-			string(status), version, string(actJSON), res.Pence, res.Explanation, at, b2i(late || before.Late), id); err != nil {
+		if err := c.moveClaim(ctx, *before, `status = ?, version = ?, activity_json = ?, pence = ?, explanation = ?,
+			submitted_at = COALESCE(?, submitted_at), late = ?, message = ''`,
+			string(status), version, string(actJSON), res.Pence, res.Explanation, at, b2i(late || before.Late)); err != nil {
 			return 0, err
 		}
 	}
@@ -346,8 +258,8 @@ func (s *Store) Amend(ctx context.Context, actor string, id int64, raw map[strin
 	if err != nil {
 		return err
 	}
-	if !cl.Amendable() {
-		return problem.New(problem.Conflict, "This claim is %s, so it can no longer be amended", strings.ToLower(cl.Status.Label()))
+	if err := claims.CheckAmend(cl); err != nil {
+		return err
 	}
 	sv, err := s.Service(ctx, cl.ServiceID)
 	if err != nil {
@@ -384,28 +296,17 @@ func (s *Store) Amend(ctx context.Context, actor string, id int64, raw map[strin
 	})
 }
 
-// ClaimVersion is one submitted version of a claim.
-type ClaimVersion struct {
-	Version     int              `json:"version"`
-	Status      claims.Status    `json:"status"`
-	Activity    map[string]int64 `json:"activity"`
-	Pence       int64            `json:"pence"`
-	Explanation string           `json:"explanation"`
-	At          time.Time        `json:"at"`
-	By          string           `json:"by"`
-}
-
 // ClaimVersions lists every submitted version of a claim, newest first.
-func (s *Store) ClaimVersions(ctx context.Context, id int64) ([]ClaimVersion, error) {
+func (s *Store) ClaimVersions(ctx context.Context, id int64) ([]claims.ClaimVersion, error) {
 	rows, err := s.reader().query(ctx, `SELECT version, status, activity_json, pence, explanation, created_at, created_by
 		FROM claim_versions WHERE claim_id = ? ORDER BY version DESC`, id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []ClaimVersion
+	var out []claims.ClaimVersion
 	for rows.Next() {
-		var v ClaimVersion
+		var v claims.ClaimVersion
 		var act string
 		if err := rows.Scan(&v.Version, &v.Status, &act, &v.Pence, &v.Explanation, nullTime{&v.At}, &v.By); err != nil {
 			return nil, err
@@ -466,23 +367,14 @@ func (s *Store) Claims(ctx context.Context, q ClaimQuery) ([]claims.Claim, int, 
 	return list, total, err
 }
 
-// Review actions a commissioner (or finance) takes on submitted claims.
-const (
-	ActApprove = "approve"
-	ActQuery   = "query"
-	ActReject  = "reject"
-	ActFinance = "finance"
-)
-
 // Review applies one action to several claims at once, all or none: a claim
-// in the wrong state for the action stops the lot with its name.
-func (s *Store) Review(ctx context.Context, actor string, ids []int64, action, message string) error {
+// in the wrong state for the action stops the lot with its name. Each move
+// is a compare-and-set on the claim's status and version, so a claim amended
+// or reviewed since it was read is not changed behind anyone's back.
+func (s *Store) Review(ctx context.Context, actor string, ids []int64, action claims.Action, message string) error {
 	message = strings.TrimSpace(message)
-	if (action == ActQuery || action == ActReject) && message == "" {
-		return &problem.Error{Kind: problem.Invalid, Message: "Say why", Fields: problem.Fields{{Name: "message", Message: "Write a message to the practice saying why"}}}
-	}
-	if len(ids) == 0 {
-		return &problem.Error{Kind: problem.Invalid, Message: "Choose at least one claim", Fields: problem.Fields{{Name: "claims", Message: "Choose at least one claim"}}}
+	if err := claims.CheckReview(action, ids, message); err != nil {
+		return err
 	}
 	return s.tx(ctx, func(c conn) error {
 		for _, id := range ids {
@@ -498,22 +390,11 @@ func (s *Store) Review(ctx context.Context, actor string, ids []int64, action, m
 			if err != nil {
 				return err
 			}
-			var next claims.Status
-			switch {
-			case action == ActApprove && cl.Status == claims.Submitted:
-				next = claims.AfterApprove(sv)
-			case action == ActQuery && cl.Status == claims.Submitted:
-				next = claims.Queried
-			case action == ActReject && (cl.Status == claims.Submitted || cl.Status == claims.Queried):
-				next = claims.Rejected
-			case action == ActFinance && cl.Status == claims.Approved && sv.NeedsFinance:
-				next = claims.Finance
-			default:
-				return problem.New(problem.Conflict, "%s's claim for %s, %s, is %s: it cannot be %s", cl.OrgName, cl.ServiceName,
-					cl.Period.Label(sv.Frequency), strings.ToLower(cl.Status.Label()), map[string]string{ActApprove: "approved",
-						ActQuery: "queried", ActReject: "rejected", ActFinance: "approved by finance"}[action])
+			next, err := claims.Next(action, cl, sv)
+			if err != nil {
+				return err
 			}
-			if _, err := c.exec(ctx, "UPDATE claims SET status = ?, message = ? WHERE id = ?", string(next), message, id); err != nil {
+			if err := c.moveClaim(ctx, cl, "status = ?, message = ?", string(next), message); err != nil {
 				return err
 			}
 			if next == claims.Finance {
@@ -523,7 +404,7 @@ func (s *Store) Review(ctx context.Context, actor string, ids []int64, action, m
 			}
 			after := cl
 			after.Status, after.Message = next, message
-			if err := c.appendAudit(ctx, actor, "claim."+action, "claim", fmt.Sprint(id), cl, after); err != nil {
+			if err := c.appendAudit(ctx, actor, "claim."+string(action), "claim", fmt.Sprint(id), cl, after); err != nil {
 				return err
 			}
 		}
@@ -531,32 +412,24 @@ func (s *Store) Review(ctx context.Context, actor string, ids []int64, action, m
 	})
 }
 
-// PaymentRun is one month's payments.
-type PaymentRun struct {
-	ID           int64     `json:"id"`
-	Commissioner string    `json:"commissioner_org"`
-	Month        time.Time `json:"month"`
-	CreatedAt    time.Time `json:"created_at"`
-	CreatedBy    string    `json:"created_by"`
-	Lines        int       `json:"lines"`
-	Pence        int64     `json:"pence"`
+// errClaimChanged is the conflict of a compare-and-set that found the claim
+// no longer as it was read.
+var errClaimChanged = problem.New(problem.Conflict, "This claim changed while you were working on it. Reload the page to see it as it is now, then try again.")
 
-	prev, watermark int64 // the ready numbers it pays: above prev, up to watermark
-}
-
-// PaymentLine is one claim paid in a run: a row of the payment schedule.
-type PaymentLine struct {
-	RunID       int64            `json:"run_id"`
-	ClaimID     int64            `json:"claim_id"`
-	Org         string           `json:"practice_code"`
-	OrgName     string           `json:"practice_name"`
-	ServiceCode string           `json:"service_code"`
-	ServiceName string           `json:"service_name"`
-	Frequency   claims.Frequency `json:"-"`
-	Period      time.Time        `json:"period_start"`
-	Pence       int64            `json:"pence"`
-	Reference   string           `json:"payment_reference"`
-	Explanation string           `json:"explanation"`
+// moveClaim updates a claim only if its status and version are still those
+// of before (as read); zero rows means someone else moved it first.
+func (c conn) moveClaim(ctx context.Context, before claims.Claim, set string, args ...any) error {
+	res, err := c.exec(ctx, "UPDATE claims SET "+set+" WHERE id = ? AND status = ? AND version = ?",
+		append(args, before.ID, string(before.Status), before.Version)...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return errClaimChanged
+	}
+	return nil
 }
 
 // markReady gives a claim the next ready number: it will be paid by the
@@ -576,9 +449,9 @@ func (c conn) markReady(ctx context.Context, id int64) error {
 // paid, under the label of month. Each commissioner runs each month once; a
 // claim is paid once ever. The run writes one row, however many claims it
 // pays: its watermark marks them all.
-func (s *Store) RunPayments(ctx context.Context, actor, commissioner string, month time.Time) (PaymentRun, error) {
+func (s *Store) RunPayments(ctx context.Context, actor, commissioner string, month time.Time) (claims.PaymentRun, error) {
 	m := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
-	run := PaymentRun{Commissioner: commissioner, Month: m, CreatedBy: actor}
+	run := claims.PaymentRun{Commissioner: commissioner, Month: m, CreatedBy: actor}
 	err := s.tx(ctx, func(c conn) error {
 		run.CreatedAt = c.now.UTC().Truncate(time.Microsecond)
 		// Lock the counter: claims becoming ready wait until the run is made.
@@ -609,16 +482,10 @@ func (s *Store) RunPayments(ctx context.Context, actor, commissioner string, mon
 	return run, err
 }
 
-// PaymentReference is the reference a practice sees on its bank statement
-// for a month's payment: one per organisation per run, such as OPC2609-Y00001.
-func PaymentReference(month time.Time, org string) string {
-	return "OPC" + month.Format("0601") + "-" + org
-}
-
 // PaymentRuns lists runs newest first with their totals: a commissioner's
 // runs (commissioner ≠ ""), or, for org ≠ "", only the runs that paid that
 // organisation, with only its lines counted.
-func (s *Store) PaymentRuns(ctx context.Context, commissioner, org string) ([]PaymentRun, error) {
+func (s *Store) PaymentRuns(ctx context.Context, commissioner, org string) ([]claims.PaymentRun, error) {
 	c := s.reader()
 	where, args := "", []any{}
 	if commissioner != "" {
@@ -629,9 +496,9 @@ func (s *Store) PaymentRuns(ctx context.Context, commissioner, org string) ([]Pa
 	if err != nil {
 		return nil, err
 	}
-	var out []PaymentRun
+	var out []claims.PaymentRun
 	for rows.Next() {
-		var r PaymentRun
+		var r claims.PaymentRun
 		if err := rows.Scan(&r.ID, &r.Commissioner, nullTime{&r.Month}, nullTime{&r.CreatedAt}, &r.CreatedBy, &r.Lines, &r.Pence); err != nil {
 			rows.Close()
 			return nil, err
@@ -658,7 +525,7 @@ func (s *Store) PaymentRuns(ctx context.Context, commissioner, org string) ([]Pa
 		}
 		share[id] = [2]int64{n, p}
 	}
-	var mine []PaymentRun
+	var mine []claims.PaymentRun
 	for _, r := range out {
 		if sh, ok := share[r.ID]; ok {
 			r.Lines, r.Pence = int(sh[0]), sh[1]
@@ -669,22 +536,22 @@ func (s *Store) PaymentRuns(ctx context.Context, commissioner, org string) ([]Pa
 }
 
 // PaymentRunByID returns one run with its totals.
-func (s *Store) PaymentRunByID(ctx context.Context, id int64) (PaymentRun, error) {
-	var r PaymentRun
+func (s *Store) PaymentRunByID(ctx context.Context, id int64) (claims.PaymentRun, error) {
+	var r claims.PaymentRun
 	err := s.reader().queryRow(ctx, `SELECT id, commissioner_org, run_month, created_at, created_by, lines, pence, prev_watermark, watermark
 		FROM payment_runs WHERE id = ?`, id).Scan(&r.ID, &r.Commissioner, nullTime{&r.Month}, nullTime{&r.CreatedAt}, &r.CreatedBy,
-		&r.Lines, &r.Pence, &r.prev, &r.watermark)
+		&r.Lines, &r.Pence, &r.PrevWatermark, &r.Watermark)
 	return r, notFound(err, "There is no such payment run")
 }
 
 // PaymentLines returns a run's schedule, by practice then service and
 // period; org ≠ "" gives one practice's remittance lines.
-func (s *Store) PaymentLines(ctx context.Context, runID int64, org string) ([]PaymentLine, error) {
+func (s *Store) PaymentLines(ctx context.Context, runID int64, org string) ([]claims.PaymentLine, error) {
 	run, err := s.PaymentRunByID(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
-	where, args := " WHERE sv.commissioner_org = ? AND c.ready_seq > ? AND c.ready_seq <= ?", []any{run.Commissioner, run.prev, run.watermark}
+	where, args := " WHERE sv.commissioner_org = ? AND c.ready_seq > ? AND c.ready_seq <= ?", []any{run.Commissioner, run.PrevWatermark, run.Watermark}
 	if org != "" {
 		where += " AND c.org_code = ?"
 		args = append(args, org)
@@ -696,14 +563,14 @@ func (s *Store) PaymentLines(ctx context.Context, runID int64, org string) ([]Pa
 		return nil, err
 	}
 	defer rows.Close()
-	var out []PaymentLine
+	var out []claims.PaymentLine
 	for rows.Next() {
-		l := PaymentLine{RunID: runID}
+		l := claims.PaymentLine{RunID: runID}
 		if err := rows.Scan(&l.ClaimID, &l.Org, &l.OrgName, &l.ServiceCode, &l.ServiceName, &l.Frequency,
 			nullTime{&l.Period}, &l.Pence, &l.Explanation); err != nil {
 			return nil, err
 		}
-		l.Reference = PaymentReference(run.Month, l.Org)
+		l.Reference = claims.PaymentReference(run.Month, l.Org)
 		out = append(out, l)
 	}
 	return out, rows.Err()

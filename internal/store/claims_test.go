@@ -68,8 +68,8 @@ func TestClaimsWorkflow(t *testing.T) {
 			t.Errorf("the PCN has the block before signing up: %d lines", len(l))
 		}
 
-		entries := func(ecgs, num, den string) []store.ReturnEntry {
-			return []store.ReturnEntry{{ServiceID: ecg.ID, Activity: map[string]string{"ecgs_performed": ecgs}},
+		entries := func(ecgs, num, den string) []claims.ReturnEntry {
+			return []claims.ReturnEntry{{ServiceID: ecg.ID, Activity: map[string]string{"ecgs_performed": ecgs}},
 				{ServiceID: dm.ID, Activity: map[string]string{"numerator": num, "denominator": den}}}
 		}
 		bad := []struct {
@@ -123,16 +123,16 @@ func TestClaimsWorkflow(t *testing.T) {
 
 		// Review: a query needs a message; the lot is all or nothing.
 		ids := []int64{l[0].Claim.ID, l[1].Claim.ID}
-		if err := s.Review(ctx, "comm", ids, store.ActQuery, ""); problem.KindOf(err) != problem.Invalid {
+		if err := s.Review(ctx, "comm", ids, claims.ActQuery, ""); problem.KindOf(err) != problem.Invalid {
 			t.Errorf("query without message: %v", err)
 		}
-		if err := s.Review(ctx, "comm", ids, store.ActFinance, ""); problem.KindOf(err) != problem.Conflict {
+		if err := s.Review(ctx, "comm", ids, claims.ActFinance, ""); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("finance before approval: %v", err)
 		}
-		if err := s.Review(ctx, "comm", ids, store.ActApprove, ""); err != nil {
+		if err := s.Review(ctx, "comm", ids, claims.ActApprove, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Review(ctx, "comm", ids, store.ActApprove, ""); problem.KindOf(err) != problem.Conflict {
+		if err := s.Review(ctx, "comm", ids, claims.ActApprove, ""); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("approving twice: %v", err)
 		}
 		if err := s.Amend(ctx, "pm", ids[0], map[string]string{"ecgs_performed": "1"}, true); problem.KindOf(err) != problem.Conflict {
@@ -163,12 +163,12 @@ func TestClaimsWorkflow(t *testing.T) {
 		}
 		july := day("2026-07-01")
 		now = day("2026-07-20") // July has not ended: a draft only
-		if err := s.SaveReturn(ctx, "pcn", "U00001", july, []store.ReturnEntry{{ServiceID: block.ID}}, true, false); problem.KindOf(err) != problem.Invalid ||
+		if err := s.SaveReturn(ctx, "pcn", "U00001", july, []claims.ReturnEntry{{ServiceID: block.ID}}, true, false); problem.KindOf(err) != problem.Invalid ||
 			!strings.Contains(problem.FieldsOf(err).Error(), "can be submitted once it has ended, from 1 August 2026") {
 			t.Errorf("submitting before the period ends: %v", err)
 		}
 		now = day("2026-08-20") // after July's deadline: late
-		if err := s.SaveReturn(ctx, "pcn", "U00001", july, []store.ReturnEntry{{ServiceID: block.ID}}, true, false); err != nil {
+		if err := s.SaveReturn(ctx, "pcn", "U00001", july, []claims.ReturnEntry{{ServiceID: block.ID}}, true, false); err != nil {
 			t.Fatal(err)
 		}
 		pl, _ := s.Return(ctx, "U00001", july)
@@ -176,7 +176,7 @@ func TestClaimsWorkflow(t *testing.T) {
 			!strings.Contains(pl[0].Claim.Explanation, "21/31 days") {
 			t.Errorf("PCN block: %+v", pl[0].Claim)
 		}
-		if err := s.Review(ctx, "fin", []int64{ids[1]}, store.ActFinance, ""); err != nil {
+		if err := s.Review(ctx, "fin", []int64{ids[1]}, claims.ActFinance, ""); err != nil {
 			t.Fatal(err)
 		}
 		run2, err := s.RunPayments(ctx, "comm", "P1", july)
@@ -242,7 +242,7 @@ func TestScheduleEqualsStatements(t *testing.T) {
 				}
 			}
 			if len(ids) > 0 {
-				if err := s.Review(ctx, "comm", ids, store.ActApprove, ""); err != nil {
+				if err := s.Review(ctx, "comm", ids, claims.ActApprove, ""); err != nil {
 					t.Fatal(err)
 				}
 			}

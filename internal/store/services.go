@@ -65,7 +65,7 @@ func (s *Store) CreateService(ctx context.Context, actor string, sv claims.Servi
 		if err != nil {
 			if problem.KindOf(mapError(err)) == problem.Conflict {
 				msg := fmt.Sprintf("There is already a service %s in %s", sv.Code, claims.YearLabel(sv.Year))
-				return &problem.Error{Kind: problem.Conflict, Message: msg, Fields: problem.Fields{{Name: "code", Message: msg}}}
+				return problem.OnField(problem.Conflict, "code", msg)
 			}
 			return err
 		}
@@ -94,14 +94,14 @@ func (c conn) checkServiceOrgs(ctx context.Context, sv claims.Service) error {
 		err := c.queryRow(ctx, "SELECT kind FROM orgs WHERE code = ?", code).Scan(&kind)
 		if err == sql.ErrNoRows {
 			msg := "There is no organisation with the code " + code
-			return &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "chosen", Message: msg}}}
+			return problem.OnField(problem.Invalid, "chosen", msg)
 		}
 		if err != nil {
 			return err
 		}
 		if kind != want {
 			msg := fmt.Sprintf("%s is not a %s", code, map[string]string{"practice": "GP practice", "pcn": "PCN"}[want])
-			return &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "chosen", Message: msg}}}
+			return problem.OnField(problem.Invalid, "chosen", msg)
 		}
 	}
 	return nil

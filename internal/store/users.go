@@ -18,8 +18,7 @@ func (s *Store) AddUser(ctx context.Context, actor string, u people.User, passwo
 			u.Email, u.Name, passwordHash, c.tsArg(u.CreatedAt)).Scan(&u.ID)
 		if err != nil {
 			if problem.KindOf(mapError(err)) == problem.Conflict {
-				return &problem.Error{Kind: problem.Conflict, Message: "A user with that email address already exists",
-					Fields: problem.Fields{{Name: "email", Message: "A user with the email address " + u.Email + " already exists"}}}
+				return problem.OnField(problem.Conflict, "email", "A user with the email address " + u.Email + " already exists")
 			}
 			return err
 		}
@@ -172,7 +171,7 @@ func (s *Store) GrantRole(ctx context.Context, actor string, userID int64, role 
 		}
 		if !fits {
 			msg := role.Label() + " can only be given at a " + strings.Join(kinds, " or ") + "; " + o.Name + " is a " + o.Kind.Label()
-			return &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "org", Message: msg}}}
+			return problem.OnField(problem.Invalid, "org", msg)
 		}
 		var email string
 		if err := c.queryRow(ctx, "SELECT email FROM users WHERE id = ?", userID).Scan(&email); err != nil {

@@ -126,7 +126,7 @@ func (s *Server) buildAccess(r *http.Request, rq *request) (*accessData, error) 
 		d.Period = 12
 	default:
 		msg := "Choose the latest month, the last 3 months or the last 12 months"
-		return nil, &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "period", Message: msg}}}
+		return nil, problem.OnField(problem.Invalid, "period", msg)
 	}
 	scope, err := s.scope(ctx, rq, []string{o.Code})
 	if err != nil {
@@ -346,8 +346,7 @@ func (s *Server) setTarget(w http.ResponseWriter, r *http.Request, rq *request) 
 	if !clear {
 		v, err := strconv.ParseFloat(in["target"], 64)
 		if err != nil || v < 0 || v > 100000 || math.IsNaN(v) {
-			return &problem.Error{Kind: problem.Invalid, Message: fmt.Sprintf("Enter the target as a number, like 62.5, not %q", in["target"]),
-				Fields: problem.Fields{{Name: "target", Message: "Enter the target as a number, like 62.5"}}}
+			return problem.OnField(problem.Invalid, "target", "Enter the target as a number, like 62.5")
 		}
 		t.Milli = int64(math.Round(v * 1000))
 	}

@@ -83,8 +83,7 @@ func (s *Server) orgBrowser(w http.ResponseWriter, r *http.Request, rq *request)
 	q := r.URL.Query()
 	d := browserData{Text: strings.TrimSpace(q.Get("q")), Kind: orgs.Kind(q.Get("kind")), Kinds: orgs.Kinds, Grants: rq.user.Grants}
 	if d.Kind != "" && !validKind(d.Kind) {
-		return &problem.Error{Kind: problem.Invalid, Message: "Choose a type of organisation from the list",
-			Fields: problem.Fields{{Name: "kind", Message: "Choose a type of organisation from the list"}}}
+		return problem.OnField(problem.Invalid, "kind", "Choose a type of organisation from the list")
 	}
 	var err error
 	d.Orgs, d.Total, err = s.store.SearchOrgs(r.Context(), store.OrgQuery{Roots: roots(rq.user, people.ViewOrg),
@@ -120,7 +119,7 @@ func (s *Server) orgPage(w http.ResponseWriter, r *http.Request, rq *request) er
 		on, err := time.Parse(time.DateOnly, v)
 		if err != nil {
 			msg := "Enter a real date for “as at”, for example 2025-04-01"
-			return &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "on", Message: msg}}}
+			return problem.OnField(problem.Invalid, "on", msg)
 		}
 		d.On, d.Today = on, on.Equal(rq.today)
 	}

@@ -74,7 +74,7 @@ func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *reques
 	if err := r.ParseForm(); err != nil {
 		return problem.New(problem.Invalid, "The form could not be read")
 	}
-	action, message := r.PostForm.Get("action"), r.PostForm.Get("message")
+	action, message := claims.Action(r.PostForm.Get("action")), r.PostForm.Get("message")
 	var ids []int64
 	for _, v := range r.PostForm["claim"] {
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -94,14 +94,8 @@ func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *reques
 		}
 		ids = append(ids, id)
 	}
-	switch action {
-	case store.ActApprove, store.ActQuery, store.ActReject:
-	case store.ActFinance:
-		if !people.Authorize(rq.user.Grants, people.ApproveFinance, rq.chain) {
-			return problem.New(problem.Forbidden, "Your roles do not include finance approval.")
-		}
-	default:
-		return &problem.Error{Kind: problem.Invalid, Message: "Choose what to do with the claims", Fields: problem.Fields{{Name: "action", Message: "Choose what to do with the claims"}}}
+	if action == claims.ActFinance && !people.Authorize(rq.user.Grants, people.ApproveFinance, rq.chain) {
+		return problem.New(problem.Forbidden, "Your roles do not include finance approval.")
 	}
 	err := s.store.Review(ctx, rq.actor(), ids, action, message)
 	if k := problem.KindOf(err); (k == problem.Invalid || k == problem.Conflict) && !wantsJSON(r) {
@@ -114,12 +108,12 @@ func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	return s.doneRedirect(w, r, "/orgs/"+code+"/claims?done="+action)
+	return s.doneRedirect(w, r, "/orgs/"+code+"/claims?done="+string(action))
 }
 
 type paymentsData struct {
 	Org        orgs.Org           `json:"org"`
-	Runs       []store.PaymentRun `json:"runs"`
+	Runs       []claims.PaymentRun `json:"runs"`
 	CanRun     bool               `json:"-"`
 	Months     []time.Time        `json:"-"`
 	Commission bool               `json:"-"`
@@ -161,7 +155,7 @@ func (s *Server) runPayments(w http.ResponseWriter, r *http.Request, rq *request
 	}
 	month, err := time.Parse("2006-01", in["month"])
 	if err != nil {
-		return &problem.Error{Kind: problem.Invalid, Message: "Choose the month to pay", Fields: problem.Fields{{Name: "month", Message: "Choose the month to pay"}}}
+		return problem.OnField(problem.Invalid, "month", "Choose the month to pay")
 	}
 	run, err := s.store.RunPayments(r.Context(), rq.actor(), code, month)
 	if err != nil {
@@ -176,7 +170,7 @@ func (s *Server) runPayments(w http.ResponseWriter, r *http.Request, rq *request
 
 type runData struct {
 	Org        orgs.Org         `json:"org"`
-	Run        store.PaymentRun `json:"run"`
+	Run        claims.PaymentRun `json:"run"`
 	Lines      []scheduleLine   `json:"lines"`
 	Total      int64            `json:"total_pence"`
 	Commission bool             `json:"-"`
@@ -185,7 +179,7 @@ type runData struct {
 
 // scheduleLine is a payment line with its period written out.
 type scheduleLine struct {
-	store.PaymentLine
+	claims.PaymentLine
 	PeriodLabel string `json:"period"`
 }
 

@@ -88,7 +88,7 @@ func (s *Server) populationFor(ctx context.Context, rq *request, org orgs.Org, e
 		}
 		if !found {
 			msg := "Choose one of the extracts loaded"
-			return nil, &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "extract", Message: msg}}}
+			return nil, problem.OnField(problem.Invalid, "extract", msg)
 		}
 		d.Extract = extract
 	}
@@ -280,7 +280,7 @@ func (s *Server) populationRequest(r *http.Request, rq *request) (*popData, erro
 	if v := r.URL.Query().Get("extract"); v != "" {
 		if extract, err = time.Parse(time.DateOnly, v); err != nil {
 			msg := "Choose one of the extracts loaded"
-			return nil, &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "extract", Message: msg}}}
+			return nil, problem.OnField(problem.Invalid, "extract", msg)
 		}
 	}
 	d, err := s.populationFor(r.Context(), rq, org, extract)

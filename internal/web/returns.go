@@ -18,17 +18,16 @@ import (
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
-	"github.com/onepc/onepc/internal/store"
 )
 
 // returnLine is a return line as the page shows it, worked out in Go so
 // that the template only prints: a return of 25 services must render fast.
 type returnLine struct {
-	store.ReturnLine
+	claims.ReturnLine
 	Editable  bool                 `json:"editable"`
 	Amendable bool                 `json:"amendable"`
 	Values    map[string]string    `json:"-"` // field key → what the form shows
-	Versions  []store.ClaimVersion `json:"-"`
+	Versions  []claims.ClaimVersion `json:"-"`
 	Code      string               `json:"-"`
 	Name      string               `json:"-"`
 	Heading   string               `json:"-"` // period and deadline
@@ -256,9 +255,9 @@ func (s *Server) saveReturn(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	var entries []store.ReturnEntry
+	var entries []claims.ReturnEntry
 	for _, l := range lines {
-		e := store.ReturnEntry{ServiceID: l.Service.ID, Activity: map[string]string{}}
+		e := claims.ReturnEntry{ServiceID: l.Service.ID, Activity: map[string]string{}}
 		typed := false
 		for _, f := range l.Service.Fields {
 			e.Activity[f.Key] = in[claims.FieldName(l.Service.Code, f.Key)]
@@ -336,7 +335,7 @@ func (s *Server) uploadReturn(w http.ResponseWriter, r *http.Request, rq *reques
 	code := r.PathValue("code")
 	f, hdr, err := r.FormFile("file")
 	if err != nil {
-		return &problem.Error{Kind: problem.Invalid, Message: "Choose the CSV file to upload", Fields: problem.Fields{{Name: "file", Message: "Choose the CSV file to upload"}}}
+		return problem.OnField(problem.Invalid, "file", "Choose the CSV file to upload")
 	}
 	defer f.Close()
 	lines, err := s.store.Return(ctx, code, month)
@@ -375,18 +374,18 @@ func (s *Server) uploadReturn(w http.ResponseWriter, r *http.Request, rq *reques
 
 // parseReturnCSV checks an uploaded return against the lines due. It
 // returns the entries and, for each form field, the CSV line it came from.
-func parseReturnCSV(r io.Reader, file, org string, lines []store.ReturnLine) ([]store.ReturnEntry, map[string]int, error) {
-	byCode := map[string]store.ReturnLine{}
+func parseReturnCSV(r io.Reader, file, org string, lines []claims.ReturnLine) ([]claims.ReturnEntry, map[string]int, error) {
+	byCode := map[string]claims.ReturnLine{}
 	for _, l := range lines {
 		byCode[l.Service.Code] = l
 	}
 	cols := map[string]int{}
-	entries := map[string]*store.ReturnEntry{}
+	entries := map[string]*claims.ReturnEntry{}
 	var order []string
 	where := map[string]int{}
 	fail := func(line int, field string, format string, args ...any) error {
 		msg := fmt.Sprintf("%s line %d (%s): %s", file, line, field, fmt.Sprintf(format, args...))
-		return &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "file", Message: msg}}}
+		return problem.OnField(problem.Invalid, "file", msg)
 	}
 	header := true
 	err := nhsfile.EachRecord(r, file, func(line int, rec []string) error {
@@ -441,7 +440,7 @@ func parseReturnCSV(r io.Reader, file, org string, lines []store.ReturnLine) ([]
 		where[name] = line
 		e := entries[sc]
 		if e == nil {
-			e = &store.ReturnEntry{ServiceID: l.Service.ID, Activity: map[string]string{}}
+			e = &claims.ReturnEntry{ServiceID: l.Service.ID, Activity: map[string]string{}}
 			entries[sc] = e
 			order = append(order, sc)
 		}
@@ -457,16 +456,16 @@ func parseReturnCSV(r io.Reader, file, org string, lines []store.ReturnLine) ([]
 	if err != nil {
 		var fe *nhsfile.FileError
 		if errors.As(err, &fe) {
-			return nil, nil, &problem.Error{Kind: problem.Invalid, Message: fe.Error(), Fields: problem.Fields{{Name: "file", Message: fe.Error()}}}
+			return nil, nil, problem.OnField(problem.Invalid, "file", fe.Error())
 		}
 		return nil, nil, err
 	}
 	if header || len(order) == 0 {
 		msg := file + " holds no return lines"
-		return nil, nil, &problem.Error{Kind: problem.Invalid, Message: msg, Fields: problem.Fields{{Name: "file", Message: msg}}}
+		return nil, nil, problem.OnField(problem.Invalid, "file", msg)
 	}
 	sort.Strings(order)
-	var out []store.ReturnEntry
+	var out []claims.ReturnEntry
 	for _, sc := range order {
 		out = append(out, *entries[sc])
 	}

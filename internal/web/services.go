@@ -454,14 +454,12 @@ func (s *Server) offerService(w http.ResponseWriter, r *http.Request, rq *reques
 		codes = strings.FieldsFunc(strings.ToUpper(in["orgs"]), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' })
 	}
 	if len(codes) == 0 {
-		return &problem.Error{Kind: problem.Invalid, Message: "List the ODS codes to offer the service to, or choose every practice",
-			Fields: problem.Fields{{Name: "orgs", Message: "List the ODS codes to offer the service to"}}}
+		return problem.OnField(problem.Invalid, "orgs", "List the ODS codes to offer the service to")
 	}
 	for _, c := range codes {
 		ok, err := s.can(ctx, rq, people.ManageServices, c)
 		if problem.KindOf(err) == problem.NotFound {
-			return &problem.Error{Kind: problem.Invalid, Message: "There is no organisation with the code " + c,
-				Fields: problem.Fields{{Name: "orgs", Message: "There is no organisation with the code " + c}}}
+			return problem.OnField(problem.Invalid, "orgs", "There is no organisation with the code " + c)
 		}
 		if err != nil {
 			return err
@@ -511,7 +509,7 @@ func (s *Server) respondToOffer(w http.ResponseWriter, r *http.Request, rq *requ
 	}
 	accept := in["answer"] == "accept"
 	if !accept && in["answer"] != "decline" {
-		return &problem.Error{Kind: problem.Invalid, Message: "Choose whether to sign up", Fields: problem.Fields{{Name: "answer", Message: "Choose whether to sign up"}}}
+		return problem.OnField(problem.Invalid, "answer", "Choose whether to sign up")
 	}
 	start := rq.today
 	if first := sv.Periods()[0].Start; start.Before(first) {
@@ -535,7 +533,7 @@ func (s *Server) uploadSpec(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	f, hdr, err := r.FormFile("file")
 	if err != nil {
-		return &problem.Error{Kind: problem.Invalid, Message: "Choose the specification file to attach", Fields: problem.Fields{{Name: "file", Message: "Choose a PDF file"}}}
+		return problem.OnField(problem.Invalid, "file", "Choose a PDF file")
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, 20<<20+1))
@@ -544,9 +542,9 @@ func (s *Server) uploadSpec(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	switch {
 	case len(data) > 20<<20:
-		return &problem.Error{Kind: problem.Invalid, Message: "The file is larger than 20 MB", Fields: problem.Fields{{Name: "file", Message: "The file must be 20 MB or smaller"}}}
+		return problem.OnField(problem.Invalid, "file", "The file must be 20 MB or smaller")
 	case !strings.HasPrefix(string(data), "%PDF-"):
-		return &problem.Error{Kind: problem.Invalid, Message: "The file is not a PDF", Fields: problem.Fields{{Name: "file", Message: "The selected file must be a PDF"}}}
+		return problem.OnField(problem.Invalid, "file", "The selected file must be a PDF")
 	}
 	if err := s.store.SaveSpecFile(r.Context(), rq.actor(), sv.ID, hdr.Filename, "application/pdf", data); err != nil {
 		return err
