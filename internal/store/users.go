@@ -18,7 +18,7 @@ func (s *Store) AddUser(ctx context.Context, actor string, u people.User, passwo
 			u.Email, u.Name, passwordHash, c.tsArg(u.CreatedAt)).Scan(&u.ID)
 		if err != nil {
 			if problem.KindOf(mapError(err)) == problem.Conflict {
-				return problem.OnField(problem.Conflict, "email", "A user with the email address " + u.Email + " already exists")
+				return problem.OnField(problem.Conflict, "email", "A user with the email address "+u.Email+" already exists")
 			}
 			return err
 		}

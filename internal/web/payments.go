@@ -112,11 +112,11 @@ func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 type paymentsData struct {
-	Org        orgs.Org           `json:"org"`
+	Org        orgs.Org            `json:"org"`
 	Runs       []claims.PaymentRun `json:"runs"`
-	CanRun     bool               `json:"-"`
-	Months     []time.Time        `json:"-"`
-	Commission bool               `json:"-"`
+	CanRun     bool                `json:"-"`
+	Months     []time.Time         `json:"-"`
+	Commission bool                `json:"-"`
 }
 
 // paymentsPage shows a commissioner's payment runs (and the form to run
@@ -169,12 +169,12 @@ func (s *Server) runPayments(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 type runData struct {
-	Org        orgs.Org         `json:"org"`
+	Org        orgs.Org          `json:"org"`
 	Run        claims.PaymentRun `json:"run"`
-	Lines      []scheduleLine   `json:"lines"`
-	Total      int64            `json:"total_pence"`
-	Commission bool             `json:"-"`
-	Rounding   string           `json:"rounding"`
+	Lines      []scheduleLine    `json:"lines"`
+	Total      int64             `json:"total_pence"`
+	Commission bool              `json:"-"`
+	Rounding   string            `json:"rounding"`
 }
 
 // scheduleLine is a payment line with its period written out.

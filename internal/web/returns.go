@@ -24,20 +24,20 @@ import (
 // that the template only prints: a return of 25 services must render fast.
 type returnLine struct {
 	claims.ReturnLine
-	Editable  bool                 `json:"editable"`
-	Amendable bool                 `json:"amendable"`
-	Values    map[string]string    `json:"-"` // field key → what the form shows
+	Editable  bool                  `json:"editable"`
+	Amendable bool                  `json:"amendable"`
+	Values    map[string]string     `json:"-"` // field key → what the form shows
 	Versions  []claims.ClaimVersion `json:"-"`
-	Code      string               `json:"-"`
-	Name      string               `json:"-"`
-	Heading   string               `json:"-"` // period and deadline
-	Status    string               `json:"-"`
-	Late      bool                 `json:"-"`
-	Message   string               `json:"-"`
-	Inputs    []inputView          `json:"-"`
-	Preview   string               `json:"-"`
-	ClaimID   int64                `json:"-"`
-	Declare   bool                 `json:"-"`
+	Code      string                `json:"-"`
+	Name      string                `json:"-"`
+	Heading   string                `json:"-"` // period and deadline
+	Status    string                `json:"-"`
+	Late      bool                  `json:"-"`
+	Message   string                `json:"-"`
+	Inputs    []inputView           `json:"-"`
+	Preview   string                `json:"-"`
+	ClaimID   int64                 `json:"-"`
+	Declare   bool                  `json:"-"`
 	card      template.HTML
 }
 

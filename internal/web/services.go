@@ -459,7 +459,7 @@ func (s *Server) offerService(w http.ResponseWriter, r *http.Request, rq *reques
 	for _, c := range codes {
 		ok, err := s.can(ctx, rq, people.ManageServices, c)
 		if problem.KindOf(err) == problem.NotFound {
-			return problem.OnField(problem.Invalid, "orgs", "There is no organisation with the code " + c)
+			return problem.OnField(problem.Invalid, "orgs", "There is no organisation with the code "+c)
 		}
 		if err != nil {
 			return err
