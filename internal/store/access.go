@@ -66,27 +66,18 @@ func (s *Store) AppointmentMonths(ctx context.Context) ([]time.Time, error) {
 	return s.reader().dates(ctx, "SELECT month FROM appointment_months ORDER BY month")
 }
 
-// MeasureValue is one practice's numerator and denominator in one month.
-type MeasureValue struct {
-	Practice string    `json:"practice_code"`
-	Month    time.Time `json:"month"`
-	Num      int64     `json:"numerator"`
-	Den      int64     `json:"denominator"`
-	HasDen   bool      `json:"has_denominator"`
-}
-
 // MeasureValues returns a measure's values for every practice loaded, in
 // the months from..to inclusive.
-func (s *Store) MeasureValues(ctx context.Context, id string, from, to time.Time) ([]MeasureValue, error) {
+func (s *Store) MeasureValues(ctx context.Context, id string, from, to time.Time) ([]access.Value, error) {
 	rows, err := s.reader().query(ctx, `SELECT month, practice_code, numerator, denominator FROM practice_measure_values
 		WHERE measure_id = ? AND month >= ? AND month <= ? ORDER BY month, practice_code`, id, dateArg(from), dateArg(to))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []MeasureValue
+	var out []access.Value
 	for rows.Next() {
-		var v MeasureValue
+		var v access.Value
 		var den sql.NullInt64
 		if err := rows.Scan(nullTime{&v.Month}, &v.Practice, &v.Num, &den); err != nil {
 			return nil, err
@@ -114,6 +105,9 @@ func (s *Store) CreateMeasure(ctx context.Context, actor string, m access.Measur
 			return err
 		}
 		if err := c.recomputeMeasures(ctx, func(x access.Measure) bool { return x.ID == m.ID }, time.Time{}); err != nil {
+			return err
+		}
+		if err := c.bumpAccessVersion(ctx); err != nil {
 			return err
 		}
 		return c.appendAudit(ctx, actor, "measure.create", "measure", m.ID, nil, m)

@@ -68,7 +68,7 @@ func TestAppointmentsImportAndMeasures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got *store.MeasureValue
+			var got *access.Value
 			for i := range vals {
 				if vals[i].Practice == "Y00001" {
 					got = &vals[i]

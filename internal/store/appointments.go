@@ -56,6 +56,9 @@ func (s *Store) ImportAppointments(ctx context.Context, actor, file string, read
 		if err := c.noteAppointmentMonths(ctx, res.Months); err != nil {
 			return err
 		}
+		if err := c.bumpAccessVersion(ctx); err != nil {
+			return err
+		}
 		practices := map[string]bool{}
 		for k := range im.written {
 			practices[k.practice] = true
@@ -275,7 +278,7 @@ type measureSet struct {
 	masks    []*access.Mask // each measure's numerator and denominator, in turn
 	sums     []int64
 	lists    map[time.Time]map[string]int // registered lists, for per-1,000 measures
-	vals     map[string][]MeasureValue    // by measure: worked out, not yet written
+	vals     map[string][]access.Value    // by measure: worked out, not yet written
 	pending  int                          // values in vals
 	seen     map[time.Time]bool           // every month given
 }
@@ -306,7 +309,7 @@ func (c conn) newMeasureSet(ctx context.Context, pick func(access.Measure) bool)
 	if err != nil {
 		return nil, err
 	}
-	ms := &measureSet{lists: map[time.Time]map[string]int{}, vals: map[string][]MeasureValue{}, seen: map[time.Time]bool{}}
+	ms := &measureSet{lists: map[time.Time]map[string]int{}, vals: map[string][]access.Value{}, seen: map[time.Time]bool{}}
 	for _, m := range all {
 		if pick == nil || pick(m) {
 			ms.measures = append(ms.measures, m)
@@ -329,7 +332,7 @@ func (ms *measureSet) add(ctx context.Context, c conn, practice string, month ti
 	}
 	counts.SumMasks(ms.masks, ms.sums)
 	for i, m := range ms.measures {
-		v := MeasureValue{Practice: practice, Month: month, Num: ms.sums[2*i], Den: ms.sums[2*i+1], HasDen: true}
+		v := access.Value{Practice: practice, Month: month, Num: ms.sums[2*i], Den: ms.sums[2*i+1], HasDen: true}
 		if m.Unit == access.Per1000 {
 			n, ok := lists[practice]
 			v.Den, v.HasDen = int64(n), ok
@@ -354,9 +357,9 @@ func (ms *measureSet) write(ctx context.Context, c conn) error {
 		// A practice-month whose rows fell either side of a batch was added
 		// twice; the later, whole one stands.
 		slices.Reverse(vals)
-		vals = slices.CompactFunc(slices.SortedStableFunc(slices.Values(vals), func(a, b MeasureValue) int {
+		vals = slices.CompactFunc(slices.SortedStableFunc(slices.Values(vals), func(a, b access.Value) int {
 			return cmp.Or(a.Month.Compare(b.Month), strings.Compare(a.Practice, b.Practice))
-		}), func(a, b MeasureValue) bool { return a.Month.Equal(b.Month) && a.Practice == b.Practice })
+		}), func(a, b access.Value) bool { return a.Month.Equal(b.Month) && a.Practice == b.Practice })
 		err := c.bulkUpsert(ctx, "practice_measure_values", []string{"measure_id", "month", "practice_code", "numerator", "denominator"},
 			"measure_id, month, practice_code", len(vals), func(i int) []any {
 				v := vals[i]
@@ -417,7 +420,7 @@ func (c conn) recomputeMeasures(ctx context.Context, pick func(access.Measure) b
 				return err
 			}
 			for i, m := range ms.measures {
-				v := MeasureValue{Practice: practice, Month: month, Num: ms.sums[2*i], Den: ms.sums[2*i+1], HasDen: true}
+				v := access.Value{Practice: practice, Month: month, Num: ms.sums[2*i], Den: ms.sums[2*i+1], HasDen: true}
 				if m.Unit == access.Per1000 {
 					n, ok := lists[practice]
 					v.Den, v.HasDen = int64(n), ok

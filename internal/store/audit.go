@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strconv"
 
 	"github.com/onepc/onepc/internal/audit"
 )
@@ -58,13 +57,7 @@ func (c conn) appendAudits(ctx context.Context, actor string, items []auditItem)
 	if err != nil {
 		return err
 	}
-	if c.lastSeq != nil {
-		*c.lastSeq = prev.Seq
-	}
-	if c.dialect == Postgres { // delivered to every server when the transaction commits
-		_, err = c.exec(ctx, "SELECT pg_notify('onepc_version', ?)", strconv.FormatInt(prev.Seq, 10))
-	}
-	return err
+	return nil
 }
 
 func rawArg(r json.RawMessage) any {

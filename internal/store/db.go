@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -43,26 +41,17 @@ type Store struct {
 	read    *sql.DB
 	write   *sql.DB
 	now     func() time.Time
-	stmts   *stmtCache
 	// catalogue caches the service catalogue (see Services).
 	catalogue catalogue
 	// maxPendingValues bounds the measure values an appointments import
 	// holds before merging them into the stored months (tests lower it).
 	maxPendingValues int
-
-	// On PostgreSQL the database's version (see Version) is kept in memory:
-	// each write notifies every server, and this server's own writes raise
-	// it on commit, so requests need not ask the database for it.
-	known      atomic.Int64
-	listening  atomic.Bool
-	stopListen context.CancelFunc
-	listenDone chan struct{}
 }
 
 // Open connects to dsn: a postgres:// or postgresql:// URL, or an SQLite file
 // path (optionally file:…). It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	s := &Store{now: time.Now, stmts: &stmtCache{m: map[string]*sql.Stmt{}}, maxPendingValues: 100_000}
+	s := &Store{now: time.Now, maxPendingValues: 100_000}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		s.dialect = Postgres
 		db, err := sql.Open("pgx", dsn)
@@ -73,9 +62,6 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.SetMaxIdleConns(10)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		s.read, s.write = db, db
-		lctx, cancel := context.WithCancel(context.Background())
-		s.stopListen, s.listenDone = cancel, make(chan struct{})
-		go s.listen(lctx, dsn)
 	} else {
 		path := strings.TrimPrefix(dsn, "file:")
 		if i := strings.IndexByte(path, '?'); i >= 0 {
@@ -112,14 +98,6 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // Close closes every connection.
 func (s *Store) Close() error {
-	if s.stopListen != nil {
-		s.stopListen()
-		select {
-		case <-s.listenDone:
-		case <-time.After(2 * time.Second):
-		}
-	}
-	s.stmts.close()
 	err := s.read.Close()
 	if s.write != s.read {
 		err = errors.Join(err, s.write.Close())
@@ -151,9 +129,6 @@ type conn struct {
 	q       querier
 	dialect Dialect
 	now     time.Time
-	lastSeq *int64     // in a write transaction: the last audit entry it appended
-	stmts   *stmtCache // reads only: prepared once, not parsed on every request
-	db      *sql.DB
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -161,56 +136,11 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := c.stmts.get(ctx, c.db, c.rebind(query)); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
 	return c.q.QueryContext(ctx, c.rebind(query), args...)
 }
 
 func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := c.stmts.get(ctx, c.db, c.rebind(query)); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
 	return c.q.QueryRowContext(ctx, c.rebind(query), args...)
-}
-
-// stmtCache keeps prepared read statements. Queries built with a variable
-// number of parameters would grow it without end, so it stops growing at a
-// limit and the rest are prepared per call as before.
-type stmtCache struct {
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
-}
-
-const stmtCacheLimit = 400
-
-func (sc *stmtCache) get(ctx context.Context, db *sql.DB, query string) *sql.Stmt {
-	if sc == nil || db == nil {
-		return nil
-	}
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	if st, ok := sc.m[query]; ok {
-		return st
-	}
-	if len(sc.m) >= stmtCacheLimit {
-		return nil
-	}
-	st, err := db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil // let the plain call report the error
-	}
-	sc.m[query] = st
-	return st
-}
-
-func (sc *stmtCache) close() {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	for _, st := range sc.m {
-		st.Close()
-	}
-	sc.m = map[string]*sql.Stmt{}
 }
 
 // rebind turns ? into $1, $2 … for PostgreSQL. Queries here never hold a
@@ -234,7 +164,7 @@ func (c conn) rebind(q string) string {
 
 // reader returns a conn on the read pool.
 func (s *Store) reader() conn {
-	return conn{q: s.read, dialect: s.dialect, now: s.now(), stmts: s.stmts, db: s.read}
+	return conn{q: s.read, dialect: s.dialect, now: s.now()}
 }
 
 // tx runs fn in one write transaction, committed only if fn returns nil.
@@ -243,15 +173,13 @@ func (s *Store) tx(ctx context.Context, fn func(c conn) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	var seq int64
-	if err := fn(conn{q: tx, dialect: s.dialect, now: s.now(), lastSeq: &seq}); err != nil {
+	if err := fn(conn{q: tx, dialect: s.dialect, now: s.now()}); err != nil {
 		tx.Rollback()
 		return mapError(err)
 	}
 	if err := tx.Commit(); err != nil {
 		return mapError(err)
 	}
-	s.noteVersion(seq)
 	return nil
 }
 

@@ -9,9 +9,6 @@ func TamperForTest(ctx context.Context, s *Store, seq int64) error {
 	return err
 }
 
-// Listening reports whether a PostgreSQL store hears version notifications.
-func Listening(s *Store) bool { return s.listening.Load() }
-
 // CarryAppointmentsOverForTest runs migration 006's Go step again, on
 // whatever 004- and 005-shaped tables a test has made.
 func CarryAppointmentsOverForTest(ctx context.Context, s *Store) error {

@@ -2,86 +2,30 @@ package store
 
 import (
 	"context"
-	"strconv"
 	"sync"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
-// Version is a number that changes whenever anything in the database
-// changes: every write appends to the audit log, so the log's last sequence
-// number serves. Servers key their in-memory caches by it, so that a cache
-// is never stale, whichever server made the change.
-//
-// On PostgreSQL, while this server is listening for the notifications every
-// write sends, the version comes from memory; otherwise it is read.
-func (s *Store) Version(ctx context.Context) (int64, error) {
-	if s.listening.Load() {
-		return s.known.Load(), nil
-	}
+// AccessVersion is a number that changes whenever the figures behind the
+// access pages change: an appointments or registered-patient import, or a
+// new measure. Sign-ins, claims and every other write leave it be, so a
+// cache keyed by it lasts until the data it was built from changes, on
+// whichever server that happens (each request reads it: one row by key).
+func (s *Store) AccessVersion(ctx context.Context) (int64, error) {
 	var v int64
-	err := s.reader().queryRow(ctx, "SELECT COALESCE(MAX(seq), 0) FROM audit_log").Scan(&v)
-	if err == nil {
-		s.noteVersion(v)
-	}
+	err := s.reader().queryRow(ctx, "SELECT version FROM access_version WHERE id = 1").Scan(&v)
 	return v, err
 }
 
-// noteVersion raises the version known in memory to v.
-func (s *Store) noteVersion(v int64) {
-	for {
-		old := s.known.Load()
-		if v <= old || s.known.CompareAndSwap(old, v) {
-			return
-		}
-	}
+// bumpAccessVersion moves AccessVersion on, inside the transaction that
+// changes the figures.
+func (c conn) bumpAccessVersion(ctx context.Context) error {
+	_, err := c.exec(ctx, "UPDATE access_version SET version = version + 1 WHERE id = 1")
+	return err
 }
 
-// listen keeps a connection listening for version notifications until ctx
-// ends, reconnecting after a failure; while it is down, Version reads the
-// database.
-func (s *Store) listen(ctx context.Context, dsn string) {
-	defer close(s.listenDone)
-	for ctx.Err() == nil {
-		s.listenOnce(ctx, dsn)
-		s.listening.Store(false)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-func (s *Store) listenOnce(ctx context.Context, dsn string) {
-	c, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return
-	}
-	defer c.Close(context.Background())
-	if _, err := c.Exec(ctx, "LISTEN onepc_version"); err != nil {
-		return
-	}
-	// Listening first, then reading: no write can fall between the two.
-	var v int64
-	if err := c.QueryRow(ctx, "SELECT COALESCE(MAX(seq), 0) FROM audit_log").Scan(&v); err != nil {
-		return
-	}
-	s.noteVersion(v)
-	s.listening.Store(true)
-	for {
-		n, err := c.WaitForNotification(ctx)
-		if err != nil {
-			return
-		}
-		if v, err := strconv.ParseInt(n.Payload, 10, 64); err == nil {
-			s.noteVersion(v)
-		}
-	}
-}
-
-// VersionCache keeps values computed from the database for as long as its
-// Version stands. It is bounded: when full it starts again empty.
+// VersionCache keeps values computed from the database for as long as the
+// version they were computed at stands. It is bounded: when full it starts
+// again empty.
 type VersionCache[V any] struct {
 	mu      sync.Mutex
 	version int64

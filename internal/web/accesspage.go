@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"math"
 	"net/http"
 	"sort"
@@ -82,29 +81,9 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, rq *request)
 	return s.render(w, r, rq, http.StatusOK, "access", page{Title: "Access – " + d.Org.Name, Nav: "measures", Data: d, Notice: d.Notice})
 }
 
-// accessData is the page built once per database version, organisation,
-// comparison and sort (and whether the user may set targets), then shared.
+// accessData builds the page for the request.
 func (s *Server) accessData(r *http.Request, rq *request) (*accessData, error) {
-	v, err := s.currentVersion(r.Context(), rq)
-	if err != nil {
-		return nil, err
-	}
-	canTarget := people.Authorize(rq.user.Grants, people.ManageMeasures, rq.chain)
-	key := fmt.Sprintf("%s|%s|%s|%v|%s", r.PathValue("code"), r.URL.Query().Get("period"), r.URL.Query().Get("sort"),
-		canTarget, rq.today.Format(time.DateOnly))
-	base, ok := s.accessCache.Get(v, key)
-	if !ok {
-		if base, err = s.buildAccess(r, rq); err != nil {
-			return nil, err
-		}
-		s.accessCache.Put(v, key, base)
-	}
-	d := *base
-	d.Notice = ""
-	if r.URL.Query().Get("done") == "target" {
-		d.Notice = "Target saved."
-	}
-	return &d, nil
+	return s.buildAccess(r, rq)
 }
 
 func (s *Server) buildAccess(r *http.Request, rq *request) (*accessData, error) {
@@ -143,7 +122,7 @@ func (s *Server) buildAccess(r *http.Request, rq *request) (*accessData, error) 
 	d.Measures = ms
 	heat := map[string]*heatRow{}
 	for mi, m := range ms {
-		md, err := s.measureData(ctx, rq, m.ID)
+		md, err := s.measureTable(ctx, m.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -154,37 +133,31 @@ func (s *Server) buildAccess(r *http.Request, rq *request) (*accessData, error) 
 		d.HasData = true
 		d.From, d.To = md.Months[max(0, n-d.Period)], md.Months[n-1]
 		row := measureRow{Measure: m, Median: md.Deciles[n-1][4]}
-		num1, den1, ok1 := sumWindow(md, scope, n-d.Period, n)
+		num1, den1, ok1 := md.Sum(scope, n-d.Period, n)
 		// The same months a year earlier.
-		num0, den0, ok0 := sumWindow(md, scope, n-d.Period-12, n-12)
+		num0, den0, ok0 := md.Sum(scope, n-d.Period-12, n-12)
 		row.Value, row.HasValue = m.Value(num1, den1, ok1)
 		row.YearAgo, row.HasYearAgo = m.Value(num0, den0, ok0)
 		if row.HasValue && row.HasYearAgo {
-			row.Change, row.Verdict = row.Value-row.YearAgo, verdict(m, num0, den0, num1, den1)
+			row.Change, row.Verdict = row.Value-row.YearAgo, access.Verdict(m, num0, den0, num1, den1)
 		}
-		if pv := md.Values[o.Code]; pv != nil && pv[n-1].OK {
+		if pv := md.Ranked[o.Code]; pv != nil && pv[n-1].OK {
 			row.Percentile, row.HasPct = pv[n-1].Percentile, true
 		}
 		if t, ok := targets[m.ID]; ok {
 			v := float64(t.Milli) / 1000
 			row.Target = &v
 			if row.HasValue {
-				row.RAG = rag(m, row.Value, v)
+				row.RAG = access.RAG(m, row.Value, v)
 			}
 		}
 		// Change alerts: the organisation's own (a practice), or its practices'.
 		for code := range scope {
-			pv := md.Values[code]
+			pv := md.Ranked[code]
 			if pv == nil {
 				continue
 			}
-			series := make([]float64, n)
-			for i := range pv {
-				series[i] = math.NaN()
-				if pv[i].OK {
-					series[i] = pv[i].Percentile
-				}
-			}
+			series := md.Percentiles(code)
 			if o.Kind != orgs.Practice && code != o.Code {
 				h := heat[code]
 				if h == nil {
@@ -207,10 +180,7 @@ func (s *Server) buildAccess(r *http.Request, rq *request) (*accessData, error) 
 			if po, err := s.store.Org(ctx, code); err == nil {
 				av.Name = po.Name
 			}
-			if m.Direction != access.Neutral {
-				better := a.Rising == (m.Direction == access.HigherBetter)
-				av.Better = &better
-			}
+			av.Better = access.Better(m, a.Rising)
 			if code == o.Code {
 				row.Alert = &av
 			} else if av.Better != nil && *av.Better {
@@ -245,81 +215,10 @@ func (s *Server) buildAccess(r *http.Request, rq *request) (*accessData, error) 
 	return d, nil
 }
 
-// sumWindow adds the numerators and denominators of the practices in scope
-// over months [from, to); ok is false when none has a denominator.
-func sumWindow(md *measureData, scope map[string]bool, from, to int) (num, den int64, ok bool) {
-	if from < 0 || to > len(md.Months) || from >= to {
-		return 0, 0, false
-	}
-	for p := range scope {
-		raw := md.Raw[p]
-		if raw == nil {
-			continue
-		}
-		for i := from; i < to; i++ {
-			if raw[i].HasDen {
-				num, den, ok = num+raw[i].Num, den+raw[i].Den, true
-			}
-		}
-	}
-	return num, den, ok
-}
-
-// verdict calls a change an improvement or a decline only when a
-// two-proportion z-test at 95% (for rates per 1,000, the same test on the
-// counts as Poisson rates) says it lies outside chance.
-func verdict(m access.Measure, num0, den0, num1, den1 int64) string {
-	var sig, rising bool
-	if m.Unit == access.Percent {
-		points, _, s := access.Change(num0, den0, num1, den1)
-		sig, rising = s, points > 0
-	} else {
-		r0, r1 := float64(num0)/float64(den0), float64(num1)/float64(den1)
-		se := math.Sqrt(float64(num0)/float64(den0*den0) + float64(num1)/float64(den1*den1))
-		sig, rising = se > 0 && math.Abs(r1-r0)/se > 1.96, r1 > r0
-	}
-	switch {
-	case !sig:
-		return "No significant change"
-	case m.Direction == access.Neutral:
-		return "Changed"
-	case rising == (m.Direction == access.HigherBetter):
-		return "Improved"
-	}
-	return "Declined"
-}
-
-// rag compares a value with a target: green when met, amber within a tenth
-// of it, red beyond.
-func rag(m access.Measure, value, target float64) string {
-	switch m.Direction {
-	case access.HigherBetter:
-		if value >= target {
-			return "green"
-		}
-		if value >= target*0.9 {
-			return "amber"
-		}
-		return "red"
-	case access.LowerBetter:
-		if value <= target {
-			return "green"
-		}
-		if value <= target*1.1 {
-			return "amber"
-		}
-		return "red"
-	}
-	return ""
-}
-
 // heatClass shades a percentile: darker is better where the measure has a
 // better way, by plain fifths for a neutral one.
 func heatClass(m access.Measure, pct float64) string {
-	if m.Direction == access.LowerBetter {
-		pct = 100 - pct
-	}
-	return "onepc-heat-" + strconv.Itoa(min(4, int(pct/20)))
+	return "onepc-heat-" + strconv.Itoa(min(4, int(access.Standing(m, pct)/20)))
 }
 
 // setTarget sets a measure's target at a Place or ICB (value in the

@@ -191,7 +191,7 @@ type series struct {
 	Values []float64
 }
 
-func newDecileChart(d *measureData, w, h int, highlight *series, others []series) *decileChart {
+func newDecileChart(d *access.Table, w, h int, highlight *series, others []series) *decileChart {
 	if len(d.Months) == 0 {
 		return nil
 	}

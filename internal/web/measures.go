@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,30 +18,15 @@ import (
 	"github.com/onepc/onepc/internal/store"
 )
 
-// measureData is everything about one measure across all practices loaded,
-// worked out once per database version and shared by every request.
-type measureData struct {
-	Measure access.Measure
-	Months  []time.Time
-	Deciles [][9]float64                    // per month
-	Values  map[string][]practiceValue      // practice → per month
-	Raw     map[string][]store.MeasureValue // practice → per month (numerator, denominator)
-	Count   []int                           // practices with a value, per month
-}
-
-type practiceValue struct {
-	Value      float64
-	Percentile float64
-	OK         bool
-}
-
-func (s *Server) measureData(ctx context.Context, rq *request, id string) (*measureData, error) {
-	v, err := s.currentVersion(ctx, rq)
+// measureTable is one measure ranked across every practice loaded, built
+// once per access version and shared by every request.
+func (s *Server) measureTable(ctx context.Context, id string) (*access.Table, error) {
+	v, err := s.store.AccessVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if d, ok := s.measureCache.Get(v, id); ok {
-		return d, nil
+	if t, ok := s.tables.Get(v, id); ok {
+		return t, nil
 	}
 	m, err := s.store.Measure(ctx, id)
 	if err != nil {
@@ -52,66 +36,15 @@ func (s *Server) measureData(ctx context.Context, rq *request, id string) (*meas
 	if err != nil {
 		return nil, err
 	}
-	d := &measureData{Measure: m, Months: months, Values: map[string][]practiceValue{}, Raw: map[string][]store.MeasureValue{}}
-	if len(months) == 0 {
-		return d, nil
-	}
-	vals, err := s.store.MeasureValues(ctx, id, months[0], months[len(months)-1])
-	if err != nil {
-		return nil, err
-	}
-	index := map[time.Time]int{}
-	for i, mo := range months {
-		index[mo] = i
-	}
-	byMonth := make([][]store.MeasureValue, len(months))
-	for _, mv := range vals {
-		i := index[mv.Month]
-		byMonth[i] = append(byMonth[i], mv)
-	}
-	for i, list := range byMonth {
-		var xs []float64
-		var who []string
-		for _, mv := range list {
-			if d.Raw[mv.Practice] == nil {
-				d.Raw[mv.Practice] = make([]store.MeasureValue, len(months))
-				d.Values[mv.Practice] = make([]practiceValue, len(months))
-			}
-			d.Raw[mv.Practice][i] = mv
-			if x, ok := m.Value(mv.Num, mv.Den, mv.HasDen); ok {
-				xs = append(xs, x)
-				who = append(who, mv.Practice)
-			}
+	var vals []access.Value
+	if len(months) > 0 {
+		if vals, err = s.store.MeasureValues(ctx, id, months[0], months[len(months)-1]); err != nil {
+			return nil, err
 		}
-		ranks := access.PercentileRanks(xs)
-		for j, p := range who {
-			d.Values[p][i] = practiceValue{Value: xs[j], Percentile: ranks[j], OK: true}
-		}
-		d.Deciles = append(d.Deciles, access.Deciles(xs))
-		d.Count = append(d.Count, len(xs))
 	}
-	s.measureCache.Put(v, id, d)
-	return d, nil
-}
-
-// orgSeries adds up the numerators and denominators of the practices at or
-// below org, month by month, and gives the measure's value for each.
-func (d *measureData) orgSeries(practices map[string]bool) ([]float64, []bool) {
-	vals := make([]float64, len(d.Months))
-	ok := make([]bool, len(d.Months))
-	for i := range d.Months {
-		var num, den int64
-		has := false
-		for p := range practices {
-			raw := d.Raw[p]
-			if raw == nil || !raw[i].HasDen {
-				continue
-			}
-			num, den, has = num+raw[i].Num, den+raw[i].Den, true
-		}
-		vals[i], ok[i] = d.Measure.Value(num, den, has)
-	}
-	return vals, ok
+	t := access.NewTable(m, months, vals)
+	s.tables.Put(v, id, t)
+	return t, nil
 }
 
 type measuresListData struct {
@@ -191,29 +124,14 @@ func (s *Server) measurePage(w http.ResponseWriter, r *http.Request, rq *request
 	return s.render(w, r, rq, http.StatusOK, "measure", page{Title: p.Measure.Title, Nav: "measures", Data: p})
 }
 
-// measurePageData is the page built once per database version, the user's
-// reach (the ranking lists what they may see) and the query, then shared.
+// measurePageData builds the page for the request.
 func (s *Server) measurePageData(r *http.Request, rq *request) (*measurePage, error) {
-	v, err := s.currentVersion(r.Context(), rq)
-	if err != nil {
-		return nil, err
-	}
-	reach := roots(rq.user, people.ViewOrg)
-	slices.Sort(reach)
-	key := r.PathValue("id") + "|" + r.URL.RawQuery + "|" + strings.Join(reach, ",") + "|" + rq.today.Format(time.DateOnly)
-	if p, ok := s.measurePages.Get(v, key); ok {
-		return p, nil
-	}
-	p, err := s.buildMeasurePage(r, rq)
-	if err == nil {
-		s.measurePages.Put(v, key, p)
-	}
-	return p, err
+	return s.buildMeasurePage(r, rq)
 }
 
 func (s *Server) buildMeasurePage(r *http.Request, rq *request) (*measurePage, error) {
 	ctx := r.Context()
-	d, err := s.measureData(ctx, rq, r.PathValue("id"))
+	d, err := s.measureTable(ctx, r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -240,21 +158,14 @@ func (s *Server) buildMeasurePage(r *http.Request, rq *request) (*measurePage, e
 		if err != nil {
 			return nil, err
 		}
-		vals, ok2 := d.orgSeries(scope)
-		p.OrgValues = make([]float64, len(vals))
-		for i := range vals {
-			p.OrgValues[i] = math.NaN()
-			if ok2[i] {
-				p.OrgValues[i] = vals[i]
-			}
-		}
+		p.OrgValues = d.Series(scope)
 	}
 	scope, err := s.scope(ctx, rq, roots(rq.user, people.ViewOrg))
 	if err != nil {
 		return nil, err
 	}
 	for code := range scope {
-		pv := d.Values[code]
+		pv := d.Ranked[code]
 		if pv == nil || !pv[last].OK {
 			continue
 		}
@@ -288,7 +199,7 @@ func (s *Server) buildMeasurePage(r *http.Request, rq *request) (*measurePage, e
 
 // sparkline draws a practice's values over the months as points for a
 // 90 × 20 polyline.
-func sparkline(vals []practiceValue) string {
+func sparkline(vals []access.Ranked) string {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, v := range vals {
 		if v.OK {
@@ -354,7 +265,7 @@ type pcnPanel struct {
 
 // pcnPanels splits a measure by PCN across a Place (or ICB): one small chart
 // per PCN with all its member practices.
-func (s *Server) pcnPanels(ctx context.Context, rq *request, d *measureData, code string) ([]pcnPanel, error) {
+func (s *Server) pcnPanels(ctx context.Context, rq *request, d *access.Table, code string) ([]pcnPanel, error) {
 	ok, err := s.can(ctx, rq, people.ViewOrg, code)
 	if err != nil {
 		return nil, err
@@ -375,7 +286,7 @@ func (s *Server) pcnPanels(ctx context.Context, rq *request, d *measureData, cod
 		panel := pcnPanel{PCN: pcn}
 		var lines []series
 		for _, m := range members {
-			pv := d.Values[m.Code]
+			pv := d.Ranked[m.Code]
 			if pv == nil {
 				continue
 			}

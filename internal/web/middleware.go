@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/onepc/onepc/internal/orgs"
@@ -24,7 +22,6 @@ type request struct {
 	session store.Session
 	today   time.Time
 	chain   []string // the checked organisation and those above it, when the route names one
-	version int64    // the database's version when the request began (store.Version)
 }
 
 // actor names the user in the audit log.
@@ -52,38 +49,18 @@ func (s *Server) wrap(rt route) http.Handler {
 
 var errSignIn = &problem.Error{Kind: problem.Unauthorized, Message: "Sign in to use OnePC."}
 
-// signedIn is a session and its user as this server last read them.
-type signedIn struct {
-	session store.Session
-	user    people.User
-	read    time.Time
-}
-
-// signIn loads the session named by the cookie and its user. They are kept
-// in memory while the database's version stands (a sign-out or a change of
-// roles moves it, on whichever server it happens) and for at most a minute,
-// so that the session's last-seen time, which its idle timeout runs from,
-// stays current.
+// signIn loads the session named by the cookie and its user, from the
+// database on every request: a sign-out or a change of roles on any server
+// holds on the next request everywhere.
 func (s *Server) signIn(r *http.Request, rq *request) error {
 	ck, err := r.Cookie(sessionCookie)
 	if err != nil || ck.Value == "" {
 		return errSignIn
 	}
-	ctx := r.Context()
-	v, err := s.currentVersion(ctx, rq)
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	if e, ok := s.sessions.Get(v, ck.Value); ok && now.Sub(e.read) < time.Minute && now.Before(e.session.ExpiresAt) {
-		rq.session, rq.user = e.session, e.user
-		return nil
-	}
-	if rq.session, rq.user, err = s.store.SessionUser(ctx, ck.Value); err != nil {
+	if rq.session, rq.user, err = s.store.SessionUser(r.Context(), ck.Value); err != nil {
 		rq.user = people.User{}
 		return err
 	}
-	s.sessions.Put(v, ck.Value, signedIn{rq.session, rq.user, now})
 	return nil
 }
 
@@ -118,52 +95,14 @@ func (s *Server) authorize(r *http.Request, rt route, rq *request) error {
 	return nil
 }
 
-// currentVersion reads the database's version once per request.
-func (s *Server) currentVersion(ctx context.Context, rq *request) (int64, error) {
-	if rq.version > 0 {
-		return rq.version, nil
-	}
-	v, err := s.store.Version(ctx)
-	rq.version = v
-	return v, err
-}
-
-// scope is store.Scope for today, cached while the database's version
-// stands: pages that rank or add up practices ask for it on every request.
+// scope is every organisation at or below the roots, today.
 func (s *Server) scope(ctx context.Context, rq *request, roots []string) (map[string]bool, error) {
-	v, err := s.currentVersion(ctx, rq)
-	if err != nil {
-		return nil, err
-	}
-	sorted := append([]string(nil), roots...)
-	slices.Sort(sorted)
-	key := strings.Join(sorted, ",") + "|" + rq.today.Format(time.DateOnly)
-	if sc, ok := s.scopes.Get(v, key); ok {
-		return sc, nil
-	}
-	sc, err := s.store.Scope(ctx, roots, rq.today)
-	if err == nil {
-		s.scopes.Put(v, key, sc)
-	}
-	return sc, err
+	return s.store.Scope(ctx, roots, rq.today)
 }
 
-// ancestry is store.Ancestry for today, cached while the database's version
-// stands: every request on an organisation asks for it.
+// ancestry is the organisation and those above it, today.
 func (s *Server) ancestry(ctx context.Context, rq *request, code string) ([]string, error) {
-	v, err := s.currentVersion(ctx, rq)
-	if err != nil {
-		return nil, err
-	}
-	key := code + "|" + rq.today.Format(time.DateOnly)
-	if chain, ok := s.chains.Get(v, key); ok {
-		return chain, nil
-	}
-	chain, err := s.store.Ancestry(ctx, code, rq.today)
-	if err == nil {
-		s.chains.Put(v, key, chain)
-	}
-	return chain, err
+	return s.store.Ancestry(ctx, code, rq.today)
 }
 
 // can reports whether the signed-in user holds p at org (and so may act

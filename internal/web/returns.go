@@ -103,23 +103,11 @@ func (s *Server) returnPage(w http.ResponseWriter, r *http.Request, rq *request)
 // returnFor builds the return page; typed holds what was typed when a
 // submission failed, so that the form shows it again, and errs the problems.
 func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string, errs ...problem.Field) (*returnData, error) {
-	var base *returnData
-	var err error
 	canSubmit := people.Authorize(rq.user.Grants, people.SubmitClaims, rq.chain)
-	key := fmt.Sprintf("%s|%s|%s|%v", r.PathValue("code"), r.PathValue("month"), rq.today.Format(time.DateOnly), canSubmit)
-	cached := typed == nil && len(errs) == 0 && rq.version > 0
-	if cached {
-		base, cached = s.returns.Get(rq.version, key)
+	d, err := s.buildReturn(r, rq, canSubmit, typed, errs...)
+	if err != nil {
+		return nil, err
 	}
-	if !cached {
-		if base, err = s.buildReturn(r, rq, canSubmit, typed, errs...); err != nil {
-			return nil, err
-		}
-		if typed == nil && len(errs) == 0 && rq.version > 0 {
-			s.returns.Put(rq.version, key, base)
-		}
-	}
-	d := *base // the cached return is shared: set per-request fields on a copy
 	d.Notice = returnNotices[r.URL.Query().Get("done")]
 	if id, err := strconv.ParseInt(r.URL.Query().Get("amend"), 10, 64); err == nil && canSubmit {
 		for _, l := range d.Lines {
@@ -128,7 +116,7 @@ func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string
 			}
 		}
 	}
-	return &d, nil
+	return d, nil
 }
 
 // buildReturn works out the return page from the database.

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/onepc/onepc/internal/access"
 	"github.com/onepc/onepc/internal/store"
 )
 
@@ -24,8 +25,8 @@ type Config struct {
 }
 
 // Server holds the handlers' shared state. It keeps nothing per user in
-// memory: sessions, throttling and audit live in the database, so that
-// several servers can run behind one load balancer.
+// memory: sessions, throttling and audit live in the database and are read
+// on every request, so that several servers can run behind one load balancer.
 type Server struct {
 	store    *store.Store
 	log      *slog.Logger
@@ -36,14 +37,11 @@ type Server struct {
 	routes   []route
 	rendered sync.Map // template name → true once executed; tests check every page renders
 
-	// Caches keyed by the database's version (store.Version), so never stale.
-	chains       *store.VersionCache[[]string]        // organisation and day → ancestry
-	returns      *store.VersionCache[*returnData]     // organisation, month, day, may submit → the return
-	measureCache *store.VersionCache[*measureData]    // measure → its values across all practices
-	scopes       *store.VersionCache[map[string]bool] // roots and day → every organisation at or below
-	sessions     *store.VersionCache[signedIn]        // session token → session and user
-	accessCache  *store.VersionCache[*accessData]     // organisation and query → its access page
-	measurePages *store.VersionCache[*measurePage]    // measure, query and the user's reach → the page
+	// tables holds each measure ranked across every practice, keyed by the
+	// access version (store.AccessVersion), so never stale. It is the one
+	// cache: an access page without it reads and ranks every measure's
+	// values for every practice loaded (see the closing figures in README).
+	tables *store.VersionCache[*access.Table]
 }
 
 // New builds a server and parses every template, failing at start rather
@@ -64,13 +62,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.routes = s.routeTable()
-	s.chains = store.NewVersionCache[[]string](20000)
-	s.returns = store.NewVersionCache[*returnData](5000)
-	s.measureCache = store.NewVersionCache[*measureData](100)
-	s.scopes = store.NewVersionCache[map[string]bool](2000)
-	s.sessions = store.NewVersionCache[signedIn](20000)
-	s.accessCache = store.NewVersionCache[*accessData](2000)
-	s.measurePages = store.NewVersionCache[*measurePage](2000)
+	s.tables = store.NewVersionCache[*access.Table](100)
 	return s, nil
 }
 

@@ -60,3 +60,7 @@ CREATE TABLE appointment_months (
     practices   INTEGER NOT NULL,
     imported_at {{timestamp}} NOT NULL
 );
+
+-- Moves whenever the access figures change (see store.AccessVersion).
+CREATE TABLE access_version (id INTEGER PRIMARY KEY, version BIGINT NOT NULL);
+INSERT INTO access_version (id, version) VALUES (1, 1);
