@@ -1,0 +1,76 @@
+package access
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestVerdictAndRAG(t *testing.T) {
+	pct := Measure{Unit: Percent, Direction: HigherBetter}
+	rate := Measure{Unit: Per1000, Direction: HigherBetter}
+	tests := []struct {
+		name                   string
+		m                      Measure
+		num0, den0, num1, den1 int64
+		want                   string
+	}{
+		{"big rise in a share", pct, 400, 1000, 600, 1000, Improved},
+		{"big fall in a share", pct, 600, 1000, 400, 1000, Declined},
+		{"noise", pct, 50, 100, 52, 100, NoSignificant},
+		{"neutral measure", Measure{Unit: Percent, Direction: Neutral}, 400, 1000, 600, 1000, Changed},
+		{"lower is better", Measure{Unit: Percent, Direction: LowerBetter}, 400, 1000, 600, 1000, Declined},
+		{"rate rise (Poisson)", rate, 4000, 10000, 5000, 10000, Improved},
+		{"rate noise", rate, 400, 10000, 410, 10000, NoSignificant},
+	}
+	for _, tc := range tests {
+		if got := Verdict(tc.m, tc.num0, tc.den0, tc.num1, tc.den1); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+	lower := Measure{Direction: LowerBetter}
+	for _, tc := range []struct {
+		m             Measure
+		value, target float64
+		want          string
+	}{
+		{pct, 62.5, 60, "green"}, {pct, 55, 60, "amber"}, {pct, 53, 60, "red"},
+		{lower, 5, 6, "green"}, {lower, 6.5, 6, "amber"}, {lower, 7, 6, "red"},
+		{Measure{Direction: Neutral}, 1, 2, ""},
+	} {
+		if got := RAG(tc.m, tc.value, tc.target); got != tc.want {
+			t.Errorf("RAG(%s, %v, %v) = %q, want %q", tc.m.Direction, tc.value, tc.target, got, tc.want)
+		}
+	}
+}
+
+func TestTable(t *testing.T) {
+	m := Measure{Unit: Percent, Direction: HigherBetter}
+	jan, feb := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	tab := NewTable(m, []time.Time{jan, feb}, []Value{
+		{Practice: "A", Month: jan, Num: 1, Den: 10, HasDen: true},
+		{Practice: "B", Month: jan, Num: 5, Den: 10, HasDen: true},
+		{Practice: "A", Month: feb, Num: 3, Den: 10, HasDen: true},
+		{Practice: "C", Month: feb, Num: 0, Den: 0, HasDen: false},
+	})
+	if tab.Count[0] != 2 || tab.Count[1] != 1 {
+		t.Errorf("practices with a value %v, want [2 1]", tab.Count)
+	}
+	if r := tab.Ranked["B"][0]; !r.OK || r.Value != 50 || r.Percentile <= tab.Ranked["A"][0].Percentile {
+		t.Errorf("B in January %+v, A %+v: B ranks above A", r, tab.Ranked["A"][0])
+	}
+	both := map[string]bool{"A": true, "B": true, "C": true}
+	if num, den, ok := tab.Sum(both, 0, 2); !ok || num != 9 || den != 30 {
+		t.Errorf("sum over both months %d/%d %v, want 9/30", num, den, ok)
+	}
+	series := tab.Series(map[string]bool{"B": true})
+	if series[0] != 50 || !math.IsNaN(series[1]) {
+		t.Errorf("B's series %v, want [50 NaN]", series)
+	}
+	if p := tab.Percentiles("B"); !math.IsNaN(p[1]) {
+		t.Errorf("B's February percentile %v, want NaN", p[1])
+	}
+	if _, _, ok := tab.Sum(both, -1, 1); ok {
+		t.Error("a window before the first month has no sum")
+	}
+}
