@@ -19,6 +19,7 @@ const (
 	Conflict                 // clashes with what is already there
 	Unauthorized             // not signed in, or the session has ended
 	TooMany                  // too many attempts; try later
+	TooLarge                 // the request body is over its route's limit
 )
 
 // Error is a failure with a message fit to show the person who caused it.

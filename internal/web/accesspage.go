@@ -245,7 +245,7 @@ func (s *Server) setTarget(w http.ResponseWriter, r *http.Request, rq *request) 
 	if !clear {
 		v, err := strconv.ParseFloat(in["target"], 64)
 		if err != nil || v < 0 || v > 100000 || math.IsNaN(v) {
-			return problem.OnField(problem.Invalid, "target", "Enter the target as a number, like 62.5")
+			return problem.BadField("target", "Enter the target as a number from 0 to 100,000, like 62.5, not %q", in["target"])
 		}
 		t.Milli = int64(math.Round(v * 1000))
 	}

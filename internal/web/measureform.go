@@ -51,9 +51,8 @@ var measureID = regexp.MustCompile(`^[a-z][a-z0-9-]{1,39}$`)
 // of numerator and denominator, the values of each dimension to count (none
 // ticked means all).
 func (s *Server) createMeasure(w http.ResponseWriter, r *http.Request, rq *request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-	if err := r.ParseForm(); err != nil {
-		return problem.New(problem.Invalid, "The form could not be read")
+	if err := readForm(r); err != nil {
+		return err
 	}
 	f := r.PostForm
 	vals := map[string]string{}

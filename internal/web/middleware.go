@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -33,6 +34,14 @@ func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq := &request{today: orgs.Today(s.now())}
 		w.Header().Set("Cache-Control", "no-store")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			limit := rt.maxBody
+			if limit == 0 {
+				limit = formLimit
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			r = r.WithContext(context.WithValue(r.Context(), bodyLimitKey{}, limit))
+		}
 		if rt.perm != "" {
 			if err := s.authorize(r, rt, rq); err != nil {
 				s.fail(w, r, rq, err)
@@ -64,22 +73,36 @@ func (s *Server) signIn(r *http.Request, rq *request) error {
 	return nil
 }
 
+// authorize signs the user in, checks the route's permission at its
+// organisation, and only then reads a write's body for its CSRF token, so
+// that nobody without the right can make the server read what they send.
 func (s *Server) authorize(r *http.Request, rt route, rq *request) error {
 	if err := s.signIn(r, rq); err != nil {
 		return err
 	}
-	var err error
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		token := r.Header.Get("X-CSRF-Token")
-		if token == "" {
-			token = r.PostFormValue("csrf_token")
-		}
-		if token == "" || token != rq.session.CSRFToken {
-			return errCSRF
-		}
+	if err := s.checkPermission(r, rt, rq); err != nil {
+		return err
 	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return nil
+	}
+	token := r.Header.Get("X-CSRF-Token")
+	if token == "" {
+		if err := readForm(r); err != nil {
+			return err
+		}
+		token = r.PostForm.Get("csrf_token")
+	}
+	if token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(rq.session.CSRFToken)) != 1 {
+		return errCSRF
+	}
+	return nil
+}
+
+func (s *Server) checkPermission(r *http.Request, rt route, rq *request) error {
 	if rt.org != "" {
 		code := r.PathValue(rt.org)
+		var err error
 		if rq.chain, err = s.ancestry(r.Context(), rq, code); err != nil {
 			return err
 		}
@@ -162,9 +185,12 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		sr := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sr, r)
-		level := slog.LevelDebug
-		if sr.status >= 500 {
+		level := slog.LevelInfo
+		switch {
+		case sr.status >= 500:
 			level = slog.LevelError
+		case sr.status >= 400:
+			level = slog.LevelWarn
 		}
 		s.log.Log(r.Context(), level, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", sr.status), slog.Duration("took", time.Since(start)))

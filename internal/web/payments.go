@@ -70,9 +70,8 @@ func (s *Server) renderClaims(w http.ResponseWriter, r *http.Request, rq *reques
 func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	code := r.PathValue("code")
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-	if err := r.ParseForm(); err != nil {
-		return problem.New(problem.Invalid, "The form could not be read")
+	if err := readForm(r); err != nil {
+		return err
 	}
 	action, message := claims.Action(r.PostForm.Get("action")), r.PostForm.Get("message")
 	var ids []int64

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -203,6 +204,8 @@ func statusOf(k problem.Kind) int {
 		return http.StatusUnauthorized
 	case problem.TooMany:
 		return http.StatusTooManyRequests
+	case problem.TooLarge:
+		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusInternalServerError
 }
@@ -233,7 +236,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rq *request, err e
 	titles := map[int]string{
 		http.StatusNotFound: "Page not found", http.StatusForbidden: "You do not have access",
 		http.StatusConflict: "That could not be done", http.StatusUnprocessableEntity: "Check what you entered",
-		http.StatusTooManyRequests: "Too many attempts", http.StatusInternalServerError: "Sorry, there is a problem with the service",
+		http.StatusTooManyRequests: "Too many attempts", http.StatusRequestEntityTooLarge: "What you sent is too large", http.StatusInternalServerError: "Sorry, there is a problem with the service",
 	}
 	if err := s.render(w, r, rq, status, "error", page{Title: titles[status], Data: errorPage{Status: status, Message: msg}}); err != nil {
 		s.log.Error("render error page", "err", err)
@@ -305,22 +308,78 @@ func decode(r *http.Request, fields ...string) (map[string]string, error) {
 	out := map[string]string{}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		var m map[string]any
-		if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20)).Decode(&m); err != nil {
+		dec := json.NewDecoder(r.Body)
+		dec.UseNumber() // 1000000 stays "1000000", not "1e+06"
+		if err := dec.Decode(&m); err != nil {
+			if tooLarge(err) {
+				return nil, errTooLarge(r)
+			}
 			return nil, problem.New(problem.Invalid, "The request body is not valid JSON: %v", err)
 		}
 		for _, f := range fields {
-			if v, ok := m[f]; ok {
+			if v, ok := m[f]; ok && v != nil {
 				out[f] = fmt.Sprint(v)
 			}
 		}
 		return out, nil
 	}
-	r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
-	if err := r.ParseForm(); err != nil {
-		return nil, problem.New(problem.Invalid, "The form could not be read: %v", err)
+	if err := readForm(r); err != nil {
+		return nil, err
 	}
 	for _, f := range fields {
 		out[f] = r.PostForm.Get(f)
 	}
 	return out, nil
+}
+
+// Body limits: every request body is read through http.MaxBytesReader, set
+// by the route (route.maxBody) before anything reads it, so that nothing is
+// parsed or spooled to disk past the limit and nothing is ever cut short.
+const (
+	formLimit   = 1 << 20  // forms and JSON
+	returnLimit = 5 << 20  // a filled-in return template
+	specLimit   = 21 << 20 // a service specification PDF (20 MB and its form)
+)
+
+func tooLarge(err error) bool {
+	var mb *http.MaxBytesError
+	return errors.As(err, &mb)
+}
+
+func errTooLarge(r *http.Request) error {
+	limit := int64(formLimit)
+	if n, ok := r.Context().Value(bodyLimitKey{}).(int64); ok {
+		limit = n
+	}
+	return problem.New(problem.TooLarge, "What you sent is larger than the %s this page accepts, so none of it was saved.", humanBytes(limit))
+}
+
+type bodyLimitKey struct{}
+
+func humanBytes(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d KB", n>>10)
+}
+
+// readForm parses a form or multipart body (within the route's limit),
+// once; a body over the limit is refused whole.
+func readForm(r *http.Request) error {
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if r.MultipartForm != nil {
+			return nil
+		}
+		err = r.ParseMultipartForm(1 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	switch {
+	case err == nil:
+		return nil
+	case tooLarge(err):
+		return errTooLarge(r)
+	}
+	return problem.New(problem.Invalid, "The form could not be read: %v", err)
 }

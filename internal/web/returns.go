@@ -321,6 +321,9 @@ func (s *Server) uploadReturn(w http.ResponseWriter, r *http.Request, rq *reques
 		return err
 	}
 	code := r.PathValue("code")
+	if err := readForm(r); err != nil {
+		return err
+	}
 	f, hdr, err := r.FormFile("file")
 	if err != nil {
 		return problem.OnField(problem.Invalid, "file", "Choose the CSV file to upload")
@@ -330,7 +333,7 @@ func (s *Server) uploadReturn(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	entries, where, err := parseReturnCSV(io.LimitReader(f, 5<<20), hdr.Filename, code, lines)
+	entries, where, err := parseReturnCSV(f, hdr.Filename, code, lines)
 	if err == nil {
 		err = s.store.SaveReturn(ctx, rq.actor(), code, month, entries, false, false)
 		// Name the CSV line of each problem the return's own checks found.

@@ -16,6 +16,7 @@ type route struct {
 	perm    people.Permission
 	org     string // path value holding the organisation code checked
 	api     bool   // also served as JSON under /api
+	maxBody int64  // the most a request body may hold; formLimit when 0
 	handle  func(w http.ResponseWriter, r *http.Request, rq *request) error
 }
 
@@ -41,7 +42,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /orgs/{code}/services/{id}", perm: people.ViewOrg, org: "code", api: true, handle: s.servicePage},
 		{pattern: "POST /orgs/{code}/services/{id}/offers", perm: people.ManageServices, org: "code", api: true, handle: s.offerService},
 		{pattern: "POST /orgs/{code}/services/{id}/copy", perm: people.ManageServices, org: "code", api: true, handle: s.copyService},
-		{pattern: "POST /orgs/{code}/services/{id}/spec", perm: people.ManageServices, org: "code", handle: s.uploadSpec},
+		{pattern: "POST /orgs/{code}/services/{id}/spec", perm: people.ManageServices, org: "code", maxBody: specLimit, handle: s.uploadSpec},
 		{pattern: "GET /orgs/{code}/services/{id}/spec", perm: people.ViewOrg, org: "code", handle: s.downloadSpec},
 		{pattern: "POST /orgs/{code}/services/{id}/respond", perm: people.RespondOffers, org: "code", api: true, handle: s.respondToOffer},
 
@@ -49,7 +50,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /orgs/{code}/returns/{month}", perm: people.ViewOrg, org: "code", api: true, handle: s.returnPage},
 		{pattern: "POST /orgs/{code}/returns/{month}", perm: people.SubmitClaims, org: "code", api: true, handle: s.saveReturn},
 		{pattern: "GET /orgs/{code}/returns/{month}/template.csv", perm: people.ViewOrg, org: "code", handle: s.returnTemplate},
-		{pattern: "POST /orgs/{code}/returns/{month}/upload", perm: people.SubmitClaims, org: "code", handle: s.uploadReturn},
+		{pattern: "POST /orgs/{code}/returns/{month}/upload", perm: people.SubmitClaims, org: "code", maxBody: returnLimit, handle: s.uploadReturn},
 		{pattern: "POST /orgs/{code}/claims/{id}/amend", perm: people.SubmitClaims, org: "code", api: true, handle: s.amendClaim},
 
 		{pattern: "GET /orgs/{code}/claims", perm: people.ManageServices, org: "code", api: true, handle: s.claimsPage},

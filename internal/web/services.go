@@ -531,6 +531,9 @@ func (s *Server) uploadSpec(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
+	if err := readForm(r); err != nil {
+		return err
+	}
 	f, hdr, err := r.FormFile("file")
 	if err != nil {
 		return problem.OnField(problem.Invalid, "file", "Choose a PDF file")
