@@ -299,15 +299,6 @@ type Claim struct {
 	Late         bool             `json:"late"`
 	Message      string           `json:"message,omitempty"` // the commissioner's query or reason
 	PaymentRunID int64            `json:"payment_run_id,omitempty"`
-	Reference    string           `json:"payment_reference,omitempty"`
-}
-
-// ReadyToPay reports whether a claim can go into a payment run under s.
-func (c Claim) ReadyToPay(s Service) bool {
-	if s.NeedsFinance {
-		return c.Status == Finance
-	}
-	return c.Status == Approved || c.Status == Finance
 }
 
 // Locked reports whether the practice may no longer edit the claim in place.

@@ -27,21 +27,6 @@ func (s *Store) AddUser(ctx context.Context, actor string, u people.User, passwo
 	return u, err
 }
 
-// SetPassword replaces a user's password hash.
-func (s *Store) SetPassword(ctx context.Context, actor, email, passwordHash string) error {
-	return s.tx(ctx, func(c conn) error {
-		res, err := c.exec(ctx, "UPDATE users SET password_hash = ? WHERE email = ?", passwordHash, email)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return problem.New(problem.NotFound, "There is no user with the email address %s", email)
-		}
-		// The hash itself stays out of the log.
-		return c.appendAudit(ctx, actor, "user.password", "user", email, nil, map[string]string{"password": "changed"})
-	})
-}
-
 // UserForLogin returns the user with email and their password hash.
 func (s *Store) UserForLogin(ctx context.Context, email string) (people.User, string, error) {
 	var u people.User
