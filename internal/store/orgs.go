@@ -403,3 +403,30 @@ func stripNames(m orgs.Membership) orgs.Membership {
 	m.PracticeName, m.PCNName = "", ""
 	return m
 }
+
+// OrgNames returns the names of the organisations with the given codes, in
+// one query a thousand codes (pages that list many practices would
+// otherwise ask once for each).
+func (s *Store) OrgNames(ctx context.Context, codes []string) (map[string]string, error) {
+	out := make(map[string]string, len(codes))
+	for start := 0; start < len(codes); start += 1000 {
+		in, args := inClause(codes[start:min(start+1000, len(codes))])
+		rows, err := s.reader().query(ctx, "SELECT code, name FROM orgs WHERE code IN "+in, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var code, name string
+			if err := rows.Scan(&code, &name); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[code] = name
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"cmp"
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -111,6 +114,10 @@ func (s *Server) buildAccess(r *http.Request, rq *request) (*accessData, error) 
 	if err != nil {
 		return nil, err
 	}
+	names, err := s.store.OrgNames(ctx, slices.Collect(maps.Keys(scope)))
+	if err != nil {
+		return nil, err
+	}
 	targets, err := s.store.Targets(ctx, rq.chain)
 	if err != nil {
 		return nil, err
@@ -161,11 +168,7 @@ func (s *Server) buildAccess(r *http.Request, rq *request) (*accessData, error) 
 			if o.Kind != orgs.Practice && code != o.Code {
 				h := heat[code]
 				if h == nil {
-					name := code
-					if po, err := s.store.Org(ctx, code); err == nil {
-						name = po.Name
-					}
-					h = &heatRow{Code: code, Name: name, Cells: make([]heatCell, len(ms))}
+					h = &heatRow{Code: code, Name: cmp.Or(names[code], code), Cells: make([]heatCell, len(ms))}
 					heat[code] = h
 				}
 				if pv[n-1].OK {
@@ -177,9 +180,7 @@ func (s *Server) buildAccess(r *http.Request, rq *request) (*accessData, error) 
 				continue
 			}
 			av := alertView{Practice: code, Measure: m.Title, Rising: a.Rising, Since: md.Months[a.Start].Format("January 2006"), From: a.From, To: a.To}
-			if po, err := s.store.Org(ctx, code); err == nil {
-				av.Name = po.Name
-			}
+			av.Name = names[code]
 			av.Better = access.Better(m, a.Rising)
 			if code == o.Code {
 				row.Alert = &av

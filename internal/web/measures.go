@@ -164,16 +164,19 @@ func (s *Server) buildMeasurePage(r *http.Request, rq *request) (*measurePage, e
 	if err != nil {
 		return nil, err
 	}
+	var ranked []string
 	for code := range scope {
+		if pv := d.Ranked[code]; pv != nil && pv[last].OK {
+			ranked = append(ranked, code)
+		}
+	}
+	names, err := s.store.OrgNames(ctx, ranked)
+	if err != nil {
+		return nil, err
+	}
+	for _, code := range ranked {
 		pv := d.Ranked[code]
-		if pv == nil || !pv[last].OK {
-			continue
-		}
-		o, err := s.store.Org(ctx, code)
-		if err != nil {
-			return nil, err
-		}
-		p.Rows = append(p.Rows, rankRow{Code: code, Name: o.Name, Value: pv[last].Value, Percentile: pv[last].Percentile, Spark: sparkline(pv)})
+		p.Rows = append(p.Rows, rankRow{Code: code, Name: names[code], Value: pv[last].Value, Percentile: pv[last].Percentile, Spark: sparkline(pv)})
 	}
 	better := d.Measure.Direction == access.LowerBetter
 	sort.Slice(p.Rows, func(i, j int) bool {
