@@ -176,7 +176,7 @@ func (s *Server) buildMeasurePage(r *http.Request, rq *request) (*measurePage, e
 	}
 	for _, code := range ranked {
 		pv := d.Ranked[code]
-		p.Rows = append(p.Rows, rankRow{Code: code, Name: names[code], Value: pv[last].Value, Percentile: pv[last].Percentile, Spark: sparkline(pv)})
+		p.Rows = append(p.Rows, rankRow{Code: code, Name: names[code], Value: pv[last].Value, Percentile: pv[last].Percentile})
 	}
 	better := d.Measure.Direction == access.LowerBetter
 	sort.Slice(p.Rows, func(i, j int) bool {
@@ -187,6 +187,9 @@ func (s *Server) buildMeasurePage(r *http.Request, rq *request) (*measurePage, e
 	})
 	p.Pager = newPager(r, len(p.Rows))
 	p.Rows = p.Rows[p.Pager.Offset:min(p.Pager.Offset+p.Pager.Limit, len(p.Rows))]
+	for i := range p.Rows { // drawn for the rows shown only
+		p.Rows[i].Spark = sparkline(d.Ranked[p.Rows[i].Code])
+	}
 	var hl *series
 	if p.Org != nil {
 		hl = &series{Label: p.Org.Name, Values: p.OrgValues}
