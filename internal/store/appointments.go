@@ -331,6 +331,14 @@ func (ms *measureSet) add(ctx context.Context, c conn, practice string, month ti
 		ms.lists[month] = lists
 	}
 	counts.SumMasks(ms.masks, ms.sums)
+	ms.collect(practice, month, lists)
+	return nil
+}
+
+// collect keeps each measure's value for a practice-month from the sums
+// (numerator and denominator per measure, in turn); a per-1,000 measure's
+// denominator is the practice's registered list that month, where known.
+func (ms *measureSet) collect(practice string, month time.Time, lists map[string]int) {
 	for i, m := range ms.measures {
 		v := access.Value{Practice: practice, Month: month, Num: ms.sums[2*i], Den: ms.sums[2*i+1], HasDen: true}
 		if m.Unit == access.Per1000 {
@@ -340,7 +348,6 @@ func (ms *measureSet) add(ctx context.Context, c conn, practice string, month ti
 		ms.vals[m.ID] = append(ms.vals[m.ID], v)
 		ms.pending++
 	}
-	return nil
 }
 
 func (ms *measureSet) months() []time.Time {
@@ -401,7 +408,6 @@ func (c conn) recomputeMeasures(ctx context.Context, pick func(access.Measure) b
 		if err != nil {
 			return err
 		}
-		ms.seen[month] = true
 		// Read the month whole before writing: a transaction's connection
 		// runs one query at a time.
 		rows, err := c.query(ctx, q, dateArg(month))
@@ -419,14 +425,7 @@ func (c conn) recomputeMeasures(ctx context.Context, pick func(access.Measure) b
 				rows.Close()
 				return err
 			}
-			for i, m := range ms.measures {
-				v := access.Value{Practice: practice, Month: month, Num: ms.sums[2*i], Den: ms.sums[2*i+1], HasDen: true}
-				if m.Unit == access.Per1000 {
-					n, ok := lists[practice]
-					v.Den, v.HasDen = int64(n), ok
-				}
-				ms.vals[m.ID] = append(ms.vals[m.ID], v)
-			}
+			ms.collect(practice, month, lists)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -537,8 +536,11 @@ func (c conn) carryAppointmentsOver(ctx context.Context) error {
 	if err := c.insertAppointmentRows(ctx, &out); err != nil {
 		return err
 	}
-	if _, err := c.exec(ctx, `INSERT INTO appointment_months (month, practices, imported_at)
-		SELECT month, COUNT(DISTINCT practice_code), ? FROM practice_appointments GROUP BY month`, c.tsArg(c.now)); err != nil {
+	months, err := c.dates(ctx, "SELECT DISTINCT month FROM practice_appointments ORDER BY month")
+	if err != nil {
+		return err
+	}
+	if err := c.noteAppointmentMonths(ctx, months); err != nil {
 		return err
 	}
 	if err := c.recomputeMeasures(ctx, nil, time.Time{}); err != nil {

@@ -86,10 +86,6 @@ func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, rq *request)
 
 // accessData builds the page for the request.
 func (s *Server) accessData(r *http.Request, rq *request) (*accessData, error) {
-	return s.buildAccess(r, rq)
-}
-
-func (s *Server) buildAccess(r *http.Request, rq *request) (*accessData, error) {
 	ctx := r.Context()
 	o, err := s.store.Org(ctx, r.PathValue("code"))
 	if err != nil {

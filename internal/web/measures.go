@@ -126,10 +126,6 @@ func (s *Server) measurePage(w http.ResponseWriter, r *http.Request, rq *request
 
 // measurePageData builds the page for the request.
 func (s *Server) measurePageData(r *http.Request, rq *request) (*measurePage, error) {
-	return s.buildMeasurePage(r, rq)
-}
-
-func (s *Server) buildMeasurePage(r *http.Request, rq *request) (*measurePage, error) {
 	ctx := r.Context()
 	d, err := s.measureTable(ctx, r.PathValue("id"))
 	if err != nil {

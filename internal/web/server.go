@@ -40,7 +40,7 @@ type Server struct {
 	// tables holds each measure ranked across every practice, keyed by the
 	// access version (store.AccessVersion), so never stale. It is the one
 	// cache: an access page without it reads and ranks every measure's
-	// values for every practice loaded (see the closing figures in README).
+	// values for every practice loaded, on every request.
 	tables *store.VersionCache[*access.Table]
 }
 
