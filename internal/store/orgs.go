@@ -117,14 +117,26 @@ func (s *Store) Ancestry(ctx context.Context, code string, on time.Time) ([]stri
 	return chain, nil
 }
 
-// scopeCTE is the set of organisations at or below the given roots on a day.
-func scopeCTE(roots []string, on time.Time) (string, []any) {
+// scopeCTE defines scope(code): every organisation at or below roots on day
+// on. SQLite works a recursive query one row at a time, so there each step
+// is two indexed look-ups (children by parent, members by PCN) rather than a
+// scan of every edge: for a national scope that is the difference between a
+// page in milliseconds and one in half a second. PostgreSQL works a level at
+// a time with a hash join, and takes the edges as one relation.
+func (d Dialect) scopeCTE(roots []string, on time.Time) (string, []any) {
 	in, args := inClause(roots)
-	d := dateArg(on)
+	day := dateArg(on)
+	if d == SQLite {
+		return `WITH RECURSIVE scope(code) AS (SELECT code FROM orgs WHERE code IN ` + in + `
+			UNION SELECT o.code FROM orgs o JOIN scope s ON o.parent_code = s.code
+			UNION SELECT m.practice_code FROM pcn_memberships m JOIN scope s ON m.pcn_code = s.code
+			 WHERE m.start_date <= ? AND (m.end_date IS NULL OR m.end_date >= ?))`,
+			append(args, day, day)
+	}
 	return `WITH RECURSIVE ` + edges + `,
 		scope(code) AS (SELECT code FROM orgs WHERE code IN ` + in + `
 			UNION SELECT e.child FROM edges e JOIN scope s ON e.parent = s.code)`,
-		append([]any{d, d}, args...)
+		append([]any{day, day}, args...)
 }
 
 // OrgQuery filters a search of organisations.
@@ -141,7 +153,7 @@ type OrgQuery struct {
 // name, and how many match in all.
 func (s *Store) SearchOrgs(ctx context.Context, q OrgQuery) ([]orgs.Org, int, error) {
 	c := s.reader()
-	cte, args := scopeCTE(q.Roots, q.On)
+	cte, args := s.dialect.scopeCTE(q.Roots, q.On)
 	where := " WHERE o.code IN (SELECT code FROM scope)"
 	if q.Text != "" {
 		where += " AND (LOWER(o.name) LIKE ? OR LOWER(o.code) LIKE ? OR LOWER(o.postcode) LIKE ?)"
@@ -214,7 +226,7 @@ func (s *Store) Children(ctx context.Context, o orgs.Org, on time.Time) ([]Child
 // practiceTotals counts the open practices at or below code on day on and
 // adds up their list sizes.
 func (s *Store) practiceTotals(ctx context.Context, code string, on time.Time) (int, int, error) {
-	cte, args := scopeCTE([]string{code}, on)
+	cte, args := s.dialect.scopeCTE([]string{code}, on)
 	var n int
 	var total sql.NullInt64
 	err := s.reader().queryRow(ctx, cte+` SELECT COUNT(*), SUM(o.list_size) FROM orgs o
@@ -252,7 +264,7 @@ func (c conn) memberships(ctx context.Context, practice string) ([]orgs.Membersh
 
 // Scope returns the codes of every organisation at or below roots on day on.
 func (s *Store) Scope(ctx context.Context, roots []string, on time.Time) (map[string]bool, error) {
-	cte, args := scopeCTE(roots, on)
+	cte, args := s.dialect.scopeCTE(roots, on)
 	rows, err := s.reader().query(ctx, cte+" SELECT code FROM scope", args...)
 	if err != nil {
 		return nil, err

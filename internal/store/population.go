@@ -150,7 +150,7 @@ type PracticePopulation struct {
 // extract date) with their list and bands in that extract, by code.
 func (s *Store) Populations(ctx context.Context, org string, extract time.Time) (map[string]*PracticePopulation, error) {
 	c := s.reader()
-	cte, args := scopeCTE([]string{org}, extract)
+	cte, args := s.dialect.scopeCTE([]string{org}, extract)
 	d := dateArg(extract)
 	out := map[string]*PracticePopulation{}
 	rows, err := c.query(ctx, cte+` SELECT l.practice_code, l.patients FROM list_sizes l
@@ -237,7 +237,7 @@ type TrendPoint struct {
 // ListTrend returns the list of the practices at or below org (membership
 // as on day on) at every extract loaded, oldest first.
 func (s *Store) ListTrend(ctx context.Context, org string, on time.Time) ([]TrendPoint, error) {
-	cte, args := scopeCTE([]string{org}, on)
+	cte, args := s.dialect.scopeCTE([]string{org}, on)
 	rows, err := s.reader().query(ctx, cte+` SELECT l.extract_date, SUM(l.patients) FROM list_sizes l
 		WHERE l.practice_code IN (SELECT code FROM scope) GROUP BY l.extract_date ORDER BY l.extract_date`, args...)
 	if err != nil {
