@@ -59,9 +59,9 @@ func (c conn) claimList(ctx context.Context, where string, args ...any) ([]claim
 	return out, rows.Err()
 }
 
-// Claim returns one claim.
-func (s *Store) Claim(ctx context.Context, id int64) (claims.Claim, error) {
-	list, err := s.reader().claimList(ctx, " WHERE c.id = ?", id)
+// ClaimBy returns one claim made by org; any other id is NotFound.
+func (s *Store) ClaimBy(ctx context.Context, org string, id int64) (claims.Claim, error) {
+	list, err := s.reader().claimList(ctx, " WHERE c.id = ? AND c.org_code = ?", id, org)
 	if err != nil {
 		return claims.Claim{}, err
 	}
@@ -251,17 +251,17 @@ func (c conn) writeClaim(ctx context.Context, actor string, before *claims.Claim
 	return id, c.appendAudit(ctx, actor, action, "claim", fmt.Sprint(id), b, after)
 }
 
-// Amend submits a corrected version of a submitted or queried claim,
+// Amend submits a corrected version of org's submitted or queried claim,
 // keeping every earlier version.
-func (s *Store) Amend(ctx context.Context, actor string, id int64, raw map[string]string, declared bool) error {
-	cl, err := s.Claim(ctx, id)
+func (s *Store) Amend(ctx context.Context, actor, org string, id int64, raw map[string]string, declared bool) error {
+	cl, err := s.ClaimBy(ctx, org, id)
 	if err != nil {
 		return err
 	}
 	if err := claims.CheckAmend(cl); err != nil {
 		return err
 	}
-	sv, err := s.Service(ctx, cl.ServiceID)
+	sv, err := s.reader().service(ctx, "", cl.ServiceID)
 	if err != nil {
 		return err
 	}
@@ -367,23 +367,24 @@ func (s *Store) Claims(ctx context.Context, q ClaimQuery) ([]claims.Claim, int, 
 	return list, total, err
 }
 
-// Review applies one action to several claims at once, all or none: a claim
+// Review applies one action to several claims on services commissioner
+// commissions, all or none (a claim of anyone else's is NotFound): a claim
 // in the wrong state for the action stops the lot with its name. Each move
 // is a compare-and-set on the claim's status and version, so a claim amended
 // or reviewed since it was read is not changed behind anyone's back.
-func (s *Store) Review(ctx context.Context, actor string, ids []int64, action claims.Action, message string) error {
+func (s *Store) Review(ctx context.Context, actor, commissioner string, ids []int64, action claims.Action, message string) error {
 	message = strings.TrimSpace(message)
 	if err := claims.CheckReview(action, ids, message); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(c conn) error {
 		for _, id := range ids {
-			list, err := c.claimList(ctx, " WHERE c.id = ?", id)
+			list, err := c.claimList(ctx, " WHERE c.id = ? AND sv.commissioner_org = ?", id, commissioner)
 			if err != nil {
 				return err
 			}
 			if len(list) == 0 {
-				return problem.New(problem.NotFound, "There is no claim %d", id)
+				return problem.New(problem.NotFound, "Claim %d is not for a service %s commissions", id, commissioner)
 			}
 			cl := list[0]
 			sv, err := scanService(c.queryRow(ctx, "SELECT "+serviceColumns+" FROM services sv WHERE sv.id = ?", cl.ServiceID))
@@ -455,13 +456,13 @@ func (s *Store) RunPayments(ctx context.Context, actor, commissioner string, mon
 	err := s.tx(ctx, func(c conn) error {
 		run.CreatedAt = c.now.UTC().Truncate(time.Microsecond)
 		// Lock the counter: claims becoming ready wait until the run is made.
-		var watermark, prev int64
-		if err := c.queryRow(ctx, "UPDATE ready_counter SET seq = seq WHERE id = 1 RETURNING seq").Scan(&watermark); err != nil {
+		if err := c.queryRow(ctx, "UPDATE ready_counter SET seq = seq WHERE id = 1 RETURNING seq").Scan(&run.Watermark); err != nil {
 			return err
 		}
-		if err := c.queryRow(ctx, "SELECT COALESCE(MAX(watermark), 0) FROM payment_runs WHERE commissioner_org = ?", commissioner).Scan(&prev); err != nil {
+		if err := c.queryRow(ctx, "SELECT COALESCE(MAX(watermark), 0) FROM payment_runs WHERE commissioner_org = ?", commissioner).Scan(&run.PrevWatermark); err != nil {
 			return err
 		}
+		prev, watermark := run.PrevWatermark, run.Watermark
 		var total sql.NullInt64
 		if err := c.queryRow(ctx, `SELECT COUNT(*), SUM(c.pence) FROM claims c JOIN services sv ON sv.id = c.service_id
 			WHERE sv.commissioner_org = ? AND c.ready_seq > ? AND c.ready_seq <= ?`, commissioner, prev, watermark).Scan(&run.Lines, &total); err != nil {
@@ -535,24 +536,25 @@ func (s *Store) PaymentRuns(ctx context.Context, commissioner, org string) ([]cl
 	return mine, rows.Err()
 }
 
-// PaymentRunByID returns one run with its totals.
-func (s *Store) PaymentRunByID(ctx context.Context, id int64) (claims.PaymentRun, error) {
+// PaymentRun returns one run with its totals, if org made it or was paid by
+// it; any other id is NotFound.
+func (s *Store) PaymentRun(ctx context.Context, org string, id int64) (claims.PaymentRun, error) {
 	var r claims.PaymentRun
-	err := s.reader().queryRow(ctx, `SELECT id, commissioner_org, run_month, created_at, created_by, lines, pence, prev_watermark, watermark
-		FROM payment_runs WHERE id = ?`, id).Scan(&r.ID, &r.Commissioner, nullTime{&r.Month}, nullTime{&r.CreatedAt}, &r.CreatedBy,
+	err := s.reader().queryRow(ctx, `SELECT r.id, r.commissioner_org, r.run_month, r.created_at, r.created_by, r.lines, r.pence,
+		r.prev_watermark, r.watermark FROM payment_runs r WHERE r.id = ? AND (r.commissioner_org = ? OR EXISTS (
+			SELECT 1 FROM claims c JOIN services sv ON sv.id = c.service_id WHERE c.org_code = ?
+			AND sv.commissioner_org = r.commissioner_org AND c.ready_seq > r.prev_watermark AND c.ready_seq <= r.watermark))`,
+		id, org, org).Scan(&r.ID, &r.Commissioner, nullTime{&r.Month}, nullTime{&r.CreatedAt}, &r.CreatedBy,
 		&r.Lines, &r.Pence, &r.PrevWatermark, &r.Watermark)
 	return r, notFound(err, "There is no such payment run")
 }
 
-// PaymentLines returns a run's schedule, by practice then service and
-// period; org ≠ "" gives one practice's remittance lines.
-func (s *Store) PaymentLines(ctx context.Context, runID int64, org string) ([]claims.PaymentLine, error) {
-	run, err := s.PaymentRunByID(ctx, runID)
-	if err != nil {
-		return nil, err
-	}
+// PaymentLines returns the lines of a run (as PaymentRun read it) that org
+// may see, by practice then service and period: the whole schedule for the
+// commissioner that made it, a practice's own remittance lines otherwise.
+func (s *Store) PaymentLines(ctx context.Context, run claims.PaymentRun, org string) ([]claims.PaymentLine, error) {
 	where, args := " WHERE sv.commissioner_org = ? AND c.ready_seq > ? AND c.ready_seq <= ?", []any{run.Commissioner, run.PrevWatermark, run.Watermark}
-	if org != "" {
+	if org != run.Commissioner {
 		where += " AND c.org_code = ?"
 		args = append(args, org)
 	}
@@ -565,7 +567,7 @@ func (s *Store) PaymentLines(ctx context.Context, runID int64, org string) ([]cl
 	defer rows.Close()
 	var out []claims.PaymentLine
 	for rows.Next() {
-		l := claims.PaymentLine{RunID: runID}
+		l := claims.PaymentLine{RunID: run.ID}
 		if err := rows.Scan(&l.ClaimID, &l.Org, &l.OrgName, &l.ServiceCode, &l.ServiceName, &l.Frequency,
 			nullTime{&l.Period}, &l.Pence, &l.Explanation); err != nil {
 			return nil, err

@@ -113,7 +113,7 @@ func TestClaimsWorkflow(t *testing.T) {
 			t.Errorf("second submission: %v", err)
 		}
 		// Amend keeps the old version.
-		if err := s.Amend(ctx, "pm", l[0].Claim.ID, map[string]string{"ecgs_performed": "30"}, true); err != nil {
+		if err := s.Amend(ctx, "pm", "A1", l[0].Claim.ID, map[string]string{"ecgs_performed": "30"}, true); err != nil {
 			t.Fatal(err)
 		}
 		versions, _ := s.ClaimVersions(ctx, l[0].Claim.ID)
@@ -123,19 +123,34 @@ func TestClaimsWorkflow(t *testing.T) {
 
 		// Review: a query needs a message; the lot is all or nothing.
 		ids := []int64{l[0].Claim.ID, l[1].Claim.ID}
-		if err := s.Review(ctx, "comm", ids, claims.ActQuery, ""); problem.KindOf(err) != problem.Invalid {
+		if err := s.Review(ctx, "comm", "P1", ids, claims.ActQuery, ""); problem.KindOf(err) != problem.Invalid {
 			t.Errorf("query without message: %v", err)
 		}
-		if err := s.Review(ctx, "comm", ids, claims.ActFinance, ""); problem.KindOf(err) != problem.Conflict {
+		if err := s.Review(ctx, "comm", "P1", ids, claims.ActFinance, ""); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("finance before approval: %v", err)
 		}
-		if err := s.Review(ctx, "comm", ids, claims.ActApprove, ""); err != nil {
+		if err := s.Review(ctx, "comm", "P2", ids, claims.ActApprove, ""); problem.KindOf(err) != problem.NotFound {
+			t.Errorf("another Place approving P1's claims: %v, want NotFound", err)
+		}
+		if _, err := s.ClaimBy(ctx, "A2", ids[0]); problem.KindOf(err) != problem.NotFound {
+			t.Errorf("A2 reading A1's claim: %v, want NotFound", err)
+		}
+		if err := s.Amend(ctx, "pm", "A2", ids[0], map[string]string{"ecgs_performed": "2"}, true); problem.KindOf(err) != problem.NotFound {
+			t.Errorf("A2 amending A1's claim: %v, want NotFound", err)
+		}
+		if _, err := s.Service(ctx, []string{"B1", "P2"}, dm.ID); problem.KindOf(err) != problem.NotFound {
+			t.Errorf("B1 in another Place reading P1's service: %v, want NotFound", err)
+		}
+		if sv, err := s.Service(ctx, []string{"A1", "P1"}, dm.ID); err != nil || sv.ID != dm.ID {
+			t.Errorf("A1 reading the service chosen for it: %v", err)
+		}
+		if err := s.Review(ctx, "comm", "P1", ids, claims.ActApprove, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Review(ctx, "comm", ids, claims.ActApprove, ""); problem.KindOf(err) != problem.Conflict {
+		if err := s.Review(ctx, "comm", "P1", ids, claims.ActApprove, ""); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("approving twice: %v", err)
 		}
-		if err := s.Amend(ctx, "pm", ids[0], map[string]string{"ecgs_performed": "1"}, true); problem.KindOf(err) != problem.Conflict {
+		if err := s.Amend(ctx, "pm", "A1", ids[0], map[string]string{"ecgs_performed": "1"}, true); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("amending an approved claim: %v", err)
 		}
 
@@ -176,7 +191,7 @@ func TestClaimsWorkflow(t *testing.T) {
 			!strings.Contains(pl[0].Claim.Explanation, "21/31 days") {
 			t.Errorf("PCN block: %+v", pl[0].Claim)
 		}
-		if err := s.Review(ctx, "fin", []int64{ids[1]}, claims.ActFinance, ""); err != nil {
+		if err := s.Review(ctx, "fin", "P1", []int64{ids[1]}, claims.ActFinance, ""); err != nil {
 			t.Fatal(err)
 		}
 		run2, err := s.RunPayments(ctx, "comm", "P1", july)
@@ -184,13 +199,19 @@ func TestClaimsWorkflow(t *testing.T) {
 			t.Fatalf("July run: %+v %v", run2, err)
 		}
 		// A schedule's total is the sum of its statements.
-		sched, _ := s.PaymentLines(ctx, run2.ID, "")
+		if _, err := s.PaymentRun(ctx, "A2", run2.ID); problem.KindOf(err) != problem.NotFound {
+			t.Errorf("A2, paid nothing, reading the July run: %v, want NotFound", err)
+		}
+		if _, err := s.PaymentRun(ctx, "A1", run2.ID); err != nil {
+			t.Errorf("A1 reading the run that paid it: %v", err)
+		}
+		sched, _ := s.PaymentLines(ctx, run2, "P1")
 		var total, statements int64
 		for _, l := range sched {
 			total += l.Pence
 		}
 		for _, org := range []string{"A1", "U00001"} {
-			st, _ := s.PaymentLines(ctx, run2.ID, org)
+			st, _ := s.PaymentLines(ctx, run2, org)
 			for _, l := range st {
 				statements += l.Pence
 				if l.Reference != "OPC2607-"+org {
@@ -204,14 +225,14 @@ func TestClaimsWorkflow(t *testing.T) {
 		if runs, _ := s.PaymentRuns(ctx, "", "U00001"); len(runs) != 1 || runs[0].Pence != 203226 {
 			t.Errorf("PCN's runs = %+v", runs)
 		}
-		cl, _ := s.Claim(ctx, ids[0])
+		cl, _ := s.ClaimBy(ctx, "A1", ids[0])
 		if cl.Status != claims.Paid || cl.PaymentRunID != run.ID {
 			t.Errorf("paid claim = %+v", cl)
 		}
 		if n, err := s.VerifyAudit(ctx); err != nil || n < 20 {
 			t.Errorf("audit %d %v", n, err)
 		}
-		copy, err := s.CopyService(ctx, "comm", dm.ID, 2027)
+		copy, err := s.CopyService(ctx, "comm", dm, 2027)
 		if err != nil || copy.Year != 2027 || len(copy.Chosen) != 1 || copy.Rule != dm.Rule {
 			t.Errorf("copy: %+v %v", copy, err)
 		}
@@ -242,7 +263,7 @@ func TestScheduleEqualsStatements(t *testing.T) {
 				}
 			}
 			if len(ids) > 0 {
-				if err := s.Review(ctx, "comm", ids, claims.ActApprove, ""); err != nil {
+				if err := s.Review(ctx, "comm", "QNN", ids, claims.ActApprove, ""); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -250,7 +271,7 @@ func TestScheduleEqualsStatements(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lines, _ := s.PaymentLines(ctx, run.ID, "")
+			lines, _ := s.PaymentLines(ctx, run, "QNN")
 			var sched, statements int64
 			for _, l := range lines {
 				sched += l.Pence
@@ -260,7 +281,7 @@ func TestScheduleEqualsStatements(t *testing.T) {
 				paid[l.ClaimID] = run.ID
 			}
 			for _, code := range codes {
-				st, _ := s.PaymentLines(ctx, run.ID, code)
+				st, _ := s.PaymentLines(ctx, run, code)
 				for _, l := range st {
 					statements += l.Pence
 				}

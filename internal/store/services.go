@@ -107,10 +107,23 @@ func (c conn) checkServiceOrgs(ctx context.Context, sv claims.Service) error {
 	return nil
 }
 
-// Service returns one service with its chosen organisations.
-func (s *Store) Service(ctx context.Context, id int64) (claims.Service, error) {
-	c := s.reader()
-	sv, err := scanService(c.queryRow(ctx, "SELECT "+serviceColumns+" FROM services sv WHERE sv.id = ?", id))
+// Service returns one service with its chosen organisations, if it is within
+// the reach of chain's first organisation (chain is it and every
+// organisation above it, as the route checked): commissioned by one of them,
+// chosen for it, or offered to it. Any other id is NotFound.
+func (s *Store) Service(ctx context.Context, chain []string, id int64) (claims.Service, error) {
+	if len(chain) == 0 {
+		return claims.Service{}, problem.New(problem.NotFound, "There is no such service")
+	}
+	in, args := inClause(chain)
+	return s.reader().service(ctx, ` AND (sv.commissioner_org IN `+in+`
+		OR EXISTS (SELECT 1 FROM service_orgs so WHERE so.service_id = sv.id AND so.org_code = ?)
+		OR EXISTS (SELECT 1 FROM offers f WHERE f.service_id = sv.id AND f.org_code = ?))`, id, append(args, chain[0], chain[0])...)
+}
+
+// service reads one service by id, with more conditions on sv (a scope).
+func (c conn) service(ctx context.Context, scope string, id int64, args ...any) (claims.Service, error) {
+	sv, err := scanService(c.queryRow(ctx, "SELECT "+serviceColumns+" FROM services sv WHERE sv.id = ?"+scope, append([]any{id}, args...)...))
 	if err != nil {
 		return sv, notFound(err, "There is no such service")
 	}
@@ -221,13 +234,9 @@ func (s *Store) allServices(ctx context.Context) ([]claims.Service, error) {
 	return out, nil
 }
 
-// CopyService copies a service, its fields, rule and chosen organisations
+// CopyService copies a service (as read by Service), its fields, rule and chosen organisations
 // into another financial year. Offers and claims are not copied.
-func (s *Store) CopyService(ctx context.Context, actor string, id int64, year int) (claims.Service, error) {
-	sv, err := s.Service(ctx, id)
-	if err != nil {
-		return sv, err
-	}
+func (s *Store) CopyService(ctx context.Context, actor string, sv claims.Service, year int) (claims.Service, error) {
 	sv.ID, sv.Year = 0, year
 	return s.CreateService(ctx, actor, sv)
 }

@@ -80,23 +80,12 @@ func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *reques
 		if err != nil {
 			return problem.New(problem.Invalid, "%q is not a claim", v)
 		}
-		cl, err := s.store.Claim(ctx, id)
-		if err != nil {
-			return err
-		}
-		sv, err := s.store.Service(ctx, cl.ServiceID)
-		if err != nil {
-			return err
-		}
-		if sv.Commissioner != code {
-			return problem.New(problem.Forbidden, "Claim %d is for a service %s does not commission", id, code)
-		}
 		ids = append(ids, id)
 	}
 	if action == claims.ActFinance && !people.Authorize(rq.user.Grants, people.ApproveFinance, rq.chain) {
 		return problem.New(problem.Forbidden, "Your roles do not include finance approval.")
 	}
-	err := s.store.Review(ctx, rq.actor(), ids, action, message)
+	err := s.store.Review(ctx, rq.actor(), code, ids, action, message)
 	if k := problem.KindOf(err); (k == problem.Invalid || k == problem.Conflict) && !wantsJSON(r) {
 		errs := problem.FieldsOf(err)
 		if len(errs) == 0 {
@@ -194,24 +183,14 @@ func (s *Server) runFor(r *http.Request) (*runData, error) {
 	if err != nil {
 		return nil, problem.New(problem.NotFound, "There is no such payment run")
 	}
-	run, err := s.store.PaymentRunByID(ctx, id)
+	run, err := s.store.PaymentRun(ctx, o.Code, id)
 	if err != nil {
 		return nil, err
 	}
-	d := &runData{Org: o, Run: run, Commission: isCommissioner(o), Rounding: payrules.RoundingNote}
-	filter := o.Code
-	if d.Commission {
-		if run.Commissioner != o.Code {
-			return nil, problem.New(problem.NotFound, "That payment run is not %s's", o.Name)
-		}
-		filter = ""
-	}
-	lines, err := s.store.PaymentLines(ctx, id, filter)
+	d := &runData{Org: o, Run: run, Commission: run.Commissioner == o.Code, Rounding: payrules.RoundingNote}
+	lines, err := s.store.PaymentLines(ctx, run, o.Code)
 	if err != nil {
 		return nil, err
-	}
-	if !d.Commission && len(lines) == 0 {
-		return nil, problem.New(problem.NotFound, "That payment run paid nothing to %s", o.Name)
 	}
 	for _, l := range lines {
 		p := claims.PeriodFrom(l.Period, l.Frequency)

@@ -470,14 +470,11 @@ func (s *Server) amendClaim(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return problem.New(problem.NotFound, "There is no such claim")
 	}
-	cl, err := s.store.Claim(ctx, id)
+	cl, err := s.store.ClaimBy(ctx, r.PathValue("code"), id)
 	if err != nil {
 		return err
 	}
-	if cl.Org != r.PathValue("code") {
-		return problem.New(problem.NotFound, "That claim is not %s's", r.PathValue("code"))
-	}
-	sv, err := s.store.Service(ctx, cl.ServiceID)
+	sv, err := s.store.Service(ctx, rq.chain, cl.ServiceID)
 	if err != nil {
 		return err
 	}
@@ -494,7 +491,7 @@ func (s *Server) amendClaim(w http.ResponseWriter, r *http.Request, rq *request)
 		raw[f.Key] = in[claims.FieldName(sv.Code, f.Key)]
 	}
 	month := time.Date(cl.Period.End.Year(), cl.Period.End.Month(), 1, 0, 0, 0, 0, time.UTC)
-	if err := s.store.Amend(ctx, rq.actor(), id, raw, in["declaration"] != ""); err != nil {
+	if err := s.store.Amend(ctx, rq.actor(), cl.Org, id, raw, in["declaration"] != ""); err != nil {
 		if problem.KindOf(err) == problem.Invalid && !wantsJSON(r) {
 			r.SetPathValue("month", month.Format("2006-01"))
 			d, derr := s.returnFor(r, rq, nil)

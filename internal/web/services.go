@@ -296,7 +296,7 @@ func (s *Server) serviceFor(r *http.Request, rq *request) (claims.Service, orgs.
 	if err != nil {
 		return claims.Service{}, o, problem.New(problem.NotFound, "There is no such service")
 	}
-	sv, err := s.store.Service(ctx, id)
+	sv, err := s.store.Service(ctx, rq.chain, id)
 	if err != nil {
 		return sv, o, err
 	}
@@ -489,7 +489,7 @@ func (s *Server) copyService(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	next, err := s.store.CopyService(r.Context(), rq.actor(), sv.ID, sv.Year+1)
+	next, err := s.store.CopyService(r.Context(), rq.actor(), sv, sv.Year+1)
 	if err != nil {
 		return err
 	}
