@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"net/http"
 	"sort"
@@ -38,7 +37,6 @@ type returnLine struct {
 	Preview   string                `json:"-"`
 	ClaimID   int64                 `json:"-"`
 	Declare   bool                  `json:"-"`
-	card      template.HTML
 }
 
 // inputView is one activity figure on the form (or, read-only, its value).
@@ -181,7 +179,6 @@ func (s *Server) buildReturn(r *http.Request, rq *request, canSubmit bool, typed
 		d.AnyOpen = d.AnyOpen || v.Editable
 		d.NeedsDecl = d.NeedsDecl || (v.Editable && l.Service.NeedsDeclaration)
 		d.Total += l.Preview.Pence
-		v.buildCard(o.Code, month.Format("2006-01"), canSubmit)
 		d.Lines = append(d.Lines, &v)
 	}
 	if o.Kind == orgs.PCN {
