@@ -112,7 +112,12 @@ func FieldKey(label string) string {
 	return k
 }
 
-// Validate checks a service before it is saved; problems name the form field.
+// RuleFieldPrefix marks the problems of a service's payment rule: "rule."
+// then the Rule field's JSON name, such as rule.rate_pence.
+const RuleFieldPrefix = "rule."
+
+// Validate checks a service before it is saved; problems name the form field,
+// or the payment rule's field after RuleFieldPrefix.
 func (s *Service) Validate() error {
 	var errs problem.Fields
 	s.Code = strings.ToUpper(strings.TrimSpace(s.Code))
@@ -168,7 +173,9 @@ func (s *Service) Validate() error {
 		keys = append(keys, f.Key)
 	}
 	if err := s.Rule.Validate(keys); err != nil {
-		errs = append(errs, problem.FieldsOf(err)...)
+		for _, f := range problem.FieldsOf(err) {
+			errs.Add(RuleFieldPrefix+f.Name, f.Message)
+		}
 	}
 	return errs.Err()
 }

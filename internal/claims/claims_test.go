@@ -81,7 +81,7 @@ func TestValidateAndParse(t *testing.T) {
 	}
 	bad := Service{Code: "x", Frequency: "weekly", Eligibility: ChosenPractices, Fields: []Field{{Label: "A"}, {Label: "a"}}}
 	err := bad.Validate()
-	for _, want := range []string{"code:", "name:", "year:", "frequency:", "chosen:", "listed twice", "rule_kind:"} {
+	for _, want := range []string{"code:", "name:", "year:", "frequency:", "chosen:", "listed twice", "rule.kind:"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in %v", want, err)
 		}

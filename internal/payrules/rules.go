@@ -72,7 +72,8 @@ type Rule struct {
 const PatientsField = "patients"
 
 // Validate checks a rule against the activity fields its service reports;
-// problems name the form field at fault.
+// problems name the Rule field at fault by its JSON name ("rate_pence"),
+// which a form maps to its own inputs.
 func (r Rule) Validate(fields []string) error {
 	var errs problem.Fields
 	has := func(f string) bool {
@@ -97,16 +98,19 @@ func (r Rule) Validate(fields []string) error {
 	}
 	switch r.Kind {
 	case FeePerItem:
-		needField("rule_field", r.Field, "items")
-		positive("rate", r.RatePence, "the fee per item")
-		if r.CapItems < 0 || r.CapPence < 0 {
-			errs.Add("cap", "A cap cannot be negative")
+		needField("field", r.Field, "items")
+		positive("rate_pence", r.RatePence, "the fee per item")
+		if r.CapItems < 0 {
+			errs.Add("cap_items", "A cap cannot be negative")
+		}
+		if r.CapPence < 0 {
+			errs.Add("cap_pence", "A cap cannot be negative")
 		}
 	case Sessional:
-		needField("rule_field", r.Field, "sessions")
-		positive("rate", r.RatePence, "the rate per session")
+		needField("field", r.Field, "sessions")
+		positive("rate_pence", r.RatePence, "the rate per session")
 	case Capitation:
-		positive("rate", r.RateCentipence, "the rate per patient")
+		positive("rate_centipence", r.RateCentipence, "the rate per patient")
 	case Achievement:
 		needField("numerator", r.Numerator, "numerator")
 		needField("denominator", r.Denominator, "denominator")
@@ -114,13 +118,13 @@ func (r Rule) Validate(fields []string) error {
 			errs.Add("denominator", "The denominator must be a different field from the numerator")
 		}
 		if r.LowerPM < 0 || r.UpperPM > 1000 || r.LowerPM >= r.UpperPM {
-			errs.Add("lower", "Enter a lower threshold below the upper, both between 0% and 100%")
+			errs.Add("lower_per_mille", "Enter a lower threshold below the upper, both between 0% and 100%")
 		}
-		positive("max", r.MaxPence, "the maximum payment")
+		positive("max_pence", r.MaxPence, "the maximum payment")
 	case Block:
-		positive("rate", r.BlockPence, "the block payment")
+		positive("block_pence", r.BlockPence, "the block payment")
 	default:
-		errs.Add("rule_kind", "Choose a payment rule")
+		errs.Add("kind", "Choose a payment rule")
 	}
 	return errs.Err()
 }

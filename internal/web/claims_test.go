@@ -208,3 +208,24 @@ func TestClaimsJourney(t *testing.T) {
 		t.Errorf("PCN return: %d", got.status)
 	}
 }
+
+// TestRuleErrorsPointAtTheirInputs: a payment rule's problem links to the
+// form input it is about (capitation and block once pointed at "rate").
+func TestRuleErrorsPointAtTheirInputs(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm := a.as(people.Commissioner)
+	for _, tc := range []struct {
+		extra map[string]string
+		input string
+	}{
+		{map[string]string{"rule_kind": "block", "block": "0"}, "block"},
+		{map[string]string{"rule_kind": "capitation", "rate_per_patient": "0"}, "rate_per_patient"},
+		{map[string]string{"rule_kind": "fee_per_item", "fields": "ECGs", "rule_field": "ECGs", "rate": "0"}, "rate"},
+		{map[string]string{"rule_kind": "achievement", "fields": "N\nD", "numerator": "N", "denominator": "D", "lower": "90", "upper": "60", "max": "10"}, "lower"},
+	} {
+		got := comm.post("/orgs/99X/services", serviceForm("LES-X", "X", tc.extra))
+		if got.status != 422 || !strings.Contains(got.body, `href="#`+tc.input+`"`) {
+			t.Errorf("%s rule: %d, want a link to #%s", tc.extra["rule_kind"], got.status, tc.input)
+		}
+	}
+}

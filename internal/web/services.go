@@ -127,6 +127,27 @@ func (s *Server) renderServiceForm(w http.ResponseWriter, r *http.Request, rq *r
 	return s.render(w, r, rq, status, "service_new", page{Title: "Add a service", Nav: "orgs", Errors: errs, Data: d})
 }
 
+// ruleInputs maps the payment rule's fields (as claims.Service.Validate
+// names them) to the service form's inputs.
+var ruleInputs = map[string]string{
+	"rule.kind": "rule_kind", "rule.field": "rule_field", "rule.rate_pence": "rate", "rule.cap_items": "cap_items",
+	"rule.cap_pence": "cap", "rule.rate_centipence": "rate_per_patient", "rule.numerator": "numerator",
+	"rule.denominator": "denominator", "rule.lower_per_mille": "lower", "rule.upper_per_mille": "upper",
+	"rule.max_pence": "max", "rule.block_pence": "block",
+}
+
+// formFields names each problem by the service form's input it is about.
+func formFields(errs problem.Fields) problem.Fields {
+	out := make(problem.Fields, len(errs))
+	for i, e := range errs {
+		if input, ok := ruleInputs[e.Name]; ok {
+			e.Name = input
+		}
+		out[i] = e
+	}
+	return out
+}
+
 var serviceFormFields = []string{"code", "name", "spec", "year", "frequency", "deadline_days", "eligibility", "chosen", "sign_up",
 	"needs_declaration", "needs_approval", "needs_finance", "fields", "rule_kind", "rule_field", "rate", "cap_items", "cap",
 	"rate_per_patient", "weighted", "numerator", "denominator", "lower", "upper", "max", "block"}
@@ -153,6 +174,7 @@ func (s *Server) createService(w http.ResponseWriter, r *http.Request, rq *reque
 		errs = append(errs, problem.FieldsOf(verr)...)
 	}
 	if len(errs) > 0 {
+		errs = formFields(errs)
 		if wantsJSON(r) {
 			return &problem.Error{Kind: problem.Invalid, Message: "The service was not saved", Fields: errs}
 		}
