@@ -61,7 +61,7 @@ func run(pg string, practices, services int, load time.Duration, clients int) er
 			if scope == "whole year" {
 				ready = 12
 			}
-			if _, err := s.SeedNational(ctx, practices, services, 12, ready, 2026); err != nil {
+			if _, err := benchkit.SeedNational(ctx, s, practices, services, 12, ready, 2026); err != nil {
 				cleanup()
 				return err
 			}

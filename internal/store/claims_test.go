@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onepc/onepc/bench/benchkit"
 	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/problem"
@@ -245,7 +246,7 @@ func TestClaimsWorkflow(t *testing.T) {
 func TestScheduleEqualsStatements(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		codes, err := s.SeedNational(ctx, 12, 4, 6, 0, 2026)
+		codes, err := benchkit.SeedNational(ctx, s, 12, 4, 6, 0, 2026)
 		if err != nil {
 			t.Fatal(err)
 		}
