@@ -10,13 +10,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 	"os"
 	"runtime"
 	"runtime/pprof"
 	"slices"
 	"time"
+
+	"github.com/onepc/onepc/internal/numfmt"
 
 	"github.com/onepc/onepc/bench/benchkit"
 	"github.com/onepc/onepc/internal/payrules"
@@ -123,6 +123,6 @@ func returnLoad(ctx context.Context, s *store.Store, d time.Duration, clients in
 	return benchkit.Load(base+"/orgs/P00001/returns/2026-05", token, clients, d)
 }
 
-func count(n int) string { return message.NewPrinter(language.BritishEnglish).Sprint(n) }
+func count(n int) string { return numfmt.Count(int64(n)) }
 
 func poundsOf(p int64) string { return payrules.Pounds(p) }

@@ -16,8 +16,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -28,6 +26,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/onepc/onepc/internal/numfmt"
 
 	"github.com/onepc/onepc/bench/benchkit"
 	"github.com/onepc/onepc/internal/access"
@@ -338,4 +338,4 @@ func duck(files []string, rows, bytes int64) ([]row, error) {
 	}, nil
 }
 
-func count(n int64) string { return message.NewPrinter(language.BritishEnglish).Sprint(n) }
+func count(n int64) string { return numfmt.Count(n) }

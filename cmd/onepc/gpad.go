@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/numfmt"
 	"github.com/onepc/onepc/internal/store"
 )
 
@@ -31,10 +32,10 @@ func (c cli) importGPAD(ctx context.Context, args []string) error {
 			for _, m := range res.Months {
 				months = append(months, m.Format("January 2006"))
 			}
-			fmt.Fprintf(c.stdout, "%s: %s rows for %s practices in %s; %s organisations created", name, formatCount(res.Rows),
-				formatCount(int64(res.Practices)), strings.Join(months, ", "), formatCount(int64(res.Created)))
+			fmt.Fprintf(c.stdout, "%s: %s rows for %s practices in %s; %s organisations created", name, numfmt.Count(res.Rows),
+				numfmt.Count(int64(res.Practices)), strings.Join(months, ", "), numfmt.Count(int64(res.Created)))
 			if res.Blank > 0 {
-				fmt.Fprintf(c.stdout, "; %s rows with a blank or suppressed count left out", formatCount(res.Blank))
+				fmt.Fprintf(c.stdout, "; %s rows with a blank or suppressed count left out", numfmt.Count(res.Blank))
 			}
 			fmt.Fprintln(c.stdout, ".")
 			return nil

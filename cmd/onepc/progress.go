@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 	"io"
 	"os"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/onepc/onepc/internal/numfmt"
 )
 
 // progress reports an import as it runs: a bar redrawn in place on a
@@ -74,8 +74,8 @@ func (p *progress) print(final bool) {
 	if final {
 		pct = 100
 	}
-	line := fmt.Sprintf("%s %5.1f%% %s rows %s rows/s %.1f MB/s", p.name, pct, formatCount(rows),
-		formatCount(int64(float64(rows)/secs)), float64(read)/secs/1e6)
+	line := fmt.Sprintf("%s %5.1f%% %s rows %s rows/s %.1f MB/s", p.name, pct, numfmt.Count(rows),
+		numfmt.Count(int64(float64(rows)/secs)), float64(read)/secs/1e6)
 	if p.tty {
 		const width = 24
 		filled := int(pct / 100 * width)
@@ -104,9 +104,6 @@ func repeat(c byte, n int) string {
 	}
 	return string(b)
 }
-
-// formatCount writes 12345 as 12,345.
-func formatCount(n int64) string { return message.NewPrinter(language.BritishEnglish).Sprint(n) }
 
 type countingReader struct {
 	r io.Reader

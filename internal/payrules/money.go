@@ -6,6 +6,8 @@ package payrules
 import (
 	"strconv"
 	"strings"
+
+	"github.com/onepc/onepc/internal/numfmt"
 )
 
 // RoundingNote is the one statement of how OnePC rounds, printed under
@@ -28,7 +30,7 @@ func Pounds(p int64) string {
 	if neg {
 		p = -p
 	}
-	s := "£" + groupThousands(p/100) + "." + twoDigits(p%100)
+	s := "£" + numfmt.Count(p/100) + "." + twoDigits(p%100)
 	if neg {
 		return "−" + s
 	}
@@ -38,7 +40,7 @@ func Pounds(p int64) string {
 // rate writes hundredths of a penny per unit as pounds to four places:
 // 1250 → "£0.1250".
 func rate(centipence int64) string {
-	return "£" + groupThousands(centipence/10000) + "." + pad(strconv.FormatInt(centipence%10000, 10), 4)
+	return "£" + numfmt.Count(centipence/10000) + "." + pad(strconv.FormatInt(centipence%10000, 10), 4)
 }
 
 func twoDigits(n int64) string { return pad(strconv.FormatInt(n, 10), 2) }
@@ -48,26 +50,6 @@ func pad(s string, n int) string {
 		return strings.Repeat("0", n-len(s)) + s
 	}
 	return s
-}
-
-func groupThousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-// count writes a whole number with thousands separators.
-func count(n int64) string {
-	if n < 0 {
-		return "−" + groupThousands(-n)
-	}
-	return groupThousands(n)
 }
 
 // percent writes a per-mille figure as a percentage: 780 → "78.0%".

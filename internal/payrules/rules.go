@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/onepc/onepc/internal/numfmt"
+
 	"github.com/onepc/onepc/internal/problem"
 )
 
@@ -186,7 +188,7 @@ func (r Rule) Calculate(in Input) (Result, error) {
 			return Result{}, err
 		}
 		p := n * r.RatePence
-		return Result{p, fmt.Sprintf("%s %s × %s = %s", count(n), in.label(r.Field), Pounds(r.RatePence), Pounds(p))}, nil
+		return Result{p, fmt.Sprintf("%s %s × %s = %s", numfmt.Count(n), in.label(r.Field), Pounds(r.RatePence), Pounds(p))}, nil
 	case Capitation:
 		return r.capitation(in)
 	case Achievement:
@@ -218,12 +220,12 @@ func (r Rule) feePerItem(in Input) (Result, error) {
 	var notes []string
 	if r.CapItems > 0 && items > r.CapItems {
 		items = r.CapItems
-		notes = append(notes, fmt.Sprintf("cap of %s items applied", count(r.CapItems)))
+		notes = append(notes, fmt.Sprintf("cap of %s items applied", numfmt.Count(r.CapItems)))
 	}
 	p := items * r.RatePence
-	text := fmt.Sprintf("%s %s × %s = %s", count(items), in.label(r.Field), Pounds(r.RatePence), Pounds(p))
+	text := fmt.Sprintf("%s %s × %s = %s", numfmt.Count(items), in.label(r.Field), Pounds(r.RatePence), Pounds(p))
 	if items != n {
-		text = fmt.Sprintf("%s %s reported, %s", count(n), in.label(r.Field), text)
+		text = fmt.Sprintf("%s %s reported, %s", numfmt.Count(n), in.label(r.Field), text)
 	}
 	if r.CapPence > 0 && p > r.CapPence {
 		p = r.CapPence
@@ -248,7 +250,7 @@ func (r Rule) capitation(in Input) (Result, error) {
 		patients, what = in.WeightedPatients, "needs-weighted patients"
 	}
 	p := RoundHalfUp(patients*r.RateCentipence, 100)
-	text := fmt.Sprintf("%s %s × %s = %s", count(patients), what, rate(r.RateCentipence), Pounds(p))
+	text := fmt.Sprintf("%s %s × %s = %s", numfmt.Count(patients), what, rate(r.RateCentipence), Pounds(p))
 	if note != "" {
 		text += " (" + note + ")"
 	}
@@ -274,7 +276,7 @@ func (r Rule) achievement(in Input) (Result, error) {
 		return Result{0, fmt.Sprintf("%s is 0, so achievement cannot be measured: nothing is due", in.label(r.Denominator))}, nil
 	}
 	achPM := RoundHalfUp(num*1000, den) // for the words only; the pay uses exact fractions
-	head := fmt.Sprintf("Achievement %s / %s = %s", count(num), count(den), percent(achPM))
+	head := fmt.Sprintf("Achievement %s / %s = %s", numfmt.Count(num), numfmt.Count(den), percent(achPM))
 	switch {
 	case num*1000 >= r.UpperPM*den:
 		return Result{r.MaxPence, fmt.Sprintf("%s, at or above the upper threshold of %s: maximum %s", head, percent(r.UpperPM), Pounds(r.MaxPence))}, nil
@@ -310,7 +312,7 @@ func (r Rule) Describe(labels map[string]string) string {
 	case FeePerItem:
 		s := Pounds(r.RatePence) + " per " + strings.ToLower(in.label(r.Field))
 		if r.CapItems > 0 {
-			s += fmt.Sprintf(", at most %s items", count(r.CapItems))
+			s += fmt.Sprintf(", at most %s items", numfmt.Count(r.CapItems))
 		}
 		if r.CapPence > 0 {
 			s += ", capped at " + Pounds(r.CapPence)

@@ -16,8 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
+	"github.com/onepc/onepc/internal/numfmt"
 
 	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/orgs"
@@ -133,9 +132,7 @@ func formatDate(t time.Time) string {
 }
 
 // formatNumber writes 12345 as 12,345, the British way.
-func formatNumber(n int) string { return britishNumbers.Sprint(n) }
-
-var britishNumbers = message.NewPrinter(language.BritishEnglish)
+func formatNumber(n int) string { return numfmt.Count(int64(n)) }
 
 // wantsJSON is true for /api/… paths and for clients that ask for JSON.
 func wantsJSON(r *http.Request) bool {
