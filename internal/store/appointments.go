@@ -178,10 +178,18 @@ func (w *appointmentWriter) add(ctx context.Context, batch []access.PracticeMont
 	return w.ms.write(ctx, w.c)
 }
 
+// bandColumns are practice_appointments' count columns, one per booking
+// band in access.Band order (the booking_bands table names them too).
+var bandColumns = []string{"same_day", "one_day", "two_to_seven_days", "eight_to_fourteen_days",
+	"fifteen_to_twenty_one_days", "twenty_two_to_twenty_eight_days", "more_than_twenty_eight_days", "unknown_band"}
+
+// appointmentColumns are practice_appointments' columns in insert order.
+var appointmentColumns = append([]string{"month", "practice_code", "appt_status", "hcp_type", "appt_mode"}, bandColumns...)
+
 // storedCounts reads back one practice-month's stored rows.
 func (c conn) storedCounts(ctx context.Context, k practiceMonth) (*access.Counts, error) {
-	rows, err := c.query(ctx, `SELECT appt_status, hcp_type, appt_mode, booking_band, count FROM practice_appointments
-		WHERE month = ? AND practice_code = ?`, dateArg(k.month), k.practice)
+	rows, err := c.query(ctx, "SELECT appt_status, hcp_type, appt_mode, "+strings.Join(bandColumns, ", ")+
+		" FROM practice_appointments WHERE month = ? AND practice_code = ?", dateArg(k.month), k.practice)
 	if err != nil {
 		return nil, err
 	}
@@ -191,12 +199,13 @@ func (c conn) storedCounts(ctx context.Context, k practiceMonth) (*access.Counts
 		var st access.Status
 		var h access.HCP
 		var mo access.Mode
-		var b access.Band
-		var n int64
-		if err := rows.Scan(&st, &h, &mo, &b, &n); err != nil {
+		var bands [8]int64
+		if err := rows.Scan(&st, &h, &mo, &bands[0], &bands[1], &bands[2], &bands[3], &bands[4], &bands[5], &bands[6], &bands[7]); err != nil {
 			return nil, err
 		}
-		counts[access.Cell(st, h, mo, b)] += n
+		for b, n := range bands {
+			counts[access.Cell(st, h, mo, access.Band(b))] += n
+		}
 	}
 	return &counts, rows.Err()
 }
@@ -230,45 +239,55 @@ func (c conn) deletePracticeMonths(ctx context.Context, list []practiceMonth) er
 // appointmentRows are practice_appointments rows held column by column,
 // as PostgreSQL's unnest takes them.
 type appointmentRows struct {
-	months, practices        []string
-	status, hcp, mode, bands []int16
-	counts                   []int64
+	months, practices []string
+	status, hcp, mode []int16
+	bands             [8][]int64 // the count columns, in bandColumns order
 }
 
-// add appends a practice-month's cells that are not zero.
+// add appends a practice-month's rows: one per status, clinician type and
+// mode that has any appointments, with its count in each band. A cell
+// number's last three bits are its band (access.Cell), so a row is eight
+// consecutive cells.
 func (r *appointmentRows) add(month time.Time, practice string, counts *access.Counts) {
 	m := month.Format(time.DateOnly)
-	for cell, n := range counts {
-		if n == 0 {
+	for base := 0; base < access.Cells; base += len(r.bands) {
+		row := [8]int64(counts[base : base+len(r.bands)])
+		if row == [8]int64{} {
 			continue
 		}
-		st, h, mo, b := access.CellDims(cell)
+		st, h, mo, _ := access.CellDims(base)
 		r.months = append(r.months, m)
 		r.practices = append(r.practices, practice)
 		r.status = append(r.status, int16(st))
 		r.hcp = append(r.hcp, int16(h))
 		r.mode = append(r.mode, int16(mo))
-		r.bands = append(r.bands, int16(b))
-		r.counts = append(r.counts, n)
+		for b := range r.bands {
+			r.bands[b] = append(r.bands[b], row[b])
+		}
 	}
 }
 
 func (c conn) insertAppointmentRows(ctx context.Context, r *appointmentRows) error {
-	if len(r.counts) == 0 {
+	if len(r.months) == 0 {
 		return nil
 	}
 	if c.dialect == Postgres {
-		// One statement binding seven arrays: far cheaper for the server to
-		// parse than a VALUES list of the same rows.
-		_, err := c.exec(ctx, `INSERT INTO practice_appointments (month, practice_code, appt_status, hcp_type, appt_mode, booking_band, count)
-			SELECT m::date, p, s, h, mo, b, n FROM unnest(?::text[], ?::text[], ?::int2[], ?::int2[], ?::int2[], ?::int2[], ?::int8[]) AS t(m, p, s, h, mo, b, n)`,
-			r.months, r.practices, r.status, r.hcp, r.mode, r.bands, r.counts)
+		// One statement binding an array per column: far cheaper for the
+		// server to parse than a VALUES list of the same rows.
+		args := []any{r.months, r.practices, r.status, r.hcp, r.mode}
+		for _, b := range r.bands {
+			args = append(args, b)
+		}
+		_, err := c.exec(ctx, "INSERT INTO practice_appointments ("+strings.Join(appointmentColumns, ", ")+`)
+			SELECT m::date, p, s, h, mo, b0, b1, b2, b3, b4, b5, b6, b7 FROM unnest(?::text[], ?::text[], ?::int2[], ?::int2[], ?::int2[],
+			?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[]) AS t(m, p, s, h, mo, b0, b1, b2, b3, b4, b5, b6, b7)`,
+			args...)
 		return err
 	}
-	return c.bulkInsert(ctx, "practice_appointments", []string{"month", "practice_code", "appt_status", "hcp_type", "appt_mode", "booking_band", "count"},
-		len(r.counts), func(i int) []any {
-			return []any{r.months[i], r.practices[i], r.status[i], r.hcp[i], r.mode[i], r.bands[i], r.counts[i]}
-		})
+	return c.bulkInsert(ctx, "practice_appointments", appointmentColumns, len(r.months), func(i int) []any {
+		return []any{r.months[i], r.practices[i], r.status[i], r.hcp[i], r.mode[i],
+			r.bands[0][i], r.bands[1][i], r.bands[2][i], r.bands[3][i], r.bands[4][i], r.bands[5][i], r.bands[6][i], r.bands[7][i]}
+	})
 }
 
 // measureSet works out measures' values for the practice-months given it
@@ -360,6 +379,11 @@ func (ms *measureSet) months() []time.Time {
 // replaces its old one; other practices' stay.
 func (ms *measureSet) write(ctx context.Context, c conn) error {
 	defer func() { clear(ms.vals); ms.pending = 0 }()
+	type row struct {
+		measure string
+		access.Value
+	}
+	var rows []row // every measure's in one write: one statement prepared for them all
 	for id, vals := range ms.vals {
 		// A practice-month whose rows fell either side of a batch was added
 		// twice; the later, whole one stands.
@@ -367,20 +391,19 @@ func (ms *measureSet) write(ctx context.Context, c conn) error {
 		vals = slices.CompactFunc(slices.SortedStableFunc(slices.Values(vals), func(a, b access.Value) int {
 			return cmp.Or(a.Month.Compare(b.Month), strings.Compare(a.Practice, b.Practice))
 		}), func(a, b access.Value) bool { return a.Month.Equal(b.Month) && a.Practice == b.Practice })
-		err := c.bulkUpsert(ctx, "practice_measure_values", []string{"measure_id", "month", "practice_code", "numerator", "denominator"},
-			"measure_id, month, practice_code", len(vals), func(i int) []any {
-				v := vals[i]
-				var den any
-				if v.HasDen {
-					den = v.Den
-				}
-				return []any{id, dateArg(v.Month), v.Practice, v.Num, den}
-			})
-		if err != nil {
-			return err
+		for _, v := range vals {
+			rows = append(rows, row{id, v})
 		}
 	}
-	return nil
+	return c.bulkUpsert(ctx, "practice_measure_values", []string{"measure_id", "month", "practice_code", "numerator", "denominator"},
+		"measure_id, month, practice_code", len(rows), func(i int) []any {
+			v := rows[i]
+			var den any
+			if v.HasDen {
+				den = v.Den
+			}
+			return []any{v.measure, dateArg(v.Month), v.Practice, v.Num, den}
+		})
 }
 
 // recomputeMeasures works out the measures pick picks afresh from the
@@ -399,8 +422,7 @@ func (c conn) recomputeMeasures(ctx context.Context, pick func(access.Measure) b
 	}
 	var sums []string
 	for _, m := range ms.measures {
-		sums = append(sums, "SUM(CASE WHEN "+filterSQL(m.Numerator)+" THEN count ELSE 0 END)",
-			"SUM(CASE WHEN "+filterSQL(m.Denominator)+" THEN count ELSE 0 END)")
+		sums = append(sums, sumSQL(m.Numerator), sumSQL(m.Denominator))
 	}
 	q := "SELECT practice_code, " + strings.Join(sums, ", ") + " FROM practice_appointments WHERE month = ? GROUP BY practice_code"
 	for _, month := range months {
@@ -435,9 +457,11 @@ func (c conn) recomputeMeasures(ctx context.Context, pick func(access.Measure) b
 	return ms.write(ctx, c)
 }
 
-// filterSQL writes a filter as a condition on practice_appointments' columns
-// (numbers only, so nothing from outside reaches the SQL text).
-func filterSQL(f access.Filter) string {
+// sumSQL writes the sum of the appointments a filter picks over
+// practice_appointments' rows: the picked bands' columns added up, in the
+// rows of the picked statuses, clinician types and modes (numbers only, so
+// nothing from outside reaches the SQL text).
+func sumSQL(f access.Filter) string {
 	conds := []string{"1=1"}
 	add := func(col string, vals []int) {
 		if len(vals) == 0 {
@@ -452,8 +476,14 @@ func filterSQL(f access.Filter) string {
 	add("appt_status", ints(f.Statuses))
 	add("hcp_type", ints(f.HCPs))
 	add("appt_mode", ints(f.Modes))
-	add("booking_band", ints(f.Bands))
-	return strings.Join(conds, " AND ")
+	bands := bandColumns
+	if len(f.Bands) > 0 {
+		bands = nil
+		for _, b := range f.Bands {
+			bands = append(bands, bandColumns[b])
+		}
+	}
+	return "SUM(CASE WHEN " + strings.Join(conds, " AND ") + " THEN " + strings.Join(bands, " + ") + " ELSE 0 END)"
 }
 
 func ints[T ~uint8](xs []T) []int {
@@ -499,8 +529,13 @@ func (c conn) carryAppointmentsOver(ctx context.Context) error {
 		return err
 	}
 	if has004 {
-		if _, err := c.exec(ctx, `INSERT INTO practice_appointments (month, practice_code, appt_status, hcp_type, appt_mode, booking_band, count)
-			SELECT month, practice_code, status, hcp, mode, band, count FROM appointments ORDER BY month, practice_code, status, hcp, mode, band`); err != nil {
+		var sums []string
+		for b := range bandColumns {
+			sums = append(sums, fmt.Sprintf("SUM(CASE WHEN band = %d THEN count ELSE 0 END)", b))
+		}
+		if _, err := c.exec(ctx, "INSERT INTO practice_appointments ("+strings.Join(appointmentColumns, ", ")+
+			") SELECT month, practice_code, status, hcp, mode, "+strings.Join(sums, ", ")+
+			" FROM appointments GROUP BY month, practice_code, status, hcp, mode ORDER BY month, practice_code, status, hcp, mode"); err != nil {
 			return err
 		}
 	}

@@ -27,7 +27,9 @@ func (c conn) bulkWrite(ctx context.Context, table string, cols []string, confli
 		}
 		suffix = " ON CONFLICT (" + conflict + ") DO UPDATE SET " + strings.Join(set, ", ")
 	}
-	per := 30000 / len(cols) // under both engines' limits on bound parameters
+	// A few hundred rows a statement: under both engines' limits on bound
+	// parameters, and the last, odd-sized chunk is cheap to parse afresh.
+	per := min(30000/len(cols), 256)
 	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
 	statement := func(rows int) string {
 		return c.rebind("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
