@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"maps"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -315,4 +317,62 @@ func TestAppointmentsConcurrentRegions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAppointmentsReadableBySQL: the stored appointments, read with plain
+// SQL through the view and the lookup tables of published names, add up to
+// the file's own counts, and give one row per combination of the four
+// dimensions that has any appointments.
+func TestAppointmentsReadableBySQL(t *testing.T) {
+	f, err := os.Open("testdata/Practice_Level_Crosstab_SAMPLE.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	var total, sameDay int64
+	combos := map[string]int64{}
+	for _, r := range recs[1:] {
+		n, err := strconv.ParseInt(r[col["COUNT_OF_APPOINTMENTS"]], 10, 64)
+		if err != nil {
+			continue // suppressed
+		}
+		total += n
+		if r[col["TIME_BETWEEN_BOOK_AND_APPT"]] == "Same Day" {
+			sameDay += n
+		}
+		combos[strings.Join([]string{r[col["APPOINTMENT_MONTH_START_DATE"]], r[col["GP_CODE"]], r[col["APPT_STATUS"]], r[col["HCP_TYPE"]],
+			r[col["APPT_MODE"]], r[col["TIME_BETWEEN_BOOK_AND_APPT"]]}, "|")] += n
+	}
+	rows := int64(0)
+	for _, n := range combos {
+		if n != 0 {
+			rows++
+		}
+	}
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		importSample(t, s)
+		for _, tc := range []struct {
+			query string
+			want  int64
+		}{
+			{"SELECT SUM(count) FROM practice_appointment_counts", total},
+			{"SELECT COUNT(*) FROM practice_appointment_counts", rows},
+			{`SELECT SUM(a.count) FROM practice_appointment_counts a JOIN booking_bands b ON b.id = a.booking_band
+				WHERE b.name = 'Same Day'`, sameDay},
+			{"SELECT SUM(same_day) FROM practice_appointments", sameDay},
+		} {
+			if got, err := store.QueryInt64ForTest(ctx, s, tc.query); err != nil || got != tc.want {
+				t.Errorf("%s: %d (%v), want %d", tc.query, got, err, tc.want)
+			}
+		}
+	})
 }

@@ -24,3 +24,10 @@ func ExecForTest(ctx context.Context, s *Store, query string) error {
 // SetMaxPendingValuesForTest makes appointments imports write measure
 // values after every n values.
 func SetMaxPendingValuesForTest(s *Store, n int) { s.maxPendingValues = n }
+
+// QueryInt64ForTest runs a query that returns one number.
+func QueryInt64ForTest(ctx context.Context, s *Store, query string) (int64, error) {
+	var n int64
+	err := s.read.QueryRowContext(ctx, query).Scan(&n)
+	return n, err
+}
