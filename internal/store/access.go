@@ -107,9 +107,7 @@ func (s *Store) CreateMeasure(ctx context.Context, actor string, m access.Measur
 		if err := c.recomputeMeasures(ctx, func(x access.Measure) bool { return x.ID == m.ID }, time.Time{}); err != nil {
 			return err
 		}
-		if err := c.bumpAccessVersion(ctx); err != nil {
-			return err
-		}
+		c.referenceChanged()
 		return c.appendAudit(ctx, actor, "measure.create", "measure", m.ID, nil, m)
 	})
 }

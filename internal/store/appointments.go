@@ -56,9 +56,7 @@ func (s *Store) ImportAppointments(ctx context.Context, actor, file string, read
 		if err := c.noteAppointmentMonths(ctx, res.Months); err != nil {
 			return err
 		}
-		if err := c.bumpAccessVersion(ctx); err != nil {
-			return err
-		}
+		c.referenceChanged()
 		practices := map[string]bool{}
 		for k := range im.written {
 			practices[k.practice] = true

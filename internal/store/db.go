@@ -129,6 +129,7 @@ type conn struct {
 	q       querier
 	dialect Dialect
 	now     time.Time
+	changed *bool // in a write transaction: set by referenceChanged
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -173,7 +174,13 @@ func (s *Store) tx(ctx context.Context, fn func(c conn) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(conn{q: tx, dialect: s.dialect, now: s.now()}); err != nil {
+	var changed bool
+	c := conn{q: tx, dialect: s.dialect, now: s.now(), changed: &changed}
+	err = fn(c)
+	if err == nil && changed {
+		_, err = c.exec(ctx, "UPDATE data_version SET version = version + 1 WHERE id = 1")
+	}
+	if err != nil {
 		tx.Rollback()
 		return mapError(err)
 	}

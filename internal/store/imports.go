@@ -52,6 +52,9 @@ func (p *orgPlan) org(where string, known map[string]orgs.Org, o orgs.Org) error
 // createPlanned writes the planned organisations and memberships, which
 // are new, with an audit entry each, in a few statements.
 func (c conn) createPlanned(ctx context.Context, actor string, p orgPlan) error {
+	if len(p.orgs)+len(p.members) > 0 {
+		c.referenceChanged()
+	}
 	cols := strings.Split(strings.Join(strings.Fields(orgInsertColumns), ""), ",")
 	if err := c.bulkInsert(ctx, "orgs", cols, len(p.orgs), func(i int) []any { return c.orgArgs(p.orgs[i]) }); err != nil {
 		return err
@@ -185,6 +188,7 @@ func (c conn) dropSupersededSpells(ctx context.Context, actor string, ms []orgs.
 				old.PracticeCode, old.PCNCode, dateArg(old.Start)); err != nil {
 				return err
 			}
+			c.referenceChanged()
 			if err := c.appendAudit(ctx, actor, "membership.remove", "membership",
 				old.PracticeCode+"/"+old.PCNCode+"/"+old.Start.Format("2006-01-02"), stripNames(old), nil); err != nil {
 				return err

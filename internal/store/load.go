@@ -14,9 +14,10 @@ type Loader struct {
 }
 
 // Load runs fn in one write transaction, committed only if fn returns nil.
-// Changes to the service catalogue are announced to every server after it.
+// Caches of reference data and of the service catalogue start again after it.
 func (s *Store) Load(ctx context.Context, fn func(l Loader) error) error {
 	return s.tx(ctx, func(c conn) error {
+		c.referenceChanged() // whatever it loads, caches start again
 		if err := fn(Loader{c}); err != nil {
 			return err
 		}

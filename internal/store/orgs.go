@@ -291,6 +291,7 @@ func (c conn) upsertOrg(ctx context.Context, actor, action string, before *orgs.
 		return false, problem.New(problem.Conflict, "%s is already known as a %s, not a %s",
 			o.Code, before.Kind.Label(), o.Kind.Label())
 	}
+	c.referenceChanged()
 	_, err := c.exec(ctx, `INSERT INTO orgs (`+orgInsertColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, name = excluded.name,
@@ -392,6 +393,7 @@ func (c conn) upsertMembership(ctx context.Context, actor string, m orgs.Members
 		Scan(&before.PracticeCode, &before.PCNCode, nullTime{&before.Start}, nullTime{&before.End})
 	switch {
 	case err == sql.ErrNoRows:
+		c.referenceChanged()
 		if _, err := c.exec(ctx, `INSERT INTO pcn_memberships (practice_code, pcn_code, start_date, end_date)
 			VALUES (?, ?, ?, ?)`, m.PracticeCode, m.PCNCode, dateArg(m.Start), dateArg(m.End)); err != nil {
 			return false, fmt.Errorf("save membership of %s in %s: %w", m.PracticeCode, m.PCNCode, err)
@@ -403,6 +405,7 @@ func (c conn) upsertMembership(ctx context.Context, actor string, m orgs.Members
 	case before.End.Equal(m.End):
 		return false, nil
 	}
+	c.referenceChanged()
 	if _, err := c.exec(ctx, `UPDATE pcn_memberships SET end_date = ? WHERE practice_code = ? AND pcn_code = ?
 		AND start_date = ?`, dateArg(m.End), m.PracticeCode, m.PCNCode, dateArg(m.Start)); err != nil {
 		return false, err

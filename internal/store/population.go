@@ -89,9 +89,7 @@ func (s *Store) ImportPopulation(ctx context.Context, actor, file string, e *pop
 		if err := c.recomputeMeasures(ctx, func(m access.Measure) bool { return m.Unit == access.Per1000 }, month); err != nil {
 			return err
 		}
-		if err := c.bumpAccessVersion(ctx); err != nil { // list sizes show on the access pages too
-			return err
-		}
+		c.referenceChanged()
 		return c.appendAudit(ctx, actor, "import.registered-patients", "import", file, nil, res)
 	})
 	return res, err

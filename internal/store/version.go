@@ -5,22 +5,25 @@ import (
 	"sync"
 )
 
-// AccessVersion is a number that changes whenever the figures behind the
-// access pages change: an appointments or registered-patient import, or a
-// new measure. Sign-ins, claims and every other write leave it be, so a
-// cache keyed by it lasts until the data it was built from changes, on
-// whichever server that happens (each request reads it: one row by key).
-func (s *Store) AccessVersion(ctx context.Context) (int64, error) {
+// DataVersion is a number that changes whenever reference data changes:
+// organisations and PCN memberships, appointments, registered lists and
+// measures, all of which change only by imports and rare edits. Sign-ins,
+// claims and every other write leave it be, so a cache keyed by it lasts
+// until the data it was built from changes, on whichever server that
+// happens (each request reads it: one row by key).
+func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 	var v int64
-	err := s.reader().queryRow(ctx, "SELECT version FROM access_version WHERE id = 1").Scan(&v)
+	err := s.reader().queryRow(ctx, "SELECT version FROM data_version WHERE id = 1").Scan(&v)
 	return v, err
 }
 
-// bumpAccessVersion moves AccessVersion on, inside the transaction that
-// changes the figures.
-func (c conn) bumpAccessVersion(ctx context.Context) error {
-	_, err := c.exec(ctx, "UPDATE access_version SET version = version + 1 WHERE id = 1")
-	return err
+// referenceChanged notes, in a write transaction, that it changes
+// reference data: DataVersion moves on when it commits, once however many
+// rows it wrote.
+func (c conn) referenceChanged() {
+	if c.changed != nil {
+		*c.changed = true
+	}
 }
 
 // VersionCache keeps values computed from the database for as long as the

@@ -125,7 +125,7 @@ func (s *Server) accessData(r *http.Request, rq *request) (*accessData, error) {
 	d.Measures = ms
 	heat := map[string]*heatRow{}
 	for mi, m := range ms {
-		md, err := s.measureTable(ctx, m.ID)
+		md, err := s.measureTable(ctx, rq, m.ID)
 		if err != nil {
 			return nil, err
 		}

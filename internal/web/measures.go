@@ -19,9 +19,9 @@ import (
 )
 
 // measureTable is one measure ranked across every practice loaded, built
-// once per access version and shared by every request.
-func (s *Server) measureTable(ctx context.Context, id string) (*access.Table, error) {
-	v, err := s.store.AccessVersion(ctx)
+// once per data version and shared by every request.
+func (s *Server) measureTable(ctx context.Context, rq *request, id string) (*access.Table, error) {
+	v, err := s.dataVersion(ctx, rq)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (s *Server) measurePage(w http.ResponseWriter, r *http.Request, rq *request
 // measurePageData builds the page for the request.
 func (s *Server) measurePageData(r *http.Request, rq *request) (*measurePage, error) {
 	ctx := r.Context()
-	d, err := s.measureTable(ctx, r.PathValue("id"))
+	d, err := s.measureTable(ctx, rq, r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}

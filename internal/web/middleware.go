@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/onepc/onepc/internal/orgs"
@@ -23,6 +25,7 @@ type request struct {
 	session store.Session
 	today   time.Time
 	chain   []string // the checked organisation and those above it, when the route names one
+	dataVer int64    // store.DataVersion, read once a request when a cache asks
 }
 
 // actor names the user in the audit log.
@@ -118,9 +121,34 @@ func (s *Server) checkPermission(r *http.Request, rt route, rq *request) error {
 	return nil
 }
 
-// scope is every organisation at or below the roots, today.
+// dataVersion reads store.DataVersion once a request.
+func (s *Server) dataVersion(ctx context.Context, rq *request) (int64, error) {
+	if rq.dataVer == 0 {
+		v, err := s.store.DataVersion(ctx)
+		if err != nil {
+			return 0, err
+		}
+		rq.dataVer = v
+	}
+	return rq.dataVer, nil
+}
+
+// scope is every organisation at or below the roots, today, shared by the
+// requests of one data version: callers must not change it.
 func (s *Server) scope(ctx context.Context, rq *request, roots []string) (map[string]bool, error) {
-	return s.store.Scope(ctx, roots, rq.today)
+	v, err := s.dataVersion(ctx, rq)
+	if err != nil {
+		return nil, err
+	}
+	key := strings.Join(slices.Sorted(slices.Values(roots)), ",") + "|" + rq.today.Format(time.DateOnly)
+	if sc, ok := s.scopes.Get(v, key); ok {
+		return sc, nil
+	}
+	sc, err := s.store.Scope(ctx, roots, rq.today)
+	if err == nil {
+		s.scopes.Put(v, key, sc)
+	}
+	return sc, err
 }
 
 // ancestry is the organisation and those above it, today.

@@ -86,6 +86,7 @@ CREATE TABLE appointment_months (
     imported_at {{timestamp}} NOT NULL
 );
 
--- Moves whenever the access figures change (see store.AccessVersion).
-CREATE TABLE access_version (id INTEGER PRIMARY KEY, version BIGINT NOT NULL);
-INSERT INTO access_version (id, version) VALUES (1, 1);
+-- Moves whenever reference data changes: organisations, PCN memberships,
+-- appointments, registered lists, measures (see store.DataVersion).
+CREATE TABLE data_version (id INTEGER PRIMARY KEY, version BIGINT NOT NULL);
+INSERT INTO data_version (id, version) VALUES (1, 1);

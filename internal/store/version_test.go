@@ -1,0 +1,65 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/store"
+	"github.com/onepc/onepc/internal/store/storetest"
+)
+
+// TestDataVersion: reference data (organisations, memberships, imports)
+// moves the version that the servers' caches are keyed by; sign-ins and
+// other everyday writes do not, so they never empty those caches.
+func TestDataVersion(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		version := func() int64 {
+			t.Helper()
+			v, err := s.DataVersion(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		steps := []struct {
+			name  string
+			do    func() error
+			moves bool
+		}{
+			{"an organisation saved", func() error {
+				return s.SaveOrgs(ctx, "test", orgs.Org{Code: "Q1", Kind: orgs.ICB, Name: "ICB", Status: orgs.StatusActive},
+					orgs.Org{Code: "P1", Kind: orgs.Place, Name: "Place", ParentCode: "Q1", Status: orgs.StatusActive},
+					orgs.Org{Code: "U1", Kind: orgs.PCN, Name: "PCN", ParentCode: "P1", Status: orgs.StatusActive},
+					orgs.Org{Code: "A1", Kind: orgs.Practice, Name: "Practice", ParentCode: "P1", Status: orgs.StatusActive})
+			}, true},
+			{"the same organisations again", func() error {
+				return s.SaveOrgs(ctx, "test", orgs.Org{Code: "Q1", Kind: orgs.ICB, Name: "ICB", Status: orgs.StatusActive})
+			}, false},
+			{"a membership", func() error {
+				return s.SaveMemberships(ctx, "test", orgs.Membership{PracticeCode: "A1", PCNCode: "U1", Start: time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)})
+			}, true},
+			{"a user and a sign-in", func() error {
+				u, err := s.AddUser(ctx, "test", people.User{Email: "x@example.org", Name: "X"}, "hash")
+				if err != nil {
+					return err
+				}
+				_, err = s.CreateSession(ctx, u.ID, "x@example.org")
+				return err
+			}, false},
+			{"an appointments import", func() error { importSample(t, s); return nil }, true},
+		}
+		for _, st := range steps {
+			before := version()
+			if err := st.do(); err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			if moved := version() != before; moved != st.moves {
+				t.Errorf("%s: version moved %v, want %v", st.name, moved, st.moves)
+			}
+		}
+	})
+}
