@@ -77,7 +77,6 @@ CREATE TABLE practice_measure_values (
     denominator   BIGINT,
     PRIMARY KEY (measure_id, month, practice_code)
 ){{without_rowid}};
-CREATE INDEX practice_measure_values_practice ON practice_measure_values (practice_code, measure_id, month);
 
 -- The months loaded, with how many practices each holds.
 CREATE TABLE appointment_months (
