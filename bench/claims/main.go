@@ -30,6 +30,7 @@ func main() {
 	load := flag.Duration("load", 20*time.Second, "how long the return-page load runs")
 	clients := flag.Int("clients", 50, "concurrent clients in the load")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	flag.DurationVar(&churnEvery, "churn", 0, "during the page load, sign a user in this often (e.g. 10ms); 0 for none")
 	flag.Parse()
 	profilePath = *cpuProfile
 	if err := run(*pg, *practices, *services, *load, *clients); err != nil {
@@ -120,8 +121,19 @@ func returnLoad(ctx context.Context, s *store.Store, d time.Duration, clients in
 		}
 		profilePath = ""
 	}
+	if churnEvery > 0 {
+		stop, err := benchkit.Churn(ctx, s, churnEvery)
+		if err != nil {
+			return "", err
+		}
+		res, err := benchkit.Load(base+"/orgs/P00001/returns/2026-05", token, clients, d)
+		return fmt.Sprintf("%s, %d sign-ins", res, stop()), err
+	}
 	return benchkit.Load(base+"/orgs/P00001/returns/2026-05", token, clients, d)
 }
+
+// churnEvery is how often a user signs in during the page load (-churn).
+var churnEvery time.Duration
 
 func count(n int) string { return numfmt.Count(int64(n)) }
 
