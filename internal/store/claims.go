@@ -137,25 +137,18 @@ func (s *Store) Return(ctx context.Context, org string, month time.Time, chain .
 // facts gathers what pricing needs beyond the claim: the list on the
 // period's first day, and the days signed up and open.
 func (s *Store) facts(ctx context.Context, sv claims.Service, o orgs.Org, p claims.Period, offer *claims.Offer) (claims.Facts, error) {
-	var f claims.Facts
-	if sv.Rule.Kind == payrules.Capitation && o.Kind == orgs.Practice {
+	var list *claims.List
+	if sv.NeedsList(o.Kind == orgs.Practice) {
 		pt, err := s.PatientsOn(ctx, o.Code, p.Start)
 		switch {
 		case problem.KindOf(err) == problem.NotFound:
 		case err != nil:
-			return f, err
+			return claims.Facts{}, err
 		default:
-			f.Patients, f.Weighted, f.HasWeighted, f.PatientsKnown = int64(pt.Count), int64(pt.Weighted), pt.HasWeighted, true
-			f.PatientsNote = "registered on " + pt.Extract.Format("2 January 2006")
+			list = &claims.List{Extract: pt.Extract, Patients: int64(pt.Count), Weighted: int64(pt.Weighted), HasWeighted: pt.HasWeighted}
 		}
 	}
-	if offer != nil && !offer.Start.IsZero() {
-		f.ActiveFrom = offer.Start
-	}
-	if !o.CloseDate.IsZero() {
-		f.ActiveTo = o.CloseDate
-	}
-	return f, nil
+	return claims.FactsFor(list, offer, o.CloseDate), nil
 }
 
 // SaveReturn saves (submit false) or submits (true) an organisation's return
@@ -258,19 +251,9 @@ func (s *Store) Amend(ctx context.Context, actor, org string, id int64, raw map[
 	if err != nil {
 		return err
 	}
-	if err := claims.CheckAmend(cl); err != nil {
-		return err
-	}
 	sv, err := s.reader().service(ctx, "", cl.ServiceID)
 	if err != nil {
 		return err
-	}
-	act, errs := claims.ParseActivity(sv, raw, true)
-	if sv.NeedsDeclaration && !declared {
-		errs.Add("declaration", "Confirm the declaration before you submit")
-	}
-	if len(errs) > 0 {
-		return &problem.Error{Kind: problem.Invalid, Message: "The amendment was not saved", Fields: errs}
 	}
 	o, err := s.Org(ctx, cl.Org)
 	if err != nil {
@@ -286,7 +269,7 @@ func (s *Store) Amend(ctx context.Context, actor, org string, id int64, raw map[
 	if err != nil {
 		return err
 	}
-	res, err := claims.Price(sv, cl.Period, act, facts)
+	act, res, err := claims.PrepareAmend(cl, sv, raw, declared, facts)
 	if err != nil {
 		return err
 	}

@@ -37,8 +37,7 @@ func (s *Server) availableTo(ctx context.Context, o orgs.Org, today time.Time) (
 		return nil, err
 	}
 	var out []available
-	fy := claims.FinancialYear(today)
-	for _, year := range []int{fy + 1, fy} {
+	for _, year := range claims.OpenYears(today) {
 		list, err := s.store.Services(ctx, nil, year)
 		if err != nil {
 			return nil, err
@@ -50,12 +49,9 @@ func (s *Server) availableTo(ctx context.Context, o orgs.Org, today time.Time) (
 					offer = &offers[i]
 				}
 			}
-			open := sv
-			open.SignUp = false // could it be claimed, sign-up aside?
-			if !open.Eligible(o.Code, o.Kind == orgs.PCN, chain, nil) && offer == nil {
-				continue
+			if st := sv.OpenTo(o.Code, o.Kind == orgs.PCN, chain, offer); st.Open {
+				out = append(out, available{Service: sv, Offer: offer, Active: st.Active})
 			}
-			out = append(out, available{Service: sv, Offer: offer, Active: sv.Eligible(o.Code, o.Kind == orgs.PCN, chain, offer)})
 		}
 	}
 	return out, nil

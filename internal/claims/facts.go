@@ -1,0 +1,82 @@
+package claims
+
+import (
+	"time"
+
+	"github.com/onepc/onepc/internal/payrules"
+	"github.com/onepc/onepc/internal/problem"
+)
+
+// List is a practice's registered list as a capitation payment reads it:
+// from the newest extract on or before the period's first day.
+type List struct {
+	Extract     time.Time
+	Patients    int64
+	Weighted    int64
+	HasWeighted bool // false where the age breakdown is missing
+}
+
+// NeedsList reports whether pricing s for an organisation needs its
+// registered list: capitation pays per patient, and only a practice has a
+// list of its own (a PCN claims capitation on the list it declares).
+func (s Service) NeedsList(isPractice bool) bool {
+	return s.Rule.Kind == payrules.Capitation && isPractice
+}
+
+// FactsFor gathers what pricing needs beyond the claim: the list (nil when
+// none is needed or loaded), and the days the organisation was signed up
+// (from its offer's start) and open (until it closed).
+func FactsFor(list *List, offer *Offer, closed time.Time) Facts {
+	var f Facts
+	if list != nil {
+		f.Patients, f.Weighted, f.HasWeighted, f.PatientsKnown = list.Patients, list.Weighted, list.HasWeighted, true
+		f.PatientsNote = "registered on " + list.Extract.Format("2 January 2006")
+	}
+	if offer != nil && !offer.Start.IsZero() {
+		f.ActiveFrom = offer.Start
+	}
+	f.ActiveTo = closed
+	return f
+}
+
+// PrepareAmend checks a corrected version of a claim and prices it: the
+// claim must be amendable, every field filled in, and the declaration made
+// where the service asks. Problems name their form fields.
+func PrepareAmend(cl Claim, s Service, raw map[string]string, declared bool, f Facts) (map[string]int64, payrules.Result, error) {
+	if err := CheckAmend(cl); err != nil {
+		return nil, payrules.Result{}, err
+	}
+	act, errs := ParseActivity(s, raw, true)
+	if s.NeedsDeclaration && !declared {
+		errs.Add("declaration", "Confirm the declaration before you submit")
+	}
+	if len(errs) > 0 {
+		return nil, payrules.Result{}, &problem.Error{Kind: problem.Invalid, Message: "The amendment was not saved", Fields: errs}
+	}
+	res, err := Price(s, cl.Period, act, f)
+	return act, res, err
+}
+
+// Openness is how a service stands to a practice or PCN.
+type Openness struct {
+	Open   bool // it may see and take part in it: claimable apart from sign-up, or offered it
+	Active bool // it may claim it now
+}
+
+// OpenTo says how s stands to org (a PCN when isPCN): chain is org and the
+// organisations above it, offer its sign-up (nil when none).
+func (s Service) OpenTo(org string, isPCN bool, chain []string, offer *Offer) Openness {
+	signUpAside := s
+	signUpAside.SignUp = false
+	return Openness{
+		Open:   offer != nil || signUpAside.Eligible(org, isPCN, chain, nil),
+		Active: s.Eligible(org, isPCN, chain, offer),
+	}
+}
+
+// OpenYears are the financial years whose services a practice or PCN sees
+// on a day: the next one first (so sign-ups for April show), then this one.
+func OpenYears(today time.Time) []int {
+	fy := FinancialYear(today)
+	return []int{fy + 1, fy}
+}

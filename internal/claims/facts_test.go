@@ -1,0 +1,80 @@
+package claims
+
+import (
+	"testing"
+	"time"
+
+	"github.com/onepc/onepc/internal/payrules"
+	"github.com/onepc/onepc/internal/problem"
+)
+
+func TestFactsFor(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	f := FactsFor(&List{Extract: day("2026-04-01"), Patients: 9000, Weighted: 9500, HasWeighted: true},
+		&Offer{Start: day("2026-04-11")}, day("2026-09-30"))
+	if !f.PatientsKnown || f.Patients != 9000 || f.Weighted != 9500 || f.PatientsNote != "registered on 1 April 2026" ||
+		!f.ActiveFrom.Equal(day("2026-04-11")) || !f.ActiveTo.Equal(day("2026-09-30")) {
+		t.Errorf("facts %+v", f)
+	}
+	if f := FactsFor(nil, nil, time.Time{}); f.PatientsKnown || !f.ActiveFrom.IsZero() || !f.ActiveTo.IsZero() {
+		t.Errorf("no list, offer or closure: %+v", f)
+	}
+	capitation := Service{Rule: payrules.Rule{Kind: payrules.Capitation}}
+	if !capitation.NeedsList(true) || capitation.NeedsList(false) || (Service{Rule: payrules.Rule{Kind: payrules.Block}}).NeedsList(true) {
+		t.Error("only capitation at a practice needs the list")
+	}
+}
+
+func TestPrepareAmend(t *testing.T) {
+	sv := Service{Code: "LES-ECG", Name: "ECGs", NeedsDeclaration: true, Frequency: Monthly,
+		Fields: []Field{{Key: "ecgs", Label: "ECGs"}}, Rule: payrules.Rule{Kind: payrules.FeePerItem, Field: "ecgs", RatePence: 2500}}
+	p := PeriodFrom(time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), Monthly)
+	raw := map[string]string{"ecgs": "3"}
+	for _, tc := range []struct {
+		name     string
+		status   Status
+		raw      map[string]string
+		declared bool
+		kind     problem.Kind // Internal for none
+		pence    int64
+	}{
+		{"submitted, declared", Submitted, raw, true, problem.Internal, 7500},
+		{"queried", Queried, raw, true, problem.Internal, 7500},
+		{"approved", Approved, raw, true, problem.Conflict, 0},
+		{"without the declaration", Submitted, raw, false, problem.Invalid, 0},
+		{"a field left blank", Submitted, map[string]string{}, true, problem.Invalid, 0},
+	} {
+		_, res, err := PrepareAmend(Claim{Status: tc.status, Period: p}, sv, tc.raw, tc.declared, Facts{})
+		if tc.kind == problem.Internal {
+			if err != nil || res.Pence != tc.pence {
+				t.Errorf("%s: %d pence, %v; want %d", tc.name, res.Pence, err, tc.pence)
+			}
+		} else if problem.KindOf(err) != tc.kind {
+			t.Errorf("%s: %v, want kind %d", tc.name, err, tc.kind)
+		}
+	}
+}
+
+func TestOpenTo(t *testing.T) {
+	chain := []string{"Y1", "P1", "Q1"}
+	place := Service{Commissioner: "P1", Eligibility: AllPractices}
+	signUp := Service{Commissioner: "P1", Eligibility: AllPractices, SignUp: true}
+	elsewhere := Service{Commissioner: "P2", Eligibility: AllPractices}
+	for _, tc := range []struct {
+		name         string
+		s            Service
+		offer        *Offer
+		open, active bool
+	}{
+		{"every practice in the Place", place, nil, true, true},
+		{"sign-up, not yet signed", signUp, nil, true, false},
+		{"sign-up, offer pending", signUp, &Offer{Status: Pending}, true, false},
+		{"sign-up, accepted", signUp, &Offer{Status: Active}, true, true},
+		{"another Place's", elsewhere, nil, false, false},
+		{"another Place's, offered", elsewhere, &Offer{Status: Pending}, true, false},
+	} {
+		if got := tc.s.OpenTo("Y1", false, chain, tc.offer); got.Open != tc.open || got.Active != tc.active {
+			t.Errorf("%s: %+v, want open %v active %v", tc.name, got, tc.open, tc.active)
+		}
+	}
+}
