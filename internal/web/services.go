@@ -353,7 +353,7 @@ func (s *Server) servicePage(w http.ResponseWriter, r *http.Request, rq *request
 	if d.Commission {
 		d.Offers = offers
 		d.Periods = sv.Periods()
-		d.Period = currentPeriod(sv, rq.today)
+		d.Period = sv.LatestEnded(rq.today)
 		if v := r.URL.Query().Get("period"); v != "" {
 			if t, err := time.Parse(time.DateOnly, v); err == nil {
 				if p, ok := sv.PeriodStarting(t); ok {
@@ -374,42 +374,17 @@ func (s *Server) servicePage(w http.ResponseWriter, r *http.Request, rq *request
 	return s.render(w, r, rq, http.StatusOK, "service", page{Title: sv.Name, Nav: "orgs", Data: d, Notice: d.Notice})
 }
 
-// currentPeriod is the latest period that has ended by today, or the first.
-func currentPeriod(sv claims.Service, today time.Time) claims.Period {
-	ps := sv.Periods()
-	cur := ps[0]
-	for _, p := range ps {
-		if !p.End.After(today) {
-			cur = p
-		}
-	}
-	return cur
-}
-
 // submissions lists who may claim a service for a period and where each
 // stands: submitted or not, late or not.
 func (s *Server) submissions(ctx context.Context, sv claims.Service, p claims.Period, offers []claims.Offer, today time.Time) ([]orgStatus, error) {
-	var codes []string
-	switch {
-	case sv.SignUp:
-		for _, f := range offers {
-			if f.Status == claims.Active {
-				codes = append(codes, f.Org)
-			}
-		}
-	case sv.Eligibility == claims.AllPractices:
-		list, _, err := s.store.SearchOrgs(ctx, store.OrgQuery{Roots: []string{sv.Commissioner}, On: p.End, Kind: orgs.Practice, Limit: 100000})
-		if err != nil {
+	var area []orgs.Org
+	if sv.NeedsArea() {
+		var err error
+		if area, _, err = s.store.SearchOrgs(ctx, store.OrgQuery{Roots: []string{sv.Commissioner}, On: p.End, Kind: orgs.Practice, Limit: 100000}); err != nil {
 			return nil, err
 		}
-		for _, o := range list {
-			if o.Open(p.Start) || o.Open(p.End) {
-				codes = append(codes, o.Code)
-			}
-		}
-	default:
-		codes = sv.Chosen
 	}
+	codes := sv.Expected(p, offers, area)
 	got, _, err := s.store.Claims(ctx, store.ClaimQuery{ServiceID: sv.ID, PeriodStart: p.Start, Limit: 100000})
 	if err != nil {
 		return nil, err
@@ -418,23 +393,14 @@ func (s *Server) submissions(ctx context.Context, sv claims.Service, p claims.Pe
 	for i := range got {
 		byOrg[got[i].Org] = &got[i]
 	}
-	overdue := today.After(sv.Deadline(p))
+	names, err := s.store.OrgNames(ctx, codes)
+	if err != nil {
+		return nil, err
+	}
 	var out []orgStatus
 	for _, code := range codes {
-		o, err := s.store.Org(ctx, code)
-		if err != nil {
-			return nil, err
-		}
-		st := orgStatus{Org: code, Name: o.Name, Claim: byOrg[code]}
-		switch {
-		case st.Claim == nil || st.Claim.Status == claims.Draft:
-			st.Status, st.Late = "Not submitted", overdue
-			if st.Claim != nil {
-				st.Status = "Draft saved"
-			}
-		default:
-			st.Status, st.Late = st.Claim.Status.Label(), st.Claim.Late
-		}
+		st := orgStatus{Org: code, Name: names[code], Claim: byOrg[code]}
+		st.Status, st.Late = claims.Standing(st.Claim, sv.Deadline(p), today)
 		out = append(out, st)
 	}
 	slices.SortFunc(out, func(a, b orgStatus) int { return strings.Compare(a.Name, b.Name) })
