@@ -58,10 +58,10 @@ func RAG(m Measure, value, target float64) string {
 	return ""
 }
 
-// Standing turns a percentile into how good it is, 0 (worst) to 100 (best):
+// Goodness turns a percentile into how good it is, 0 (worst) to 100 (best):
 // the percentile itself where higher is better, its mirror where lower is
 // better, and the plain percentile for a neutral measure.
-func Standing(m Measure, percentile float64) float64 {
+func Goodness(m Measure, percentile float64) float64 {
 	if m.Direction == LowerBetter {
 		return 100 - percentile
 	}

@@ -74,3 +74,32 @@ func TestTable(t *testing.T) {
 		t.Error("a window before the first month has no sum")
 	}
 }
+
+// TestSummarise: the year-earlier window is the same calendar months, found
+// by date, so a month missing from what is loaded is left out rather than
+// shifting the comparison onto a neighbouring month.
+func TestSummarise(t *testing.T) {
+	m := Measure{Unit: Percent, Direction: HigherBetter}
+	month := func(y int, mo time.Month) time.Time { return time.Date(y, mo, 1, 0, 0, 0, 0, time.UTC) }
+	// Loaded: Jan–Mar 2025 and Feb–Mar 2026 (January 2026 is missing).
+	months := []time.Time{month(2025, 1), month(2025, 2), month(2025, 3), month(2026, 2), month(2026, 3)}
+	var vals []Value
+	for i, mo := range months {
+		vals = append(vals, Value{Practice: "A", Month: mo, Num: int64(10 * (i + 1)), Den: 100, HasDen: true})
+	}
+	tab := NewTable(m, months, vals)
+	a := map[string]bool{"A": true}
+	st, ok := tab.Summarise("A", a, 1)
+	if !ok || st.Value != 50 || st.YearAgo != 30 || st.Change != 20 || !st.HasPercentile || !st.To.Equal(month(2026, 3)) {
+		t.Errorf("latest month: %+v", st)
+	}
+	// Three months to March 2026 hold February and March only (60+50 of 200);
+	// a year earlier, January to March 2025 (10+20+30 of 300).
+	st, _ = tab.Summarise("A", a, 3)
+	if st.Value != 45 || st.YearAgo != 20 || !st.From.Equal(month(2026, 1)) {
+		t.Errorf("last 3 months: value %v, a year earlier %v, from %s", st.Value, st.YearAgo, st.From.Format("2006-01"))
+	}
+	if _, ok := NewTable(m, nil, nil).Summarise("A", a, 1); ok {
+		t.Error("nothing loaded: no figures")
+	}
+}

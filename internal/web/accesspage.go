@@ -129,24 +129,15 @@ func (s *Server) accessData(r *http.Request, rq *request) (*accessData, error) {
 		if err != nil {
 			return nil, err
 		}
-		n := len(md.Months)
-		if n == 0 {
+		st, ok := md.Summarise(o.Code, scope, d.Period)
+		if !ok {
 			continue
 		}
+		n := len(md.Months)
 		d.HasData = true
-		d.From, d.To = md.Months[max(0, n-d.Period)], md.Months[n-1]
-		row := measureRow{Measure: m, Median: md.Deciles[n-1][4]}
-		num1, den1, ok1 := md.Sum(scope, n-d.Period, n)
-		// The same months a year earlier.
-		num0, den0, ok0 := md.Sum(scope, n-d.Period-12, n-12)
-		row.Value, row.HasValue = m.Value(num1, den1, ok1)
-		row.YearAgo, row.HasYearAgo = m.Value(num0, den0, ok0)
-		if row.HasValue && row.HasYearAgo {
-			row.Change, row.Verdict = row.Value-row.YearAgo, access.Verdict(m, num0, den0, num1, den1)
-		}
-		if pv := md.Ranked[o.Code]; pv != nil && pv[n-1].OK {
-			row.Percentile, row.HasPct = pv[n-1].Percentile, true
-		}
+		d.From, d.To = st.From, st.To
+		row := measureRow{Measure: m, Median: st.Median, Value: st.Value, HasValue: st.HasValue, YearAgo: st.YearAgo,
+			HasYearAgo: st.HasYearAgo, Change: st.Change, Verdict: st.Verdict, Percentile: st.Percentile, HasPct: st.HasPercentile}
 		if t, ok := targets[m.ID]; ok {
 			v := float64(t.Milli) / 1000
 			row.Target = &v
@@ -215,7 +206,7 @@ func (s *Server) accessData(r *http.Request, rq *request) (*accessData, error) {
 // heatClass shades a percentile: darker is better where the measure has a
 // better way, by plain fifths for a neutral one.
 func heatClass(m access.Measure, pct float64) string {
-	return "onepc-heat-" + strconv.Itoa(min(4, int(access.Standing(m, pct)/20)))
+	return "onepc-heat-" + strconv.Itoa(min(4, int(access.Goodness(m, pct)/20)))
 }
 
 // setTarget sets a measure's target at a Place or ICB (value in the

@@ -1,0 +1,63 @@
+package access
+
+import "time"
+
+// Standing is a measure's figures for one organisation over a period: its
+// value, the value over the same calendar months a year earlier, whether the
+// change is significant, and where it stands among all practices.
+type Standing struct {
+	From, To      time.Time // the first and last month of the period
+	Value         float64
+	HasValue      bool
+	YearAgo       float64
+	HasYearAgo    bool
+	Change        float64
+	Verdict       string // "" unless both values are known
+	Percentile    float64
+	HasPercentile bool    // a practice in the latest month
+	Median        float64 // of all practices in the latest month
+}
+
+// Summarise works out a measure's figures for org (practices is org's,
+// at and below it) over the last `months` calendar months up to the latest
+// month loaded, against the same months a year earlier. Months missing from
+// either window are left out of it, not taken from a neighbour.
+func (t *Table) Summarise(org string, practices map[string]bool, months int) (Standing, bool) {
+	n := len(t.Months)
+	if n == 0 {
+		return Standing{}, false
+	}
+	to := t.Months[n-1]
+	from := to.AddDate(0, 1-months, 0)
+	s := Standing{From: from, To: to, Median: t.Deciles[n-1][4]}
+	num1, den1, ok1 := t.Window(practices, from, to)
+	num0, den0, ok0 := t.Window(practices, from.AddDate(-1, 0, 0), to.AddDate(-1, 0, 0))
+	s.Value, s.HasValue = t.Measure.Value(num1, den1, ok1)
+	s.YearAgo, s.HasYearAgo = t.Measure.Value(num0, den0, ok0)
+	if s.HasValue && s.HasYearAgo {
+		s.Change, s.Verdict = s.Value-s.YearAgo, Verdict(t.Measure, num0, den0, num1, den1)
+	}
+	if pv := t.Ranked[org]; pv != nil && pv[n-1].OK {
+		s.Percentile, s.HasPercentile = pv[n-1].Percentile, true
+	}
+	return s, true
+}
+
+// Window adds the numerators and denominators of the practices over the
+// loaded months from..to (inclusive); ok is false when none has a
+// denominator.
+func (t *Table) Window(practices map[string]bool, from, to time.Time) (num, den int64, ok bool) {
+	lo, hi := -1, -1
+	for i, m := range t.Months {
+		if !m.Before(from) && !m.After(to) {
+			if lo < 0 {
+				lo = i
+			}
+			hi = i
+		}
+	}
+	if lo < 0 {
+		return 0, 0, false
+	}
+	return t.Sum(practices, lo, hi+1)
+}
