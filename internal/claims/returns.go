@@ -23,6 +23,56 @@ type ReturnLine struct {
 	Facts    Facts           `json:"-"` // what pricing needs beyond the claim
 }
 
+// MonthOf is the first and last day of the month a day falls in: the days a
+// monthly return covers.
+func MonthOf(d time.Time) (first, last time.Time) {
+	first = time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return first, first.AddDate(0, 1, -1)
+}
+
+// ReturnLines lists what org's return for month holds: every service of the
+// month's financial year that org may claim (chain is org and those above
+// it at the month's end) and that has a period ending in the month, with its
+// offer and the claim saved for it so far. Facts and previews are the
+// caller's to add (PricePreview).
+func ReturnLines(month time.Time, org string, isPCN bool, chain []string, services []Service, offers []Offer, saved []Claim) []ReturnLine {
+	offerOf := map[int64]*Offer{}
+	for i := range offers {
+		offerOf[offers[i].ServiceID] = &offers[i]
+	}
+	claimOf := map[int64]*Claim{}
+	for i := range saved {
+		claimOf[saved[i].ServiceID] = &saved[i]
+	}
+	var out []ReturnLine
+	for _, sv := range services {
+		p, ok := sv.PeriodEndingIn(month)
+		if sv.Year != FinancialYear(month) || !ok || !sv.Eligible(org, isPCN, chain, offerOf[sv.ID]) {
+			continue
+		}
+		out = append(out, ReturnLine{Service: sv, Period: p, Deadline: sv.Deadline(p), Claim: claimOf[sv.ID], Offer: offerOf[sv.ID]})
+	}
+	return out
+}
+
+// PricePreview prices the line with what is saved so far (nothing, before
+// anything is), under its Facts. A problem a person can act on (say, no
+// registered list loaded for capitation) is kept as the line's Problem; any
+// other is returned.
+func (l *ReturnLine) PricePreview() error {
+	activity := map[string]int64{}
+	if l.Claim != nil {
+		activity = l.Claim.Activity
+	}
+	var err error
+	if l.Preview, err = Price(l.Service, l.Period, activity, l.Facts); err != nil {
+		if l.Problem = problem.Message(err); l.Problem == "" {
+			return err
+		}
+	}
+	return nil
+}
+
 // ReturnEntry is what was typed for one service on a return.
 type ReturnEntry struct {
 	ServiceID int64

@@ -1,6 +1,7 @@
 package claims
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -104,5 +105,34 @@ func TestPrepareReturn(t *testing.T) {
 	}
 	if _, err := PrepareReturn(line(nil), []ReturnEntry{{ServiceID: 9}}, "Y00001", oct, after, false, false); problem.KindOf(err) != problem.Invalid {
 		t.Errorf("a service not on the return: %v, want Invalid", err)
+	}
+}
+
+func TestReturnLines(t *testing.T) {
+	chain := []string{"Y1", "P1"}
+	monthly := Service{ID: 1, Commissioner: "P1", Year: 2026, Frequency: Monthly, Eligibility: AllPractices}
+	quarterly := Service{ID: 2, Commissioner: "P1", Year: 2026, Frequency: Quarterly, Eligibility: AllPractices}
+	signUp := Service{ID: 3, Commissioner: "P1", Year: 2026, Frequency: Monthly, Eligibility: AllPractices, SignUp: true}
+	lastYear := Service{ID: 4, Commissioner: "P1", Year: 2025, Frequency: Monthly, Eligibility: AllPractices}
+	other := Service{ID: 5, Commissioner: "P2", Year: 2026, Frequency: Monthly, Eligibility: AllPractices}
+	services := []Service{monthly, quarterly, signUp, lastYear, other}
+	saved := []Claim{{ServiceID: 1, Status: Draft}}
+	ids := func(lines []ReturnLine) []int64 {
+		var out []int64
+		for _, l := range lines {
+			out = append(out, l.Service.ID)
+		}
+		return out
+	}
+	aug, sept := time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	if got := ReturnLines(aug, "Y1", false, chain, services, nil, saved); fmt.Sprint(ids(got)) != "[1]" || got[0].Claim == nil {
+		t.Errorf("August: %v", ids(got))
+	}
+	offers := []Offer{{ServiceID: 3, Org: "Y1", Status: Active}}
+	if got := ReturnLines(sept, "Y1", false, chain, services, offers, nil); fmt.Sprint(ids(got)) != "[1 2 3]" || got[2].Offer == nil {
+		t.Errorf("September, signed up to 3: %v", ids(got))
+	}
+	if got := ReturnLines(sept, "U1", true, []string{"U1", "P1"}, services, nil, nil); len(got) != 0 {
+		t.Errorf("a PCN claims none of the practices' services: %v", ids(got))
 	}
 }

@@ -77,14 +77,13 @@ func (s *Store) ClaimBy(ctx context.Context, org string, id int64) (claims.Claim
 // the caller has it already (nil to look it up): eligibility turns on the
 // Place and ICB above, which a move between PCNs does not change.
 func (s *Store) Return(ctx context.Context, org string, month time.Time, chain ...string) ([]claims.ReturnLine, error) {
-	c := s.reader()
 	o, err := s.Org(ctx, org)
 	if err != nil {
 		return nil, err
 	}
-	monthEnd := time.Date(month.Year(), month.Month()+1, 0, 0, 0, 0, 0, time.UTC)
+	first, last := claims.MonthOf(month)
 	if len(chain) == 0 {
-		if chain, err = s.Ancestry(ctx, org, monthEnd); err != nil {
+		if chain, err = s.Ancestry(ctx, org, last); err != nil {
 			return nil, err
 		}
 	}
@@ -96,42 +95,21 @@ func (s *Store) Return(ctx context.Context, org string, month time.Time, chain .
 	if err != nil {
 		return nil, err
 	}
-	offerOf := map[int64]*claims.Offer{}
-	for i := range offers {
-		offerOf[offers[i].ServiceID] = &offers[i]
-	}
-	saved, err := c.claimList(ctx, " WHERE c.org_code = ? AND c.period_end >= ? AND c.period_end <= ?", org,
-		dateArg(time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)), dateArg(monthEnd))
+	saved, err := s.reader().claimList(ctx, " WHERE c.org_code = ? AND c.period_end >= ? AND c.period_end <= ?", org, dateArg(first), dateArg(last))
 	if err != nil {
 		return nil, err
 	}
-	claimOf := map[int64]*claims.Claim{}
-	for i := range saved {
-		claimOf[saved[i].ServiceID] = &saved[i]
-	}
-	var out []claims.ReturnLine
-	for _, sv := range services {
-		p, ok := sv.PeriodEndingIn(month)
-		if !ok || !sv.Eligible(org, o.Kind == orgs.PCN, chain, offerOf[sv.ID]) {
-			continue
-		}
-		line := claims.ReturnLine{Service: sv, Period: p, Deadline: sv.Deadline(p), Claim: claimOf[sv.ID], Offer: offerOf[sv.ID]}
-		activity := map[string]int64{}
-		if line.Claim != nil {
-			activity = line.Claim.Activity
-		}
-		if line.Facts, err = s.facts(ctx, sv, o, p, line.Offer); err != nil {
+	lines := claims.ReturnLines(month, org, o.Kind == orgs.PCN, chain, services, offers, saved)
+	for i := range lines {
+		l := &lines[i]
+		if l.Facts, err = s.facts(ctx, l.Service, o, l.Period, l.Offer); err != nil {
 			return nil, err
 		}
-		if line.Preview, err = claims.Price(sv, p, activity, line.Facts); err != nil {
-			line.Problem = problem.Message(err)
-			if line.Problem == "" {
-				return nil, err
-			}
+		if err := l.PricePreview(); err != nil {
+			return nil, err
 		}
-		out = append(out, line)
 	}
-	return out, nil
+	return lines, nil
 }
 
 // facts gathers what pricing needs beyond the claim: the list on the
