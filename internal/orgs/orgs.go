@@ -19,6 +19,28 @@ const (
 	Practice Kind = "practice"
 )
 
+// Commissions reports whether an organisation of this kind commissions
+// services, sets targets and needs weights: a Place (sub-ICB location) or
+// an ICB.
+func (k Kind) Commissions() bool { return k == Place || k == ICB }
+
+// Level ranks kinds from the bottom of the hierarchy: practice 0, PCN 1,
+// Place 2, ICB 3, region 4. Of settings made at several levels, the nearest
+// (lowest) applies.
+func (k Kind) Level() int {
+	switch k {
+	case Practice:
+		return 0
+	case PCN:
+		return 1
+	case Place:
+		return 2
+	case ICB:
+		return 3
+	}
+	return 4
+}
+
 // Label is the name people use for a kind.
 func (k Kind) Label() string {
 	switch k {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/onepc/onepc/internal/nhsfile"
+	"github.com/onepc/onepc/internal/problem"
 )
 
 const samples = "testdata/"
@@ -133,8 +134,13 @@ func TestWeightedList(t *testing.T) {
 	if got, _ := WeightedList(all, w, all); got != 2000 {
 		t.Errorf("self-referenced = %d", got)
 	}
-	if s, b, msg := w.Check(); msg != "" {
-		t.Errorf("default weights fail their own check at %v %d", s, b)
+	if err := w.Check(); err != nil {
+		t.Errorf("default weights fail their own check: %v", err)
+	}
+	bad := w
+	bad[Male][3] = 100001
+	if f := problem.FieldsOf(bad.Check()); len(f) != 1 || f[0].Name != "M3" {
+		t.Errorf("a weight over 100: %v, want one problem at M3", f)
 	}
 	if got := PerMille(1, 3); got != 333 {
 		t.Errorf("PerMille(1,3) = %d", got)

@@ -1,5 +1,13 @@
 package population
 
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/onepc/onepc/internal/problem"
+)
+
 // Weights give each sex and age band a relative need, in thousandths (1000
 // means the same need as the reference group), so that weighting stays in
 // integers.
@@ -36,16 +44,24 @@ func DefaultWeights() Weights {
 	return w
 }
 
-// Check reports the first weight that cannot be used, or "".
-func (w Weights) Check() (Sex, int, string) {
+// WeightKey names one weight, as forms and the API do: F0…F19, M0…M19.
+func WeightKey(s Sex, band int) string { return s.Code() + strconv.Itoa(band) }
+
+// Check reports every weight that cannot be used (each must be from 0 to
+// 100 times the reference group's need), named by WeightKey.
+func (w Weights) Check() error {
+	var errs problem.Fields
 	for _, s := range Sexes {
 		for b, v := range w[s] {
 			if v < 0 || v > 100000 {
-				return s, b, "must be between 0 and 100"
+				errs.Add(WeightKey(s, b), fmt.Sprintf("The weight for %ss aged %s must be from 0 to 100", strings.ToLower(s.String()), BandLabel(b)))
 			}
 		}
 	}
-	return 0, 0, ""
+	if len(errs) > 0 {
+		return &problem.Error{Kind: problem.Invalid, Message: "The weights were not saved", Fields: errs}
+	}
+	return nil
 }
 
 // weightedMilli is Σ patients × weight, in thousandths of a patient.

@@ -289,12 +289,11 @@ func (s *Store) Weights(ctx context.Context, org string, on time.Time) (w popula
 		return w, "", err
 	}
 	// The nearest wins: a Place's table before its ICB's, and so on up.
-	rank := map[orgs.Kind]int{orgs.Practice: 0, orgs.PCN: 1, orgs.Place: 2, orgs.ICB: 3, orgs.Region: 4}
 	codes := make([]string, 0, len(tables))
 	for code := range tables {
 		codes = append(codes, code)
 	}
-	sort.Slice(codes, func(i, j int) bool { return rank[kinds[codes[i]]] < rank[kinds[codes[j]]] })
+	sort.Slice(codes, func(i, j int) bool { return kinds[codes[i]].Level() < kinds[codes[j]].Level() })
 	if len(codes) == 0 {
 		return population.DefaultWeights(), "", nil
 	}
@@ -308,8 +307,13 @@ func (s *Store) SaveWeights(ctx context.Context, actor, org string, w *populatio
 		if err != nil {
 			return notFound(err, "There is no organisation with the code %s", org)
 		}
-		if o.Kind != orgs.Place && o.Kind != orgs.ICB {
+		if !o.Kind.Commissions() {
 			return problem.New(problem.Invalid, "Needs weights are set for a Place or an ICB; %s is a %s", o.Name, o.Kind.Label())
+		}
+		if w != nil {
+			if err := w.Check(); err != nil {
+				return err
+			}
 		}
 		before, err := c.weightsOf(ctx, org)
 		if err != nil {

@@ -92,7 +92,7 @@ func (s *Server) accessData(r *http.Request, rq *request) (*accessData, error) {
 		return nil, err
 	}
 	d := &accessData{Org: o, Period: 1, Sort: r.URL.Query().Get("sort"),
-		CanTarget: (o.Kind == orgs.Place || o.Kind == orgs.ICB) && people.Authorize(rq.user.Grants, people.ManageMeasures, rq.chain)}
+		CanTarget: o.Kind.Commissions() && people.Authorize(rq.user.Grants, people.ManageMeasures, rq.chain)}
 	if r.URL.Query().Get("done") == "target" {
 		d.Notice = "Target saved."
 	}
@@ -218,7 +218,7 @@ func (s *Server) setTarget(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	if o.Kind != orgs.Place && o.Kind != orgs.ICB {
+	if !o.Kind.Commissions() {
 		return problem.New(problem.Invalid, "Targets are set for a Place or an ICB; %s is a %s", o.Name, o.Kind.Label())
 	}
 	in, err := decode(r, "measure", "target")

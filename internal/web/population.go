@@ -387,7 +387,7 @@ func (s *Server) renderWeights(w http.ResponseWriter, r *http.Request, rq *reque
 	if d.Weights, d.From, err = s.store.Weights(ctx, org.Code, rq.today); err != nil {
 		return err
 	}
-	if org.Kind == orgs.Place || org.Kind == orgs.ICB {
+	if org.Kind.Commissions() {
 		d.CanEdit = people.Authorize(rq.user.Grants, people.EditWeights, rq.chain)
 	}
 	for b := population.NBands - 1; b >= 0; b-- {
@@ -405,7 +405,7 @@ func (s *Server) saveWeights(w http.ResponseWriter, r *http.Request, rq *request
 	var fields []string
 	for _, sx := range population.Sexes {
 		for b := range population.NBands {
-			fields = append(fields, weightField(sx, b))
+			fields = append(fields, population.WeightKey(sx, b))
 		}
 	}
 	in, err := decode(r, append(fields, "reset")...)
@@ -422,7 +422,7 @@ func (s *Server) saveWeights(w http.ResponseWriter, r *http.Request, rq *request
 		var errs problem.Fields
 		for _, sx := range population.Sexes {
 			for b := range population.NBands {
-				f := weightField(sx, b)
+				f := population.WeightKey(sx, b)
 				v, ok := parseMilli(in[f])
 				if !ok {
 					errs.Add(f, fmt.Sprintf("Enter the weight for %s aged %s as a number from 0 to 100, like 1.25", strings.ToLower(sx.String())+"s", population.BandLabel(b)))
@@ -447,8 +447,6 @@ func (s *Server) saveWeights(w http.ResponseWriter, r *http.Request, rq *request
 	http.Redirect(w, r, "/orgs/"+code+"/weights?done=saved", http.StatusSeeOther)
 	return nil
 }
-
-func weightField(sx population.Sex, band int) string { return sx.Code() + strconv.Itoa(band) }
 
 // parseMilli reads "1.25" as 1250; at most three decimals, 0 to 100.
 func parseMilli(s string) (int, bool) {
@@ -493,14 +491,14 @@ func (d *popData) AriaSort(key string) string {
 
 // WeightValue is the value a weights form field shows.
 func (d weightsData) WeightValue(sx population.Sex, band int) string {
-	if v, ok := d.Form[weightField(sx, band)]; ok {
+	if v, ok := d.Form[population.WeightKey(sx, band)]; ok {
 		return v
 	}
 	return decimal(d.Weights[sx][band], 3)
 }
 
 // Field names a weights form input.
-func (d weightsData) Field(sx population.Sex, band int) string { return weightField(sx, band) }
+func (d weightsData) Field(sx population.Sex, band int) string { return population.WeightKey(sx, band) }
 
 // Label names an age band.
 func (d weightsData) Label(band int) string { return population.BandLabel(band) }

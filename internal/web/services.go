@@ -66,7 +66,7 @@ type servicesData struct {
 	Notice     string           `json:"-"`
 }
 
-func isCommissioner(o orgs.Org) bool { return o.Kind == orgs.Place || o.Kind == orgs.ICB }
+func isCommissioner(o orgs.Org) bool { return o.Kind.Commissions() }
 
 func (s *Server) servicesPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
