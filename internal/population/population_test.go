@@ -178,3 +178,34 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestSummarise(t *testing.T) {
+	var young, old Pyramid
+	young[Female][0], young[Male][0], young[Female][5] = 100, 100, 800 // 1,000 patients, 200 under 5
+	old[Female][14], old[Male][17] = 600, 400                             // 1,000 patients, all 65+, 400 85+
+	now := map[string]*List{
+		"A": {Code: "A", Total: 1000, Bands: young, HasBands: true},
+		"B": {Code: "B", Total: 1000, Bands: old, HasBands: true},
+	}
+	then := map[string]*List{"A": {Code: "A", Total: 950}} // B was not loaded a year earlier
+	var ref Pyramid
+	ref.Add(young)
+	ref.Add(old)
+	s, whole := Summarise(now, then, DefaultWeights(), ref)
+	if s.Patients != 2000 || whole.Total() != 2000 || !s.HasBands || s.Under5PM != 100 || s.Over65PM != 500 || s.Over85PM != 200 {
+		t.Errorf("shares: %+v", s)
+	}
+	// Weighted against themselves, the two lists add up to the same total.
+	if !s.HasWeighted || s.Weighted != 2000 || s.RatioPM() != 1000 {
+		t.Errorf("weighted: %d (ratio %d), want 2000 (1000)", s.Weighted, s.RatioPM())
+	}
+	// Growth like for like: A alone, 950 → 1,000.
+	if !s.HasGrowth || s.YearAgo != 950 || s.GrowthPM != 53 {
+		t.Errorf("growth: %+v", s)
+	}
+	// A list without bands: no shares and no weighted list for the group.
+	now["C"] = &List{Code: "C", Total: 500}
+	if s, _ := Summarise(now, nil, DefaultWeights(), ref); s.HasBands || s.HasWeighted || s.Weighted != 0 || s.HasGrowth || s.Patients != 2500 {
+		t.Errorf("with a list lacking bands: %+v", s)
+	}
+}

@@ -136,28 +136,20 @@ func (c conn) dates(ctx context.Context, query string, args ...any) ([]time.Time
 	return out, rows.Err()
 }
 
-// PracticePopulation is one practice in one extract, as the store holds it.
-type PracticePopulation struct {
-	Code     string
-	Total    int
-	Bands    population.Pyramid
-	HasBands bool
-}
-
 // Populations returns the practices at or below org (membership as on the
 // extract date) with their list and bands in that extract, by code.
-func (s *Store) Populations(ctx context.Context, org string, extract time.Time) (map[string]*PracticePopulation, error) {
+func (s *Store) Populations(ctx context.Context, org string, extract time.Time) (map[string]*population.List, error) {
 	c := s.reader()
 	cte, args := s.dialect.scopeCTE([]string{org}, extract)
 	d := dateArg(extract)
-	out := map[string]*PracticePopulation{}
+	out := map[string]*population.List{}
 	rows, err := c.query(ctx, cte+` SELECT l.practice_code, l.patients FROM list_sizes l
 		WHERE l.extract_date = ? AND l.practice_code IN (SELECT code FROM scope)`, append(args, d)...)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		p := &PracticePopulation{}
+		p := &population.List{}
 		if err := rows.Scan(&p.Code, &p.Total); err != nil {
 			rows.Close()
 			return nil, err
@@ -182,7 +174,7 @@ func (s *Store) Populations(ctx context.Context, org string, extract time.Time) 
 		}
 		p, ok := out[code]
 		if !ok {
-			p = &PracticePopulation{Code: code}
+			p = &population.List{Code: code}
 			out[code] = p
 		}
 		p.Bands[sexIndex(sex)][band] = n

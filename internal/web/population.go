@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,20 +18,6 @@ import (
 	"github.com/onepc/onepc/internal/problem"
 	"github.com/onepc/onepc/internal/store"
 )
-
-// popSummary is the headline figures of a population.
-type popSummary struct {
-	Patients    int  `json:"patients"`
-	Weighted    int  `json:"weighted_patients"`
-	HasWeighted bool `json:"has_weighted"`
-	HasBands    bool `json:"has_age_bands"`
-	Under5PM    int  `json:"under_5_per_mille"`
-	Over65PM    int  `json:"aged_65_plus_per_mille"`
-	Over85PM    int  `json:"aged_85_plus_per_mille"`
-	YearAgo     int  `json:"patients_a_year_earlier,omitempty"`
-	GrowthPM    int  `json:"growth_per_mille"`
-	HasGrowth   bool `json:"has_growth"`
-}
 
 // pyramidRow is one age band of the pyramid, with each sex's share of the
 // whole list (per mille) beside the comparators'.
@@ -50,7 +38,7 @@ type pyramidRow struct {
 type practiceRow struct {
 	Code string `json:"code"`
 	Name string `json:"name"`
-	popSummary
+	population.Summary
 	RatioPM int `json:"weighted_ratio_per_mille"`
 }
 
@@ -58,7 +46,7 @@ type popData struct {
 	Org           orgs.Org           `json:"org"`
 	Extract       time.Time          `json:"extract_date"`
 	Extracts      []time.Time        `json:"extracts"`
-	Summary       popSummary         `json:"summary"`
+	Summary       population.Summary `json:"summary"`
 	Pyramid       []pyramidRow       `json:"pyramid"`
 	PlaceName     string             `json:"place,omitempty"`
 	RefLabel      string             `json:"reference"`
@@ -114,23 +102,7 @@ func (s *Server) populationFor(ctx context.Context, rq *request, org orgs.Org, e
 		return nil, err
 	}
 	var whole population.Pyramid
-	var thenTotal, nowWithThen int
-	allBands := len(pops) > 0
-	weighted := 0
-	for code, p := range pops {
-		d.Summary.Patients += p.Total
-		whole.Add(p.Bands)
-		allBands = allBands && p.HasBands
-		if p.HasBands {
-			wl, _ := population.WeightedList(p.Bands, w, ref)
-			weighted += wl
-		}
-		if then, ok := yearAgo[code]; ok {
-			thenTotal += then.Total
-			nowWithThen += p.Total
-		}
-	}
-	d.Summary = summarise(d.Summary.Patients, whole, allBands, weighted, thenTotal, nowWithThen)
+	d.Summary, whole = population.Summarise(pops, yearAgo, w, ref)
 	if org.Kind != orgs.Practice {
 		if d.Practices, err = s.practiceRows(ctx, pops, yearAgo, w, ref); err != nil {
 			return nil, err
@@ -155,40 +127,15 @@ func (s *Server) populationFor(ctx context.Context, rq *request, org orgs.Org, e
 	return d, nil
 }
 
-func summarise(patients int, whole population.Pyramid, allBands bool, weighted, thenTotal, nowWithThen int) popSummary {
-	s := popSummary{Patients: patients, HasBands: allBands && whole.Total() > 0}
-	if s.HasBands {
-		t := whole.Total()
-		s.Under5PM, s.Over65PM, s.Over85PM = population.PerMille(whole.Under5(), t), population.PerMille(whole.Over65(), t), population.PerMille(whole.Over85(), t)
-		s.Weighted, s.HasWeighted = weighted, true
+func (s *Server) practiceRows(ctx context.Context, pops, yearAgo map[string]*population.List, w population.Weights, ref population.Pyramid) ([]practiceRow, error) {
+	names, err := s.store.OrgNames(ctx, slices.Collect(maps.Keys(pops)))
+	if err != nil {
+		return nil, err
 	}
-	if thenTotal > 0 {
-		s.YearAgo, s.HasGrowth = thenTotal, true
-		s.GrowthPM = population.PerMille(nowWithThen-thenTotal, thenTotal)
-		if nowWithThen < thenTotal { // PerMille rounds half up for positives; keep the sign symmetric
-			s.GrowthPM = -population.PerMille(thenTotal-nowWithThen, thenTotal)
-		}
-	}
-	return s
-}
-
-func (s *Server) practiceRows(ctx context.Context, pops, yearAgo map[string]*store.PracticePopulation, w population.Weights, ref population.Pyramid) ([]practiceRow, error) {
 	var out []practiceRow
 	for code, p := range pops {
-		o, err := s.store.Org(ctx, code)
-		if err != nil {
-			return nil, err
-		}
-		wl, _ := population.WeightedList(p.Bands, w, ref)
-		thenTotal := 0
-		if then, ok := yearAgo[code]; ok {
-			thenTotal = then.Total
-		}
-		row := practiceRow{Code: code, Name: o.Name, popSummary: summarise(p.Total, p.Bands, p.HasBands, wl, thenTotal, p.Total)}
-		if row.HasWeighted {
-			row.RatioPM = population.PerMille(row.Weighted, row.Patients)
-		}
-		out = append(out, row)
+		sum, _ := population.Summarise(map[string]*population.List{code: p}, yearAgo, w, ref)
+		out = append(out, practiceRow{Code: code, Name: names[code], Summary: sum, RatioPM: sum.RatioPM()})
 	}
 	sortPractices(out, "name", false)
 	return out, nil
@@ -309,7 +256,7 @@ func writePopulationCSV(cw *csv.Writer, d *popData) error {
 		"weighted_ratio", "under_5_pct", "aged_65_plus_pct", "aged_85_plus_pct", "patients_a_year_earlier", "growth_pct"})
 	rows := d.Practices
 	if d.Org.Kind == orgs.Practice {
-		rows = []practiceRow{{Code: d.Org.Code, Name: d.Org.Name, popSummary: d.Summary}}
+		rows = []practiceRow{{Code: d.Org.Code, Name: d.Org.Name, Summary: d.Summary}}
 		if d.Summary.HasWeighted {
 			rows[0].RatioPM = population.PerMille(d.Summary.Weighted, d.Summary.Patients)
 		}
