@@ -182,7 +182,7 @@ func FuzzParse(f *testing.F) {
 func TestSummarise(t *testing.T) {
 	var young, old Pyramid
 	young[Female][0], young[Male][0], young[Female][5] = 100, 100, 800 // 1,000 patients, 200 under 5
-	old[Female][14], old[Male][17] = 600, 400                             // 1,000 patients, all 65+, 400 85+
+	old[Female][14], old[Male][17] = 600, 400                          // 1,000 patients, all 65+, 400 85+
 	now := map[string]*List{
 		"A": {Code: "A", Total: 1000, Bands: young, HasBands: true},
 		"B": {Code: "B", Total: 1000, Bands: old, HasBands: true},
