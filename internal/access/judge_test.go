@@ -2,8 +2,11 @@ package access
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/onepc/onepc/internal/problem"
 )
 
 func TestVerdictAndRAG(t *testing.T) {
@@ -101,5 +104,33 @@ func TestSummarise(t *testing.T) {
 	}
 	if _, ok := NewTable(m, nil, nil).Summarise("A", a, 1); ok {
 		t.Error("nothing loaded: no figures")
+	}
+}
+
+func TestValidateAndCheckTarget(t *testing.T) {
+	good := Measure{ID: "video-share", Title: "Video", Unit: Percent, Direction: Neutral, Numerator: Filter{Modes: []Mode{3}}}
+	if err := good.Validate(); err != nil {
+		t.Errorf("a good measure: %v", err)
+	}
+	bad := Measure{ID: "Video Share", Unit: "share", Direction: "up"}
+	var names []string
+	for _, f := range problem.FieldsOf(bad.Validate()) {
+		names = append(names, f.Name)
+	}
+	if got := strings.Join(names, " "); got != "id title unit direction" {
+		t.Errorf("a bad measure's problems: %s", got)
+	}
+	if f := problem.FieldsOf(Measure{ID: "all", Title: "All", Unit: Percent, Direction: Neutral}.Validate()); len(f) != 1 || f[0].Name != "numerator" {
+		t.Errorf("a share of everything: %v", f)
+	}
+	rate := Measure{Unit: Per1000}
+	for _, tc := range []struct {
+		m  Measure
+		v  float64
+		ok bool
+	}{{good, 62.5, true}, {good, 100, true}, {good, 150, false}, {good, -1, false}, {rate, 150, true}, {rate, 100001, false}, {rate, math.NaN(), false}} {
+		if err := CheckTarget(tc.m, tc.v); (err == nil) != tc.ok {
+			t.Errorf("target %v for a %s measure: %v", tc.v, tc.m.Unit, err)
+		}
 	}
 }

@@ -91,6 +91,9 @@ func (s *Store) MeasureValues(ctx context.Context, id string, from, to time.Time
 // CreateMeasure adds a commissioner's measure and works out its values for
 // every month loaded, in one transaction.
 func (s *Store) CreateMeasure(ctx context.Context, actor string, m access.Measure) error {
+	if err := m.Validate(); err != nil {
+		return &problem.Error{Kind: problem.Invalid, Message: "The measure was not saved", Fields: problem.FieldsOf(err)}
+	}
 	return s.tx(ctx, func(c conn) error {
 		if err := c.lockMeasures(ctx); err != nil {
 			return err

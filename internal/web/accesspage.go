@@ -225,15 +225,19 @@ func (s *Server) setTarget(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.Measure(ctx, in["measure"]); err != nil {
+	m, err := s.store.Measure(ctx, in["measure"])
+	if err != nil {
 		return err
 	}
-	t := store.Target{Measure: in["measure"], Org: code}
+	t := store.Target{Measure: m.ID, Org: code}
 	clear := in["target"] == ""
 	if !clear {
 		v, err := strconv.ParseFloat(in["target"], 64)
-		if err != nil || v < 0 || v > 100000 || math.IsNaN(v) {
-			return problem.BadField("target", "Enter the target as a number from 0 to 100,000, like 62.5, not %q", in["target"])
+		if err != nil {
+			return problem.BadField("target", "Enter the target as a number, like 62.5, not %q", in["target"])
+		}
+		if err := access.CheckTarget(m, v); err != nil {
+			return err
 		}
 		t.Milli = int64(math.Round(v * 1000))
 	}

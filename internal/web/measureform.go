@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -45,8 +44,6 @@ func (s *Server) renderMeasureForm(w http.ResponseWriter, r *http.Request, rq *r
 	return s.render(w, r, rq, status, "measure_new", page{Title: "Add a measure", Nav: "measures", Errors: errs, Data: d})
 }
 
-var measureID = regexp.MustCompile(`^[a-z][a-z0-9-]{1,39}$`)
-
 // createMeasure adds a measure built from the file's dimensions: for each
 // of numerator and denominator, the values of each dimension to count (none
 // ticked means all).
@@ -63,18 +60,6 @@ func (s *Server) createMeasure(w http.ResponseWriter, r *http.Request, rq *reque
 	m := access.Measure{ID: vals["id"], Title: vals["title"], Description: vals["description"], Why: vals["why"],
 		Unit: access.Unit(vals["unit"]), Direction: access.Direction(vals["direction"])}
 	var errs problem.Fields
-	if !measureID.MatchString(m.ID) {
-		errs.Add("id", "Enter a short name of lower-case letters, numbers and hyphens, like video-share")
-	}
-	if m.Title == "" {
-		errs.Add("title", "Enter the measure's title")
-	}
-	if m.Unit != access.Percent && m.Unit != access.Per1000 {
-		errs.Add("unit", "Choose what the measure counts")
-	}
-	if m.Direction != access.HigherBetter && m.Direction != access.LowerBetter && m.Direction != access.Neutral {
-		errs.Add("direction", "Choose which way is better")
-	}
 	for _, side := range []string{"num", "den"} {
 		filter := &m.Numerator
 		if side == "den" {
@@ -101,8 +86,11 @@ func (s *Server) createMeasure(w http.ResponseWriter, r *http.Request, rq *reque
 			}
 		}
 	}
-	if m.Unit == access.Percent && m.Numerator.Empty() && m.Denominator.Empty() {
-		errs.Add("num_status", "Tick what the numerator counts: a share of everything needs a part of it")
+	for _, e := range problem.FieldsOf(m.Validate()) {
+		if e.Name == "numerator" { // the form's first box of the numerator
+			e.Name = "num_status"
+		}
+		errs = append(errs, e)
 	}
 	if len(errs) == 0 {
 		if err := s.store.CreateMeasure(r.Context(), rq.actor(), m); err != nil {
