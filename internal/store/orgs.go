@@ -223,17 +223,21 @@ func (s *Store) Children(ctx context.Context, o orgs.Org, on time.Time) ([]Child
 	return out, nil
 }
 
-// practiceTotals counts the open practices at or below code on day on and
-// adds up their list sizes.
+// practiceTotals counts the practices at or below code open on day on
+// (orgs.Org.Open decides) and adds up their list sizes.
 func (s *Store) practiceTotals(ctx context.Context, code string, on time.Time) (int, int, error) {
 	cte, args := s.dialect.scopeCTE([]string{code}, on)
-	var n int
-	var total sql.NullInt64
-	err := s.reader().queryRow(ctx, cte+` SELECT COUNT(*), SUM(o.list_size) FROM orgs o
-		WHERE o.kind = 'practice' AND o.code IN (SELECT code FROM scope)
-		AND (o.close_date IS NULL OR o.close_date >= ?) AND o.status <> 'C'`,
-		append(args, dateArg(on))...).Scan(&n, &total)
-	return n, int(total.Int64), err
+	list, err := s.reader().orgList(ctx, cte+" SELECT "+orgColumns+" FROM orgs o WHERE o.kind = 'practice' AND o.code IN (SELECT code FROM scope)", args...)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, total := 0, 0
+	for _, o := range list {
+		if o.Open(on) {
+			n, total = n+1, total+o.ListSize
+		}
+	}
+	return n, total, nil
 }
 
 // Memberships returns every PCN spell of a practice, newest first, with the

@@ -63,3 +63,34 @@ func TestDataVersion(t *testing.T) {
 		}
 	})
 }
+
+// TestPracticeTotalsAsAt: a Place's count of open practices, as at a day,
+// follows orgs.Org.Open: a practice closed since counts before its closing,
+// and one not yet open does not count.
+func TestPracticeTotalsAsAt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		day := func(v string) time.Time { d, _ := time.Parse(time.DateOnly, v); return d }
+		err := s.SaveOrgs(ctx, "test",
+			orgs.Org{Code: "Q1", Kind: orgs.ICB, Name: "ICB", Status: orgs.StatusActive},
+			orgs.Org{Code: "P1", Kind: orgs.Place, Name: "Place", ParentCode: "Q1", Status: orgs.StatusActive},
+			orgs.Org{Code: "A1", Kind: orgs.Practice, Name: "Open", ParentCode: "P1", Status: orgs.StatusActive, ListSize: 1000},
+			orgs.Org{Code: "A2", Kind: orgs.Practice, Name: "Closed in September", ParentCode: "P1", Status: orgs.StatusClosed,
+				CloseDate: day("2026-09-30"), ListSize: 500},
+			orgs.Org{Code: "A3", Kind: orgs.Practice, Name: "Opens next year", ParentCode: "P1", Status: orgs.StatusActive,
+				OpenDate: day("2027-04-01"), ListSize: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		icb, err := s.Org(ctx, "Q1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for on, want := range map[string][2]int{"2026-06-01": {2, 1500}, "2026-11-01": {1, 1000}, "2027-05-01": {2, 1200}} {
+			kids, err := s.Children(ctx, icb, day(on))
+			if err != nil || len(kids) != 1 || kids[0].Practices != want[0] || kids[0].ListTotal != want[1] {
+				t.Errorf("as at %s: %+v (%v), want %d practices, %d patients", on, kids, err, want[0], want[1])
+			}
+		}
+	})
+}
