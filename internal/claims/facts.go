@@ -80,3 +80,27 @@ func OpenYears(today time.Time) []int {
 	fy := FinancialYear(today)
 	return []int{fy + 1, fy}
 }
+
+// SignUpStart is the day a sign-up made today takes effect: today, or the
+// service's first day when it has not begun.
+func (s Service) SignUpStart(today time.Time) time.Time {
+	if ps := s.Periods(); len(ps) > 0 && today.Before(ps[0].Start) {
+		return ps[0].Start
+	}
+	return today
+}
+
+// Respond answers a pending offer: accepted from start, or declined. An
+// offer already answered cannot be answered again.
+func (o Offer) Respond(accept bool, start time.Time) (Offer, error) {
+	if o.Status != Pending {
+		word := map[OfferStatus]string{Active: "accepted", Declined: "declined"}[o.Status]
+		return o, problem.New(problem.Conflict, "This offer has already been %s", word)
+	}
+	next := o
+	next.Status, next.Start = Declined, time.Time{}
+	if accept {
+		next.Status, next.Start = Active, start
+	}
+	return next, nil
+}

@@ -78,3 +78,24 @@ func TestOpenTo(t *testing.T) {
 		}
 	}
 }
+
+func TestRespondAndSignUpStart(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	sv := Service{Year: 2027, Frequency: Monthly}
+	if got := sv.SignUpStart(day("2027-01-15")); !got.Equal(day("2027-04-01")) {
+		t.Errorf("signing up before the year begins: from %s, want 2027-04-01", got.Format(time.DateOnly))
+	}
+	if got := sv.SignUpStart(day("2027-06-10")); !got.Equal(day("2027-06-10")) {
+		t.Errorf("signing up in June: from %s", got.Format(time.DateOnly))
+	}
+	pending := Offer{Status: Pending}
+	if o, err := pending.Respond(true, day("2027-06-10")); err != nil || o.Status != Active || !o.Start.Equal(day("2027-06-10")) {
+		t.Errorf("accepting: %+v %v", o, err)
+	}
+	if o, err := pending.Respond(false, day("2027-06-10")); err != nil || o.Status != Declined || !o.Start.IsZero() {
+		t.Errorf("declining: %+v %v", o, err)
+	}
+	if _, err := (Offer{Status: Active}).Respond(false, time.Time{}); problem.KindOf(err) != problem.Conflict || problem.Message(err) != "This offer has already been accepted" {
+		t.Errorf("answering twice: %v", err)
+	}
+}

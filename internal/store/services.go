@@ -291,24 +291,27 @@ func (s *Store) OfferService(ctx context.Context, actor string, id int64, orgCod
 // RespondToOffer accepts (from day start) or declines a pending offer.
 func (s *Store) RespondToOffer(ctx context.Context, actor string, id int64, org string, accept bool, start time.Time) error {
 	return s.tx(ctx, func(c conn) error {
-		var status string
-		err := c.queryRow(ctx, "SELECT status FROM offers WHERE service_id = ? AND org_code = ?", id, org).Scan(&status)
+		before := claims.Offer{ServiceID: id, Org: org}
+		err := c.queryRow(ctx, "SELECT status FROM offers WHERE service_id = ? AND org_code = ?", id, org).Scan(&before.Status)
 		if err != nil {
 			return notFound(err, "This service has not been offered to %s", org)
 		}
-		if status != string(claims.Pending) {
-			return problem.New(problem.Conflict, "This offer has already been %s", map[string]string{"accepted": "accepted", "rejected": "declined"}[status])
-		}
-		next, d := claims.Declined, any(nil)
-		if accept {
-			next, d = claims.Active, dateArg(start)
-		}
-		if _, err := c.exec(ctx, "UPDATE offers SET status = ?, responded_at = ?, start_date = ? WHERE service_id = ? AND org_code = ?",
-			string(next), c.tsArg(c.now), d, id, org); err != nil {
+		after, err := before.Respond(accept, start)
+		if err != nil {
 			return err
 		}
-		return c.appendAudit(ctx, actor, "offer."+string(next), "offer", fmt.Sprintf("%d/%s", id, org),
-			claims.Offer{ServiceID: id, Org: org, Status: claims.Pending}, claims.Offer{ServiceID: id, Org: org, Status: next, Start: start})
+		// Compare-and-set: of two answers at once, the second finds it answered.
+		res, err := c.exec(ctx, "UPDATE offers SET status = ?, responded_at = ?, start_date = ? WHERE service_id = ? AND org_code = ? AND status = ?",
+			string(after.Status), c.tsArg(c.now), dateArg(after.Start), id, org, string(before.Status))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return problem.New(problem.Conflict, "This offer was answered while you were looking at it. Reload the page to see the answer.")
+		}
+		return c.appendAudit(ctx, actor, "offer."+string(after.Status), "offer", fmt.Sprintf("%d/%s", id, org), before, after)
 	})
 }
 

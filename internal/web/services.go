@@ -495,11 +495,7 @@ func (s *Server) respondToOffer(w http.ResponseWriter, r *http.Request, rq *requ
 	if !accept && in["answer"] != "decline" {
 		return problem.OnField(problem.Invalid, "answer", "Choose whether to sign up")
 	}
-	start := rq.today
-	if first := sv.Periods()[0].Start; start.Before(first) {
-		start = first
-	}
-	if err := s.store.RespondToOffer(r.Context(), rq.actor(), sv.ID, o.Code, accept, start); err != nil {
+	if err := s.store.RespondToOffer(r.Context(), rq.actor(), sv.ID, o.Code, accept, sv.SignUpStart(rq.today)); err != nil {
 		return err
 	}
 	done := "declined"
