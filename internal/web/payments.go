@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -224,7 +223,7 @@ func (s *Server) scheduleCSV(w http.ResponseWriter, r *http.Request, rq *request
 	return writeScheduleCSV(csvDownload(w, "payment-schedule-"+d.Org.Code+"-"+d.Run.Month.Format("2006-01")+".csv"), d.Lines)
 }
 
-func writeScheduleCSV(cw *csv.Writer, lines []scheduleLine) error {
+func writeScheduleCSV(cw *csvWriter, lines []scheduleLine) error {
 	cw.Write(scheduleHeader)
 	for _, l := range lines {
 		cw.Write([]string{l.Org, l.OrgName, l.ServiceCode, l.PeriodLabel, fmt.Sprintf("%d.%02d", l.Pence/100, l.Pence%100), l.Reference})

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"maps"
 	"net/http"
@@ -251,7 +250,7 @@ func (s *Server) populationCSV(w http.ResponseWriter, r *http.Request, rq *reque
 	return writePopulationCSV(csvDownload(w, "population-"+d.Org.Code+"-"+d.Extract.Format(time.DateOnly)+".csv"), d)
 }
 
-func writePopulationCSV(cw *csv.Writer, d *popData) error {
+func writePopulationCSV(cw *csvWriter, d *popData) error {
 	cw.Write([]string{"practice_code", "practice_name", "extract_date", "registered_patients", "weighted_patients",
 		"weighted_ratio", "under_5_pct", "aged_65_plus_pct", "aged_85_plus_pct", "patients_a_year_earlier", "growth_pct"})
 	rows := d.Practices

@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -166,10 +167,37 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 }
 
 // csvDownload starts a CSV file download named filename.
-func csvDownload(w http.ResponseWriter, filename string) *csv.Writer {
+func csvDownload(w http.ResponseWriter, filename string) *csvWriter {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename=%q`, filename))
-	return csv.NewWriter(w)
+	return &csvWriter{csv.NewWriter(w)}
+}
+
+// csvWriter writes CSV that spreadsheets open as data: a cell that a
+// spreadsheet would run as a formula (starting =, +, -, @, a tab or a
+// carriage return) is written with a leading apostrophe, which makes it
+// text; numbers, negative ones included, stay numbers.
+type csvWriter struct{ *csv.Writer }
+
+func (cw *csvWriter) Write(rec []string) error {
+	safe := rec
+	for i, cell := range rec {
+		if formulaLike(cell) {
+			if len(safe) > 0 && &safe[0] == &rec[0] { // copy once: the caller's record stays as it was
+				safe = slices.Clone(rec)
+			}
+			safe[i] = "'" + cell
+		}
+	}
+	return cw.Writer.Write(safe)
+}
+
+func formulaLike(cell string) bool {
+	if cell == "" || !strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return false
+	}
+	_, err := strconv.ParseFloat(cell, 64)
+	return err != nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
