@@ -201,7 +201,7 @@ func review(ctx context.Context, s *store.Store, m time.Time, recent bool, today
 			}
 			msg := map[claims.Action]string{claims.ActQuery: "The count is well above your usual month. Please check it against the clinical system report.",
 				claims.ActReject: "This activity was claimed under another scheme this month."}[action]
-			if err := s.Review(ctx, actor, PlaceCode, []int64{cl.ID}, action, msg); err != nil {
+			if err := s.Review(ctx, actor, PlaceCode, []int64{cl.ID}, nil, action, msg); err != nil {
 				return fmt.Errorf("demo review %d: %w", cl.ID, err)
 			}
 		}

@@ -333,7 +333,11 @@ func (s *Store) Claims(ctx context.Context, q ClaimQuery) ([]claims.Claim, int, 
 // in the wrong state for the action stops the lot with its name. Each move
 // is a compare-and-set on the claim's status and version, so a claim amended
 // or reviewed since it was read is not changed behind anyone's back.
-func (s *Store) Review(ctx context.Context, actor, commissioner string, ids []int64, action claims.Action, message string) error {
+//
+// seen holds, for the claims the reviewer was shown, the version they saw:
+// a claim amended since is not changed, and the reviewer is told so (a
+// claim is approved as it was read, never as it became behind their back).
+func (s *Store) Review(ctx context.Context, actor, commissioner string, ids []int64, seen map[int64]int, action claims.Action, message string) error {
 	message = strings.TrimSpace(message)
 	if err := claims.CheckReview(action, ids, message); err != nil {
 		return err
@@ -348,6 +352,10 @@ func (s *Store) Review(ctx context.Context, actor, commissioner string, ids []in
 				return problem.New(problem.NotFound, "Claim %d is not for a service %s commissions", id, commissioner)
 			}
 			cl := list[0]
+			if v, ok := seen[id]; ok && v != cl.Version {
+				return problem.New(problem.Conflict, "%s's claim for %s changed while you were reviewing it (it is now version %d). Reload the page to see it as it is now.",
+					cl.OrgName, cl.ServiceName, cl.Version)
+			}
 			sv, err := scanService(c.queryRow(ctx, "SELECT "+serviceColumns+" FROM services sv WHERE sv.id = ?", cl.ServiceID))
 			if err != nil {
 				return err

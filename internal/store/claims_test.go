@@ -124,13 +124,13 @@ func TestClaimsWorkflow(t *testing.T) {
 
 		// Review: a query needs a message; the lot is all or nothing.
 		ids := []int64{l[0].Claim.ID, l[1].Claim.ID}
-		if err := s.Review(ctx, "comm", "P1", ids, claims.ActQuery, ""); problem.KindOf(err) != problem.Invalid {
+		if err := s.Review(ctx, "comm", "P1", ids, nil, claims.ActQuery, ""); problem.KindOf(err) != problem.Invalid {
 			t.Errorf("query without message: %v", err)
 		}
-		if err := s.Review(ctx, "comm", "P1", ids, claims.ActFinance, ""); problem.KindOf(err) != problem.Conflict {
+		if err := s.Review(ctx, "comm", "P1", ids, nil, claims.ActFinance, ""); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("finance before approval: %v", err)
 		}
-		if err := s.Review(ctx, "comm", "P2", ids, claims.ActApprove, ""); problem.KindOf(err) != problem.NotFound {
+		if err := s.Review(ctx, "comm", "P2", ids, nil, claims.ActApprove, ""); problem.KindOf(err) != problem.NotFound {
 			t.Errorf("another Place approving P1's claims: %v, want NotFound", err)
 		}
 		if _, err := s.ClaimBy(ctx, "A2", ids[0]); problem.KindOf(err) != problem.NotFound {
@@ -145,10 +145,10 @@ func TestClaimsWorkflow(t *testing.T) {
 		if sv, err := s.Service(ctx, []string{"A1", "P1"}, dm.ID); err != nil || sv.ID != dm.ID {
 			t.Errorf("A1 reading the service chosen for it: %v", err)
 		}
-		if err := s.Review(ctx, "comm", "P1", ids, claims.ActApprove, ""); err != nil {
+		if err := s.Review(ctx, "comm", "P1", ids, nil, claims.ActApprove, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Review(ctx, "comm", "P1", ids, claims.ActApprove, ""); problem.KindOf(err) != problem.Conflict {
+		if err := s.Review(ctx, "comm", "P1", ids, nil, claims.ActApprove, ""); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("approving twice: %v", err)
 		}
 		if err := s.Amend(ctx, "pm", "A1", ids[0], map[string]string{"ecgs_performed": "1"}, true); problem.KindOf(err) != problem.Conflict {
@@ -192,7 +192,7 @@ func TestClaimsWorkflow(t *testing.T) {
 			!strings.Contains(pl[0].Claim.Explanation, "21/31 days") {
 			t.Errorf("PCN block: %+v", pl[0].Claim)
 		}
-		if err := s.Review(ctx, "fin", "P1", []int64{ids[1]}, claims.ActFinance, ""); err != nil {
+		if err := s.Review(ctx, "fin", "P1", []int64{ids[1]}, nil, claims.ActFinance, ""); err != nil {
 			t.Fatal(err)
 		}
 		run2, err := s.RunPayments(ctx, "comm", "P1", july)
@@ -264,7 +264,7 @@ func TestScheduleEqualsStatements(t *testing.T) {
 				}
 			}
 			if len(ids) > 0 {
-				if err := s.Review(ctx, "comm", "QNN", ids, claims.ActApprove, ""); err != nil {
+				if err := s.Review(ctx, "comm", "QNN", ids, nil, claims.ActApprove, ""); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -74,17 +74,21 @@ func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	action, message := claims.Action(r.PostForm.Get("action")), r.PostForm.Get("message")
 	var ids []int64
+	seen := map[int64]int{} // the version of each claim the page showed (seen-ID)
 	for _, v := range r.PostForm["claim"] {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return problem.New(problem.Invalid, "%q is not a claim", v)
 		}
 		ids = append(ids, id)
+		if ver, err := strconv.Atoi(r.PostForm.Get(fmt.Sprintf("seen-%d", id))); err == nil {
+			seen[id] = ver
+		}
 	}
 	if action == claims.ActFinance && !people.Authorize(rq.user.Grants, people.ApproveFinance, rq.chain) {
 		return problem.New(problem.Forbidden, "Your roles do not include finance approval.")
 	}
-	err := s.store.Review(ctx, rq.actor(), code, ids, action, message)
+	err := s.store.Review(ctx, rq.actor(), code, ids, seen, action, message)
 	if k := problem.KindOf(err); (k == problem.Invalid || k == problem.Conflict) && !wantsJSON(r) {
 		errs := problem.FieldsOf(err)
 		if len(errs) == 0 {
