@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/problem"
 )
 
@@ -126,6 +127,13 @@ type Target struct {
 // SetTarget sets (or, with clear, removes) a measure's target at an organisation.
 func (s *Store) SetTarget(ctx context.Context, actor string, t Target, clear bool) error {
 	return s.tx(ctx, func(c conn) error {
+		var kind orgs.Kind
+		if err := c.queryRow(ctx, "SELECT kind FROM orgs WHERE code = ?", t.Org).Scan(&kind); err != nil {
+			return notFound(err, "There is no organisation with the code %s", t.Org)
+		}
+		if !kind.Commissions() {
+			return problem.New(problem.Invalid, "Targets are set for a Place or an ICB; %s is a %s", t.Org, kind.Label())
+		}
 		if clear {
 			if _, err := c.exec(ctx, "DELETE FROM measure_targets WHERE measure_id = ? AND org_code = ?", t.Measure, t.Org); err != nil {
 				return err

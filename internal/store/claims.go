@@ -423,6 +423,13 @@ func (s *Store) RunPayments(ctx context.Context, actor, commissioner string, mon
 	m := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
 	run := claims.PaymentRun{Commissioner: commissioner, Month: m, CreatedBy: actor}
 	err := s.tx(ctx, func(c conn) error {
+		var kind orgs.Kind
+		if err := c.queryRow(ctx, "SELECT kind FROM orgs WHERE code = ?", commissioner).Scan(&kind); err != nil {
+			return notFound(err, "There is no organisation with the code %s", commissioner)
+		}
+		if !kind.Commissions() {
+			return problem.New(problem.Invalid, "Payment runs are made by a Place or an ICB; %s is a %s", commissioner, kind.Label())
+		}
 		run.CreatedAt = c.now.UTC().Truncate(time.Microsecond)
 		// Lock the counter: claims becoming ready wait until the run is made.
 		if err := c.queryRow(ctx, "UPDATE ready_counter SET seq = seq WHERE id = 1 RETURNING seq").Scan(&run.Watermark); err != nil {

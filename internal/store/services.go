@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/problem"
 )
 
@@ -82,9 +83,23 @@ func (s *Store) CreateService(ctx context.Context, actor string, sv claims.Servi
 	return sv, err
 }
 
-// checkServiceOrgs makes sure the chosen organisations exist and are of the
-// kind the eligibility needs.
+// checkServiceOrgs makes sure the commissioner commissions (a Place or an
+// ICB), and that the chosen organisations exist, are of the kind the
+// eligibility needs and lie within the commissioner's area: a commissioner
+// cannot put a service (and so claims, messages and payments) on another
+// area's practices.
 func (c conn) checkServiceOrgs(ctx context.Context, sv claims.Service) error {
+	var kind orgs.Kind
+	if err := c.queryRow(ctx, "SELECT kind FROM orgs WHERE code = ?", sv.Commissioner).Scan(&kind); err != nil {
+		return notFound(err, "There is no organisation with the code %s", sv.Commissioner)
+	}
+	if !kind.Commissions() {
+		return problem.New(problem.Invalid, "Services are commissioned by a Place or an ICB; %s is a %s", sv.Commissioner, kind.Label())
+	}
+	inArea, err := c.within(ctx, sv.Commissioner, sv.Chosen)
+	if err != nil {
+		return err
+	}
 	want := "practice"
 	if sv.Eligibility == claims.PCNs {
 		want = "pcn"
@@ -103,8 +118,34 @@ func (c conn) checkServiceOrgs(ctx context.Context, sv claims.Service) error {
 			msg := fmt.Sprintf("%s is not a %s", code, map[string]string{"practice": "GP practice", "pcn": "PCN"}[want])
 			return problem.OnField(problem.Invalid, "chosen", msg)
 		}
+		if !inArea[code] {
+			return problem.OnField(problem.Invalid, "chosen", fmt.Sprintf("%s is not in %s's area: a service can only be offered to practices and PCNs below its commissioner", code, sv.Commissioner))
+		}
 	}
 	return nil
+}
+
+// within returns which of codes lie at or below root today.
+func (c conn) within(ctx context.Context, root string, codes []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(codes) == 0 {
+		return out, nil
+	}
+	cte, args := c.dialect.scopeCTE([]string{root}, c.now)
+	in, codeArgs := inClause(codes)
+	rows, err := c.query(ctx, cte+" SELECT code FROM scope WHERE code IN "+in, append(args, codeArgs...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code string
+		if err := rows.Scan(&code); err != nil {
+			return nil, err
+		}
+		out[code] = true
+	}
+	return out, rows.Err()
 }
 
 // Service returns one service with its chosen organisations, if it is within

@@ -229,3 +229,23 @@ func TestRuleErrorsPointAtTheirInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestWritesStayInScope: a commissioner cannot put a service on another
+// ICB's practice, nor create a service or a payment run under a practice
+// (issue 15's high findings).
+func TestWritesStayInScope(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm := a.as(people.Commissioner)
+	got := comm.post("/orgs/99X/services", serviceForm("LES-FAR", "Far", map[string]string{
+		"eligibility": "chosen", "chosen": "Z00001", "fields": "Items", "rule_kind": "fee_per_item", "rule_field": "Items", "rate": "1.00"}))
+	if got.status != 422 || !strings.Contains(got.body, "Z00001 is not in 99X") {
+		t.Errorf("a service chosen for another ICB's practice: %d", got.status)
+	}
+	got = comm.post("/orgs/Y00001/services", serviceForm("LES-PRAC", "Practice", map[string]string{"rule_kind": "block", "block": "100"}))
+	if got.status != 422 || !strings.Contains(got.body, "commissioned by a Place or an ICB") {
+		t.Errorf("a service under a practice: %d", got.status)
+	}
+	if got := comm.post("/orgs/Y00001/payments", url.Values{"month": {"2026-09"}}); got.status != 422 {
+		t.Errorf("a payment run under a practice: %d", got.status)
+	}
+}
