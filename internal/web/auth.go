@@ -5,11 +5,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/store"
 )
 
 type loginForm struct {
@@ -75,16 +77,31 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 		s.renderLogin(w, r, http.StatusUnprocessableEntity, f, errs...)
 		return nil
 	}
-	keys := []string{"email:" + strings.ToLower(f.Email), "ip:" + clientIP(r)}
-	blocked, until, err := s.store.LoginBlocked(r.Context(), keys...)
+	keys := store.LoginKeys(f.Email, clientIP(r))
+	ok, until, err := s.store.TakeLoginAttempt(r.Context(), keys...)
 	if err != nil {
 		return err
 	}
-	if blocked {
+	if !ok {
+		if err := s.store.AuditLoginFailure(r.Context(), f.Email, clientIP(r), true); err != nil {
+			return err
+		}
 		mins := int(math.Ceil(until.Sub(s.now()).Minutes()))
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(until.Sub(s.now()).Seconds()))))
 		s.renderLogin(w, r, http.StatusTooManyRequests, f, problem.Field{Name: "email",
 			Message: "There have been too many failed attempts to sign in. Wait " + plural(mins, "minute") + " and try again."})
 		return nil
+	}
+	// A password check takes about 19 MiB and a core for a moment: at most
+	// one per core at once; others wait a little, then are asked to retry.
+	select {
+	case s.hashSlots <- struct{}{}:
+		defer func() { <-s.hashSlots }()
+	case <-time.After(2 * time.Second):
+		w.Header().Set("Retry-After", "2")
+		return problem.New(problem.TooMany, "OnePC is busy signing people in. Wait a moment and try again.")
+	case <-r.Context().Done():
+		return r.Context().Err()
 	}
 	user, hash, err := s.store.UserForLogin(r.Context(), f.Email)
 	switch {
@@ -94,7 +111,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 		return err
 	}
 	if err != nil || !people.CheckPasswordHash(hash, in["password"]) {
-		if err := s.store.RecordLoginFailure(r.Context(), keys...); err != nil {
+		if err := s.store.AuditLoginFailure(r.Context(), f.Email, clientIP(r), false); err != nil {
 			return err
 		}
 		s.log.Info("sign-in failed", "email", f.Email, "ip", clientIP(r))

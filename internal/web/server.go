@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -36,6 +37,8 @@ type Server struct {
 	assets   *assets
 	routes   []route
 	rendered sync.Map // template name → true once executed; tests check every page renders
+	// hashSlots bounds the password checks running at once to the cores.
+	hashSlots chan struct{}
 
 	// Caches of what is built from reference data, keyed by its version
 	// (store.DataVersion), so never stale, and never emptied by sign-ins or
@@ -51,7 +54,7 @@ type Server struct {
 // New builds a server and parses every template, failing at start rather
 // than at the first request.
 func New(cfg Config) (*Server, error) {
-	s := &Server{store: cfg.Store, log: cfg.Log, secure: cfg.SecureCookies, now: cfg.Now}
+	s := &Server{store: cfg.Store, log: cfg.Log, secure: cfg.SecureCookies, now: cfg.Now, hashSlots: make(chan struct{}, runtime.NumCPU())}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
