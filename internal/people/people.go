@@ -3,11 +3,13 @@
 package people
 
 import (
+	_ "embed"
 	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/problem"
@@ -106,7 +108,7 @@ func NewUser(email, name, password string) (User, error) {
 	} else if len(name) > 200 {
 		errs.Add("name", "Name must be 200 characters or fewer")
 	}
-	if msg := CheckPassword(password); msg != "" {
+	if msg := CheckPassword(password, email, name); msg != "" {
 		errs.Add("password", msg)
 	}
 	if err := errs.Err(); err != nil {
@@ -115,16 +117,54 @@ func NewUser(email, name, password string) (User, error) {
 	return User{Email: email, Name: name}, nil
 }
 
-// CheckPassword returns why a password is not acceptable, or "".
-func CheckPassword(p string) string {
+// CheckPassword returns why a password is not acceptable for the person
+// with this email and name, or "": too short or too long, one of the common
+// passwords (or one of them with digits or punctuation after it), little but
+// one repeated character, or built on the person's own email or name.
+func CheckPassword(p, email, name string) string {
 	switch {
-	case len(p) < 10:
+	case utf8.RuneCountInString(p) < 10:
 		return "Password must be at least 10 characters"
 	case len(p) > 200:
 		return "Password must be 200 characters or fewer"
 	}
+	lower := strings.ToLower(strings.TrimSpace(p))
+	if strings.TrimSpace(p) == "" || distinct(lower) < 4 {
+		return "Password must not be one or two characters repeated: use three or four unrelated words"
+	}
+	if common[lower] || common[strings.TrimRight(lower, "0123456789!?.,*#@$%&_- ")] {
+		return "That password is one of the most commonly used, so it is easy to guess: use three or four unrelated words"
+	}
+	local, _, _ := strings.Cut(strings.ToLower(email), "@")
+	for _, own := range append([]string{strings.ToLower(email), local}, strings.Fields(strings.ToLower(name))...) {
+		if len(own) >= 4 && strings.Contains(lower, own) {
+			return "Password must not contain your email address or name"
+		}
+	}
 	return ""
 }
+
+func distinct(s string) int {
+	seen := map[rune]bool{}
+	for _, r := range s {
+		seen[r] = true
+	}
+	return len(seen)
+}
+
+//go:embed common_passwords.txt
+var commonPasswords string
+
+// common holds the common passwords, read once at start.
+var common = func() map[string]bool {
+	m := map[string]bool{}
+	for _, line := range strings.Split(commonPasswords, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			m[line] = true
+		}
+	}
+	return m
+}()
 
 // ErrInvalidLogin is returned for a wrong email or password, never saying which.
 var ErrInvalidLogin = &problem.Error{Kind: problem.Unauthorized, Message: "The email address or password is not right"}

@@ -71,3 +71,25 @@ func TestPasswordHash(t *testing.T) {
 		t.Error("two hashes of one password are equal: the salt is not random")
 	}
 }
+
+// TestCheckPassword: the weak passwords a probe got accepted are refused.
+func TestCheckPassword(t *testing.T) {
+	email, name := "jo.bloggs@example.nhs.uk", "Jo Bloggs"
+	for p, ok := range map[string]bool{
+		"aaaaaaaaaa":                   false, // one character
+		"ababababab":                   false,
+		"password12":                   false, // common, with digits after
+		"Password123!":                 false,
+		"          ":                   false, // ten spaces
+		"jo.bloggs@example.nhs.uk":     false, // the email itself
+		"jo.bloggs-rules-2026":         false, // built on it
+		"bloggs-family-1999":           false, // the name
+		"short1!":                      false,
+		"correct horse battery staple": true,
+		"Kettle-Orbit-Meadow-41":       true,
+	} {
+		if got := CheckPassword(p, email, name); (got == "") != ok {
+			t.Errorf("CheckPassword(%q) = %q, want acceptable %v", p, got, ok)
+		}
+	}
+}
