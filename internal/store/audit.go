@@ -5,8 +5,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
+	"time"
 
 	"github.com/onepc/onepc/internal/audit"
+	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/people"
 )
 
 // auditLock serialises appends across PostgreSQL connections and servers so
@@ -17,6 +22,44 @@ const auditLock = 7262001
 // to the last one.
 func (c conn) appendAudit(ctx context.Context, actor, action, entity, id string, before, after any) error {
 	return c.appendAudits(ctx, actor, []auditItem{{action, entity, id, before, after}})
+}
+
+// auditOrg is the organisation an entry is about, worked out from what
+// changed: a claim's claimant, a service's or payment run's commissioner, an
+// offer's or target's organisation, a membership's practice, a grant's
+// organisation, an organisation itself. "" when it is about no one
+// organisation.
+func auditOrg(it auditItem) string {
+	v := it.after
+	if v == nil {
+		v = it.before
+	}
+	switch x := v.(type) {
+	case claims.Claim:
+		return x.Org
+	case claims.Service:
+		return x.Commissioner
+	case claims.PaymentRun:
+		return x.Commissioner
+	case claims.Offer:
+		return x.Org
+	case orgs.Org:
+		return x.Code
+	case orgs.Membership:
+		return x.PracticeCode
+	case people.Grant:
+		return x.OrgCode
+	case Target:
+		return x.Org
+	}
+	switch it.entity {
+	case "org", "service_org":
+		return it.id
+	case "offer":
+		_, org, _ := strings.Cut(it.id, "/")
+		return org
+	}
+	return ""
 }
 
 // auditItem is one change to record.
@@ -49,10 +92,14 @@ func (c conn) appendAudits(ctx context.Context, actor string, items []auditItem)
 		e.Hash = e.ComputeHash()
 		entries[i], prev = e, e
 	}
-	err = c.bulkInsert(ctx, "audit_log", []string{"seq", "at", "actor", "action", "entity", "entity_id", "before_json", "after_json", "prev_hash", "hash"},
+	err = c.bulkInsert(ctx, "audit_log", []string{"seq", "at", "actor", "action", "entity", "entity_id", "before_json", "after_json", "prev_hash", "hash", "org_code"},
 		len(entries), func(i int) []any {
 			e := entries[i]
-			return []any{e.Seq, c.tsArg(e.At), e.Actor, e.Action, e.Entity, e.EntityID, rawArg(e.Before), rawArg(e.After), e.PrevHash, e.Hash}
+			var org any
+			if code := auditOrg(items[i]); code != "" {
+				org = code
+			}
+			return []any{e.Seq, c.tsArg(e.At), e.Actor, e.Action, e.Entity, e.EntityID, rawArg(e.Before), rawArg(e.After), e.PrevHash, e.Hash, org}
 		})
 	if err != nil {
 		return err
@@ -84,6 +131,14 @@ func scanAudit(sc interface{ Scan(...any) error }) (audit.Entry, error) {
 
 // AuditQuery filters the audit log; zero fields match everything.
 type AuditQuery struct {
+	// Roots limits the entries to those about organisations at or below
+	// them (today), and those Actor made; All lifts the limit, for an
+	// administrator at the top of a hierarchy, and shows the entries about
+	// no one organisation too.
+	Roots     []string
+	Actor     string
+	All       bool
+	On        time.Time
 	Entity    string
 	EntityID  string
 	Limit     int
@@ -93,7 +148,12 @@ type AuditQuery struct {
 // AuditEntries returns entries newest first, and the total matching.
 func (s *Store) AuditEntries(ctx context.Context, q AuditQuery) ([]audit.Entry, int, error) {
 	c := s.reader()
-	where, args := " WHERE 1=1", []any{}
+	cte, where, args := "", " WHERE 1=1", []any{}
+	if !q.All {
+		cte, args = s.dialect.scopeCTE(q.Roots, q.On)
+		where += " AND (org_code IN (SELECT code FROM scope) OR actor = ?)"
+		args = append(args, q.Actor)
+	}
 	if q.Entity != "" {
 		where += " AND entity = ?"
 		args = append(args, q.Entity)
@@ -103,7 +163,7 @@ func (s *Store) AuditEntries(ctx context.Context, q AuditQuery) ([]audit.Entry, 
 		args = append(args, q.EntityID)
 	}
 	var total int
-	if err := c.queryRow(ctx, "SELECT COUNT(*) FROM audit_log"+where, args...).Scan(&total); err != nil {
+	if err := c.queryRow(ctx, cte+" SELECT COUNT(*) FROM audit_log"+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	if q.BeforeSeq > 0 {
@@ -113,7 +173,7 @@ func (s *Store) AuditEntries(ctx context.Context, q AuditQuery) ([]audit.Entry, 
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
-	rows, err := c.query(ctx, "SELECT "+auditColumns+" FROM audit_log"+where+" ORDER BY seq DESC LIMIT ?", append(args, q.Limit)...)
+	rows, err := c.query(ctx, cte+" SELECT "+auditColumns+" FROM audit_log"+where+" ORDER BY seq DESC LIMIT ?", append(args, q.Limit)...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -227,7 +227,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 			{Membership: orgs.Membership{PracticeCode: "N1", PracticeName: "New", PCNCode: "U00009", PCNName: "New PCN", Start: day("2020-01-01")}, PCNSubICBCode: "P1", Line: 1},
 			{Membership: orgs.Membership{PracticeCode: "A1", PCNCode: "U00001", Start: day("2020-01-01")}, PracticeSubICBCode: "A1", Line: 2},
 		}
-		before, _, _ := s.AuditEntries(ctx, store.AuditQuery{})
+		before, _, _ := s.AuditEntries(ctx, store.AuditQuery{All: true})
 		_, err := s.ImportMemberships(ctx, "test", ms, "bad.csv")
 		if problem.KindOf(err) != problem.Conflict {
 			t.Fatalf("got %v, want a conflict", err)
@@ -235,7 +235,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 		if _, err := s.Org(ctx, "N1"); problem.KindOf(err) != problem.NotFound {
 			t.Errorf("N1 was kept from a failed import")
 		}
-		after, _, _ := s.AuditEntries(ctx, store.AuditQuery{})
+		after, _, _ := s.AuditEntries(ctx, store.AuditQuery{All: true})
 		if len(after) != len(before) {
 			t.Errorf("audit grew from %d to %d entries on a failed import", len(before), len(after))
 		}
@@ -389,7 +389,7 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 		if err != nil || n < 10 {
 			t.Fatalf("verify: %d, %v", n, err)
 		}
-		entries, total, _ := s.AuditEntries(ctx, store.AuditQuery{Entity: "org", EntityID: "A1"})
+		entries, total, _ := s.AuditEntries(ctx, store.AuditQuery{All: true, Entity: "org", EntityID: "A1"})
 		if total != 1 || entries[0].Action != "org.save" || string(entries[0].Before) != "" {
 			t.Errorf("A1 audit = %+v", entries)
 		}

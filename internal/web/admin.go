@@ -219,8 +219,15 @@ type verifyResult struct {
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	q := r.URL.Query()
 	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
-	entries, total, err := s.store.AuditEntries(r.Context(), store.AuditQuery{
-		Entity: q.Get("entity"), EntityID: q.Get("id"), BeforeSeq: before, Limit: 50})
+	aq := store.AuditQuery{Roots: roots(rq.user, people.ViewAudit), Actor: rq.actor(), On: rq.today, Entity: q.Get("entity"), EntityID: q.Get("id"), BeforeSeq: before, Limit: 50}
+	for _, code := range aq.Roots {
+		// An administrator at the top of a hierarchy (an organisation with
+		// none above it) reads the whole log; others, their organisations'.
+		if o, err := s.store.Org(r.Context(), code); err == nil && o.ParentCode == "" {
+			aq.All = true
+		}
+	}
+	entries, total, err := s.store.AuditEntries(r.Context(), aq)
 	if err != nil {
 		return err
 	}

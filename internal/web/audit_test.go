@@ -1,0 +1,66 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/url"
+	"testing"
+
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/store/storetest"
+)
+
+// TestAuditScoped: an administrator reads the audit entries about the
+// organisations in their scope (and their own actions), not another ICB's
+// or another practice's (issue 15).
+func TestAuditScoped(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	entities := func(c *client) map[string]bool {
+		t.Helper()
+		got := c.get("/api/admin/audit")
+		var d struct {
+			Entries []struct {
+				Entity   string `json:"entity"`
+				EntityID string `json:"entity_id"`
+				Actor    string `json:"actor"`
+			} `json:"entries"`
+		}
+		if err := json.Unmarshal([]byte(got.body), &d); err != nil || got.status != 200 {
+			t.Fatalf("audit: %d %v", got.status, err)
+		}
+		out := map[string]bool{}
+		for _, e := range d.Entries {
+			out[e.Entity+":"+e.EntityID] = true
+		}
+		return out
+	}
+	// The ICB's administrator: the other ICB's practice, set up by the test,
+	// is not theirs to read.
+	icb := entities(a.as(people.Admin))
+	if icb["org:Z00001"] || icb["org:QYY"] {
+		t.Error("an ICB's administrator reads another ICB's entries")
+	}
+	if len(icb) == 0 {
+		t.Error("an ICB's administrator reads nothing")
+	}
+	// A practice's administrator reads nothing about another practice.
+	hash, err := people.HashPassword("kettle orbit meadow 41")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := a.store.AddUser(t.Context(), "test", people.User{Email: "admin.y3@example.org", Name: "Admin Y3"}, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.store.GrantRole(t.Context(), "test", u.ID, people.Admin, "Y00003"); err != nil {
+		t.Fatal(err)
+	}
+	c := a.anon()
+	if got := c.post("/login", url.Values{"email": {"admin.y3@example.org"}, "password": {"kettle orbit meadow 41"}}); got.status != 303 {
+		t.Fatalf("sign in: %d", got.status)
+	}
+	for key := range entities(c) {
+		if key == "org:Y00001" || key == "org:Z00001" || key == "org:QZZ" {
+			t.Errorf("a practice's administrator reads %s", key)
+		}
+	}
+}
