@@ -3,6 +3,7 @@ package access
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"slices"
@@ -83,6 +84,10 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
+
+// MaxPractices bounds the practices one file may name (England has about
+// 6,300): the file's practices are held in memory while it is read.
+const MaxPractices = 50_000
 
 // aggregation is one Aggregate call: chunks go out to workers, their sums
 // come back and are merged on the caller's goroutine, and full batches go
@@ -285,6 +290,9 @@ func (a *aggregation) merge(res result) error {
 		if _, ok := a.practices[code]; !ok {
 			a.practices[code] = p
 		}
+	}
+	if len(a.practices) > MaxPractices {
+		return &nhsfile.FileError{File: a.file, Err: fmt.Errorf("names more than %d practices, far more than England has: it is refused", MaxPractices)}
 	}
 	if len(a.sums) >= a.opt.Batch {
 		a.flush()

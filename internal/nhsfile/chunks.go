@@ -27,7 +27,7 @@ const maxChunk = 64 << 20
 
 // NewChunker reads CSV from r, which need not be decoded: chunks are decoded
 // by DecodeChunk where they are parsed.
-func NewChunker(r io.Reader) *Chunker { return &Chunker{r: r} }
+func NewChunker(r io.Reader) *Chunker { return &Chunker{r: &lineLimit{r: r}} }
 
 // Next fills buf (its capacity is the chunk size wanted; it grows only for a
 // record longer than that) with whole records and returns them, or io.EOF

@@ -12,7 +12,7 @@ import (
 // checks what it needs. A CSV syntax error, or fn's error, stops the read;
 // syntax errors come back as a FileError with line and column.
 func EachRecord(r io.Reader, file string, fn func(line int, rec []string) error) error {
-	text, err := NewReader(r)
+	text, err := NewReader(&lineLimit{r: r})
 	if err != nil {
 		return &FileError{File: file, Err: err}
 	}
@@ -28,6 +28,11 @@ func EachRecord(r io.Reader, file string, fn func(line int, rec []string) error)
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				fe := csvError(pe, 0)
+				fe.File = file
+				return fe
+			}
+			var fe *FileError
+			if errors.As(err, &fe) {
 				fe.File = file
 				return fe
 			}

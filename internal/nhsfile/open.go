@@ -12,7 +12,9 @@ import (
 // Each opens path, a .csv file or a .zip as NHS England publishes them, and
 // calls fn for the CSV file itself or for every .csv inside the zip (in the
 // zip's order), with its name and uncompressed size. A truncated or broken
-// zip is an error naming the file.
+// zip is an error naming the file, and so is an entry that would expand past
+// MaxExpandedBytes or MaxExpansionRatio (checked before it is read, and
+// again as it is).
 func Each(path string, fn func(name string, r io.Reader, size int64) error) error {
 	if !strings.EqualFold(filepath.Ext(path), ".zip") {
 		f, err := os.Open(path)
@@ -37,11 +39,15 @@ func Each(path string, fn func(name string, r io.Reader, size int64) error) erro
 			continue
 		}
 		found = true
+		name := filepath.Base(path) + ":" + zf.Name
+		if err := checkExpansion(zf.CompressedSize64, zf.UncompressedSize64); err != nil {
+			return &FileError{File: name, Err: err}
+		}
 		rc, err := zf.Open()
 		if err != nil {
-			return &FileError{File: filepath.Base(path) + ":" + zf.Name, Err: err}
+			return &FileError{File: name, Err: err}
 		}
-		err = fn(filepath.Base(path)+":"+zf.Name, rc, int64(zf.UncompressedSize64))
+		err = fn(name, &expansionLimit{r: rc, left: int64(zf.UncompressedSize64)}, int64(zf.UncompressedSize64))
 		rc.Close()
 		if err != nil {
 			return err

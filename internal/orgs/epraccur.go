@@ -115,6 +115,9 @@ func ParseEpraccur(r io.Reader, file string) (*PracticeFile, error) {
 			return fail(15, "commissioner", errors.New("is empty; every GP practice has a commissioning sub-ICB location"))
 		}
 		p.ParentCode = p.SubICBCode
+		if len(out.Practices) >= MaxRecords {
+			return &nhsfile.FileError{File: file, Line: line, Err: fmt.Errorf("holds more than %d organisations, far more than ODS publishes: it is refused", MaxRecords)}
+		}
 		out.Practices = append(out.Practices, p)
 		return nil
 	})

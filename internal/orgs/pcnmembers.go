@@ -1,6 +1,7 @@
 package orgs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,9 @@ func ParsePCNMembersCSV(r io.Reader, file string) ([]MembershipRecord, error) {
 		m, err := cols.record(rec, file, line)
 		if err != nil {
 			return err
+		}
+		if len(out) >= MaxRecords {
+			return &nhsfile.FileError{File: file, Line: line, Err: fmt.Errorf("holds more than %d memberships, far more than ODS publishes: it is refused", MaxRecords)}
 		}
 		out = append(out, m)
 		return nil
@@ -174,28 +178,91 @@ var pcnHeaders = map[string]string{
 	"practice to pcn relationship end date":   "end",
 }
 
+// MaxRecords bounds the organisations or memberships one ODS file may hold
+// (England has some 12,000 organisations in epraccur and 6,300 practices in
+// PCNs): the records are held in memory until the file is applied.
+const MaxRecords = 100_000
+
+// Limits on a workbook: ePCN.xlsx is a few megabytes and expands to some
+// tens; anything far larger is refused before it is held in memory.
+const (
+	maxWorkbookBytes = 64 << 20  // the file itself
+	maxUnzippedBytes = 256 << 20 // all its parts, expanded
+)
+
 // ParsePCNMembersXLSX reads the "PCN Core Partner Details" sheet of the ODS
-// ePCN.xlsx workbook, finding columns by their header names. Where the
-// workbook has a "PCN Details" sheet, every PCN code must appear in it.
+// ePCN.xlsx workbook, finding columns by their header names, a row at a
+// time. Where the workbook has a "PCN Details" sheet, every PCN code must
+// appear in it.
 func ParsePCNMembersXLSX(r io.Reader, file string) ([]MembershipRecord, error) {
-	wb, err := excelize.OpenReader(r)
+	data, err := io.ReadAll(io.LimitReader(r, maxWorkbookBytes+1))
 	if err != nil {
-		return nil, &nhsfile.FileError{File: file, Err: fmt.Errorf("is not an Excel workbook: %w", err)}
+		return nil, &nhsfile.FileError{File: file, Err: err}
+	}
+	if len(data) > maxWorkbookBytes {
+		return nil, &nhsfile.FileError{File: file, Err: fmt.Errorf("is larger than %d MB, far larger than ePCN.xlsx: it is refused", maxWorkbookBytes>>20)}
+	}
+	// Worksheets larger than UnzipXMLSizeLimit are read from a temporary
+	// file, a row at a time, rather than expanded in memory.
+	wb, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxUnzippedBytes, UnzipXMLSizeLimit: 16 << 20})
+	if err != nil {
+		return nil, &nhsfile.FileError{File: file, Err: fmt.Errorf("is not an Excel workbook, or expands to more than %d MB: %w", maxUnzippedBytes>>20, err)}
 	}
 	defer wb.Close()
-	rows, err := wb.GetRows(PCNSheet, excelize.Options{RawCellValue: true})
+	known, err := pcnDetailsCodes(wb)
+	if err != nil {
+		return nil, &nhsfile.FileError{File: file + " [PCN Details]", Err: err}
+	}
+	rows, err := wb.Rows(PCNSheet)
 	if err != nil {
 		return nil, &nhsfile.FileError{File: file, Err: fmt.Errorf("has no sheet called %q", PCNSheet)}
 	}
-	if len(rows) == 0 {
+	defer rows.Close()
+	var cols pcnColumns
+	var out []MembershipRecord
+	for line := 1; rows.Next(); line++ {
+		row, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return nil, &nhsfile.FileError{File: file + " [" + PCNSheet + "]", Line: line, Err: err}
+		}
+		if line == 1 {
+			if err := cols.find(row, file); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if blank(row) {
+			continue
+		}
+		m, err := cols.record(row, file+" ["+PCNSheet+"]", line)
+		if err != nil {
+			return nil, err
+		}
+		if len(out) >= MaxRecords {
+			return nil, &nhsfile.FileError{File: file + " [" + PCNSheet + "]", Line: line, Err: fmt.Errorf("holds more than %d memberships, far more than ODS publishes: it is refused", MaxRecords)}
+		}
+		if known != nil && !known[m.PCNCode] {
+			return nil, &nhsfile.FileError{File: file + " [" + PCNSheet + "]", Line: line, Column: cols.pcn,
+				Field: "PCN code", Err: fmt.Errorf("%s is not in the workbook's PCN Details sheet", m.PCNCode)}
+		}
+		out = append(out, m)
+	}
+	if err := rows.Error(); err != nil {
+		return nil, &nhsfile.FileError{File: file + " [" + PCNSheet + "]", Err: err}
+	}
+	if cols.practice == 0 && cols.pcn == 0 {
 		return nil, &nhsfile.FileError{File: file, Field: PCNSheet, Err: errors.New("sheet is empty")}
 	}
-	var cols pcnColumns
+	return checkMemberships(out, file)
+}
+
+// find places the sheet's columns by their header names.
+func (cols *pcnColumns) find(header []string, file string) error {
 	set := map[string]*int{"practice": &cols.practice, "practiceName": &cols.practiceName,
 		"practiceSubICB": &cols.practiceSubICB, "practiceSubICBName": &cols.practiceSubICBName,
 		"pcn": &cols.pcn, "pcnName": &cols.pcnName, "pcnSubICB": &cols.pcnSubICB,
 		"pcnSubICBName": &cols.pcnSubICBName, "start": &cols.start, "end": &cols.end}
-	for i, h := range rows[0] {
+	for i, h := range header {
 		if f, ok := pcnHeaders[nhsfile.NormaliseHeader(h)]; ok && *set[f] == 0 {
 			*set[f] = i + 1
 		}
@@ -205,53 +272,49 @@ func ParsePCNMembersXLSX(r io.Reader, file string) ([]MembershipRecord, error) {
 		name string
 	}{{cols.practice, "Partner Organisation Code"}, {cols.pcn, "PCN Code"}, {cols.start, "Practice to PCN Relationship Start Date"}} {
 		if need.col == 0 {
-			return nil, &nhsfile.FileError{File: file, Line: 1, Field: PCNSheet,
-				Err: fmt.Errorf("has no %q column", need.name)}
+			return &nhsfile.FileError{File: file, Line: 1, Field: PCNSheet, Err: fmt.Errorf("has no %q column", need.name)}
 		}
 	}
-	known := pcnDetailsCodes(wb)
-	var out []MembershipRecord
-	for i, row := range rows[1:] {
-		line := i + 2
-		if blank(row) {
-			continue
-		}
-		m, err := cols.record(row, file+" ["+PCNSheet+"]", line)
-		if err != nil {
-			return nil, err
-		}
-		if known != nil && !known[m.PCNCode] {
-			return nil, &nhsfile.FileError{File: file + " [" + PCNSheet + "]", Line: line, Column: cols.pcn,
-				Field: "PCN code", Err: fmt.Errorf("%s is not in the workbook's PCN Details sheet", m.PCNCode)}
-		}
-		out = append(out, m)
-	}
-	return checkMemberships(out, file)
+	return nil
 }
 
 // pcnDetailsCodes returns the PCN codes the workbook's "PCN Details" sheet
-// lists, or nil when it has no such sheet.
-func pcnDetailsCodes(wb *excelize.File) map[string]bool {
-	rows, err := wb.GetRows("PCN Details")
-	if err != nil || len(rows) < 2 {
-		return nil
+// lists, read a row at a time, or nil when it has no such sheet.
+func pcnDetailsCodes(wb *excelize.File) (map[string]bool, error) {
+	rows, err := wb.Rows("PCN Details")
+	if err != nil {
+		return nil, nil // no such sheet
 	}
+	defer rows.Close()
 	col := -1
-	for i, h := range rows[0] {
-		if nhsfile.NormaliseHeader(h) == "pcn code" {
-			col = i
-		}
-	}
-	if col < 0 {
-		return nil
-	}
 	codes := map[string]bool{}
-	for _, r := range rows[1:] {
-		if col < len(r) {
-			codes[strings.ToUpper(strings.TrimSpace(r[col]))] = true
+	for line := 1; rows.Next(); line++ {
+		row, err := rows.Columns()
+		if err != nil {
+			return nil, err
+		}
+		if line == 1 {
+			for i, h := range row {
+				if nhsfile.NormaliseHeader(h) == "pcn code" {
+					col = i
+				}
+			}
+			if col < 0 {
+				return nil, nil
+			}
+			continue
+		}
+		if col < len(row) {
+			codes[strings.ToUpper(strings.TrimSpace(row[col]))] = true
 		}
 	}
-	return codes
+	if err := rows.Error(); err != nil {
+		return nil, err
+	}
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	return codes, nil
 }
 
 func blank(row []string) bool {

@@ -48,6 +48,10 @@ func findColumns(rec []string) (columns, bool) {
 	return c, c.extract >= 0 && c.code >= 0 && c.patients >= 0 && c.sex >= 0
 }
 
+// MaxPractices bounds the practices one extract may hold (England has
+// about 6,300): they are held in memory while the file is read.
+const MaxPractices = 50_000
+
 // Parse reads one "Patients Registered at a GP Practice" file: the practice
 // totals file (SEX=ALL, AGE=ALL rows), the five-year age band file
 // (AGE_GROUP_5) or a single-year-of-age file (AGE 0…95+), which it adds up
@@ -136,6 +140,9 @@ func Parse(r io.Reader, file string, progress func(rows int)) (*Extract, error) 
 		text := strings.ReplaceAll(v(cols.patients), ",", "")
 		i, known := index[code]
 		if !known {
+			if len(out.Practices) >= MaxPractices {
+				return fail(cols.code, "CODE", fmt.Errorf("the file names more than %d practices, far more than England has: it is refused", MaxPractices))
+			}
 			i = len(out.Practices)
 			index[code] = i
 			out.Practices = append(out.Practices, Practice{Code: code, SubICB: strings.ToUpper(v(cols.subICB)), Postcode: v(cols.postcode)})
