@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -201,6 +202,15 @@ func TestClaimsJourney(t *testing.T) {
 	st := pm.get(statement)
 	st.has(t, "Remittance statement, September 2026", "30 ECGs performed × £25.00 = £750.00", "Achievement 312 / 400 = 78.0%",
 		"OPC2609-Y00001", "rounded half up", "£3,750.00")
+	// The statement's API gives the practice's own totals, never the run's.
+	var api struct {
+		Run   struct{ Pence, Lines int64 } `json:"run"`
+		Total int64                        `json:"total_pence"`
+		Lines []any                        `json:"lines"`
+	}
+	if got := pm.get("/api" + statement); json.Unmarshal([]byte(got.body), &api) != nil || api.Run.Pence != api.Total || int(api.Run.Lines) != len(api.Lines) {
+		t.Errorf("statement API: run %+v, total %d, %d lines", api.Run, api.Total, len(api.Lines))
+	}
 	if got := a.as(people.PracticeStaff).get(strings.Replace(runPath, "/orgs/99X/", "/orgs/Y00002/", 1)); got.status != 403 {
 		t.Errorf("another practice's statement: %d", got.status)
 	}

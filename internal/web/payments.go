@@ -200,6 +200,9 @@ func (s *Server) runFor(r *http.Request) (*runData, error) {
 		d.Lines = append(d.Lines, scheduleLine{PaymentLine: l, PeriodLabel: p.Label(l.Frequency)})
 		d.Total += l.Pence
 	}
+	if !d.Commission { // a practice's statement: its own share, never the whole run's totals
+		d.Run.Lines, d.Run.Pence = len(d.Lines), d.Total
+	}
 	return d, nil
 }
 
