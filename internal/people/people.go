@@ -83,7 +83,27 @@ type User struct {
 	Email     string    `json:"email"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by,omitempty"` // who added them
 	Grants    []Grant   `json:"grants"`
+}
+
+// Manages reports whether an administrator may see and change a person:
+// one holding a role at an organisation in the administrator's scope, or,
+// while they hold none, one the administrator added. An administrator at the
+// top of a hierarchy (top) manages everyone.
+func Manages(admin User, scope map[string]bool, top bool, target User) bool {
+	if top {
+		return true
+	}
+	if len(target.Grants) == 0 {
+		return target.CreatedBy != "" && strings.EqualFold(target.CreatedBy, admin.Email)
+	}
+	for _, g := range target.Grants {
+		if scope[g.OrgCode] {
+			return true
+		}
+	}
+	return false
 }
 
 // Grant gives a user a role at an organisation and everything below it.

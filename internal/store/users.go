@@ -14,8 +14,9 @@ import (
 func (s *Store) AddUser(ctx context.Context, actor string, u people.User, passwordHash string) (people.User, error) {
 	err := s.tx(ctx, func(c conn) error {
 		u.CreatedAt = c.now.UTC().Truncate(1000)
-		err := c.queryRow(ctx, `INSERT INTO users (email, name, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-			u.Email, u.Name, passwordHash, c.tsArg(u.CreatedAt)).Scan(&u.ID)
+		u.CreatedBy = actor
+		err := c.queryRow(ctx, `INSERT INTO users (email, name, password_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+			u.Email, u.Name, passwordHash, c.tsArg(u.CreatedAt), actor).Scan(&u.ID)
 		if err != nil {
 			if problem.KindOf(mapError(err)) == problem.Conflict {
 				return problem.OnField(problem.Conflict, "email", "A user with the email address "+u.Email+" already exists")
@@ -43,8 +44,10 @@ func (s *Store) UserForLogin(ctx context.Context, email string) (people.User, st
 func (s *Store) User(ctx context.Context, id int64) (people.User, error) {
 	c := s.reader()
 	var u people.User
-	err := c.queryRow(ctx, "SELECT id, email, name, created_at FROM users WHERE id = ?", id).
-		Scan(&u.ID, &u.Email, &u.Name, nullTime{&u.CreatedAt})
+	var by sql.NullString
+	err := c.queryRow(ctx, "SELECT id, email, name, created_at, created_by FROM users WHERE id = ?", id).
+		Scan(&u.ID, &u.Email, &u.Name, nullTime{&u.CreatedAt}, &by)
+	u.CreatedBy = by.String
 	if err != nil {
 		return u, notFound(err, "There is no such user")
 	}
@@ -82,10 +85,13 @@ func (c conn) grants(ctx context.Context, userID int64) ([]people.Grant, error) 
 
 // UserQuery pages through users.
 type UserQuery struct {
-	Scope  map[string]bool // only users with a grant in scope, or with none; nil for all
-	Text   string
-	Limit  int
-	Offset int
+	// Scope limits the list to users with a grant in scope, and users with
+	// none whom AddedBy added (see people.Manages); nil for all.
+	Scope   map[string]bool
+	AddedBy string
+	Text    string
+	Limit   int
+	Offset  int
 }
 
 // Users returns one page of users by name with their grants, and the total.
@@ -103,8 +109,9 @@ func (s *Store) Users(ctx context.Context, q UserQuery) ([]people.User, int, err
 			codes = append(codes, c)
 		}
 		in, inArgs := inClause(codes)
-		where += " AND (NOT EXISTS (SELECT 1 FROM grants g WHERE g.user_id = u.id) OR EXISTS (SELECT 1 FROM grants g WHERE g.user_id = u.id AND g.org_code IN " + in + "))"
-		args = append(args, inArgs...)
+		where += " AND ((NOT EXISTS (SELECT 1 FROM grants g WHERE g.user_id = u.id) AND LOWER(u.created_by) = LOWER(?))" +
+			" OR EXISTS (SELECT 1 FROM grants g WHERE g.user_id = u.id AND g.org_code IN " + in + "))"
+		args = append(append(args, q.AddedBy), inArgs...)
 	}
 	var total int
 	if err := c.queryRow(ctx, "SELECT COUNT(*) FROM users u"+where, args...).Scan(&total); err != nil {

@@ -21,8 +21,28 @@ type usersData struct {
 }
 
 // adminScope is every organisation where the user may manage users.
+// adminScope is every organisation the signed-in administrator manages;
+// nil when they are at the top of a hierarchy and manage everyone.
 func (s *Server) adminScope(r *http.Request, rq *request) (map[string]bool, error) {
-	return s.store.Scope(r.Context(), roots(rq.user, people.ManageUsers), rq.today)
+	rs := roots(rq.user, people.ManageUsers)
+	if top, err := s.atTop(r, rs); err != nil || top {
+		return nil, err
+	}
+	return s.store.Scope(r.Context(), rs, rq.today)
+}
+
+// atTop reports whether any of the organisations has none above it.
+func (s *Server) atTop(r *http.Request, codes []string) (bool, error) {
+	for _, code := range codes {
+		o, err := s.store.Org(r.Context(), code)
+		if err != nil {
+			return false, err
+		}
+		if o.ParentCode == "" {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -35,7 +55,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, rq *request
 		return err
 	}
 	d := usersData{Text: strings.TrimSpace(r.URL.Query().Get("q")), Form: form}
-	d.Users, d.Total, err = s.store.Users(r.Context(), store.UserQuery{Scope: scope, Text: d.Text, Limit: pageSize, Offset: offsetFrom(r)})
+	d.Users, d.Total, err = s.store.Users(r.Context(), store.UserQuery{Scope: scope, AddedBy: rq.actor(), Text: d.Text, Limit: pageSize, Offset: offsetFrom(r)})
 	if err != nil {
 		return err
 	}
@@ -93,11 +113,7 @@ func (s *Server) targetUser(r *http.Request, rq *request) (people.User, map[stri
 	if err != nil {
 		return u, nil, err
 	}
-	visible := len(u.Grants) == 0
-	for _, g := range u.Grants {
-		visible = visible || scope[g.OrgCode]
-	}
-	if !visible {
+	if !people.Manages(rq.user, scope, scope == nil, u) {
 		return u, nil, problem.New(problem.Forbidden, "This user holds no role at an organisation you administer.")
 	}
 	return u, scope, nil
@@ -121,7 +137,7 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, rq *request,
 	d := userData{User: u, Manage: map[string]bool{}, Roles: people.Roles, Form: form,
 		Notice: notices[r.URL.Query().Get("done")]}
 	for _, g := range u.Grants {
-		d.Manage[string(g.Role)+"|"+g.OrgCode] = scope[g.OrgCode]
+		d.Manage[string(g.Role)+"|"+g.OrgCode] = scope == nil || scope[g.OrgCode] // nil: a top administrator's
 	}
 	return s.render(w, r, rq, status, "user", page{Title: u.Name, Nav: "users", Errors: errs, Data: d, Notice: d.Notice})
 }
@@ -220,12 +236,11 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, rq *request) 
 	q := r.URL.Query()
 	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
 	aq := store.AuditQuery{Roots: roots(rq.user, people.ViewAudit), Actor: rq.actor(), On: rq.today, Entity: q.Get("entity"), EntityID: q.Get("id"), BeforeSeq: before, Limit: 50}
-	for _, code := range aq.Roots {
-		// An administrator at the top of a hierarchy (an organisation with
-		// none above it) reads the whole log; others, their organisations'.
-		if o, err := s.store.Org(r.Context(), code); err == nil && o.ParentCode == "" {
-			aq.All = true
-		}
+	// An administrator at the top of a hierarchy (an organisation with none
+	// above it) reads the whole log; others, their organisations'.
+	var err error
+	if aq.All, err = s.atTop(r, aq.Roots); err != nil {
+		return err
 	}
 	entries, total, err := s.store.AuditEntries(r.Context(), aq)
 	if err != nil {

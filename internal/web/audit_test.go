@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/onepc/onepc/internal/people"
@@ -62,5 +63,39 @@ func TestAuditScoped(t *testing.T) {
 		if key == "org:Y00001" || key == "org:Z00001" || key == "org:QZZ" {
 			t.Errorf("a practice's administrator reads %s", key)
 		}
+	}
+}
+
+// TestRolelessUsersScoped: a person who holds no role yet is seen and given
+// roles only by the administrator who added them, not by every
+// administrator anywhere (issue 15).
+func TestRolelessUsersScoped(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	icbAdmin := a.as(people.Admin)
+	got := icbAdmin.post("/admin/users", url.Values{"email": {"new.starter@example.org"}, "name": {"New Starter"}, "password": {"kettle orbit meadow 42"}})
+	if got.status != 303 {
+		t.Fatalf("add user: %d %s", got.status, got.body)
+	}
+	path := got.header.Get("Location")
+	if icbAdmin.get(path).status != 200 {
+		t.Errorf("the administrator who added them cannot see them")
+	}
+	hash, _ := people.HashPassword("kettle orbit meadow 41")
+	u, err := a.store.AddUser(t.Context(), "test", people.User{Email: "admin.y3@example.org", Name: "Admin Y3"}, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.store.GrantRole(t.Context(), "test", u.ID, people.Admin, "Y00003"); err != nil {
+		t.Fatal(err)
+	}
+	other := a.anon()
+	if got := other.post("/login", url.Values{"email": {"admin.y3@example.org"}, "password": {"kettle orbit meadow 41"}}); got.status != 303 {
+		t.Fatalf("sign in: %d", got.status)
+	}
+	if got := other.get(path); got.status != 403 {
+		t.Errorf("another practice's administrator sees a roleless user they did not add: %d", got.status)
+	}
+	if got := other.get("/admin/users?q=starter"); strings.Contains(got.body, "new.starter@example.org") {
+		t.Error("another practice's administrator lists a roleless user they did not add")
 	}
 }
