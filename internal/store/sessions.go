@@ -104,3 +104,14 @@ func (s *Store) DeleteSession(ctx context.Context, token, actor string) error {
 		return c.appendAudit(ctx, actor, "session.end", "user", actor, nil, nil)
 	})
 }
+
+// DeleteUserSessions ends every session of a user (sign out everywhere),
+// recording it under actor.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, actor string) error {
+	return s.tx(ctx, func(c conn) error {
+		if _, err := c.exec(ctx, "DELETE FROM sessions WHERE user_id = ?", userID); err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, actor, "session.end-all", "user", actor, nil, nil)
+	})
+}

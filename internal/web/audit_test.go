@@ -99,3 +99,22 @@ func TestRolelessUsersScoped(t *testing.T) {
 		t.Error("another practice's administrator lists a roleless user they did not add")
 	}
 }
+
+// TestSignOutEverywhere: signing out everywhere ends the person's other
+// sessions too, not only this one (issue 15).
+func TestSignOutEverywhere(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	laptop, shared := a.as(people.PracticeManager), a.as(people.PracticeManager)
+	if got := shared.get("/orgs/Y00001"); got.status != 200 {
+		t.Fatalf("second session: %d", got.status)
+	}
+	if got := laptop.post("/logout", url.Values{"everywhere": {"1"}}); got.status != 303 {
+		t.Fatalf("sign out everywhere: %d", got.status)
+	}
+	if got := shared.get("/orgs/Y00001"); got.status != 401 {
+		t.Errorf("the other session still works after signing out everywhere: %d", got.status)
+	}
+	if got := laptop.get("/orgs/Y00001"); got.status != 401 {
+		t.Errorf("this session still works: %d", got.status)
+	}
+}

@@ -150,8 +150,17 @@ func (s *Server) cookie(r *http.Request, value string, expires time.Time) *http.
 	}
 }
 
+// logout ends this session, or (everywhere=1) every session of the user:
+// after sign-in on a shared or lost computer, the way to end the others.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := s.store.DeleteSession(r.Context(), rq.session.Token, rq.actor()); err != nil {
+	if err := readForm(r); err != nil {
+		return err
+	}
+	end := func() error { return s.store.DeleteSession(r.Context(), rq.session.Token, rq.actor()) }
+	if r.PostForm.Get("everywhere") != "" {
+		end = func() error { return s.store.DeleteUserSessions(r.Context(), rq.user.ID, rq.actor()) }
+	}
+	if err := end(); err != nil {
 		return err
 	}
 	c := s.cookie(r, "", time.Unix(0, 0))
