@@ -17,6 +17,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/onepc/onepc/internal/audit"
 	"github.com/onepc/onepc/internal/demo"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/store"
@@ -36,7 +37,8 @@ Usage:
   onepc import registered-patients [--db …] FILE…       load "Patients Registered at a GP Practice" (.csv or .zip)
   onepc import gpad [--db …] FILE…                      load practice-level "Appointments in General Practice" (.csv or .zip)
   onepc user add|list|grant|revoke …                     manage users and roles
-  onepc audit verify [--db …]                            check the audit log's hash chain
+  onepc audit verify [--db …] [--checkpoint FILE]        check the audit log's hash chain (and earlier checkpoints)
+  onepc audit checkpoint [--db …]                        print a signed checkpoint of the log's head, to keep elsewhere
 
 Every command takes --help. --db is an SQLite file path (default onepc.db) or a
 postgres:// URL; ONEPC_DB and ONEPC_ADDR are used when the flags are not given.
@@ -310,26 +312,66 @@ func (c cli) importCmd(ctx context.Context, args []string) error {
 	return nil
 }
 
+// auditCmd verifies the audit log's chain, against checkpoints kept
+// elsewhere where given, or prints a checkpoint of its head. Checkpoints are
+// signed with the key in ONEPC_AUDIT_KEY (keep it out of the database).
 func (c cli) auditCmd(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprint(c.stderr, "Usage: onepc audit verify [--db onepc.db]\n")
+	if len(args) == 0 || (args[0] != "verify" && args[0] != "checkpoint") {
+		fmt.Fprint(c.stderr, "Usage: onepc audit verify [--db onepc.db] [--checkpoint FILE] | onepc audit checkpoint [--db onepc.db]\n")
 		return errUsage
 	}
-	fs := c.flags("audit verify", "audit verify [--db onepc.db]")
+	fs := c.flags("audit "+args[0], "audit "+args[0]+" [--db onepc.db]")
 	dsn := c.dbFlag(fs)
+	cpFile := fs.String("checkpoint", "", "a file of checkpoints (one a line) that the log must still hold")
 	if err := parse(fs, args[1:]); err != nil {
 		return ignoreHelp(err)
 	}
+	key := []byte(c.getenv("ONEPC_AUDIT_KEY"))
 	s, err := c.open(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	n, err := s.VerifyAudit(ctx)
+	if args[0] == "checkpoint" {
+		cp, err := s.AuditCheckpoint(ctx, key)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, cp)
+		if len(key) == 0 {
+			fmt.Fprintln(c.stderr, "note: ONEPC_AUDIT_KEY is not set, so this checkpoint is unsigned: keep it where the database's users cannot change it")
+		}
+		return nil
+	}
+	var anchors []audit.Checkpoint
+	if *cpFile != "" {
+		data, err := os.ReadFile(*cpFile)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			cp, err := audit.ParseCheckpoint(line)
+			if err != nil {
+				return fmt.Errorf("%s: line %d: %w", *cpFile, i+1, err)
+			}
+			if !cp.Authentic(key) {
+				return fmt.Errorf("%s: line %d: the checkpoint's signature does not match ONEPC_AUDIT_KEY: it was not made with this key, or it was changed", *cpFile, i+1)
+			}
+			anchors = append(anchors, cp)
+		}
+	}
+	n, err := s.VerifyAudit(ctx, anchors...)
 	if err != nil {
 		return fmt.Errorf("the audit log is NOT intact after %d good entries: %w", n, err)
 	}
-	fmt.Fprintf(c.stdout, "The audit log is intact: %d entries checked.\n", n)
+	fmt.Fprintf(c.stdout, "The audit log is intact: %d entries checked", n)
+	if len(anchors) > 0 {
+		fmt.Fprintf(c.stdout, ", and it still holds %d checkpoints", len(anchors))
+	}
+	fmt.Fprintln(c.stdout, ".")
 	return nil
 }
 

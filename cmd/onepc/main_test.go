@@ -66,6 +66,21 @@ func TestImportCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "The audit log is intact") {
 		t.Errorf("audit verify: %q %v", out, err)
 	}
+	// A signed checkpoint, kept in a file, and checked again later.
+	env["ONEPC_AUDIT_KEY"] = "kept-out-of-the-database"
+	out, _, err = onepc(t, ctx, env, "", "audit", "checkpoint")
+	if err != nil || !strings.HasPrefix(out, "onepc-audit-checkpoint v1 seq=") {
+		t.Fatalf("audit checkpoint: %q %v", out, err)
+	}
+	cpFile := filepath.Join(t.TempDir(), "checkpoints.txt")
+	os.WriteFile(cpFile, []byte(out), 0o600)
+	if out, _, err := onepc(t, ctx, env, "", "audit", "verify", "--checkpoint", cpFile); err != nil || !strings.Contains(out, "still holds 1 checkpoints") {
+		t.Errorf("verify against the checkpoint: %q %v", out, err)
+	}
+	env["ONEPC_AUDIT_KEY"] = "another key"
+	if _, _, err := onepc(t, ctx, env, "", "audit", "verify", "--checkpoint", cpFile); err == nil || !strings.Contains(err.Error(), "signature does not match") {
+		t.Errorf("a checkpoint under another key: %v", err)
+	}
 }
 
 func TestUserCommands(t *testing.T) {

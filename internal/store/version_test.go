@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/onepc/onepc/internal/audit"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store"
@@ -91,6 +93,49 @@ func TestPracticeTotalsAsAt(t *testing.T) {
 			if err != nil || len(kids) != 1 || kids[0].Practices != want[0] || kids[0].ListTotal != want[1] {
 				t.Errorf("as at %s: %+v (%v), want %d practices, %d patients", on, kids, err, want[0], want[1])
 			}
+		}
+	})
+}
+
+// TestAuditCheckpoints: a checkpoint kept outside the database shows what
+// the chain alone cannot: entries deleted from the end, and a chain rebuilt
+// after them (issue 15).
+func TestAuditCheckpoints(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		key := []byte("kept-elsewhere")
+		for _, code := range []string{"Q1", "Q2", "Q3"} {
+			if err := s.SaveOrgs(ctx, "test", orgs.Org{Code: code, Kind: orgs.ICB, Name: code, Status: orgs.StatusActive}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cp, err := s.AuditCheckpoint(ctx, key)
+		if err != nil || cp.Seq != 3 || !cp.Authentic(key) || cp.Authentic([]byte("another")) {
+			t.Fatalf("checkpoint %v (%v)", cp, err)
+		}
+		if n, err := s.VerifyAudit(ctx, cp); err != nil || n != 3 {
+			t.Errorf("intact log against its checkpoint: %d %v", n, err)
+		}
+		// An intruder deletes the last entry: the chain alone still verifies.
+		if err := store.ExecForTest(ctx, s, "DELETE FROM audit_log WHERE seq = 3"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.VerifyAudit(ctx); err != nil {
+			t.Fatalf("the chain alone: %v", err)
+		}
+		if _, err := s.VerifyAudit(ctx, cp); err == nil || !strings.Contains(err.Error(), "deleted from its end") {
+			t.Errorf("deleted from the end: %v", err)
+		}
+		// ...and writes a new, valid entry 3 in its place.
+		if err := s.SaveOrgs(ctx, "intruder", orgs.Org{Code: "Q9", Kind: orgs.ICB, Name: "Q9", Status: orgs.StatusActive}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.VerifyAudit(ctx, cp); err == nil || !strings.Contains(err.Error(), "rewritten") {
+			t.Errorf("rewritten: %v", err)
+		}
+		back, err := audit.ParseCheckpoint(cp.String())
+		if err != nil || back != cp {
+			t.Errorf("checkpoint round trip: %v %v", back, err)
 		}
 	})
 }
