@@ -21,7 +21,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -97,8 +96,8 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool,
 		if err != nil {
 			return err
 		}
-		resetPeakRSS()
-		startHWM := peakRSS()
+		benchkit.ResetPeakRSS()
+		startHWM := benchkit.PeakRSS()
 		start := time.Now()
 		var firstHWM int64
 		for i, f := range files {
@@ -109,13 +108,13 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool,
 			}
 			fmt.Fprintf(os.Stderr, "%s: %s in %s\n", engine, filepath.Base(f), time.Since(fileStart).Round(time.Millisecond))
 			if i == 0 {
-				firstHWM = peakRSS()
+				firstHWM = benchkit.PeakRSS()
 			}
 		}
 		took := time.Since(start)
 		out = append(out, row{"import, rows/s", engine, fmt.Sprintf("%s (%s rows in %s)", count(int64(float64(rowsWritten)/took.Seconds())), count(rowsWritten), took.Round(time.Millisecond))})
 		out = append(out, row{"import, MB/s", engine, fmt.Sprintf("%.1f", float64(bytes)/1e6/took.Seconds())})
-		allHWM := peakRSS()
+		allHWM := benchkit.PeakRSS()
 		// Memory is flat in file size: all the months in one file, twelve
 		// times the size of one, loaded again (replacing them).
 		start = time.Now()
@@ -124,7 +123,7 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool,
 			return err
 		}
 		out = append(out, row{"peak memory (RSS) after 1 file / all files", engine, fmt.Sprintf("%d MB / %d MB (before: %d MB)", firstHWM>>20, allHWM>>20, startHWM>>20)})
-		out = append(out, row{"all 12 months as one file: time, peak RSS", engine, fmt.Sprintf("%s, %d MB", time.Since(start).Round(time.Millisecond), peakRSS()>>20)})
+		out = append(out, row{"all 12 months as one file: time, peak RSS", engine, fmt.Sprintf("%s, %d MB", time.Since(start).Round(time.Millisecond), benchkit.PeakRSS()>>20)})
 		for _, page := range []string{"/measures/within-1-day?org=P00001", "/orgs/P00001/access"} {
 			res, err := pageLoad(ctx, s, page, load)
 			if err != nil {
@@ -282,29 +281,6 @@ func concatenate(dir string, files []string) (string, error) {
 		return "", err
 	}
 	return name, out.Close()
-}
-
-// resetPeakRSS starts the peak resident memory afresh (Linux 4.0 and
-// later), after handing freed memory back, so each engine's figure is its own.
-func resetPeakRSS() {
-	runtime.GC()
-	debug.FreeOSMemory()
-	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-}
-
-// peakRSS is the process's peak resident memory so far (VmHWM), in bytes.
-func peakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			kb, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // pageLoad has 50 clients fetch a page for d as a practice manager.

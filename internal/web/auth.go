@@ -11,7 +11,6 @@ import (
 
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
-	"github.com/onepc/onepc/internal/store"
 )
 
 type loginForm struct {
@@ -77,8 +76,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 		s.renderLogin(w, r, http.StatusUnprocessableEntity, f, errs...)
 		return nil
 	}
-	keys := store.LoginKeys(f.Email, clientIP(r))
-	ok, until, err := s.store.TakeLoginAttempt(r.Context(), keys...)
+	ok, until, err := s.store.TakeLoginAttempt(r.Context(), f.Email, clientIP(r))
 	if err != nil {
 		return err
 	}
@@ -97,7 +95,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	select {
 	case s.hashSlots <- struct{}{}:
 		defer func() { <-s.hashSlots }()
-	case <-time.After(2 * time.Second):
+	case <-time.After(10 * time.Second): // a month-end rush of sign-ins queues, and is served
 		w.Header().Set("Retry-After", "2")
 		return problem.New(problem.TooMany, "OnePC is busy signing people in. Wait a moment and try again.")
 	case <-r.Context().Done():
@@ -111,6 +109,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 		return err
 	}
 	if err != nil || !people.CheckPasswordHash(hash, in["password"]) {
+		if err := s.store.LoginFailed(r.Context(), f.Email, clientIP(r)); err != nil {
+			return err
+		}
 		if err := s.store.AuditLoginFailure(r.Context(), f.Email, clientIP(r), false); err != nil {
 			return err
 		}
@@ -118,7 +119,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 		s.renderLogin(w, r, http.StatusUnauthorized, f, problem.Field{Name: "email", Message: people.ErrInvalidLogin.Message})
 		return nil
 	}
-	if err := s.store.ClearLoginFailures(r.Context(), keys[0]); err != nil {
+	if err := s.store.LoginSucceeded(r.Context(), f.Email, clientIP(r)); err != nil {
 		return err
 	}
 	sess, err := s.store.CreateSession(r.Context(), user.ID, user.Email)
