@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,7 +42,14 @@ func main() {
 	load := flag.Duration("load", 20*time.Second, "how long they work after signing in")
 	pg := flag.String("postgres", os.Getenv("ONEPC_TEST_POSTGRES"), "PostgreSQL server URL; empty skips PostgreSQL")
 	only := flag.String("engine", "", "run one engine only: SQLite or PostgreSQL")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		if f, err := os.Create(*cpuProfile); err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	engines := []string{"SQLite"}
 	if *pg != "" {
 		engines = append(engines, "PostgreSQL")
@@ -54,6 +62,7 @@ func main() {
 		r, err := rush(context.Background(), engine, *pg, *clients, *load)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "rush:", err)
+			pprof.StopCPUProfile()
 			os.Exit(1)
 		}
 		rows = append(rows, r...)

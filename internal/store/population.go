@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -87,6 +88,9 @@ func (s *Store) ImportPopulation(ctx context.Context, actor, file string, e *pop
 		// their denominators.
 		month := time.Date(e.Date.Year(), e.Date.Month(), 1, 0, 0, 0, 0, time.UTC)
 		if err := c.recomputeMeasures(ctx, func(m access.Measure) bool { return m.Unit == access.Per1000 }, month); err != nil {
+			return err
+		}
+		if err := c.sumExtract(ctx, e.Date); err != nil {
 			return err
 		}
 		c.referenceChanged()
@@ -190,13 +194,14 @@ func sexIndex(code string) population.Sex {
 	return population.Female
 }
 
-// AllBands adds up the bands of every practice loaded for an extract: the
-// reference population for weighting, and the "England" pyramid when the
-// national file is loaded. It also says how many practices that is.
+// AllBands is the bands of every practice loaded for an extract added up
+// (kept by each import: see sumExtract): the reference population for
+// weighting, and the "England" pyramid when the national file is loaded. It
+// also says how many practices that is.
 func (s *Store) AllBands(ctx context.Context, extract time.Time) (population.Pyramid, int, error) {
 	var p population.Pyramid
 	c := s.reader()
-	rows, err := c.query(ctx, `SELECT sex, band, SUM(patients) FROM population_bands WHERE extract_date = ? GROUP BY sex, band`, dateArg(extract))
+	rows, err := c.query(ctx, `SELECT sex, band, patients FROM extract_bands WHERE extract_date = ?`, dateArg(extract))
 	if err != nil {
 		return p, 0, err
 	}
@@ -214,7 +219,10 @@ func (s *Store) AllBands(ctx context.Context, extract time.Time) (population.Pyr
 		return p, 0, err
 	}
 	var practices int
-	err = c.queryRow(ctx, `SELECT COUNT(DISTINCT practice_code) FROM population_bands WHERE extract_date = ?`, dateArg(extract)).Scan(&practices)
+	err = c.queryRow(ctx, `SELECT practices FROM extract_practices WHERE extract_date = ?`, dateArg(extract)).Scan(&practices)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, 0, nil
+	}
 	return p, practices, err
 }
 
@@ -425,4 +433,23 @@ func (c conn) listSizesInMonth(ctx context.Context, month time.Time) (map[string
 		out[code] = n
 	}
 	return out, rows.Err()
+}
+
+// sumExtract writes an extract's totals by sex and band, and its count of
+// practices, afresh from its practices' bands.
+func (c conn) sumExtract(ctx context.Context, extract time.Time) error {
+	d := dateArg(extract)
+	for _, q := range []string{
+		"DELETE FROM extract_bands WHERE extract_date = ?",
+		"DELETE FROM extract_practices WHERE extract_date = ?",
+		`INSERT INTO extract_bands (extract_date, sex, band, patients)
+			SELECT extract_date, sex, band, SUM(patients) FROM population_bands WHERE extract_date = ? GROUP BY extract_date, sex, band`,
+		`INSERT INTO extract_practices (extract_date, practices)
+			SELECT extract_date, COUNT(DISTINCT practice_code) FROM population_bands WHERE extract_date = ? GROUP BY extract_date`,
+	} {
+		if _, err := c.exec(ctx, q, d); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -151,9 +151,22 @@ func (s *Server) scope(ctx context.Context, rq *request, roots []string) (map[st
 	return sc, err
 }
 
-// ancestry is the organisation and those above it, today.
+// ancestry is the organisation and those above it, today, shared by the
+// requests of one data version: every request on an organisation asks.
 func (s *Server) ancestry(ctx context.Context, rq *request, code string) ([]string, error) {
-	return s.store.Ancestry(ctx, code, rq.today)
+	v, err := s.dataVersion(ctx, rq)
+	if err != nil {
+		return nil, err
+	}
+	key := code + "|" + rq.today.Format(time.DateOnly)
+	if chain, ok := s.chains.Get(v, key); ok {
+		return chain, nil
+	}
+	chain, err := s.store.Ancestry(ctx, code, rq.today)
+	if err == nil {
+		s.chains.Put(v, key, chain)
+	}
+	return chain, err
 }
 
 // can reports whether the signed-in user holds p at org (and so may act

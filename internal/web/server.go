@@ -46,9 +46,12 @@ type Server struct {
 	// tables an access page reads and ranks every measure's values for
 	// every practice; without scopes a national user's page walks 7,450
 	// organisations on every request (PostgreSQL, 50 clients: the measure
-	// page 292 req/s without it, 1,895 with it).
+	// page 292 req/s without it, 1,895 with it); without chains every
+	// request walks up the hierarchy before its handler runs (a tenth of the
+	// server's time in bench/rush).
 	tables *store.VersionCache[*access.Table]   // measure → ranked across every practice
 	scopes *store.VersionCache[map[string]bool] // roots and day → every organisation at or below
+	chains *store.VersionCache[[]string]        // organisation and day → it and those above it
 }
 
 // New builds a server and parses every template, failing at start rather
@@ -71,6 +74,7 @@ func New(cfg Config) (*Server, error) {
 	s.routes = s.routeTable()
 	s.tables = store.NewVersionCache[*access.Table](100)
 	s.scopes = store.NewVersionCache[map[string]bool](2000)
+	s.chains = store.NewVersionCache[[]string](20000)
 	return s, nil
 }
 
