@@ -134,31 +134,41 @@ func (s *Store) facts(ctx context.Context, sv claims.Service, o orgs.Org, p clai
 // problem leaves everything as it was. Lines already submitted cannot be
 // submitted again; they are corrected with Amend.
 func (s *Store) SaveReturn(ctx context.Context, actor, org string, month time.Time, entries []claims.ReturnEntry, submit, declared bool) error {
-	lines, err := s.Return(ctx, org, month)
-	if err != nil {
-		return err
+	_, err := s.SaveReturnLines(ctx, actor, org, month, nil, entries, submit, declared)
+	return err
+}
+
+// SaveReturnLines is SaveReturn for a caller that has read the return's
+// lines already (nil reads them), and says whether a line submitted was late.
+func (s *Store) SaveReturnLines(ctx context.Context, actor, org string, month time.Time, lines []claims.ReturnLine, entries []claims.ReturnEntry, submit, declared bool) (late bool, err error) {
+	if lines == nil {
+		if lines, err = s.Return(ctx, org, month); err != nil {
+			return false, err
+		}
 	}
 	o, err := s.Org(ctx, org)
 	if err != nil {
-		return err
+		return false, err
 	}
 	todo, err := claims.PrepareReturn(lines, entries, o.Name, month, s.now(), submit, declared)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return s.tx(ctx, func(c conn) error {
+	err = s.tx(ctx, func(c conn) error {
 		for _, w := range todo {
 			status := claims.Draft
 			if submit {
 				status = claims.AfterSubmit(w.Line.Service)
 			}
-			late := submit && claims.IsLate(w.Line.Deadline, c.now)
-			if _, err := c.writeClaim(ctx, actor, w.Line.Claim, w.Line.Service, org, w.Line.Period, status, w.Activity, w.Result, late, declared); err != nil {
+			lineLate := submit && claims.IsLate(w.Line.Deadline, c.now)
+			late = late || lineLate
+			if _, err := c.writeClaim(ctx, actor, w.Line.Claim, w.Line.Service, org, w.Line.Period, status, w.Activity, w.Result, lineLate, declared); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	return late, err
 }
 
 // writeClaim inserts or updates a claim; a submission adds a version.

@@ -256,7 +256,7 @@ func (s *Server) saveReturn(w http.ResponseWriter, r *http.Request, rq *request)
 		entries = append(entries, e)
 	}
 	submit := in["action"] == "submit"
-	err = s.store.SaveReturn(ctx, rq.actor(), code, month, entries, submit, in["declaration"] != "")
+	late, err := s.store.SaveReturnLines(ctx, rq.actor(), code, month, lines, entries, submit, in["declaration"] != "")
 	if problem.KindOf(err) == problem.Invalid && !wantsJSON(r) {
 		d, derr := s.returnFor(r, rq, in, problem.FieldsOf(err)...)
 		if derr != nil {
@@ -269,17 +269,11 @@ func (s *Server) saveReturn(w http.ResponseWriter, r *http.Request, rq *request)
 		return err
 	}
 	done := "saved"
-	if submit {
+	switch {
+	case late:
+		done = "late"
+	case submit:
 		done = "submitted"
-		after, err := s.store.Return(ctx, code, month)
-		if err != nil {
-			return err
-		}
-		for _, l := range after {
-			if l.Claim != nil && l.Claim.Late && l.Claim.Status != claims.Draft {
-				done = "late"
-			}
-		}
 	}
 	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/returns/%s?done=%s", code, month.Format("2006-01"), done))
 }
@@ -332,7 +326,7 @@ func (s *Server) uploadReturn(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	entries, where, err := parseReturnCSV(f, hdr.Filename, code, lines)
 	if err == nil {
-		err = s.store.SaveReturn(ctx, rq.actor(), code, month, entries, false, false)
+		_, err = s.store.SaveReturnLines(ctx, rq.actor(), code, month, lines, entries, false, false)
 		// Name the CSV line of each problem the return's own checks found.
 		var pe *problem.Error
 		if errors.As(err, &pe) {
