@@ -3,6 +3,7 @@ package claims
 import (
 	"time"
 
+	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -103,4 +104,16 @@ func (o Offer) Respond(accept bool, start time.Time) (Offer, error) {
 		next.Status, next.Start = Active, start
 	}
 	return next, nil
+}
+
+// Offerable says whether s may be offered to o (chain is o and those above
+// it, today): o must be open, and able to claim s but for signing up.
+func (s Service) Offerable(o orgs.Org, chain []string, today time.Time) error {
+	switch {
+	case !o.Open(today):
+		return problem.BadField("orgs", "%s (%s) is closed, so it cannot be offered %s", o.Name, o.Code, s.Name)
+	case !s.OpenTo(o.Code, o.Kind == orgs.PCN, chain, nil).Open:
+		return problem.BadField("orgs", "%s (%s) cannot claim %s, so it cannot be offered it: check who the service is for", o.Name, o.Code, s.Name)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -97,5 +98,25 @@ func TestRespondAndSignUpStart(t *testing.T) {
 	}
 	if _, err := (Offer{Status: Active}).Respond(false, time.Time{}); problem.KindOf(err) != problem.Conflict || problem.Message(err) != "This offer has already been accepted" {
 		t.Errorf("answering twice: %v", err)
+	}
+}
+
+func TestOfferable(t *testing.T) {
+	today := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	sv := Service{Name: "Backfill", Commissioner: "P1", Eligibility: ChosenPractices, Chosen: []string{"A1"}, SignUp: true}
+	open := orgs.Org{Code: "A1", Name: "A", Kind: orgs.Practice, Status: orgs.StatusActive}
+	for _, tc := range []struct {
+		name string
+		o    orgs.Org
+		ok   bool
+	}{
+		{"a chosen practice", open, true},
+		{"a practice not chosen", orgs.Org{Code: "A2", Name: "B", Kind: orgs.Practice, Status: orgs.StatusActive}, false},
+		{"a PCN, for a practice service", orgs.Org{Code: "A1", Name: "PCN", Kind: orgs.PCN, Status: orgs.StatusActive}, false},
+		{"a closed practice", orgs.Org{Code: "A1", Name: "A", Kind: orgs.Practice, Status: orgs.StatusClosed, CloseDate: today.AddDate(0, -1, 0)}, false},
+	} {
+		if err := sv.Offerable(tc.o, []string{tc.o.Code, "P1"}, today); (err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.name, err)
+		}
 	}
 }

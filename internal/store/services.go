@@ -308,8 +308,26 @@ func (s *Store) SpecFile(ctx context.Context, id int64) (name, contentType strin
 // OfferService offers a service to organisations; offers already made stay
 // as they are. It returns how many were new.
 func (s *Store) OfferService(ctx context.Context, actor string, id int64, orgCodes []string) (int, error) {
+	sv, err := s.reader().service(ctx, "", id)
+	if err != nil {
+		return 0, err
+	}
+	today := s.now()
+	for _, code := range orgCodes {
+		o, err := s.Org(ctx, code)
+		if err != nil {
+			return 0, err
+		}
+		chain, err := s.Ancestry(ctx, code, today)
+		if err != nil {
+			return 0, err
+		}
+		if err := sv.Offerable(o, chain, today); err != nil {
+			return 0, err
+		}
+	}
 	n := 0
-	err := s.tx(ctx, func(c conn) error {
+	err = s.tx(ctx, func(c conn) error {
 		for _, o := range orgCodes {
 			res, err := c.exec(ctx, `INSERT INTO offers (service_id, org_code, status, offered_at) VALUES (?, ?, 'pending', ?)
 				ON CONFLICT (service_id, org_code) DO NOTHING`, id, o, c.tsArg(c.now))

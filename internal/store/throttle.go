@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -22,19 +21,15 @@ const (
 )
 
 // loginKeys are a sign-in's throttling keys: the account from this address,
-// the account from anywhere (both counted per attempt, before the password
-// is checked), and the address (counted per failure, so that a practice's
-// staff signing in at once through one address are never refused).
-func loginKeys(email, address string) (pair, account, addr string) {
+// the address, and the account from anywhere.
+func loginKeys(email, address string) (pair, addr, account string) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	return "pair:" + email + "|" + address, "email:" + email, "ip:" + address
+	return "pair:" + email + "|" + address, "ip:" + address, "email:" + email
 }
 
-// limitFor is each key's number of attempts (failures, for an address) per
-// window: one account from one address the fewest; an address (a practice
-// behind one NAT) more; an account from anywhere the most, so that it slows
-// a spread-out attack without handing the account to whoever guesses
-// fastest.
+// limitFor is each key's number of attempts per window: one account from
+// one address the fewest; an address (a practice behind one NAT) more; an
+// account from anywhere the most.
 func limitFor(key string) int {
 	switch {
 	case strings.HasPrefix(key, "ip:"):
@@ -47,31 +42,49 @@ func limitFor(key string) int {
 
 // TakeLoginAttempt counts one sign-in attempt and reports whether it may go
 // ahead (the password be checked); when not, until says when the refusing
-// key's window ends. The counts are raised in one statement a key, inside
-// one transaction, so concurrent attempts are counted exactly.
+// key's window ends. Each count is raised in one statement, before the
+// check and inside one transaction, so that attempts at once are counted
+// exactly; a good sign-in takes its count back (LoginSucceeded), so only
+// failures and attempts in progress count.
+//
+// The keys are taken in order, and an attempt refused by one raises none
+// after it, so that a guesser stopped on one address cannot run up the
+// account's count. The account-wide key refuses only an address that has
+// already failed for the account: a guesser spread over many addresses gets
+// one try from each, while the account's owner, on an address that has not
+// failed, still gets in.
 func (s *Store) TakeLoginAttempt(ctx context.Context, email, address string) (ok bool, until time.Time, err error) {
-	pair, account, addr := loginKeys(email, address)
-	ok = true
+	pair, addr, account := loginKeys(email, address)
 	err = s.tx(ctx, func(c conn) error {
-		var n int
-		var start time.Time
-		err := c.queryRow(ctx, "SELECT failures, window_start FROM login_failures WHERE throttle_key = ?", addr).Scan(&n, nullTime{&start})
-		switch {
-		case err == nil && n >= limitFor(addr) && c.now.Before(start.Add(LoginWindow)):
-			ok, until = false, start.Add(LoginWindow)
-			return nil
-		case err != nil && !errors.Is(err, sql.ErrNoRows):
+		// Forget windows that have passed, so the table stays small.
+		if _, err := c.exec(ctx, "DELETE FROM login_failures WHERE window_start < ?", c.tsArg(c.now.Add(-LoginWindow))); err != nil {
 			return err
 		}
-		for _, k := range []string{pair, account} {
-			n, start, err := c.countLogin(ctx, k)
-			if err != nil {
-				return err
-			}
-			if n > limitFor(k) && ok {
-				ok, until = false, start.Add(LoginWindow)
-			}
+		pairN, pairStart, err := c.countLogin(ctx, pair)
+		if err != nil {
+			return err
 		}
+		if pairN > limitFor(pair) {
+			until = pairStart.Add(LoginWindow)
+			return nil
+		}
+		n, start, err := c.countLogin(ctx, addr)
+		if err != nil {
+			return err
+		}
+		if n > limitFor(addr) {
+			until = start.Add(LoginWindow)
+			return c.uncount(ctx, pair)
+		}
+		n, start, err = c.countLogin(ctx, account)
+		if err != nil {
+			return err
+		}
+		if n > limitFor(account) && pairN > 1 {
+			until = start.Add(LoginWindow)
+			return errors.Join(c.uncount(ctx, pair), c.uncount(ctx, addr))
+		}
+		ok = true
 		return nil
 	})
 	return ok, until, err
@@ -91,35 +104,29 @@ func (c conn) countLogin(ctx context.Context, key string) (int, time.Time, error
 	return n, start, err
 }
 
-// LoginFailed counts a failed sign-in against its address.
-func (s *Store) LoginFailed(ctx context.Context, email, address string) error {
-	_, _, addr := loginKeys(email, address)
-	return s.tx(ctx, func(c conn) error {
-		_, _, err := c.countLogin(ctx, addr)
-		return err
-	})
+// uncount takes one attempt back off a key.
+func (c conn) uncount(ctx context.Context, key string) error {
+	_, err := c.exec(ctx, "UPDATE login_failures SET failures = failures - 1 WHERE throttle_key = ? AND failures > 0", key)
+	return err
 }
 
 // LoginSucceeded forgets the account-from-this-address key and takes the
-// good sign-in's attempt back off the account's count.
+// good sign-in's attempt back off the address and the account.
 func (s *Store) LoginSucceeded(ctx context.Context, email, address string) error {
-	pair, account, _ := loginKeys(email, address)
+	pair, addr, account := loginKeys(email, address)
 	return s.tx(ctx, func(c conn) error {
 		if _, err := c.exec(ctx, "DELETE FROM login_failures WHERE throttle_key = ?", pair); err != nil {
 			return err
 		}
-		_, err := c.exec(ctx, "UPDATE login_failures SET failures = failures - 1 WHERE throttle_key = ? AND failures > 0", account)
-		return err
+		return errors.Join(c.uncount(ctx, addr), c.uncount(ctx, account))
 	})
 }
 
 // AuditLoginFailure records a failed sign-in (never the password tried).
-func (s *Store) AuditLoginFailure(ctx context.Context, email, address string, refused bool) error {
+// Attempts refused by throttling are not recorded: they are not checked, and
+// recording them would let anyone grow the log at will.
+func (s *Store) AuditLoginFailure(ctx context.Context, email, address string) error {
 	return s.tx(ctx, func(c conn) error {
-		action := "session.failed"
-		if refused {
-			action = "session.refused"
-		}
-		return c.appendAudit(ctx, email, action, "user", email, nil, map[string]string{"address": address})
+		return c.appendAudit(ctx, email, "session.failed", "user", email, nil, map[string]string{"address": address})
 	})
 }

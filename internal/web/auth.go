@@ -66,8 +66,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	}
 	f := loginForm{Email: strings.TrimSpace(in["email"]), Next: safeNext(in["next"])}
 	var errs problem.Fields
-	if f.Email == "" {
+	switch {
+	case f.Email == "":
 		errs.Add("email", "Enter your email address")
+	case len(f.Email) > 254: // no email address is longer; nothing longer is counted or recorded
+		errs.Add("email", "Enter an email address of 254 characters or fewer")
 	}
 	if in["password"] == "" {
 		errs.Add("password", "Enter your password")
@@ -81,9 +84,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 		return err
 	}
 	if !ok {
-		if err := s.store.AuditLoginFailure(r.Context(), f.Email, clientIP(r), true); err != nil {
-			return err
-		}
+		s.log.Info("sign-in refused: too many attempts", "email", f.Email, "ip", clientIP(r))
 		mins := int(math.Ceil(until.Sub(s.now()).Minutes()))
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(until.Sub(s.now()).Seconds()))))
 		s.renderLogin(w, r, http.StatusTooManyRequests, f, problem.Field{Name: "email",
@@ -109,10 +110,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 		return err
 	}
 	if err != nil || !people.CheckPasswordHash(hash, in["password"]) {
-		if err := s.store.LoginFailed(r.Context(), f.Email, clientIP(r)); err != nil {
-			return err
-		}
-		if err := s.store.AuditLoginFailure(r.Context(), f.Email, clientIP(r), false); err != nil {
+		if err := s.store.AuditLoginFailure(r.Context(), f.Email, clientIP(r)); err != nil {
 			return err
 		}
 		s.log.Info("sign-in failed", "email", f.Email, "ip", clientIP(r))

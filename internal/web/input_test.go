@@ -3,10 +3,12 @@ package web_test
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/store/storetest"
 )
 
@@ -55,5 +57,26 @@ func TestJSONNumbers(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 422 || !strings.Contains(string(body), `1000000`) || strings.Contains(string(body), "e+06") {
 		t.Errorf("target 1000000: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestLongEmailAtSignIn: an email longer than any address is refused before
+// it is counted or recorded, so that no one can grow the database by
+// signing in (a probe added 55 MB in under a second with 900,000-character
+// emails).
+func TestLongEmailAtSignIn(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	before, _, err := a.store.AuditEntries(t.Context(), store.AuditQuery{All: true, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := a.anon()
+	got := c.post("/login", url.Values{"email": {strings.Repeat("a", 300) + "@example.org"}, "password": {"x"}})
+	if got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, "254 characters or fewer") {
+		t.Errorf("a 312-character email: %d", got.status)
+	}
+	after, _, _ := a.store.AuditEntries(t.Context(), store.AuditQuery{All: true, Limit: 1})
+	if len(after) != len(before) || (len(after) > 0 && after[0].Seq != before[0].Seq) {
+		t.Error("a refused sign-in with a giant email was recorded")
 	}
 }
