@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -153,7 +154,6 @@ func rush(ctx context.Context, engine, pg string, clients int, load time.Duratio
 	benchkit.ResetPeakRSS()
 	month := now.Format("2006-01")
 	pages := map[string]*stats{"sign in": {}, "return page": {}, "save a draft": {}, "access page": {}, "measure page": {}}
-	transport := &http.Transport{MaxIdleConnsPerHost: clients}
 	var retries atomic.Int64 // sign-ins asked to wait and try again
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -163,6 +163,10 @@ func rush(ctx context.Context, engine, pg string, clients int, load time.Duratio
 		go func() {
 			defer wg.Done()
 			jar, _ := cookiejar.New(nil)
+			// Each person from an address of their own (127.0.x.y, all on the
+			// loopback), as practices across a Place are.
+			d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, byte(1+i/250), byte(2+i%250))}}
+			transport := &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 4}
 			c := &http.Client{Jar: jar, Transport: transport, Timeout: 30 * time.Second,
 				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 			org := practices[i%len(practices)]
