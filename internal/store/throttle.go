@@ -110,6 +110,16 @@ func (c conn) uncount(ctx context.Context, key string) error {
 	return err
 }
 
+// LoginNotChecked takes back an attempt whose password was never checked
+// (the server was too busy and asked the person to try again), so that a
+// rush of sign-ins does not lock anyone out.
+func (s *Store) LoginNotChecked(ctx context.Context, email, address string) error {
+	pair, addr, account := loginKeys(email, address)
+	return s.tx(ctx, func(c conn) error {
+		return errors.Join(c.uncount(ctx, pair), c.uncount(ctx, addr), c.uncount(ctx, account))
+	})
+}
+
 // LoginSucceeded forgets the account-from-this-address key and takes the
 // good sign-in's attempt back off the address and the account.
 func (s *Store) LoginSucceeded(ctx context.Context, email, address string) error {

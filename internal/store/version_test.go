@@ -139,3 +139,19 @@ func TestAuditCheckpoints(t *testing.T) {
 		}
 	})
 }
+
+// TestLoginNotChecked: attempts the server was too busy to check are taken
+// back, so a person asked to wait and try again is never locked out by it.
+func TestLoginNotChecked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		for i := 0; i < 3*store.MaxLoginFailures; i++ {
+			if ok, _, err := s.TakeLoginAttempt(ctx, "busy@example.org", "10.1.1.1"); !ok || err != nil {
+				t.Fatalf("try %d refused (%v)", i+1, err)
+			}
+			if err := s.LoginNotChecked(ctx, "busy@example.org", "10.1.1.1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"math"
 	"net"
 	"net/http"
@@ -97,10 +99,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	case s.hashSlots <- struct{}{}:
 		defer func() { <-s.hashSlots }()
 	case <-time.After(10 * time.Second): // a month-end rush of sign-ins queues, and is served
+		if err := s.store.LoginNotChecked(r.Context(), f.Email, clientIP(r)); err != nil {
+			return err
+		}
 		w.Header().Set("Retry-After", "2")
 		return problem.New(problem.TooMany, "OnePC is busy signing people in. Wait a moment and try again.")
 	case <-r.Context().Done():
-		return r.Context().Err()
+		return errors.Join(r.Context().Err(), s.store.LoginNotChecked(context.WithoutCancel(r.Context()), f.Email, clientIP(r)))
 	}
 	user, hash, err := s.store.UserForLogin(r.Context(), f.Email)
 	switch {
