@@ -28,7 +28,7 @@ type measureRow struct {
 	Verdict    string         `json:"verdict"` // "Improved", "Declined", "Changed", or "No significant change"
 	Percentile float64        `json:"percentile"`
 	HasPct     bool           `json:"has_percentile"`
-	Median     float64        `json:"national_median"`
+	Median     *float64       `json:"national_median"` // nil when no practice has a value that month
 	Target     *float64       `json:"target,omitempty"`
 	RAG        string         `json:"rag,omitempty"` // red, amber, green
 	Alert      *alertView     `json:"alert,omitempty"`
@@ -136,7 +136,7 @@ func (s *Server) accessData(r *http.Request, rq *request) (*accessData, error) {
 		n := len(md.Months)
 		d.HasData = true
 		d.From, d.To = st.From, st.To
-		row := measureRow{Measure: m, Median: st.Median, Value: st.Value, HasValue: st.HasValue, YearAgo: st.YearAgo,
+		row := measureRow{Measure: m, Median: known(st.Median), Value: st.Value, HasValue: st.HasValue, YearAgo: st.YearAgo,
 			HasYearAgo: st.HasYearAgo, Change: st.Change, Verdict: st.Verdict, Percentile: st.Percentile, HasPct: st.HasPercentile}
 		if t, ok := targets[m.ID]; ok {
 			v := float64(t.Milli) / 1000
@@ -280,4 +280,13 @@ func (s *Server) accessCSV(w http.ResponseWriter, r *http.Request, rq *request) 
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// known is x, or nil when it is not a number: JSON has no NaN, and an API
+// answer must never fail half-way through for want of one.
+func known(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
 }
