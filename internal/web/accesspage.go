@@ -221,20 +221,23 @@ func (s *Server) setTarget(w http.ResponseWriter, r *http.Request, rq *request) 
 	if !o.Kind.Commissions() {
 		return problem.New(problem.Invalid, "Targets are set for a Place or an ICB; %s is a %s", o.Name, o.Kind.Label())
 	}
-	in, err := decode(r, "measure", "target")
-	if err != nil {
+	var in struct {
+		Measure string `form:"measure"`
+		Target  string `form:"target"` // in the measure's unit; empty clears it
+	}
+	if err := decodeInto(r, &in); err != nil {
 		return err
 	}
-	m, err := s.store.Measure(ctx, in["measure"])
+	m, err := s.store.Measure(ctx, in.Measure)
 	if err != nil {
 		return err
 	}
 	t := store.Target{Measure: m.ID, Org: code}
-	clear := in["target"] == ""
+	clear := in.Target == ""
 	if !clear {
-		v, err := strconv.ParseFloat(in["target"], 64)
+		v, err := strconv.ParseFloat(in.Target, 64)
 		if err != nil {
-			return problem.BadField("target", "Enter the target as a number, like 62.5, not %q", in["target"])
+			return problem.BadField("target", "Enter the target as a number, like 62.5, not %q", in.Target)
 		}
 		if err := access.CheckTarget(m, v); err != nil {
 			return err

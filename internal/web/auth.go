@@ -62,11 +62,15 @@ func clientIP(r *http.Request) string {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) error {
-	in, err := decode(r, "email", "password", "next")
-	if err != nil {
+	var in struct {
+		Email    string `form:"email"`
+		Password string `form:"password"`
+		Next     string `form:"next"`
+	}
+	if err := decodeInto(r, &in); err != nil {
 		return err
 	}
-	f := loginForm{Email: strings.TrimSpace(in["email"]), Next: safeNext(in["next"])}
+	f := loginForm{Email: strings.TrimSpace(in.Email), Next: safeNext(in.Next)}
 	var errs problem.Fields
 	switch {
 	case f.Email == "":
@@ -74,7 +78,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	case len(f.Email) > 254: // no email address is longer; nothing longer is counted or recorded
 		errs.Add("email", "Enter an email address of 254 characters or fewer")
 	}
-	if in["password"] == "" {
+	if in.Password == "" {
 		errs.Add("password", "Enter your password")
 	}
 	if len(errs) > 0 {
@@ -110,11 +114,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	user, hash, err := s.store.UserForLogin(r.Context(), f.Email)
 	switch {
 	case problem.KindOf(err) == problem.NotFound:
-		people.DummyCheck(in["password"])
+		people.DummyCheck(in.Password)
 	case err != nil:
 		return err
 	}
-	if err != nil || !people.CheckPasswordHash(hash, in["password"]) {
+	if err != nil || !people.CheckPasswordHash(hash, in.Password) {
 		if err := s.store.AuditLoginFailure(r.Context(), f.Email, clientIP(r)); err != nil {
 			return err
 		}

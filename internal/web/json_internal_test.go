@@ -3,7 +3,12 @@ package web
 import (
 	"encoding/json"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/onepc/onepc/internal/problem"
 )
 
 // TestAccessRowJSONWithoutMedian: a measure with no practice's value in the
@@ -22,5 +27,30 @@ func TestAccessRowJSONWithoutMedian(t *testing.T) {
 	}
 	if m := known(62.5); m == nil || *m != 62.5 {
 		t.Errorf("known(62.5) = %v", m)
+	}
+}
+
+// TestDecodeInto: a form and a JSON body fill the same typed struct.
+func TestDecodeInto(t *testing.T) {
+	type input struct {
+		Name  string `form:"name"`
+		Count int64  `form:"count"`
+		All   bool   `form:"all"`
+	}
+	form := httptest.NewRequest("POST", "/", strings.NewReader("name=Jo&count=1000000&all=1"))
+	form.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	asJSON := httptest.NewRequest("POST", "/", strings.NewReader(`{"name": "Jo", "count": 1000000, "all": true}`))
+	asJSON.Header.Set("Content-Type", "application/json")
+	for _, r := range []*http.Request{form, asJSON} {
+		var in input
+		if err := decodeInto(r, &in); err != nil || in != (input{"Jo", 1000000, true}) {
+			t.Errorf("%s: %+v %v", r.Header.Get("Content-Type"), in, err)
+		}
+	}
+	bad := httptest.NewRequest("POST", "/", strings.NewReader("count=lots"))
+	bad.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	var in input
+	if f := problem.FieldsOf(decodeInto(bad, &in)); len(f) != 1 || f[0].Name != "count" {
+		t.Errorf("a count of lots: %v", f)
 	}
 }

@@ -140,11 +140,13 @@ func (s *Server) paymentsPage(w http.ResponseWriter, r *http.Request, rq *reques
 
 func (s *Server) runPayments(w http.ResponseWriter, r *http.Request, rq *request) error {
 	code := r.PathValue("code")
-	in, err := decode(r, "month")
-	if err != nil {
+	var in struct {
+		Month string `form:"month"`
+	}
+	if err := decodeInto(r, &in); err != nil {
 		return err
 	}
-	month, err := time.Parse("2006-01", in["month"])
+	month, err := time.Parse("2006-01", in.Month)
 	if err != nil {
 		return problem.OnField(problem.Invalid, "month", "Choose the month to pay")
 	}

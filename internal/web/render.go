@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -355,6 +356,56 @@ func decode(r *http.Request, fields ...string) (map[string]string, error) {
 		out[f] = r.PostForm.Get(f)
 	}
 	return out, nil
+}
+
+// decodeInto reads a form or a JSON body into the struct dst points to,
+// field by field as its `form` tags name them (the JSON keys are the same
+// names), so that the page and the API share one typed input. Strings are
+// taken as sent; bool fields are true for any of "1", "true" or "on"; a
+// number field that does not read as one is an Invalid problem naming it.
+func decodeInto(r *http.Request, dst any) error {
+	v := reflect.ValueOf(dst).Elem()
+	t := v.Type()
+	var names []string
+	for i := range t.NumField() {
+		if name := t.Field(i).Tag.Get("form"); name != "" {
+			names = append(names, name)
+		}
+	}
+	in, err := decode(r, names...)
+	if err != nil {
+		return err
+	}
+	var errs problem.Fields
+	for i := range t.NumField() {
+		name := t.Field(i).Tag.Get("form")
+		if name == "" {
+			continue
+		}
+		raw, f := in[name], v.Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(raw)
+		case reflect.Bool:
+			f.SetBool(raw == "1" || strings.EqualFold(raw, "true") || strings.EqualFold(raw, "on"))
+		case reflect.Int, reflect.Int64:
+			if strings.TrimSpace(raw) == "" {
+				continue
+			}
+			n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+			if err != nil {
+				errs.Add(name, fmt.Sprintf("Enter a whole number, not %q", raw))
+				continue
+			}
+			f.SetInt(n)
+		default:
+			panic("decodeInto: field " + t.Field(i).Name + " has a type it does not read") // a programming error
+		}
+	}
+	if len(errs) > 0 {
+		return &problem.Error{Kind: problem.Invalid, Message: errs[0].Message, Fields: errs}
+	}
+	return nil
 }
 
 // Body limits: every request body is read through http.MaxBytesReader, set

@@ -415,12 +415,15 @@ func (s *Server) offerService(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	in, err := decode(r, "orgs", "all")
-	if err != nil {
+	var in struct {
+		Orgs string `form:"orgs"` // ODS codes, separated by spaces, commas or lines
+		All  bool   `form:"all"`  // every practice (or PCN) below the commissioner
+	}
+	if err := decodeInto(r, &in); err != nil {
 		return err
 	}
 	var codes []string
-	if in["all"] != "" {
+	if in.All {
 		kind := orgs.Practice
 		if sv.Eligibility == claims.PCNs {
 			kind = orgs.PCN
@@ -435,7 +438,7 @@ func (s *Server) offerService(w http.ResponseWriter, r *http.Request, rq *reques
 			}
 		}
 	} else {
-		codes = strings.FieldsFunc(strings.ToUpper(in["orgs"]), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' })
+		codes = strings.FieldsFunc(strings.ToUpper(in.Orgs), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' })
 	}
 	if len(codes) == 0 {
 		return problem.OnField(problem.Invalid, "orgs", "List the ODS codes to offer the service to")
@@ -487,12 +490,14 @@ func (s *Server) respondToOffer(w http.ResponseWriter, r *http.Request, rq *requ
 	if err != nil {
 		return err
 	}
-	in, err := decode(r, "answer")
-	if err != nil {
+	var in struct {
+		Answer string `form:"answer"` // accept or decline
+	}
+	if err := decodeInto(r, &in); err != nil {
 		return err
 	}
-	accept := in["answer"] == "accept"
-	if !accept && in["answer"] != "decline" {
+	accept := in.Answer == "accept"
+	if !accept && in.Answer != "decline" {
 		return problem.OnField(problem.Invalid, "answer", "Choose whether to sign up")
 	}
 	if err := s.store.RespondToOffer(r.Context(), rq.actor(), sv.ID, o.Code, accept, sv.SignUpStart(rq.today)); err != nil {
