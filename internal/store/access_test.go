@@ -223,6 +223,9 @@ func TestCarryAppointmentsOver(t *testing.T) {
 		if err != nil || len(months) != 1 || !months[0].Equal(oct) {
 			t.Errorf("months loaded %v (%v), want October 2025", months, err)
 		}
+		if n, err := store.QueryInt64ForTest(ctx, s, "SELECT practices FROM appointment_months"); err != nil || n != 2 {
+			t.Errorf("October holds %d practices (%v), want 2", n, err)
+		}
 		for _, table := range []string{"appointments", "measure_values", "appointment_counts", "measure_months"} {
 			if err := store.ExecForTest(ctx, s, "SELECT 1 FROM "+table); err == nil {
 				t.Errorf("old table %s is still there", table)

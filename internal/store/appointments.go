@@ -68,11 +68,13 @@ func (s *Store) ImportAppointments(ctx context.Context, actor, file string, read
 }
 
 // noteAppointmentMonths records the months loaded, with how many practices
-// each holds now.
+// each holds now: counted from one measure's values (a row a practice) rather
+// than the month's appointments (two dozen rows a practice).
 func (c conn) noteAppointmentMonths(ctx context.Context, months []time.Time) error {
 	for _, m := range months {
 		if _, err := c.exec(ctx, `INSERT INTO appointment_months (month, practices, imported_at)
-			VALUES (?, (SELECT COUNT(DISTINCT practice_code) FROM practice_appointments WHERE month = ?), ?)
+			VALUES (?, (SELECT COUNT(*) FROM practice_measure_values
+				WHERE measure_id = (SELECT MIN(id) FROM measures) AND month = ?), ?)
 			ON CONFLICT (month) DO UPDATE SET practices = excluded.practices, imported_at = excluded.imported_at`,
 			dateArg(m), dateArg(m), c.tsArg(c.now)); err != nil {
 			return err
@@ -573,10 +575,15 @@ func (c conn) carryAppointmentsOver(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The months first (measures are worked out for the months listed),
+	// then again once the measures are there to count practices by.
 	if err := c.noteAppointmentMonths(ctx, months); err != nil {
 		return err
 	}
 	if err := c.recomputeMeasures(ctx, nil, time.Time{}); err != nil {
+		return err
+	}
+	if err := c.noteAppointmentMonths(ctx, months); err != nil {
 		return err
 	}
 	drop := []string{"appointment_counts", "measure_months"}
