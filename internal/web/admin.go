@@ -64,22 +64,26 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) error {
-	in, err := decode(r, "email", "name", "password")
-	if err != nil {
+	var in struct {
+		Email    string `form:"email"`
+		Name     string `form:"name"`
+		Password string `form:"password"`
+	}
+	if err := decodeInto(r, &in); err != nil {
 		return err
 	}
-	u, err := people.NewUser(in["email"], in["name"], in["password"])
+	u, err := people.NewUser(in.Email, in.Name, in.Password)
 	if err == nil {
 		var hash string
-		if hash, err = people.HashPassword(in["password"]); err != nil {
+		if hash, err = people.HashPassword(in.Password); err != nil {
 			return err
 		}
 		u, err = s.store.AddUser(r.Context(), rq.actor(), u, hash)
 	}
 	if err != nil {
 		if k := problem.KindOf(err); (k == problem.Invalid || k == problem.Conflict) && !wantsJSON(r) {
-			delete(in, "password")
-			return s.renderUsers(w, r, rq, statusOf(k), in, problem.FieldsOf(err))
+			typed := map[string]string{"email": in.Email, "name": in.Name} // never the password
+			return s.renderUsers(w, r, rq, statusOf(k), typed, problem.FieldsOf(err))
 		}
 		return err
 	}
@@ -157,35 +161,39 @@ func (s *Server) changeGrant(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	in, err := decode(r, "role", "org")
-	if err != nil {
+	var form struct {
+		Role string `form:"role"`
+		Org  string `form:"org"`
+	}
+	if err := decodeInto(r, &form); err != nil {
 		return err
 	}
-	in["org"] = strings.ToUpper(strings.TrimSpace(in["org"]))
+	form.Org = strings.ToUpper(strings.TrimSpace(form.Org))
+	in := map[string]string{"role": form.Role, "org": form.Org} // shown again with any problem
 	var errs problem.Fields
-	role, rerr := people.ParseRole(in["role"])
+	role, rerr := people.ParseRole(form.Role)
 	if rerr != nil {
 		errs.Add("role", "Choose a role")
 	}
-	if in["org"] == "" {
+	if form.Org == "" {
 		errs.Add("org", "Enter the ODS code of the organisation, for example Y00001")
 	}
 	if err := errs.Err(); err == nil {
-		ok, cerr := s.can(r.Context(), rq, people.ManageUsers, in["org"])
+		ok, cerr := s.can(r.Context(), rq, people.ManageUsers, form.Org)
 		switch {
 		case problem.KindOf(cerr) == problem.NotFound:
-			errs.Add("org", "There is no organisation with the code "+in["org"])
+			errs.Add("org", "There is no organisation with the code "+form.Org)
 		case cerr != nil:
 			return cerr
 		case !ok:
-			return problem.New(problem.Forbidden, "You can only manage roles at organisations you administer; %s is not one of them.", in["org"])
+			return problem.New(problem.Forbidden, "You can only manage roles at organisations you administer; %s is not one of them.", form.Org)
 		}
 	}
 	if len(errs) == 0 {
 		if give {
-			err = s.store.GrantRole(r.Context(), rq.actor(), u.ID, role, in["org"])
+			err = s.store.GrantRole(r.Context(), rq.actor(), u.ID, role, form.Org)
 		} else {
-			err = s.store.RevokeRole(r.Context(), rq.actor(), u.ID, role, in["org"])
+			err = s.store.RevokeRole(r.Context(), rq.actor(), u.ID, role, form.Org)
 		}
 		errs = problem.FieldsOf(err)
 		if err != nil && len(errs) == 0 {
