@@ -112,6 +112,7 @@ type Grant struct {
 	OrgCode string `json:"org_code"`
 	OrgName string `json:"org_name,omitempty"`
 	OrgKind string `json:"org_kind,omitempty"`
+	Source  string `json:"source,omitempty"` // "" an administrator's; "sso:<provider>" a sign-in's mapping
 }
 
 // NewUser checks and tidies the details of a user about to be added.

@@ -7,10 +7,12 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"slices"
 	"time"
 
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/sso"
 )
 
 // Session is a signed-in user's visit. Token is only known when created: the
@@ -20,6 +22,8 @@ type Session struct {
 	UserID    int64
 	CSRFToken string
 	ExpiresAt time.Time
+	Provider  string // the provider signed in through; "" for a password
+	MoneyOK   bool   // the roles that approve money apply (see sso.Provider.MoneyACR)
 }
 
 // Session lifetimes: idle for two hours, or twelve in all, ends a session.
@@ -39,25 +43,46 @@ func hashToken(t string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// CreateSession starts a session for a user, recording the sign-in in the
-// audit log under actor (the user's email).
+// CreateSession starts a password session for a user, recording the
+// sign-in in the audit log under actor (the user's email).
 func (s *Store) CreateSession(ctx context.Context, userID int64, actor string) (Session, error) {
-	sess := Session{Token: randomToken(), UserID: userID, CSRFToken: randomToken()}
+	var sess Session
 	err := s.tx(ctx, func(c conn) error {
-		sess.ExpiresAt = c.now.Add(SessionMax).UTC()
-		// Tidy ended sessions now and then, in passing.
-		if _, err := c.exec(ctx, "DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?",
-			c.tsArg(c.now), c.tsArg(c.now.Add(-SessionIdle))); err != nil {
-			return err
-		}
-		_, err := c.exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, hashToken(sess.Token), userID, sess.CSRFToken, c.tsArg(c.now), c.tsArg(c.now), c.tsArg(sess.ExpiresAt))
-		if err != nil {
-			return err
-		}
-		return c.appendAudit(ctx, actor, "session.start", "user", actor, nil, map[string]any{"expires_at": sess.ExpiresAt})
+		var err error
+		sess, err = c.createSession(ctx, userID, actor, "", true)
+		return err
 	})
 	return sess, err
+}
+
+// createSession starts a session begun through provider ("" for a
+// password); moneyOK false keeps the roles that approve money out of it.
+func (c conn) createSession(ctx context.Context, userID int64, actor, provider string, moneyOK bool) (Session, error) {
+	sess := Session{Token: randomToken(), UserID: userID, CSRFToken: randomToken(), Provider: provider, MoneyOK: moneyOK}
+	sess.ExpiresAt = c.now.Add(SessionMax).UTC()
+	// Tidy ended sessions now and then, in passing.
+	if _, err := c.exec(ctx, "DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?",
+		c.tsArg(c.now), c.tsArg(c.now.Add(-SessionIdle))); err != nil {
+		return sess, err
+	}
+	_, err := c.exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, provider, money_ok)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(sess.Token), userID, sess.CSRFToken, c.tsArg(c.now), c.tsArg(c.now), c.tsArg(sess.ExpiresAt), provider, boolInt(moneyOK))
+	if err != nil {
+		return sess, err
+	}
+	detail := map[string]any{"expires_at": sess.ExpiresAt}
+	if provider != "" {
+		detail["provider"] = provider
+		detail["money_roles"] = moneyOK
+	}
+	return sess, c.appendAudit(ctx, actor, "session.start", "user", actor, nil, detail)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // ErrSessionEnded is returned for an unknown, expired or idle session.
@@ -70,9 +95,11 @@ func (s *Store) SessionUser(ctx context.Context, token string) (Session, people.
 	sess := Session{Token: token}
 	var u people.User
 	var lastSeen time.Time
-	err := c.queryRow(ctx, `SELECT s.user_id, s.csrf_token, s.expires_at, s.last_seen_at, u.email, u.name, u.created_at
+	var moneyOK int
+	err := c.queryRow(ctx, `SELECT s.user_id, s.csrf_token, s.expires_at, s.last_seen_at, s.provider, s.money_ok, u.email, u.name, u.created_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, hashToken(token)).
-		Scan(&sess.UserID, &sess.CSRFToken, nullTime{&sess.ExpiresAt}, nullTime{&lastSeen}, &u.Email, &u.Name, nullTime{&u.CreatedAt})
+		Scan(&sess.UserID, &sess.CSRFToken, nullTime{&sess.ExpiresAt}, nullTime{&lastSeen}, &sess.Provider, &moneyOK, &u.Email, &u.Name, nullTime{&u.CreatedAt})
+	sess.MoneyOK = moneyOK == 1
 	if err == sql.ErrNoRows {
 		return sess, u, ErrSessionEnded
 	}
@@ -85,6 +112,9 @@ func (s *Store) SessionUser(ctx context.Context, token string) (Session, people.
 	u.ID = sess.UserID
 	if u.Grants, err = c.grants(ctx, u.ID); err != nil {
 		return sess, u, err
+	}
+	if !sess.MoneyOK {
+		u.Grants = slices.DeleteFunc(u.Grants, func(g people.Grant) bool { return sso.ApprovesMoney(g.Role) })
 	}
 	if c.now.Sub(lastSeen) > time.Minute {
 		err = s.tx(ctx, func(w conn) error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -42,7 +43,10 @@ func (s *Store) UserForLogin(ctx context.Context, email string) (people.User, st
 
 // User returns a user and their grants.
 func (s *Store) User(ctx context.Context, id int64) (people.User, error) {
-	c := s.reader()
+	return s.reader().user(ctx, id)
+}
+
+func (c conn) user(ctx context.Context, id int64) (people.User, error) {
 	var u people.User
 	var by sql.NullString
 	err := c.queryRow(ctx, "SELECT id, email, name, created_at, created_by FROM users WHERE id = ?", id).
@@ -66,8 +70,13 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (people.User, err
 }
 
 func (c conn) grants(ctx context.Context, userID int64) ([]people.Grant, error) {
-	rows, err := c.query(ctx, `SELECT g.role, g.org_code, o.name, o.kind FROM grants g JOIN orgs o ON o.code = g.org_code
-		WHERE g.user_id = ? ORDER BY g.role, o.name`, userID)
+	return c.grantsFrom(ctx, userID, "")
+}
+
+// grantsFrom returns a user's grants that also meet where (an AND clause on g).
+func (c conn) grantsFrom(ctx context.Context, userID int64, where string, args ...any) ([]people.Grant, error) {
+	rows, err := c.query(ctx, `SELECT g.role, g.org_code, o.name, o.kind, g.source FROM grants g JOIN orgs o ON o.code = g.org_code
+		WHERE g.user_id = ? `+where+` ORDER BY g.role, o.name`, append([]any{userID}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +84,7 @@ func (c conn) grants(ctx context.Context, userID int64) ([]people.Grant, error) 
 	var out []people.Grant
 	for rows.Next() {
 		var g people.Grant
-		if err := rows.Scan(&g.Role, &g.OrgCode, &g.OrgName, &g.OrgKind); err != nil {
+		if err := rows.Scan(&g.Role, &g.OrgCode, &g.OrgName, &g.OrgKind, &g.Source); err != nil {
 			return nil, err
 		}
 		out = append(out, g)
@@ -149,36 +158,49 @@ func (s *Store) Users(ctx context.Context, q UserQuery) ([]people.User, int, err
 // GrantRole gives a user a role at an organisation of a kind the role fits.
 func (s *Store) GrantRole(ctx context.Context, actor string, userID int64, role people.Role, orgCode string) error {
 	return s.tx(ctx, func(c conn) error {
-		o, err := scanOrg(c.queryRow(ctx, "SELECT "+orgColumns+" FROM orgs o WHERE o.code = ?", orgCode))
+		o, err := c.grantable(ctx, role, orgCode)
 		if err != nil {
-			err = notFound(err, "There is no organisation with the code %s", orgCode)
-			return &problem.Error{Kind: problem.Invalid, Message: problem.Message(err),
-				Fields: problem.Fields{{Name: "org", Message: problem.Message(err)}}, Err: err}
-		}
-		fits := false
-		var kinds []string
-		for _, k := range role.GrantableAt() {
-			fits = fits || k == o.Kind
-			kinds = append(kinds, k.Label())
-		}
-		if !fits {
-			msg := role.Label() + " can only be given at a " + strings.Join(kinds, " or ") + "; " + o.Name + " is a " + o.Kind.Label()
-			return problem.OnField(problem.Invalid, "org", msg)
+			return err
 		}
 		var email string
 		if err := c.queryRow(ctx, "SELECT email FROM users WHERE id = ?", userID).Scan(&email); err != nil {
 			return notFound(err, "There is no such user")
 		}
-		_, err = c.exec(ctx, "INSERT INTO grants (user_id, role, org_code, granted_at, granted_by) VALUES (?, ?, ?, ?, ?)",
-			userID, string(role), orgCode, c.tsArg(c.now), actor)
+		// A grant a sign-in's mapping made becomes the administrator's.
+		res, err := c.exec(ctx, `INSERT INTO grants (user_id, role, org_code, granted_at, granted_by) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (user_id, role, org_code) DO UPDATE SET source = '', granted_by = excluded.granted_by, granted_at = excluded.granted_at
+			WHERE grants.source <> ''`, userID, string(role), orgCode, c.tsArg(c.now), actor)
 		if err != nil {
-			if problem.KindOf(mapError(err)) == problem.Conflict {
-				return problem.New(problem.Conflict, "%s is already %s at %s", email, role.Label(), o.Name)
-			}
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.New(problem.Conflict, "%s is already %s at %s", email, role.Label(), o.Name)
 		}
 		return c.appendAudit(ctx, actor, "user.grant", "user", email, nil, people.Grant{Role: role, OrgCode: orgCode})
 	})
+}
+
+// grantable returns the organisation if it exists and role may be given
+// there; otherwise an Invalid error on the field org.
+func (c conn) grantable(ctx context.Context, role people.Role, orgCode string) (orgs.Org, error) {
+	o, err := scanOrg(c.queryRow(ctx, "SELECT "+orgColumns+" FROM orgs o WHERE o.code = ?", orgCode))
+	if err != nil {
+		err = notFound(err, "There is no organisation with the code %s", orgCode)
+		if problem.KindOf(err) != problem.NotFound {
+			return o, err
+		}
+		return o, &problem.Error{Kind: problem.Invalid, Message: problem.Message(err),
+			Fields: problem.Fields{{Name: "org", Message: problem.Message(err)}}, Err: err}
+	}
+	var kinds []string
+	for _, k := range role.GrantableAt() {
+		if k == o.Kind {
+			return o, nil
+		}
+		kinds = append(kinds, k.Label())
+	}
+	msg := role.Label() + " can only be given at a " + strings.Join(kinds, " or ") + "; " + o.Name + " is a " + o.Kind.Label()
+	return o, problem.OnField(problem.Invalid, "org", msg)
 }
 
 // RevokeRole takes a role away. Grants are read on every request, so the
