@@ -39,6 +39,7 @@ Usage:
   onepc user add|list|grant|revoke …                     manage users and roles
   onepc audit verify [--db …] [--checkpoint FILE]        check the audit log's hash chain (and earlier checkpoints)
   onepc audit checkpoint [--db …]                        print a signed checkpoint of the log's head, to keep elsewhere
+  onepc sso test ISSUER                                  print a provider's discovery document and whether OnePC can use it
 
 Every command takes --help. --db is an SQLite file path (default onepc.db) or a
 postgres:// URL; ONEPC_DB and ONEPC_ADDR are used when the flags are not given.
@@ -55,7 +56,7 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 	}
 	cmds := map[string]func(context.Context, []string) error{
 		"serve": c.serve, "migrate": c.migrate, "demo": c.demo, "import": c.importCmd,
-		"user": c.userCmd, "audit": c.auditCmd,
+		"user": c.userCmd, "audit": c.auditCmd, "sso": c.ssoCmd,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -134,6 +135,8 @@ func (c cli) serve(ctx context.Context, args []string) error {
 	dsn := c.dbFlag(fs)
 	withDemo := fs.Bool("demo", c.getenv("ONEPC_DEMO") == "1", "load the demo Place first and print its logins (env ONEPC_DEMO=1)")
 	secure := fs.Bool("secure-cookies", c.getenv("ONEPC_SECURE_COOKIES") == "1", "always mark cookies Secure, for TLS ended at a proxy that sends no X-Forwarded-Proto")
+	ssoFile := fs.String("sso", c.getenv("ONEPC_SSO_CONFIG"), "JSON file of OpenID Connect sign-in providers (env ONEPC_SSO_CONFIG); see the README")
+	publicURL := fs.String("public-url", c.getenv("ONEPC_PUBLIC_URL"), "this site's address as browsers see it, for the providers' redirect addresses (env ONEPC_PUBLIC_URL)")
 	if err := parse(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
@@ -150,7 +153,11 @@ func (c cli) serve(ctx context.Context, args []string) error {
 	} else if n, err := s.CountUsers(ctx); err == nil && n == 0 {
 		fmt.Fprintln(c.stderr, "There are no users yet: add one with `onepc user add`, or run with --demo.")
 	}
-	srv, err := web.New(web.Config{Store: s, Log: log, SecureCookies: *secure})
+	clients, err := c.ssoClients(*ssoFile)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{Store: s, Log: log, SecureCookies: *secure, SSO: clients, PublicURL: *publicURL})
 	if err != nil {
 		return err
 	}

@@ -95,11 +95,13 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) er
 }
 
 type userData struct {
-	User   people.User       `json:"user"`
-	Manage map[string]bool   `json:"-"` // grants (role|org) this admin may revoke
-	Roles  []people.Role     `json:"-"`
-	Form   map[string]string `json:"-"`
-	Notice string            `json:"-"`
+	User       people.User       `json:"user"`
+	Identities []store.Identity  `json:"identities"`
+	Providers  []ssoButton       `json:"-"`
+	Manage     map[string]bool   `json:"-"` // grants (role|org) this admin may revoke
+	Roles      []people.Role     `json:"-"`
+	Form       map[string]string `json:"-"`
+	Notice     string            `json:"-"`
 }
 
 // targetUser loads the user named in the path, if the admin may see them:
@@ -124,9 +126,11 @@ func (s *Server) targetUser(r *http.Request, rq *request) (people.User, map[stri
 }
 
 var notices = map[string]string{
-	"added":   "User added. Now give them a role at an organisation.",
-	"granted": "Role given.",
-	"revoked": "Role taken away. Their sessions have been kept; the change applies to their next page.",
+	"added":    "User added. Now give them a role at an organisation.",
+	"granted":  "Role given.",
+	"revoked":  "Role taken away. Their sessions have been kept; the change applies to their next page.",
+	"linked":   "Sign-in identity linked. They can now sign in through that service.",
+	"unlinked": "Sign-in identity unlinked.",
 }
 
 func (s *Server) userPage(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -139,7 +143,11 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request, rq *request) e
 
 func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, rq *request, status int, u people.User, scope map[string]bool, form map[string]string, errs problem.Fields) error {
 	d := userData{User: u, Manage: map[string]bool{}, Roles: people.Roles, Form: form,
-		Notice: notices[r.URL.Query().Get("done")]}
+		Notice: notices[r.URL.Query().Get("done")], Providers: s.ssoButtons()}
+	var err error
+	if d.Identities, err = s.store.Identities(r.Context(), u.ID); err != nil {
+		return err
+	}
 	for _, g := range u.Grants {
 		d.Manage[string(g.Role)+"|"+g.OrgCode] = scope == nil || scope[g.OrgCode] // nil: a top administrator's
 	}

@@ -16,9 +16,13 @@ import (
 )
 
 type loginForm struct {
-	Email   string
-	Next    string
-	Message string // why the person is being asked to sign in
+	Email     string
+	Next      string
+	Message   string // why the person is being asked to sign in
+	Providers []ssoButton
+	// SignOutLabel and SignOutURL offer the provider's own sign-out after
+	// signing out of a session that began there.
+	SignOutLabel, SignOutURL string
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, f loginForm, errs ...problem.Field) {
@@ -26,6 +30,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 		writeJSON(w, status, errorBody{Error: f.Message, Fields: errs})
 		return
 	}
+	f.Providers = s.ssoButtons()
 	if err := s.render(w, r, nil, status, "login", page{Title: "Sign in", Errors: errs, Data: f}); err != nil {
 		s.log.Error("render login", "err", err)
 	}
@@ -34,7 +39,8 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f := loginForm{Next: safeNext(r.URL.Query().Get("next"))}
 	if r.URL.Query().Has("signed_out") {
-		f.Message = "You have signed out."
+		f.Message = "You have signed out of OnePC."
+		f.SignOutLabel, f.SignOutURL = s.providerSignOut(r, r.URL.Query().Get("provider"))
 	}
 	s.renderLogin(w, r, http.StatusOK, f)
 	return nil
@@ -149,10 +155,18 @@ func plural(n int, word string) string {
 }
 
 // cookie builds the session cookie: HttpOnly, SameSite=Lax, Secure whenever
-// the request came over HTTPS (directly or through a proxy).
+// the request came over HTTPS (directly or through a proxy). Its lifetime
+// is sent as Max-Age, counted by the browser's own clock, so a browser
+// whose clock differs from the server's keeps it for as long as the session.
 func (s *Server) cookie(r *http.Request, value string, expires time.Time) *http.Cookie {
+	maxAge := 0
+	if !expires.IsZero() {
+		if maxAge = int(expires.Sub(s.now()).Seconds()); maxAge <= 0 {
+			maxAge = -1 // already ended: delete it
+		}
+	}
 	return &http.Cookie{
-		Name: sessionCookie, Value: value, Path: "/", Expires: expires,
+		Name: sessionCookie, Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: s.secure || r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https",
 	}
@@ -178,6 +192,10 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *request) err
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	http.Redirect(w, r, "/login?signed_out=1", http.StatusSeeOther)
+	to := "/login?signed_out=1"
+	if _, end := s.providerSignOut(r, rq.session.Provider); end != "" {
+		to += "&provider=" + url.QueryEscape(rq.session.Provider)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }

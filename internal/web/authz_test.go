@@ -94,6 +94,10 @@ func formFor(pattern, org string) url.Values {
 		return url.Values{"role": {"practice_staff"}, "org": {"Y00004"}}
 	case strings.HasSuffix(pattern, "/revoke"):
 		return url.Values{"role": {"practice_staff"}, "org": {"Y00003"}}
+	case strings.HasPrefix(pattern, "/admin/users/{id}/identities"):
+		return url.Values{"provider": {"test"}, "subject": {"subject-" + org}}
+	case pattern == "/admin/sso/rules":
+		return url.Values{"provider": {"test"}, "claim": {"group"}, "value": {"group-" + org}, "org": {"Y00004"}, "role": {"practice_staff"}}
 	case pattern == "/admin/users":
 		return url.Values{"email": {"new-" + org + "@example.org"}, "name": {"New Person"}, "password": {"a long password"}}
 	}
@@ -105,7 +109,7 @@ func formFor(pattern, org string) url.Values {
 // walk only checks that authorisation let the handler run.
 var strict = map[string]bool{"/measures": true, "/measures/{id}": true, "/{$}": true, "/me": true, "/orgs": true, "/orgs/{code}": true, "/orgs/{code}/population": true,
 	"/orgs/{code}/weights": true, "/orgs/{code}/services": true, "/orgs/{code}/payments": true, "/admin/users": true,
-	"/admin/users/{id}": true, "/admin/audit": true}
+	"/admin/users/{id}": true, "/admin/audit": true, "/admin/sso": true}
 
 // expected gives the statuses allowed, or nil for "anything the handler
 // decides, but not 401, 403 or a server error".

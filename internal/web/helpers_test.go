@@ -20,6 +20,7 @@ import (
 	"github.com/onepc/onepc/internal/demo"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/sso"
 	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/web"
 )
@@ -52,7 +53,14 @@ func newApp(t testing.TB, s *store.Store) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Config{Store: s, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
+	// A sign-in service that is never reached: enough for the pages that
+	// list providers and keep their rules (sso_test.go runs a real one).
+	idle, err := sso.NewClient(sso.Provider{ID: "test", Label: "Sign in with Test", Kind: sso.OIDC,
+		Issuer: "http://127.0.0.1:9/", ClientID: "onepc", ClientSecret: "secret", Scopes: []string{"openid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.New(web.Config{Store: s, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }, SSO: []*sso.Client{idle}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,8 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /login", handle: s.loginPage},
 		{pattern: "POST /login", handle: s.login},
 		{pattern: "POST /logout", perm: people.ViewOrg, handle: s.logout},
+		{pattern: "GET /login/sso/{provider}", handle: s.ssoStart},
+		{pattern: "GET /login/sso/{provider}/callback", handle: s.ssoCallback},
 
 		{pattern: "GET /{$}", perm: people.ViewOrg, handle: s.home},
 		{pattern: "GET /me", perm: people.ViewOrg, api: true, handle: s.me},
@@ -75,6 +77,12 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /admin/users/{id}", perm: people.ManageUsers, api: true, handle: s.userPage},
 		{pattern: "POST /admin/users/{id}/grants", perm: people.ManageUsers, api: true, handle: s.grantRole},
 		{pattern: "POST /admin/users/{id}/grants/revoke", perm: people.ManageUsers, api: true, handle: s.revokeRole},
+		{pattern: "POST /admin/users/{id}/identities", perm: people.ManageUsers, api: true, handle: s.linkIdentity},
+		{pattern: "POST /admin/users/{id}/identities/unlink", perm: people.ManageUsers, api: true, handle: s.unlinkIdentity},
+		{pattern: "GET /admin/sso", perm: people.ManageUsers, api: true, handle: s.ssoAdminPage},
+		{pattern: "POST /admin/sso/rules", perm: people.ManageUsers, api: true, handle: s.addSSORule},
+		{pattern: "POST /admin/sso/rules/{id}/delete", perm: people.ManageUsers, api: true, handle: s.deleteSSORule},
+		{pattern: "GET /admin/sso/rules.csv", perm: people.ManageUsers, handle: s.ssoRulesCSV},
 		{pattern: "GET /admin/audit", perm: people.ViewAudit, api: true, handle: s.auditPage},
 	}
 }

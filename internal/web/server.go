@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/sso"
 	"github.com/onepc/onepc/internal/store"
 )
 
@@ -23,20 +25,29 @@ type Config struct {
 	// proxy terminates TLS and does not send X-Forwarded-Proto).
 	SecureCookies bool
 	Now           func() time.Time
+	// SSO are the OpenID Connect providers people may sign in through, in
+	// the order the sign-in page offers them.
+	SSO []*sso.Client
+	// PublicURL is this site's address as browsers see it (https://onepc.example.nhs.uk),
+	// from which the providers' redirect addresses are made; without it, the request's host.
+	PublicURL string
 }
 
 // Server holds the handlers' shared state. It keeps nothing per user in
 // memory: sessions, throttling and audit live in the database and are read
 // on every request, so that several servers can run behind one load balancer.
 type Server struct {
-	store    *store.Store
-	log      *slog.Logger
-	secure   bool
-	now      func() time.Time
-	pages    map[string]*template.Template
-	assets   *assets
-	routes   []route
-	rendered sync.Map // template name → true once executed; tests check every page renders
+	store      *store.Store
+	log        *slog.Logger
+	secure     bool
+	now        func() time.Time
+	pages      map[string]*template.Template
+	assets     *assets
+	routes     []route
+	rendered   sync.Map // template name → true once executed; tests check every page renders
+	ssoClients map[string]*sso.Client
+	ssoOrder   []*sso.Client
+	publicURL  string
 	// hashSlots bounds the password checks running at once to the cores.
 	hashSlots chan struct{}
 
@@ -60,6 +71,12 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{store: cfg.Store, log: cfg.Log, secure: cfg.SecureCookies, now: cfg.Now, hashSlots: make(chan struct{}, runtime.NumCPU())}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	s.publicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	s.ssoOrder = cfg.SSO
+	s.ssoClients = map[string]*sso.Client{}
+	for _, c := range cfg.SSO {
+		s.ssoClients[c.Provider.ID] = c
 	}
 	if s.now == nil {
 		s.now = time.Now
