@@ -83,7 +83,7 @@ func (c *Client) discover(ctx context.Context) (*oidc.Provider, error) {
 	}
 	op, err := oidc.NewProvider(c.ctx(ctx), c.Provider.Issuer)
 	if err != nil {
-		return nil, fail("OnePC could not reach "+c.Provider.Label+"'s sign-in service. Try again in a few minutes, or sign in with your password", err)
+		return nil, fail("OnePC could not reach "+c.Provider.Name()+"'s sign-in service. Try again in a few minutes, or sign in with your password", err)
 	}
 	if err := op.Claims(&c.endpoints); err != nil {
 		return nil, fail("The sign-in service's settings could not be read", err)

@@ -187,4 +187,9 @@ func (k Kind) ClaimNames() []ClaimName {
 	return []ClaimName{Group, AppRole}
 }
 
+// Name is the service's name in sentences: the label without "Sign in with".
+func (p Provider) Name() string {
+	return strings.TrimPrefix(p.Label, "Sign in with ")
+}
+
 func (k Kind) String() string { return strings.ToUpper(string(k)) }

@@ -39,7 +39,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f := loginForm{Next: safeNext(r.URL.Query().Get("next"))}
 	if r.URL.Query().Has("signed_out") {
-		f.Message = "You have signed out of OnePC."
+		f.Message = "You have signed out."
 		f.SignOutLabel, f.SignOutURL = s.providerSignOut(r, r.URL.Query().Get("provider"))
 	}
 	s.renderLogin(w, r, http.StatusOK, f)

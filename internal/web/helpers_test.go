@@ -40,6 +40,19 @@ type app struct {
 
 func newApp(t testing.TB, s *store.Store) *app {
 	t.Helper()
+	// A sign-in service that is never reached: enough for the pages that
+	// list providers and keep their rules (sso_test.go runs a real one).
+	idle, err := sso.NewClient(sso.Provider{ID: "test", Label: "Sign in with Test", Kind: sso.OIDC,
+		Issuer: "http://127.0.0.1:9/", ClientID: "onepc", ClientSecret: "secret", Scopes: []string{"openid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newAppWith(t, s, idle)
+}
+
+// newAppWith is newApp with these sign-in services.
+func newAppWith(t testing.TB, s *store.Store, providers ...*sso.Client) *app {
+	t.Helper()
 	ctx := context.Background()
 	s.SetClock(func() time.Time { return now })
 	logins, err := demo.Load(ctx, s, now)
@@ -53,14 +66,7 @@ func newApp(t testing.TB, s *store.Store) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A sign-in service that is never reached: enough for the pages that
-	// list providers and keep their rules (sso_test.go runs a real one).
-	idle, err := sso.NewClient(sso.Provider{ID: "test", Label: "Sign in with Test", Kind: sso.OIDC,
-		Issuer: "http://127.0.0.1:9/", ClientID: "onepc", ClientSecret: "secret", Scopes: []string{"openid"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := web.New(web.Config{Store: s, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }, SSO: []*sso.Client{idle}})
+	srv, err := web.New(web.Config{Store: s, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }, SSO: providers})
 	if err != nil {
 		t.Fatal(err)
 	}

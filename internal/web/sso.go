@@ -177,7 +177,7 @@ func (s *Server) ssoRefused(w http.ResponseWriter, r *http.Request, c *sso.Clien
 	if err := s.store.AuditSSOFailure(r.Context(), c.Provider.ID, who, f.Reason); err != nil {
 		return err
 	}
-	d := ssoProblem{Provider: c.Provider.Label, ID: c.Provider.ID, Message: f.Reason}
+	d := ssoProblem{Provider: c.Provider.Name(), ID: c.Provider.ID, Message: f.Reason}
 	if wantsJSON(r) {
 		return writeJSON(w, http.StatusUnauthorized, errorBody{Error: f.Reason})
 	}
@@ -192,11 +192,11 @@ func (s *Server) ssoNoAccess(w http.ResponseWriter, r *http.Request, c *sso.Clie
 		who = claims.Subject
 	}
 	reasons := map[string]string{
-		"no-account": "OnePC has no account linked to your " + c.Provider.Label + " sign-in, and does not add people itself from this service.",
-		"no-role":    "You are signed in with " + c.Provider.Label + ", but none of your roles there gives you a role in OnePC, so OnePC has not signed you in.",
+		"no-account": "OnePC has no account linked to your " + c.Provider.Name() + " sign-in, and does not add people itself from this service.",
+		"no-role":    "You are signed in with " + c.Provider.Name() + ", but none of your roles there gives you a role in OnePC, so OnePC has not signed you in.",
 		"no-email":   "Your roles there would give you access, but the sign-in service did not confirm your email address, so OnePC cannot make or find your account.",
 	}
-	d := ssoProblem{Provider: c.Provider.Label, ID: c.Provider.ID, Message: reasons[out.Reason], Held: out.Held, Help: c.Provider.Help, Who: who}
+	d := ssoProblem{Provider: c.Provider.Name(), ID: c.Provider.ID, Message: reasons[out.Reason], Held: out.Held, Help: c.Provider.Help, Who: who}
 	for _, role := range claims.ActiveRoles() {
 		if role.OrgCode != "" && !slices.Contains(d.Orgs, role.OrgCode) {
 			d.Orgs = append(d.Orgs, role.OrgCode)
@@ -219,5 +219,5 @@ func (s *Server) providerSignOut(r *http.Request, id string) (label, to string) 
 	if c == nil {
 		return "", ""
 	}
-	return c.Provider.Label, c.EndSessionURL(r.Context(), s.publicBase(r)+"/login?signed_out=1")
+	return c.Provider.Name(), c.EndSessionURL(r.Context(), s.publicBase(r)+"/login?signed_out=1")
 }
