@@ -2,19 +2,29 @@ package web_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+	josejwt "github.com/go-jose/go-jose/v4/jwt"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/oauth2-proxy/mockoidc"
 
@@ -60,6 +70,10 @@ type provider struct {
 	mu     sync.Mutex
 	tamper func(claims map[string]any) (string, bool) // a new id_token, or false to leave it
 	last   string                                     // the last id_token sent
+	// assertionKey, when set, makes the token endpoint take only a
+	// private_key_jwt client assertion signed by its private half.
+	assertionKey *ecdsa.PublicKey
+	assertions   int
 }
 
 func startProvider(t *testing.T) *provider {
@@ -91,6 +105,20 @@ func (p *provider) middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if token && p.assertionKey != nil {
+			r.ParseForm()
+			if err := p.checkAssertion(r.PostForm); err != nil {
+				http.Error(w, `{"error":"invalid_client","error_description":"`+err.Error()+`"}`, http.StatusUnauthorized)
+				return
+			}
+			// mockoidc itself knows only secrets: hand it the one it expects.
+			r.PostForm.Set("client_secret", p.m.ClientSecret)
+			r.Form = nil
+			body := r.PostForm.Encode()
+			r.Body = io.NopCloser(strings.NewReader(body))
+			r.ContentLength = int64(len(body))
+			r.PostForm = nil
+		}
 		rec := httptest.NewRecorder()
 		next.ServeHTTP(rec, r)
 		var body map[string]any
@@ -115,6 +143,29 @@ func (p *provider) middleware(next http.Handler) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(body)
 	})
+}
+
+// checkAssertion verifies a private_key_jwt client assertion as a provider does.
+func (p *provider) checkAssertion(form url.Values) error {
+	if form.Get("client_secret") != "" {
+		return errors.New("a client secret was sent")
+	}
+	if form.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+		return errors.New("no client assertion")
+	}
+	tok, err := josejwt.ParseSigned(form.Get("client_assertion"), []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		return err
+	}
+	var c josejwt.Claims
+	if err := tok.Claims(p.assertionKey, &c); err != nil {
+		return err
+	}
+	if err := c.Validate(josejwt.Expected{Issuer: p.m.ClientID, Subject: p.m.ClientID, AnyAudience: josejwt.Audience{p.m.TokenEndpoint()}}); err != nil {
+		return err
+	}
+	p.assertions++
+	return nil
 }
 
 func payload(token string) map[string]any {
@@ -469,4 +520,31 @@ func pageText(body string) string {
 		}
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// TestSSOPrivateKeyJWT: with a private key configured, OnePC proves who it
+// is to the token endpoint by a signed assertion, never a shared secret, as
+// CIS2 requires.
+func TestSSOPrivateKeyJWT(t *testing.T) {
+	s := storetest.Open(t, "sqlite")
+	p := startProvider(t)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	keyFile := filepath.Join(t.TempDir(), "onepc-cis2.pem")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.assertionKey = &key.PublicKey
+	c := p.client(t, func(pr *sso.Provider) { pr.ClientSecret, pr.KeyFile, pr.KeyID = "", keyFile, "onepc-2026" })
+	a := newAppWith(t, s, c)
+	addRule(t, s, c.Provider, sso.Rule{Claim: sso.NRBACRole, Value: "R8000", Org: sso.ClaimOrg, Role: people.PracticeManager})
+	if f := signInVia(t, a, browserClient(), p, practiceManagerClaims()); f.final.status != 303 || p.assertions != 1 {
+		t.Errorf("private_key_jwt sign-in: %d, %d assertions checked: %s", f.final.status, p.assertions, pageText(f.final.body))
+	}
+	// A key the provider does not know is refused at the token endpoint.
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p.assertionKey = &other.PublicKey
+	if f := signInVia(t, a, browserClient(), p, practiceManagerClaims()); f.final.status != 401 || !strings.Contains(f.final.body, "did not accept") {
+		t.Errorf("unknown key: %d %s", f.final.status, pageText(f.final.body))
+	}
 }
