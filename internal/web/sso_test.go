@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/go-jose/go-jose/v4"
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
 	"github.com/golang-jwt/jwt/v5"
@@ -547,4 +548,42 @@ func TestSSOPrivateKeyJWT(t *testing.T) {
 	if f := signInVia(t, a, browserClient(), p, practiceManagerClaims()); f.final.status != 401 || !strings.Contains(f.final.body, "did not accept") {
 		t.Errorf("unknown key: %d %s", f.final.status, pageText(f.final.body))
 	}
+}
+
+// TestBrowserSSOSignIn: a practice manager signs in through the provider,
+// whose CIS2 claims carry the practice's ODS code, lands on the practice,
+// and signs out, offered the provider's sign-out too.
+func TestBrowserSSOSignIn(t *testing.T) {
+	ctx := browser(t)
+	s := storetest.Open(t, "sqlite")
+	p := startProvider(t)
+	c := p.client(t, nil)
+	a := newAppWith(t, s, c)
+	addRule(t, s, c.Provider, sso.Rule{Claim: sso.NRBACRole, Value: "R8000", Org: sso.ClaimOrg, Role: people.PracticeManager})
+	p.m.QueueUser(practiceManagerClaims())
+
+	step(t, ctx, "open the sign-in page",
+		chromedp.Navigate(a.http.URL+"/login"), chromedp.WaitVisible(chromedp.CSS("#sso-cis2")))
+	if got := text(t, ctx, "#sso-cis2"); got != "Sign in with NHS CIS2" {
+		t.Errorf("button %q", got)
+	}
+	screenshot(t, ctx, "sso-login")
+	step(t, ctx, "sign in with NHS CIS2",
+		chromedp.Click(chromedp.CSS("#sso-cis2")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="org-name"]`)))
+	if got := text(t, ctx, `[data-testid="org-name"]`); got != "RIVERSIDE MEDICAL CENTRE" {
+		t.Errorf("landed on %q", got)
+	}
+	if got := text(t, ctx, `[data-testid="signed-in-as"]`); got != "Pat Jones" {
+		t.Errorf("signed in as %q", got)
+	}
+	screenshot(t, ctx, "sso-practice")
+	step(t, ctx, "sign out",
+		chromedp.Click(chromedp.CSS("#sign-out")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="provider-sign-out"]`)))
+	if got := text(t, ctx, `[data-testid="provider-sign-out"]`); got != "Also sign out of NHS CIS2" {
+		t.Errorf("provider sign-out link %q", got)
+	}
+	step(t, ctx, "the practice page now asks to sign in",
+		chromedp.Navigate(a.http.URL+"/orgs/Y00001"), chromedp.WaitVisible(chromedp.CSS("#email")))
 }
