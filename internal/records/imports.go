@@ -1,0 +1,282 @@
+package records
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// ParseSchedule reads a schedule file: OnePC's CSV form, or the Code's
+// retention schedule table saved from its web page as HTML. source and
+// checked fill rows that do not carry their own (the Code's table).
+func ParseSchedule(r io.Reader, source, checked string) ([]Class, error) {
+	b, err := io.ReadAll(io.LimitReader(r, 20<<20))
+	if err != nil {
+		return nil, err
+	}
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(b, []byte("\ufeff")))
+	if bytes.HasPrefix(trimmed, []byte("<")) {
+		return ParseHTML(bytes.NewReader(b), source, checked)
+	}
+	return ParseCSV(bytes.NewReader(b))
+}
+
+// ParseHTML reads the first table in an HTML page whose header names a
+// record type and a retention period: the Code's schedule ("Record type",
+// "Retention start", "Retention period", "Action following retention",
+// "Notes") or a table with OnePC's CSV columns. A row OnePC cannot read is
+// refused with its row number and the column at fault, and so is the file.
+func ParseHTML(r io.Reader, source, checked string) ([]Class, error) {
+	doc, err := html.Parse(r)
+	if err != nil {
+		return nil, &LineError{Line: 1, Msg: "the file is not HTML: " + err.Error()}
+	}
+	for _, table := range findAll(doc, "table") {
+		rows := findAll(table, "tr")
+		if len(rows) < 2 {
+			continue
+		}
+		head := cells(rows[0])
+		col := map[string]int{}
+		for i, h := range head {
+			col[strings.ToLower(strings.Join(strings.Fields(h), " "))] = i
+		}
+		_, codeType := col["record type"]
+		_, codePeriod := col["retention period"]
+		_, ours := col["record_type"]
+		if !(codeType && codePeriod) && !ours {
+			continue
+		}
+		var out []Class
+		seen := map[string]int{}
+		for n, tr := range rows[1:] {
+			row := n + 2 // the header is row 1
+			if len(out) >= MaxRows {
+				return nil, &LineError{Unit: "row", Line: row, Msg: fmt.Sprintf("a schedule has at most %d rows", MaxRows)}
+			}
+			cs := cells(tr)
+			get := func(name string) string {
+				if i, ok := col[name]; ok && i < len(cs) {
+					return strings.Join(strings.Fields(cs[i]), " ")
+				}
+				return ""
+			}
+			if strings.Join(cs, "") == "" {
+				continue
+			}
+			var c Class
+			if ours {
+				line := make([]string, len(Header))
+				for i, h := range Header {
+					line[i] = csvQuote(get(h))
+				}
+				parsed, err := ParseCSV(strings.NewReader(strings.Join(Header, ",") + "\n" + strings.Join(line, ",") + "\n"))
+				if err != nil {
+					le := err.(*LineError)
+					return nil, &LineError{Unit: "row", Line: row, Field: le.Field, Msg: le.Msg}
+				}
+				c = parsed[0]
+			} else {
+				c, err = fromCode(get("record type"), get("retention start"), get("retention period"), get("action following retention"), get("notes"), source, checked)
+				if err != nil {
+					le := err.(*LineError)
+					le.Unit, le.Line = "row", row
+					return nil, le
+				}
+			}
+			if first, dup := seen[c.Code]; dup {
+				return nil, &LineError{Unit: "row", Line: row, Field: "record type", Msg: fmt.Sprintf("row %d has the same record type", first)}
+			}
+			seen[c.Code] = row
+			out = append(out, c)
+		}
+		if len(out) == 0 {
+			return nil, &LineError{Unit: "row", Line: 2, Msg: "the schedule table has no rows"}
+		}
+		return out, nil
+	}
+	return nil, &LineError{Line: 1, Msg: `no table in the page has the columns "Record type" and "Retention period"`}
+}
+
+func csvQuote(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+var (
+	yearsPattern = regexp.MustCompile(`(?i)^(\d{1,3})\s+years?\b`)
+	deathPattern = regexp.MustCompile(`(?i)(\d{1,3})\s+years?\s+after\s+(the\s+)?(patient'?s?\s+)?death`)
+	nonCodeRunes = regexp.MustCompile(`[^A-Z0-9]+`)
+)
+
+// fromCode reads one row of the Code's table into a class.
+func fromCode(recordType, start, period, action, notes, source, checked string) (Class, error) {
+	c := Class{RecordType: recordType, Notes: notes, Source: source, Checked: checked}
+	if recordType == "" {
+		return c, &LineError{Field: "record type", Msg: "the row has no record type"}
+	}
+	c.Code = strings.Trim(nonCodeRunes.ReplaceAllString(strings.ToUpper(recordType), "-"), "-")
+	if len(c.Code) > 40 {
+		c.Code = strings.TrimRight(c.Code[:40], "-")
+	}
+	s := strings.ToLower(start)
+	switch {
+	case strings.Contains(s, "creation") || strings.Contains(s, "created"):
+		c.Trigger, c.CreationBased = Creation, true
+	case strings.Contains(s, "death"):
+		c.Trigger = Death
+	case strings.Contains(s, "deregist"):
+		c.Trigger = Deregistration
+	case strings.Contains(s, "discharge") || strings.Contains(s, "treatment") || strings.Contains(s, "care"):
+		c.Trigger = Discharge
+	case strings.Contains(s, "last") || strings.Contains(s, "contact") || strings.Contains(s, "entry"):
+		c.Trigger = LastContact
+	case strings.Contains(s, "closure") || strings.Contains(s, "closed") || strings.Contains(s, "end of"):
+		c.Trigger = Closure
+	case strings.Contains(s, "publication") || strings.Contains(s, "published"):
+		c.Trigger = Publication
+	case strings.Contains(s, "birth"):
+		c.Trigger = Birth
+	default:
+		c.Trigger = None
+	}
+	p := strings.ToLower(period)
+	switch {
+	case strings.Contains(p, "25th birthday"):
+		c.Rule, c.Trigger = Child, Discharge
+	case strings.Contains(p, "building"):
+		c.Rule, c.Trigger = LifeOfBuilding, None
+	case strings.Contains(p, "permanent"):
+		c.Rule, c.Trigger = Permanent, None
+	case strings.Contains(p, "alive") || strings.Contains(p, "life of the patient"):
+		c.Rule, c.Trigger = WhileAlive, None
+	case yearsPattern.MatchString(p):
+		c.Years, _ = strconv.Atoi(yearsPattern.FindStringSubmatch(p)[1])
+		c.Rule = Years
+		if m := deathPattern.FindStringSubmatch(p); m != nil && c.Trigger != Death {
+			c.Rule = YearsOrAfterDeath
+			c.DeathYears, _ = strconv.Atoi(m[1])
+		}
+		if c.Trigger == None {
+			return c, &LineError{Field: "retention start", Msg: fmt.Sprintf("%q does not say when the %d years start", start, c.Years)}
+		}
+	default:
+		return c, &LineError{Field: "retention period", Msg: fmt.Sprintf("OnePC cannot read %q as a period; give this row in the CSV form", period)}
+	}
+	a := strings.ToLower(action)
+	switch {
+	case strings.Contains(a, "place of deposit") || strings.Contains(a, "transfer"):
+		c.Action = Transfer
+	case c.Rule == Permanent || strings.Contains(a, "permanent"):
+		c.Action = KeepForever
+	case strings.Contains(a, "destroy"):
+		c.Action = ReviewDestroy
+	case strings.Contains(a, "review"):
+		c.Action = Review
+	default:
+		return c, &LineError{Field: "action following retention", Msg: fmt.Sprintf("OnePC cannot read %q as an action", action)}
+	}
+	if f, msg := c.Check(); f != "" {
+		return c, &LineError{Field: f, Msg: msg}
+	}
+	return c, nil
+}
+
+func findAll(n *html.Node, tag string) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == tag {
+			out = append(out, n)
+			if tag == "table" {
+				return // nested tables are not the schedule's rows
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+func cells(tr *html.Node) []string {
+	var out []string
+	for c := tr.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && (c.Data == "td" || c.Data == "th") {
+			out = append(out, textOf(c))
+		}
+	}
+	return out
+}
+
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		if n.Type == html.ElementNode && (n.Data == "br" || n.Data == "p") {
+			b.WriteString(" ")
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+// Change is one difference between two schedules.
+type Change struct {
+	Code   string   `json:"code"`
+	Kind   string   `json:"kind"` // added, removed, changed
+	Fields []string `json:"fields,omitempty"`
+	Old    *Class   `json:"old,omitempty"`
+	New    *Class   `json:"new,omitempty"`
+}
+
+// Diff lists what moving from old to new would change, by code.
+func Diff(old, new []Class) []Change {
+	was := map[string]Class{}
+	for _, c := range old {
+		was[c.Code] = c
+	}
+	var out []Change
+	is := map[string]bool{}
+	for _, n := range new {
+		is[n.Code] = true
+		o, ok := was[n.Code]
+		if !ok {
+			out = append(out, Change{Code: n.Code, Kind: "added", New: &n})
+			continue
+		}
+		var fields []string
+		for _, f := range []struct {
+			name string
+			a, b any
+		}{{"record_type", o.RecordType, n.RecordType}, {"trigger", o.Trigger, n.Trigger}, {"rule", o.Rule, n.Rule},
+			{"years", o.Years, n.Years}, {"death_years", o.DeathYears, n.DeathYears}, {"action", o.Action, n.Action},
+			{"creation_based", o.CreationBased, n.CreationBased}, {"source", o.Source, n.Source}, {"checked", o.Checked, n.Checked}, {"notes", o.Notes, n.Notes}} {
+			if f.a != f.b {
+				fields = append(fields, f.name)
+			}
+		}
+		if len(fields) > 0 {
+			out = append(out, Change{Code: n.Code, Kind: "changed", Fields: fields, Old: &o, New: &n})
+		}
+	}
+	for _, o := range old {
+		if !is[o.Code] {
+			out = append(out, Change{Code: o.Code, Kind: "removed", Old: &o})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Change) int { return strings.Compare(a.Code, b.Code) })
+	return out
+}
