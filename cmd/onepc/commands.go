@@ -153,7 +153,7 @@ func (c cli) serve(ctx context.Context, args []string) error {
 	} else if n, err := s.CountUsers(ctx); err == nil && n == 0 {
 		fmt.Fprintln(c.stderr, "There are no users yet: add one with `onepc user add`, or run with --demo.")
 	}
-	clients, err := c.ssoClients(*ssoFile)
+	clients, err := c.ssoClients(*ssoFile, *publicURL)
 	if err != nil {
 		return err
 	}

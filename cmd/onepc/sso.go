@@ -5,35 +5,44 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
-	"github.com/onepc/onepc/internal/sso"
+	"github.com/onepc/onepc/internal/ssoclient"
 )
 
-// ssoClients reads the providers file, if one is given.
-func (c cli) ssoClients(path string) ([]*sso.Client, error) {
+// ssoClients reads the providers file, if one is given. Providers need the
+// public URL: the address they send people back to is made from it, never
+// from what a request says its host is.
+func (c cli) ssoClients(path, publicURL string) ([]*ssoclient.Client, error) {
 	if path == "" {
 		return nil, nil
 	}
-	providers, err := sso.LoadConfigFile(path, c.getenv)
+	if u, err := url.Parse(publicURL); publicURL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("sign-in providers need --public-url (or ONEPC_PUBLIC_URL): this site's address as browsers see it, such as https://onepc.example.nhs.uk")
+	}
+	providers, err := ssoclient.LoadConfigFile(path, c.getenv)
 	if err != nil {
 		return nil, err
 	}
-	var out []*sso.Client
+	var out []*ssoclient.Client
 	for _, p := range providers {
-		cl, err := sso.NewClient(p)
+		cl, err := ssoclient.NewClient(p)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, cl)
-		fmt.Fprintf(c.stderr, "sign-in through %s (%s) is on\n", p.Label, p.Issuer)
+		fmt.Fprintf(c.stderr, "sign-in through %s (%s) is on\n", p.Name, p.Issuer)
 	}
 	return out, nil
 }
 
 func (c cli) ssoCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "test" {
-		fmt.Fprintln(c.stderr, "Usage: onepc sso test ISSUER")
+		fmt.Fprintln(c.stderr, "Usage: onepc sso test ISSUER\n\nPrints a provider's discovery document and whether OnePC can use it.")
+		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
+			return nil
+		}
 		return errUsage
 	}
 	fs := c.flags("sso test", "sso test ISSUER")
@@ -47,7 +56,7 @@ func (c cli) ssoCmd(ctx context.Context, args []string) error {
 	issuer := fs.Arg(0)
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	d, err := sso.Fetch(ctx, &http.Client{Timeout: 15 * time.Second}, issuer)
+	d, err := ssoclient.Fetch(ctx, &http.Client{Timeout: 15 * time.Second}, issuer)
 	if err != nil {
 		return fmt.Errorf("cannot read the discovery document: %w", err)
 	}

@@ -49,6 +49,10 @@ func TestServeRefusesABadProvidersFile(t *testing.T) {
 	file := filepath.Join(dir, "sso.json")
 	os.WriteFile(file, []byte(`{"providers":[{"id":"entra","kind":"entra","issuer":"https://login.microsoftonline.com/common/v2.0","client_id":"x","client_secret":"y"}]}`), 0o600)
 	env := map[string]string{"ONEPC_DB": filepath.Join(dir, "t.db"), "ONEPC_ADDR": "127.0.0.1:0", "ONEPC_SSO_CONFIG": file}
+	if _, _, err := onepc(t, context.Background(), env, "", "serve"); err == nil || !strings.Contains(err.Error(), "--public-url") {
+		t.Errorf("serve with providers and no public URL: %v", err)
+	}
+	env["ONEPC_PUBLIC_URL"] = "https://onepc.example.nhs.uk"
 	_, _, err := onepc(t, context.Background(), env, "", "serve")
 	if err == nil || !strings.Contains(err.Error(), "providers[0].issuer") || !strings.Contains(err.Error(), "multi-tenant") {
 		t.Errorf("serve with a multi-tenant issuer: %v", err)

@@ -31,20 +31,25 @@ func HashPassword(password string) (string, error) {
 }
 
 // CheckPasswordHash reports whether password matches a HashPassword result.
+// A hash that is not one (a person who signs in only through a provider has
+// none) takes as long to refuse as a wrong password, so that timing does not
+// tell which accounts have no password.
 func CheckPasswordHash(hash, password string) bool {
 	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false
-	}
 	var m, t uint32
 	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
-		return false
+	var salt, want []byte
+	var err1, err2 error
+	if len(parts) == 6 && parts[1] == "argon2id" {
+		_, err1 = fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p)
+		if err1 == nil {
+			b64 := base64.RawStdEncoding
+			salt, err1 = b64.DecodeString(parts[4])
+			want, err2 = b64.DecodeString(parts[5])
+		}
 	}
-	b64 := base64.RawStdEncoding
-	salt, err1 := b64.DecodeString(parts[4])
-	want, err2 := b64.DecodeString(parts[5])
-	if err1 != nil || err2 != nil {
+	if len(parts) != 6 || parts[1] != "argon2id" || err1 != nil || err2 != nil {
+		DummyCheck(password)
 		return false
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))

@@ -49,6 +49,12 @@ func (r Role) Label() string {
 	return string(r)
 }
 
+// ApprovesMoney reports whether the role approves or pays money: the roles
+// a sign-in service may hold to a higher assurance level.
+func (r Role) ApprovesMoney() bool {
+	return r.Allows(ApproveFinance) || r.Allows(RunPayments)
+}
+
 // ParseRole accepts a role's code.
 func ParseRole(s string) (Role, error) {
 	r := Role(strings.TrimSpace(s))
@@ -104,6 +110,23 @@ func Manages(admin User, scope map[string]bool, top bool, target User) bool {
 		}
 	}
 	return false
+}
+
+// ManagesWhole reports whether an administrator may act for a person as a
+// whole, as linking a sign-in to their account does (that sign-in then
+// carries every role they hold): an administrator at the top of a hierarchy
+// may; another only for a person all of whose roles lie in their scope and
+// none of whom administers or approves money.
+func ManagesWhole(scope map[string]bool, top bool, target User) bool {
+	if top {
+		return true
+	}
+	for _, g := range target.Grants {
+		if !scope[g.OrgCode] || g.Role == Admin || g.Role.ApprovesMoney() {
+			return false
+		}
+	}
+	return true
 }
 
 // Grant gives a user a role at an organisation and everything below it.

@@ -93,3 +93,25 @@ func TestCheckPassword(t *testing.T) {
 		}
 	}
 }
+
+func TestManagesWhole(t *testing.T) {
+	scope := map[string]bool{"99X": true, "Y00001": true, "Y00002": true}
+	staff := Grant{Role: PracticeStaff, OrgCode: "Y00001"}
+	for _, tc := range []struct {
+		name   string
+		top    bool
+		grants []Grant
+		want   bool
+	}{
+		{"all in scope", false, []Grant{staff, {Role: PracticeManager, OrgCode: "Y00002"}}, true},
+		{"one role elsewhere", false, []Grant{staff, {Role: PracticeManager, OrgCode: "Z00001"}}, false},
+		{"an administrator", false, []Grant{{Role: Admin, OrgCode: "99X"}}, false},
+		{"a commissioner", false, []Grant{{Role: Commissioner, OrgCode: "99X"}}, false},
+		{"the top may", true, []Grant{{Role: Admin, OrgCode: "Y99"}}, true},
+		{"no roles", false, nil, true},
+	} {
+		if got := ManagesWhole(scope, tc.top, User{Grants: tc.grants}); got != tc.want {
+			t.Errorf("%s: %v", tc.name, got)
+		}
+	}
+}

@@ -44,7 +44,7 @@ func (r *Rule) Check(p Provider) error {
 		for _, n := range p.Kind.ClaimNames() {
 			names = append(names, string(n))
 		}
-		errs.Add("claim", "A "+p.Kind.String()+" provider's rules match "+strings.Join(names, " or "))
+		errs.Add("claim", "Rules for "+p.Kind.Label()+" match "+strings.Join(names, " or "))
 	}
 	switch {
 	case r.Value == "":
@@ -126,42 +126,13 @@ func roleCodeMatches(held, want string) bool {
 	return i >= 0 && !strings.Contains(want, ":") && strings.EqualFold(held[i+1:], want)
 }
 
-// ApprovesMoney reports whether a role approves or pays money, the roles a
-// provider may hold to a higher assurance level.
-func ApprovesMoney(r people.Role) bool {
-	return r.Allows(people.ApproveFinance) || r.Allows(people.RunPayments)
-}
-
-// Decision is what a sign-in gives a person, and why some matches were held back.
-type Decision struct {
-	Grants  []people.Grant
-	MoneyOK bool     // the sign-in's assurance allows the roles that approve money
-	Held    []string // plain words for each match held back
-}
-
-// Decide applies a provider's money policy to the mapped grants. explicit
-// are the person's grants made in OnePC by an administrator.
-func Decide(p Provider, matches []Match, acr string, explicit []people.Grant) Decision {
-	d := Decision{MoneyOK: len(p.MoneyACR) == 0 || slices.Contains(p.MoneyACR, acr)}
-	for _, m := range matches {
-		if ApprovesMoney(m.Grant.Role) {
-			if !d.MoneyOK {
-				d.Held = append(d.Held, m.Grant.Role.Label()+" at "+m.Grant.OrgCode+" needs a sign-in at assurance "+strings.Join(p.MoneyACR, " or ")+"; this one was "+orNone(acr))
-				continue
-			}
-			if p.MoneyNeedsGrant && !slices.ContainsFunc(explicit, func(g people.Grant) bool { return g.Role == m.Grant.Role && g.OrgCode == m.Grant.OrgCode }) {
-				d.Held = append(d.Held, m.Grant.Role.Label()+" at "+m.Grant.OrgCode+" also needs an administrator's grant in OnePC")
-				continue
-			}
-		}
-		d.Grants = append(d.Grants, m.Grant)
+// Within reports whether an administrator whose scope is scope (every
+// organisation they administer; nil for one at the top of a hierarchy) may
+// keep this rule: one that gives roles only where they administer. The
+// claim's own organisation (*) may be anywhere, so only the top may use it.
+func (r Rule) Within(scope map[string]bool) bool {
+	if scope == nil {
+		return true
 	}
-	return d
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "not stated"
-	}
-	return s
+	return r.Org != ClaimOrg && scope[r.Org]
 }

@@ -1,7 +1,9 @@
-// Package sso signs people in through OpenID Connect providers (NHS Care
-// Identity Service 2, Microsoft Entra ID, any other) and turns what a
-// provider says about a person into OnePC roles through mapping rules that
-// administrators keep as data. Nothing is granted that no rule names.
+// Package sso decides what signing in through an OpenID Connect provider
+// (NHS Care Identity Service 2, Microsoft Entra ID, any other) gives a
+// person: which providers are configured, what their claims say, the
+// mapping rules administrators keep as data, and the policy that admits a
+// person, links them, and gives them roles. Nothing is granted that no rule
+// names. It is pure: the protocol itself is in package ssoclient.
 package sso
 
 import (
@@ -9,10 +11,8 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
-	"strings"
 
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -26,9 +26,21 @@ const (
 	OIDC  Kind = "oidc"  // any other provider: groups and roles claims
 )
 
+// Label is the kind's name for people.
+func (k Kind) Label() string {
+	switch k {
+	case CIS2:
+		return "NHS CIS2"
+	case Entra:
+		return "Microsoft Entra ID"
+	}
+	return "OpenID Connect"
+}
+
 // Provider is one configured sign-in service.
 type Provider struct {
 	ID    string `json:"id"`    // short name in addresses: /login/sso/{id}
+	Name  string `json:"name"`  // the service in sentences: "NHS CIS2"
 	Label string `json:"label"` // the button: "Sign in with NHS CIS2"
 	Kind  Kind   `json:"kind"`
 
@@ -45,6 +57,8 @@ type Provider struct {
 	CreateUsers bool `json:"create_users"`
 	// TrustEmail treats the email claim as verified where the provider
 	// sends no email_verified (Entra ID, whose tenant owns its addresses).
+	// Only for a tenant whose addresses its own people cannot change and
+	// that admits no guests: the email links a sign-in to a OnePC account.
 	TrustEmail bool `json:"trust_email"`
 	// MoneyACR lists the acr values (assurance levels) a sign-in must carry
 	// for the roles that approve money to apply in its session.
@@ -70,7 +84,7 @@ var multiTenant = regexp.MustCompile(`(?i)^https://login\.microsoftonline\.com/(
 // LoadConfig reads and checks a providers file (JSON). Secrets named by
 // client_secret_env are read through getenv. Errors name the provider and field.
 func LoadConfig(r io.Reader, getenv func(string) string) ([]Provider, error) {
-	dec := json.NewDecoder(r)
+	dec := json.NewDecoder(io.LimitReader(r, 1<<20))
 	dec.DisallowUnknownFields()
 	var cfg Config
 	if err := dec.Decode(&cfg); err != nil {
@@ -83,7 +97,7 @@ func LoadConfig(r io.Reader, getenv func(string) string) ([]Provider, error) {
 		if p.SecretEnv != "" && p.ClientSecret == "" {
 			p.ClientSecret = getenv(p.SecretEnv)
 		}
-		for _, f := range p.Check() {
+		for _, f := range p.Tidy() {
 			errs.Add(fmt.Sprintf("providers[%d].%s", i, f.Name), f.Message)
 		}
 		if seen[p.ID] {
@@ -97,22 +111,9 @@ func LoadConfig(r io.Reader, getenv func(string) string) ([]Provider, error) {
 	return cfg.Providers, nil
 }
 
-// LoadConfigFile reads the providers file at path.
-func LoadConfigFile(path string, getenv func(string) string) ([]Provider, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	ps, err := LoadConfig(f, getenv)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return ps, nil
-}
-
-// Check fills defaults and returns what is wrong, by field.
-func (p *Provider) Check() problem.Fields {
+// Tidy fills a provider's defaults (name, label, scopes, kind) and returns
+// what is wrong with it, by field.
+func (p *Provider) Tidy() problem.Fields {
 	var errs problem.Fields
 	if !idPattern.MatchString(p.ID) {
 		errs.Add("id", "Give the provider a short id of lower-case letters, digits and dashes, like cis2")
@@ -124,8 +125,11 @@ func (p *Provider) Check() problem.Fields {
 	default:
 		errs.Add("kind", fmt.Sprintf("%q is not a kind of provider; choose cis2, entra or oidc", p.Kind))
 	}
+	if p.Name == "" {
+		p.Name = p.Kind.Label()
+	}
 	if p.Label == "" {
-		p.Label = "Sign in with " + p.ID
+		p.Label = "Sign in with " + p.Name
 	}
 	if msg := CheckIssuer(p.Issuer); msg != "" {
 		errs.Add("issuer", msg)
@@ -187,9 +191,5 @@ func (k Kind) ClaimNames() []ClaimName {
 	return []ClaimName{Group, AppRole}
 }
 
-// Name is the service's name in sentences: the label without "Sign in with".
-func (p Provider) Name() string {
-	return strings.TrimPrefix(p.Label, "Sign in with ")
-}
-
-func (k Kind) String() string { return strings.ToUpper(string(k)) }
+// Source is how grants a provider's rules made are marked.
+func Source(providerID string) string { return "sso:" + providerID }

@@ -1,19 +1,12 @@
 package sso
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
-
+	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -123,32 +116,85 @@ func TestMap(t *testing.T) {
 	}
 }
 
-func TestDecide(t *testing.T) {
-	p := Provider{MoneyACR: []string{"AAL3_ANY"}, MoneyNeedsGrant: true}
-	matches := []Match{{Grant: people.Grant{Role: people.Commissioner, OrgCode: "99X"}}, {Grant: people.Grant{Role: people.PracticeManager, OrgCode: "Y00001"}}}
-	explicit := []people.Grant{{Role: people.Commissioner, OrgCode: "99X"}}
+func TestAdmit(t *testing.T) {
+	cis2 := Provider{ID: "cis2", Name: "NHS CIS2", Kind: CIS2, CreateUsers: true, MoneyACR: []string{"AAL3_ANY"}, MoneyNeedsGrant: true}
+	rules := []Rule{
+		{ID: 1, Claim: NRBACRole, Value: "R8008", Org: "99X", Role: people.Commissioner},
+		{ID: 2, Claim: NRBACRole, Value: "R8000", Org: ClaimOrg, Role: people.PracticeManager},
+	}
+	kinds := map[string]orgs.Kind{"99X": orgs.Place, "Y00001": orgs.Practice, "U00001": orgs.PCN}
+	role := func(org, code string) RBACRole { return RBACRole{OrgCode: org, RoleCode: code} }
+	comm := people.Grant{Role: people.Commissioner, OrgCode: "99X"}
 	tests := []struct {
-		acr      string
-		explicit []people.Grant
-		grants   int
-		moneyOK  bool
+		name    string
+		p       Provider
+		c       Claims
+		who     Person
+		refusal Refusal
+		grants  int
+		create  bool
+		link    bool
+		held    int
 	}{
-		{"AAL3_ANY", explicit, 2, true},
-		{"AAL3_ANY", nil, 1, true}, // no administrator's grant: the money role is held back
-		{"AAL2_ANY", explicit, 1, false},
-		{"", explicit, 1, false},
+		{"new practice manager", cis2, Claims{Email: "a@x", EmailVerified: true, ACR: "AAL2_ANY", RBAC: []RBACRole{role("Y00001", "R8000")}}, Person{}, "", 1, true, true, 0},
+		{"new, provider adds nobody", Provider{ID: "x", Name: "X"}, Claims{Email: "a@x", EmailVerified: true, RBAC: []RBACRole{role("Y00001", "R8000")}}, Person{}, NoAccount, 1, false, false, 0},
+		{"new, unverified email", cis2, Claims{Email: "a@x", RBAC: []RBACRole{role("Y00001", "R8000")}}, Person{}, NoEmail, 1, false, false, 0},
+		{"new, nothing maps", cis2, Claims{Email: "a@x", EmailVerified: true, RBAC: []RBACRole{role("Y00001", "R9999")}}, Person{}, NoRole, 0, false, false, 0},
+		{"unknown organisation", cis2, Claims{Email: "a@x", EmailVerified: true, RBAC: []RBACRole{role("Y99999", "R8000")}}, Person{}, NoRole, 0, false, false, 1},
+		{"role that does not fit", cis2, Claims{Email: "a@x", EmailVerified: true, RBAC: []RBACRole{role("U00001", "R8000")}}, Person{}, NoRole, 0, false, false, 1},
+		{"commissioner at AAL3 with a grant", cis2, Claims{ACR: "AAL3_ANY", RBAC: []RBACRole{role("99X", "R8008")}}, Person{UserID: 7, BySubject: true, Explicit: []people.Grant{comm}}, "", 1, false, false, 0},
+		{"commissioner at AAL3 without a grant", cis2, Claims{ACR: "AAL3_ANY", RBAC: []RBACRole{role("99X", "R8008")}}, Person{UserID: 7, BySubject: true}, NoRole, 0, false, false, 1},
+		{"commissioner at AAL2, grant hidden", cis2, Claims{ACR: "AAL2_ANY", RBAC: []RBACRole{role("99X", "R8008")}}, Person{UserID: 7, BySubject: true, Explicit: []people.Grant{comm}}, NoRole, 0, false, false, 1},
+		{"found by email: link", cis2, Claims{RBAC: []RBACRole{role("Y00001", "R8000")}}, Person{UserID: 7}, "", 1, false, true, 0},
+		{"email's account linked to another", cis2, Claims{RBAC: []RBACRole{role("Y00001", "R8000")}}, Person{UserID: 7, LinkedElsewhere: true}, LinkedElsewhere, 0, false, false, 0},
+		{"explicit grants alone admit", cis2, Claims{}, Person{UserID: 7, BySubject: true, Explicit: []people.Grant{{Role: people.PracticeStaff, OrgCode: "Y00001"}}}, "", 0, false, false, 0},
 	}
 	for _, tc := range tests {
-		d := Decide(p, matches, tc.acr, tc.explicit)
-		if len(d.Grants) != tc.grants || d.MoneyOK != tc.moneyOK || len(d.Held) != 2-tc.grants {
-			t.Errorf("acr %q explicit %v: %+v", tc.acr, tc.explicit, d)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			a := Admit(tc.p, tc.c, rules, tc.who, kinds)
+			if a.Refusal != tc.refusal || len(a.Grants) != tc.grants || a.Create != tc.create || a.Link != tc.link || len(a.Held) != tc.held {
+				t.Errorf("got %+v", a)
+			}
+			if a.Refusal != "" && !strings.Contains(a.Refusal.Message(tc.p), tc.p.Name) {
+				t.Errorf("message %q", a.Refusal.Message(tc.p))
+			}
+			for _, g := range a.Grants {
+				if g.Source != Source(tc.p.ID) {
+					t.Errorf("grant %+v not marked", g)
+				}
+			}
+		})
 	}
-	if d := Decide(Provider{}, matches, "", nil); len(d.Grants) != 2 || !d.MoneyOK {
-		t.Errorf("no policy: %+v", d)
-	}
-	if !ApprovesMoney(people.Commissioner) || ApprovesMoney(people.PracticeManager) {
+	if !people.Commissioner.ApprovesMoney() || people.PracticeManager.ApprovesMoney() {
 		t.Error("ApprovesMoney")
+	}
+}
+
+func TestSessionGrants(t *testing.T) {
+	all := []people.Grant{{Role: people.PracticeStaff, OrgCode: "A"}, {Role: people.Commissioner, OrgCode: "P", Source: "sso:cis2"},
+		{Role: people.PracticeManager, OrgCode: "B", Source: "sso:entra"}, {Role: people.Commissioner, OrgCode: "Q"}}
+	count := func(gs []people.Grant) int { return len(gs) }
+	if n := count(SessionGrants(all, "", true)); n != 2 {
+		t.Errorf("password session: %d grants, want the 2 an administrator made", n)
+	}
+	if n := count(SessionGrants(all, "cis2", true)); n != 3 {
+		t.Errorf("CIS2 session: %d, want 3 (not Entra's)", n)
+	}
+	if n := count(SessionGrants(all, "cis2", false)); n != 1 {
+		t.Errorf("CIS2 session below the money assurance: %d, want 1", n)
+	}
+}
+
+func TestRuleWithin(t *testing.T) {
+	scope := map[string]bool{"99X": true, "Y00001": true}
+	for _, tc := range []struct {
+		org   string
+		scope map[string]bool
+		want  bool
+	}{{"Y00001", scope, true}, {"Z00001", scope, false}, {ClaimOrg, scope, false}, {ClaimOrg, nil, true}, {"Z00001", nil, true}} {
+		if got := (Rule{Org: tc.org}).Within(tc.scope); got != tc.want {
+			t.Errorf("rule at %s within %v: %v", tc.org, tc.scope, got)
+		}
 	}
 }
 
@@ -199,58 +245,30 @@ func FuzzLoadConfig(f *testing.F) {
 	})
 }
 
-// TestAssertion: a private_key_jwt assertion verifies with the public half
-// and says who the client is, to whom, and for how long.
-func TestAssertion(t *testing.T) {
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	der, _ := x509.MarshalPKCS8PrivateKey(key)
-	sk, err := parseSigningKey(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), "onepc-1")
-	if err != nil {
-		t.Fatal(err)
+func TestAdmitTidiesNewPeople(t *testing.T) {
+	p := Provider{ID: "cis2", Name: "NHS CIS2", Kind: CIS2, CreateUsers: true}
+	rules := []Rule{{Claim: NRBACRole, Value: "R8000", Org: ClaimOrg, Role: people.PracticeManager}}
+	kinds := map[string]orgs.Kind{"Y00001": orgs.Practice}
+	var many []RBACRole
+	for i := range 50 {
+		many = append(many, RBACRole{OrgCode: "X" + strconv.Itoa(i), RoleCode: "R8000"})
 	}
-	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
-	raw, err := sk.assertion("onepc-client", "https://idp.example/token", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tok.Headers[0].KeyID != "onepc-1" {
-		t.Errorf("kid %q", tok.Headers[0].KeyID)
-	}
-	var c jwt.Claims
-	if err := tok.Claims(&key.PublicKey, &c); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.ValidateWithLeeway(jwt.Expected{Issuer: "onepc-client", Subject: "onepc-client", AnyAudience: jwt.Audience{"https://idp.example/token"}, Time: now.Add(time.Minute)}, 0); err != nil || c.ID == "" {
-		t.Errorf("claims %+v: %v", c, err)
-	}
-	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err := tok.Claims(&other.PublicKey, &c); err == nil {
-		t.Error("verified with another key")
-	}
-	if _, err := parseSigningKey([]byte("not pem"), ""); err == nil {
-		t.Error("accepted a file with no key")
-	}
-}
-
-func TestAssess(t *testing.T) {
-	issuer := "https://idp.example"
-	good := Discovery{Issuer: issuer, Authorization: issuer + "/a", Token: issuer + "/t", JWKS: issuer + "/k",
-		ResponseTypes: []string{"code"}, SigningAlgs: []string{"RS256"}, CodeChallenge: []string{"S256"}}
-	for _, f := range good.Assess(issuer) {
-		if f.Blocks {
-			t.Errorf("good provider blocked: %s", f.Message)
+	for _, tc := range []struct {
+		name    string
+		c       Claims
+		refusal Refusal
+		held    int
+	}{
+		{"an address with a display name", Claims{Email: `"Not an email" <x@y.nhs.uk>`, EmailVerified: true, RBAC: []RBACRole{{OrgCode: "Y00001", RoleCode: "R8000"}}}, NoEmail, 0},
+		{"thousands of roles", Claims{Email: "x@y.nhs.uk", EmailVerified: true, RBAC: append(many, RBACRole{OrgCode: "Y00001", RoleCode: "R8000"})}, "", 21},
+	} {
+		a := Admit(p, tc.c, rules, Person{}, kinds)
+		if a.Refusal != tc.refusal || len(a.Held) != tc.held {
+			t.Errorf("%s: %+v", tc.name, a)
 		}
 	}
-	bad := good
-	bad.Issuer = "https://other.example"
-	if !slices.ContainsFunc(bad.Assess(issuer), func(f Finding) bool { return f.Blocks }) {
-		t.Error("issuer mismatch not blocking")
-	}
-	if !slices.ContainsFunc(good.Assess("https://login.microsoftonline.com/common/v2.0"), func(f Finding) bool { return f.Blocks }) {
-		t.Error("multi-tenant issuer not blocking")
+	a := Admit(p, Claims{Email: "x@y.nhs.uk", EmailVerified: true, Name: strings.Repeat("é", 300) + "\n", RBAC: []RBACRole{{OrgCode: "Y00001", RoleCode: "R8000"}}}, rules, Person{}, kinds)
+	if !a.Create || len([]rune(a.Name)) != 200 || a.Email != "x@y.nhs.uk" {
+		t.Errorf("long name: %d runes, %+v", len([]rune(a.Name)), a.Create)
 	}
 }

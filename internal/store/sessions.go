@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"slices"
 	"time"
 
 	"github.com/onepc/onepc/internal/people"
@@ -113,9 +112,7 @@ func (s *Store) SessionUser(ctx context.Context, token string) (Session, people.
 	if u.Grants, err = c.grants(ctx, u.ID); err != nil {
 		return sess, u, err
 	}
-	if !sess.MoneyOK {
-		u.Grants = slices.DeleteFunc(u.Grants, func(g people.Grant) bool { return sso.ApprovesMoney(g.Role) })
-	}
+	u.Grants = sso.SessionGrants(u.Grants, sess.Provider, sess.MoneyOK)
 	if c.now.Sub(lastSeen) > time.Minute {
 		err = s.tx(ctx, func(w conn) error {
 			_, err := w.exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", w.tsArg(w.now), hashToken(token))

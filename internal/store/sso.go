@@ -4,24 +4,38 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
 	"github.com/onepc/onepc/internal/sso"
 )
 
-// SSOStartLife is how long a begun sign-in may take at the provider.
-const SSOStartLife = 10 * time.Minute
+const ruleColumns = "id, provider, claim, value, activity, org_code, role, added_by"
 
-// SSORules returns a provider's mapping rules ("" for every provider's).
-func (s *Store) SSORules(ctx context.Context, provider string) ([]sso.Rule, error) {
-	q := "SELECT id, provider, claim, value, activity, org_code, role, added_by FROM sso_rules"
-	var args []any
+func scanRule(sc interface{ Scan(...any) error }) (sso.Rule, error) {
+	var r sso.Rule
+	err := sc.Scan(&r.ID, &r.Provider, &r.Claim, &r.Value, &r.Activity, &r.Org, &r.Role, &r.AddedBy)
+	return r, err
+}
+
+// SSORules returns a provider's mapping rules ("" for every provider's)
+// that give roles within scope (the organisations an administrator
+// administers; nil for all, including those at the claim's own organisation).
+func (s *Store) SSORules(ctx context.Context, provider string, scope map[string]bool) ([]sso.Rule, error) {
+	q, args := "SELECT "+ruleColumns+" FROM sso_rules WHERE 1=1", []any{}
 	if provider != "" {
-		q += " WHERE provider = ?"
+		q += " AND provider = ?"
 		args = append(args, provider)
+	}
+	if scope != nil {
+		in, inArgs := inClause(slices.Sorted(maps.Keys(scope)))
+		q += " AND org_code IN " + in
+		args = append(args, inArgs...)
 	}
 	rows, err := s.reader().query(ctx, q+" ORDER BY provider, claim, value, org_code, role", args...)
 	if err != nil {
@@ -30,13 +44,19 @@ func (s *Store) SSORules(ctx context.Context, provider string) ([]sso.Rule, erro
 	defer rows.Close()
 	var out []sso.Rule
 	for rows.Next() {
-		var r sso.Rule
-		if err := rows.Scan(&r.ID, &r.Provider, &r.Claim, &r.Value, &r.Activity, &r.Org, &r.Role, &r.AddedBy); err != nil {
+		r, err := scanRule(rows)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// SSORule returns one rule.
+func (s *Store) SSORule(ctx context.Context, id int64) (sso.Rule, error) {
+	r, err := scanRule(s.reader().queryRow(ctx, "SELECT "+ruleColumns+" FROM sso_rules WHERE id = ?", id))
+	return r, notFound(err, "There is no such rule")
 }
 
 // AddSSORule adds a mapping rule already checked against its provider
@@ -67,9 +87,8 @@ func (s *Store) AddSSORule(ctx context.Context, actor string, r sso.Rule) (sso.R
 func (s *Store) DeleteSSORule(ctx context.Context, actor string, id int64) (sso.Rule, error) {
 	var r sso.Rule
 	err := s.tx(ctx, func(c conn) error {
-		err := c.queryRow(ctx, "SELECT id, provider, claim, value, activity, org_code, role, added_by FROM sso_rules WHERE id = ?", id).
-			Scan(&r.ID, &r.Provider, &r.Claim, &r.Value, &r.Activity, &r.Org, &r.Role, &r.AddedBy)
-		if err != nil {
+		var err error
+		if r, err = scanRule(c.queryRow(ctx, "SELECT "+ruleColumns+" FROM sso_rules WHERE id = ?", id)); err != nil {
 			return notFound(err, "There is no such rule")
 		}
 		if _, err := c.exec(ctx, "DELETE FROM sso_rules WHERE id = ?", id); err != nil {
@@ -80,14 +99,33 @@ func (s *Store) DeleteSSORule(ctx context.Context, actor string, id int64) (sso.
 	return r, err
 }
 
-// BeginSSO keeps a sign-in's secrets until the provider sends the person back.
-func (s *Store) BeginSSO(ctx context.Context, provider string, st sso.Start, next string) error {
+// SSOStart is a begun sign-in's secrets, kept until the provider sends the
+// person back.
+type SSOStart struct {
+	State, Nonce, Verifier string
+}
+
+// MaxSSOStarts is how many sign-ins one address may begin in sso.StartLife:
+// each keeps a row until it finishes or expires.
+const MaxSSOStarts = 30
+
+// BeginSSO keeps a sign-in's secrets until the provider sends the person
+// back; an address that has begun MaxSSOStarts unfinished sign-ins recently
+// is asked to wait.
+func (s *Store) BeginSSO(ctx context.Context, provider string, st SSOStart, next, ip string) error {
 	return s.tx(ctx, func(c conn) error {
-		if _, err := c.exec(ctx, "DELETE FROM sso_starts WHERE created_at < ?", c.tsArg(c.now.Add(-SSOStartLife))); err != nil {
+		if _, err := c.exec(ctx, "DELETE FROM sso_starts WHERE created_at < ?", c.tsArg(c.now.Add(-sso.StartLife))); err != nil {
 			return err
 		}
-		_, err := c.exec(ctx, "INSERT INTO sso_starts (state_hash, provider, nonce, verifier, next, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-			hashToken(st.State), provider, st.Nonce, st.Verifier, next, c.tsArg(c.now))
+		var n int
+		if err := c.queryRow(ctx, "SELECT COUNT(*) FROM sso_starts WHERE ip = ?", ip).Scan(&n); err != nil {
+			return err
+		}
+		if n >= MaxSSOStarts {
+			return problem.New(problem.TooMany, "Too many sign-ins have been started from your network. Wait a few minutes and try again.")
+		}
+		_, err := c.exec(ctx, "INSERT INTO sso_starts (state_hash, provider, nonce, verifier, next, ip, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			hashToken(st.State), provider, st.Nonce, st.Verifier, next, ip, c.tsArg(c.now))
 		return err
 	})
 }
@@ -98,14 +136,14 @@ var ErrSSOStartUnknown = &problem.Error{Kind: problem.NotFound,
 	Message: "This sign-in was not started here, has already been used, or took longer than ten minutes. Start again."}
 
 // TakeSSO returns and forgets a begun sign-in, so that it finishes once.
-func (s *Store) TakeSSO(ctx context.Context, provider, state string) (sso.Start, string, error) {
-	st := sso.Start{State: state}
+func (s *Store) TakeSSO(ctx context.Context, provider, state string) (SSOStart, string, error) {
+	st := SSOStart{State: state}
 	var next string
 	var created time.Time
 	err := s.tx(ctx, func(c conn) error {
 		err := c.queryRow(ctx, "DELETE FROM sso_starts WHERE state_hash = ? AND provider = ? RETURNING nonce, verifier, next, created_at",
 			hashToken(state), provider).Scan(&st.Nonce, &st.Verifier, &next, nullTime{&created})
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && c.now.Sub(created) > SSOStartLife) {
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && c.now.Sub(created) > sso.StartLife) {
 			return ErrSSOStartUnknown
 		}
 		return err
@@ -113,72 +151,48 @@ func (s *Store) TakeSSO(ctx context.Context, provider, state string) (sso.Start,
 	return st, next, err
 }
 
-// SSOSignIn is what a verified sign-in brings.
-type SSOSignIn struct {
-	Provider sso.Provider
-	Claims   sso.Claims
-	// Decide turns the person's explicit (administrator's) grants into the
-	// sign-in's grants, applying the mapping rules and money policy.
-	Decide func(explicit []people.Grant) sso.Decision
-}
-
-// SSOOutcome is the result of an SSO sign-in. With no User, or no Session,
-// the person was not signed in, and Reason says why.
+// SSOOutcome is what an SSO sign-in did. With no Session the person was not
+// signed in, and Admission.Refusal says why.
 type SSOOutcome struct {
+	sso.Admission
 	User    people.User
 	Session Session
-	Reason  string
-	Held    []string // mapped roles not given, in plain words
-	Created bool
-	Linked  bool
 }
 
-// SSOSignIn finds or links the person, records the grants the mapping gives
-// them (in place of those the provider's rules gave last time), and starts
-// a session, all in one transaction; or starts none and says why.
-func (s *Store) SSOSignIn(ctx context.Context, in SSOSignIn) (SSOOutcome, error) {
+// SSOSignIn signs a person in from a verified sign-in: in one transaction
+// it reads what OnePC knows of them, asks sso.Admit, and does what that
+// decides (create the user, link the subject, record the mapped grants in
+// place of last time's, start a session). A refused sign-in changes nothing.
+// Two first sign-ins of one person at once cannot both create them: the
+// loser is retried once and finds what the winner made.
+func (s *Store) SSOSignIn(ctx context.Context, p sso.Provider, claims sso.Claims, rules []sso.Rule) (SSOOutcome, error) {
+	out, err := s.ssoSignIn(ctx, p, claims, rules)
+	if problem.KindOf(mapError(err)) == problem.Conflict {
+		out, err = s.ssoSignIn(ctx, p, claims, rules)
+	}
+	return out, err
+}
+
+func (s *Store) ssoSignIn(ctx context.Context, p sso.Provider, claims sso.Claims, rules []sso.Rule) (SSOOutcome, error) {
 	var out SSOOutcome
-	via := "sso:" + in.Provider.ID
+	via := sso.Source(p.ID)
 	err := s.tx(ctx, func(c conn) error {
 		out = SSOOutcome{}
-		var userID int64
-		err := c.queryRow(ctx, "SELECT user_id FROM sso_identities WHERE provider = ? AND subject = ?", in.Provider.ID, in.Claims.Subject).Scan(&userID)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		email := in.Claims.VerifiedEmail(in.Provider)
-		if userID == 0 && email != "" {
-			err := c.queryRow(ctx, "SELECT id FROM users WHERE email = ?", email).Scan(&userID)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-			out.Linked = userID != 0
-		}
-		var explicit []people.Grant
-		if userID != 0 {
-			if explicit, err = c.explicitGrants(ctx, userID); err != nil {
-				return err
-			}
-		}
-		d := in.Decide(explicit)
-		valid, dropped, err := c.validGrants(ctx, d.Grants)
+		who, err := c.ssoPerson(ctx, p, claims)
 		if err != nil {
 			return err
 		}
-		out.Held = append(d.Held, dropped...)
-		if userID == 0 {
-			switch {
-			case !in.Provider.CreateUsers:
-				out.Reason = "no-account"
-				return nil
-			case len(valid) == 0:
-				out.Reason = "no-role"
-				return nil
-			case email == "":
-				out.Reason = "no-email"
-				return nil
-			}
-			name := strings.TrimSpace(in.Claims.Name)
+		kinds, err := c.orgKinds(ctx, sso.Map(rules, claims))
+		if err != nil {
+			return err
+		}
+		out.Admission = sso.Admit(p, claims, rules, who, kinds)
+		if out.Refusal != "" {
+			return nil
+		}
+		userID, email := who.UserID, claims.VerifiedEmail(p)
+		if out.Create {
+			name := strings.TrimSpace(claims.Name)
 			if name == "" {
 				name = email
 			}
@@ -186,59 +200,83 @@ func (s *Store) SSOSignIn(ctx context.Context, in SSOSignIn) (SSOOutcome, error)
 				email, name, c.tsArg(c.now), via).Scan(&userID); err != nil {
 				return err
 			}
-			out.Created = true
-			if err := c.appendAudit(ctx, via, "user.add", "user", email, nil, map[string]string{"email": email, "name": name, "provider": in.Provider.ID}); err != nil {
+			if err := c.appendAudit(ctx, via, "user.add", "user", email, nil, map[string]string{"email": email, "name": name, "provider": p.ID}); err != nil {
 				return err
 			}
 		}
-		if out.Linked || out.Created {
+		if out.Link {
 			if _, err := c.exec(ctx, "INSERT INTO sso_identities (provider, subject, user_id, linked_at, linked_by) VALUES (?, ?, ?, ?, ?)",
-				in.Provider.ID, in.Claims.Subject, userID, c.tsArg(c.now), via); err != nil {
+				p.ID, claims.Subject, userID, c.tsArg(c.now), via); err != nil {
 				return err
 			}
-			if err := c.appendAudit(ctx, via, "sso.link", "user", email, nil, map[string]string{"provider": in.Provider.ID, "subject": in.Claims.Subject}); err != nil {
+			if err := c.appendAudit(ctx, via, "sso.link", "user", email, nil, map[string]string{"provider": p.ID, "subject": claims.Subject}); err != nil {
 				return err
 			}
 		}
-		if err := c.syncSSOGrants(ctx, userID, via, valid); err != nil {
+		if err := c.syncSSOGrants(ctx, userID, via, out.Grants); err != nil {
 			return err
 		}
 		if out.User, err = c.user(ctx, userID); err != nil {
 			return err
 		}
-		if len(out.User.Grants) == 0 {
-			out.Reason = "no-role"
-			return nil
-		}
-		out.Session, err = c.createSession(ctx, userID, out.User.Email, in.Provider.ID, d.MoneyOK)
+		out.User.Grants = sso.SessionGrants(out.User.Grants, p.ID, out.MoneyOK)
+		out.Session, err = c.createSession(ctx, userID, out.User.Email, p.ID, out.MoneyOK)
 		return err
 	})
 	return out, err
 }
 
-// explicitGrants are the grants an administrator made.
-func (c conn) explicitGrants(ctx context.Context, userID int64) ([]people.Grant, error) {
-	all, err := c.grantsFrom(ctx, userID, "AND g.source = ''")
-	return all, err
-}
-
-// validGrants keeps the grants whose organisation exists and fits the role,
-// and says in words why each other one was dropped.
-func (c conn) validGrants(ctx context.Context, gs []people.Grant) ([]people.Grant, []string, error) {
-	var ok []people.Grant
-	var dropped []string
-	for _, g := range gs {
-		_, err := c.grantable(ctx, g.Role, g.OrgCode)
-		switch {
-		case problem.KindOf(err) == problem.Invalid:
-			dropped = append(dropped, problem.Message(err))
-		case err != nil:
-			return nil, nil, err
-		default:
-			ok = append(ok, g)
+// ssoPerson reads what OnePC knows of the person signing in: the user
+// linked to the provider's subject, or else the user with their verified
+// email (and whether that user is linked to someone else there).
+func (c conn) ssoPerson(ctx context.Context, p sso.Provider, claims sso.Claims) (sso.Person, error) {
+	var who sso.Person
+	err := c.queryRow(ctx, "SELECT user_id FROM sso_identities WHERE provider = ? AND subject = ?", p.ID, claims.Subject).Scan(&who.UserID)
+	switch {
+	case err == nil:
+		who.BySubject = true
+	case !errors.Is(err, sql.ErrNoRows):
+		return who, err
+	case claims.VerifiedEmail(p) != "":
+		err := c.queryRow(ctx, `SELECT u.id, EXISTS (SELECT 1 FROM sso_identities i WHERE i.user_id = u.id AND i.provider = ?)
+			FROM users u WHERE u.email = ?`, p.ID, claims.VerifiedEmail(p)).Scan(&who.UserID, &who.LinkedElsewhere)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return who, err
 		}
 	}
-	return ok, dropped, nil
+	if who.UserID != 0 {
+		var err error
+		who.Explicit, err = c.grantsFrom(ctx, who.UserID, "")
+		return who, err
+	}
+	return who, nil
+}
+
+// orgKinds returns the kind of each organisation the matches name that exists.
+func (c conn) orgKinds(ctx context.Context, matches []sso.Match) (map[string]orgs.Kind, error) {
+	out := map[string]orgs.Kind{}
+	if len(matches) == 0 {
+		return out, nil
+	}
+	var codes []string
+	for _, m := range matches {
+		codes = append(codes, m.Grant.OrgCode)
+	}
+	in, args := inClause(codes)
+	rows, err := c.query(ctx, "SELECT code, kind FROM orgs WHERE code IN "+in, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code string
+		var kind orgs.Kind
+		if err := rows.Scan(&code, &kind); err != nil {
+			return nil, err
+		}
+		out[code] = kind
+	}
+	return out, rows.Err()
 }
 
 // syncSSOGrants makes the grants from source exactly want, leaving an
@@ -248,7 +286,7 @@ func (c conn) syncSSOGrants(ctx context.Context, userID int64, source string, wa
 	if err := c.queryRow(ctx, "SELECT email FROM users WHERE id = ?", userID).Scan(&email); err != nil {
 		return err
 	}
-	had, err := c.grantsFrom(ctx, userID, "AND g.source = ?", source)
+	had, err := c.grantsFrom(ctx, userID, source)
 	if err != nil {
 		return err
 	}
@@ -311,10 +349,30 @@ func (s *Store) Identities(ctx context.Context, userID int64) ([]Identity, error
 // LinkIdentity links a provider's subject to a user: an administrator's
 // explicit link, for a person whose provider sends no verified email.
 func (s *Store) LinkIdentity(ctx context.Context, actor string, userID int64, provider, subject string) error {
+	return s.changeIdentity(ctx, actor, userID, provider, subject, true)
+}
+
+// UnlinkIdentity removes a link.
+func (s *Store) UnlinkIdentity(ctx context.Context, actor string, userID int64, provider, subject string) error {
+	return s.changeIdentity(ctx, actor, userID, provider, subject, false)
+}
+
+func (s *Store) changeIdentity(ctx context.Context, actor string, userID int64, provider, subject string, link bool) error {
 	return s.tx(ctx, func(c conn) error {
 		var email string
 		if err := c.queryRow(ctx, "SELECT email FROM users WHERE id = ?", userID).Scan(&email); err != nil {
 			return notFound(err, "There is no such user")
+		}
+		id := map[string]string{"provider": provider, "subject": subject}
+		if !link {
+			res, err := c.exec(ctx, "DELETE FROM sso_identities WHERE provider = ? AND subject = ? AND user_id = ?", provider, subject, userID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return problem.New(problem.NotFound, "That identity is not linked to %s", email)
+			}
+			return c.appendAudit(ctx, actor, "sso.unlink", "user", email, id, nil)
 		}
 		_, err := c.exec(ctx, "INSERT INTO sso_identities (provider, subject, user_id, linked_at, linked_by) VALUES (?, ?, ?, ?, ?)",
 			provider, subject, userID, c.tsArg(c.now), actor)
@@ -324,31 +382,14 @@ func (s *Store) LinkIdentity(ctx context.Context, actor string, userID int64, pr
 		if err != nil {
 			return err
 		}
-		return c.appendAudit(ctx, actor, "sso.link", "user", email, nil, map[string]string{"provider": provider, "subject": subject})
+		return c.appendAudit(ctx, actor, "sso.link", "user", email, nil, id)
 	})
 }
 
-// UnlinkIdentity removes a link.
-func (s *Store) UnlinkIdentity(ctx context.Context, actor string, userID int64, provider, subject string) error {
-	return s.tx(ctx, func(c conn) error {
-		var email string
-		if err := c.queryRow(ctx, "SELECT email FROM users WHERE id = ?", userID).Scan(&email); err != nil {
-			return notFound(err, "There is no such user")
-		}
-		res, err := c.exec(ctx, "DELETE FROM sso_identities WHERE provider = ? AND subject = ? AND user_id = ?", provider, subject, userID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return problem.New(problem.NotFound, "That identity is not linked to %s", email)
-		}
-		return c.appendAudit(ctx, actor, "sso.unlink", "user", email, map[string]string{"provider": provider, "subject": subject}, nil)
-	})
-}
-
-// AuditSSOFailure records a refused sign-in through a provider.
+// AuditSSOFailure records a refused sign-in through a provider, after the
+// sign-in was shown to have begun here (its state matched).
 func (s *Store) AuditSSOFailure(ctx context.Context, provider, who, reason string) error {
 	return s.tx(ctx, func(c conn) error {
-		return c.appendAudit(ctx, "sso:"+provider, "sso.refused", "user", who, nil, map[string]string{"reason": reason})
+		return c.appendAudit(ctx, sso.Source(provider), "sso.refused", "user", who, nil, map[string]string{"reason": reason})
 	})
 }

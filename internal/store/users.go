@@ -69,14 +69,22 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (people.User, err
 	return s.User(ctx, id)
 }
 
+// grants returns every grant of a user, whatever its source.
 func (c conn) grants(ctx context.Context, userID int64) ([]people.Grant, error) {
-	return c.grantsFrom(ctx, userID, "")
+	rows, err := c.query(ctx, `SELECT g.role, g.org_code, o.name, o.kind, g.source FROM grants g JOIN orgs o ON o.code = g.org_code
+		WHERE g.user_id = ? ORDER BY g.role, o.name`, userID)
+	return scanGrants(rows, err)
 }
 
-// grantsFrom returns a user's grants that also meet where (an AND clause on g).
-func (c conn) grantsFrom(ctx context.Context, userID int64, where string, args ...any) ([]people.Grant, error) {
+// grantsFrom returns a user's grants from one source: "" an administrator's,
+// or sso.Source(provider) a provider's rules'.
+func (c conn) grantsFrom(ctx context.Context, userID int64, source string) ([]people.Grant, error) {
 	rows, err := c.query(ctx, `SELECT g.role, g.org_code, o.name, o.kind, g.source FROM grants g JOIN orgs o ON o.code = g.org_code
-		WHERE g.user_id = ? `+where+` ORDER BY g.role, o.name`, append([]any{userID}, args...)...)
+		WHERE g.user_id = ? AND g.source = ? ORDER BY g.role, o.name`, userID, source)
+	return scanGrants(rows, err)
+}
+
+func scanGrants(rows *sql.Rows, err error) ([]people.Grant, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/onepc/onepc/internal/audit"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/sso"
 	"github.com/onepc/onepc/internal/store"
 )
 
@@ -95,13 +96,15 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) er
 }
 
 type userData struct {
-	User       people.User       `json:"user"`
-	Identities []store.Identity  `json:"identities"`
-	Providers  []ssoButton       `json:"-"`
-	Manage     map[string]bool   `json:"-"` // grants (role|org) this admin may revoke
-	Roles      []people.Role     `json:"-"`
-	Form       map[string]string `json:"-"`
-	Notice     string            `json:"-"`
+	User            people.User       `json:"user"`
+	Identities      []store.Identity  `json:"identities"`
+	Providers       []ssoButton       `json:"-"`
+	ProviderOptions []string          `json:"-"` // value, label pairs
+	SourceNames     map[string]string `json:"-"` // grant source → the provider's name
+	Manage          map[string]bool   `json:"-"` // grants (role|org) this admin may revoke
+	Roles           []people.Role     `json:"-"`
+	Form            map[string]string `json:"-"`
+	Notice          string            `json:"-"`
 }
 
 // targetUser loads the user named in the path, if the admin may see them:
@@ -143,7 +146,11 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request, rq *request) e
 
 func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, rq *request, status int, u people.User, scope map[string]bool, form map[string]string, errs problem.Fields) error {
 	d := userData{User: u, Manage: map[string]bool{}, Roles: people.Roles, Form: form,
-		Notice: notices[r.URL.Query().Get("done")], Providers: s.ssoButtons()}
+		Notice: notices[r.URL.Query().Get("done")], Providers: s.ssoButtons(), SourceNames: map[string]string{}}
+	for _, b := range d.Providers {
+		d.ProviderOptions = append(d.ProviderOptions, b.ID, b.Name)
+		d.SourceNames[sso.Source(b.ID)] = b.Name
+	}
 	var err error
 	if d.Identities, err = s.store.Identities(r.Context(), u.ID); err != nil {
 		return err

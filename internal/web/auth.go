@@ -20,9 +20,9 @@ type loginForm struct {
 	Next      string
 	Message   string // why the person is being asked to sign in
 	Providers []ssoButton
-	// SignOutLabel and SignOutURL offer the provider's own sign-out after
+	// SignOutName and SignOutURL offer the provider's own sign-out after
 	// signing out of a session that began there.
-	SignOutLabel, SignOutURL string
+	SignOutName, SignOutURL string
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, f loginForm, errs ...problem.Field) {
@@ -40,11 +40,15 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, rq *request) 
 	f := loginForm{Next: safeNext(r.URL.Query().Get("next"))}
 	if r.URL.Query().Has("signed_out") {
 		f.Message = "You have signed out."
-		f.SignOutLabel, f.SignOutURL = s.providerSignOut(r, r.URL.Query().Get("provider"))
+		f.SignOutName, f.SignOutURL = s.providerSignOut(r, r.URL.Query().Get("provider"))
 	}
 	s.renderLogin(w, r, http.StatusOK, f)
 	return nil
 }
+
+// maxNext is the longest address a sign-in returns to: longer ones are
+// refused (and "/" used), so that a sign-in's stored return is small.
+const maxNext = 2048
 
 // safeNext keeps redirects after sign-in on this site: a path of this
 // origin, parsed (so that a tab, a backslash or an encoded host cannot
@@ -53,7 +57,8 @@ func safeNext(next string) string {
 	u, err := url.Parse(next)
 	if err != nil || next == "" || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
 		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") ||
-		strings.ContainsAny(next, "\\\t\r\n") || strings.HasPrefix(u.Path, "/login") || strings.HasPrefix(u.Path, "/logout") {
+		strings.ContainsAny(next, "\\\t\r\n") || strings.HasPrefix(u.Path, "/login") || strings.HasPrefix(u.Path, "/logout") ||
+		len(next) > maxNext {
 		return "/"
 	}
 	return u.RequestURI()

@@ -21,6 +21,7 @@ import (
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/sso"
+	"github.com/onepc/onepc/internal/ssoclient"
 	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/web"
 )
@@ -42,7 +43,7 @@ func newApp(t testing.TB, s *store.Store) *app {
 	t.Helper()
 	// A sign-in service that is never reached: enough for the pages that
 	// list providers and keep their rules (sso_test.go runs a real one).
-	idle, err := sso.NewClient(sso.Provider{ID: "test", Label: "Sign in with Test", Kind: sso.OIDC,
+	idle, err := ssoclient.NewClient(sso.Provider{ID: "test", Name: "Test", Label: "Sign in with Test", Kind: sso.OIDC,
 		Issuer: "http://127.0.0.1:9/", ClientID: "onepc", ClientSecret: "secret", Scopes: []string{"openid"}})
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +52,7 @@ func newApp(t testing.TB, s *store.Store) *app {
 }
 
 // newAppWith is newApp with these sign-in services.
-func newAppWith(t testing.TB, s *store.Store, providers ...*sso.Client) *app {
+func newAppWith(t testing.TB, s *store.Store, providers ...*ssoclient.Client) *app {
 	t.Helper()
 	ctx := context.Background()
 	s.SetClock(func() time.Time { return now })

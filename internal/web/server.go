@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/onepc/onepc/internal/access"
-	"github.com/onepc/onepc/internal/sso"
+	"github.com/onepc/onepc/internal/ssoclient"
 	"github.com/onepc/onepc/internal/store"
 )
 
@@ -27,9 +27,10 @@ type Config struct {
 	Now           func() time.Time
 	// SSO are the OpenID Connect providers people may sign in through, in
 	// the order the sign-in page offers them.
-	SSO []*sso.Client
+	SSO []*ssoclient.Client
 	// PublicURL is this site's address as browsers see it (https://onepc.example.nhs.uk),
-	// from which the providers' redirect addresses are made; without it, the request's host.
+	// from which the providers' redirect addresses are made; `onepc serve`
+	// requires it with providers (tests go without: the request's host).
 	PublicURL string
 }
 
@@ -45,8 +46,8 @@ type Server struct {
 	assets     *assets
 	routes     []route
 	rendered   sync.Map // template name → true once executed; tests check every page renders
-	ssoClients map[string]*sso.Client
-	ssoOrder   []*sso.Client
+	ssoClients map[string]*ssoclient.Client
+	ssoOrder   []*ssoclient.Client
 	publicURL  string
 	// hashSlots bounds the password checks running at once to the cores.
 	hashSlots chan struct{}
@@ -74,7 +75,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.publicURL = strings.TrimSuffix(cfg.PublicURL, "/")
 	s.ssoOrder = cfg.SSO
-	s.ssoClients = map[string]*sso.Client{}
+	s.ssoClients = map[string]*ssoclient.Client{}
 	for _, c := range cfg.SSO {
 		s.ssoClients[c.Provider.ID] = c
 	}

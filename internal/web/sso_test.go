@@ -31,6 +31,7 @@ import (
 
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/sso"
+	"github.com/onepc/onepc/internal/ssoclient"
 	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/store/storetest"
 )
@@ -192,7 +193,7 @@ func (p *provider) resign(change func(map[string]any)) func(map[string]any) (str
 	}
 }
 
-func (p *provider) client(t *testing.T, change func(*sso.Provider)) *sso.Client {
+func (p *provider) client(t *testing.T, change func(*sso.Provider)) *ssoclient.Client {
 	t.Helper()
 	cfg := p.m.Config()
 	pr := sso.Provider{ID: "cis2", Label: "Sign in with NHS CIS2", Kind: sso.CIS2, Issuer: cfg.Issuer,
@@ -201,10 +202,10 @@ func (p *provider) client(t *testing.T, change func(*sso.Provider)) *sso.Client 
 	if change != nil {
 		change(&pr)
 	}
-	if errs := pr.Check(); len(errs) > 0 {
+	if errs := pr.Tidy(); len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	c, err := sso.NewClient(pr)
+	c, err := ssoclient.NewClient(pr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,6 +319,8 @@ func TestSSOFlow(t *testing.T) {
 		}{
 			{"wrong issuer", p.resign(func(c map[string]any) { c["iss"] = "https://evil.example/" }), "different sign-in service"},
 			{"wrong audience", p.resign(func(c map[string]any) { c["aud"] = []string{"another-app"} }), "issued for another application"},
+			{"issued to another party", p.resign(func(c map[string]any) { c["aud"] = []any{"another-app", c["aud"].([]any)[0]}; c["azp"] = "another-app" }), "issued for another application"},
+			{"several audiences, no party", p.resign(func(c map[string]any) { c["aud"] = []any{"another-app", c["aud"].([]any)[0]} }), "issued for another application"},
 			{"expired beyond the skew", p.resign(func(c map[string]any) { c["exp"] = time.Now().Add(-2 * time.Minute).Unix() }), "expired"},
 			{"bad signature", func(c map[string]any) (string, bool) {
 				kp, _ := mockoidc.RandomKeypair(2048)
@@ -352,11 +355,18 @@ func TestSSOFlow(t *testing.T) {
 		}
 		p.setTamper(nil)
 
-		// The provider says no.
+		// The provider says no: OnePC says so in its own words, never the
+		// provider's (or anyone's who made the link).
 		hc = browserClient()
-		mustGet(t, hc, a.http.URL+"/login/sso/cis2")
-		if got := mustGet(t, hc, a.http.URL+"/login/sso/cis2/callback?error=access_denied&error_description=User+cancelled"); got.status != 401 || !strings.Contains(got.body, "User cancelled") {
-			t.Errorf("provider error: %d", got.status)
+		start := mustGet(t, hc, a.http.URL+"/login/sso/cis2")
+		state := mustParse(t, start.header.Get("Location")).Query().Get("state")
+		if got := mustGet(t, hc, a.http.URL+"/login/sso/cis2/callback?error=access_denied&error_description=Call+0800+000+000&state="+state); got.status != 401 ||
+			!strings.Contains(got.body, "cancelled signing in") || strings.Contains(got.body, "0800") {
+			t.Errorf("provider error: %d %s", got.status, pageText(got.body))
+		}
+		// A made-up error without a begun sign-in is refused and not audited.
+		if got := mustGet(t, browserClient(), a.http.URL+"/login/sso/cis2/callback?error=access_denied"); got.status != 401 || !strings.Contains(got.body, "not started in this browser") {
+			t.Errorf("unbegun error: %d", got.status)
 		}
 
 		// Every refusal is audited.
@@ -370,8 +380,8 @@ func TestSSOFlow(t *testing.T) {
 				refused++
 			}
 		}
-		if refused < len(cases)+2 {
-			t.Errorf("%d refusals audited, want at least %d", refused, len(cases)+2)
+		if refused != len(cases)+1 {
+			t.Errorf("%d refusals audited, want %d (the begun sign-ins refused, not the unbegun returns)", refused, len(cases)+1)
 		}
 	})
 }

@@ -13,92 +13,94 @@ import (
 
 // providerView is a provider as administrators see it: never its secret.
 type providerView struct {
-	ID              string          `json:"id"`
-	Label           string          `json:"label"`
-	Kind            sso.Kind        `json:"kind"`
-	Issuer          string          `json:"issuer"`
-	ClientID        string          `json:"client_id"`
-	ClientAuth      string          `json:"client_auth"`
-	Scopes          []string        `json:"scopes"`
-	CreateUsers     bool            `json:"create_users"`
-	TrustEmail      bool            `json:"trust_email"`
-	MoneyACR        []string        `json:"money_acr"`
-	MoneyNeedsGrant bool            `json:"money_needs_grant"`
-	Claims          []sso.ClaimName `json:"claims"`
-	Rules           []ruleView      `json:"rules"`
-}
-
-type ruleView struct {
-	sso.Rule
-	CanDelete bool `json:"-"`
+	ID              string            `json:"id"`
+	Name            string            `json:"name"`
+	Label           string            `json:"label"`
+	Kind            sso.Kind          `json:"kind"`
+	Issuer          string            `json:"issuer"`
+	ClientID        string            `json:"client_id"`
+	ClientAuth      string            `json:"client_auth"`
+	Scopes          []string          `json:"scopes"`
+	CreateUsers     bool              `json:"create_users"`
+	TrustEmail      bool              `json:"trust_email"`
+	MoneyACR        []string          `json:"money_acr"`
+	MoneyNeedsGrant bool              `json:"money_needs_grant"`
+	Claims          []sso.ClaimName   `json:"claims"`
+	ClaimOptions    []string          `json:"-"` // value, label pairs for the form
+	Rules           []sso.Rule        `json:"rules"`
+	Form            map[string]string `json:"-"` // what was typed into this provider's form
+	Errs            problem.Fields    `json:"-"` // and what is wrong with it
 }
 
 type ssoAdminData struct {
-	Providers []providerView    `json:"providers"`
-	Roles     []people.Role     `json:"-"`
-	Form      map[string]string `json:"-"`
-	OrgHint   string            `json:"-"`
+	Providers []providerView `json:"providers"`
+	Roles     []string       `json:"-"` // value, label pairs
+	OrgHint   string         `json:"-"`
+}
+
+var claimLabels = map[sso.ClaimName]string{
+	sso.NRBACRole: "CIS2 role code (nhsid_nrbac_roles)",
+	sso.Group:     "Group (groups claim)",
+	sso.AppRole:   "App role (roles claim)",
 }
 
 func (s *Server) ssoAdminPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	return s.renderSSOAdmin(w, r, rq, http.StatusOK, nil, nil)
 }
 
+// renderSSOAdmin lists the providers and the rules within the
+// administrator's scope (every rule, for one at the top).
 func (s *Server) renderSSOAdmin(w http.ResponseWriter, r *http.Request, rq *request, status int, form map[string]string, errs problem.Fields) error {
-	rules, err := s.store.SSORules(r.Context(), "")
+	scope, err := s.adminScope(r, rq)
 	if err != nil {
 		return err
 	}
-	top, err := s.atTop(r, roots(rq.user, people.ManageUsers))
+	rules, err := s.store.SSORules(r.Context(), "", scope)
 	if err != nil {
 		return err
 	}
-	d := ssoAdminData{Roles: people.Roles, Form: form,
-		OrgHint: "An organisation you administer. For a CIS2 rule, the role must be held there."}
-	if top {
+	d := ssoAdminData{OrgHint: "An organisation you administer. For a CIS2 rule, the role must be held there."}
+	if scope == nil {
 		d.OrgHint += " Or * for the organisation the CIS2 role is held at, whichever it is."
+	}
+	for _, role := range people.Roles {
+		d.Roles = append(d.Roles, string(role), role.Label())
 	}
 	for _, c := range s.ssoOrder {
 		p := c.Provider
-		v := providerView{ID: p.ID, Label: p.Label, Kind: p.Kind, Issuer: p.Issuer, ClientID: p.ClientID, Scopes: p.Scopes,
+		v := providerView{ID: p.ID, Name: p.Name, Label: p.Label, Kind: p.Kind, Issuer: p.Issuer, ClientID: p.ClientID, Scopes: p.Scopes,
 			CreateUsers: p.CreateUsers, TrustEmail: p.TrustEmail, MoneyACR: p.MoneyACR, MoneyNeedsGrant: p.MoneyNeedsGrant,
 			Claims: p.Kind.ClaimNames(), ClientAuth: "client secret"}
 		if p.KeyFile != "" {
 			v.ClientAuth = "private key (private_key_jwt)"
 		}
+		for _, n := range v.Claims {
+			v.ClaimOptions = append(v.ClaimOptions, string(n), claimLabels[n])
+		}
 		for _, rule := range rules {
-			if rule.Provider != p.ID {
-				continue
+			if rule.Provider == p.ID {
+				v.Rules = append(v.Rules, rule)
 			}
-			ok, err := s.mayMap(r, rq, rule.Org, top)
-			if err != nil {
-				return err
-			}
-			v.Rules = append(v.Rules, ruleView{Rule: rule, CanDelete: ok})
+		}
+		if form["provider"] == p.ID {
+			v.Form, v.Errs = form, errs
 		}
 		d.Providers = append(d.Providers, v)
+	}
+	// The error summary links to the fields of the provider's own form.
+	var summary problem.Fields
+	for _, e := range errs {
+		if s.ssoClients[form["provider"]] != nil {
+			e.Name = form["provider"] + "-" + e.Name
+		}
+		summary = append(summary, e)
 	}
 	if wantsJSON(r) && len(errs) == 0 {
 		return writeJSON(w, status, d)
 	}
 	notice := map[string]string{"added": "Rule added. It applies from each person's next sign-in.",
 		"deleted": "Rule removed. Roles it gave end at each person's next sign-in through the service; take them away on the person's page to end them now."}[r.URL.Query().Get("done")]
-	return s.render(w, r, rq, status, "sso_admin", page{Title: "Single sign-on", Nav: "users", Errors: errs, Data: d, Notice: notice})
-}
-
-// mayMap reports whether the administrator may keep a rule giving roles at
-// org: one they administer, or, for * (the organisation in the claim, which
-// may be any), only an administrator at the top of a hierarchy. So no rule
-// gives a role above what its author holds.
-func (s *Server) mayMap(r *http.Request, rq *request, org string, top bool) (bool, error) {
-	if org == sso.ClaimOrg {
-		return top, nil
-	}
-	ok, err := s.can(r.Context(), rq, people.ManageUsers, org)
-	if problem.KindOf(err) == problem.NotFound {
-		return top, nil
-	}
-	return ok, err
+	return s.render(w, r, rq, status, "sso_admin", page{Title: "Single sign-on", Nav: "users", Errors: summary, Data: d, Notice: notice})
 }
 
 func (s *Server) addSSORule(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -122,15 +124,11 @@ func (s *Server) addSSORule(w http.ResponseWriter, r *http.Request, rq *request)
 	if err := rule.Check(c.Provider); err != nil {
 		return s.ruleProblem(w, r, rq, typed, err)
 	}
-	top, err := s.atTop(r, roots(rq.user, people.ManageUsers))
+	scope, err := s.adminScope(r, rq)
 	if err != nil {
 		return err
 	}
-	ok, err := s.mayMap(r, rq, rule.Org, top)
-	if err != nil {
-		return err
-	}
-	if !ok {
+	if !rule.Within(scope) {
 		msg := "You can only map roles at organisations you administer; " + rule.Org + " is not one of them"
 		if rule.Org == sso.ClaimOrg {
 			msg = "Only an administrator at the top of the hierarchy can map roles at whatever organisation the claim names (*); name an organisation you administer"
@@ -144,7 +142,7 @@ func (s *Server) addSSORule(w http.ResponseWriter, r *http.Request, rq *request)
 	if wantsJSON(r) {
 		return writeJSON(w, http.StatusCreated, rule)
 	}
-	http.Redirect(w, r, "/admin/sso?done=added", http.StatusSeeOther)
+	http.Redirect(w, r, "/admin/sso?done=added#provider-"+rule.Provider, http.StatusSeeOther)
 	return nil
 }
 
@@ -167,41 +165,35 @@ func (s *Server) deleteSSORule(w http.ResponseWriter, r *http.Request, rq *reque
 	if err != nil {
 		return problem.New(problem.NotFound, "There is no such rule")
 	}
-	rules, err := s.store.SSORules(r.Context(), "")
+	rule, err := s.store.SSORule(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	top, err := s.atTop(r, roots(rq.user, people.ManageUsers))
+	scope, err := s.adminScope(r, rq)
 	if err != nil {
 		return err
 	}
-	for _, rule := range rules {
-		if rule.ID != id {
-			continue
-		}
-		ok, err := s.mayMap(r, rq, rule.Org, top)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return problem.New(problem.Forbidden, "That rule gives roles at an organisation you do not administer.")
-		}
-		if _, err := s.store.DeleteSSORule(r.Context(), rq.actor(), id); err != nil {
-			return err
-		}
-		if wantsJSON(r) {
-			w.WriteHeader(http.StatusNoContent)
-			return nil
-		}
-		http.Redirect(w, r, "/admin/sso?done=deleted", http.StatusSeeOther)
+	if !rule.Within(scope) {
+		return problem.New(problem.Forbidden, "That rule gives roles at an organisation you do not administer.")
+	}
+	if _, err := s.store.DeleteSSORule(r.Context(), rq.actor(), id); err != nil {
+		return err
+	}
+	if wantsJSON(r) {
+		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	return problem.New(problem.NotFound, "There is no such rule")
+	http.Redirect(w, r, "/admin/sso?done=deleted", http.StatusSeeOther)
+	return nil
 }
 
-// ssoRulesCSV exports every mapping rule, as kept.
+// ssoRulesCSV exports the mapping rules within the administrator's scope.
 func (s *Server) ssoRulesCSV(w http.ResponseWriter, r *http.Request, rq *request) error {
-	rules, err := s.store.SSORules(r.Context(), "")
+	scope, err := s.adminScope(r, rq)
+	if err != nil {
+		return err
+	}
+	rules, err := s.store.SSORules(r.Context(), "", scope)
 	if err != nil {
 		return err
 	}
@@ -214,12 +206,17 @@ func (s *Server) ssoRulesCSV(w http.ResponseWriter, r *http.Request, rq *request
 	return cw.Error()
 }
 
-// changeIdentity links a provider's person to a user, or unlinks them:
-// for people whose provider sends no verified email.
+// changeIdentity links a provider's person to a user, or unlinks them: for
+// people whose provider sends no verified email. A sign-in linked to an
+// account carries every role the account holds, so an administrator may
+// only link people they manage as a whole (people.ManagesWhole).
 func (s *Server) changeIdentity(w http.ResponseWriter, r *http.Request, rq *request, link bool) error {
 	u, scope, err := s.targetUser(r, rq)
 	if err != nil {
 		return err
+	}
+	if !people.ManagesWhole(scope, scope == nil, u) {
+		return problem.New(problem.Forbidden, "Only an administrator at the top of the hierarchy can link sign-ins for %s: they hold roles outside the organisations you administer, or an administrator's or commissioner's role.", u.Name)
 	}
 	var in struct {
 		Provider string `form:"provider"`
@@ -230,12 +227,12 @@ func (s *Server) changeIdentity(w http.ResponseWriter, r *http.Request, rq *requ
 	}
 	in.Subject = strings.TrimSpace(in.Subject)
 	var errs problem.Fields
-	if s.ssoClients[in.Provider] == nil {
+	if link && s.ssoClients[in.Provider] == nil { // unlinking works for a provider since removed
 		errs.Add("provider", "Choose a sign-in service")
 	}
 	switch {
 	case in.Subject == "":
-		errs.Add("subject", "Enter the person's identifier at the sign-in service (its sub claim: the UUID for CIS2, the object ID for Entra)")
+		errs.Add("subject", "Enter the person's identifier at the sign-in service: the sub claim it sends OnePC")
 	case len(in.Subject) > 255:
 		errs.Add("subject", "The identifier must be 255 characters or fewer")
 	}
@@ -264,10 +261,7 @@ func (s *Server) changeIdentity(w http.ResponseWriter, r *http.Request, rq *requ
 		}
 		return writeJSON(w, http.StatusOK, ids)
 	}
-	done := "linked"
-	if !link {
-		done = "unlinked"
-	}
+	done := map[bool]string{true: "linked", false: "unlinked"}[link]
 	http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(u.ID, 10)+"?done="+done, http.StatusSeeOther)
 	return nil
 }

@@ -53,7 +53,7 @@ func TestSSOAdmin(t *testing.T) {
 		if page.status != 200 {
 			t.Fatalf("sso page: %d", page.status)
 		}
-		page.has(t, "Sign in with Test", "No rules yet")
+		page.has(t, "<h2 id=\"provider-test\">Test</h2>", "No rules yet")
 
 		tests := []struct {
 			name   string
@@ -63,7 +63,7 @@ func TestSSOAdmin(t *testing.T) {
 		}{
 			{"the claim's organisation, not at the top", url.Values{"provider": {"test"}, "claim": {"group"}, "value": {"g"}, "org": {"*"}, "role": {"practice_staff"}}, 422, "Only CIS2 role rules"},
 			{"outside the admin's Place", url.Values{"provider": {"test"}, "claim": {"group"}, "value": {"g"}, "org": {"Z00001"}, "role": {"practice_manager"}}, 403, "Z00001 is not one of them"},
-			{"a CIS2 claim on another provider", url.Values{"provider": {"test"}, "claim": {"nrbac_role"}, "value": {"R8000"}, "org": {"Y00001"}, "role": {"practice_manager"}}, 422, "rules match group or app_role"},
+			{"a CIS2 claim on another provider", url.Values{"provider": {"test"}, "claim": {"nrbac_role"}, "value": {"R8000"}, "org": {"Y00001"}, "role": {"practice_manager"}}, 422, "match group or app_role"},
 			{"a role that does not fit", url.Values{"provider": {"test"}, "claim": {"group"}, "value": {"g"}, "org": {"Y00001"}, "role": {"commissioner"}}, 422, "Commissioner can only be given at"},
 			{"no such provider", url.Values{"provider": {"nope"}, "claim": {"group"}, "value": {"g"}, "org": {"Y00001"}, "role": {"practice_staff"}}, 422, "Choose a sign-in service"},
 			{"good", url.Values{"provider": {"test"}, "claim": {"group"}, "value": {"riverside-staff"}, "org": {"Y00001"}, "role": {"practice_staff"}}, 303, ""},
@@ -94,7 +94,7 @@ func TestSSOAdmin(t *testing.T) {
 		if got := top.post("/admin/sso/rules", url.Values{"provider": {"test"}, "claim": {"app_role"}, "value": {"OnePC.Admin"}, "org": {"QYY"}, "role": {"admin"}}); got.status != 303 {
 			t.Fatalf("top admin's rule: %d %s", got.status, pageText(got.body))
 		}
-		rules, _ := s.SSORules(t.Context(), "test")
+		rules, _ := s.SSORules(t.Context(), "test", nil)
 		var topRule, placeRule int64
 		for _, r := range rules {
 			if r.Org == "QYY" {
@@ -132,6 +132,26 @@ func TestSSOAdmin(t *testing.T) {
 		}
 		if got := admin.post(path+"/identities/unlink", url.Values{"provider": {"test"}, "subject": {"0b5e-77"}}); got.status != 404 {
 			t.Errorf("unlink again: %d", got.status)
+		}
+		// A sign-in linked to an account carries all its roles: no linking
+		// for someone who approves money or holds roles elsewhere.
+		comm := addUser(t, a, "comm2@icb.example", people.Commissioner, "99X")
+		if got := admin.post("/admin/users/"+strconv.FormatInt(comm, 10)+"/identities", url.Values{"provider": {"test"}, "subject": {"evil"}}); got.status != 403 {
+			t.Errorf("linking a commissioner: %d", got.status)
+		}
+		wide := addUser(t, a, "wide@example.org", people.PracticeStaff, "Y00001")
+		if err := s.GrantRole(t.Context(), "test", wide, people.PracticeManager, "Z00001"); err != nil {
+			t.Fatal(err)
+		}
+		if got := admin.post("/admin/users/"+strconv.FormatInt(wide, 10)+"/identities", url.Values{"provider": {"test"}, "subject": {"evil2"}}); got.status != 403 {
+			t.Errorf("linking someone with a role outside the admin's reach: %d", got.status)
+		}
+		// The Place admin does not see the top's rule elsewhere.
+		if got := admin.get("/admin/sso/rules.csv"); strings.Contains(got.body, "QYY") {
+			t.Errorf("rule outside scope exported: %s", got.body)
+		}
+		if got := top.get("/admin/sso/rules.csv"); !strings.Contains(got.body, "QYY") {
+			t.Errorf("top admin's export lacks their rule: %s", got.body)
 		}
 		// Nobody else may keep rules or links.
 		if got := a.as(people.PracticeManager).get("/admin/sso"); got.status != 403 {

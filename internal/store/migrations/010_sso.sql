@@ -45,5 +45,7 @@ CREATE TABLE sso_starts (
     nonce      TEXT NOT NULL,
     verifier   TEXT NOT NULL,
     next       TEXT NOT NULL,
+    ip         TEXT NOT NULL,
     created_at {{timestamp}} NOT NULL
 );
+CREATE INDEX sso_starts_ip ON sso_starts (ip, created_at);

@@ -1,4 +1,4 @@
-package sso
+package ssoclient
 
 import (
 	"crypto"
@@ -28,9 +28,13 @@ type signingKey struct {
 func readSigningKey(path, kid string) (*signingKey, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("private_key_file: %w", err)
 	}
-	return parseSigningKey(b, kid)
+	k, err := parseSigningKey(b, kid)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return k, nil
 }
 
 func parseSigningKey(pemBytes []byte, kid string) (*signingKey, error) {
@@ -55,7 +59,11 @@ func parseSigningKey(pemBytes []byte, kid string) (*signingKey, error) {
 	case *rsa.PrivateKey:
 		return &signingKey{key: k, alg: jose.RS512, kid: kid}, nil
 	case *ecdsa.PrivateKey:
-		return &signingKey{key: k, alg: jose.ES256, kid: kid}, nil
+		alg, ok := map[int]jose.SignatureAlgorithm{256: jose.ES256, 384: jose.ES384, 521: jose.ES512}[k.Curve.Params().BitSize]
+		if !ok {
+			return nil, fmt.Errorf("private_key_file: OnePC signs with P-256, P-384 or P-521 keys, not %s", k.Curve.Params().Name)
+		}
+		return &signingKey{key: k, alg: alg, kid: kid}, nil
 	}
 	return nil, fmt.Errorf("private_key_file: a %T cannot sign; use an RSA or EC key", key)
 }

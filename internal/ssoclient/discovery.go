@@ -1,4 +1,4 @@
-package sso
+package ssoclient
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/onepc/onepc/internal/sso"
 )
 
 // Discovery is what OnePC needs of a provider's discovery document.
@@ -37,6 +39,12 @@ type Finding struct {
 	Message string
 }
 
+// publicKeyAlg reports whether a JWS algorithm signs with a public key
+// pair, which OnePC can check against the provider's published keys.
+func publicKeyAlg(a string) bool {
+	return strings.HasPrefix(a, "RS") || strings.HasPrefix(a, "PS") || strings.HasPrefix(a, "ES") || a == "EdDSA"
+}
+
 // Fetch reads an issuer's discovery document.
 func Fetch(ctx context.Context, client *http.Client, issuer string) (Discovery, error) {
 	d := Discovery{DiscoveryURL: strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"}
@@ -49,7 +57,6 @@ func Fetch(ctx context.Context, client *http.Client, issuer string) (Discovery, 
 		return d, err
 	}
 	defer resp.Body.Close()
-	d.FetchedWithStatus = resp.StatusCode
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return d, err
@@ -75,7 +82,7 @@ func (d Discovery) Assess(issuer string) []Finding {
 			out = append(out, Finding{Blocks: blocks, Message: bad})
 		}
 	}
-	msg := CheckIssuer(issuer)
+	msg := sso.CheckIssuer(issuer)
 	check(msg == "", true, "the issuer is one tenant's or provider's own", msg)
 	check(d.Issuer == issuer, true, "the document's issuer matches "+issuer,
 		"the document names issuer "+d.Issuer+", not "+issuer+": configure exactly the issuer it names")
@@ -83,7 +90,7 @@ func (d Discovery) Assess(issuer string) []Finding {
 		"it lacks an authorization, token or jwks_uri endpoint")
 	check(len(d.ResponseTypes) == 0 || slices.Contains(d.ResponseTypes, "code"), true, "it offers the authorization code flow",
 		"it does not offer response type code")
-	check(len(d.SigningAlgs) == 0 || slices.ContainsFunc(d.SigningAlgs, func(a string) bool { return a != "none" && a != "HS256" }), true,
+	check(len(d.SigningAlgs) == 0 || slices.ContainsFunc(d.SigningAlgs, publicKeyAlg), true,
 		"it signs identity tokens with a public key ("+strings.Join(d.SigningAlgs, ", ")+")", "it signs identity tokens with no key OnePC can check")
 	check(slices.Contains(d.CodeChallenge, "S256"), false, "it supports PKCE with S256",
 		"it does not say it supports PKCE S256; OnePC sends it anyway and most providers accept it")
