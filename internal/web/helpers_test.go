@@ -99,9 +99,15 @@ func (a *app) anon() *client {
 // as signs in as the demo user of role and remembers the CSRF token.
 func (a *app) as(role people.Role) *client {
 	a.t.Helper()
+	return a.signIn(a.logins[role].Email)
+}
+
+// signIn signs in with the demo password and remembers the CSRF token.
+func (a *app) signIn(email string) *client {
+	a.t.Helper()
 	c := a.anon()
 	req, _ := http.NewRequest("POST", a.http.URL+"/login", strings.NewReader(url.Values{
-		"email": {a.logins[role].Email}, "password": {demo.Password}}.Encode()))
+		"email": {email}, "password": {demo.Password}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
@@ -113,7 +119,7 @@ func (a *app) as(role people.Role) *client {
 		CSRF string `json:"csrf_token"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 || body.CSRF == "" {
-		a.t.Fatalf("sign in as %s: status %d, %v", role, resp.StatusCode, err)
+		a.t.Fatalf("sign in as %s: status %d, %v", email, resp.StatusCode, err)
 	}
 	c.csrf = body.CSRF
 	return c

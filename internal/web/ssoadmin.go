@@ -51,11 +51,7 @@ func (s *Server) ssoAdminPage(w http.ResponseWriter, r *http.Request, rq *reques
 // renderSSOAdmin lists the providers and the rules within the
 // administrator's scope (every rule, for one at the top).
 func (s *Server) renderSSOAdmin(w http.ResponseWriter, r *http.Request, rq *request, status int, form map[string]string, errs problem.Fields) error {
-	scope, err := s.adminScope(r, rq)
-	if err != nil {
-		return err
-	}
-	rules, err := s.store.SSORules(r.Context(), "", scope)
+	rules, scope, err := s.visibleRules(r, rq)
 	if err != nil {
 		return err
 	}
@@ -187,13 +183,20 @@ func (s *Server) deleteSSORule(w http.ResponseWriter, r *http.Request, rq *reque
 	return nil
 }
 
-// ssoRulesCSV exports the mapping rules within the administrator's scope.
-func (s *Server) ssoRulesCSV(w http.ResponseWriter, r *http.Request, rq *request) error {
+// visibleRules are the mapping rules within the administrator's scope
+// (nil for one at the top, who sees every rule).
+func (s *Server) visibleRules(r *http.Request, rq *request) ([]sso.Rule, map[string]bool, error) {
 	scope, err := s.adminScope(r, rq)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	rules, err := s.store.SSORules(r.Context(), "", scope)
+	return rules, scope, err
+}
+
+// ssoRulesCSV exports the mapping rules within the administrator's scope.
+func (s *Server) ssoRulesCSV(w http.ResponseWriter, r *http.Request, rq *request) error {
+	rules, _, err := s.visibleRules(r, rq)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,6 @@
 package web_test
 
 import (
-	"encoding/json"
-	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strconv"
 	"strings"
@@ -26,21 +23,7 @@ func (a *app) asNew(email string, role people.Role, org string) *client {
 	if err := a.store.GrantRole(a.t.Context(), "test", u.ID, role, org); err != nil {
 		a.t.Fatal(err)
 	}
-	jar, _ := cookiejar.New(nil)
-	c := &client{a: a, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	req, _ := newRequest("POST", a.http.URL+"/login", url.Values{"email": {email}, "password": {demo.Password}})
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		CSRF string `json:"csrf_token"`
-	}
-	json.NewDecoder(resp.Body).Decode(&body)
-	c.csrf = body.CSRF
-	return c
+	return a.signIn(email)
 }
 
 // TestSSOAdmin: administrators keep the mapping rules for what they
