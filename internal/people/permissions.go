@@ -20,6 +20,7 @@ const (
 	SubmitClaims   Permission = "claims.submit"   // fill, submit and amend returns
 	RespondOffers  Permission = "offers.respond"  // sign up to or decline a service
 	ManageMeasures Permission = "measures.manage" // add access measures, set targets
+	KeepRecords    Permission = "records.keep"    // keep an organisation's records register, decide disposals, place holds
 )
 
 var manifest = map[Permission][]Role{
@@ -34,15 +35,29 @@ var manifest = map[Permission][]Role{
 	SubmitClaims:   {PracticeManager, PCNManager, PCNClinicalDirector},
 	RespondOffers:  {PracticeManager, PCNManager, PCNClinicalDirector},
 	ManageMeasures: {Commissioner},
+	KeepRecords:    {PracticeManager, PCNManager, PCNClinicalDirector, Commissioner},
 }
 
 // Permissions lists the manifest's permissions.
 func Permissions() []Permission {
-	return []Permission{ViewOrg, ManageUsers, ViewAudit, EditWeights, ManageServices, ApproveFinance, RunPayments, SubmitClaims, RespondOffers, ManageMeasures}
+	return []Permission{ViewOrg, ManageUsers, ViewAudit, EditWeights, ManageServices, ApproveFinance, RunPayments, SubmitClaims, RespondOffers, ManageMeasures, KeepRecords}
 }
 
 // Allows reports whether role carries permission p.
 func (r Role) Allows(p Permission) bool { return slices.Contains(manifest[p], r) }
+
+// AuthorizeHere reports whether the grants give p at org itself, not only
+// at an organisation above it: for what an organisation does for itself,
+// such as keeping its own records register, which those above it may see
+// but not keep.
+func AuthorizeHere(grants []Grant, p Permission, org string) bool {
+	for _, g := range grants {
+		if g.Role.Allows(p) && g.OrgCode == org {
+			return true
+		}
+	}
+	return false
+}
 
 // Authorize is the one place that decides access. chain is the target
 // organisation followed by every organisation above it (as the store's

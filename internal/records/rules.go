@@ -155,3 +155,22 @@ func plural(n int) string {
 	}
 	return strconv.Itoa(n) + " years"
 }
+
+// Period says a class's minimum retention in words, as the schedule page shows it.
+func (c Class) Period() string {
+	switch c.Rule {
+	case Years:
+		return plural(c.Years) + " after " + c.eventWords()
+	case YearsOrAfterDeath:
+		return plural(c.Years) + " after " + c.eventWords() + ", or " + plural(c.DeathYears) + " after death if later"
+	case Child:
+		return "Until the 25th birthday, or the 26th if 17 at the conclusion of treatment"
+	case WhileAlive:
+		return "While the patient is alive"
+	case LifeOfBuilding:
+		return "For the life of the building"
+	case Permanent:
+		return "Permanently"
+	}
+	return string(c.Rule)
+}

@@ -65,10 +65,10 @@ func (r Register) Rows(schedule map[string]Class, today time.Time) []Row {
 // commissioner's overview and the DSPT evidence page.
 type Summary struct {
 	Org          string `json:"org_code"`
-	Collections  int    `json:"collections"`   // not disposed of
-	Due          int    `json:"due"`           // minimum period ended, no decision waiting
-	Proposed     int    `json:"proposed"`      // a decision waiting for a second person
-	Held         int    `json:"held"`          // covered by a hold in force
+	Collections  int    `json:"collections"` // not disposed of
+	Due          int    `json:"due"`         // minimum period ended, no decision waiting
+	Proposed     int    `json:"proposed"`    // a decision waiting for a second person
+	Held         int    `json:"held"`        // covered by a hold in force
 	HoldsInForce int    `json:"holds_in_force"`
 	Certificates int    `json:"certificates"`
 	LastYear     int    `json:"certificates_last_12_months"`

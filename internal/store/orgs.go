@@ -449,3 +449,25 @@ func (s *Store) OrgNames(ctx context.Context, codes []string) (map[string]string
 	}
 	return out, nil
 }
+
+// OrgsByCode returns the organisations with these codes, by name.
+func (s *Store) OrgsByCode(ctx context.Context, codes []string) ([]orgs.Org, error) {
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	in, args := inClause(codes)
+	rows, err := s.reader().query(ctx, "SELECT "+orgColumns+" FROM orgs o WHERE o.code IN "+in+" ORDER BY o.name, o.code", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []orgs.Org
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}

@@ -113,6 +113,10 @@ func (s *Server) checkPermission(r *http.Request, rt route, rq *request) error {
 			return problem.New(problem.Forbidden,
 				"Your roles do not give you access to %s. If you need it, ask an administrator of that organisation.", code)
 		}
+		if rt.here && !people.AuthorizeHere(rq.user.Grants, rt.perm, code) {
+			return problem.New(problem.Forbidden,
+				"Only people who hold a role at %s itself can do this; those above it can look, not change.", code)
+		}
 		return nil
 	}
 	if !people.Authorize(rq.user.Grants, rt.perm, nil) {

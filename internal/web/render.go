@@ -25,6 +25,7 @@ import (
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/records"
 )
 
 //go:embed templates
@@ -86,6 +87,7 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		"weight":      func(milli int) string { return decimal(milli, 3) },
 		"monthYear":   func(t time.Time) string { return t.Format("January 2006") },
 		"list":        func(xs ...string) []string { return xs },
+		"stateTag":    stateTag,
 		"even":        func(i int) bool { return i%2 == 0 },
 		"inc":         func(i int) int { return i + 1 },
 		"dict": func(kv ...any) map[string]any {
@@ -133,6 +135,12 @@ func formatDate(t time.Time) string {
 	return t.Format("2 January 2006")
 }
 
+// stateTag is the NHS.UK tag colour for where a collection stands.
+func stateTag(s records.State) string {
+	return map[records.State]string{records.DueNow: "nhsuk-tag--red", records.Proposed: "nhsuk-tag--yellow", records.Held: "nhsuk-tag--purple",
+		records.NotDue: "nhsuk-tag--grey", records.Disposed: "nhsuk-tag--white", records.Never: "nhsuk-tag--blue"}[s]
+}
+
 // formatNumber writes 12345 as 12,345, the British way.
 func formatNumber(n int) string { return numfmt.Count(int64(n)) }
 
@@ -140,6 +148,11 @@ func formatNumber(n int) string { return numfmt.Count(int64(n)) }
 func wantsJSON(r *http.Request) bool {
 	return strings.HasPrefix(r.URL.Path, "/api/") ||
 		strings.HasPrefix(r.Header.Get("Accept"), "application/json")
+}
+
+// wantsJSONBody is true when the request body is JSON (not a form).
+func wantsJSONBody(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
 }
 
 // render writes data as JSON for the API, or the named page as HTML.
@@ -332,7 +345,7 @@ func (p pager) link(off int) string {
 // page and the API share one code path.
 func decode(r *http.Request, fields ...string) (map[string]string, error) {
 	out := map[string]string{}
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+	if wantsJSONBody(r) {
 		var m map[string]any
 		dec := json.NewDecoder(r.Body)
 		dec.UseNumber() // 1000000 stays "1000000", not "1e+06"

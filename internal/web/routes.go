@@ -15,6 +15,7 @@ type route struct {
 	pattern string
 	perm    people.Permission
 	org     string // path value holding the organisation code checked
+	here    bool   // perm must be held at that organisation itself, not only above it (people.AuthorizeHere)
 	api     bool   // also served as JSON under /api
 	maxBody int64  // the most a request body may hold; formLimit when 0
 	handle  func(w http.ResponseWriter, r *http.Request, rq *request) error
@@ -66,6 +67,23 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /orgs/{code}/access", perm: people.ViewOrg, org: "code", api: true, handle: s.accessPage},
 		{pattern: "GET /orgs/{code}/access.csv", perm: people.ViewOrg, org: "code", handle: s.accessCSV},
 		{pattern: "POST /orgs/{code}/targets", perm: people.ManageMeasures, org: "code", api: true, handle: s.setTarget},
+		{pattern: "GET /orgs/{code}/records", perm: people.ViewOrg, org: "code", api: true, handle: s.registerPage},
+		{pattern: "POST /orgs/{code}/records", perm: people.KeepRecords, org: "code", here: true, api: true, handle: s.addCollection},
+		{pattern: "GET /orgs/{code}/records/summary", perm: people.ViewOrg, org: "code", handle: s.recordsSummaryPage},
+		{pattern: "GET /orgs/{code}/records/overview", perm: people.ViewOrg, org: "code", api: true, handle: s.recordsOverviewPage},
+		{pattern: "GET /orgs/{code}/records/overview.csv", perm: people.ViewOrg, org: "code", handle: s.recordsOverviewCSV},
+		{pattern: "GET /orgs/{code}/records/overview.xlsx", perm: people.ViewOrg, org: "code", handle: s.recordsOverviewXLSX},
+		{pattern: "GET /orgs/{code}/records/{id}", perm: people.ViewOrg, org: "code", api: true, handle: s.collectionPage},
+		{pattern: "POST /orgs/{code}/records/{id}", perm: people.KeepRecords, org: "code", here: true, api: true, handle: s.updateCollection},
+		{pattern: "POST /orgs/{code}/records/{id}/decisions", perm: people.KeepRecords, org: "code", here: true, api: true, handle: s.proposeDisposal},
+		{pattern: "POST /orgs/{code}/records/{id}/decisions/{pid}", perm: people.KeepRecords, org: "code", here: true, api: true, handle: s.decideDisposal},
+		{pattern: "POST /orgs/{code}/holds", perm: people.KeepRecords, org: "code", here: true, api: true, handle: s.placeHold},
+		{pattern: "POST /orgs/{code}/holds/{id}/lift", perm: people.KeepRecords, org: "code", here: true, api: true, handle: s.liftHold},
+		{pattern: "GET /orgs/{code}/certificates/{id}", perm: people.ViewOrg, org: "code", api: true, handle: s.certificatePage},
+		{pattern: "GET /orgs/{code}/certificates.csv", perm: people.ViewOrg, org: "code", handle: s.certificatesCSV},
+		{pattern: "GET /records/schedule", perm: people.ViewOrg, api: true, handle: s.schedulePage},
+		{pattern: "GET /records/schedule.csv", perm: people.ViewOrg, handle: s.retentionScheduleCSV},
+
 		{pattern: "GET /measures", perm: people.ViewOrg, api: true, handle: s.measuresPage},
 		{pattern: "GET /measures/new", perm: people.ManageMeasures, handle: s.newMeasurePage},
 		{pattern: "POST /measures", perm: people.ManageMeasures, api: true, handle: s.createMeasure},
@@ -92,7 +110,7 @@ func (s *Server) routeTable() []route {
 func (s *Server) Routes() []RouteInfo {
 	var out []RouteInfo
 	for _, rt := range s.routes {
-		out = append(out, RouteInfo{Pattern: rt.pattern, Perm: rt.perm, OrgParam: rt.org, API: rt.api})
+		out = append(out, RouteInfo{Pattern: rt.pattern, Perm: rt.perm, OrgParam: rt.org, Here: rt.here, API: rt.api})
 	}
 	return out
 }
@@ -102,6 +120,7 @@ type RouteInfo struct {
 	Pattern  string
 	Perm     people.Permission
 	OrgParam string
+	Here     bool
 	API      bool
 }
 
