@@ -36,6 +36,7 @@ Usage:
   onepc import pcn-members [--db …] FILE                 load PCN membership (epcncorepartnerdetails CSV or ePCN.xlsx)
   onepc import registered-patients [--db …] FILE…       load "Patients Registered at a GP Practice" (.csv or .zip)
   onepc import gpad [--db …] FILE…                      load practice-level "Appointments in General Practice" (.csv or .zip)
+  onepc import retention-schedule [--apply] FILE         compare a retention schedule (CSV, or the Code's table as HTML) with the one in force; --apply makes it a new version
   onepc user add|list|grant|revoke …                     manage users and roles
   onepc audit verify [--db …] [--checkpoint FILE]        check the audit log's hash chain (and earlier checkpoints)
   onepc audit checkpoint [--db …]                        print a signed checkpoint of the log's head, to keep elsewhere
@@ -251,8 +252,11 @@ func (c cli) importCmd(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "gpad" {
 		return c.importGPAD(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "retention-schedule" {
+		return c.importSchedule(ctx, args[1:])
+	}
 	if len(args) == 0 || (args[0] != "ods-practices" && args[0] != "pcn-members") {
-		fmt.Fprint(c.stderr, "Usage: onepc import ods-practices FILE | pcn-members FILE | registered-patients FILE… | gpad FILE…\n")
+		fmt.Fprint(c.stderr, "Usage: onepc import ods-practices FILE | pcn-members FILE | registered-patients FILE… | gpad FILE… | retention-schedule FILE [--apply]\n")
 		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
 			return nil
 		}

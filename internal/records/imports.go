@@ -280,3 +280,21 @@ func Diff(old, new []Class) []Change {
 	slices.SortStableFunc(out, func(a, b Change) int { return strings.Compare(a.Code, b.Code) })
 	return out
 }
+
+// AdoptCodes gives imported rows the codes of the classes in force that have
+// the same record type: the Code's table names no codes, so rows read from
+// it get codes made from their record types, and a register's collections
+// keep their class when the schedule is updated.
+func AdoptCodes(imported, current []Class) []Class {
+	byType := map[string]string{}
+	for _, c := range current {
+		byType[strings.ToLower(strings.Join(strings.Fields(c.RecordType), " "))] = c.Code
+	}
+	out := slices.Clone(imported)
+	for i := range out {
+		if code, ok := byType[strings.ToLower(strings.Join(strings.Fields(out[i].RecordType), " "))]; ok {
+			out[i].Code = code
+		}
+	}
+	return out
+}

@@ -292,17 +292,9 @@ func TestImportCodeHTML(t *testing.T) {
 			t.Errorf("%s: %+v", rt, c)
 		}
 	}
-	// The codes the import makes are its record types', so rows match the
-	// shipped ones only where the codes agree: rename to compare.
-	shippedByType := map[string]string{}
-	for _, c := range Shipped() {
-		shippedByType[c.RecordType] = c.Code
-	}
-	for i := range cs {
-		if code, ok := shippedByType[cs[i].RecordType]; ok {
-			cs[i].Code = code
-		}
-	}
+	// The codes the import makes are its record types': rows take the codes
+	// of the classes in force with the same record type.
+	cs = AdoptCodes(cs, Shipped())
 	changes := Diff(Shipped(), cs)
 	kinds := map[string]string{}
 	for _, ch := range changes {
