@@ -182,6 +182,9 @@ func LoadAll(ctx context.Context, s *store.Store, now time.Time) ([]Login, error
 	if err := loadAppointments(ctx, s, orgs.Today(now)); err != nil {
 		return nil, err
 	}
+	if err := LoadRecords(ctx, s, now); err != nil {
+		return nil, fmt.Errorf("demo records: %w", err)
+	}
 	return logins, nil
 }
 

@@ -160,3 +160,54 @@ func TestDemoClaims(t *testing.T) {
 		}
 	})
 }
+
+// TestDemoRecords: every open practice has a register of about ten
+// collections, some due, one on hold, two certified last year; loading again
+// adds nothing.
+func TestDemoRecords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+		s.SetClock(func() time.Time { return now })
+		if _, err := Load(ctx, s, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := LoadRecords(ctx, s, now); err != nil {
+			t.Fatal(err)
+		}
+		sc, _ := s.RetentionSchedule(ctx)
+		practices := 0
+		list, _ := Orgs(now)
+		for _, o := range list {
+			if o.Kind != orgs.Practice || o.Status == orgs.StatusClosed {
+				continue
+			}
+			practices++
+			reg, err := s.Register(ctx, o.Code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := reg.Summarise(sc.ByCode(), now)
+			if sum.Collections != 10 || sum.Due < 3 || sum.Held != 1 || sum.HoldsInForce != 1 || sum.Certificates != 2 || sum.LastYear != 0 {
+				t.Errorf("%s: %+v", o.Code, sum)
+			}
+			for _, c := range reg.Certificates {
+				if c.IssuedAt.Year() != 2025 || c.ProposedBy == c.ApprovedBy {
+					t.Errorf("%s certificate %+v", o.Code, c)
+				}
+			}
+		}
+		if practices < 20 {
+			t.Errorf("%d practices", practices)
+		}
+		if err := LoadRecords(ctx, s, now); err != nil {
+			t.Fatal(err)
+		}
+		if reg, _ := s.Register(ctx, "Y00001"); len(reg.Collections) != 12 {
+			t.Errorf("loading again changed the register: %d collections", len(reg.Collections))
+		}
+		if n, err := s.VerifyAudit(ctx); err != nil {
+			t.Errorf("audit after %d: %v", n, err)
+		}
+	})
+}

@@ -283,3 +283,7 @@ func notFound(err error, format string, args ...any) error {
 	}
 	return err
 }
+
+// Clock returns the store's clock, so that a caller that sets another for a
+// while (the demo, writing last year's history) can put it back.
+func (s *Store) Clock() func() time.Time { return s.now }
