@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
+	"github.com/onepc/onepc/internal/demo"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/store/storetest"
@@ -191,4 +194,94 @@ func TestRecordsJourney(t *testing.T) {
 			t.Errorf("stale change: %d", got.status)
 		}
 	})
+}
+
+// TestBrowserRecordsDisposal: a practice manager adds a collection, sees it
+// due, proposes destruction; a second person approves and the certificate
+// is issued; a hold placed on another collection blocks its disposal.
+func TestBrowserRecordsDisposal(t *testing.T) {
+	ctx := browser(t)
+	s := storetest.Open(t, "sqlite")
+	a := newApp(t, s)
+	hash, _ := people.HashPassword(demo.Password)
+	deputy, err := s.AddUser(t.Context(), "test", people.User{Email: "deputy@riverside.example", Name: "Dee Puty"}, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.GrantRole(t.Context(), "test", deputy.ID, people.PracticeManager, "Y00001"); err != nil {
+		t.Fatal(err)
+	}
+	base := a.http.URL
+
+	signIn(t, ctx, base, "practice.manager@onepc.example")
+	step(t, ctx, "open the practice's records register",
+		chromedp.Navigate(base+"/orgs/Y00001"),
+		chromedp.Click(chromedp.CSS(`[data-testid="records-link"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="empty-register"]`)))
+	add := func(name, class, event string) {
+		step(t, ctx, "add "+name,
+			chromedp.SendKeys(chromedp.CSS("#name"), name),
+			chromedp.SetValue(chromedp.CSS("#class"), class),
+			chromedp.SendKeys(chromedp.CSS("#location"), "Locked cabinet"),
+			chromedp.SendKeys(chromedp.CSS("#owner"), "Sam Patel"),
+			chromedp.SetValue(chromedp.CSS("#event_date"), event),
+			chromedp.Click(chromedp.CSS("#add-collection")),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="state"]`)))
+	}
+	add("Complaints files 2014", "COMPLAINTS", "2015-06-30")
+	if got := text(t, ctx, `[data-testid="state"]`); got != "Due for review" {
+		t.Errorf("new collection is %q", got)
+	}
+	if got := text(t, ctx, `[data-testid="basis"]`); got != "10 years after closure on 30 June 2015" {
+		t.Errorf("basis %q", got)
+	}
+	screenshot(t, ctx, "records-collection")
+	step(t, ctx, "propose destruction",
+		chromedp.Click(chromedp.CSS("#decision-destroy")),
+		chromedp.SendKeys(chromedp.CSS("#justification"), "Ten years passed; no open complaint or claim"),
+		chromedp.Click(chromedp.CSS("#propose")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="waiting"]`)))
+	collection, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "back to the register", chromedp.Navigate(base+"/orgs/Y00001/records"), chromedp.WaitVisible(chromedp.CSS("#add-collection")))
+	add("Call recordings 2024", "TELEPHONY", "2024-12-31")
+	step(t, ctx, "place a hold on the call recordings",
+		chromedp.Navigate(base+"/orgs/Y00001/records"),
+		chromedp.WaitVisible(chromedp.CSS("#place-hold")),
+		chromedp.SendKeys(chromedp.CSS("#reason"), "Complaint 2026/07 refers to a call"),
+		chromedp.Click(chromedp.CSS("#hold-2")),
+		chromedp.Click(chromedp.CSS("#place-hold")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="holds"]`)))
+	screenshot(t, ctx, "records-register")
+	step(t, ctx, "try to destroy the held recordings",
+		chromedp.Click(chromedp.CSS(`[data-testid="collections"] a[href$="/records/2"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="state"]`)))
+	if got := text(t, ctx, `[data-testid="state"]`); got != "On legal hold" {
+		t.Errorf("held collection is %q", got)
+	}
+	step(t, ctx, "propose destroying it anyway",
+		chromedp.Click(chromedp.CSS("#decision-destroy")),
+		chromedp.SendKeys(chromedp.CSS("#justification"), "Past its year"),
+		chromedp.Click(chromedp.CSS("#propose")),
+		chromedp.WaitVisible(chromedp.CSS(".nhsuk-error-summary")))
+	if got := text(t, ctx, ".nhsuk-error-summary"); !strings.Contains(got, "legal hold covers this collection") {
+		t.Errorf("hold did not block: %q", got)
+	}
+	signOut(t, ctx)
+
+	signIn(t, ctx, base, "deputy@riverside.example")
+	step(t, ctx, "the second person approves",
+		chromedp.Navigate(collection),
+		chromedp.WaitVisible(chromedp.CSS("#approve")),
+		chromedp.Click(chromedp.CSS("#approve")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="certificate"]`)))
+	if got := text(t, ctx, `[data-testid="certificate-approver"]`); got != "deputy@riverside.example" {
+		t.Errorf("certificate approver %q", got)
+	}
+	if got := text(t, ctx, `[data-testid="certificate-basis"]`); got != "10 years after closure on 30 June 2015" {
+		t.Errorf("certificate basis %q", got)
+	}
+	screenshot(t, ctx, "records-certificate")
 }
