@@ -56,8 +56,8 @@ func TestParseRefusesBadFrameworks(t *testing.T) {
 	}
 	tests := []struct {
 		name, change, with string
-		line              int
-		field             string
+		line               int
+		field              string
 	}{
 		{"missing scale", `"scale":{"levels":[{"value":1,"label":"Low"},{"value":2,"label":"High"}]},`, ``, 1, "scale"},
 		{"duplicate item code", `{"code":"b","question":"B?"`, `{"code":"a","question":"B?"`, 5, "items.code"},
