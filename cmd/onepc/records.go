@@ -47,7 +47,9 @@ func (c cli) importSchedule(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cs = records.AdoptCodes(cs, current.Classes)
+	if cs, err = records.AdoptCodes(cs, current.Classes); err != nil {
+		return fmt.Errorf("%s: %w (nothing was changed)", filepath.Base(path), err)
+	}
 	changes := records.Diff(current.Classes, cs)
 	fmt.Fprintf(c.stdout, "%s: %d rows; against version %d in force: %d changes.\n", filepath.Base(path), len(cs), current.Version, len(changes))
 	for _, ch := range changes {

@@ -21,6 +21,7 @@ const (
 	RespondOffers  Permission = "offers.respond"  // sign up to or decline a service
 	ManageMeasures Permission = "measures.manage" // add access measures, set targets
 	KeepRecords    Permission = "records.keep"    // keep an organisation's records register, decide disposals, place holds
+	LeadReviews    Permission = "capability.lead" // start and lead capability reviews, agree levels, share; moderate those shared upward
 )
 
 var manifest = map[Permission][]Role{
@@ -36,11 +37,12 @@ var manifest = map[Permission][]Role{
 	RespondOffers:  {PracticeManager, PCNManager, PCNClinicalDirector},
 	ManageMeasures: {Commissioner},
 	KeepRecords:    {PracticeManager, PCNManager, PCNClinicalDirector, Commissioner},
+	LeadReviews:    {PracticeManager, PCNManager, PCNClinicalDirector, Commissioner},
 }
 
 // Permissions lists the manifest's permissions.
 func Permissions() []Permission {
-	return []Permission{ViewOrg, ManageUsers, ViewAudit, EditWeights, ManageServices, ApproveFinance, RunPayments, SubmitClaims, RespondOffers, ManageMeasures, KeepRecords}
+	return []Permission{ViewOrg, ManageUsers, ViewAudit, EditWeights, ManageServices, ApproveFinance, RunPayments, SubmitClaims, RespondOffers, ManageMeasures, KeepRecords, LeadReviews}
 }
 
 // Allows reports whether role carries permission p.

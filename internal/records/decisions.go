@@ -52,9 +52,11 @@ type ProposalInput struct {
 	Exception     string `form:"exception" json:"exception"`
 }
 
-// Propose checks a proposal for a collection in state st. Disposal needs
-// the collection to be due and under no hold; keeping longer needs a
-// justification, and beyond MaxExtension years an exception reason too.
+// Propose checks a proposal for a collection in state st, of a class whose
+// final action is action. Disposal needs the collection to be due (or, for
+// records that go to a place of deposit, to have no date) and under no
+// hold; keeping longer needs a date to keep past, a justification, and
+// beyond MaxExtension years an exception reason too.
 func Propose(in ProposalInput, st State, action Action) (Proposal, error) {
 	p := Proposal{Decision: Decision(strings.TrimSpace(in.Decision)), Justification: strings.TrimSpace(in.Justification),
 		Exception: strings.TrimSpace(in.Exception), Status: "pending"}
@@ -63,27 +65,20 @@ func Propose(in ProposalInput, st State, action Action) (Proposal, error) {
 		return p, problem.New(problem.Conflict, "This collection has been disposed of already")
 	case Proposed:
 		return p, problem.New(problem.Conflict, "A decision on this collection is already waiting for approval")
-	case Held:
-		if p.Decision != KeepLonger {
-			return p, problem.OnField(problem.Conflict, "decision", "A legal hold covers this collection: nothing in it may be destroyed or transferred until the hold is lifted")
-		}
 	}
 	var errs problem.Fields
 	switch p.Decision {
 	case Destroy, TransferIt:
-		if st != DueNow {
-			errs.Add("decision", "Only a collection whose minimum retention has ended can be destroyed or transferred")
-		}
-		if p.Decision == Destroy && action == KeepForever {
-			errs.Add("decision", "Records of this class are kept permanently: transfer them, do not destroy them")
-		}
-		if p.Decision == Destroy && action == Transfer {
-			errs.Add("decision", "Records of this class go to a place of deposit: transfer them, do not destroy them")
+		if err := CheckDisposal(p.Decision, st, action); err != nil {
+			return p, err
 		}
 		if p.Justification == "" {
 			errs.Add("justification", "Say why the records are no longer needed")
 		}
 	case KeepLonger:
+		if st == Never {
+			errs.Add("decision", "These records have no date to keep them past: they are kept for as long as their kind of record says")
+		}
 		n, err := strconv.Atoi(strings.TrimSpace(in.Years))
 		switch {
 		case err != nil || n < 1:
@@ -106,6 +101,29 @@ func Propose(in ProposalInput, st State, action Action) (Proposal, error) {
 		}
 	}
 	return p, errs.Err()
+}
+
+// CheckDisposal says whether a collection in state st (leaving aside a
+// decision waiting on it) of a class whose final action is action may be
+// destroyed or transferred: never under a hold; destroyed only when due and
+// its class is not kept permanently or transferred; transferred when due,
+// or at any time for records that go to a place of deposit.
+func CheckDisposal(d Decision, st State, action Action) error {
+	switch {
+	case st == Held:
+		return problem.OnField(problem.Conflict, "decision", "A legal hold covers this collection: nothing in it may be destroyed or transferred until the hold is lifted")
+	case st == Disposed:
+		return problem.New(problem.Conflict, "This collection has been disposed of already")
+	case d == Destroy && action == KeepForever:
+		return problem.OnField(problem.Invalid, "decision", "Records of this class are kept permanently: transfer them, do not destroy them")
+	case d == Destroy && action == Transfer:
+		return problem.OnField(problem.Invalid, "decision", "Records of this class go to a place of deposit: transfer them, do not destroy them")
+	case d == TransferIt && action == Transfer && (st == DueNow || st == Never):
+		return nil
+	case st != DueNow:
+		return problem.OnField(problem.Invalid, "decision", "Only a collection whose minimum retention has ended can be destroyed or transferred")
+	}
+	return nil
 }
 
 // Approve checks that approver may approve p: a second person, not the one

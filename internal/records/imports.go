@@ -37,6 +37,9 @@ func ParseHTML(r io.Reader, source, checked string) ([]Class, error) {
 	if err != nil {
 		return nil, &LineError{Line: 1, Msg: "the file is not HTML: " + err.Error()}
 	}
+	var out []Class
+	seen := map[string]int{}
+	found, row := false, 0
 	for _, table := range findAll(doc, "table") {
 		rows := findAll(table, "tr")
 		if len(rows) < 2 {
@@ -53,10 +56,12 @@ func ParseHTML(r io.Reader, source, checked string) ([]Class, error) {
 		if !(codeType && codePeriod) && !ours {
 			continue
 		}
-		var out []Class
-		seen := map[string]int{}
-		for n, tr := range rows[1:] {
-			row := n + 2 // the header is row 1
+		// The Code splits its schedule into a table a section: rows are
+		// numbered through all of them, header rows included.
+		found = true
+		row++
+		for _, tr := range rows[1:] {
+			row++
 			if len(out) >= MaxRows {
 				return nil, &LineError{Unit: "row", Line: row, Msg: fmt.Sprintf("a schedule has at most %d rows", MaxRows)}
 			}
@@ -71,24 +76,22 @@ func ParseHTML(r io.Reader, source, checked string) ([]Class, error) {
 				continue
 			}
 			var c Class
+			var err error
 			if ours {
 				line := make([]string, len(Header))
 				for i, h := range Header {
 					line[i] = csvQuote(get(h))
 				}
-				parsed, err := ParseCSV(strings.NewReader(strings.Join(Header, ",") + "\n" + strings.Join(line, ",") + "\n"))
-				if err != nil {
-					le := err.(*LineError)
+				parsed, perr := ParseCSV(strings.NewReader(strings.Join(Header, ",") + "\n" + strings.Join(line, ",") + "\n"))
+				if perr != nil {
+					le := perr.(*LineError)
 					return nil, &LineError{Unit: "row", Line: row, Field: le.Field, Msg: le.Msg}
 				}
 				c = parsed[0]
-			} else {
-				c, err = fromCode(get("record type"), get("retention start"), get("retention period"), get("action following retention"), get("notes"), source, checked)
-				if err != nil {
-					le := err.(*LineError)
-					le.Unit, le.Line = "row", row
-					return nil, le
-				}
+			} else if c, err = fromCode(get("record type"), get("retention start"), get("retention period"), get("action following retention"), get("notes"), source, checked); err != nil {
+				le := err.(*LineError)
+				le.Unit, le.Line = "row", row
+				return nil, le
 			}
 			if first, dup := seen[c.Code]; dup {
 				return nil, &LineError{Unit: "row", Line: row, Field: "record type", Msg: fmt.Sprintf("row %d has the same record type", first)}
@@ -96,9 +99,11 @@ func ParseHTML(r io.Reader, source, checked string) ([]Class, error) {
 			seen[c.Code] = row
 			out = append(out, c)
 		}
-		if len(out) == 0 {
-			return nil, &LineError{Unit: "row", Line: 2, Msg: "the schedule table has no rows"}
-		}
+	}
+	if found && len(out) == 0 {
+		return nil, &LineError{Unit: "row", Line: 2, Msg: "the schedule table has no rows"}
+	}
+	if found {
 		return out, nil
 	}
 	return nil, &LineError{Line: 1, Msg: `no table in the page has the columns "Record type" and "Retention period"`}
@@ -116,6 +121,8 @@ var (
 
 // fromCode reads one row of the Code's table into a class.
 func fromCode(recordType, start, period, action, notes, source, checked string) (Class, error) {
+	// Saved pages use typographic apostrophes: read them as plain ones.
+	start, period = strings.ReplaceAll(start, "\u2019", "'"), strings.ReplaceAll(period, "\u2019", "'")
 	c := Class{RecordType: recordType, Notes: notes, Source: source, Checked: checked}
 	if recordType == "" {
 		return c, &LineError{Field: "record type", Msg: "the row has no record type"}
@@ -128,12 +135,12 @@ func fromCode(recordType, start, period, action, notes, source, checked string) 
 	switch {
 	case strings.Contains(s, "creation") || strings.Contains(s, "created"):
 		c.Trigger, c.CreationBased = Creation, true
-	case strings.Contains(s, "death"):
+	case strings.Contains(s, "discharge") || strings.Contains(s, "treatment") || strings.Contains(s, "care"):
+		c.Trigger = Discharge // before death: "discharge or death" counts from discharge, and its period says what death adds
+	case strings.Contains(s, "death") || strings.Contains(s, "died"):
 		c.Trigger = Death
 	case strings.Contains(s, "deregist"):
 		c.Trigger = Deregistration
-	case strings.Contains(s, "discharge") || strings.Contains(s, "treatment") || strings.Contains(s, "care"):
-		c.Trigger = Discharge
 	case strings.Contains(s, "last") || strings.Contains(s, "contact") || strings.Contains(s, "entry"):
 		c.Trigger = LastContact
 	case strings.Contains(s, "closure") || strings.Contains(s, "closed") || strings.Contains(s, "end of"):
@@ -161,6 +168,10 @@ func fromCode(recordType, start, period, action, notes, source, checked string) 
 		if m := deathPattern.FindStringSubmatch(p); m != nil && c.Trigger != Death {
 			c.Rule = YearsOrAfterDeath
 			c.DeathYears, _ = strconv.Atoi(m[1])
+		} else if c.Trigger != Death && (strings.Contains(p, "death") || strings.Contains(p, "died")) {
+			// A period that says something about death OnePC cannot read must
+			// not be shortened to its first number.
+			return c, &LineError{Field: "retention period", Msg: fmt.Sprintf("OnePC cannot read what %q says about death; give this row in the CSV form", period)}
 		}
 		if c.Trigger == None {
 			return c, &LineError{Field: "retention start", Msg: fmt.Sprintf("%q does not say when the %d years start", start, c.Years)}
@@ -285,7 +296,7 @@ func Diff(old, new []Class) []Change {
 // the same record type: the Code's table names no codes, so rows read from
 // it get codes made from their record types, and a register's collections
 // keep their class when the schedule is updated.
-func AdoptCodes(imported, current []Class) []Class {
+func AdoptCodes(imported, current []Class) ([]Class, error) {
 	byType := map[string]string{}
 	for _, c := range current {
 		byType[strings.ToLower(strings.Join(strings.Fields(c.RecordType), " "))] = c.Code
@@ -296,5 +307,12 @@ func AdoptCodes(imported, current []Class) []Class {
 			out[i].Code = code
 		}
 	}
-	return out
+	seen := map[string]string{}
+	for _, c := range out {
+		if other, dup := seen[c.Code]; dup {
+			return nil, fmt.Errorf("two rows would have the code %s (%q and %q): rename one in the file, or give the schedule in the CSV form with its codes", c.Code, other, c.RecordType)
+		}
+		seen[c.Code] = c.RecordType
+	}
+	return out, nil
 }

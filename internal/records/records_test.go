@@ -74,6 +74,8 @@ func TestDueDate(t *testing.T) {
 		{"reuse restarts the clock", "COMPLAINTS", Facts{Event: d("2015-06-01"), Reused: d("2020-01-15")}, "2030-01-15", false, "coming back into use restarts the clock", ""},
 		{"reuse before the event", "COMPLAINTS", Facts{Event: d("2015-06-01"), Reused: d("2014-01-15")}, "", false, "", "reused_on"},
 		{"deceased 10 years", "GP-DECEASED", Facts{Event: d("2016-11-30")}, "2026-11-30", false, "10 years after death", ""},
+		{"deceased, counted from the date of death", "GP-DECEASED", Facts{Death: d("2020-06-01")}, "2030-06-01", false, "10 years after death on 1 June 2020", ""},
+		{"deceased, two different dates", "GP-DECEASED", Facts{Event: d("2012-05-01"), Death: d("2020-06-01")}, "", false, "", "death_date"},
 		{"deregistered 100 years", "GP-DEREG-UNKNOWN", Facts{Event: d("2001-05-05")}, "2101-05-05", false, "", ""},
 		{"health surveillance 40 years", "HEALTH-SURVEILLANCE", Facts{Event: d("2020-07-01")}, "2060-07-01", false, "40 years after the last entry", ""},
 		{"maternity 25 years", "MATERNITY", Facts{Event: d("2000-01-10")}, "2025-01-10", false, "", ""},
@@ -165,6 +167,9 @@ func TestProposeAndApprove(t *testing.T) {
 		{"keep 21 years without exception", ProposalInput{Decision: "keep", Years: "21", Justification: "x"}, DueNow, ReviewDestroy, "exception", problem.Invalid},
 		{"keep 21 years with exception", ProposalInput{Decision: "keep", Years: "21", Justification: "x", Exception: "Public inquiry"}, DueNow, ReviewDestroy, "", -1},
 		{"keep under hold", ProposalInput{Decision: "keep", Years: "5", Justification: "x"}, Held, ReviewDestroy, "", -1},
+		{"keep what has no date", ProposalInput{Decision: "keep", Years: "1", Justification: "x"}, Never, Review, "decision", problem.Invalid},
+		{"transfer a permanent record", ProposalInput{Decision: "transfer", Justification: "To the county archive"}, Never, Transfer, "", -1},
+		{"destroy a permanent record", ProposalInput{Decision: "destroy", Justification: "x"}, Never, KeepForever, "decision", problem.Invalid},
 		{"keep no years", ProposalInput{Decision: "keep", Justification: "x"}, DueNow, ReviewDestroy, "years", problem.Invalid},
 		{"nonsense", ProposalInput{Decision: "burn"}, DueNow, ReviewDestroy, "decision", problem.Invalid},
 		{"twice", ProposalInput{Decision: "destroy", Justification: "x"}, Proposed, ReviewDestroy, "", problem.Conflict},
@@ -294,7 +299,9 @@ func TestImportCodeHTML(t *testing.T) {
 	}
 	// The codes the import makes are its record types': rows take the codes
 	// of the classes in force with the same record type.
-	cs = AdoptCodes(cs, Shipped())
+	if cs, err = AdoptCodes(cs, Shipped()); err != nil {
+		t.Fatal(err)
+	}
 	changes := Diff(Shipped(), cs)
 	kinds := map[string]string{}
 	for _, ch := range changes {
@@ -311,6 +318,18 @@ func TestImportCodeHTML(t *testing.T) {
 	}
 	if _, err := ParseHTML(strings.NewReader(`<p>no table</p>`), "s", "2026-01-01"); err == nil {
 		t.Error("a page with no table was read")
+	}
+	head := `<tr><th>Record type</th><th>Retention start</th><th>Retention period</th><th>Action following retention</th></tr>`
+	two, err := ParseHTML(strings.NewReader(`<table>`+head+`<tr><td>Alpha files</td><td>Closure</td><td>8 years</td><td>Destroy</td></tr></table>
+		<table>`+head+`<tr><td>Mind records</td><td>Conclusion of treatment</td><td>20 years or 10 years after the patient’s death</td><td>Destroy</td></tr></table>`), "s", "2026-01-01")
+	if err != nil || len(two) != 2 || two[1].Rule != YearsOrAfterDeath || two[1].DeathYears != 10 {
+		t.Errorf("two tables, curly apostrophe: %+v %v", two, err)
+	}
+	if _, err := ParseHTML(strings.NewReader(`<table>`+head+`<tr><td>Odd files</td><td>Closure</td><td>20 years unless death intervenes</td><td>Destroy</td></tr></table>`), "s", "2026-01-01"); err == nil {
+		t.Error("a period about death OnePC cannot read was shortened to its number")
+	}
+	if _, err := AdoptCodes([]Class{{Code: "ADULT", RecordType: "Adult"}, {Code: "X", RecordType: "Adult health record not covered elsewhere in the schedule"}}, Shipped()); err == nil {
+		t.Error("two rows with one code")
 	}
 }
 

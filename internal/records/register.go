@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -61,14 +62,14 @@ func NewCollection(in CollectionInput, schedule map[string]Class, today time.Tim
 		switch {
 		case value == "":
 			errs.Add(field, "Enter the "+label)
-		case len(value) > max:
+		case utf8.RuneCountInString(value) > max:
 			errs.Add(field, "The "+label+" must be "+strconv.Itoa(max)+" characters or fewer")
 		}
 	}
 	text("name", c.Name, "collection's name", 200)
 	text("location", c.Location, "location (a system, or where the records are kept)", 200)
 	text("owner", c.Owner, "owner (who answers for the collection)", 200)
-	if len(c.Volume) > 100 {
+	if utf8.RuneCountInString(c.Volume) > 100 {
 		errs.Add("volume", "The volume must be 100 characters or fewer")
 	}
 	class, known := schedule[c.Class]
@@ -85,6 +86,10 @@ func NewCollection(in CollectionInput, schedule map[string]Class, today time.Tim
 		t, err := time.Parse(time.DateOnly, value)
 		if err != nil {
 			errs.Add(field, "Enter a real date as YYYY-MM-DD, for example 2019-03-31")
+			return
+		}
+		if t.Year() < 1900 {
+			errs.Add(field, "Enter a date from 1900 on, as YYYY-MM-DD")
 			return
 		}
 		*into, *keep = t, value
@@ -107,7 +112,9 @@ func DueOf(c Collection, class Class, today time.Time) (Due, error) {
 	if err != nil {
 		return due, err
 	}
-	if !c.Keep.Until.IsZero() && (due.Never || c.Keep.Until.After(due.Date)) {
+	// A decision to keep longer moves a date later; it never gives a date
+	// to records that have none (those kept while a patient lives, say).
+	if !c.Keep.Until.IsZero() && !due.Never && c.Keep.Until.After(due.Date) {
 		return Due{Date: c.Keep.Until, Basis: "Kept until " + day(c.Keep.Until) + " by an approved decision: " + c.Keep.Justification +
 			" (the minimum period: " + lowerFirst(due.Basis) + ")"}, nil
 	}

@@ -93,9 +93,15 @@ func (c Class) DueDate(f Facts, today time.Time) (Due, error) {
 	return Due{}, problem.New(problem.Invalid, "The class %s has a rule OnePC does not know: %s", c.Code, c.Rule)
 }
 
-// start is the date the clock runs from: the trigger event, or a later
-// return to use.
+// start is the date the clock runs from: the trigger event (for a class
+// counted from death, the date of death), or a later return to use.
 func (c Class) start(f Facts) (time.Time, bool, error) {
+	if c.Trigger == Death && !f.Death.IsZero() {
+		if !f.Event.IsZero() && !f.Event.Equal(f.Death) {
+			return time.Time{}, false, problem.OnField(problem.Invalid, "death_date", "This kind of record counts from death: give the date of death once, not a different start date")
+		}
+		f.Event = f.Death
+	}
 	if f.Event.IsZero() {
 		return time.Time{}, false, problem.OnField(problem.Invalid, "event_date", "Enter the date of "+c.eventWords()+": the clock starts then")
 	}

@@ -249,9 +249,15 @@ func (s *Store) UpdateCollection(ctx context.Context, actor, org string, id int6
 		if err != nil {
 			return notFound(err, "There is no such collection in %s's register", org)
 		}
+		var pending int
+		if err := c.queryRow(ctx, "SELECT COUNT(*) FROM disposal_proposals WHERE collection_id = ? AND status = 'pending'", id).Scan(&pending); err != nil {
+			return err
+		}
 		switch {
 		case before.Disposed:
 			return problem.New(problem.Conflict, "This collection has been disposed of: its entry cannot change")
+		case pending > 0:
+			return problem.New(problem.Conflict, "A decision on this collection is waiting for approval: approve or reject it before changing the entry")
 		case before.Version != version:
 			return problem.New(problem.Conflict, "Someone else changed this collection while you were editing it. Look at it again, then make your change.")
 		}
@@ -384,6 +390,14 @@ func (s *Store) DecideProposal(ctx context.Context, actor, org string, id, propo
 			if err := records.Approve(p, actor, held); err != nil {
 				return err
 			}
+			// The collection may have changed while the decision waited
+			// (edited, moved to another class, a new schedule): a disposal
+			// must still be allowed as it stands now.
+			if p.Decision != records.KeepLonger {
+				if err := records.CheckDisposal(p.Decision, records.StateOf(col, due, false, held, today), class.Action); err != nil {
+					return err
+				}
+			}
 		} else if p.Status != "pending" {
 			return problem.New(problem.Conflict, "This decision has been %s already", p.Status)
 		}
@@ -470,12 +484,25 @@ func (c conn) holds(ctx context.Context, where string, args ...any) ([]records.H
 func (s *Store) PlaceHold(ctx context.Context, actor, org string, h records.Hold) (records.Hold, error) {
 	err := s.tx(ctx, func(c conn) error {
 		for _, id := range h.Collections {
-			var n int
-			if err := c.queryRow(ctx, "SELECT COUNT(*) FROM record_collections WHERE org_code = ? AND id = ?", org, id).Scan(&n); err != nil {
+			var disposed []bool
+			rows, err := c.query(ctx, "SELECT disposed FROM record_collections WHERE org_code = ? AND id = ?", org, id)
+			if err != nil {
 				return err
 			}
-			if n == 0 {
+			for rows.Next() {
+				var d bool
+				if err := rows.Scan(&d); err != nil {
+					rows.Close()
+					return err
+				}
+				disposed = append(disposed, d)
+			}
+			rows.Close()
+			switch {
+			case len(disposed) == 0:
 				return problem.OnField(problem.Invalid, "collections", fmt.Sprintf("Collection %d is not in %s's register", id, org))
+			case disposed[0]:
+				return problem.OnField(problem.Invalid, "collections", fmt.Sprintf("Collection %d has been disposed of already: there is nothing left to hold", id))
 			}
 		}
 		h.Org, h.PlacedBy, h.PlacedAt = org, actor, c.now.UTC().Truncate(time.Microsecond)
@@ -495,8 +522,11 @@ func (s *Store) PlaceHold(ctx context.Context, actor, org string, h records.Hold
 
 // LiftHold lifts a hold in force, with the reason; the hold itself stays.
 func (s *Store) LiftHold(ctx context.Context, actor, org string, id int64, reason string) error {
-	if len(reason) == 0 {
+	switch {
+	case len(reason) == 0:
 		return problem.OnField(problem.Invalid, "reason", "Say why the hold can be lifted: the inquiry closed, the claim settled")
+	case len(reason) > 2000:
+		return problem.OnField(problem.Invalid, "reason", "Write 2,000 characters or fewer")
 	}
 	return s.tx(ctx, func(c conn) error {
 		hs, err := c.holds(ctx, "WHERE h.org_code = ? AND h.id = ?", org, id)

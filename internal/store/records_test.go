@@ -161,3 +161,54 @@ func TestRecordsRegister(t *testing.T) {
 		}
 	})
 }
+
+// TestDisposalRecheckedAtApproval: a collection that stops being due while
+// a destruction waits (a new schedule lengthens its period) cannot be
+// destroyed; its entry cannot change while a decision waits; records kept
+// while a patient lives cannot be kept "longer" into a date.
+func TestDisposalRecheckedAtApproval(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		hierarchy(t, s)
+		ctx := context.Background()
+		today := day("2026-11-29")
+		sc, _ := s.RetentionSchedule(ctx)
+		c, _, err := records.NewCollection(records.CollectionInput{Name: "Audits 2015", Class: "CLINICAL-AUDIT", Location: "Drive", Owner: "Lead", Event: "2015-03-31"}, sc.ByCode(), today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		living, _, err := records.NewCollection(records.CollectionInput{Name: "Living patients' records", Class: "GP-LIVING", Location: "EMIS", Owner: "PM"}, sc.ByCode(), today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := s.AddCollections(ctx, "pm@a1", "A1", c, living)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, living = cs[0], cs[1]
+		p, err := s.ProposeDisposal(ctx, "pm@a1", "A1", c.ID, records.ProposalInput{Decision: "destroy", Justification: "Done"}, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.UpdateCollection(ctx, "pm@a1", "A1", c.ID, c.Version, c); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("changing an entry while a decision waits: %v", err)
+		}
+		longer := append([]records.Class(nil), sc.Classes...)
+		for i := range longer {
+			if longer[i].Code == "CLINICAL-AUDIT" {
+				longer[i].Years = 50
+			}
+		}
+		if _, err := s.ApplySchedule(ctx, "admin", "test", longer); err != nil {
+			t.Fatal(err)
+		}
+		if _, cert, err := s.DecideProposal(ctx, "deputy@a1", "A1", c.ID, p.ID, true, "", today); err == nil || cert != nil {
+			t.Errorf("destroyed records no longer due: %v %+v", err, cert)
+		}
+		if _, _, err := s.DecideProposal(ctx, "deputy@a1", "A1", c.ID, p.ID, false, "No longer due", today); err != nil {
+			t.Errorf("reject: %v", err)
+		}
+		if _, err := s.ProposeDisposal(ctx, "pm@a1", "A1", living.ID, records.ProposalInput{Decision: "keep", Years: "1", Justification: "x"}, today); problem.KindOf(err) != problem.Invalid {
+			t.Errorf("keeping longer what has no date: %v", err)
+		}
+	})
+}

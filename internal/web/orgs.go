@@ -12,21 +12,21 @@ import (
 	"github.com/onepc/onepc/internal/store"
 )
 
-// capability is a part of OnePC shown on the home page, with an honest
+// feature is a part of OnePC shown on the home page, with an honest
 // note while it is not built yet.
-type capability struct {
+type feature struct {
 	Title, Text string
 }
 
 // plannedFor says, per role, what each coming capability will do for them.
-var plannedFor = map[people.Role][]capability{
+var plannedFor = map[people.Role][]feature{
 	people.PracticeManager: {
 		{"Local services and claims", "One monthly return for every local service your practice provides: open your practice and choose “Monthly return”."},
 		{"Access and performance", "Your appointment figures compared with similar practices. Not available yet: no appointments data has been loaded."},
 		{"Population profile", "Your registered patients by age and sex against your Place, and your needs-weighted list: open your practice and choose “Population”."},
 	},
 	people.PracticeStaff: {
-		{"Capability reviews", "Your competency assessments and review dates. Not available yet."},
+		{"Capability reviews", "Score your practice's capability for improvement with your team: open your practice and choose “Capability reviews”."},
 		{"Must-do tracker", "Deadlines your practice has to meet. Not available yet."},
 	},
 	people.PCNManager: {
@@ -40,6 +40,7 @@ var plannedFor = map[people.Role][]capability{
 	people.Commissioner: {
 		{"Services you commission", "Specifications, offers, claims and payment runs in one place: open your Place and choose “Local services commissioned”."},
 		{"Access and improvement", "Measures from the published appointments data, with peer percentiles and change over time. Not available yet."},
+		{"Records registers", "Which practices keep a records register, what is overdue for review, holds and certificates: open your Place and choose “Records register”."},
 		{"Population needs", "Each practice's population and needs-weighted list, side by side: open your Place and choose “Population”."},
 	},
 	people.Admin: {
@@ -49,8 +50,8 @@ var plannedFor = map[people.Role][]capability{
 }
 
 type homeData struct {
-	User    people.User  `json:"user"`
-	Planned []capability `json:"-"`
+	User    people.User `json:"user"`
+	Planned []feature   `json:"-"`
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *request) error {

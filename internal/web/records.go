@@ -252,25 +252,32 @@ func (s *Server) updateCollection(w http.ResponseWriter, r *http.Request, rq *re
 		return err
 	}
 	var in struct {
-		records.CollectionInput
-		Version int `form:"version"`
+		Name     string `form:"name"`
+		Class    string `form:"class"`
+		Location string `form:"location"`
+		Owner    string `form:"owner"`
+		Volume   string `form:"volume"`
+		Event    string `form:"event_date"`
+		Reused   string `form:"reused_on"`
+		Birth    string `form:"birth_date"`
+		Death    string `form:"death_date"`
+		Version  int    `form:"version"`
 	}
-	if err := decodeInto(r, &in.CollectionInput); err != nil {
+	if err := decodeInto(r, &in); err != nil { // once: a JSON body can be read only once
 		return err
 	}
-	if err := decodeInto(r, &in); err != nil {
-		return err
-	}
+	entry := records.CollectionInput{Name: in.Name, Class: in.Class, Location: in.Location, Owner: in.Owner, Volume: in.Volume,
+		Event: in.Event, Reused: in.Reused, Birth: in.Birth, Death: in.Death}
 	sc, err := s.store.RetentionSchedule(r.Context())
 	if err != nil {
 		return err
 	}
-	c, _, err := records.NewCollection(in.CollectionInput, sc.ByCode(), rq.today)
+	c, _, err := records.NewCollection(entry, sc.ByCode(), rq.today)
 	if err == nil {
 		c, err = s.store.UpdateCollection(r.Context(), rq.actor(), code, id, in.Version, c)
 	}
 	if err != nil {
-		return s.collectionProblem(w, r, rq, collectionForm(in.CollectionInput), err)
+		return s.collectionProblem(w, r, rq, collectionForm(entry), err)
 	}
 	return s.done(w, r, fmt.Sprintf("/orgs/%s/records/%d", code, id), "changed", c)
 }
