@@ -189,6 +189,7 @@ type itemView struct {
 	Before   int // last review's agreed level
 	Evidence []string
 	Low      bool
+	Measure  string // the first measure that bears on it, offered as evidence
 	Form     map[string]string
 	Errs     problem.Fields
 }
@@ -217,6 +218,7 @@ type capReviewData struct {
 	ShareOpts   []string                     `json:"-"`
 	ItemOpts    []string                     `json:"-"`
 	LowOpen     []string                     `json:"-"` // low items with no action yet
+	FirstLow    string                       `json:"-"` // the first of them, offered in the action form
 	ActionForm  map[string]string            `json:"-"`
 	Agreeable   int                          `json:"-"` // items agreed so far
 }
@@ -300,6 +302,9 @@ func (s *Server) loadReview(r *http.Request, rq *request) (*capReviewData, capab
 		for _, it := range dom.Items {
 			sc := f.ScaleOf(it)
 			iv := itemView{Item: it, Scale: sc, Before: before[it.Code].Level, Low: slices.Contains(low, it.Code)}
+			if len(it.Measures) > 0 {
+				iv.Measure = it.Measures[0]
+			}
 			for _, l := range sc.Levels {
 				iv.Options = append(iv.Options, strconv.Itoa(l.Value), strconv.Itoa(l.Value)+": "+l.Label)
 			}
@@ -329,6 +334,9 @@ func (s *Server) loadReview(r *http.Request, rq *request) (*capReviewData, capab
 		if !slices.ContainsFunc(d.Actions, func(a capability.Action) bool { return a.Item == code }) {
 			d.LowOpen = append(d.LowOpen, code)
 		}
+	}
+	if len(d.LowOpen) > 0 {
+		d.FirstLow = d.LowOpen[0]
 	}
 	d.Spine = newSpine(f, d.Agreed, before)
 	return d, f, nil
@@ -616,13 +624,13 @@ func (s *Server) reviewXLSX(w http.ResponseWriter, r *http.Request, rq *request)
 // distributionData is how the organisations below a Place or ICB that
 // shared their reviews stand, item by item: counts, never a ranking.
 type distributionData struct {
-	Org       orgs.Org                     `json:"org"`
-	Framework capability.Framework         `json:"framework"`
-	Year      int                          `json:"year"`
-	Shared    int                          `json:"shared"` // reviews shared with this level
-	Items     []distItem                   `json:"items"`
-	Tiers     map[capability.Tier][]string `json:"tiers"` // tier → organisation names, alphabetical
-	Options   []string                     `json:"-"`
+	Org       orgs.Org             `json:"org"`
+	Framework capability.Framework `json:"framework"`
+	Year      int                  `json:"year"`
+	Shared    int                  `json:"shared"` // reviews shared with this level
+	Items     []distItem           `json:"items"`
+	Tiers     map[string][]string  `json:"tiers"` // tier → organisation names, alphabetical
+	Options   []string             `json:"-"`
 }
 
 type distItem struct {
@@ -649,7 +657,7 @@ func (s *Server) distributionPage(w http.ResponseWriter, r *http.Request, rq *re
 		return err
 	}
 	q := r.URL.Query()
-	d := distributionData{Org: o, Year: rq.today.Year(), Tiers: map[capability.Tier][]string{}}
+	d := distributionData{Org: o, Year: rq.today.Year(), Tiers: map[string][]string{}}
 	if y, err := strconv.Atoi(q.Get("year")); err == nil {
 		d.Year = y
 	}
@@ -695,7 +703,7 @@ func (s *Server) distributionPage(w http.ResponseWriter, r *http.Request, rq *re
 		if a, ok := agreed[rv.ID]; ok && slices.Contains(ids, rv.ID) {
 			sets = append(sets, a)
 			tier, _ := capability.TierOf(f, a)
-			d.Tiers[tier] = append(d.Tiers[tier], names[rv.Org])
+			d.Tiers[string(tier)] = append(d.Tiers[string(tier)], names[rv.Org])
 		}
 	}
 	for t := range d.Tiers {
