@@ -185,6 +185,9 @@ func LoadAll(ctx context.Context, s *store.Store, now time.Time) ([]Login, error
 	if err := LoadRecords(ctx, s, now); err != nil {
 		return nil, fmt.Errorf("demo records: %w", err)
 	}
+	if err := LoadCapability(ctx, s, now); err != nil {
+		return nil, fmt.Errorf("demo capability reviews: %w", err)
+	}
 	return logins, nil
 }
 

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"github.com/onepc/onepc/internal/capability"
 	"slices"
 	"testing"
 	"time"
@@ -208,6 +209,63 @@ func TestDemoRecords(t *testing.T) {
 		}
 		if n, err := s.VerifyAudit(ctx); err != nil {
 			t.Errorf("audit after %d: %v", n, err)
+		}
+	})
+}
+
+// TestDemoCapability: two years of the Place's WCC reviews showing
+// improvement, six practice surveys (four shared), a PCN session with
+// spread scores, and actions from low scores; loading again adds nothing.
+func TestDemoCapability(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+		s.SetClock(func() time.Time { return now })
+		if _, err := Load(ctx, s, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := LoadCapability(ctx, s, now); err != nil {
+			t.Fatal(err)
+		}
+		place, _ := s.CapabilityReviews(ctx, PlaceCode)
+		if len(place) != 2 || !place[0].Closed || place[0].Year != 2026 {
+			t.Fatalf("Place reviews %+v", place)
+		}
+		fws, _ := capability.Shipped(nil)
+		agreed, _ := s.Agreed(ctx, place[0].ID, place[1].ID)
+		var imp capability.Improvement
+		for _, f := range fws {
+			if f.ID == "wcc" {
+				imp = capability.Compare(f, agreed[place[1].ID], agreed[place[0].ID])
+			}
+		}
+		if imp.MovedUp < 6 {
+			t.Errorf("the Place improved on %d competencies", imp.MovedUp)
+		}
+		shared, private := 0, 0
+		practices, _ := s.CapabilityReviews(ctx, "Y00001", "Y00002", "Y00004", "Y00005", "Y00007", "Y00008")
+		for _, r := range practices {
+			if r.Shared == capability.Private {
+				private++
+			} else {
+				shared++
+			}
+			if as, _ := s.Actions(ctx, r.ID); len(as) == 0 {
+				t.Errorf("%s has no actions from low scores", r.Org)
+			}
+		}
+		if shared != 4 || private != 2 {
+			t.Errorf("%d shared, %d private", shared, private)
+		}
+		pcn, _ := s.CapabilityReviews(ctx, "U00001")
+		if scores, _ := s.Scores(ctx, pcn[0].ID); len(pcn) != 1 || pcn[0].Mode != capability.Facilitated || len(scores) != 21 {
+			t.Errorf("PCN session: %+v, %d scores", pcn, len(scores))
+		}
+		if err := LoadCapability(ctx, s, now); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := s.CapabilityReviews(ctx, PlaceCode); len(again) != 2 {
+			t.Errorf("loading again: %d", len(again))
 		}
 	})
 }
