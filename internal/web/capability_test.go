@@ -2,12 +2,15 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/onepc/onepc/internal/capability"
 	"github.com/onepc/onepc/internal/demo"
@@ -187,4 +190,92 @@ func TestCapabilityModerationAndFrameworks(t *testing.T) {
 	if _, err := capability.Shipped(nil); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestBrowserFacilitatedReview: a practice manager runs a facilitated
+// session; a team member scores on their own device; the manager sees the
+// spread, agrees every level (with a measure as evidence), closes the review
+// and shares it; the commissioner sees it in the Place's distribution.
+func TestBrowserFacilitatedReview(t *testing.T) {
+	pmDevice := browser(t)
+	staffDevice := browser(t)
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	base := a.http.URL
+
+	signIn(t, pmDevice, base, "practice.manager@onepc.example")
+	step(t, pmDevice, "start a facilitated review of the practice",
+		chromedp.Navigate(base+"/orgs/Y00001"),
+		chromedp.Click(chromedp.CSS(`[data-testid="capability-link"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#start-review")),
+		chromedp.SetValue(chromedp.CSS("#framework"), "gp-development"),
+		chromedp.Click(chromedp.CSS("#mode-facilitated")),
+		chromedp.Click(chromedp.CSS("#start-review")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="spine"]`)))
+	review, err := chromedp.Run(pmDevice, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	review = strings.SplitN(review, "?", 2)[0]
+	score := func(ctx context.Context, who, level string) {
+		step(t, ctx, who+" scores leadership "+level,
+			chromedp.Navigate(review),
+			chromedp.WaitVisible(chromedp.CSS(`[id="cap.leadership-mine"]`)),
+			chromedp.SetValue(chromedp.CSS(`[id="cap.leadership-mine"]`), level),
+			chromedp.Click(chromedp.CSS(`[id="score-cap.leadership"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="spread-cap.leadership"]`)))
+	}
+	score(pmDevice, "the practice manager", "3")
+	signIn(t, staffDevice, base, "practice.staff@onepc.example")
+	score(staffDevice, "a team member on their own device", "1")
+	step(t, pmDevice, "the manager sees the team's spread", chromedp.Navigate(review), chromedp.WaitVisible(chromedp.CSS(`[data-testid="spread-cap.leadership"]`)))
+	if got := text(t, pmDevice, `[data-testid="spread-cap.leadership"]`); !strings.Contains(got, "Team scores (2)") || !strings.Contains(got, "from 1 to 3") {
+		t.Errorf("spread %q", got)
+	}
+	screenshot(t, pmDevice, "review-spread")
+	for _, item := range []string{"cap.leadership", "cap.improvement", "cap.business", "en.data", "en.people", "en.digital", "wa.access", "wa.care", "wa.partnership"} {
+		level := "2"
+		if item == "en.people" {
+			level = "1"
+		}
+		step(t, pmDevice, "agree "+item,
+			chromedp.Click(chromedp.CSS(`[id="agree-open-`+item+`"]`)),
+			chromedp.SetValue(chromedp.CSS(`[id="`+item+`-level"]`), level),
+			chromedp.SendKeys(chromedp.CSS(`[id="`+item+`-rationale"]`), "The team's view, discussed"),
+			chromedp.Click(chromedp.CSS(`[id="agree-`+item+`"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="agreed-`+item+`"]`)))
+	}
+	if got := text(t, pmDevice, `[data-testid="item-wa.access"]`); !strings.Contains(got, "Measure same-day") {
+		t.Errorf("the access item has no measure as evidence: %q", got)
+	}
+	step(t, pmDevice, "close the review",
+		chromedp.Click(chromedp.CSS("#close-review")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="review-status"]`)))
+	if got := text(t, pmDevice, `[data-testid="review-status"]`); got != "Closed" {
+		t.Errorf("status %q", got)
+	}
+	step(t, pmDevice, "share it with the Place",
+		chromedp.SetValue(chromedp.CSS("#shared"), "place"),
+		chromedp.Click(chromedp.CSS("#share-review")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="shared"]`)))
+	if got := text(t, pmDevice, `[data-testid="shared"]`); got != "Shared with the PCN and the Place" {
+		t.Errorf("shared %q", got)
+	}
+	screenshot(t, pmDevice, "review-closed")
+
+	signOut(t, staffDevice)
+	signIn(t, staffDevice, base, "commissioner@onepc.example")
+	step(t, staffDevice, "the commissioner opens the Place's distribution",
+		chromedp.Navigate(base+"/orgs/99X/capability"),
+		chromedp.Click(chromedp.CSS(`[data-testid="distribution-link"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#framework")),
+		chromedp.SetValue(chromedp.CSS("#framework"), "gp-development"),
+		chromedp.Submit(chromedp.CSS("#framework")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="distribution"]`)))
+	if got := text(t, staffDevice, `[data-testid="shared-count"]`); !strings.HasPrefix(got, "1 closed reviews") {
+		t.Errorf("distribution %q", got)
+	}
+	if got := text(t, staffDevice, `[data-testid="tiers"]`); !strings.Contains(got, "RIVERSIDE MEDICAL CENTRE") {
+		t.Errorf("tiers %q", got)
+	}
+	screenshot(t, staffDevice, "capability-distribution")
 }
