@@ -75,3 +75,9 @@ func Change(num0, den0, num1, den1 int64) (points, z float64, significant bool) 
 	z = (p1 - p0) / se
 	return points, z, math.Abs(z) > 1.96
 }
+
+// DecileOf is the decile (1 to 10) a percentile (0 to 100) falls in.
+func DecileOf(percentile float64) int {
+	d := int(percentile/10) + 1
+	return min(max(d, 1), 10)
+}

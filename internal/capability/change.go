@@ -87,12 +87,28 @@ func round2(x float64) float64 { return math.Round(x*100) / 100 }
 func LowItems(f Framework, agreed map[string]Agreed) []string {
 	var out []string
 	for _, it := range f.Items() {
-		a, ok := agreed[it.Code]
-		if ok && it.Scale == nil && a.Level <= f.LowAt {
-			out = append(out, it.Code)
-		} else if ok && it.Scale != nil && a.Level <= it.Scale.Min() {
+		low := f.LowAt
+		if it.Scale != nil { // an item on its own scale is low at its bottom level
+			low = it.Scale.Min()
+		}
+		if a, ok := agreed[it.Code]; ok && a.Level <= low {
 			out = append(out, it.Code)
 		}
+	}
+	return out
+}
+
+// ActionsForLow are the actions a closing review creates: one for each low
+// item that has none yet, owned by owner and due by due, for the team to
+// refine.
+func ActionsForLow(f Framework, agreed map[string]Agreed, existing []Action, owner string, due time.Time) []Action {
+	var out []Action
+	for _, code := range LowItems(f, agreed) {
+		if slices.ContainsFunc(existing, func(a Action) bool { return a.Item == code }) {
+			continue
+		}
+		it, _ := f.Item(code)
+		out = append(out, Action{Item: code, Title: "Plan how to improve: " + it.Question, Owner: owner, Due: due})
 	}
 	return out
 }

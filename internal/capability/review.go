@@ -210,3 +210,36 @@ func CheckClose(f Framework, r Review, agreed map[string]Agreed) error {
 	}
 	return nil
 }
+
+// MaxEvidenceBytes bounds an evidence file.
+const MaxEvidenceBytes = 10 << 20
+
+// EvidenceTypes are the files accepted as evidence, by what their first
+// bytes say they are (never by their name): PDF, PNG, JPEG, and Office
+// documents (zip containers).
+var EvidenceTypes = []struct {
+	Magic, ContentType, Label string
+}{
+	{"%PDF-", "application/pdf", "PDF"},
+	{"\x89PNG\r\n\x1a\n", "image/png", "PNG image"},
+	{"\xff\xd8\xff", "image/jpeg", "JPEG image"},
+	{"PK\x03\x04", "application/octet-stream", "Word, Excel or PowerPoint document"},
+}
+
+// CheckEvidence says what kind of file data is, or why it is refused.
+func CheckEvidence(r Review, data []byte) (string, error) {
+	switch {
+	case r.Closed:
+		return "", problem.New(problem.Conflict, "This review is closed: its evidence can no longer change")
+	case len(data) == 0:
+		return "", problem.OnField(problem.Invalid, "file", "Choose a file")
+	case len(data) > MaxEvidenceBytes:
+		return "", problem.OnField(problem.Invalid, "file", "The file must be 10 MB or smaller")
+	}
+	for _, t := range EvidenceTypes {
+		if strings.HasPrefix(string(data), t.Magic) {
+			return t.ContentType, nil
+		}
+	}
+	return "", problem.OnField(problem.Invalid, "file", "The file must be a PDF, a PNG or JPEG image, or a Word, Excel or PowerPoint document")
+}

@@ -216,9 +216,15 @@ func (s *Store) Agreed(ctx context.Context, ids ...int64) (map[int64]map[string]
 
 // CloseReview closes a review whose every item is agreed
 // (capability.CheckClose), keeping each measure's value as it stands now
-// (snapshots, by item) beside the evidence.
+// (snapshots, by item) beside the evidence, and creating an improvement
+// action for each low item that has none (capability.ActionsForLow), owned
+// by the person closing it and due in three months.
 func (s *Store) CloseReview(ctx context.Context, actor, org string, id int64, f capability.Framework, snapshots map[string]string) error {
 	agreed, err := s.Agreed(ctx, id)
+	if err != nil {
+		return err
+	}
+	existing, err := s.Actions(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -234,6 +240,9 @@ func (s *Store) CloseReview(ctx context.Context, actor, org string, id int64, f 
 			if _, err := c.exec(ctx, "UPDATE capability_agreed SET snapshot = ? WHERE review_id = ? AND item = ?", snap, id, item); err != nil {
 				return err
 			}
+		}
+		if err := c.addActions(ctx, actor, id, capability.ActionsForLow(f, agreed[id], existing, actor, c.now.UTC().Truncate(24*time.Hour).AddDate(0, 3, 0))); err != nil {
+			return err
 		}
 		res, err := c.exec(ctx, "UPDATE capability_reviews SET closed = 1, closed_by = ?, closed_at = ? WHERE id = ? AND closed = 0", actor, c.tsArg(c.now), id)
 		if err != nil {
@@ -314,4 +323,62 @@ func (s *Store) Actions(ctx context.Context, id int64) ([]capability.Action, err
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// SaveEvidenceFile keeps a file (checked by capability.CheckEvidence) as
+// evidence for an item of an open review, in place of an earlier one.
+func (s *Store) SaveEvidenceFile(ctx context.Context, actor, org string, id int64, item, name string, data []byte) error {
+	return s.tx(ctx, func(c conn) error {
+		r, err := c.review(ctx, org, id)
+		if err != nil {
+			return err
+		}
+		ctype, err := capability.CheckEvidence(r, data)
+		if err != nil {
+			return err
+		}
+		_, err = c.exec(ctx, `INSERT INTO capability_files (review_id, item, name, content_type, data, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (review_id, item) DO UPDATE SET name = excluded.name, content_type = excluded.content_type, data = excluded.data,
+			uploaded_by = excluded.uploaded_by, uploaded_at = excluded.uploaded_at`, id, item, name, ctype, data, actor, c.tsArg(c.now))
+		if err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, actor, "capability.evidence", "capability_review", fmt.Sprint(id), nil, map[string]any{"item": item, "file": name, "bytes": len(data)})
+	})
+}
+
+// EvidenceFiles names the evidence files of a review, by item.
+func (s *Store) EvidenceFiles(ctx context.Context, id int64) (map[string]string, error) {
+	rows, err := s.reader().query(ctx, "SELECT item, name FROM capability_files WHERE review_id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var item, name string
+		if err := rows.Scan(&item, &name); err != nil {
+			return nil, err
+		}
+		out[item] = name
+	}
+	return out, rows.Err()
+}
+
+// EvidenceFile returns an item's evidence file.
+func (s *Store) EvidenceFile(ctx context.Context, id int64, item string) (name, contentType string, data []byte, err error) {
+	err = s.reader().queryRow(ctx, "SELECT name, content_type, data FROM capability_files WHERE review_id = ? AND item = ?", id, item).
+		Scan(&name, &contentType, &data)
+	return name, contentType, data, notFound(err, "This item has no evidence file")
+}
+
+// addActions adds several actions in one transaction (a closing review's).
+func (c conn) addActions(ctx context.Context, actor string, id int64, as []capability.Action) error {
+	for _, a := range as {
+		if _, err := c.exec(ctx, `INSERT INTO capability_actions (review_id, item, title, owner, due, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			id, a.Item, a.Title, a.Owner, dateArg(a.Due), actor, c.tsArg(c.now)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onepc/onepc/internal/access"
 	"github.com/onepc/onepc/internal/capability"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
@@ -190,6 +191,7 @@ type itemView struct {
 	Evidence []string
 	Low      bool
 	Measure  string // the first measure that bears on it, offered as evidence
+	File     string // the name of its evidence file, if any
 	Form     map[string]string
 	Errs     problem.Fields
 }
@@ -273,6 +275,10 @@ func (s *Server) loadReview(r *http.Request, rq *request) (*capReviewData, capab
 	if d.Actions, err = s.store.Actions(r.Context(), rv.ID); err != nil {
 		return nil, f, err
 	}
+	files, err := s.store.EvidenceFiles(r.Context(), rv.ID)
+	if err != nil {
+		return nil, f, err
+	}
 	var before map[string]capability.Agreed
 	if prev, ok, err := s.store.Previous(r.Context(), rv); err != nil {
 		return nil, f, err
@@ -305,6 +311,7 @@ func (s *Server) loadReview(r *http.Request, rq *request) (*capReviewData, capab
 			if len(it.Measures) > 0 {
 				iv.Measure = it.Measures[0]
 			}
+			iv.File = files[it.Code]
 			for _, l := range sc.Levels {
 				iv.Options = append(iv.Options, strconv.Itoa(l.Value), strconv.Itoa(l.Value)+": "+l.Label)
 			}
@@ -370,7 +377,7 @@ func (s *Server) measureEvidence(ctx context.Context, rq *request, org, id strin
 		text += ")"
 	}
 	if st.HasPercentile {
-		text += fmt.Sprintf("; percentile %.0f among practices", st.Percentile)
+		text += fmt.Sprintf("; percentile %.0f (decile %d) among practices", st.Percentile, access.DecileOf(st.Percentile))
 	}
 	return text
 }
@@ -384,8 +391,8 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, rq *request)
 }
 
 var capReviewNotices = map[string]string{"started": "Review started.", "scored": "Your score is saved. The spread shows once the team has scored.",
-	"agreed": "Level agreed.", "closed": "Review closed. Measures used as evidence were kept as they stand today.", "shared": "Sharing changed.",
-	"action": "Action added.", "moderated": "Panel level recorded beside the self-assessed level."}
+	"agreed": "Level agreed.", "closed": "Review closed. Measures used as evidence were kept as they stand today, and each low item without an action has one, for the team to refine.", "shared": "Sharing changed.",
+	"action": "Action added.", "moderated": "Panel level recorded beside the self-assessed level.", "evidence": "Evidence file attached."}
 
 func (s *Server) renderReview(w http.ResponseWriter, r *http.Request, rq *request, status int, d *capReviewData, errs problem.Fields) error {
 	if wantsJSON(r) && len(errs) == 0 {
@@ -787,4 +794,44 @@ func (s *Server) uploadFramework(w http.ResponseWriter, r *http.Request, rq *req
 		return err
 	}
 	return s.done(w, r, "/capability/frameworks", "added", f)
+}
+
+func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, _, err := s.loadReview(r, rq); err != nil {
+		return err
+	}
+	code, id, back, _ := s.reviewTarget(r)
+	if err := readForm(r); err != nil {
+		return err
+	}
+	item := r.PostForm.Get("item")
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		return s.reviewProblem(w, r, rq, item, nil, problem.OnField(problem.Invalid, "file", "Choose a file"))
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, capability.MaxEvidenceBytes+1))
+	if err != nil {
+		return err
+	}
+	if err := s.store.SaveEvidenceFile(r.Context(), rq.actor(), code, id, item, clip(hdr.Filename, 200), data); err != nil {
+		return s.reviewProblem(w, r, rq, item, nil, err)
+	}
+	return s.done(w, r, back+"#item-"+item, "evidence", map[string]string{"item": item, "file": hdr.Filename})
+}
+
+// evidenceFile sends an item's evidence file to those who may see the review.
+func (s *Server) evidenceFile(w http.ResponseWriter, r *http.Request, rq *request) error {
+	d, _, err := s.loadReview(r, rq)
+	if err != nil {
+		return err
+	}
+	name, ctype, data, err := s.store.EvidenceFile(r.Context(), d.Review.ID, r.PathValue("item"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", strings.ReplaceAll(name, `"`, "")))
+	_, err = w.Write(data)
+	return err
 }

@@ -74,7 +74,7 @@ func TestCapabilityReviewJourney(t *testing.T) {
 		}
 		for _, it := range []string{"pcn.leadership", "pcn.planning", "pcn.partners", "pcn.workforce", "pcn.money", "pcn.access", "pcn.improvement"} {
 			form := url.Values{"item": {it}, "level": {"3"}, "rationale": {"Agreed at the board"}, "confidence": {"medium"}}
-			if it == "pcn.money" {
+			if it == "pcn.money" || it == "pcn.workforce" {
 				form.Set("level", "1")
 			}
 			if it == "pcn.access" {
@@ -84,7 +84,38 @@ func TestCapabilityReviewJourney(t *testing.T) {
 				t.Fatalf("agree %s: %d %s", it, got.status, pageText(got.body))
 			}
 		}
-		cd.get(path).has(t, "Low: plan an improvement action", "Low items without an action yet: pcn.money")
+		cd.get(path).has(t, "Low: plan an improvement action", "Low items without an action yet: pcn.workforce, pcn.money")
+		// A file as evidence: a PDF is kept; a script pretending to be one is refused.
+		attach := func(name, body string) result {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			mw.WriteField("csrf_token", cd.csrf)
+			mw.WriteField("item", "pcn.planning")
+			fw, _ := mw.CreateFormFile("file", name)
+			io.WriteString(fw, body)
+			mw.Close()
+			req, _ := http.NewRequest("POST", a.http.URL+path+"/evidence", &buf)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			resp, err := cd.http.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return result{status: resp.StatusCode, body: string(b), header: resp.Header}
+		}
+		if got := attach("plan.pdf", "<script>alert(1)</script>"); got.status != 422 || !strings.Contains(got.body, "must be a PDF") {
+			t.Errorf("a script as evidence: %d", got.status)
+		}
+		if got := attach("plan.pdf", "%PDF-1.7 the network plan"); got.status != 303 {
+			t.Fatalf("evidence file: %d %s", got.status, pageText(got.body))
+		}
+		if got := cd.get(path + "/evidence/pcn.planning"); got.status != 200 || got.body != "%PDF-1.7 the network plan" || got.header.Get("Content-Type") != "application/pdf" {
+			t.Errorf("evidence download: %d %q", got.status, got.header.Get("Content-Type"))
+		}
+		if got := comm.get(path + "/evidence/pcn.planning"); got.status != 404 {
+			t.Errorf("the Place reads evidence of an unshared review: %d", got.status)
+		}
 		if got := cd.post(path+"/actions", url.Values{"item": {"pcn.money"}, "title": {"Publish the network's accounts"}, "owner": {"PCN manager"}, "due": {"2027-03-31"}}); got.status != 303 {
 			t.Errorf("action: %d %s", got.status, pageText(got.body))
 		}
@@ -104,7 +135,7 @@ func TestCapabilityReviewJourney(t *testing.T) {
 		if got := cd.post(path+"/scores", url.Values{"item": {"pcn.leadership"}, "level": {"2"}}); got.status != 409 {
 			t.Errorf("scoring a closed review: %d", got.status)
 		}
-		cd.get(path).has(t, "Closed", "At close: Appointments not attended (DNA)")
+		cd.get(path).has(t, "Closed", "At close: Appointments not attended (DNA)", "Plan how to improve: Additional roles are recruited")
 		if got := cd.post(path+"/share", url.Values{"shared": {"place"}}); got.status != 303 {
 			t.Fatalf("share: %d", got.status)
 		}

@@ -425,9 +425,10 @@ func decodeInto(r *http.Request, dst any) error {
 // by the route (route.maxBody) before anything reads it, so that nothing is
 // parsed or spooled to disk past the limit and nothing is ever cut short.
 const (
-	formLimit   = 1 << 20  // forms and JSON
-	returnLimit = 5 << 20  // a filled-in return template
-	specLimit   = 21 << 20 // a service specification PDF (20 MB and its form)
+	formLimit           = 1 << 20  // forms and JSON
+	returnLimit         = 5 << 20  // a filled-in return template
+	specLimit           = 21 << 20 // a service specification PDF (20 MB and its form)
+	capabilityFileLimit = 11 << 20 // a review's evidence file (10 MB and its form)
 )
 
 func tooLarge(err error) bool {

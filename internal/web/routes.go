@@ -95,6 +95,8 @@ func (s *Server) routeTable() []route {
 		{pattern: "POST /orgs/{code}/capability/{id}/close", perm: people.LeadReviews, org: "code", here: true, api: true, handle: s.closeReview},
 		{pattern: "POST /orgs/{code}/capability/{id}/share", perm: people.LeadReviews, org: "code", here: true, api: true, handle: s.shareReview},
 		{pattern: "POST /orgs/{code}/capability/{id}/actions", perm: people.LeadReviews, org: "code", here: true, api: true, handle: s.addReviewAction},
+		{pattern: "POST /orgs/{code}/capability/{id}/evidence", perm: people.LeadReviews, org: "code", here: true, maxBody: capabilityFileLimit, handle: s.uploadEvidence},
+		{pattern: "GET /orgs/{code}/capability/{id}/evidence/{item}", perm: people.ViewOrg, org: "code", handle: s.evidenceFile},
 		{pattern: "POST /orgs/{code}/capability/{id}/moderate", perm: people.LeadReviews, org: "code", api: true, handle: s.moderateItem},
 		{pattern: "GET /capability/frameworks", perm: people.ViewOrg, api: true, handle: s.frameworksPage},
 		{pattern: "POST /capability/frameworks", perm: people.ManageUsers, api: true, maxBody: 2 << 20, handle: s.uploadFramework},

@@ -65,3 +65,15 @@ CREATE TABLE capability_actions (
     added_at  {{timestamp}} NOT NULL
 );
 CREATE INDEX capability_actions_review ON capability_actions (review_id);
+
+-- A file given as evidence for an item (a policy, minutes, an audit).
+CREATE TABLE capability_files (
+    review_id    BIGINT NOT NULL REFERENCES capability_reviews (id),
+    item         TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    data         {{blob}} NOT NULL,
+    uploaded_by  TEXT NOT NULL,
+    uploaded_at  {{timestamp}} NOT NULL,
+    PRIMARY KEY (review_id, item)
+);
