@@ -74,6 +74,10 @@ var practices = []struct{ name, street, town, postcode string }{
 
 // Logins lists the demo accounts, one per role.
 var Logins = []Login{
+	// A second practice manager, so that decisions one proposes (a records
+	// disposal) have someone to approve them. Listed first: where logins are
+	// kept by role, the practice manager below is the one kept.
+	{"deputy.manager@onepc.example", people.PracticeManager, "Y00001"},
 	{"practice.manager@onepc.example", people.PracticeManager, "Y00001"},
 	{"practice.staff@onepc.example", people.PracticeStaff, "Y00001"},
 	{"pcn.manager@onepc.example", people.PCNManager, "U00001"},
@@ -156,7 +160,11 @@ func Load(ctx context.Context, s *store.Store, now time.Time) ([]Login, error) {
 	for _, l := range Logins {
 		u, err := s.UserByEmail(ctx, l.Email)
 		if problem.KindOf(err) == problem.NotFound {
-			u, err = s.AddUser(ctx, actor, people.User{Email: l.Email, Name: names[l.Role]}, hash)
+			name := names[l.Role]
+			if l.Email == "deputy.manager@onepc.example" {
+				name = "Jamie Reed"
+			}
+			u, err = s.AddUser(ctx, actor, people.User{Email: l.Email, Name: name}, hash)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("demo user %s: %w", l.Email, err)

@@ -48,8 +48,8 @@ func loadRegister(ctx context.Context, s *store.Store, o orgs.Org, i int, classe
 		return time.Date(y-years, time.Month(month), d, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i).Format(time.DateOnly)
 	}
 	manager, deputy := "manager."+o.Code+"@demo.onepc.example", "deputy."+o.Code+"@demo.onepc.example"
-	if o.Code == "Y00001" {
-		manager = "practice.manager@onepc.example"
+	if o.Code == "Y00001" { // the demo's own logins, so that its decisions can be taken
+		manager, deputy = "practice.manager@onepc.example", "deputy.manager@onepc.example"
 	}
 	owner := "Practice manager"
 	inputs := []records.CollectionInput{
@@ -85,9 +85,10 @@ func loadRegister(ctx context.Context, s *store.Store, o orgs.Org, i int, classe
 	for _, c := range cs {
 		byName[c.Name] = c.ID
 	}
-	// Last year's disposals, written on last year's clock.
+	// Last year's disposals, written on last year's clock: in December,
+	// inside the last twelve months.
 	clock := s.Clock()
-	lastYear := today.AddDate(-1, 0, -i)
+	lastYear := time.Date(y-1, 12, 1+i%28, 0, 0, 0, 0, time.UTC)
 	s.SetClock(func() time.Time { return lastYear.Add(10 * time.Hour) })
 	defer s.SetClock(clock)
 	for _, in := range gone {

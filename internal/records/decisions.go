@@ -210,5 +210,6 @@ type Certificate struct {
 	Justification string    `json:"justification"`
 	ProposedBy    string    `json:"proposed_by"`
 	ApprovedBy    string    `json:"approved_by"`
+	Note          string    `json:"note,omitempty"` // the approver's
 	IssuedAt      time.Time `json:"issued_at"`
 }

@@ -1,6 +1,7 @@
 package records
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,17 +67,19 @@ func NewCollection(in CollectionInput, schedule map[string]Class, today time.Tim
 			errs.Add(field, "The "+label+" must be "+strconv.Itoa(max)+" characters or fewer")
 		}
 	}
+	// Fields are checked in the order the form asks for them, so that the
+	// error summary reads top to bottom.
 	text("name", c.Name, "collection's name", 200)
-	text("location", c.Location, "location (a system, or where the records are kept)", 200)
-	text("owner", c.Owner, "owner (who answers for the collection)", 200)
-	if utf8.RuneCountInString(c.Volume) > 100 {
-		errs.Add("volume", "The volume must be 100 characters or fewer")
-	}
 	class, known := schedule[c.Class]
 	if c.Class == "" {
 		errs.Add("class", "Choose the kind of record from the retention schedule")
 	} else if !known {
 		errs.Add("class", "There is no class "+c.Class+" in the retention schedule")
+	}
+	text("location", c.Location, "location (a system, or where the records are kept)", 200)
+	text("owner", c.Owner, "owner (who answers for the collection)", 200)
+	if utf8.RuneCountInString(c.Volume) > 100 {
+		errs.Add("volume", "The volume must be 100 characters or fewer")
 	}
 	date := func(field, value string, into *time.Time, keep *string) {
 		value = strings.TrimSpace(value)
@@ -98,11 +101,17 @@ func NewCollection(in CollectionInput, schedule map[string]Class, today time.Tim
 	date("reused_on", in.Reused, &c.Facts.Reused, &c.Reused)
 	date("birth_date", in.Birth, &c.Facts.Birth, &c.Birth)
 	date("death_date", in.Death, &c.Facts.Death, &c.Death)
-	if err := errs.Err(); err != nil {
-		return c, Due{}, err
+	// The dates' own problems (in the future, missing for the class) come
+	// with the rest, not in a second round.
+	dateFields := []string{"event_date", "reused_on", "birth_date", "death_date"}
+	var due Due
+	if known && !slices.ContainsFunc(errs, func(f problem.Field) bool { return slices.Contains(dateFields, f.Name) }) {
+		var err error
+		if due, err = class.DueDate(c.Facts, today); err != nil {
+			errs = append(errs, problem.FieldsOf(err)...)
+		}
 	}
-	due, err := class.DueDate(c.Facts, today)
-	return c, due, err
+	return c, due, errs.Err()
 }
 
 // DueOf is when a collection comes up for review or disposal: its class's

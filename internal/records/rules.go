@@ -2,6 +2,7 @@ package records
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/onepc/onepc/internal/problem"
@@ -179,4 +180,20 @@ func (c Class) Period() string {
 		return "Permanently"
 	}
 	return string(c.Rule)
+}
+
+// SourceURL is the link in a row's source ("Title: https://…"), or "".
+func (c Class) SourceURL() string {
+	if i := strings.Index(c.Source, "https://"); i >= 0 {
+		return strings.TrimSpace(c.Source[i:])
+	}
+	return ""
+}
+
+// SourceTitle is a row's source without its link.
+func (c Class) SourceTitle() string {
+	if i := strings.Index(c.Source, "https://"); i >= 0 {
+		return strings.TrimRight(strings.TrimSpace(c.Source[:i]), ":")
+	}
+	return c.Source
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/onepc/onepc/internal/problem"
@@ -402,6 +403,9 @@ func (s *Store) DecideProposal(ctx context.Context, actor, org string, id, propo
 			return problem.New(problem.Conflict, "This decision has been %s already", p.Status)
 		}
 		p.Status, p.DecidedBy, p.DecidedAt, p.Note = map[bool]string{true: "approved", false: "rejected"}[approve], actor, c.now.UTC().Truncate(time.Microsecond), note
+		if !approve && strings.EqualFold(actor, p.ProposedBy) {
+			p.Status = "withdrawn" // the proposer took it back
+		}
 		res, err := c.exec(ctx, "UPDATE disposal_proposals SET status = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ? AND status = 'pending'",
 			p.Status, actor, c.tsArg(c.now), note, p.ID)
 		if err != nil {
@@ -424,14 +428,14 @@ func (s *Store) DecideProposal(ctx context.Context, actor, org string, id, propo
 		}
 		cert = &records.Certificate{Org: org, CollectionID: id, Collection: col.Name, Class: col.Class, RecordType: class.RecordType,
 			Location: col.Location, Volume: col.Volume, Decision: p.Decision, Basis: due.Basis, Justification: p.Justification,
-			ProposedBy: p.ProposedBy, ApprovedBy: actor, IssuedAt: c.now.UTC().Truncate(time.Microsecond)}
+			ProposedBy: p.ProposedBy, ApprovedBy: actor, Note: note, IssuedAt: c.now.UTC().Truncate(time.Microsecond)}
 		if _, err := c.exec(ctx, "UPDATE record_collections SET disposed = 1, version = version + 1 WHERE id = ?", id); err != nil {
 			return err
 		}
 		err = c.queryRow(ctx, `INSERT INTO destruction_certificates (org_code, collection_id, collection, class_code, record_type, location, volume,
-			decision, basis, justification, proposed_by, approved_by, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			decision, basis, justification, proposed_by, approved_by, note, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			org, id, col.Name, col.Class, class.RecordType, col.Location, col.Volume, string(p.Decision), due.Basis, p.Justification,
-			p.ProposedBy, actor, c.tsArg(c.now)).Scan(&cert.ID)
+			p.ProposedBy, actor, note, c.tsArg(c.now)).Scan(&cert.ID)
 		if err != nil {
 			return err
 		}
@@ -548,7 +552,7 @@ func (s *Store) LiftHold(ctx context.Context, actor, org string, id int64, reaso
 
 func (c conn) certificates(ctx context.Context, where string, args ...any) ([]records.Certificate, error) {
 	rows, err := c.query(ctx, `SELECT id, org_code, collection_id, collection, class_code, record_type, location, volume, decision, basis,
-		justification, proposed_by, approved_by, issued_at FROM destruction_certificates `+where+` ORDER BY issued_at DESC, id DESC`, args...)
+		justification, proposed_by, approved_by, note, issued_at FROM destruction_certificates `+where+` ORDER BY issued_at DESC, id DESC`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -557,7 +561,7 @@ func (c conn) certificates(ctx context.Context, where string, args ...any) ([]re
 	for rows.Next() {
 		var ct records.Certificate
 		if err := rows.Scan(&ct.ID, &ct.Org, &ct.CollectionID, &ct.Collection, &ct.Class, &ct.RecordType, &ct.Location, &ct.Volume, &ct.Decision,
-			&ct.Basis, &ct.Justification, &ct.ProposedBy, &ct.ApprovedBy, nullTime{&ct.IssuedAt}); err != nil {
+			&ct.Basis, &ct.Justification, &ct.ProposedBy, &ct.ApprovedBy, &ct.Note, nullTime{&ct.IssuedAt}); err != nil {
 			return nil, err
 		}
 		out = append(out, ct)

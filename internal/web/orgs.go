@@ -24,6 +24,7 @@ var plannedFor = map[people.Role][]feature{
 		{"Local services and claims", "One monthly return for every local service your practice provides: open your practice and choose “Monthly return”."},
 		{"Access and performance", "Your appointment figures compared with similar practices. Not available yet: no appointments data has been loaded."},
 		{"Population profile", "Your registered patients by age and sex against your Place, and your needs-weighted list: open your practice and choose “Population”."},
+		{"Records register", "What your practice keeps, when each collection comes up for review or disposal, holds and certificates: open your practice and choose “Records register”."},
 	},
 	people.PracticeStaff: {
 		{"Capability reviews", "Score your practice's capability for improvement with your team: open your practice and choose “Capability reviews”."},

@@ -32,6 +32,8 @@ type registerData struct {
 	Names        map[int64]string      `json:"-"` // collection → name, for the holds list
 	CanKeep      bool                  `json:"-"`
 	Form         map[string]string     `json:"-"`
+	Checked      map[int64]bool        `json:"-"` // collections ticked in the hold form
+	AllChecked   bool                  `json:"-"`
 	Today        time.Time             `json:"-"`
 }
 
@@ -58,7 +60,7 @@ func (s *Server) loadRegister(r *http.Request, rq *request) (*registerData, stor
 	}
 	classes := sc.ByCode()
 	d := &registerData{Org: o, Summary: reg.Summarise(classes, rq.today), Rows: reg.Rows(classes, rq.today), Holds: reg.Holds,
-		Certificates: reg.Certificates, Schedule: sc.Version, CanKeep: s.keeps(rq, code), Names: map[int64]string{}, Today: rq.today}
+		Certificates: reg.Certificates, Schedule: sc.Version, CanKeep: s.keeps(rq, code), Names: map[int64]string{}, Checked: map[int64]bool{}, Today: rq.today}
 	for _, row := range d.Rows {
 		d.Names[row.Collection.ID] = row.Collection.Name
 		if row.State == records.DueNow || row.State == records.Proposed || row.State == records.Held {
@@ -80,13 +82,14 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 var recordNotices = map[string]string{
-	"added":    "Collection added to the register.",
-	"changed":  "Collection changed.",
-	"proposed": "Decision proposed. A second person who keeps the register must now approve it.",
-	"approved": "Decision approved.",
-	"rejected": "Decision rejected.",
-	"held":     "Legal hold placed. Nothing it covers can be destroyed or transferred until it is lifted.",
-	"lifted":   "Legal hold lifted.",
+	"added":     "Collection added to the register.",
+	"changed":   "Collection changed.",
+	"proposed":  "Decision proposed. A second person who keeps the register must now approve it.",
+	"approved":  "Decision approved.",
+	"rejected":  "Decision rejected.",
+	"withdrawn": "Decision withdrawn.",
+	"held":      "Legal hold placed. Nothing it covers can be destroyed or transferred until it is lifted.",
+	"lifted":    "Legal hold lifted.",
 }
 
 func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, rq *request, status int, d *registerData, errs problem.Fields) error {
@@ -161,8 +164,7 @@ func (s *Server) loadCollection(r *http.Request, rq *request) (*collectionData, 
 	if err != nil {
 		return nil, err
 	}
-	d := &collectionData{Org: reg.Org, CanKeep: reg.CanKeep, ClassOpts: reg.ClassOptions,
-		Decisions: []string{string(records.Destroy), records.Destroy.Label(), string(records.KeepLonger), records.KeepLonger.Label(), string(records.TransferIt), records.TransferIt.Label()}}
+	d := &collectionData{Org: reg.Org, CanKeep: reg.CanKeep, ClassOpts: reg.ClassOptions}
 	found := false
 	for _, row := range reg.Rows {
 		if row.Collection.ID == id {
@@ -181,6 +183,15 @@ func (s *Server) loadCollection(r *http.Request, rq *request) (*collectionData, 
 		if c.CollectionID == id {
 			d.Certificate = &c
 		}
+	}
+	// Offer only the decisions the collection allows as it stands.
+	for _, dec := range []records.Decision{records.Destroy, records.TransferIt} {
+		if records.CheckDisposal(dec, d.Row.State, d.Row.Class.Action) == nil {
+			d.Decisions = append(d.Decisions, string(dec), dec.Label())
+		}
+	}
+	if d.Row.State != records.Never {
+		d.Decisions = append(d.Decisions, string(records.KeepLonger), records.KeepLonger.Label())
 	}
 	if d.Proposals, err = s.store.Proposals(r.Context(), reg.Org.Code, id); err != nil {
 		return nil, err
@@ -330,7 +341,7 @@ func (s *Server) decideDisposal(w http.ResponseWriter, r *http.Request, rq *requ
 		http.Redirect(w, r, fmt.Sprintf("/orgs/%s/certificates/%d", code, cert.ID), http.StatusSeeOther)
 		return nil
 	}
-	return s.done(w, r, fmt.Sprintf("/orgs/%s/records/%d", code, id), map[bool]string{true: "approved", false: "rejected"}[in.Action == "approve"],
+	return s.done(w, r, fmt.Sprintf("/orgs/%s/records/%d", code, id), p.Status,
 		map[string]any{"decision": p, "certificate": cert})
 }
 
@@ -372,6 +383,10 @@ func (s *Server) placeHold(w http.ResponseWriter, r *http.Request, rq *request) 
 			return lerr
 		}
 		d.Form = map[string]string{"reason": in.Reason}
+		for _, id := range ids {
+			d.Checked[id] = true
+		}
+		d.AllChecked = in.All
 		return s.renderRegister(w, r, rq, http.StatusUnprocessableEntity, d, problem.FieldsOf(err))
 	}
 	return s.done(w, r, "/orgs/"+code+"/records", "held", h)
@@ -390,7 +405,18 @@ func (s *Server) liftHold(w http.ResponseWriter, r *http.Request, rq *request) e
 		return err
 	}
 	if err := s.store.LiftHold(r.Context(), rq.actor(), code, id, strings.TrimSpace(in.Reason)); err != nil {
-		return err
+		if problem.KindOf(err) != problem.Invalid || wantsJSON(r) {
+			return err
+		}
+		d, _, lerr := s.loadRegister(r, rq)
+		if lerr != nil {
+			return lerr
+		}
+		errs := problem.FieldsOf(err)
+		for i := range errs {
+			errs[i].Name = fmt.Sprintf("lift-%d", id) // the reason box of that hold
+		}
+		return s.renderRegister(w, r, rq, http.StatusUnprocessableEntity, d, errs)
 	}
 	return s.done(w, r, "/orgs/"+code+"/records", "lifted", map[string]int64{"lifted": id})
 }
@@ -424,7 +450,7 @@ func certificateWord(d records.Decision) string {
 }
 
 var certificateHeader = []string{"certificate", "org_code", "collection", "class", "record_type", "location", "volume", "decision", "basis",
-	"justification", "proposed_by", "approved_by", "issued_at"}
+	"justification", "proposed_by", "approved_by", "approver_note", "issued_at"}
 
 func (s *Server) certificatesCSV(w http.ResponseWriter, r *http.Request, rq *request) error {
 	reg, err := s.store.Register(r.Context(), r.PathValue("code"))
@@ -435,7 +461,7 @@ func (s *Server) certificatesCSV(w http.ResponseWriter, r *http.Request, rq *req
 	cw.Write(certificateHeader)
 	for _, c := range reg.Certificates {
 		cw.Write([]string{strconv.FormatInt(c.ID, 10), c.Org, c.Collection, c.Class, c.RecordType, c.Location, c.Volume, string(c.Decision), c.Basis,
-			c.Justification, c.ProposedBy, c.ApprovedBy, c.IssuedAt.Format(time.RFC3339)})
+			c.Justification, c.ProposedBy, c.ApprovedBy, c.Note, c.IssuedAt.Format(time.RFC3339)})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -577,7 +603,8 @@ func (s *Server) recordsOverviewXLSX(w http.ResponseWriter, r *http.Request, rq 
 	if err != nil {
 		return err
 	}
-	return writeXLSX(w, "records-overview-"+d.Org.Code+"-"+rq.today.Format(time.DateOnly)+".xlsx", "Records registers", overviewHeader, d.records())
+	return writeXLSX(w, "records-overview-"+d.Org.Code+"-"+rq.today.Format(time.DateOnly)+".xlsx", "Records registers", []string{"ODS code", "Organisation",
+		"Kind", "Has a register", "Collections", "Overdue for review", "Awaiting approval", "On hold", "Holds in force", "Certificates", "Certificates, last 12 months"}, d.records())
 }
 
 // writeXLSX sends one sheet: a bold header row, then the rows as typed

@@ -102,6 +102,7 @@ CREATE TABLE destruction_certificates (
     justification TEXT NOT NULL,
     proposed_by   TEXT NOT NULL,
     approved_by   TEXT NOT NULL,
+    note          TEXT NOT NULL DEFAULT '',
     issued_at     {{timestamp}} NOT NULL
 );
 CREATE INDEX destruction_certificates_org ON destruction_certificates (org_code, issued_at);
