@@ -43,7 +43,9 @@ func Compare(f Framework, before, after map[string]Agreed) Improvement {
 	var imp Improvement
 	for _, d := range f.Domains {
 		dc := DomainChange{Domain: d.Code, Title: d.Title}
-		var nb, na float64
+		// Domain means are over the items scored both times, so that an
+		// item agreed only now (mid-review, say) moves nothing.
+		var n float64
 		for _, it := range d.Items {
 			c := ItemChange{Item: it.Code, Domain: d.Code, Before: before[it.Code].Level, After: after[it.Code].Level}
 			if c.Before > 0 && c.After > 0 {
@@ -55,24 +57,14 @@ func Compare(f Framework, before, after map[string]Agreed) Improvement {
 				case c.Delta <= -1:
 					imp.MovedDown++
 				}
-			}
-			if c.Before > 0 {
 				dc.Before += float64(c.Before)
-				nb++
-			}
-			if c.After > 0 {
 				dc.After += float64(c.After)
-				na++
+				n++
 			}
 			imp.Items = append(imp.Items, c)
 		}
-		if nb > 0 {
-			dc.Before = round2(dc.Before / nb)
-		}
-		if na > 0 {
-			dc.After = round2(dc.After / na)
-		}
-		if nb > 0 && na > 0 {
+		if n > 0 {
+			dc.Before, dc.After = round2(dc.Before/n), round2(dc.After/n)
 			dc.Delta = round2(dc.After - dc.Before)
 		}
 		imp.Domains = append(imp.Domains, dc)
@@ -129,14 +121,14 @@ func CheckAction(f Framework, a Action, today time.Time) error {
 	if _, ok := f.Item(a.Item); !ok {
 		errs.Add("item", "Choose the item the action is for")
 	}
-	if a.Title == "" || len(a.Title) > 300 {
+	if a.Title == "" || len([]rune(a.Title)) > 300 {
 		errs.Add("title", "Say what will be done, in 300 characters or fewer")
 	}
-	if a.Owner == "" || len(a.Owner) > 200 {
+	if a.Owner == "" || len([]rune(a.Owner)) > 200 {
 		errs.Add("owner", "Name who owns the action")
 	}
-	if a.Due.IsZero() || a.Due.Before(today) {
-		errs.Add("due", "Enter a due date from today on, as YYYY-MM-DD")
+	if a.Due.IsZero() || a.Due.Before(today) || a.Due.After(today.AddDate(10, 0, 0)) {
+		errs.Add("due", "Enter a due date from today to ten years ahead, as YYYY-MM-DD")
 	}
 	return errs.Err()
 }
@@ -168,14 +160,14 @@ func TierOf(f Framework, agreed map[string]Agreed) (Tier, float64) {
 	if n == 0 {
 		return "", 0
 	}
-	share := round2(sum / n)
+	share := sum / n // compared unrounded: a third of the way up is intermediate
 	switch {
 	case share >= 2.0/3:
-		return Universal, share
+		return Universal, round2(share)
 	case share >= 1.0/3:
-		return Intermediate, share
+		return Intermediate, round2(share)
 	}
-	return Intensive, share
+	return Intensive, round2(share)
 }
 
 // Distribution is how the organisations that shared their reviews are

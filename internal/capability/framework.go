@@ -141,8 +141,12 @@ func (e *LineError) Error() string {
 
 var codePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,39}$`)
 
-// MaxFrameworkBytes bounds an uploaded framework file.
-const MaxFrameworkBytes = 1 << 20
+// MaxFrameworkBytes and MaxItems bound an uploaded framework: the shipped
+// ones have up to fourteen items; a review page shows every item at once.
+const (
+	MaxFrameworkBytes = 1 << 20
+	MaxItems          = 300
+)
 
 // Parse reads and checks a framework file (JSON). measureKnown says whether
 // a measure ID exists. Errors name the line and the field.
@@ -171,8 +175,10 @@ func Parse(b []byte, measureKnown func(string) bool) (Framework, error) {
 	switch {
 	case !codePattern.MatchString(f.ID):
 		return f, &LineError{Line: at(`"id"`), Field: "id", Msg: "an id is lower-case letters, digits, dots and dashes"}
-	case f.Version < 1:
-		return f, &LineError{Line: at(`"version"`), Field: "version", Msg: "give the version, a whole number from 1"}
+	case dec.More():
+		return f, &LineError{Line: lineAt(b, dec.InputOffset()), Msg: "there is more after the framework's closing brace"}
+	case f.Version < 1 || f.Version > 1000:
+		return f, &LineError{Line: at(`"version"`), Field: "version", Msg: "give the version, a whole number from 1 to 1000"}
 	case strings.TrimSpace(f.Title) == "":
 		return f, &LineError{Line: at(`"title"`), Field: "title", Msg: "give the framework's title"}
 	case strings.TrimSpace(f.Source) == "":
@@ -187,7 +193,7 @@ func Parse(b []byte, measureKnown func(string) bool) (Framework, error) {
 			return f, &LineError{Line: at(`"applies_to"`), Field: "applies_to", Msg: fmt.Sprintf("%q is not a kind of organisation", k)}
 		}
 	}
-	if err := checkScale(f.Scale, "scale", at(`"scale"`)); err != nil {
+	if err := checkScale(f.Scale, "scale", func() int { return at(`"scale"`) }); err != nil {
 		return f, err
 	}
 	if f.LowAt < f.Scale.Min() || f.LowAt >= f.Scale.Max() {
@@ -196,25 +202,29 @@ func Parse(b []byte, measureKnown func(string) bool) (Framework, error) {
 	if len(f.Domains) == 0 {
 		return f, &LineError{Line: at(`"domains"`), Field: "domains", Msg: "a framework has at least one domain"}
 	}
+	if n := len(f.Items()); n > MaxItems {
+		return f, &LineError{Line: at(`"domains"`), Field: "domains", Msg: fmt.Sprintf("a framework has at most %d items; this one has %d", MaxItems, n)}
+	}
+	// Line numbers are looked up only for an error: finding them for every
+	// item would cost a scan of the file each.
 	seen := map[string]bool{}
 	for _, d := range f.Domains {
-		line := at(`"` + d.Code + `"`)
 		if !codePattern.MatchString(d.Code) || seen[d.Code] {
-			return f, &LineError{Line: line, Field: "domains.code", Msg: fmt.Sprintf("domain code %q is missing, malformed or used twice", d.Code)}
+			return f, &LineError{Line: at(`"` + d.Code + `"`), Field: "domains.code", Msg: fmt.Sprintf("domain code %q is missing, malformed or used twice", d.Code)}
 		}
 		seen[d.Code] = true
 		if strings.TrimSpace(d.Title) == "" || len(d.Items) == 0 {
-			return f, &LineError{Line: line, Field: "domains", Msg: "domain " + d.Code + " needs a title and at least one item"}
+			return f, &LineError{Line: at(`"` + d.Code + `"`), Field: "domains", Msg: "domain " + d.Code + " needs a title and at least one item"}
 		}
 		for _, it := range d.Items {
-			line := at(`"` + it.Code + `"`)
+			line := func() int { return at(`"` + it.Code + `"`) }
 			switch {
 			case !codePattern.MatchString(it.Code):
-				return f, &LineError{Line: line, Field: "items.code", Msg: fmt.Sprintf("item code %q is missing or malformed", it.Code)}
+				return f, &LineError{Line: line(), Field: "items.code", Msg: fmt.Sprintf("item code %q is missing or malformed", it.Code)}
 			case seen[it.Code]:
 				return f, &LineError{Line: lastLineOf(b, `"`+it.Code+`"`), Field: "items.code", Msg: "the code " + it.Code + " is used twice"}
 			case strings.TrimSpace(it.Question) == "":
-				return f, &LineError{Line: line, Field: "items.question", Msg: "item " + it.Code + " has no question"}
+				return f, &LineError{Line: line(), Field: "items.question", Msg: "item " + it.Code + " has no question"}
 			}
 			seen[it.Code] = true
 			if it.Scale != nil {
@@ -232,16 +242,20 @@ func Parse(b []byte, measureKnown func(string) bool) (Framework, error) {
 	return f, nil
 }
 
-func checkScale(s Scale, field string, line int) error {
+// checkScale checks a scale's levels: at least two, labelled, from 1 up,
+// each value once (0 means "not scored" throughout).
+func checkScale(s Scale, field string, line func() int) error {
 	if len(s.Levels) < 2 {
-		return &LineError{Line: line, Field: field, Msg: "a scale has at least two levels"}
+		return &LineError{Line: line(), Field: field, Msg: "a scale has at least two levels"}
 	}
 	for i, l := range s.Levels {
-		if strings.TrimSpace(l.Label) == "" {
-			return &LineError{Line: line, Field: field, Msg: fmt.Sprintf("level %d has no label", l.Value)}
-		}
-		if i > 0 && l.Value <= s.Levels[i-1].Value {
-			return &LineError{Line: line, Field: field, Msg: "levels go from lowest to highest, each value once"}
+		switch {
+		case strings.TrimSpace(l.Label) == "":
+			return &LineError{Line: line(), Field: field, Msg: fmt.Sprintf("level %d has no label", l.Value)}
+		case l.Value < 1 || l.Value > 100:
+			return &LineError{Line: line(), Field: field, Msg: "level values run from 1 to 100"}
+		case i > 0 && l.Value <= s.Levels[i-1].Value:
+			return &LineError{Line: line(), Field: field, Msg: "levels go from lowest to highest, each value once"}
 		}
 	}
 	return nil

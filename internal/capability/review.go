@@ -187,7 +187,7 @@ func CheckAgreed(f Framework, r Review, a Agreed, measureKnown func(string) bool
 		errs.Add("measure", "There is no OnePC measure "+a.Measure)
 	}
 	for _, fld := range []struct{ name, v string }{{"rationale", a.Rationale}, {"note", a.Note}, {"link", a.Link}} {
-		if len(fld.v) > 2000 {
+		if len([]rune(fld.v)) > 2000 {
 			errs.Add(fld.name, "Write 2,000 characters or fewer")
 		}
 	}

@@ -27,8 +27,8 @@ func (c conn) appendAudit(ctx context.Context, actor, action, entity, id string,
 // auditOrg is the organisation an entry is about, worked out from what
 // changed: a claim's claimant, a service's or payment run's commissioner, an
 // offer's or target's organisation, a membership's practice, a grant's
-// organisation, an organisation itself. "" when it is about no one
-// organisation.
+// organisation, an organisation itself, the organisation whose register or
+// capability review it is. "" when it is about no one organisation.
 func auditOrg(it auditItem) string {
 	v := it.after
 	if v == nil {
@@ -57,6 +57,9 @@ func auditOrg(it auditItem) string {
 		return it.id
 	case "offer":
 		_, org, _ := strings.Cut(it.id, "/")
+		return org
+	case "record_collection", "legal_hold", "destruction_certificate", "capability_review":
+		org, _, _ := strings.Cut(it.id, "/") // ORG/number
 		return org
 	}
 	return ""

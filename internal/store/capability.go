@@ -71,7 +71,7 @@ func (s *Store) StartReview(ctx context.Context, actor, org string, r capability
 		if err != nil {
 			return err
 		}
-		return c.appendAudit(ctx, actor, "capability.start", "capability_review", fmt.Sprint(r.ID), nil, r)
+		return c.appendAudit(ctx, actor, "capability.start", "capability_review", org+"/"+fmt.Sprint(r.ID), nil, r)
 	})
 	return r, err
 }
@@ -140,7 +140,7 @@ func (s *Store) SetScore(ctx context.Context, person, org string, id int64, f ca
 		if err != nil {
 			return err
 		}
-		return c.appendAudit(ctx, person, "capability.score", "capability_review", fmt.Sprint(id), nil, map[string]any{"item": item, "level": level})
+		return c.appendAudit(ctx, person, "capability.score", "capability_review", org+"/"+fmt.Sprint(id), nil, map[string]any{"item": item, "level": level})
 	})
 }
 
@@ -182,7 +182,7 @@ func (s *Store) Agree(ctx context.Context, actor, org string, id int64, f capabi
 		if err != nil {
 			return err
 		}
-		return c.appendAudit(ctx, actor, "capability.agree", "capability_review", fmt.Sprint(id), nil, a)
+		return c.appendAudit(ctx, actor, "capability.agree", "capability_review", org+"/"+fmt.Sprint(id), nil, a)
 	})
 	return a, err
 }
@@ -251,7 +251,7 @@ func (s *Store) CloseReview(ctx context.Context, actor, org string, id int64, f 
 		if n, _ := res.RowsAffected(); n != 1 {
 			return problem.New(problem.Conflict, "This review is closed already")
 		}
-		return c.appendAudit(ctx, actor, "capability.close", "capability_review", fmt.Sprint(id), nil, map[string]any{"snapshots": snapshots})
+		return c.appendAudit(ctx, actor, "capability.close", "capability_review", org+"/"+fmt.Sprint(id), nil, map[string]any{"snapshots": snapshots})
 	})
 }
 
@@ -265,7 +265,7 @@ func (s *Store) ShareReview(ctx context.Context, actor, org string, id int64, sh
 		if _, err := c.exec(ctx, "UPDATE capability_reviews SET shared = ? WHERE id = ?", string(share), id); err != nil {
 			return err
 		}
-		return c.appendAudit(ctx, actor, "capability.share", "capability_review", fmt.Sprint(id), map[string]string{"shared": string(r.Shared)}, map[string]string{"shared": string(share)})
+		return c.appendAudit(ctx, actor, "capability.share", "capability_review", org+"/"+fmt.Sprint(id), map[string]string{"shared": string(r.Shared)}, map[string]string{"shared": string(share)})
 	})
 }
 
@@ -288,7 +288,7 @@ func (s *Store) Moderate(ctx context.Context, actor, org string, id int64, f cap
 		if n, _ := res.RowsAffected(); n != 1 {
 			return problem.New(problem.Conflict, "The organisation has not agreed a level for %s yet", item)
 		}
-		return c.appendAudit(ctx, actor, "capability.moderate", "capability_review", fmt.Sprint(id), nil, map[string]any{"item": item, "panel_level": level, "note": note})
+		return c.appendAudit(ctx, actor, "capability.moderate", "capability_review", org+"/"+fmt.Sprint(id), nil, map[string]any{"item": item, "panel_level": level, "note": note})
 	})
 }
 
@@ -302,7 +302,7 @@ func (s *Store) AddAction(ctx context.Context, actor, org string, id int64, a ca
 			id, a.Item, a.Title, a.Owner, dateArg(a.Due), actor, c.tsArg(c.now)).Scan(&a.ID); err != nil {
 			return err
 		}
-		return c.appendAudit(ctx, actor, "capability.action", "capability_review", fmt.Sprint(id), nil, a)
+		return c.appendAudit(ctx, actor, "capability.action", "capability_review", org+"/"+fmt.Sprint(id), nil, a)
 	})
 	return a, err
 }
@@ -343,7 +343,7 @@ func (s *Store) SaveEvidenceFile(ctx context.Context, actor, org string, id int6
 		if err != nil {
 			return err
 		}
-		return c.appendAudit(ctx, actor, "capability.evidence", "capability_review", fmt.Sprint(id), nil, map[string]any{"item": item, "file": name, "bytes": len(data)})
+		return c.appendAudit(ctx, actor, "capability.evidence", "capability_review", org+"/"+fmt.Sprint(id), nil, map[string]any{"item": item, "file": name, "bytes": len(data)})
 	})
 }
 

@@ -456,18 +456,5 @@ func (s *Store) OrgsByCode(ctx context.Context, codes []string) ([]orgs.Org, err
 		return nil, nil
 	}
 	in, args := inClause(codes)
-	rows, err := s.reader().query(ctx, "SELECT "+orgColumns+" FROM orgs o WHERE o.code IN "+in+" ORDER BY o.name, o.code", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []orgs.Org
-	for rows.Next() {
-		o, err := scanOrg(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return s.reader().orgList(ctx, "SELECT "+orgColumns+" FROM orgs o WHERE o.code IN "+in+" ORDER BY o.name, o.code", args...)
 }

@@ -233,7 +233,7 @@ func (s *Store) AddCollections(ctx context.Context, actor, org string, cs ...rec
 			if err != nil {
 				return mapError(err)
 			}
-			if err := c.appendAudit(ctx, actor, "records.collection.add", "record_collection", fmt.Sprint(col.ID), nil, col); err != nil {
+			if err := c.appendAudit(ctx, actor, "records.collection.add", "record_collection", org+"/"+fmt.Sprint(col.ID), nil, col); err != nil {
 				return err
 			}
 		}
@@ -272,7 +272,7 @@ func (s *Store) UpdateCollection(ctx context.Context, actor, org string, id int6
 			return problem.New(problem.Conflict, "Someone else changed this collection while you were editing it. Look at it again, then make your change.")
 		}
 		col.ID, col.Org, col.Version = id, org, version+1
-		return c.appendAudit(ctx, actor, "records.collection.change", "record_collection", fmt.Sprint(id), before, col)
+		return c.appendAudit(ctx, actor, "records.collection.change", "record_collection", org+"/"+fmt.Sprint(id), before, col)
 	})
 	return col, err
 }
@@ -362,7 +362,7 @@ func (s *Store) ProposeDisposal(ctx context.Context, actor, org string, id int64
 		if err != nil {
 			return err
 		}
-		return c.appendAudit(ctx, actor, "records.propose", "record_collection", fmt.Sprint(id), nil, p)
+		return c.appendAudit(ctx, actor, "records.propose", "record_collection", org+"/"+fmt.Sprint(id), nil, p)
 	})
 	return p, err
 }
@@ -414,7 +414,7 @@ func (s *Store) DecideProposal(ctx context.Context, actor, org string, id, propo
 		if n, _ := res.RowsAffected(); n != 1 {
 			return problem.New(problem.Conflict, "Someone else decided this while you were looking at it")
 		}
-		if err := c.appendAudit(ctx, actor, "records."+p.Status, "record_collection", fmt.Sprint(id), nil, p); err != nil {
+		if err := c.appendAudit(ctx, actor, "records."+p.Status, "record_collection", org+"/"+fmt.Sprint(id), nil, p); err != nil {
 			return err
 		}
 		if !approve {
@@ -439,7 +439,7 @@ func (s *Store) DecideProposal(ctx context.Context, actor, org string, id, propo
 		if err != nil {
 			return err
 		}
-		return c.appendAudit(ctx, actor, "records.certificate", "destruction_certificate", fmt.Sprint(cert.ID), nil, cert)
+		return c.appendAudit(ctx, actor, "records.certificate", "destruction_certificate", org+"/"+fmt.Sprint(cert.ID), nil, cert)
 	})
 	return p, cert, err
 }
@@ -519,7 +519,7 @@ func (s *Store) PlaceHold(ctx context.Context, actor, org string, h records.Hold
 				return err
 			}
 		}
-		return c.appendAudit(ctx, actor, "records.hold", "legal_hold", fmt.Sprint(h.ID), nil, h)
+		return c.appendAudit(ctx, actor, "records.hold", "legal_hold", org+"/"+fmt.Sprint(h.ID), nil, h)
 	})
 	return h, err
 }
@@ -546,7 +546,7 @@ func (s *Store) LiftHold(ctx context.Context, actor, org string, id int64, reaso
 		if _, err := c.exec(ctx, "INSERT INTO legal_hold_lifts (hold_id, lifted_by, lifted_at, reason) VALUES (?, ?, ?, ?)", id, actor, c.tsArg(c.now), reason); err != nil {
 			return err
 		}
-		return c.appendAudit(ctx, actor, "records.hold.lift", "legal_hold", fmt.Sprint(id), nil, map[string]string{"reason": reason})
+		return c.appendAudit(ctx, actor, "records.hold.lift", "legal_hold", org+"/"+fmt.Sprint(id), nil, map[string]string{"reason": reason})
 	})
 }
 

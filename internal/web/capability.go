@@ -50,11 +50,18 @@ func (s *Server) frameworks(ctx context.Context) (frameworkSet, error) {
 		return fs, err
 	}
 	all := shipped
+	shippedIDs := map[string]bool{}
+	for _, f := range shipped {
+		shippedIDs[f.ID] = true
+	}
 	uploaded, err := s.store.UploadedFrameworks(ctx)
 	if err != nil {
 		return fs, err
 	}
 	for _, u := range uploaded {
+		if shippedIDs[u.ID] {
+			continue // a shipped framework is never replaced from outside the binary
+		}
 		f, err := capability.Parse([]byte(u.Body), nil)
 		if err != nil {
 			s.log.Error("stored framework no longer reads", "id", u.ID, "version", u.Version, "err", err)
@@ -182,18 +189,19 @@ func (s *Server) capabilityProblem(w http.ResponseWriter, r *http.Request, rq *r
 // itemView is one item on a review page.
 type itemView struct {
 	capability.Item
-	Scale    capability.Scale
-	Options  []string // value, label pairs
-	Mine     int      // the signed-in person's own score
-	Spread   capability.Spread
-	Agreed   *capability.Agreed
-	Before   int // last review's agreed level
-	Evidence []string
-	Low      bool
-	Measure  string // the first measure that bears on it, offered as evidence
-	File     string // the name of its evidence file, if any
-	Form     map[string]string
-	Errs     problem.Fields
+	Scale      capability.Scale
+	Options    []string // value, label pairs
+	Mine       int      // the signed-in person's own score
+	Spread     capability.Spread
+	Agreed     *capability.Agreed
+	Before     int // last review's agreed level
+	Evidence   []string
+	Low        bool
+	Measure    string // the first measure that bears on it, offered as evidence
+	File       string // the name of its evidence file, if any
+	ShowSpread bool   // the team's spread is shown to this viewer
+	Form       map[string]string
+	Errs       problem.Fields
 }
 
 type domainView struct {
@@ -238,8 +246,9 @@ func (s *Server) loadReview(r *http.Request, rq *request) (*capReviewData, capab
 	}
 	here, above, _ := s.reviewViewer(rq, code)
 	if !capability.CanSee(rv, here, above) {
-		// An unshared review is the organisation's own: to those above it, it does not exist.
-		return nil, capability.Framework{}, problem.New(problem.NotFound, "There is no such review of %s that has been shared with you", code)
+		// An unshared review is the organisation's own: to those above it, it
+		// does not exist, in the very words used for one that does not.
+		return nil, capability.Framework{}, problem.New(problem.NotFound, "There is no such review of %s", code)
 	}
 	fs, err := s.frameworks(r.Context())
 	if err != nil {
@@ -269,8 +278,12 @@ func (s *Server) loadReview(r *http.Request, rq *request) (*capReviewData, capab
 	if d.Agreed == nil {
 		d.Agreed = map[string]capability.Agreed{}
 	}
-	if d.Scores, err = s.store.Scores(r.Context(), rv.ID); err != nil {
+	scores, err := s.store.Scores(r.Context(), rv.ID)
+	if err != nil {
 		return nil, f, err
+	}
+	if here {
+		d.Scores = scores // who scored what is the team's own; those above see the spread only
 	}
 	if d.Actions, err = s.store.Actions(r.Context(), rv.ID); err != nil {
 		return nil, f, err
@@ -316,7 +329,7 @@ func (s *Server) loadReview(r *http.Request, rq *request) (*capReviewData, capab
 				iv.Options = append(iv.Options, strconv.Itoa(l.Value), strconv.Itoa(l.Value)+": "+l.Label)
 			}
 			var mine []capability.Score
-			for _, s := range d.Scores {
+			for _, s := range scores {
 				if s.Item == it.Code {
 					mine = append(mine, s)
 					if strings.EqualFold(s.Person, rq.actor()) {
@@ -325,6 +338,10 @@ func (s *Server) loadReview(r *http.Request, rq *request) (*capReviewData, capab
 				}
 			}
 			iv.Spread = capability.SpreadOf(mine)
+			// A member sees the team's spread once they have scored (no
+			// anchoring on others' scores); the lead, to bring the team to a
+			// level, sees it as it grows.
+			iv.ShowSpread = iv.Spread.N > 0 && (iv.Mine > 0 || d.CanLead || !here)
 			if a, ok := d.Agreed[it.Code]; ok {
 				iv.Agreed = &a
 				d.Agreeable++
@@ -435,13 +452,9 @@ func (s *Server) reviewProblem(w http.ResponseWriter, r *http.Request, rq *reque
 	return s.renderReview(w, r, rq, statusOf(problem.KindOf(err)), d, summary)
 }
 
-func (s *Server) reviewTarget(r *http.Request) (string, int64, string, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return "", 0, "", problem.New(problem.NotFound, "There is no such review")
-	}
-	code := r.PathValue("code")
-	return code, id, fmt.Sprintf("/orgs/%s/capability/%d", code, id), nil
+// target is the review's organisation, number and page.
+func (d *capReviewData) target() (string, int64, string) {
+	return d.Org.Code, d.Review.ID, fmt.Sprintf("/orgs/%s/capability/%d", d.Org.Code, d.Review.ID)
 }
 
 func (s *Server) scoreItem(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -449,7 +462,7 @@ func (s *Server) scoreItem(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	code, id, back, _ := s.reviewTarget(r)
+	code, id, back := d.target()
 	var in struct {
 		Item  string `form:"item"`
 		Level int    `form:"level"`
@@ -457,7 +470,6 @@ func (s *Server) scoreItem(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err := decodeInto(r, &in); err != nil {
 		return err
 	}
-	_ = d
 	if err := s.store.SetScore(r.Context(), rq.actor(), code, id, f, in.Item, in.Level); err != nil {
 		return s.reviewProblem(w, r, rq, in.Item, map[string]string{"mine": strconv.Itoa(in.Level)}, err)
 	}
@@ -465,11 +477,11 @@ func (s *Server) scoreItem(w http.ResponseWriter, r *http.Request, rq *request) 
 }
 
 func (s *Server) agreeItem(w http.ResponseWriter, r *http.Request, rq *request) error {
-	_, f, err := s.loadReview(r, rq)
+	d, f, err := s.loadReview(r, rq)
 	if err != nil {
 		return err
 	}
-	code, id, back, _ := s.reviewTarget(r)
+	code, id, back := d.target()
 	var in struct {
 		Item       string `form:"item"`
 		Level      int    `form:"level"`
@@ -500,7 +512,7 @@ func (s *Server) closeReview(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	code, id, back, _ := s.reviewTarget(r)
+	code, id, back := d.target()
 	snaps := map[string]string{}
 	for item, a := range d.Agreed {
 		if a.Measure != "" {
@@ -514,10 +526,11 @@ func (s *Server) closeReview(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 func (s *Server) shareReview(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if _, _, err := s.loadReview(r, rq); err != nil {
+	d, _, err := s.loadReview(r, rq)
+	if err != nil {
 		return err
 	}
-	code, id, back, _ := s.reviewTarget(r)
+	code, id, back := d.target()
 	var in struct {
 		Shared string `form:"shared"`
 	}
@@ -534,11 +547,11 @@ func (s *Server) shareReview(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 func (s *Server) addReviewAction(w http.ResponseWriter, r *http.Request, rq *request) error {
-	_, f, err := s.loadReview(r, rq)
+	d, f, err := s.loadReview(r, rq)
 	if err != nil {
 		return err
 	}
-	code, id, back, _ := s.reviewTarget(r)
+	code, id, back := d.target()
 	var in struct {
 		Item  string `form:"item"`
 		Title string `form:"title"`
@@ -568,7 +581,7 @@ func (s *Server) moderateItem(w http.ResponseWriter, r *http.Request, rq *reques
 	if !d.CanModerate {
 		return problem.New(problem.Forbidden, "Only a commissioner at the ICB can moderate a Place's self-assessment, once the Place has shared it with the ICB.")
 	}
-	code, id, back, _ := s.reviewTarget(r)
+	code, id, back := d.target()
 	var in struct {
 		Item  string `form:"item"`
 		Level int    `form:"level"`
@@ -576,6 +589,9 @@ func (s *Server) moderateItem(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	if err := decodeInto(r, &in); err != nil {
 		return err
+	}
+	if len([]rune(in.Note)) > 2000 {
+		return s.reviewProblem(w, r, rq, in.Item, nil, problem.OnField(problem.Invalid, "note", "Write 2,000 characters or fewer"))
 	}
 	if err := s.store.Moderate(r.Context(), rq.actor(), code, id, f, in.Item, in.Level, strings.TrimSpace(in.Note)); err != nil {
 		return s.reviewProblem(w, r, rq, in.Item, nil, err)
@@ -663,6 +679,9 @@ func (s *Server) distributionPage(w http.ResponseWriter, r *http.Request, rq *re
 	if err != nil {
 		return err
 	}
+	if o.Kind != orgs.PCN && o.Kind != orgs.Place && o.Kind != orgs.ICB {
+		return problem.New(problem.NotFound, "A distribution of reviews is for a PCN, Place or ICB, not a %s", o.Kind.Label())
+	}
 	q := r.URL.Query()
 	d := distributionData{Org: o, Year: rq.today.Year(), Tiers: map[string][]string{}}
 	if y, err := strconv.Atoi(q.Get("year")); err == nil {
@@ -717,8 +736,9 @@ func (s *Server) distributionPage(w http.ResponseWriter, r *http.Request, rq *re
 		slices.Sort(d.Tiers[t])
 	}
 	d.Shared = len(sets)
-	for _, dist := range capability.Distribute(f, sets) {
-		it, _ := f.Item(dist.Item)
+	items := f.Items()
+	for i, dist := range capability.Distribute(f, sets) {
+		it := items[i] // Distribute keeps the framework's order
 		di := distItem{Code: it.Code, Question: it.Question, N: dist.N}
 		for _, l := range f.ScaleOf(it).Levels {
 			b := distBar{Level: l.Value, Label: l.Label, Count: dist.Counts[l.Value]}
@@ -782,7 +802,11 @@ func (s *Server) uploadFramework(w http.ResponseWriter, r *http.Request, rq *req
 	}
 	f, err := capability.Parse(body, known)
 	if err == nil {
-		err = s.store.SaveFramework(r.Context(), rq.actor(), f, string(body))
+		if shipped, _ := capability.Shipped(nil); slices.ContainsFunc(shipped, func(sf capability.Framework) bool { return sf.ID == f.ID }) {
+			err = problem.OnField(problem.Conflict, "file", "The id "+f.ID+" belongs to a framework shipped with OnePC: give yours an id of its own")
+		} else {
+			err = s.store.SaveFramework(r.Context(), rq.actor(), f, string(body))
+		}
 	}
 	if err != nil {
 		if le, ok := err.(*capability.LineError); ok {
@@ -797,10 +821,11 @@ func (s *Server) uploadFramework(w http.ResponseWriter, r *http.Request, rq *req
 }
 
 func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if _, _, err := s.loadReview(r, rq); err != nil {
+	d, _, err := s.loadReview(r, rq)
+	if err != nil {
 		return err
 	}
-	code, id, back, _ := s.reviewTarget(r)
+	code, id, back := d.target()
 	if err := readForm(r); err != nil {
 		return err
 	}

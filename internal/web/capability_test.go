@@ -1,11 +1,7 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"mime/multipart"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -86,24 +82,7 @@ func TestCapabilityReviewJourney(t *testing.T) {
 		}
 		cd.get(path).has(t, "Low: plan an improvement action", "Low items without an action yet: pcn.workforce, pcn.money")
 		// A file as evidence: a PDF is kept; a script pretending to be one is refused.
-		attach := func(name, body string) result {
-			var buf bytes.Buffer
-			mw := multipart.NewWriter(&buf)
-			mw.WriteField("csrf_token", cd.csrf)
-			mw.WriteField("item", "pcn.planning")
-			fw, _ := mw.CreateFormFile("file", name)
-			io.WriteString(fw, body)
-			mw.Close()
-			req, _ := http.NewRequest("POST", a.http.URL+path+"/evidence", &buf)
-			req.Header.Set("Content-Type", mw.FormDataContentType())
-			resp, err := cd.http.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			return result{status: resp.StatusCode, body: string(b), header: resp.Header}
-		}
+		attach := func(name, body string) result { return cd.upload(path+"/evidence", name, body, "item", "pcn.planning") }
 		if got := attach("plan.pdf", "<script>alert(1)</script>"); got.status != 422 || !strings.Contains(got.body, "must be a PDF") {
 			t.Errorf("a script as evidence: %d", got.status)
 		}
@@ -181,23 +160,7 @@ func TestCapabilityModerationAndFrameworks(t *testing.T) {
 	}
 	comm.get(path).has(t, "Agreed: 3 Good", "Panel level: 2 Developing. Evidence thin")
 
-	upload := func(c *client, body string) result {
-		var buf bytes.Buffer
-		mw := multipart.NewWriter(&buf)
-		mw.WriteField("csrf_token", c.csrf)
-		fw, _ := mw.CreateFormFile("file", "framework.json")
-		io.WriteString(fw, body)
-		mw.Close()
-		req, _ := http.NewRequest("POST", a.http.URL+"/capability/frameworks", &buf)
-		req.Header.Set("Content-Type", mw.FormDataContentType())
-		resp, err := c.http.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return result{status: resp.StatusCode, body: string(b), header: resp.Header}
-	}
+	upload := func(c *client, body string) result { return c.upload("/capability/frameworks", "framework.json", body) }
 	good := `{"id":"local-qi","version":1,"title":"Riverside QI check","source":"Riverside and Vale ICB","licence":"ICB","wording":"The ICB's own",
 "applies_to":["practice"],"scale":{"levels":[{"value":1,"label":"No"},{"value":2,"label":"Yes"}]},"low_at":1,
 "domains":[{"code":"d","title":"D","items":[
@@ -309,4 +272,50 @@ func TestBrowserFacilitatedReview(t *testing.T) {
 		t.Errorf("tiers %q", got)
 	}
 	screenshot(t, staffDevice, "capability-distribution")
+}
+
+// TestCapabilitySharingLeaksNothing: a review shared only with the PCN is
+// counted nowhere above it; a distribution is read only by those who hold a
+// role at that level; per-person scores stay with the team; a shipped
+// framework cannot be replaced by an upload.
+func TestCapabilitySharingLeaksNothing(t *testing.T) {
+	s := storetest.Open(t, "sqlite")
+	a := newApp(t, s)
+	pm, comm := a.as(people.PracticeManager), a.as(people.Commissioner)
+	path := reviewPath(t, pm.post("/orgs/Y00001/capability", url.Values{"framework": {"gp-development"}, "year": {"2026"}, "mode": {"facilitated"}}))
+	pm.post(path+"/scores", url.Values{"item": {"cap.leadership"}, "level": {"2"}})
+	for _, it := range []string{"cap.leadership", "cap.improvement", "cap.business", "en.data", "en.people", "en.digital", "wa.access", "wa.care", "wa.partnership"} {
+		pm.post(path+"/agreed", url.Values{"item": {it}, "level": {"2"}, "rationale": {"x"}, "confidence": {"low"}})
+	}
+	if got := pm.post(path+"/close", nil); got.status != 303 {
+		t.Fatalf("close: %d", got.status)
+	}
+	pm.post(path+"/share", url.Values{"shared": {"pcn"}})
+	if got := comm.get("/api/orgs/99X/capability/distribution?framework=gp-development&year=2026"); strings.Contains(got.body, `"shared": 1`) || strings.Contains(got.body, "RIVERSIDE MEDICAL") {
+		t.Errorf("the Place counts a review shared only with the PCN: %s", got.body)
+	}
+	if got := comm.get("/api/orgs/U00001/capability/distribution?framework=gp-development&year=2026"); got.status != 403 {
+		t.Errorf("the Place reads the PCN's distribution: %d", got.status)
+	}
+	if got := a.as(people.PCNManager).get("/api/orgs/U00001/capability/distribution?framework=gp-development&year=2026"); !strings.Contains(got.body, `"shared": 1`) {
+		t.Errorf("the PCN does not count the review shared with it: %s", got.body)
+	}
+	pcnView := a.as(people.PCNManager).get("/api" + path)
+	if pcnView.status != 200 || strings.Contains(pcnView.body, "practice.manager@onepc.example") && strings.Contains(pcnView.body, `"scores"`) {
+		t.Errorf("the PCN sees who scored what: %d", pcnView.status)
+	}
+	// Unshared and missing read alike from above.
+	pm.post(path+"/share", url.Values{"shared": {""}})
+	unshared, missing := comm.get(path), comm.get("/orgs/Y00001/capability/999")
+	if unshared.status != 404 || pageText(unshared.body) != pageText(missing.body) {
+		t.Errorf("an unshared review reads differently from a missing one:\n%s\n%s", pageText(unshared.body), pageText(missing.body))
+	}
+	shipped := `{"id":"gp-development","version":9,"title":"Hijacked","source":"x","licence":"x","wording":"x","applies_to":["practice"],
+"scale":{"levels":[{"value":1,"label":"No"},{"value":2,"label":"Yes"}]},"low_at":1,"domains":[{"code":"d","title":"D","items":[{"code":"a","question":"A?"}]}]}`
+	if got := a.as(people.Admin).upload("/capability/frameworks", "f.json", shipped); got.status != 409 || !strings.Contains(got.body, "shipped with OnePC") {
+		t.Errorf("replacing a shipped framework: %d", got.status)
+	}
+	if got := pm.get(path); !strings.Contains(got.body, "General practice development") {
+		t.Errorf("the review's framework changed")
+	}
 }

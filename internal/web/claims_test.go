@@ -37,12 +37,15 @@ func serviceID(t *testing.T, r result) string {
 	return m[1]
 }
 
-// upload posts a multipart form with one file.
-func (c *client) upload(path, name, content string) result {
+// upload posts a multipart form with one file, and fields as key, value pairs.
+func (c *client) upload(path, name, content string, fields ...string) result {
 	c.a.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	mw.WriteField("csrf_token", c.csrf)
+	for i := 0; i+1 < len(fields); i += 2 {
+		mw.WriteField(fields[i], fields[i+1])
+	}
 	w, _ := mw.CreateFormFile("file", name)
 	w.Write([]byte(content))
 	mw.Close()

@@ -86,7 +86,7 @@ func (s *Server) routeTable() []route {
 
 		{pattern: "GET /orgs/{code}/capability", perm: people.ViewOrg, org: "code", api: true, handle: s.capabilityPage},
 		{pattern: "POST /orgs/{code}/capability", perm: people.LeadReviews, org: "code", here: true, api: true, handle: s.startReview},
-		{pattern: "GET /orgs/{code}/capability/distribution", perm: people.ViewOrg, org: "code", api: true, handle: s.distributionPage},
+		{pattern: "GET /orgs/{code}/capability/distribution", perm: people.ViewOrg, org: "code", here: true, api: true, handle: s.distributionPage},
 		{pattern: "GET /orgs/{code}/capability/{id}", perm: people.ViewOrg, org: "code", api: true, handle: s.reviewPage},
 		{pattern: "GET /orgs/{code}/capability/{id}/review.csv", perm: people.ViewOrg, org: "code", handle: s.reviewCSV},
 		{pattern: "GET /orgs/{code}/capability/{id}/review.xlsx", perm: people.ViewOrg, org: "code", handle: s.reviewXLSX},
