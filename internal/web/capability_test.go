@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -241,16 +242,15 @@ func TestBrowserFacilitatedReview(t *testing.T) {
 	if got := text(t, pmDevice, `[data-testid="item-wa.access"]`); !strings.Contains(got, "Measure same-day") {
 		t.Errorf("the access item has no measure as evidence: %q", got)
 	}
-	step(t, pmDevice, "close the review",
-		chromedp.Click(chromedp.CSS("#close-review")),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="review-status"]`)))
+	step(t, pmDevice, "close the review", chromedp.Click(chromedp.CSS("#close-review")))
+	waitText(t, pmDevice, "Review closed.")
 	if got := text(t, pmDevice, `[data-testid="review-status"]`); got != "Closed" {
 		t.Errorf("status %q", got)
 	}
 	step(t, pmDevice, "share it with the Place",
 		chromedp.SetValue(chromedp.CSS("#shared"), "place"),
-		chromedp.Click(chromedp.CSS("#share-review")),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="shared"]`)))
+		chromedp.Click(chromedp.CSS("#share-review")))
+	waitText(t, pmDevice, "Sharing changed.")
 	if got := text(t, pmDevice, `[data-testid="shared"]`); got != "Shared with the PCN and the Place" {
 		t.Errorf("shared %q", got)
 	}
@@ -318,4 +318,19 @@ func TestCapabilitySharingLeaksNothing(t *testing.T) {
 	if got := pm.get(path); !strings.Contains(got.body, "General practice development") {
 		t.Errorf("the review's framework changed")
 	}
+}
+
+// waitText waits until the page shows text: for a form that posts back to
+// the page it is on, where waiting for an element finds the old page's.
+func waitText(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		body, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+		if err == nil && strings.Contains(body, want) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the page never showed %q", want)
 }
