@@ -80,6 +80,7 @@ var Logins = []Login{
 	{"deputy.manager@onepc.example", people.PracticeManager, "Y00001"},
 	{"practice.manager@onepc.example", people.PracticeManager, "Y00001"},
 	{"practice.staff@onepc.example", people.PracticeStaff, "Y00001"},
+	{"gp@onepc.example", people.GP, "Y00001"},
 	{"pcn.manager@onepc.example", people.PCNManager, "U00001"},
 	{"clinical.director@onepc.example", people.PCNClinicalDirector, "U00001"},
 	{"commissioner@onepc.example", people.Commissioner, PlaceCode},
@@ -89,6 +90,7 @@ var Logins = []Login{
 var names = map[people.Role]string{
 	people.PracticeManager:     "Sam Patel",
 	people.PracticeStaff:       "Alex Morgan",
+	people.GP:                  "Dr Robin Clarke",
 	people.PCNManager:          "Jordan Hughes",
 	people.PCNClinicalDirector: "Dr Priya Shah",
 	people.Commissioner:        "Chris Taylor",

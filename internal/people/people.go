@@ -21,6 +21,7 @@ type Role string
 const (
 	PracticeManager     Role = "practice_manager"
 	PracticeStaff       Role = "practice_staff"
+	GP                  Role = "gp" // a GP partner or salaried GP: owes personal obligations (pension certificates)
 	PCNManager          Role = "pcn_manager"
 	PCNClinicalDirector Role = "pcn_clinical_director"
 	Commissioner        Role = "commissioner"
@@ -28,7 +29,7 @@ const (
 )
 
 // Roles lists every role in the order pages show them.
-var Roles = []Role{PracticeManager, PracticeStaff, PCNManager, PCNClinicalDirector, Commissioner, Admin}
+var Roles = []Role{PracticeManager, PracticeStaff, GP, PCNManager, PCNClinicalDirector, Commissioner, Admin}
 
 // Label is the role's name for people.
 func (r Role) Label() string {
@@ -37,6 +38,8 @@ func (r Role) Label() string {
 		return "Practice manager"
 	case PracticeStaff:
 		return "Practice staff"
+	case GP:
+		return "GP"
 	case PCNManager:
 		return "PCN manager"
 	case PCNClinicalDirector:
@@ -71,7 +74,7 @@ func ParseRole(s string) (Role, error) {
 // GrantableAt says at which kinds of organisation a role may be given.
 func (r Role) GrantableAt() []orgs.Kind {
 	switch r {
-	case PracticeManager, PracticeStaff:
+	case PracticeManager, PracticeStaff, GP:
 		return []orgs.Kind{orgs.Practice}
 	case PCNManager, PCNClinicalDirector:
 		return []orgs.Kind{orgs.PCN}

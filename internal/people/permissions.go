@@ -22,6 +22,8 @@ const (
 	ManageMeasures Permission = "measures.manage" // add access measures, set targets
 	KeepRecords    Permission = "records.keep"    // keep an organisation's records register, decide disposals, place holds
 	LeadReviews    Permission = "capability.lead" // start and lead capability reviews, agree levels, share; moderate those shared upward
+	DoMustDos      Permission = "mustdo.do"       // complete and assign an organisation's obligations
+	SetMustDos     Permission = "mustdo.set"      // set a year's dates of obligations, add one-off ones
 )
 
 var manifest = map[Permission][]Role{
@@ -38,11 +40,13 @@ var manifest = map[Permission][]Role{
 	ManageMeasures: {Commissioner},
 	KeepRecords:    {PracticeManager, PCNManager, PCNClinicalDirector, Commissioner},
 	LeadReviews:    {PracticeManager, PCNManager, PCNClinicalDirector, Commissioner},
+	DoMustDos:      {PracticeManager, PCNManager, PCNClinicalDirector, Commissioner},
+	SetMustDos:     {Commissioner},
 }
 
 // Permissions lists the manifest's permissions.
 func Permissions() []Permission {
-	return []Permission{ViewOrg, ManageUsers, ViewAudit, EditWeights, ManageServices, ApproveFinance, RunPayments, SubmitClaims, RespondOffers, ManageMeasures, KeepRecords, LeadReviews}
+	return []Permission{ViewOrg, ManageUsers, ViewAudit, EditWeights, ManageServices, ApproveFinance, RunPayments, SubmitClaims, RespondOffers, ManageMeasures, KeepRecords, LeadReviews, DoMustDos, SetMustDos}
 }
 
 // Allows reports whether role carries permission p.

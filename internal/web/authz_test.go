@@ -16,6 +16,7 @@ import (
 var scopes = map[people.Role][2]string{
 	people.PracticeManager:     {"Y00001", "Y00007"},
 	people.PracticeStaff:       {"Y00001", "U00001"},
+	people.GP:                  {"Y00001", "Y00007"},
 	people.PCNManager:          {"Y00002", "U00002"},
 	people.PCNClinicalDirector: {"U00001", "Y00010"},
 	people.Commissioner:        {"Y00013", "Z00001"},

@@ -1,0 +1,136 @@
+package mustdo
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/onepc/onepc/internal/orgs"
+)
+
+// Item is one obligation one organisation (or, for a personal one, one
+// person there) owes, due on a day.
+type Item struct {
+	Code     string    `json:"code"`
+	Title    string    `json:"title"`
+	Org      string    `json:"org_code"`
+	Person   string    `json:"person,omitempty"` // the person a personal item is for
+	Opens    time.Time `json:"opens,omitzero"`
+	Due      time.Time `json:"due"`
+	Evidence bool      `json:"evidence"`
+	State
+}
+
+// Key identifies an item across years and changes of date: the obligation,
+// the organisation, the person, and the period it is for (its due date in
+// the catalogue's default, before any per-year date).
+type Key struct {
+	Code, Org, Person string
+	Period            time.Time
+}
+
+// Key is the item's identity.
+func (it Item) Key() Key { return Key{it.Code, it.Org, it.Person, it.period} }
+
+// State is what has happened to an item.
+type State struct {
+	Done     bool      `json:"done"`
+	DoneBy   string    `json:"done_by,omitempty"`
+	DoneAt   time.Time `json:"done_at,omitzero"`
+	Note     string    `json:"note,omitempty"`
+	Link     string    `json:"link,omitempty"`
+	File     string    `json:"file,omitempty"`
+	Assignee string    `json:"assignee,omitempty"`
+	Deputy   string    `json:"deputy,omitempty"`
+	period   time.Time
+}
+
+// Org is an organisation that may owe obligations, with the people at it
+// who owe personal ones (GPs).
+type Org struct {
+	Code, Name string
+	Kind       orgs.Kind
+	GPs        []string
+}
+
+// Owed works out every item the organisations owe with a due date from
+// from to to (inclusive), from the catalogue, the year's own dates
+// (dates, by obligation code and year), and what has happened to each
+// (states). Nothing is stored until something happens to an item: working
+// out a new year costs no writes.
+func Owed(catalogue []Obligation, os []Org, from, to time.Time, cal Calendar, dates map[string]map[int]Dates, states map[Key]State) ([]Item, error) {
+	var out []Item
+	for year := from.Year(); year <= to.Year(); year++ {
+		for _, o := range catalogue {
+			var override *Dates
+			if d, ok := dates[o.Code][year]; ok {
+				override = &d
+			}
+			defaults, err := o.Instances(year, cal, nil)
+			if err != nil {
+				return nil, err
+			}
+			instances := defaults
+			if override != nil {
+				instances, _ = o.Instances(year, cal, override)
+			}
+			for i, in := range instances {
+				if in.Due.Before(from) || in.Due.After(to) {
+					continue
+				}
+				period := defaults[min(i, len(defaults)-1)].Due
+				for _, org := range os {
+					if !o.Owes(org.Kind) {
+						continue
+					}
+					people := []string{""}
+					if o.Personal() {
+						people = org.GPs
+					}
+					for _, p := range people {
+						it := Item{Code: o.Code, Title: o.Title, Org: org.Code, Person: p, Opens: in.Opens, Due: in.Due, Evidence: o.Evidence}
+						it.State = states[Key{o.Code, org.Code, p, period}]
+						it.period = period
+						out = append(out, it)
+					}
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Item) int {
+		return cmp.Or(a.Due.Compare(b.Due), cmp.Compare(a.Org, b.Org), cmp.Compare(a.Code, b.Code), cmp.Compare(a.Person, b.Person))
+	})
+	return out, nil
+}
+
+// Status is where an item stands on a day.
+type Status string
+
+const (
+	Done     Status = "done"
+	Overdue  Status = "overdue"
+	DueSoon  Status = "due_7"  // due within 7 days
+	DueMonth Status = "due_30" // due within 30 days
+	Later    Status = "later"
+)
+
+// StatusOn says where an item stands on day today.
+func (it Item) StatusOn(today time.Time) Status {
+	switch {
+	case it.Done:
+		return Done
+	case it.Due.Before(today):
+		return Overdue
+	case !it.Due.After(today.AddDate(0, 0, 7)):
+		return DueSoon
+	case !it.Due.After(today.AddDate(0, 0, 30)):
+		return DueMonth
+	}
+	return Later
+}
+
+// VisibleTo reports whether a person may see an item: a personal item only
+// its own person; others by their roles (the caller's check).
+func (it Item) VisibleTo(person string) bool {
+	return it.Person == "" || it.Person == person
+}

@@ -1,0 +1,51 @@
+-- Must-dos. Items are worked out from the catalogue, the organisations and
+-- the calendar whenever they are needed; only what happens to one (done,
+-- assigned) is stored, keyed by the obligation, the organisation, the
+-- person (for a personal item; '' otherwise) and the period it is for.
+
+-- The catalogue in force (seeded from the binary's; replaced whole by an import).
+CREATE TABLE mustdo_catalogue (
+    code            TEXT PRIMARY KEY,
+    title           TEXT NOT NULL,
+    guidance        TEXT NOT NULL DEFAULT '',
+    owner           TEXT NOT NULL,
+    recurrence      TEXT NOT NULL,
+    month           INTEGER NOT NULL DEFAULT 0,
+    day             INTEGER NOT NULL DEFAULT 0,
+    open_month      INTEGER NOT NULL DEFAULT 0,
+    open_day        INTEGER NOT NULL DEFAULT 0,
+    nth_working_day INTEGER NOT NULL DEFAULT 0,
+    one_off_date    TEXT NOT NULL DEFAULT '',
+    evidence        INTEGER NOT NULL DEFAULT 0,
+    source          TEXT NOT NULL,
+    checked         TEXT NOT NULL
+);
+
+-- A year's own dates for an obligation whose window moves; sequence rises
+-- with each change, for calendars that have the old date.
+CREATE TABLE mustdo_dates (
+    code     TEXT NOT NULL,
+    year     INTEGER NOT NULL,
+    opens    {{date}},
+    due      {{date}} NOT NULL,
+    sequence INTEGER NOT NULL DEFAULT 0,
+    set_by   TEXT NOT NULL,
+    set_at   {{timestamp}} NOT NULL,
+    PRIMARY KEY (code, year)
+);
+
+CREATE TABLE mustdo_states (
+    code      TEXT NOT NULL,
+    org_code  TEXT NOT NULL REFERENCES orgs (code),
+    person    TEXT NOT NULL DEFAULT '',
+    period    {{date}} NOT NULL,
+    done      INTEGER NOT NULL DEFAULT 0,
+    done_by   TEXT NOT NULL DEFAULT '',
+    done_at   {{timestamp}},
+    note      TEXT NOT NULL DEFAULT '',
+    link      TEXT NOT NULL DEFAULT '',
+    assignee  TEXT NOT NULL DEFAULT '',
+    deputy    TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (code, org_code, person, period)
+);
+CREATE INDEX mustdo_states_org ON mustdo_states (org_code, period);

@@ -1,0 +1,219 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/onepc/onepc/internal/mustdo"
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/problem"
+)
+
+// MustDoCatalogue returns the catalogue in force, seeding it from the
+// binary's on a database that has none.
+func (s *Store) MustDoCatalogue(ctx context.Context) ([]mustdo.Obligation, error) {
+	cs, err := s.reader().mustDoCatalogue(ctx)
+	if err != nil || len(cs) > 0 {
+		return cs, err
+	}
+	err = s.tx(ctx, func(c conn) error {
+		for _, o := range mustdo.Shipped() {
+			if err := c.insertObligation(ctx, o, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.reader().mustDoCatalogue(ctx)
+}
+
+func (c conn) mustDoCatalogue(ctx context.Context) ([]mustdo.Obligation, error) {
+	rows, err := c.query(ctx, `SELECT code, title, guidance, owner, recurrence, month, day, open_month, open_day, nth_working_day, one_off_date,
+		evidence, source, checked FROM mustdo_catalogue ORDER BY code`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []mustdo.Obligation
+	for rows.Next() {
+		var o mustdo.Obligation
+		if err := rows.Scan(&o.Code, &o.Title, &o.Guidance, &o.Owner, &o.Recurrence, &o.Month, &o.Day, &o.OpenMonth, &o.OpenDay, &o.Nth, &o.Date,
+			&o.Evidence, &o.Source, &o.Checked); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func (c conn) insertObligation(ctx context.Context, o mustdo.Obligation, seeding bool) error {
+	conflict := ""
+	if seeding { // several servers may seed at once: the first wins
+		conflict = " ON CONFLICT (code) DO NOTHING"
+	}
+	_, err := c.exec(ctx, `INSERT INTO mustdo_catalogue (code, title, guidance, owner, recurrence, month, day, open_month, open_day, nth_working_day,
+		one_off_date, evidence, source, checked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+conflict,
+		o.Code, o.Title, o.Guidance, string(o.Owner), string(o.Recurrence), o.Month, o.Day, o.OpenMonth, o.OpenDay, o.Nth, o.Date, boolInt(o.Evidence), o.Source, o.Checked)
+	return err
+}
+
+// ImportMustDoCatalogue replaces the catalogue with os (checked by
+// mustdo.ParseCatalogue), whole.
+func (s *Store) ImportMustDoCatalogue(ctx context.Context, actor string, os []mustdo.Obligation) error {
+	if _, err := s.MustDoCatalogue(ctx); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(c conn) error {
+		if _, err := c.exec(ctx, "DELETE FROM mustdo_catalogue"); err != nil {
+			return err
+		}
+		for _, o := range os {
+			if err := c.insertObligation(ctx, o, false); err != nil {
+				return err
+			}
+		}
+		return c.appendAudit(ctx, actor, "mustdo.catalogue", "mustdo_catalogue", "", nil, map[string]int{"obligations": len(os)})
+	})
+}
+
+// AddOneOff adds a one-off obligation (a contract change) to the catalogue.
+func (s *Store) AddOneOff(ctx context.Context, actor string, o mustdo.Obligation) error {
+	if _, err := s.MustDoCatalogue(ctx); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(c conn) error {
+		if err := c.insertObligation(ctx, o, false); err != nil {
+			if problem.KindOf(mapError(err)) == problem.Conflict {
+				return problem.OnField(problem.Conflict, "code", "There is an obligation "+o.Code+" already: choose another code")
+			}
+			return err
+		}
+		return c.appendAudit(ctx, actor, "mustdo.add", "mustdo_catalogue", o.Code, nil, o)
+	})
+}
+
+// MustDoDates returns the years' own dates, by obligation and year.
+func (s *Store) MustDoDates(ctx context.Context) (map[string]map[int]mustdo.Dates, error) {
+	rows, err := s.reader().query(ctx, "SELECT code, year, opens, due FROM mustdo_dates")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]map[int]mustdo.Dates{}
+	for rows.Next() {
+		var code string
+		var year int
+		var d mustdo.Dates
+		if err := rows.Scan(&code, &year, nullTime{&d.Opens}, nullTime{&d.Due}); err != nil {
+			return nil, err
+		}
+		if out[code] == nil {
+			out[code] = map[int]mustdo.Dates{}
+		}
+		out[code][year] = d
+	}
+	return out, rows.Err()
+}
+
+// SetMustDoDates sets an obligation's own dates for a year.
+func (s *Store) SetMustDoDates(ctx context.Context, actor, code string, year int, d mustdo.Dates) error {
+	return s.tx(ctx, func(c conn) error {
+		_, err := c.exec(ctx, `INSERT INTO mustdo_dates (code, year, opens, due, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (code, year) DO UPDATE SET opens = excluded.opens, due = excluded.due, sequence = mustdo_dates.sequence + 1,
+			set_by = excluded.set_by, set_at = excluded.set_at`, code, year, dateArg(d.Opens), dateArg(d.Due), actor, c.tsArg(c.now))
+		if err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, actor, "mustdo.dates", "mustdo_catalogue", code, nil, map[string]any{"year": year, "opens": d.Opens, "due": d.Due})
+	})
+}
+
+// MustDoStates returns what has happened to the items of the organisations.
+func (s *Store) MustDoStates(ctx context.Context, orgCodes []string) (map[mustdo.Key]mustdo.State, error) {
+	out := map[mustdo.Key]mustdo.State{}
+	if len(orgCodes) == 0 {
+		return out, nil
+	}
+	in, args := inClause(orgCodes)
+	rows, err := s.reader().query(ctx, `SELECT code, org_code, person, period, done, done_by, done_at, note, link, assignee, deputy
+		FROM mustdo_states WHERE org_code IN `+in, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k mustdo.Key
+		var st mustdo.State
+		if err := rows.Scan(&k.Code, &k.Org, &k.Person, nullTime{&k.Period}, &st.Done, &st.DoneBy, nullTime{&st.DoneAt}, &st.Note, &st.Link, &st.Assignee, &st.Deputy); err != nil {
+			return nil, err
+		}
+		out[k] = st
+	}
+	return out, rows.Err()
+}
+
+// CompleteMustDo marks an item done with its evidence.
+func (s *Store) CompleteMustDo(ctx context.Context, actor string, k mustdo.Key, note, link string) error {
+	return s.tx(ctx, func(c conn) error {
+		_, err := c.exec(ctx, `INSERT INTO mustdo_states (code, org_code, person, period, done, done_by, done_at, note, link) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)
+			ON CONFLICT (code, org_code, person, period) DO UPDATE SET done = 1, done_by = excluded.done_by, done_at = excluded.done_at,
+			note = excluded.note, link = excluded.link`, k.Code, k.Org, k.Person, dateArg(k.Period), actor, c.tsArg(c.now), note, link)
+		if err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, actor, "mustdo.done", "mustdo_item", k.Org+"/"+k.Code+"/"+k.Period.Format(time.DateOnly), nil, map[string]string{"note": note, "link": link})
+	})
+}
+
+// AssignMustDo gives an item to a person, with a deputy.
+func (s *Store) AssignMustDo(ctx context.Context, actor string, k mustdo.Key, assignee, deputy string) error {
+	return s.tx(ctx, func(c conn) error {
+		_, err := c.exec(ctx, `INSERT INTO mustdo_states (code, org_code, person, period, assignee, deputy) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (code, org_code, person, period) DO UPDATE SET assignee = excluded.assignee, deputy = excluded.deputy`,
+			k.Code, k.Org, k.Person, dateArg(k.Period), assignee, deputy)
+		if err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, actor, "mustdo.assign", "mustdo_item", k.Org+"/"+k.Code+"/"+k.Period.Format(time.DateOnly), nil, map[string]string{"assignee": assignee, "deputy": deputy})
+	})
+}
+
+// MustDoOrgs returns the organisations named, with the GPs at each (for
+// personal items), as mustdo needs them.
+func (s *Store) MustDoOrgs(ctx context.Context, codes []string) ([]mustdo.Org, error) {
+	list, err := s.OrgsByCode(ctx, codes)
+	if err != nil {
+		return nil, err
+	}
+	gps := map[string][]string{}
+	if len(codes) > 0 {
+		in, args := inClause(codes)
+		rows, err := s.reader().query(ctx, "SELECT g.org_code, u.email FROM grants g JOIN users u ON u.id = g.user_id WHERE g.role = ? AND g.org_code IN "+in+" ORDER BY u.email",
+			append([]any{string(people.GP)}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var org, email string
+			if err := rows.Scan(&org, &email); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			gps[org] = append(gps[org], email)
+		}
+		rows.Close()
+	}
+	var out []mustdo.Org
+	for _, o := range list {
+		if o.Status == orgs.StatusClosed {
+			continue
+		}
+		out = append(out, mustdo.Org{Code: o.Code, Name: o.Name, Kind: o.Kind, GPs: gps[o.Code]})
+	}
+	return out, nil
+}
+
