@@ -216,4 +216,3 @@ func (s *Store) MustDoOrgs(ctx context.Context, codes []string) ([]mustdo.Org, e
 	}
 	return out, nil
 }
-
