@@ -101,6 +101,16 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /capability/frameworks", perm: people.ViewOrg, api: true, handle: s.frameworksPage},
 		{pattern: "POST /capability/frameworks", perm: people.ManageUsers, api: true, maxBody: 2 << 20, handle: s.uploadFramework},
 
+		{pattern: "GET /my-week", perm: people.ViewOrg, api: true, handle: s.myWeek},
+		{pattern: "GET /orgs/{code}/mustdos", perm: people.ViewOrg, org: "code", api: true, handle: s.orgMustDos},
+		{pattern: "POST /orgs/{code}/mustdos/done", perm: people.ViewOrg, org: "code", here: true, api: true, handle: s.completeMustDo},
+		{pattern: "POST /orgs/{code}/mustdos/assign", perm: people.DoMustDos, org: "code", here: true, api: true, handle: s.assignMustDo},
+		{pattern: "GET /orgs/{code}/mustdos/overview", perm: people.ViewOrg, org: "code", api: true, handle: s.mustDoHeatPage},
+		{pattern: "GET /orgs/{code}/mustdos/overview.csv", perm: people.ViewOrg, org: "code", handle: s.mustDoHeatCSV},
+		{pattern: "GET /orgs/{code}/mustdos/overview.xlsx", perm: people.ViewOrg, org: "code", handle: s.mustDoHeatXLSX},
+		{pattern: "POST /mustdos/dates", perm: people.SetMustDos, api: true, handle: s.setMustDoDates},
+		{pattern: "POST /mustdos/oneoff", perm: people.SetMustDos, api: true, handle: s.addOneOff},
+
 		{pattern: "GET /measures", perm: people.ViewOrg, api: true, handle: s.measuresPage},
 		{pattern: "GET /measures/new", perm: people.ManageMeasures, handle: s.newMeasurePage},
 		{pattern: "POST /measures", perm: people.ManageMeasures, api: true, handle: s.createMeasure},

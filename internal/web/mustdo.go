@@ -1,0 +1,517 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/onepc/onepc/internal/mustdo"
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/problem"
+)
+
+// dueView is a must-do as a page shows it, with the forms the viewer may use.
+type dueView struct {
+	mustdo.Item
+	OrgName string
+	Status  mustdo.Status
+	CanDo   bool // may complete it
+	CanGive bool // may assign it
+	Mine    bool // assigned to the viewer, or theirs personally
+}
+
+// owedFor works out the items of the organisations from from to to, with
+// what has happened to them.
+func (s *Server) owedFor(ctx context.Context, codes []string, from, to time.Time) ([]mustdo.Item, []mustdo.Org, error) {
+	cat, err := s.store.MustDoCatalogue(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	os, err := s.store.MustDoOrgs(ctx, codes)
+	if err != nil {
+		return nil, nil, err
+	}
+	dates, err := s.store.MustDoDates(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	states, err := s.store.MustDoStates(ctx, codes)
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err := mustdo.Owed(cat, os, from, to, mustdo.England(), dates, states)
+	return items, os, err
+}
+
+func (s *Server) viewItem(rq *request, it mustdo.Item, names map[string]string) dueView {
+	me := rq.actor()
+	v := dueView{Item: it, OrgName: names[it.Org], Status: it.StatusOn(rq.today)}
+	keeps := people.AuthorizeHere(rq.user.Grants, people.DoMustDos, it.Org)
+	v.CanDo = !it.Done && (keeps || (it.Person != "" && strings.EqualFold(it.Person, me)) || strings.EqualFold(it.Assignee, me) || strings.EqualFold(it.Deputy, me))
+	v.CanGive = !it.Done && keeps && it.Person == ""
+	v.Mine = strings.EqualFold(it.Assignee, me) || (it.Person != "" && strings.EqualFold(it.Person, me))
+	return v
+}
+
+// weekData is "My week": what the signed-in person's organisations, and they
+// personally, owe soon.
+type weekData struct {
+	Overdue []dueView `json:"overdue"`
+	Week    []dueView `json:"due_in_7_days"`
+	Month   []dueView `json:"due_in_30_days"`
+	Waiting []dueView `json:"waiting_on_someone_else"`
+	Others  int        `json:"others_personal"` // personal items of other people: a count, never what
+	Today   time.Time  `json:"today"`
+}
+
+func (s *Server) myWeek(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var codes []string
+	for _, g := range rq.user.Grants {
+		if !slices.Contains(codes, g.OrgCode) {
+			codes = append(codes, g.OrgCode)
+		}
+	}
+	items, os, err := s.owedFor(r.Context(), codes, rq.today.AddDate(-1, 0, 0), rq.today.AddDate(0, 0, 30))
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, o := range os {
+		names[o.Code] = o.Name
+	}
+	d := weekData{Today: rq.today}
+	for _, it := range items {
+		if !it.VisibleTo(rq.actor()) {
+			d.Others++
+			continue
+		}
+		v := s.viewItem(rq, it, names)
+		switch {
+		case v.Status == mustdo.Done || v.Status == mustdo.Later:
+		case it.Assignee != "" && !v.Mine && !strings.EqualFold(it.Deputy, rq.actor()):
+			d.Waiting = append(d.Waiting, v)
+		case v.Status == mustdo.Overdue:
+			d.Overdue = append(d.Overdue, v)
+		case v.Status == mustdo.DueSoon:
+			d.Week = append(d.Week, v)
+		default:
+			d.Month = append(d.Month, v)
+		}
+	}
+	return s.render(w, r, rq, http.StatusOK, "myweek", page{Title: "My week", Nav: "week", Data: d, Notice: mustdoNotices[r.URL.Query().Get("done")]})
+}
+
+var mustdoNotices = map[string]string{"done": "Marked as done.", "assigned": "Assigned.", "dates": "The year's dates are set.", "added": "Obligation added for every organisation that owes it."}
+
+// itemKey reads an item's identity from a form.
+func itemKey(r *http.Request, org string) (mustdo.Key, error) {
+	var in struct {
+		Code   string `form:"code"`
+		Person string `form:"person"`
+		Period string `form:"period"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return mustdo.Key{}, err
+	}
+	p, err := time.Parse(time.DateOnly, in.Period)
+	if err != nil || in.Code == "" {
+		return mustdo.Key{}, problem.New(problem.Invalid, "That is not one of the organisation's obligations")
+	}
+	return mustdo.Key{Code: in.Code, Org: org, Person: in.Person, Period: p}, nil
+}
+
+// findItem is the item a key names, if the organisation owes it around
+// its period.
+func (s *Server) findItem(ctx context.Context, k mustdo.Key) (mustdo.Item, error) {
+	items, _, err := s.owedFor(ctx, []string{k.Org}, k.Period.AddDate(-1, 0, 0), k.Period.AddDate(1, 0, 0))
+	if err != nil {
+		return mustdo.Item{}, err
+	}
+	for _, it := range items {
+		if it.Key() == k {
+			return it, nil
+		}
+	}
+	return mustdo.Item{}, problem.New(problem.NotFound, "%s does not owe that obligation for that period", k.Org)
+}
+
+func backTo(r *http.Request, def string) string {
+	if b := safeNext(r.PostForm.Get("back")); b != "/" {
+		return b
+	}
+	return def
+}
+
+func (s *Server) completeMustDo(w http.ResponseWriter, r *http.Request, rq *request) error {
+	code := r.PathValue("code")
+	k, err := itemKey(r, code)
+	if err != nil {
+		return err
+	}
+	it, err := s.findItem(r.Context(), k)
+	if err != nil {
+		return err
+	}
+	v := s.viewItem(rq, it, nil)
+	if !it.VisibleTo(rq.actor()) || !v.CanDo {
+		return problem.New(problem.Forbidden, "You cannot complete this item: it is someone else's, or done already")
+	}
+	var in struct {
+		Note string `form:"note"`
+		Link string `form:"link"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	in.Note, in.Link = strings.TrimSpace(in.Note), strings.TrimSpace(in.Link)
+	var errs problem.Fields
+	if in.Link != "" {
+		if u, err := url.Parse(in.Link); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs.Add("link", "Enter a link starting https://")
+		}
+	}
+	if len([]rune(in.Note)) > 2000 {
+		errs.Add("note", "Write 2,000 characters or fewer")
+	}
+	if it.Evidence && in.Note == "" && in.Link == "" {
+		errs.Add("note", "This obligation needs evidence: say what was done, or give a link to it")
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if err := s.store.CompleteMustDo(r.Context(), rq.actor(), k, in.Note, in.Link); err != nil {
+		return err
+	}
+	return s.done(w, r, backTo(r, "/my-week"), "done", map[string]any{"done": k.Code})
+}
+
+func (s *Server) assignMustDo(w http.ResponseWriter, r *http.Request, rq *request) error {
+	code := r.PathValue("code")
+	k, err := itemKey(r, code)
+	if err != nil {
+		return err
+	}
+	if _, err := s.findItem(r.Context(), k); err != nil {
+		return err
+	}
+	if k.Person != "" {
+		return problem.New(problem.Forbidden, "A personal item cannot be given to someone else")
+	}
+	var in struct {
+		Assignee string `form:"assignee"`
+		Deputy   string `form:"deputy"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	var errs problem.Fields
+	for _, f := range []struct{ name, email string }{{"assignee", in.Assignee}, {"deputy", in.Deputy}} {
+		e := strings.ToLower(strings.TrimSpace(f.email))
+		if e == "" && f.name == "deputy" {
+			continue
+		}
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+			errs.Add(f.name, "Enter the email address of a person at "+code)
+			continue
+		}
+		u, err := s.store.UserByEmail(r.Context(), e)
+		if err != nil || !slices.ContainsFunc(u.Grants, func(g people.Grant) bool { return g.OrgCode == code }) {
+			errs.Add(f.name, e+" holds no role at "+code)
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if err := s.store.AssignMustDo(r.Context(), rq.actor(), k, strings.ToLower(strings.TrimSpace(in.Assignee)), strings.ToLower(strings.TrimSpace(in.Deputy))); err != nil {
+		return err
+	}
+	return s.done(w, r, backTo(r, "/orgs/"+code+"/mustdos"), "assigned", map[string]any{"assigned": k.Code})
+}
+
+type orgMustDoData struct {
+	Org    orgs.Org   `json:"org"`
+	Year   int        `json:"year"`
+	Items  []dueView `json:"items"`
+	Others int        `json:"others_personal"`
+}
+
+// orgMustDos lists an organisation's obligations for a year.
+func (s *Server) orgMustDos(w http.ResponseWriter, r *http.Request, rq *request) error {
+	code := r.PathValue("code")
+	o, err := s.store.Org(r.Context(), code)
+	if err != nil {
+		return err
+	}
+	year := rq.today.Year()
+	if y, err := strconv.Atoi(r.URL.Query().Get("year")); err == nil && y > 2000 && y < 2100 {
+		year = y
+	}
+	items, _, err := s.owedFor(r.Context(), []string{code}, time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return err
+	}
+	d := orgMustDoData{Org: o, Year: year}
+	for _, it := range items {
+		if !it.VisibleTo(rq.actor()) {
+			d.Others++
+			continue
+		}
+		d.Items = append(d.Items, s.viewItem(rq, it, map[string]string{code: o.Name}))
+	}
+	return s.render(w, r, rq, http.StatusOK, "mustdos", page{Title: "Must-dos: " + o.Name, Data: d, Notice: mustdoNotices[r.URL.Query().Get("done")]})
+}
+
+// dutyCell is one organisation's standing on one obligation in a year.
+type dutyCell struct {
+	Done, Overdue, Open int
+	Class               string
+	Text                string
+}
+
+type dutyRow struct {
+	Org   orgs.Org
+	Cells []dutyCell
+}
+
+type dutyCount struct {
+	Code, Title          string
+	Owing, Done, Overdue int
+}
+
+type mustdoHeatData struct {
+	Org    orgs.Org    `json:"org"`
+	Year   int         `json:"year"`
+	Codes  []string    `json:"obligations"`
+	Titles []string    `json:"-"`
+	Rows   []dutyRow   `json:"-"`
+	Counts []dutyCount `json:"counts"`
+	CanSet bool        `json:"-"`
+}
+
+// mustDoHeatMap is the commissioner's practices × obligations view for a
+// year: done, overdue, still open, not owed.
+func (s *Server) mustDoHeat(r *http.Request, rq *request) (*mustdoHeatData, error) {
+	code := r.PathValue("code")
+	o, err := s.store.Org(r.Context(), code)
+	if err != nil {
+		return nil, err
+	}
+	year := rq.today.Year()
+	if y, err := strconv.Atoi(r.URL.Query().Get("year")); err == nil && y > 2000 && y < 2100 {
+		year = y
+	}
+	scope, err := s.scope(r.Context(), rq, []string{code})
+	if err != nil {
+		return nil, err
+	}
+	var codes []string
+	for c := range scope {
+		codes = append(codes, c)
+	}
+	items, os, err := s.owedFor(r.Context(), codes, time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return nil, err
+	}
+	cat, err := s.store.MustDoCatalogue(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	d := &mustdoHeatData{Org: o, Year: year, CanSet: people.Authorize(rq.user.Grants, people.SetMustDos, nil)}
+	col := map[string]int{}
+	for _, ob := range cat {
+		if ob.Owner == mustdo.Practice || ob.Owner == mustdo.GP {
+			col[ob.Code] = len(d.Codes)
+			d.Codes = append(d.Codes, ob.Code)
+			d.Titles = append(d.Titles, ob.Title)
+			d.Counts = append(d.Counts, dutyCount{Code: ob.Code, Title: ob.Title})
+		}
+	}
+	rowOf := map[string]int{}
+	full, err := s.store.OrgsByCode(r.Context(), codes)
+	if err != nil {
+		return nil, err
+	}
+	byCode := map[string]orgs.Org{}
+	for _, f := range full {
+		byCode[f.Code] = f
+	}
+	for _, mo := range os {
+		if mo.Kind == orgs.Practice {
+			rowOf[mo.Code] = len(d.Rows)
+			d.Rows = append(d.Rows, dutyRow{Org: byCode[mo.Code], Cells: make([]dutyCell, len(d.Codes))})
+		}
+	}
+	owes := map[[2]string]bool{}
+	for _, it := range items {
+		ri, ok := rowOf[it.Org]
+		ci, ok2 := col[it.Code]
+		if !ok || !ok2 {
+			continue
+		}
+		c := &d.Rows[ri].Cells[ci]
+		switch it.StatusOn(rq.today) {
+		case mustdo.Done:
+			c.Done++
+		case mustdo.Overdue:
+			c.Overdue++
+		default:
+			c.Open++
+		}
+		owes[[2]string{it.Org, it.Code}] = true
+	}
+	for ri := range d.Rows {
+		for ci := range d.Rows[ri].Cells {
+			c := &d.Rows[ri].Cells[ci]
+			n := c.Done + c.Overdue + c.Open
+			switch {
+			case n == 0:
+				c.Class, c.Text = "onepc-heat-na", "–"
+			case c.Overdue > 0:
+				c.Class, c.Text = "onepc-heat-bad", fmt.Sprintf("%d overdue", c.Overdue)
+			case c.Done == n:
+				c.Class, c.Text = "onepc-heat-good", "Done"
+			default:
+				c.Class, c.Text = "onepc-heat-open", fmt.Sprintf("%d of %d done", c.Done, n)
+			}
+			if n > 0 {
+				hc := &d.Counts[ci]
+				hc.Owing++
+				if c.Overdue > 0 {
+					hc.Overdue++
+				} else if c.Done == n {
+					hc.Done++
+				}
+			}
+		}
+	}
+	slices.SortFunc(d.Rows, func(a, b dutyRow) int { return strings.Compare(a.Org.Name, b.Org.Name) })
+	return d, nil
+}
+
+func (s *Server) mustDoHeatPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	d, err := s.mustDoHeat(r, rq)
+	if err != nil {
+		return err
+	}
+	if wantsJSON(r) {
+		return writeJSON(w, http.StatusOK, d)
+	}
+	return s.render(w, r, rq, http.StatusOK, "mustdo_heat", page{Title: fmt.Sprintf("Must-dos across %s, %d", d.Org.Name, d.Year), Data: d,
+		Notice: mustdoNotices[r.URL.Query().Get("done")]})
+}
+
+func (d *mustdoHeatData) records() ([]string, [][]any) {
+	header := append([]string{"org_code", "org_name"}, d.Codes...)
+	var rows [][]any
+	for _, row := range d.Rows {
+		rec := []any{row.Org.Code, row.Org.Name}
+		for _, c := range row.Cells {
+			rec = append(rec, c.Text)
+		}
+		rows = append(rows, rec)
+	}
+	return header, rows
+}
+
+func (s *Server) mustDoHeatCSV(w http.ResponseWriter, r *http.Request, rq *request) error {
+	d, err := s.mustDoHeat(r, rq)
+	if err != nil {
+		return err
+	}
+	header, rows := d.records()
+	cw := csvDownload(w, fmt.Sprintf("mustdos-%s-%d.csv", d.Org.Code, d.Year))
+	cw.Write(header)
+	for _, rec := range rows {
+		cells := make([]string, len(rec))
+		for i, v := range rec {
+			cells[i] = fmt.Sprint(v)
+		}
+		cw.Write(cells)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func (s *Server) mustDoHeatXLSX(w http.ResponseWriter, r *http.Request, rq *request) error {
+	d, err := s.mustDoHeat(r, rq)
+	if err != nil {
+		return err
+	}
+	header, rows := d.records()
+	return writeXLSX(w, fmt.Sprintf("mustdos-%s-%d.xlsx", d.Org.Code, d.Year), "Must-dos", header, rows)
+}
+
+// setMustDoDates sets an obligation's own dates for a year (a commissioner).
+func (s *Server) setMustDoDates(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in struct {
+		Code  string `form:"code"`
+		Year  int    `form:"year"`
+		Opens string `form:"opens"`
+		Due   string `form:"due"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	cat, err := s.store.MustDoCatalogue(r.Context())
+	if err != nil {
+		return err
+	}
+	var errs problem.Fields
+	if !slices.ContainsFunc(cat, func(o mustdo.Obligation) bool { return o.Code == in.Code }) {
+		errs.Add("code", "Choose an obligation")
+	}
+	var d mustdo.Dates
+	if in.Opens != "" {
+		if d.Opens, err = time.Parse(time.DateOnly, in.Opens); err != nil {
+			errs.Add("opens", "Enter a real date as YYYY-MM-DD")
+		}
+	}
+	if d.Due, err = time.Parse(time.DateOnly, in.Due); err != nil {
+		errs.Add("due", "Enter a real date as YYYY-MM-DD")
+	} else if d.Due.Year() != in.Year && d.Due.Year() != in.Year+1 {
+		errs.Add("due", fmt.Sprintf("The due date must fall in %d or early %d", in.Year, in.Year+1))
+	}
+	if !d.Opens.IsZero() && d.Due.Before(d.Opens) {
+		errs.Add("due", "The due date must not be before the window opens")
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if err := s.store.SetMustDoDates(r.Context(), rq.actor(), in.Code, in.Year, d); err != nil {
+		return err
+	}
+	return s.done(w, r, backTo(r, "/my-week"), "dates", map[string]string{"set": in.Code})
+}
+
+// addOneOff adds a one-off obligation for every organisation of a kind (a
+// contract change), from a commissioner.
+func (s *Server) addOneOff(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in struct {
+		Code     string `form:"code"`
+		Title    string `form:"title"`
+		Guidance string `form:"guidance"`
+		Owner    string `form:"owner"`
+		Date     string `form:"date"`
+		Evidence bool   `form:"evidence"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	o := mustdo.Obligation{Code: strings.ToUpper(strings.TrimSpace(in.Code)), Title: strings.TrimSpace(in.Title), Guidance: strings.TrimSpace(in.Guidance),
+		Owner: mustdo.Owner(in.Owner), Recurrence: mustdo.OneOff, Date: strings.TrimSpace(in.Date), Evidence: in.Evidence,
+		Source: "Added by " + rq.actor(), Checked: rq.today.Format(time.DateOnly)}
+	if field, msg := o.Check(); field != "" {
+		return problem.OnField(problem.Invalid, field, strings.ToUpper(msg[:1])+msg[1:])
+	}
+	if err := s.store.AddOneOff(r.Context(), rq.actor(), o); err != nil {
+		return err
+	}
+	return s.done(w, r, backTo(r, "/my-week"), "added", o)
+}

@@ -1,0 +1,83 @@
+package web_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/store/storetest"
+)
+
+// TestMustDosJourney: a practice manager sees the week's obligations,
+// completes one with evidence and gives another to a deputy; a GP's pension
+// item is theirs alone; the commissioner's overview changes, and they set a
+// year's dates and add a one-off obligation.
+func TestMustDosJourney(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	pm, gp, staff, comm := a.as(people.PracticeManager), a.as(people.GP), a.as(people.PracticeStaff), a.as(people.Commissioner)
+
+	// On 29 November 2026: the EDEC window closed on the 30th; FFT is due on the 12th working day of December.
+	week := pm.get("/my-week")
+	week.has(t, "Annual electronic practice self-declaration", "Friends and Family Test monthly return", "personal items of other people")
+	if strings.Contains(week.body, "NHS Pensions Type 1") {
+		t.Error("the practice manager sees the GP's pension item")
+	}
+	// A GP's personal item: due 28 February, so only on their practice's year page, and only to them.
+	if got := gp.get("/orgs/Y00001/mustdos?year=2027"); !strings.Contains(got.body, "NHS Pensions Type 1") {
+		t.Errorf("the GP does not see their pension item")
+	}
+	if got := pm.get("/orgs/Y00001/mustdos?year=2027"); strings.Contains(got.body, "NHS Pensions Type 1") || !strings.Contains(got.body, "personal items of people here") {
+		t.Errorf("the practice manager sees a personal item")
+	}
+	done := url.Values{"code": {"EDEC"}, "person": {""}, "period": {"2026-11-30"}}
+	if got := pm.post("/orgs/Y00001/mustdos/done", done); got.status != 422 || !strings.Contains(got.body, "needs evidence") {
+		t.Errorf("done without evidence: %d", got.status)
+	}
+	if got := staff.post("/orgs/Y00001/mustdos/done", url.Values{"code": {"EDEC"}, "person": {""}, "period": {"2026-11-30"}, "note": {"x"}}); got.status != 403 {
+		t.Errorf("practice staff completing the practice's item: %d", got.status)
+	}
+	if got := gp.post("/orgs/Y00001/mustdos/done", url.Values{"code": {"PENSION-CERTS"}, "person": {a.logins[people.PracticeManager].Email}, "period": {"2027-02-28"}, "note": {"x"}}); got.status != 404 && got.status != 403 {
+		t.Errorf("completing someone else's personal item: %d", got.status)
+	}
+	done.Set("note", "Submitted on the NHS England portal")
+	if got := pm.post("/orgs/Y00001/mustdos/done", done); got.status != 303 {
+		t.Fatalf("done: %d %s", got.status, pageText(got.body))
+	}
+	if got := pm.post("/orgs/Y00001/mustdos/done", done); got.status != 403 {
+		t.Errorf("done twice: %d", got.status)
+	}
+	if got := gp.post("/orgs/Y00001/mustdos/done", url.Values{"code": {"PENSION-CERTS"}, "person": {"gp@onepc.example"}, "period": {"2027-02-28"}, "note": {"Sent to NHS Pensions"}}); got.status != 303 {
+		t.Errorf("the GP completing their pension item: %d %s", got.status, pageText(got.body))
+	}
+	assign := url.Values{"code": {"FFT"}, "person": {""}, "period": {"2026-12-16"}, "assignee": {"practice.staff@onepc.example"}, "deputy": {"nobody@example.org"}}
+	if got := pm.post("/orgs/Y00001/mustdos/assign", assign); got.status != 422 || !strings.Contains(got.body, "holds no role at Y00001") {
+		t.Errorf("a deputy from nowhere: %d %s", got.status, pageText(got.body))
+	}
+	assign.Set("deputy", "deputy.manager@onepc.example")
+	if got := pm.post("/orgs/Y00001/mustdos/assign", assign); got.status != 303 {
+		t.Fatalf("assign: %d %s", got.status, pageText(got.body))
+	}
+	pm.get("/my-week").has(t, "Waiting on someone else", "with practice.staff@onepc.example (deputy deputy.manager@onepc.example)")
+	staff.get("/my-week").has(t, "Friends and Family Test monthly return", "Mark done")
+
+	over := comm.get("/orgs/99X/mustdos/overview?year=2026")
+	over.has(t, "Annual electronic practice self-declaration (eDEC):</strong> 1 of")
+	if csv := comm.get("/orgs/99X/mustdos/overview.csv?year=2026"); !strings.HasPrefix(csv.body, "org_code,org_name,") || !strings.Contains(csv.body, "RIVERSIDE MEDICAL CENTRE") {
+		t.Errorf("overview CSV: %s", csv.body[:100])
+	}
+	if got := comm.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "opens": {"2027-04-07"}, "due": {"2027-06-12"}}); got.status != 303 {
+		t.Errorf("set dates: %d %s", got.status, pageText(got.body))
+	}
+	if got := comm.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "due": {"2027-02-30"}}); got.status != 422 {
+		t.Errorf("a date that does not exist: %d", got.status)
+	}
+	if got := pm.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "due": {"2027-06-12"}}); got.status != 403 {
+		t.Errorf("a practice manager setting dates: %d", got.status)
+	}
+	pm.get("/orgs/Y00001/mustdos?year=2027").has(t, "due 12 June 2027")
+	if got := comm.post("/mustdos/oneoff", url.Values{"code": {"CONTRACT-2027"}, "title": {"Sign the contract variation"}, "owner": {"practice"}, "date": {"2027-01-15"}}); got.status != 303 {
+		t.Errorf("one-off: %d %s", got.status, pageText(got.body))
+	}
+	pm.get("/orgs/Y00001/mustdos?year=2027").has(t, "Sign the contract variation")
+}
