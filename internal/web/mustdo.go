@@ -67,8 +67,8 @@ type weekData struct {
 	Week    []dueView `json:"due_in_7_days"`
 	Month   []dueView `json:"due_in_30_days"`
 	Waiting []dueView `json:"waiting_on_someone_else"`
-	Others  int        `json:"others_personal"` // personal items of other people: a count, never what
-	Today   time.Time  `json:"today"`
+	Others  int       `json:"others_personal"` // personal items of other people: a count, never what
+	Today   time.Time `json:"today"`
 }
 
 func (s *Server) myWeek(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -236,10 +236,10 @@ func (s *Server) assignMustDo(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 type orgMustDoData struct {
-	Org    orgs.Org   `json:"org"`
-	Year   int        `json:"year"`
+	Org    orgs.Org  `json:"org"`
+	Year   int       `json:"year"`
 	Items  []dueView `json:"items"`
-	Others int        `json:"others_personal"`
+	Others int       `json:"others_personal"`
 }
 
 // orgMustDos lists an organisation's obligations for a year.
