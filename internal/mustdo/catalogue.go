@@ -56,6 +56,7 @@ type Obligation struct {
 	Evidence   bool       `json:"evidence"`                  // completing it needs evidence
 	Source     string     `json:"source"`
 	Checked    string     `json:"checked"`
+	Withdrawn  bool       `json:"withdrawn,omitempty"` // no longer owed: calendars are told it is cancelled
 }
 
 // Header is the catalogue CSV's header.

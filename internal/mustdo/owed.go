@@ -11,13 +11,15 @@ import (
 // Item is one obligation one organisation (or, for a personal one, one
 // person there) owes, due on a day.
 type Item struct {
-	Code     string    `json:"code"`
-	Title    string    `json:"title"`
-	Org      string    `json:"org_code"`
-	Person   string    `json:"person,omitempty"` // the person a personal item is for
-	Opens    time.Time `json:"opens,omitzero"`
-	Due      time.Time `json:"due"`
-	Evidence bool      `json:"evidence"`
+	Code      string    `json:"code"`
+	Withdrawn bool      `json:"withdrawn,omitempty"`
+	Sequence  int       `json:"sequence"` // for calendars: rises when the date moves or the obligation is withdrawn
+	Title     string    `json:"title"`
+	Org       string    `json:"org_code"`
+	Person    string    `json:"person,omitempty"` // the person a personal item is for
+	Opens     time.Time `json:"opens,omitzero"`
+	Due       time.Time `json:"due"`
+	Evidence  bool      `json:"evidence"`
 	State
 }
 
@@ -53,7 +55,8 @@ type Org struct {
 	GPs        []string
 }
 
-// Owed works out every item the organisations owe with a due date from
+// Owed works out every item the organisations owe (withdrawn obligations'
+// items too, marked, for calendars to cancel: Current leaves them out) with a due date from
 // from to to (inclusive), from the catalogue, the year's own dates
 // (dates, by obligation code and year), and what has happened to each
 // (states). Nothing is stored until something happens to an item: working
@@ -63,8 +66,12 @@ func Owed(catalogue []Obligation, os []Org, from, to time.Time, cal Calendar, da
 	for year := from.Year(); year <= to.Year(); year++ {
 		for _, o := range catalogue {
 			var override *Dates
+			seq := 0
 			if d, ok := dates[o.Code][year]; ok {
-				override = &d
+				override, seq = &d, d.Sequence
+			}
+			if o.Withdrawn {
+				seq++
 			}
 			defaults, err := o.Instances(year, cal, nil)
 			if err != nil {
@@ -88,7 +95,8 @@ func Owed(catalogue []Obligation, os []Org, from, to time.Time, cal Calendar, da
 						people = org.GPs
 					}
 					for _, p := range people {
-						it := Item{Code: o.Code, Title: o.Title, Org: org.Code, Person: p, Opens: in.Opens, Due: in.Due, Evidence: o.Evidence}
+						it := Item{Code: o.Code, Title: o.Title, Org: org.Code, Person: p, Opens: in.Opens, Due: in.Due, Evidence: o.Evidence,
+							Withdrawn: o.Withdrawn, Sequence: seq}
 						it.State = states[Key{o.Code, org.Code, p, period}]
 						it.period = period
 						out = append(out, it)
@@ -133,4 +141,15 @@ func (it Item) StatusOn(today time.Time) Status {
 // its own person; others by their roles (the caller's check).
 func (it Item) VisibleTo(person string) bool {
 	return it.Person == "" || it.Person == person
+}
+
+// Current leaves out the items of withdrawn obligations.
+func Current(items []Item) []Item {
+	var out []Item
+	for _, it := range items {
+		if !it.Withdrawn {
+			out = append(out, it)
+		}
+	}
+	return out
 }

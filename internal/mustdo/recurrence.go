@@ -19,6 +19,7 @@ type Instance struct {
 // body that runs it), replacing the catalogue's defaults for that year.
 type Dates struct {
 	Opens, Due time.Time
+	Sequence   int // rises with each change of the year's dates
 }
 
 // Instances are an obligation's occurrences due in a year. override, when

@@ -33,7 +33,7 @@ func (s *Store) MustDoCatalogue(ctx context.Context) ([]mustdo.Obligation, error
 
 func (c conn) mustDoCatalogue(ctx context.Context) ([]mustdo.Obligation, error) {
 	rows, err := c.query(ctx, `SELECT code, title, guidance, owner, recurrence, month, day, open_month, open_day, nth_working_day, one_off_date,
-		evidence, source, checked FROM mustdo_catalogue ORDER BY code`)
+		evidence, source, checked, withdrawn_at IS NOT NULL FROM mustdo_catalogue ORDER BY code`)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func (c conn) mustDoCatalogue(ctx context.Context) ([]mustdo.Obligation, error) 
 	for rows.Next() {
 		var o mustdo.Obligation
 		if err := rows.Scan(&o.Code, &o.Title, &o.Guidance, &o.Owner, &o.Recurrence, &o.Month, &o.Day, &o.OpenMonth, &o.OpenDay, &o.Nth, &o.Date,
-			&o.Evidence, &o.Source, &o.Checked); err != nil {
+			&o.Evidence, &o.Source, &o.Checked, &o.Withdrawn); err != nil {
 			return nil, err
 		}
 		out = append(out, o)
@@ -98,7 +98,7 @@ func (s *Store) AddOneOff(ctx context.Context, actor string, o mustdo.Obligation
 
 // MustDoDates returns the years' own dates, by obligation and year.
 func (s *Store) MustDoDates(ctx context.Context) (map[string]map[int]mustdo.Dates, error) {
-	rows, err := s.reader().query(ctx, "SELECT code, year, opens, due FROM mustdo_dates")
+	rows, err := s.reader().query(ctx, "SELECT code, year, opens, due, sequence FROM mustdo_dates")
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (s *Store) MustDoDates(ctx context.Context) (map[string]map[int]mustdo.Date
 		var code string
 		var year int
 		var d mustdo.Dates
-		if err := rows.Scan(&code, &year, nullTime{&d.Opens}, nullTime{&d.Due}); err != nil {
+		if err := rows.Scan(&code, &year, nullTime{&d.Opens}, nullTime{&d.Due}, &d.Sequence); err != nil {
 			return nil, err
 		}
 		if out[code] == nil {
@@ -215,4 +215,63 @@ func (s *Store) MustDoOrgs(ctx context.Context, codes []string) ([]mustdo.Org, e
 		out = append(out, mustdo.Org{Code: o.Code, Name: o.Name, Kind: o.Kind, GPs: gps[o.Code]})
 	}
 	return out, nil
+}
+
+// WithdrawMustDo withdraws an obligation: no longer owed; calendars that
+// have its items are told they are cancelled.
+func (s *Store) WithdrawMustDo(ctx context.Context, actor, code string) error {
+	return s.tx(ctx, func(c conn) error {
+		res, err := c.exec(ctx, "UPDATE mustdo_catalogue SET withdrawn_at = ? WHERE code = ? AND withdrawn_at IS NULL", c.tsArg(c.now), code)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.New(problem.NotFound, "There is no obligation %s in force", code)
+		}
+		return c.appendAudit(ctx, actor, "mustdo.withdraw", "mustdo_catalogue", code, nil, nil)
+	})
+}
+
+// CreateFeed makes a person a new private calendar address, revoking any
+// earlier one, and returns its token (kept only hashed).
+func (s *Store) CreateFeed(ctx context.Context, userID int64, actor string) (string, error) {
+	token := randomToken()
+	err := s.tx(ctx, func(c conn) error {
+		if _, err := c.exec(ctx, "UPDATE mustdo_feeds SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", c.tsArg(c.now), userID); err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, "INSERT INTO mustdo_feeds (token_hash, user_id, created_at) VALUES (?, ?, ?)", hashToken(token), userID, c.tsArg(c.now)); err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, actor, "mustdo.feed", "user", actor, nil, nil)
+	})
+	return token, err
+}
+
+// RevokeFeeds ends a person's calendar addresses.
+func (s *Store) RevokeFeeds(ctx context.Context, userID int64, actor string) error {
+	return s.tx(ctx, func(c conn) error {
+		if _, err := c.exec(ctx, "UPDATE mustdo_feeds SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", c.tsArg(c.now), userID); err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, actor, "mustdo.feed.revoke", "user", actor, nil, nil)
+	})
+}
+
+// HasFeed reports whether a person has a calendar address in force.
+func (s *Store) HasFeed(ctx context.Context, userID int64) (bool, error) {
+	var n int
+	err := s.reader().queryRow(ctx, "SELECT COUNT(*) FROM mustdo_feeds WHERE user_id = ? AND revoked_at IS NULL", userID).Scan(&n)
+	return n > 0, err
+}
+
+// FeedUser is the person whose calendar token this is, with their grants;
+// NotFound for an unknown or revoked token, saying nothing more.
+func (s *Store) FeedUser(ctx context.Context, token string) (people.User, error) {
+	var id int64
+	err := s.reader().queryRow(ctx, "SELECT user_id FROM mustdo_feeds WHERE token_hash = ? AND revoked_at IS NULL", hashToken(token)).Scan(&id)
+	if err != nil {
+		return people.User{}, notFound(err, "There is no such calendar")
+	}
+	return s.User(ctx, id)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -47,7 +48,7 @@ func (s *Server) owedFor(ctx context.Context, codes []string, from, to time.Time
 		return nil, nil, err
 	}
 	items, err := mustdo.Owed(cat, os, from, to, mustdo.England(), dates, states)
-	return items, os, err
+	return mustdo.Current(items), os, err
 }
 
 func (s *Server) viewItem(rq *request, it mustdo.Item, names map[string]string) dueView {
@@ -68,6 +69,7 @@ type weekData struct {
 	Month   []dueView `json:"due_in_30_days"`
 	Waiting []dueView `json:"waiting_on_someone_else"`
 	Others  int       `json:"others_personal"` // personal items of other people: a count, never what
+	HasFeed bool      `json:"has_calendar"`
 	Today   time.Time `json:"today"`
 }
 
@@ -87,6 +89,9 @@ func (s *Server) myWeek(w http.ResponseWriter, r *http.Request, rq *request) err
 		names[o.Code] = o.Name
 	}
 	d := weekData{Today: rq.today}
+	if d.HasFeed, err = s.store.HasFeed(r.Context(), rq.user.ID); err != nil {
+		return err
+	}
 	for _, it := range items {
 		if !it.VisibleTo(rq.actor()) {
 			d.Others++
@@ -108,7 +113,9 @@ func (s *Server) myWeek(w http.ResponseWriter, r *http.Request, rq *request) err
 	return s.render(w, r, rq, http.StatusOK, "myweek", page{Title: "My week", Nav: "week", Data: d, Notice: mustdoNotices[r.URL.Query().Get("done")]})
 }
 
-var mustdoNotices = map[string]string{"done": "Marked as done.", "assigned": "Assigned.", "dates": "The year's dates are set.", "added": "Obligation added for every organisation that owes it."}
+var mustdoNotices = map[string]string{"done": "Marked as done.", "assigned": "Assigned.", "dates": "The year's dates are set.",
+	"added": "Obligation added for every organisation that owes it.", "revoked": "Your calendar address no longer works. Make a new one when you want it.",
+	"withdrawn": "Obligation withdrawn: it is owed no more, and calendars show its items as cancelled."}
 
 // itemKey reads an item's identity from a form.
 func itemKey(r *http.Request, org string) (mustdo.Key, error) {
@@ -514,4 +521,93 @@ func (s *Server) addOneOff(w http.ResponseWriter, r *http.Request, rq *request) 
 		return err
 	}
 	return s.done(w, r, backTo(r, "/my-week"), "added", o)
+}
+
+// calendarFeed is a person's private iCalendar feed of what they and their
+// organisations owe: one all-day event an item, with a stable UID, a
+// SEQUENCE that rises when its date moves, STATUS:CANCELLED once withdrawn,
+// alarms 14 and 3 days before, and a link back. Other people's personal
+// items are never in it. An unknown or revoked token is a plain 404.
+func (s *Server) calendarFeed(w http.ResponseWriter, r *http.Request, rq *request) error {
+	token := strings.TrimSuffix(r.PathValue("token"), ".ics")
+	u, err := s.store.FeedUser(r.Context(), token)
+	if err != nil {
+		http.NotFound(w, r)
+		return nil
+	}
+	var codes []string
+	for _, g := range u.Grants {
+		if !slices.Contains(codes, g.OrgCode) {
+			codes = append(codes, g.OrgCode)
+		}
+	}
+	cat, err := s.store.MustDoCatalogue(r.Context())
+	if err != nil {
+		return err
+	}
+	os, err := s.store.MustDoOrgs(r.Context(), codes)
+	if err != nil {
+		return err
+	}
+	dates, err := s.store.MustDoDates(r.Context())
+	if err != nil {
+		return err
+	}
+	states, err := s.store.MustDoStates(r.Context(), codes)
+	if err != nil {
+		return err
+	}
+	items, err := mustdo.Owed(cat, os, rq.today.AddDate(0, -3, 0), rq.today.AddDate(1, 1, 0), mustdo.England(), dates, states)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, o := range os {
+		names[o.Code] = o.Name
+	}
+	body := mustdo.Feed(items, u.Email, names, s.publicBase(r), s.now())
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", `inline; filename="onepc-mustdos.ics"`)
+	_, err = io.WriteString(w, body)
+	return err
+}
+
+// calendarAddress makes the signed-in person a new private calendar
+// address (revoking the old), or revokes it (revoke=1), and shows it once.
+func (s *Server) calendarAddress(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in struct {
+		Revoke bool `form:"revoke"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	if in.Revoke {
+		if err := s.store.RevokeFeeds(r.Context(), rq.user.ID, rq.actor()); err != nil {
+			return err
+		}
+		return s.done(w, r, "/my-week", "revoked", map[string]bool{"revoked": true})
+	}
+	token, err := s.store.CreateFeed(r.Context(), rq.user.ID, rq.actor())
+	if err != nil {
+		return err
+	}
+	address := s.publicBase(r) + "/calendar/" + token + ".ics"
+	if wantsJSON(r) {
+		return writeJSON(w, http.StatusCreated, map[string]string{"address": address})
+	}
+	return s.render(w, r, rq, http.StatusOK, "calendar_address", page{Title: "Your calendar address", Nav: "week", Data: address})
+}
+
+// withdrawMustDo withdraws an obligation (a commissioner).
+func (s *Server) withdrawMustDo(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in struct {
+		Code string `form:"code"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	if err := s.store.WithdrawMustDo(r.Context(), rq.actor(), strings.ToUpper(strings.TrimSpace(in.Code))); err != nil {
+		return err
+	}
+	return s.done(w, r, backTo(r, "/my-week"), "withdrawn", map[string]string{"withdrawn": in.Code})
 }

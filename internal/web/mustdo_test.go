@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	ics "github.com/arran4/golang-ical"
+
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store/storetest"
 )
@@ -80,4 +82,104 @@ func TestMustDosJourney(t *testing.T) {
 		t.Errorf("one-off: %d %s", got.status, pageText(got.body))
 	}
 	pm.get("/orgs/Y00001/mustdos?year=2027").has(t, "Sign the contract variation")
+}
+
+// TestCalendarFeed: a private address, read by the iCalendar library the
+// way calendar programs read it; stable UIDs, a SEQUENCE that rises when a
+// date moves, cancelled when withdrawn, alarms, CRLF, and no one else's
+// personal data; an unknown or revoked address is a bare 404.
+func TestCalendarFeed(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	pm, gp, comm := a.as(people.PracticeManager), a.as(people.GP), a.as(people.Commissioner)
+	feedOf := func(c *client) string {
+		t.Helper()
+		got := c.post("/my-week/calendar", nil)
+		i := strings.Index(got.body, "/calendar/")
+		if got.status != 200 || i < 0 {
+			t.Fatalf("calendar address: %d", got.status)
+		}
+		rest := got.body[i:]
+		return rest[:strings.Index(rest, ".ics")+4]
+	}
+	pmFeed := feedOf(pm)
+	read := func(path string) (*ics.Calendar, string) {
+		t.Helper()
+		got := a.anon().get(path)
+		if got.status != 200 || got.header.Get("Content-Type") != "text/calendar; charset=utf-8" {
+			t.Fatalf("feed: %d %s", got.status, got.header.Get("Content-Type"))
+		}
+		cal, err := ics.ParseCalendar(strings.NewReader(got.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cal, got.body
+	}
+	cal, raw := read(pmFeed)
+	if strings.Contains(strings.ReplaceAll(raw, "\r\n", ""), "\n") {
+		t.Error("a line ends without CR")
+	}
+	if !strings.Contains(raw, "VERSION:2.0") || !strings.Contains(raw, "PRODID:") {
+		t.Error("no VERSION or PRODID")
+	}
+	if strings.Contains(raw, "gp@onepc.example") || strings.Contains(raw, "NHS Pensions") {
+		t.Error("the practice manager's feed has the GP's personal item")
+	}
+	uids := map[string]bool{}
+	var complaints *ics.VEvent
+	for _, ev := range cal.Events() {
+		for _, p := range []ics.ComponentProperty{ics.ComponentPropertyUniqueId, ics.ComponentPropertyDtstamp, ics.ComponentPropertyDtStart, ics.ComponentPropertySequence, ics.ComponentPropertySummary} {
+			if ev.GetProperty(p) == nil {
+				t.Fatalf("an event lacks %s", p)
+			}
+		}
+		if uids[ev.Id()] {
+			t.Errorf("UID %s twice", ev.Id())
+		}
+		uids[ev.Id()] = true
+		if strings.HasPrefix(ev.Id(), "COMPLAINTS-RETURN-Y00001-20270531") {
+			complaints = ev
+		}
+	}
+	if complaints == nil || complaints.GetProperty(ics.ComponentPropertySequence).Value != "0" || len(complaints.Alarms()) != 2 {
+		t.Fatalf("complaints return event: %+v", complaints)
+	}
+	if got := complaints.Alarms()[0].GetProperty(ics.ComponentPropertyTrigger).Value; got != "-P14D" {
+		t.Errorf("first alarm %s", got)
+	}
+	// The year's date moves: same UID, higher SEQUENCE, new date.
+	comm.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "opens": {"2027-04-07"}, "due": {"2027-06-12"}})
+	comm.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "opens": {"2027-04-07"}, "due": {"2027-06-14"}})
+	cal, _ = read(pmFeed)
+	for _, ev := range cal.Events() {
+		if ev.Id() == complaints.Id() && (ev.GetProperty(ics.ComponentPropertySequence).Value != "1" || ev.GetProperty(ics.ComponentPropertyDtStart).Value != "20270614") {
+			t.Errorf("moved: sequence %s, start %s", ev.GetProperty(ics.ComponentPropertySequence).Value, ev.GetProperty(ics.ComponentPropertyDtStart).Value)
+		}
+	}
+	// Withdrawn: cancelled in the feed, gone from the pages.
+	if got := comm.post("/mustdos/withdraw", url.Values{"code": {"BUSINESS-PLAN"}}); got.status != 303 {
+		t.Fatalf("withdraw: %d", got.status)
+	}
+	_, raw = read(pmFeed)
+	if !strings.Contains(raw, "STATUS:CANCELLED") {
+		t.Error("a withdrawn obligation is not cancelled in the feed")
+	}
+	if strings.Contains(pm.get("/orgs/Y00001/mustdos?year=2027").body, "Practice business plan review") {
+		t.Error("a withdrawn obligation still shows")
+	}
+	// The GP's feed has their own pension item.
+	if _, raw := read(feedOf(gp)); !strings.Contains(raw, "NHS Pensions") {
+		t.Error("the GP's feed lacks their pension item")
+	}
+	// A new address stops the old; revoking stops it; unknown is 404.
+	newFeed := feedOf(pm)
+	if got := a.anon().get(pmFeed); got.status != 404 || strings.Contains(got.body, "OnePC") {
+		t.Errorf("the old address after a new one: %d", got.status)
+	}
+	pm.post("/my-week/calendar", url.Values{"revoke": {"1"}})
+	if got := a.anon().get(newFeed); got.status != 404 {
+		t.Errorf("a revoked address: %d", got.status)
+	}
+	if got := a.anon().get("/calendar/made-up.ics"); got.status != 404 {
+		t.Errorf("an unknown address: %d", got.status)
+	}
 }

@@ -102,6 +102,9 @@ func (s *Server) routeTable() []route {
 		{pattern: "POST /capability/frameworks", perm: people.ManageUsers, api: true, maxBody: 2 << 20, handle: s.uploadFramework},
 
 		{pattern: "GET /my-week", perm: people.ViewOrg, api: true, handle: s.myWeek},
+		{pattern: "POST /my-week/calendar", perm: people.ViewOrg, api: true, handle: s.calendarAddress},
+		{pattern: "GET /calendar/{token}", handle: s.calendarFeed},
+		{pattern: "POST /mustdos/withdraw", perm: people.SetMustDos, api: true, handle: s.withdrawMustDo},
 		{pattern: "GET /orgs/{code}/mustdos", perm: people.ViewOrg, org: "code", api: true, handle: s.orgMustDos},
 		{pattern: "POST /orgs/{code}/mustdos/done", perm: people.ViewOrg, org: "code", here: true, api: true, handle: s.completeMustDo},
 		{pattern: "POST /orgs/{code}/mustdos/assign", perm: people.DoMustDos, org: "code", here: true, api: true, handle: s.assignMustDo},

@@ -18,7 +18,8 @@ CREATE TABLE mustdo_catalogue (
     one_off_date    TEXT NOT NULL DEFAULT '',
     evidence        INTEGER NOT NULL DEFAULT 0,
     source          TEXT NOT NULL,
-    checked         TEXT NOT NULL
+    checked         TEXT NOT NULL,
+    withdrawn_at    {{timestamp}}
 );
 
 -- A year's own dates for an obligation whose window moves; sequence rises
@@ -49,3 +50,12 @@ CREATE TABLE mustdo_states (
     PRIMARY KEY (code, org_code, person, period)
 );
 CREATE INDEX mustdo_states_org ON mustdo_states (org_code, period);
+
+-- Private calendar feeds: the token is in the address; only its hash is kept.
+CREATE TABLE mustdo_feeds (
+    token_hash TEXT PRIMARY KEY,
+    user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at {{timestamp}} NOT NULL,
+    revoked_at {{timestamp}}
+);
+CREATE INDEX mustdo_feeds_user ON mustdo_feeds (user_id);
