@@ -19,6 +19,7 @@ import (
 
 	"github.com/onepc/onepc/internal/audit"
 	"github.com/onepc/onepc/internal/demo"
+	"github.com/onepc/onepc/internal/mailer"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/web"
@@ -137,7 +138,9 @@ func (c cli) serve(ctx context.Context, args []string) error {
 	withDemo := fs.Bool("demo", c.getenv("ONEPC_DEMO") == "1", "load the demo Place first and print its logins (env ONEPC_DEMO=1)")
 	secure := fs.Bool("secure-cookies", c.getenv("ONEPC_SECURE_COOKIES") == "1", "always mark cookies Secure, for TLS ended at a proxy that sends no X-Forwarded-Proto")
 	ssoFile := fs.String("sso", c.getenv("ONEPC_SSO_CONFIG"), "JSON file of OpenID Connect sign-in providers (env ONEPC_SSO_CONFIG); see the README")
-	publicURL := fs.String("public-url", c.getenv("ONEPC_PUBLIC_URL"), "this site's address as browsers see it, for the providers' redirect addresses (env ONEPC_PUBLIC_URL)")
+	publicURL := fs.String("public-url", c.getenv("ONEPC_PUBLIC_URL"), "this site's address as browsers see it, for the providers' redirect addresses and links in emails (env ONEPC_PUBLIC_URL)")
+	smtpURL := fs.String("smtp", c.getenv("ONEPC_SMTP_URL"), "mail server for reminders, smtp://user:password@host:587 (?tls=starttls, tls or none) (env ONEPC_SMTP_URL); without it reminders wait in the outbox")
+	mailFrom := fs.String("mail-from", envOr(c.getenv("ONEPC_MAIL_FROM"), "onepc@localhost"), "From address of reminders (env ONEPC_MAIL_FROM)")
 	if err := parse(fs, args); err != nil {
 		return ignoreHelp(err)
 	}
@@ -166,6 +169,13 @@ func (c cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	reminders := &mailer.Reminders{Store: s, Base: envOr(*publicURL, "http://"+displayAddr(ln.Addr().String())), Log: log, Now: time.Now}
+	if *smtpURL != "" {
+		if reminders.Sender, err = mailer.NewSMTP(*smtpURL, *mailFrom); err != nil {
+			return err
+		}
+	}
+	go reminders.Loop(ctx, time.Minute)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
 	log.Info("OnePC is listening", "url", "http://"+displayAddr(ln.Addr().String()), "db", s.Dialect().String())
@@ -389,4 +399,11 @@ func (c cli) auditCmd(ctx context.Context, args []string) error {
 func sorted(s []string) []string {
 	slices.Sort(s)
 	return s
+}
+
+func envOr(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

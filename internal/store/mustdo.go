@@ -275,3 +275,90 @@ func (s *Store) FeedUser(ctx context.Context, token string) (people.User, error)
 	}
 	return s.User(ctx, id)
 }
+
+// AllMustDoOrgs is every open organisation that may owe obligations, with
+// its GPs: what a reminder run covers.
+func (s *Store) AllMustDoOrgs(ctx context.Context) ([]mustdo.Org, error) {
+	rows, err := s.reader().query(ctx, "SELECT code FROM orgs WHERE kind IN ('practice', 'pcn', 'subicb', 'icb')")
+	if err != nil {
+		return nil, err
+	}
+	var codes []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		codes = append(codes, c)
+	}
+	rows.Close()
+	return s.MustDoOrgs(ctx, codes)
+}
+
+// ReminderRecipients says, for every organisation, who keeps its
+// obligations (holds a role there that does them) and, for a practice, who
+// manages its PCN today.
+func (s *Store) ReminderRecipients(ctx context.Context, today time.Time) (map[string]mustdo.Recipients, error) {
+	out := map[string]mustdo.Recipients{}
+	var roles []any
+	for _, r := range people.Roles {
+		if r.Allows(people.DoMustDos) {
+			roles = append(roles, string(r))
+		}
+	}
+	in, _ := inClause(roles)
+	rows, err := s.reader().query(ctx, "SELECT g.org_code, g.role, u.email FROM grants g JOIN users u ON u.id = g.user_id WHERE g.role IN "+in+" ORDER BY u.email", roles...)
+	if err != nil {
+		return nil, err
+	}
+	managers := map[string][]string{}
+	for rows.Next() {
+		var org, role, email string
+		if err := rows.Scan(&org, &role, &email); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r := out[org]
+		r.Keepers = append(r.Keepers, email)
+		out[org] = r
+		if people.Role(role) == people.PCNManager {
+			managers[org] = append(managers[org], email)
+		}
+	}
+	rows.Close()
+	ms, err := s.reader().query(ctx, "SELECT practice_code, pcn_code FROM pcn_memberships WHERE start_date <= ? AND (end_date IS NULL OR end_date >= ?)", dateArg(today), dateArg(today))
+	if err != nil {
+		return nil, err
+	}
+	defer ms.Close()
+	for ms.Next() {
+		var practice, pcn string
+		if err := ms.Scan(&practice, &pcn); err != nil {
+			return nil, err
+		}
+		r := out[practice]
+		r.PCNManagers = append(r.PCNManagers, managers[pcn]...)
+		out[practice] = r
+	}
+	return out, ms.Err()
+}
+
+// AllMustDoStates is what has happened to every item.
+func (s *Store) AllMustDoStates(ctx context.Context) (map[mustdo.Key]mustdo.State, error) {
+	rows, err := s.reader().query(ctx, "SELECT DISTINCT org_code FROM mustdo_states")
+	if err != nil {
+		return nil, err
+	}
+	var codes []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		codes = append(codes, c)
+	}
+	rows.Close()
+	return s.MustDoStates(ctx, codes)
+}

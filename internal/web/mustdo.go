@@ -64,13 +64,14 @@ func (s *Server) viewItem(rq *request, it mustdo.Item, names map[string]string) 
 // weekData is "My week": what the signed-in person's organisations, and they
 // personally, owe soon.
 type weekData struct {
-	Overdue []dueView `json:"overdue"`
-	Week    []dueView `json:"due_in_7_days"`
-	Month   []dueView `json:"due_in_30_days"`
-	Waiting []dueView `json:"waiting_on_someone_else"`
-	Others  int       `json:"others_personal"` // personal items of other people: a count, never what
-	HasFeed bool      `json:"has_calendar"`
-	Today   time.Time `json:"today"`
+	Overdue []dueView    `json:"overdue"`
+	Week    []dueView    `json:"due_in_7_days"`
+	Month   []dueView    `json:"due_in_30_days"`
+	Waiting []dueView    `json:"waiting_on_someone_else"`
+	Others  int          `json:"others_personal"` // personal items of other people: a count, never what
+	HasFeed bool         `json:"has_calendar"`
+	Prefs   mustdo.Prefs `json:"reminders"`
+	Today   time.Time    `json:"today"`
 }
 
 func (s *Server) myWeek(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -91,6 +92,14 @@ func (s *Server) myWeek(w http.ResponseWriter, r *http.Request, rq *request) err
 	d := weekData{Today: rq.today}
 	if d.HasFeed, err = s.store.HasFeed(r.Context(), rq.user.ID); err != nil {
 		return err
+	}
+	prefs, err := s.store.ReminderPrefs(r.Context())
+	if err != nil {
+		return err
+	}
+	d.Prefs = mustdo.DefaultPrefs
+	if p, ok := prefs[rq.actor()]; ok {
+		d.Prefs = p
 	}
 	for _, it := range items {
 		if !it.VisibleTo(rq.actor()) {
@@ -115,7 +124,7 @@ func (s *Server) myWeek(w http.ResponseWriter, r *http.Request, rq *request) err
 
 var mustdoNotices = map[string]string{"done": "Marked as done.", "assigned": "Assigned.", "dates": "The year's dates are set.",
 	"added": "Obligation added for every organisation that owes it.", "revoked": "Your calendar address no longer works. Make a new one when you want it.",
-	"withdrawn": "Obligation withdrawn: it is owed no more, and calendars show its items as cancelled."}
+	"withdrawn": "Obligation withdrawn: it is owed no more, and calendars show its items as cancelled.", "prefs": "Your reminder choices are saved."}
 
 // itemKey reads an item's identity from a form.
 func itemKey(r *http.Request, org string) (mustdo.Key, error) {
@@ -610,4 +619,29 @@ func (s *Server) withdrawMustDo(w http.ResponseWriter, r *http.Request, rq *requ
 		return err
 	}
 	return s.done(w, r, backTo(r, "/my-week"), "withdrawn", map[string]string{"withdrawn": in.Code})
+}
+
+// outboxPage shows administrators the reminder emails: sent, and waiting
+// (all of them, where no mail server is configured).
+func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	msgs, total, err := s.store.Outbox(r.Context(), 200)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, rq, http.StatusOK, "outbox", page{Title: "Outbox", Nav: "audit", Data: map[string]any{"Messages": msgs, "Total": total}})
+}
+
+// reminderPrefs keeps the signed-in person's reminder choices.
+func (s *Server) reminderPrefs(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in struct {
+		Digest  bool `form:"digest"`
+		Singles bool `form:"singles"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	if err := s.store.SetReminderPrefs(r.Context(), rq.user.ID, rq.actor(), mustdo.Prefs{Digest: in.Digest, Singles: in.Singles}); err != nil {
+		return err
+	}
+	return s.done(w, r, "/my-week", "prefs", in)
 }

@@ -103,6 +103,8 @@ func (s *Server) routeTable() []route {
 
 		{pattern: "GET /my-week", perm: people.ViewOrg, api: true, handle: s.myWeek},
 		{pattern: "POST /my-week/calendar", perm: people.ViewOrg, api: true, handle: s.calendarAddress},
+		{pattern: "POST /my-week/reminders", perm: people.ViewOrg, api: true, handle: s.reminderPrefs},
+		{pattern: "GET /admin/outbox", perm: people.ViewAudit, api: true, handle: s.outboxPage},
 		{pattern: "GET /calendar/{token}", handle: s.calendarFeed},
 		{pattern: "POST /mustdos/withdraw", perm: people.SetMustDos, api: true, handle: s.withdrawMustDo},
 		{pattern: "GET /orgs/{code}/mustdos", perm: people.ViewOrg, org: "code", api: true, handle: s.orgMustDos},

@@ -59,3 +59,28 @@ CREATE TABLE mustdo_feeds (
     revoked_at {{timestamp}}
 );
 CREATE INDEX mustdo_feeds_user ON mustdo_feeds (user_id);
+
+-- Reminder emails. A row a reminder, its key unique, so that planning the
+-- same day on several servers makes it once. A sender takes rows for a
+-- while (sending_until); a row is sent once sent_at is set. If a sender
+-- dies after the mail server took a message and before recording it, the
+-- row is sent again when its lease ends, with the same Message-ID.
+CREATE TABLE mustdo_outbox (
+    key           TEXT PRIMARY KEY,
+    to_addr       TEXT NOT NULL,
+    subject       TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    created_at    {{timestamp}} NOT NULL,
+    sending_until {{timestamp}},
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    sent_at       {{timestamp}},
+    last_error    TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX mustdo_outbox_unsent ON mustdo_outbox (sent_at, created_at);
+
+-- A person's reminder choices; none kept means mustdo.DefaultPrefs.
+CREATE TABLE mustdo_prefs (
+    user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    digest  INTEGER NOT NULL,
+    singles INTEGER NOT NULL
+);
