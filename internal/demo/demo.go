@@ -198,6 +198,9 @@ func LoadAll(ctx context.Context, s *store.Store, now time.Time) ([]Login, error
 	if err := LoadCapability(ctx, s, now); err != nil {
 		return nil, fmt.Errorf("demo capability reviews: %w", err)
 	}
+	if err := LoadMustDos(ctx, s, now); err != nil {
+		return nil, fmt.Errorf("demo must-dos: %w", err)
+	}
 	return logins, nil
 }
 

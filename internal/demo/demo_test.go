@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"github.com/onepc/onepc/internal/capability"
+	"github.com/onepc/onepc/internal/mustdo"
 	"slices"
 	"testing"
 	"time"
@@ -266,6 +267,55 @@ func TestDemoCapability(t *testing.T) {
 		}
 		if again, _ := s.CapabilityReviews(ctx, PlaceCode); len(again) != 2 {
 			t.Errorf("loading again: %d", len(again))
+		}
+	})
+}
+
+// TestDemoMustDos: a year of must-dos: the past done but for two overdue
+// items, upcoming items assigned with a deputy, two GPs' pension items, sent
+// digests; loading again changes nothing.
+func TestDemoMustDos(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+		s.SetClock(func() time.Time { return now })
+		if _, err := Load(ctx, s, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := LoadMustDos(ctx, s, now); err != nil {
+			t.Fatal(err)
+		}
+		cat, _ := s.MustDoCatalogue(ctx)
+		os, _ := s.AllMustDoOrgs(ctx)
+		dates, _ := s.MustDoDates(ctx)
+		states, _ := s.AllMustDoStates(ctx)
+		items, err := mustdo.Owed(cat, os, now.AddDate(-1, 0, 0), now.AddDate(0, 2, 0), mustdo.England(), dates, states)
+		if err != nil {
+			t.Fatal(err)
+		}
+		overdue, assigned, pensions := 0, 0, map[string]bool{}
+		for _, it := range items {
+			if it.StatusOn(now.Truncate(24*time.Hour)) == mustdo.Overdue {
+				overdue++
+			}
+			if it.Assignee != "" && it.Deputy != "" {
+				assigned++
+			}
+			if it.Code == "PENSION-CERTS" {
+				pensions[it.Person] = true
+			}
+		}
+		if overdue != 2 || assigned == 0 || len(pensions) != 2 {
+			t.Errorf("%d overdue, %d assigned, pensions for %v", overdue, assigned, pensions)
+		}
+		if _, total, _ := s.Outbox(ctx, 10); total != 7 {
+			t.Errorf("outbox: %d", total)
+		}
+		if err := LoadMustDos(ctx, s, now); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := s.AllMustDoStates(ctx); len(again) != len(states) {
+			t.Errorf("loading again: %d states, was %d", len(again), len(states))
 		}
 	})
 }

@@ -362,3 +362,18 @@ func (s *Store) AllMustDoStates(ctx context.Context) (map[mustdo.Key]mustdo.Stat
 	rows.Close()
 	return s.MustDoStates(ctx, codes)
 }
+
+// SeedMustDoStates records many items' states in one transaction: for the
+// demo's history.
+func (s *Store) SeedMustDoStates(ctx context.Context, actor string, states map[mustdo.Key]mustdo.State) error {
+	return s.tx(ctx, func(c conn) error {
+		for k, st := range states {
+			if _, err := c.exec(ctx, `INSERT INTO mustdo_states (code, org_code, person, period, done, done_by, done_at, note, link, assignee, deputy)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code, org_code, person, period) DO NOTHING`,
+				k.Code, k.Org, k.Person, dateArg(k.Period), boolInt(st.Done), st.DoneBy, c.tsArg(st.DoneAt), st.Note, st.Link, st.Assignee, st.Deputy); err != nil {
+				return err
+			}
+		}
+		return c.appendAudit(ctx, actor, "mustdo.seed", "mustdo_item", "", nil, map[string]int{"items": len(states)})
+	})
+}
