@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	ics "github.com/arran4/golang-ical"
+	"github.com/chromedp/chromedp"
 
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store/storetest"
@@ -182,4 +183,44 @@ func TestCalendarFeed(t *testing.T) {
 	if got := a.anon().get("/calendar/made-up.ics"); got.status != 404 {
 		t.Errorf("an unknown address: %d", got.status)
 	}
+}
+
+// TestBrowserMyWeek: a practice manager opens My week, completes an item with
+// evidence and gives another to a deputy; the commissioner's overview shows
+// the item done.
+func TestBrowserMyWeek(t *testing.T) {
+	ctx := browser(t)
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	base := a.http.URL
+
+	signIn(t, ctx, base, "commissioner@onepc.example")
+	step(t, ctx, "the commissioner's overview before",
+		chromedp.Navigate(base+"/orgs/99X/mustdos/overview?year=2026"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="counts"]`)))
+	if got := text(t, ctx, `[data-testid="counts"]`); !strings.Contains(got, "Annual electronic practice self-declaration (eDEC): 0 of") {
+		t.Errorf("counts before: %q", got)
+	}
+	signOut(t, ctx)
+
+	signIn(t, ctx, base, "practice.manager@onepc.example")
+	step(t, ctx, "open My week", chromedp.Navigate(base+"/my-week"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="due-EDEC-Y00001-2026-11-30"]`)))
+	screenshot(t, ctx, "my-week")
+	step(t, ctx, "mark the self-declaration done with evidence",
+		chromedp.SendKeys(chromedp.CSS(`[id="note-EDEC-Y00001-2026-11-30"]`), "Declared on the NHS England portal"),
+		chromedp.Click(chromedp.CSS(`[data-testid="due-EDEC-Y00001-2026-11-30"] button[type="submit"]`)))
+	waitText(t, ctx, "Marked as done.")
+	step(t, ctx, "give the Friends and Family Test return to a colleague with a deputy",
+		chromedp.Click(chromedp.CSS(`[data-testid="due-FFT-Y00001-2026-12-16"] summary`)),
+		chromedp.SendKeys(chromedp.CSS(`[id="assignee-FFT-Y00001-2026-12-16"]`), "practice.staff@onepc.example"),
+		chromedp.SendKeys(chromedp.CSS(`[id="deputy-FFT-Y00001-2026-12-16"]`), "deputy.manager@onepc.example"),
+		chromedp.Click(chromedp.CSS(`[data-testid="due-FFT-Y00001-2026-12-16"] details button[type="submit"]`)))
+	waitText(t, ctx, "Waiting on someone else")
+	signOut(t, ctx)
+
+	signIn(t, ctx, base, "commissioner@onepc.example")
+	step(t, ctx, "the commissioner's overview after",
+		chromedp.Navigate(base+"/orgs/99X/mustdos/overview?year=2026"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="counts"]`)))
+	if got := text(t, ctx, `[data-testid="counts"]`); !strings.Contains(got, "Annual electronic practice self-declaration (eDEC): 1 of") {
+		t.Errorf("counts after: %q", got)
+	}
+	screenshot(t, ctx, "mustdo-overview")
 }
