@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/orgs"
 )
 
@@ -151,5 +152,29 @@ func Current(items []Item) []Item {
 			out = append(out, it)
 		}
 	}
+	return out
+}
+
+// ClaimItems are the claims an organisation owes for the services it
+// signed up to (a local service's claims are due a set number of days after
+// each period ends), due from from to to. A practice that accepts a service
+// gets its claim deadlines as must-dos without anyone typing them.
+func ClaimItems(signedUp map[string][]claims.Service, from, to time.Time, states map[Key]State) []Item {
+	var out []Item
+	for org, svcs := range signedUp {
+		for _, sv := range svcs {
+			for _, p := range sv.Periods() {
+				due := sv.Deadline(p)
+				if due.Before(from) || due.After(to) {
+					continue
+				}
+				it := Item{Code: "CLAIM-" + sv.Code, Title: "Claim for " + sv.Name + ", " + p.Label(sv.Frequency), Org: org, Due: due}
+				it.period = p.Start
+				it.State = states[it.Key()]
+				out = append(out, it)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Item) int { return cmp.Or(a.Due.Compare(b.Due), cmp.Compare(a.Org, b.Org), cmp.Compare(a.Code, b.Code)) })
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/mustdo"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
@@ -376,4 +377,63 @@ func (s *Store) SeedMustDoStates(ctx context.Context, actor string, states map[m
 		}
 		return c.appendAudit(ctx, actor, "mustdo.seed", "mustdo_item", "", nil, map[string]int{"items": len(states)})
 	})
+}
+
+// SignedUp lists, for each of the organisations, the services it has
+// accepted: whose claims it then owes by their deadlines.
+func (s *Store) SignedUp(ctx context.Context, orgCodes []string) (map[string][]claims.Service, error) {
+	out := map[string][]claims.Service{}
+	if len(orgCodes) == 0 {
+		return out, nil
+	}
+	all, err := s.allServices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]claims.Service{}
+	for _, sv := range all {
+		byID[sv.ID] = sv
+	}
+	in, args := inClause(orgCodes)
+	rows, err := s.reader().query(ctx, "SELECT service_id, org_code FROM offers WHERE status = 'accepted' AND org_code IN "+in+" ORDER BY org_code, service_id", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var org string
+		if err := rows.Scan(&id, &org); err != nil {
+			return nil, err
+		}
+		if sv, ok := byID[id]; ok {
+			out[org] = append(out[org], sv)
+		}
+	}
+	return out, rows.Err()
+}
+
+// ClaimStates are, as must-do states, the claims the organisations have
+// submitted: a claim made is its must-do done.
+func (s *Store) ClaimStates(ctx context.Context, orgCodes []string) (map[mustdo.Key]mustdo.State, error) {
+	out := map[mustdo.Key]mustdo.State{}
+	if len(orgCodes) == 0 {
+		return out, nil
+	}
+	in, args := inClause(orgCodes)
+	rows, err := s.reader().query(ctx, `SELECT sv.code, c.org_code, c.period_start, c.submitted_at FROM claims c JOIN services sv ON sv.id = c.service_id
+		WHERE c.status <> 'draft' AND c.org_code IN `+in, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code, org string
+		var period, at time.Time
+		if err := rows.Scan(&code, &org, nullTime{&period}, nullTime{&at}); err != nil {
+			return nil, err
+		}
+		out[mustdo.Key{Code: "CLAIM-" + code, Org: org, Period: period}] = mustdo.State{Done: true, DoneBy: "the claim", DoneAt: at, Note: "Claim submitted"}
+	}
+	return out, rows.Err()
 }

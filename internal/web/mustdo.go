@@ -48,7 +48,26 @@ func (s *Server) owedFor(ctx context.Context, codes []string, from, to time.Time
 		return nil, nil, err
 	}
 	items, err := mustdo.Owed(cat, os, from, to, mustdo.England(), dates, states)
-	return mustdo.Current(items), os, err
+	if err != nil {
+		return nil, nil, err
+	}
+	// Claims for the services each organisation signed up to, done once made.
+	signed, err := s.store.SignedUp(ctx, codes)
+	if err != nil {
+		return nil, nil, err
+	}
+	made, err := s.store.ClaimStates(ctx, codes)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, st := range states {
+		if _, ok := made[k]; !ok {
+			made[k] = st
+		}
+	}
+	items = append(mustdo.Current(items), mustdo.ClaimItems(signed, from, to, made)...)
+	slices.SortStableFunc(items, func(a, b mustdo.Item) int { return a.Due.Compare(b.Due) })
+	return items, os, nil
 }
 
 func (s *Server) viewItem(rq *request, it mustdo.Item, names map[string]string) dueView {

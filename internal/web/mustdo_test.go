@@ -8,6 +8,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 	"github.com/chromedp/chromedp"
 
+	"github.com/onepc/onepc/internal/demo"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store/storetest"
 )
@@ -223,4 +224,21 @@ func TestBrowserMyWeek(t *testing.T) {
 		t.Errorf("counts after: %q", got)
 	}
 	screenshot(t, ctx, "mustdo-overview")
+}
+
+// TestClaimsAreMustDos: a practice signed up to local services owes each
+// period's claim by its deadline; a claim made is its must-do done.
+func TestClaimsAreMustDos(t *testing.T) {
+	s := storetest.Open(t, "sqlite")
+	a := newApp(t, s)
+	if err := demo.LoadClaims(t.Context(), s, now); err != nil {
+		t.Fatal(err)
+	}
+	page := a.as(people.Commissioner).get("/api/orgs/Y00004/mustdos?year=2026") // Y00004 signed up to the demo's chosen services
+	if !strings.Contains(page.body, `"code": "CLAIM-`) {
+		t.Fatalf("no claim deadlines among the practice's must-dos:\n%.600s", page.body)
+	}
+	if !strings.Contains(page.body, `"note": "Claim submitted"`) {
+		t.Errorf("a submitted claim is not its must-do done")
+	}
 }
