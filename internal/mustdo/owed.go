@@ -175,6 +175,8 @@ func ClaimItems(signedUp map[string][]claims.Service, from, to time.Time, states
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b Item) int { return cmp.Or(a.Due.Compare(b.Due), cmp.Compare(a.Org, b.Org), cmp.Compare(a.Code, b.Code)) })
+	slices.SortFunc(out, func(a, b Item) int {
+		return cmp.Or(a.Due.Compare(b.Due), cmp.Compare(a.Org, b.Org), cmp.Compare(a.Code, b.Code))
+	})
 	return out
 }
