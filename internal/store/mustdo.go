@@ -157,9 +157,23 @@ func (s *Store) MustDoStates(ctx context.Context, orgCodes []string) (map[mustdo
 	return out, rows.Err()
 }
 
-// CompleteMustDo marks an item done with its evidence.
-func (s *Store) CompleteMustDo(ctx context.Context, actor string, k mustdo.Key, note, link string) error {
+// EvidenceFile is a file given as evidence that an item was done.
+type EvidenceFile struct {
+	Name, ContentType string
+	Data              []byte
+}
+
+// CompleteMustDo marks an item done with its evidence (a note, a link, a
+// file), all at once.
+func (s *Store) CompleteMustDo(ctx context.Context, actor string, k mustdo.Key, note, link string, file *EvidenceFile) error {
 	return s.tx(ctx, func(c conn) error {
+		if file != nil {
+			if _, err := c.exec(ctx, `INSERT INTO mustdo_files (code, org_code, person, period, name, content_type, data) VALUES (?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (code, org_code, person, period) DO UPDATE SET name = excluded.name, content_type = excluded.content_type, data = excluded.data`,
+				k.Code, k.Org, k.Person, dateArg(k.Period), file.Name, file.ContentType, file.Data); err != nil {
+				return err
+			}
+		}
 		_, err := c.exec(ctx, `INSERT INTO mustdo_states (code, org_code, person, period, done, done_by, done_at, note, link) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)
 			ON CONFLICT (code, org_code, person, period) DO UPDATE SET done = 1, done_by = excluded.done_by, done_at = excluded.done_at,
 			note = excluded.note, link = excluded.link`, k.Code, k.Org, k.Person, dateArg(k.Period), actor, c.tsArg(c.now), note, link)
@@ -436,4 +450,12 @@ func (s *Store) ClaimStates(ctx context.Context, orgCodes []string) (map[mustdo.
 		out[mustdo.Key{Code: "CLAIM-" + code, Org: org, Period: period}] = mustdo.State{Done: true, DoneBy: "the claim", DoneAt: at, Note: "Claim submitted"}
 	}
 	return out, rows.Err()
+}
+
+// MustDoFile returns an item's evidence file.
+func (s *Store) MustDoFile(ctx context.Context, k mustdo.Key) (EvidenceFile, error) {
+	var f EvidenceFile
+	err := s.reader().queryRow(ctx, "SELECT name, content_type, data FROM mustdo_files WHERE code = ? AND org_code = ? AND person = ? AND period = ?",
+		k.Code, k.Org, k.Person, dateArg(k.Period)).Scan(&f.Name, &f.ContentType, &f.Data)
+	return f, notFound(err, "This item has no evidence file")
 }

@@ -53,11 +53,14 @@ func TestMustDos(t *testing.T) {
 		if pension == nil || pension.Person != "gp@a1.nhs.uk" || pension.Org != "A1" {
 			t.Errorf("the GP's pension item: %+v", pension)
 		}
-		if err := s.CompleteMustDo(ctx, "pm@a1", signoff.Key(), "Declared in CQRS", "https://cqrs.example/a1"); err != nil {
+		if err := s.CompleteMustDo(ctx, "pm@a1", signoff.Key(), "Declared in CQRS", "https://cqrs.example/a1", &store.EvidenceFile{Name: "cqrs.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4")}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.AssignMustDo(ctx, "pm@a1", signoff.Key(), "deputy@a1", "pm@a1"); err != nil {
 			t.Fatal(err)
+		}
+		if f, err := s.MustDoFile(ctx, signoff.Key()); err != nil || f.Name != "cqrs.pdf" {
+			t.Errorf("evidence file: %+v %v", f, err)
 		}
 		states, _ := s.MustDoStates(ctx, []string{"A1"})
 		again, _ := mustdo.Owed(cat, os, day("2027-01-01"), day("2027-12-31"), mustdo.England(), dates, states)

@@ -12,10 +12,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onepc/onepc/internal/capability"
 	"github.com/onepc/onepc/internal/mustdo"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/store"
 )
 
 // dueView is a must-do as a page shows it, with the forms the viewer may use.
@@ -94,6 +96,11 @@ type weekData struct {
 }
 
 func (s *Server) myWeek(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.renderWeekWithErrors(w, r, rq, nil)
+}
+
+// renderWeekWithErrors shows My week, with any problems from a form on it.
+func (s *Server) renderWeekWithErrors(w http.ResponseWriter, r *http.Request, rq *request, errs problem.Fields) error {
 	var codes []string
 	for _, g := range rq.user.Grants {
 		if !slices.Contains(codes, g.OrgCode) {
@@ -138,23 +145,31 @@ func (s *Server) myWeek(w http.ResponseWriter, r *http.Request, rq *request) err
 			d.Month = append(d.Month, v)
 		}
 	}
-	return s.render(w, r, rq, http.StatusOK, "myweek", page{Title: "My week", Nav: "week", Data: d, Notice: mustdoNotices[r.URL.Query().Get("done")]})
+	status := http.StatusOK
+	if len(errs) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	return s.render(w, r, rq, status, "myweek", page{Title: "My week", Nav: "week", Data: d, Errors: errs, Notice: mustdoNotices[r.URL.Query().Get("done")]})
 }
 
 var mustdoNotices = map[string]string{"done": "Marked as done.", "assigned": "Assigned.", "dates": "The year's dates are set.",
 	"added": "Obligation added for every organisation that owes it.", "revoked": "Your calendar address no longer works. Make a new one when you want it.",
 	"withdrawn": "Obligation withdrawn: it is owed no more, and calendars show its items as cancelled.", "prefs": "Your reminder choices are saved."}
 
-// itemKey reads an item's identity from a form.
-func itemKey(r *http.Request, org string) (mustdo.Key, error) {
-	var in struct {
-		Code   string `form:"code"`
-		Person string `form:"person"`
-		Period string `form:"period"`
-	}
-	if err := decodeInto(r, &in); err != nil {
-		return mustdo.Key{}, err
-	}
+// dueForm is what the must-do forms send: an item's identity and, for
+// each form, its own fields; read once, as a JSON body can be read once.
+type dueForm struct {
+	Code     string `form:"code"`
+	Person   string `form:"person"`
+	Period   string `form:"period"`
+	Note     string `form:"note"`
+	Link     string `form:"link"`
+	Assignee string `form:"assignee"`
+	Deputy   string `form:"deputy"`
+}
+
+// key is the item the form names at org.
+func (in dueForm) key(org string) (mustdo.Key, error) {
 	p, err := time.Parse(time.DateOnly, in.Period)
 	if err != nil || in.Code == "" {
 		return mustdo.Key{}, problem.New(problem.Invalid, "That is not one of the organisation's obligations")
@@ -186,7 +201,11 @@ func backTo(r *http.Request, def string) string {
 
 func (s *Server) completeMustDo(w http.ResponseWriter, r *http.Request, rq *request) error {
 	code := r.PathValue("code")
-	k, err := itemKey(r, code)
+	var in dueForm
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	k, err := in.key(code)
 	if err != nil {
 		return err
 	}
@@ -198,38 +217,80 @@ func (s *Server) completeMustDo(w http.ResponseWriter, r *http.Request, rq *requ
 	if !it.VisibleTo(rq.actor()) || !v.CanDo {
 		return problem.New(problem.Forbidden, "You cannot complete this item: it is someone else's, or done already")
 	}
-	var in struct {
-		Note string `form:"note"`
-		Link string `form:"link"`
-	}
-	if err := decodeInto(r, &in); err != nil {
-		return err
-	}
-	in.Note, in.Link = strings.TrimSpace(in.Note), strings.TrimSpace(in.Link)
+	note, link := strings.TrimSpace(in.Note), strings.TrimSpace(in.Link)
 	var errs problem.Fields
-	if in.Link != "" {
-		if u, err := url.Parse(in.Link); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if link != "" {
+		if u, err := url.Parse(link); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			errs.Add("link", "Enter a link starting https://")
 		}
 	}
-	if len([]rune(in.Note)) > 2000 {
+	if len([]rune(note)) > 2000 {
 		errs.Add("note", "Write 2,000 characters or fewer")
 	}
-	if it.Evidence && in.Note == "" && in.Link == "" {
-		errs.Add("note", "This obligation needs evidence: say what was done, or give a link to it")
+	var file *store.EvidenceFile
+	if r.MultipartForm != nil {
+		if f, hdr, err := r.FormFile("file"); err == nil {
+			defer f.Close()
+			data, err := io.ReadAll(io.LimitReader(f, capability.MaxEvidenceBytes+1))
+			if err != nil {
+				return err
+			}
+			// The same kinds and size as a capability review's evidence, checked by their bytes.
+			if ctype, err := capability.CheckEvidence(capability.Review{}, data); err != nil {
+				errs.Add("file", problem.Message(err))
+			} else {
+				file = &store.EvidenceFile{Name: clip(hdr.Filename, 200), ContentType: ctype, Data: data}
+			}
+		}
+	}
+	if it.Evidence && note == "" && link == "" && file == nil {
+		errs.Add("note", "This obligation needs evidence: say what was done, give a link, or attach a file")
 	}
 	if err := errs.Err(); err != nil {
-		return err
+		if wantsJSON(r) {
+			return err
+		}
+		// Back to the page, with the problem beside the item.
+		for i := range errs {
+			errs[i].Message = it.Title + ": " + errs[i].Message
+			errs[i].Name = "note-" + k.Code + "-" + k.Org + "-" + k.Period.Format(time.DateOnly)
+		}
+		rq2 := *rq
+		return s.renderWeekWithErrors(w, r, &rq2, errs)
 	}
-	if err := s.store.CompleteMustDo(r.Context(), rq.actor(), k, in.Note, in.Link); err != nil {
+	if err := s.store.CompleteMustDo(r.Context(), rq.actor(), k, note, link, file); err != nil {
 		return err
 	}
 	return s.done(w, r, backTo(r, "/my-week"), "done", map[string]any{"done": k.Code})
 }
 
+// mustDoFile sends an item's evidence file to those who may see the item.
+func (s *Server) mustDoFile(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p, err := time.Parse(time.DateOnly, r.URL.Query().Get("period"))
+	if err != nil {
+		return problem.New(problem.NotFound, "There is no such item")
+	}
+	k := mustdo.Key{Code: r.URL.Query().Get("code"), Org: r.PathValue("code"), Person: r.URL.Query().Get("person"), Period: p}
+	if k.Person != "" && !strings.EqualFold(k.Person, rq.actor()) {
+		return problem.New(problem.NotFound, "There is no such item")
+	}
+	f, err := s.store.MustDoFile(r.Context(), k)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", strings.ReplaceAll(f.Name, `"`, "")))
+	_, err = w.Write(f.Data)
+	return err
+}
+
 func (s *Server) assignMustDo(w http.ResponseWriter, r *http.Request, rq *request) error {
 	code := r.PathValue("code")
-	k, err := itemKey(r, code)
+	var in dueForm
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	k, err := in.key(code)
 	if err != nil {
 		return err
 	}
@@ -238,13 +299,6 @@ func (s *Server) assignMustDo(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	if k.Person != "" {
 		return problem.New(problem.Forbidden, "A personal item cannot be given to someone else")
-	}
-	var in struct {
-		Assignee string `form:"assignee"`
-		Deputy   string `form:"deputy"`
-	}
-	if err := decodeInto(r, &in); err != nil {
-		return err
 	}
 	var errs problem.Fields
 	for _, f := range []struct{ name, email string }{{"assignee", in.Assignee}, {"deputy", in.Deputy}} {

@@ -44,6 +44,15 @@ func TestMustDosJourney(t *testing.T) {
 	if got := gp.post("/orgs/Y00001/mustdos/done", url.Values{"code": {"PENSION-CERTS"}, "person": {a.logins[people.PracticeManager].Email}, "period": {"2027-02-28"}, "note": {"x"}}); got.status != 404 && got.status != 403 {
 		t.Errorf("completing someone else's personal item: %d", got.status)
 	}
+	if got := pm.upload("/orgs/Y00001/mustdos/done", "edec.exe", "MZ not a document", "code", "EDEC", "person", "", "period", "2026-11-30"); got.status != 422 || !strings.Contains(got.body, "must be a PDF") {
+		t.Errorf("a program as evidence: %d %s", got.status, pageText(got.body))
+	}
+	if got := pm.upload("/orgs/Y00001/mustdos/done", "edec-2025.pdf", "%PDF-1.7 declaration", "code", "EDEC", "person", "", "period", "2025-11-30"); got.status != 303 {
+		t.Errorf("done with a file: %d %s", got.status, pageText(got.body))
+	}
+	if got := pm.get("/orgs/Y00001/mustdos/file?code=EDEC&period=2025-11-30"); got.body != "%PDF-1.7 declaration" || got.header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("the file back: %d %q", got.status, got.header.Get("Content-Type"))
+	}
 	done.Set("note", "Submitted on the NHS England portal")
 	if got := pm.post("/orgs/Y00001/mustdos/done", done); got.status != 303 {
 		t.Fatalf("done: %d %s", got.status, pageText(got.body))

@@ -84,3 +84,15 @@ CREATE TABLE mustdo_prefs (
     digest  INTEGER NOT NULL,
     singles INTEGER NOT NULL
 );
+
+-- A file given as evidence that an item was done.
+CREATE TABLE mustdo_files (
+    code         TEXT NOT NULL,
+    org_code     TEXT NOT NULL REFERENCES orgs (code),
+    person       TEXT NOT NULL DEFAULT '',
+    period       {{date}} NOT NULL,
+    name         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    data         {{blob}} NOT NULL,
+    PRIMARY KEY (code, org_code, person, period)
+);
