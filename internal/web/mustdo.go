@@ -154,7 +154,8 @@ func (s *Server) renderWeekWithErrors(w http.ResponseWriter, r *http.Request, rq
 
 var mustdoNotices = map[string]string{"done": "Marked as done.", "assigned": "Assigned.", "dates": "The year's dates are set.",
 	"added": "Obligation added for every organisation that owes it.", "revoked": "Your calendar address no longer works. Make a new one when you want it.",
-	"withdrawn": "Obligation withdrawn: it is owed no more, and calendars show its items as cancelled.", "prefs": "Your reminder choices are saved."}
+	"withdrawn": "Obligation withdrawn: it is owed no more, and calendars show its items as cancelled.", "prefs": "Your reminder choices are saved.",
+	"nudged": "Nudged: the practice's people will have an email.", "imported": "Catalogue loaded."}
 
 // dueForm is what the must-do forms send: an item's identity and, for
 // each form, its own fields; read once, as a JSON body can be read once.
@@ -375,13 +376,14 @@ type dutyCount struct {
 }
 
 type mustdoHeatData struct {
-	Org    orgs.Org    `json:"org"`
-	Year   int         `json:"year"`
-	Codes  []string    `json:"obligations"`
-	Titles []string    `json:"-"`
-	Rows   []dutyRow   `json:"-"`
-	Counts []dutyCount `json:"counts"`
-	CanSet bool        `json:"-"`
+	Org      orgs.Org    `json:"org"`
+	Year     int         `json:"year"`
+	Codes    []string    `json:"obligations"`
+	Titles   []string    `json:"-"`
+	Rows     []dutyRow   `json:"-"`
+	Counts   []dutyCount `json:"counts"`
+	CanSet   bool        `json:"-"`
+	CanNudge bool        `json:"-"` // a PCN's own people, of its member practices
 }
 
 // mustDoHeatMap is the commissioner's practices × obligations view for a
@@ -412,7 +414,8 @@ func (s *Server) mustDoHeat(r *http.Request, rq *request) (*mustdoHeatData, erro
 	if err != nil {
 		return nil, err
 	}
-	d := &mustdoHeatData{Org: o, Year: year, CanSet: people.Authorize(rq.user.Grants, people.SetMustDos, nil)}
+	d := &mustdoHeatData{Org: o, Year: year, CanSet: people.Authorize(rq.user.Grants, people.SetMustDos, nil),
+		CanNudge: o.Kind == orgs.PCN && people.AuthorizeHere(rq.user.Grants, people.DoMustDos, code)}
 	col := map[string]int{}
 	for _, ob := range cat {
 		if ob.Owner == mustdo.Practice || ob.Owner == mustdo.GP {
@@ -717,4 +720,110 @@ func (s *Server) reminderPrefs(w http.ResponseWriter, r *http.Request, rq *reque
 		return err
 	}
 	return s.done(w, r, "/my-week", "prefs", in)
+}
+
+// nudge reminds a member practice of its overdue items of one obligation:
+// a PCN's managers and clinical director, from the PCN's overview.
+func (s *Server) nudge(w http.ResponseWriter, r *http.Request, rq *request) error {
+	pcn := r.PathValue("code")
+	var in struct {
+		Practice string `form:"practice"`
+		Code     string `form:"obligation"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	scope, err := s.scope(r.Context(), rq, []string{pcn})
+	if err != nil {
+		return err
+	}
+	if !scope[in.Practice] || in.Practice == pcn {
+		return problem.New(problem.NotFound, "%s is not a member of %s", in.Practice, pcn)
+	}
+	items, _, err := s.owedFor(r.Context(), []string{in.Practice}, rq.today.AddDate(-1, 0, 0), rq.today)
+	if err != nil {
+		return err
+	}
+	to, err := s.store.ReminderRecipients(r.Context(), rq.today)
+	if err != nil {
+		return err
+	}
+	var rs []mustdo.Reminder
+	for _, it := range items {
+		if it.Code != in.Code || it.Person != "" || it.StatusOn(rq.today) != mustdo.Overdue {
+			continue
+		}
+		who := to[it.Org].Keepers
+		if it.Assignee != "" {
+			who = []string{it.Assignee}
+		}
+		for _, p := range who {
+			rs = append(rs, mustdo.Reminder{Key: fmt.Sprintf("nudge/%s/%s/%s/%s/%s", it.Code, it.Org, it.Key().Period.Format(time.DateOnly), rq.today.Format(time.DateOnly), p),
+				To: p, Subject: "A nudge from your PCN: " + it.Title + " is overdue",
+				Body: rq.user.Name + " at your PCN asks about this overdue item.\r\n\r\n" + it.Title + ", due " + it.Due.Format("2 January 2006") + "\r\n" + s.publicBase(r) + "/my-week\r\n"})
+		}
+	}
+	if len(rs) == 0 {
+		return problem.New(problem.Conflict, "%s has nothing overdue for %s", in.Practice, in.Code)
+	}
+	if _, err := s.store.QueueReminders(r.Context(), rs); err != nil {
+		return err
+	}
+	return s.done(w, r, backTo(r, "/orgs/"+pcn+"/mustdos/overview"), "nudged", map[string]int{"reminders": len(rs)})
+}
+
+// catalogueData is the obligations catalogue page.
+type catalogueData struct {
+	Obligations []mustdo.Obligation `json:"obligations"`
+	CanImport   bool                `json:"-"`
+}
+
+func (s *Server) cataloguePage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.renderCatalogue(w, r, rq, http.StatusOK, nil)
+}
+
+func (s *Server) renderCatalogue(w http.ResponseWriter, r *http.Request, rq *request, status int, errs problem.Fields) error {
+	cat, err := s.store.MustDoCatalogue(r.Context())
+	if err != nil {
+		return err
+	}
+	d := catalogueData{Obligations: cat, CanImport: canUploadFrameworks(rq.user)}
+	if wantsJSON(r) && len(errs) == 0 {
+		return writeJSON(w, status, d)
+	}
+	return s.render(w, r, rq, status, "catalogue", page{Title: "Obligations catalogue", Errors: errs, Data: d, Notice: mustdoNotices[r.URL.Query().Get("done")]})
+}
+
+func (s *Server) catalogueCSV(w http.ResponseWriter, r *http.Request, rq *request) error {
+	cat, err := s.store.MustDoCatalogue(r.Context())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="mustdo-catalogue.csv"`)
+	return mustdo.WriteCatalogue(w, cat)
+}
+
+// importCatalogue replaces the catalogue from a CSV file (an administrator
+// at an ICB or region); a broken line refuses the whole file, naming it.
+func (s *Server) importCatalogue(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if !canUploadFrameworks(rq.user) {
+		return problem.New(problem.Forbidden, "Only an administrator at an ICB or region can change the obligations catalogue.")
+	}
+	if err := readForm(r); err != nil {
+		return err
+	}
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		return s.renderCatalogue(w, r, rq, http.StatusUnprocessableEntity, problem.Fields{{Name: "file", Message: "Choose a catalogue file (CSV)"}})
+	}
+	defer f.Close()
+	cat, err := mustdo.ParseCatalogue(io.LimitReader(f, 5<<20))
+	if err != nil {
+		return s.renderCatalogue(w, r, rq, http.StatusUnprocessableEntity, problem.Fields{{Name: "file", Message: "The file was not loaded: " + err.Error()}})
+	}
+	if err := s.store.ImportMustDoCatalogue(r.Context(), rq.actor(), cat); err != nil {
+		return err
+	}
+	return s.done(w, r, "/mustdos/catalogue", "imported", map[string]int{"obligations": len(cat)})
 }

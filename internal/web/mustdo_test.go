@@ -251,3 +251,39 @@ func TestClaimsAreMustDos(t *testing.T) {
 		t.Errorf("a submitted claim is not its must-do done")
 	}
 }
+
+// TestPCNNudgeAndCatalogue: a PCN manager sees member practices' must-dos
+// and nudges one about an overdue item; the catalogue is exported, and an
+// ICB administrator's broken catalogue file is refused whole.
+func TestPCNNudgeAndCatalogue(t *testing.T) {
+	s := storetest.Open(t, "sqlite")
+	a := newApp(t, s)
+	pcn := a.as(people.PCNManager)
+	over := pcn.get("/orgs/U00001/mustdos/overview?year=2026")
+	over.has(t, "RIVERSIDE MEDICAL CENTRE", "Nudge")
+	if got := pcn.post("/orgs/U00001/mustdos/nudge", url.Values{"practice": {"Y00001"}, "obligation": {"DSPT"}}); got.status != 303 {
+		t.Fatalf("nudge: %d %s", got.status, pageText(got.body))
+	}
+	out, _, _ := s.Outbox(t.Context(), 50)
+	if len(out) == 0 || !strings.Contains(out[0].Subject, "A nudge from your PCN") {
+		t.Errorf("no nudge in the outbox: %+v", out)
+	}
+	if got := pcn.post("/orgs/U00001/mustdos/nudge", url.Values{"practice": {"Z00001"}, "obligation": {"DSPT"}}); got.status != 404 {
+		t.Errorf("nudging a practice outside the PCN: %d", got.status)
+	}
+	csv := pcn.get("/mustdos/catalogue.csv")
+	if !strings.HasPrefix(csv.body, "code,title,guidance,owner,recurrence,") || !strings.Contains(csv.body, "FFT,") {
+		t.Errorf("catalogue CSV: %.100s", csv.body)
+	}
+	admin := a.as(people.Admin)
+	broken := strings.Replace(csv.body, "FFT,Friends", "FFT,Friends and family,broken", 1)
+	if got := admin.upload("/mustdos/catalogue", "catalogue.csv", broken); got.status != 422 || !strings.Contains(got.body, "line 7: month") {
+		t.Errorf("broken catalogue: %d %s", got.status, pageText(got.body))
+	}
+	if got := admin.upload("/mustdos/catalogue", "catalogue.csv", csv.body); got.status != 303 {
+		t.Errorf("catalogue round trip: %d %s", got.status, pageText(got.body))
+	}
+	if got := pcn.upload("/mustdos/catalogue", "catalogue.csv", csv.body); got.status != 403 {
+		t.Errorf("a PCN manager loading the catalogue: %d", got.status)
+	}
+}

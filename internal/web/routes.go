@@ -114,6 +114,10 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /orgs/{code}/mustdos/overview", perm: people.ViewOrg, org: "code", api: true, handle: s.mustDoHeatPage},
 		{pattern: "GET /orgs/{code}/mustdos/overview.csv", perm: people.ViewOrg, org: "code", handle: s.mustDoHeatCSV},
 		{pattern: "GET /orgs/{code}/mustdos/overview.xlsx", perm: people.ViewOrg, org: "code", handle: s.mustDoHeatXLSX},
+		{pattern: "POST /orgs/{code}/mustdos/nudge", perm: people.DoMustDos, org: "code", here: true, api: true, handle: s.nudge},
+		{pattern: "GET /mustdos/catalogue", perm: people.ViewOrg, api: true, handle: s.cataloguePage},
+		{pattern: "GET /mustdos/catalogue.csv", perm: people.ViewOrg, handle: s.catalogueCSV},
+		{pattern: "POST /mustdos/catalogue", perm: people.ManageUsers, maxBody: 6 << 20, handle: s.importCatalogue},
 		{pattern: "POST /mustdos/dates", perm: people.SetMustDos, api: true, handle: s.setMustDoDates},
 		{pattern: "POST /mustdos/oneoff", perm: people.SetMustDos, api: true, handle: s.addOneOff},
 
