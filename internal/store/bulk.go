@@ -9,18 +9,29 @@ import (
 
 // bulkInsert writes n rows in statements of many rows each.
 func (c conn) bulkInsert(ctx context.Context, table string, cols []string, n int, row func(i int) []any) error {
-	return c.bulkWrite(ctx, table, cols, "", n, row)
+	_, err := c.bulkWrite(ctx, table, cols, "", false, n, row)
+	return err
+}
+
+// bulkInsertNew is bulkInsert where a row whose key (the conflict columns)
+// is there already is left as it is; it returns how many rows were new.
+func (c conn) bulkInsertNew(ctx context.Context, table string, cols []string, conflict string, n int, row func(i int) []any) (int64, error) {
+	return c.bulkWrite(ctx, table, cols, conflict, true, n, row)
 }
 
 // bulkUpsert is bulkInsert where a row whose key (the conflict columns) is
 // there already replaces it.
 func (c conn) bulkUpsert(ctx context.Context, table string, cols []string, conflict string, n int, row func(i int) []any) error {
-	return c.bulkWrite(ctx, table, cols, conflict, n, row)
+	_, err := c.bulkWrite(ctx, table, cols, conflict, false, n, row)
+	return err
 }
 
-func (c conn) bulkWrite(ctx context.Context, table string, cols []string, conflict string, n int, row func(i int) []any) error {
+func (c conn) bulkWrite(ctx context.Context, table string, cols []string, conflict string, keep bool, n int, row func(i int) []any) (int64, error) {
 	suffix := ""
-	if conflict != "" {
+	switch {
+	case conflict != "" && keep:
+		suffix = " ON CONFLICT (" + conflict + ") DO NOTHING"
+	case conflict != "":
 		var set []string
 		for _, col := range cols {
 			set = append(set, col+" = excluded."+col)
@@ -41,27 +52,31 @@ func (c conn) bulkWrite(ctx context.Context, table string, cols []string, confli
 	if n >= 2*per {
 		st, err := c.q.PrepareContext(ctx, statement(per))
 		if err != nil {
-			return fmt.Errorf("bulk insert into %s: %w", table, err)
+			return 0, fmt.Errorf("bulk insert into %s: %w", table, err)
 		}
 		defer st.Close()
 		full = st
 	}
 	args := make([]any, 0, per*len(cols))
+	var written int64
 	for start := 0; start < n; start += per {
 		end := min(start+per, n)
 		args = args[:0]
 		for i := start; i < end; i++ {
 			args = append(args, row(i)...)
 		}
+		var res sql.Result
 		var err error
 		if full != nil && end-start == per {
-			_, err = full.ExecContext(ctx, args...)
+			res, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = c.q.ExecContext(ctx, statement(end-start), args...)
+			res, err = c.q.ExecContext(ctx, statement(end-start), args...)
 		}
 		if err != nil {
-			return fmt.Errorf("bulk insert into %s: %w", table, err)
+			return 0, fmt.Errorf("bulk insert into %s: %w", table, err)
 		}
+		added, _ := res.RowsAffected()
+		written += added
 	}
-	return nil
+	return written, nil
 }

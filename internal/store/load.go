@@ -21,6 +21,9 @@ func (s *Store) Load(ctx context.Context, fn func(l Loader) error) error {
 		if err := fn(Loader{c}); err != nil {
 			return err
 		}
+		if err := c.mustDosChanged(ctx); err != nil {
+			return err
+		}
 		return c.bumpCatalogue(ctx)
 	})
 }

@@ -52,6 +52,9 @@ func (c conn) mustDoCatalogue(ctx context.Context) ([]mustdo.Obligation, error) 
 }
 
 func (c conn) insertObligation(ctx context.Context, o mustdo.Obligation, seeding bool) error {
+	if err := c.mustDosChanged(ctx); err != nil {
+		return err
+	}
 	conflict := ""
 	if seeding { // several servers may seed at once: the first wins
 		conflict = " ON CONFLICT (code) DO NOTHING"
@@ -69,6 +72,9 @@ func (s *Store) ImportMustDoCatalogue(ctx context.Context, actor string, os []mu
 		return err
 	}
 	return s.tx(ctx, func(c conn) error {
+		if err := c.mustDosChanged(ctx); err != nil {
+			return err
+		}
 		if _, err := c.exec(ctx, "DELETE FROM mustdo_catalogue"); err != nil {
 			return err
 		}
@@ -123,6 +129,9 @@ func (s *Store) MustDoDates(ctx context.Context) (map[string]map[int]mustdo.Date
 // SetMustDoDates sets an obligation's own dates for a year.
 func (s *Store) SetMustDoDates(ctx context.Context, actor, code string, year int, d mustdo.Dates) error {
 	return s.tx(ctx, func(c conn) error {
+		if err := c.mustDosChanged(ctx); err != nil {
+			return err
+		}
 		_, err := c.exec(ctx, `INSERT INTO mustdo_dates (code, year, opens, due, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (code, year) DO UPDATE SET opens = excluded.opens, due = excluded.due, sequence = mustdo_dates.sequence + 1,
 			set_by = excluded.set_by, set_at = excluded.set_at`, code, year, dateArg(d.Opens), dateArg(d.Due), actor, c.tsArg(c.now))
@@ -167,6 +176,9 @@ type EvidenceFile struct {
 // file), all at once.
 func (s *Store) CompleteMustDo(ctx context.Context, actor string, k mustdo.Key, note, link string, file *EvidenceFile) error {
 	return s.tx(ctx, func(c conn) error {
+		if err := c.mustDosChanged(ctx); err != nil {
+			return err
+		}
 		if file != nil {
 			if _, err := c.exec(ctx, `INSERT INTO mustdo_files (code, org_code, person, period, name, content_type, data) VALUES (?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (code, org_code, person, period) DO UPDATE SET name = excluded.name, content_type = excluded.content_type, data = excluded.data`,
@@ -187,6 +199,9 @@ func (s *Store) CompleteMustDo(ctx context.Context, actor string, k mustdo.Key, 
 // AssignMustDo gives an item to a person, with a deputy.
 func (s *Store) AssignMustDo(ctx context.Context, actor string, k mustdo.Key, assignee, deputy string) error {
 	return s.tx(ctx, func(c conn) error {
+		if err := c.mustDosChanged(ctx); err != nil {
+			return err
+		}
 		_, err := c.exec(ctx, `INSERT INTO mustdo_states (code, org_code, person, period, assignee, deputy) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (code, org_code, person, period) DO UPDATE SET assignee = excluded.assignee, deputy = excluded.deputy`,
 			k.Code, k.Org, k.Person, dateArg(k.Period), assignee, deputy)
@@ -236,6 +251,9 @@ func (s *Store) MustDoOrgs(ctx context.Context, codes []string) ([]mustdo.Org, e
 // have its items are told they are cancelled.
 func (s *Store) WithdrawMustDo(ctx context.Context, actor, code string) error {
 	return s.tx(ctx, func(c conn) error {
+		if err := c.mustDosChanged(ctx); err != nil {
+			return err
+		}
 		res, err := c.exec(ctx, "UPDATE mustdo_catalogue SET withdrawn_at = ? WHERE code = ? AND withdrawn_at IS NULL", c.tsArg(c.now), code)
 		if err != nil {
 			return err
@@ -382,6 +400,9 @@ func (s *Store) AllMustDoStates(ctx context.Context) (map[mustdo.Key]mustdo.Stat
 // demo's history.
 func (s *Store) SeedMustDoStates(ctx context.Context, actor string, states map[mustdo.Key]mustdo.State) error {
 	return s.tx(ctx, func(c conn) error {
+		if err := c.mustDosChanged(ctx); err != nil {
+			return err
+		}
 		for k, st := range states {
 			if _, err := c.exec(ctx, `INSERT INTO mustdo_states (code, org_code, person, period, done, done_by, done_at, note, link, assignee, deputy)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code, org_code, person, period) DO NOTHING`,

@@ -92,3 +92,53 @@ func TestMustDos(t *testing.T) {
 		}
 	})
 }
+
+// TestMustDoVersion: every change must-dos are worked out from moves the
+// version servers keep heat maps and calendar feeds by; a sign-in does not.
+func TestMustDoVersion(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		hierarchy(t, s)
+		ctx := context.Background()
+		cat, err := s.MustDoCatalogue(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gp, err := s.AddUser(ctx, "admin", people.User{Email: "gp@a1.nhs.uk", Name: "Dr A"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := mustdo.Key{Code: "DSPT", Org: "A1", Period: day("2027-06-30")}
+		for _, step := range []struct {
+			name string
+			do   func() error
+		}{
+			{"grant", func() error { return s.GrantRole(ctx, "admin", gp.ID, people.GP, "A1") }},
+			{"dates", func() error {
+				return s.SetMustDoDates(ctx, "comm", "QOF-SIGNOFF", 2027, mustdo.Dates{Opens: day("2027-04-06"), Due: day("2027-05-14")})
+			}},
+			{"assign", func() error { return s.AssignMustDo(ctx, "pm", k, "deputy@a1", "") }},
+			{"complete", func() error { return s.CompleteMustDo(ctx, "pm", k, "Submitted", "", nil) }},
+			{"withdraw", func() error { return s.WithdrawMustDo(ctx, "comm", "FIRE-RISK") }},
+			{"import", func() error { return s.ImportMustDoCatalogue(ctx, "icb", cat) }},
+			{"revoke", func() error { return s.RevokeRole(ctx, "admin", gp.ID, people.GP, "A1") }},
+		} {
+			before, err := s.MustDoVersion(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := step.do(); err != nil {
+				t.Fatalf("%s: %v", step.name, err)
+			}
+			if after, _ := s.MustDoVersion(ctx); after <= before {
+				t.Errorf("%s left the must-do version at %d", step.name, after)
+			}
+		}
+		before, _ := s.MustDoVersion(ctx)
+		if _, err := s.CreateSession(ctx, gp.ID, gp.Email); err != nil {
+			t.Fatal(err)
+		}
+		if after, _ := s.MustDoVersion(ctx); after != before {
+			t.Errorf("a sign-in moved the must-do version from %d to %d", before, after)
+		}
+	})
+}

@@ -301,6 +301,9 @@ func (c conn) syncSSOGrants(ctx context.Context, userID int64, source string, wa
 		if _, err := c.exec(ctx, "DELETE FROM grants WHERE user_id = ? AND role = ? AND org_code = ? AND source = ?", userID, string(g.Role), g.OrgCode, source); err != nil {
 			return err
 		}
+		if err := c.mustDosChanged(ctx); err != nil {
+			return err
+		}
 		if err := c.appendAudit(ctx, source, "user.revoke", "user", email, people.Grant{Role: g.Role, OrgCode: g.OrgCode}, nil); err != nil {
 			return err
 		}
@@ -312,6 +315,9 @@ func (c conn) syncSSOGrants(ctx context.Context, userID int64, source string, wa
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
+			if err := c.mustDosChanged(ctx); err != nil {
+				return err
+			}
 			if err := c.appendAudit(ctx, source, "user.grant", "user", email, nil, people.Grant{Role: g.Role, OrgCode: g.OrgCode}); err != nil {
 				return err
 			}

@@ -184,6 +184,9 @@ func (s *Store) GrantRole(ctx context.Context, actor string, userID int64, role 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return problem.New(problem.Conflict, "%s is already %s at %s", email, role.Label(), o.Name)
 		}
+		if err := c.mustDosChanged(ctx); err != nil {
+			return err
+		}
 		return c.appendAudit(ctx, actor, "user.grant", "user", email, nil, people.Grant{Role: role, OrgCode: orgCode})
 	})
 }
@@ -225,6 +228,9 @@ func (s *Store) RevokeRole(ctx context.Context, actor string, userID int64, role
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return problem.New(problem.NotFound, "%s is not %s at %s", email, role.Label(), orgCode)
+		}
+		if err := c.mustDosChanged(ctx); err != nil {
+			return err
 		}
 		return c.appendAudit(ctx, actor, "user.revoke", "user", email, people.Grant{Role: role, OrgCode: orgCode}, nil)
 	})

@@ -17,6 +17,23 @@ func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 	return v, err
 }
 
+// MustDoVersion is a number that rises whenever anything must-dos are
+// worked out from changes: the must-do catalogue, dates or states, a grant,
+// or reference data. It is the sum of the two counters, each of which only
+// rises, so it moves when either does.
+func (s *Store) MustDoVersion(ctx context.Context) (int64, error) {
+	var m, d int64
+	err := s.reader().queryRow(ctx, "SELECT m.version, d.version FROM mustdo_version m, data_version d WHERE m.id = 1 AND d.id = 1").Scan(&m, &d)
+	return m + d, err
+}
+
+// mustDosChanged moves MustDoVersion on, in a write transaction that
+// changes what must-dos are worked out from.
+func (c conn) mustDosChanged(ctx context.Context) error {
+	_, err := c.exec(ctx, "UPDATE mustdo_version SET version = version + 1 WHERE id = 1")
+	return err
+}
+
 // referenceChanged notes, in a write transaction, that it changes
 // reference data: DataVersion moves on when it commits, once however many
 // rows it wrote.

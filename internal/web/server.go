@@ -64,6 +64,11 @@ type Server struct {
 	tables *store.VersionCache[*access.Table]   // measure → ranked across every practice
 	scopes *store.VersionCache[map[string]bool] // roots and day → every organisation at or below
 	chains *store.VersionCache[[]string]        // organisation and day → it and those above it
+	// Kept while store.MustDoVersion stands (bench/mustdo: an ICB of 200
+	// practices' heat map is a hundred thousand items worked out; a calendar
+	// feed, hundreds of events written).
+	heats *store.VersionCache[*mustdoHeatData] // organisation, year and day → the heat map
+	feeds *store.VersionCache[string]          // person, day and address → their calendar
 }
 
 // New builds a server and parses every template, failing at start rather
@@ -93,6 +98,8 @@ func New(cfg Config) (*Server, error) {
 	s.tables = store.NewVersionCache[*access.Table](100)
 	s.scopes = store.NewVersionCache[map[string]bool](2000)
 	s.chains = store.NewVersionCache[[]string](20000)
+	s.heats = store.NewVersionCache[*mustdoHeatData](200)
+	s.feeds = store.NewVersionCache[string](300) // a feed is a few hundred kB
 	return s, nil
 }
 
