@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"html/template"
@@ -25,11 +26,12 @@ import (
 // dueView is a must-do as a page shows it, with the forms the viewer may use.
 type dueView struct {
 	mustdo.Item
-	OrgName string
-	Status  mustdo.Status
-	CanDo   bool // may complete it
-	CanGive bool // may assign it
-	Mine    bool // assigned to the viewer, or theirs personally
+	OrgName  string
+	Guidance string // Markdown, from the catalogue
+	Status   mustdo.Status
+	CanDo    bool // may complete it
+	CanGive  bool // may assign it
+	Mine     bool // assigned to the viewer, or theirs personally
 }
 
 // owedFor works out the items of the organisations from from to to, with
@@ -85,14 +87,27 @@ func (s *Server) obligationsOwed(ctx context.Context, codes []string, states map
 	return mustdo.Current(items), os, nil
 }
 
-func (s *Server) viewItem(rq *request, it mustdo.Item, names map[string]string) dueView {
+func (s *Server) viewItem(rq *request, it mustdo.Item, names, guides map[string]string) dueView {
 	me := rq.actor()
-	v := dueView{Item: it, OrgName: names[it.Org], Status: it.StatusOn(rq.today)}
+	v := dueView{Item: it, OrgName: names[it.Org], Guidance: guides[it.Code], Status: it.StatusOn(rq.today)}
 	keeps := people.AuthorizeHere(rq.user.Grants, people.DoMustDos, it.Org)
 	v.CanDo = !it.Done && (keeps || (it.Person != "" && strings.EqualFold(it.Person, me)) || strings.EqualFold(it.Assignee, me) || strings.EqualFold(it.Deputy, me))
 	v.CanGive = !it.Done && keeps && it.Person == ""
 	v.Mine = strings.EqualFold(it.Assignee, me) || (it.Person != "" && strings.EqualFold(it.Person, me))
 	return v
+}
+
+// guides is each obligation's guidance, by code.
+func (s *Server) guides(ctx context.Context) (map[string]string, error) {
+	cat, err := s.store.MustDoCatalogue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, o := range cat {
+		out[o.Code] = o.Guidance
+	}
+	return out, nil
 }
 
 // weekData is "My week": what the signed-in person's organisations, and they
@@ -128,6 +143,10 @@ func (s *Server) renderWeekWithErrors(w http.ResponseWriter, r *http.Request, rq
 	for _, o := range os {
 		names[o.Code] = o.Name
 	}
+	guides, err := s.guides(r.Context())
+	if err != nil {
+		return err
+	}
 	d := weekData{Today: rq.today}
 	if d.HasFeed, err = s.store.HasFeed(r.Context(), rq.user.ID); err != nil {
 		return err
@@ -145,7 +164,7 @@ func (s *Server) renderWeekWithErrors(w http.ResponseWriter, r *http.Request, rq
 			d.Others++
 			continue
 		}
-		v := s.viewItem(rq, it, names)
+		v := s.viewItem(rq, it, names, guides)
 		switch {
 		case v.Status == mustdo.Done || v.Status == mustdo.Later:
 		case it.Assignee != "" && !v.Mine && !strings.EqualFold(it.Deputy, rq.actor()):
@@ -227,7 +246,7 @@ func (s *Server) completeMustDo(w http.ResponseWriter, r *http.Request, rq *requ
 	if err != nil {
 		return err
 	}
-	v := s.viewItem(rq, it, nil)
+	v := s.viewItem(rq, it, nil, nil)
 	if !it.VisibleTo(rq.actor()) || !v.CanDo {
 		return problem.New(problem.Forbidden, "You cannot complete this item: it is someone else's, or done already")
 	}
@@ -360,13 +379,17 @@ func (s *Server) orgMustDos(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
+	guides, err := s.guides(r.Context())
+	if err != nil {
+		return err
+	}
 	d := orgMustDoData{Org: o, Year: year}
 	for _, it := range items {
 		if !it.VisibleTo(rq.actor()) {
 			d.Others++
 			continue
 		}
-		d.Items = append(d.Items, s.viewItem(rq, it, map[string]string{code: o.Name}))
+		d.Items = append(d.Items, s.viewItem(rq, it, map[string]string{code: o.Name}, guides))
 	}
 	return s.render(w, r, rq, http.StatusOK, "mustdos", page{Title: "Must-dos: " + o.Name, Data: d, Notice: mustdoNotices[r.URL.Query().Get("done")]})
 }
@@ -674,17 +697,50 @@ func (s *Server) calendarFeed(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	base := s.publicBase(r)
 	key := fmt.Sprintf("%d|%s|%s", u.ID, rq.today.Format(time.DateOnly), base)
-	body, ok := s.feeds.Get(v, key)
+	f, ok := s.feeds.Get(v, key)
 	if !ok {
-		if body, err = s.buildFeed(r.Context(), rq, u, base); err != nil {
+		body, err := s.buildFeed(r.Context(), rq, u, base)
+		if err != nil {
 			return err
 		}
-		s.feeds.Put(v, key, body)
+		f = &calendarFile{body: body}
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write([]byte(body))
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		f.gzipped = gz.Bytes()
+		s.feeds.Put(v, key, f)
 	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Content-Disposition", `inline; filename="onepc-mustdos.ics"`)
-	_, err = io.WriteString(w, body)
+	w.Header().Set("Vary", "Accept-Encoding")
+	// Calendar programs take it compressed: a tenth of the bytes.
+	if acceptsGzip(r) {
+		w.Header().Set("Content-Encoding", "gzip")
+		_, err = w.Write(f.gzipped)
+		return err
+	}
+	_, err = io.WriteString(w, f.body)
 	return err
+}
+
+// calendarFile is a calendar feed as written, and compressed.
+type calendarFile struct {
+	body    string
+	gzipped []byte
+}
+
+// acceptsGzip reports whether the client takes a gzip-compressed body.
+func acceptsGzip(r *http.Request) bool {
+	for part := range strings.SplitSeq(r.Header.Get("Accept-Encoding"), ",") {
+		coding, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(coding), "gzip") && strings.ReplaceAll(strings.TrimSpace(q), " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) buildFeed(ctx context.Context, rq *request, u people.User, base string) (string, error) {

@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"compress/gzip"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -126,6 +129,28 @@ func TestCalendarFeed(t *testing.T) {
 		return cal, got.body
 	}
 	cal, raw := read(pmFeed)
+	// Compressed for the calendar programs that take it, plain for others.
+	for _, enc := range []string{"gzip", "identity", "gzip;q=0"} {
+		req, _ := http.NewRequest("GET", a.http.URL+pmFeed, nil)
+		req.Header.Set("Accept-Encoding", enc)
+		resp, err := a.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := io.Reader(resp.Body)
+		if got := resp.Header.Get("Content-Encoding"); (got == "gzip") != (enc == "gzip") {
+			t.Errorf("Accept-Encoding %s: Content-Encoding %q", enc, got)
+		} else if got == "gzip" {
+			if body, err = gzip.NewReader(resp.Body); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, _ := io.ReadAll(body)
+		resp.Body.Close()
+		if string(b) != raw {
+			t.Errorf("Accept-Encoding %s: the feed differs (%d bytes, want %d)", enc, len(b), len(raw))
+		}
+	}
 	if strings.Contains(strings.ReplaceAll(raw, "\r\n", ""), "\n") {
 		t.Error("a line ends without CR")
 	}
@@ -285,5 +310,21 @@ func TestPCNNudgeAndCatalogue(t *testing.T) {
 	}
 	if got := pcn.upload("/mustdos/catalogue", "catalogue.csv", csv.body); got.status != 403 {
 		t.Errorf("a PCN manager loading the catalogue: %d", got.status)
+	}
+	// Guidance is Markdown: shown formatted, beside each item, and an
+	// administrator's raw HTML or script link never reaches the page.
+	hostile := strings.Replace(csv.body, "Submit the month's Friends and Family Test results",
+		"Submit <script>alert(1)</script> the [results](javascript:alert(2)) through [the portal](https://fft.example/submit)", 1)
+	if got := admin.upload("/mustdos/catalogue", "catalogue.csv", hostile); got.status != 303 {
+		t.Fatalf("catalogue with links: %d %s", got.status, pageText(got.body))
+	}
+	for _, page := range []string{"/my-week", "/mustdos/catalogue"} {
+		got := a.as(people.PracticeManager).get(page)
+		got.has(t, "by the <strong>12th working day</strong>", `<a href="https://fft.example/submit">the portal</a>`)
+		for _, bad := range []string{"<script>alert", "javascript:"} {
+			if strings.Contains(got.body, bad) {
+				t.Errorf("%s has %q", page, bad)
+			}
+		}
 	}
 }

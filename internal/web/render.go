@@ -54,6 +54,7 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		"statusLabel": orgs.StatusLabel,
 		"roleLabel":   func(r people.Role) string { return r.Label() },
 		"join":        strings.Join,
+		"markdown":    markdown,
 		"pct":         pct,
 		"fmt1": func(x float64) string {
 			if math.IsNaN(x) {

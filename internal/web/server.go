@@ -68,7 +68,7 @@ type Server struct {
 	// practices' heat map is a hundred thousand items worked out; a calendar
 	// feed, hundreds of events written).
 	heats *store.VersionCache[*mustdoHeatData] // organisation, year and day → the heat map
-	feeds *store.VersionCache[string]          // person, day and address → their calendar
+	feeds *store.VersionCache[*calendarFile]   // person, day and address → their calendar
 }
 
 // New builds a server and parses every template, failing at start rather
@@ -99,7 +99,7 @@ func New(cfg Config) (*Server, error) {
 	s.scopes = store.NewVersionCache[map[string]bool](2000)
 	s.chains = store.NewVersionCache[[]string](20000)
 	s.heats = store.NewVersionCache[*mustdoHeatData](200)
-	s.feeds = store.NewVersionCache[string](300) // a feed is a few hundred kB
+	s.feeds = store.NewVersionCache[*calendarFile](300) // a feed is a few hundred kB
 	return s, nil
 }
 
