@@ -1,5 +1,5 @@
 // Command mustdo measures must-dos at national scale: 6,300 practices in
-// PCNs of eight, three keepers and two GPs a practice, the shipped
+// PCNs of eight, four keepers and two GPs a practice, the shipped
 // catalogue plus 40 monthly obligations (so more than 6,300 × 40 × 12
 // instances a year), and two months of history done. It times working out
 // who owes what for a new year, the commissioner's heat map for an ICB of 200
@@ -51,7 +51,7 @@ var profilePath string
 
 const (
 	icbPractices = 200 // the size of the ICB whose heat map is loaded
-	keepers      = 3   // people a practice who keep its must-dos (manager, deputy, a partner)
+	keepers      = 4   // people at a practice who keep its must-dos (manager, deputy, two partners)
 )
 
 type row struct{ what, engine, value, goal string }
@@ -205,7 +205,7 @@ func gpEmail(i, k int) string     { return fmt.Sprintf("gp%d.p%05d@bench.example
 
 // seed writes the country: ICB QNN (Place 98N) holds the first 200
 // practices, ICB QMM (Place 99N) the rest; PCNs of eight; per practice
-// three keepers (practice managers) and two GPs, per PCN a manager; the catalogue; and the
+// four keepers (practice managers) and two GPs, per PCN a manager; the catalogue; and the
 // last two months' items done (one in a hundred left overdue).
 func seed(ctx context.Context, s *store.Store, practices, monthly int, today time.Time) error {
 	cat, err := s.MustDoCatalogue(ctx)

@@ -412,16 +412,24 @@ type dutyCount struct {
 }
 
 type mustdoHeatData struct {
-	Org      orgs.Org      `json:"org"`
-	Year     int           `json:"year"`
-	Codes    []string      `json:"obligations"`
-	Titles   []string      `json:"-"`
-	Rows     []dutyRow     `json:"-"`
-	Counts   []dutyCount   `json:"counts"`
-	CanSet   bool          `json:"-"`
-	CanNudge bool          `json:"-"` // a PCN's own people, of its member practices
-	Table    template.HTML `json:"-"` // the table without nudges
+	Org        orgs.Org        `json:"org"`
+	Year       int             `json:"year"`
+	Codes      []string        `json:"obligations"`
+	Titles     []string        `json:"-"`
+	Rows       []dutyRow       `json:"-"`
+	Counts     []dutyCount     `json:"counts"`
+	CanSet     bool            `json:"-"`
+	CanNudge   bool            `json:"-"` // a PCN's own people, of its member practices
+	Tables     []template.HTML `json:"-"` // each page's table, without nudges
+	Pager      pager           `json:"-"`
+	PageRows   []dutyRow       `json:"-"` // the page's rows
+	Table      template.HTML   `json:"-"` // the page's table, without nudges
+	CountsHTML template.HTML   `json:"-"` // the counts, as a list
 }
+
+// heatPageSize is how many practices a page of the heat map shows; the
+// counts above it, and the downloads, cover them all.
+const heatPageSize = 50
 
 // mustDoHeat is the commissioner's practices × obligations view for a
 // year: done, overdue, still open, not owed. It is kept, for everyone who
@@ -448,6 +456,14 @@ func (s *Server) mustDoHeat(r *http.Request, rq *request) (*mustdoHeatData, erro
 	d := *shared // the rows are shared: read only
 	d.CanSet = people.Authorize(rq.user.Grants, people.SetMustDos, nil)
 	d.CanNudge = d.Org.Kind == orgs.PCN && people.AuthorizeHere(rq.user.Grants, people.DoMustDos, code)
+	d.Pager = newPager(r, len(d.Rows))
+	d.Pager.Limit = heatPageSize
+	page := d.Pager.Offset / heatPageSize
+	d.Pager.Offset = page * heatPageSize
+	d.PageRows = d.Rows[d.Pager.Offset:min(d.Pager.Offset+heatPageSize, len(d.Rows))]
+	if page < len(d.Tables) {
+		d.Table = d.Tables[page]
+	}
 	return &d, nil
 }
 
@@ -546,13 +562,22 @@ func (s *Server) buildMustDoHeat(ctx context.Context, rq *request, code string, 
 		}
 	}
 	slices.SortFunc(d.Rows, func(a, b dutyRow) int { return strings.Compare(a.Org.Name, b.Org.Name) })
-	// Written once while the map stands: ten thousand cells through the
-	// template took 14 ms of a page's 15 (bench/mustdo).
-	var buf bytes.Buffer
-	if err := s.pages["mustdo_heat"].ExecuteTemplate(&buf, "heatTable", map[string]any{"D": d, "CSRF": ""}); err != nil {
+	// The counts and each page's table are written once while the map
+	// stands: ten thousand cells through the template took 14 ms of a
+	// page's 15 (bench/mustdo).
+	var counts bytes.Buffer
+	if err := s.pages["mustdo_heat"].ExecuteTemplate(&counts, "heatCounts", d); err != nil {
 		return nil, err
 	}
-	d.Table = template.HTML(buf.String())
+	d.CountsHTML = template.HTML(counts.String())
+	for start := 0; start < len(d.Rows); start += heatPageSize {
+		var buf bytes.Buffer
+		rows := d.Rows[start:min(start+heatPageSize, len(d.Rows))]
+		if err := s.pages["mustdo_heat"].ExecuteTemplate(&buf, "heatTable", map[string]any{"D": d, "Rows": rows, "CSRF": ""}); err != nil {
+			return nil, err
+		}
+		d.Tables = append(d.Tables, template.HTML(buf.String()))
+	}
 	return d, nil
 }
 

@@ -2,17 +2,21 @@ package web_test
 
 import (
 	"compress/gzip"
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	ics "github.com/arran4/golang-ical"
 	"github.com/chromedp/chromedp"
 
 	"github.com/onepc/onepc/internal/demo"
 	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/store/storetest"
 )
 
@@ -243,11 +247,18 @@ func TestBrowserMyWeek(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`[id="note-EDEC-Y00001-2026-11-30"]`), "Declared on the NHS England portal"),
 		chromedp.Click(chromedp.CSS(`[data-testid="due-EDEC-Y00001-2026-11-30"] button[type="submit"]`)))
 	waitText(t, ctx, "Marked as done.")
+	step(t, ctx, "read what to do for the Friends and Family Test return",
+		chromedp.Click(chromedp.CSS(`[data-testid="due-FFT-Y00001-2026-12-16"] [data-testid="guidance"] summary`)))
+	step(t, ctx, "its guidance, formatted",
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="due-FFT-Y00001-2026-12-16"] [data-testid="guidance"] strong`)))
+	if guidance := text(t, ctx, `[data-testid="due-FFT-Y00001-2026-12-16"] [data-testid="guidance"] strong`); guidance != "12th working day" {
+		t.Errorf("guidance in bold: %q", guidance)
+	}
 	step(t, ctx, "give the Friends and Family Test return to a colleague with a deputy",
-		chromedp.Click(chromedp.CSS(`[data-testid="due-FFT-Y00001-2026-12-16"] summary`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="due-FFT-Y00001-2026-12-16"] [data-testid="give"] summary`)),
 		chromedp.SendKeys(chromedp.CSS(`[id="assignee-FFT-Y00001-2026-12-16"]`), "practice.staff@onepc.example"),
 		chromedp.SendKeys(chromedp.CSS(`[id="deputy-FFT-Y00001-2026-12-16"]`), "deputy.manager@onepc.example"),
-		chromedp.Click(chromedp.CSS(`[data-testid="due-FFT-Y00001-2026-12-16"] details button[type="submit"]`)))
+		chromedp.Click(chromedp.CSS(`[data-testid="due-FFT-Y00001-2026-12-16"] [data-testid="give"] button[type="submit"]`)))
 	waitText(t, ctx, "Waiting on someone else")
 	signOut(t, ctx)
 
@@ -327,4 +338,32 @@ func TestPCNNudgeAndCatalogue(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestHeatMapPages: a Place of many practices is shown fifty at a time, by
+// name, the download covering them all; an offset between pages shows the
+// page it falls in.
+func TestHeatMapPages(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	err := a.store.Load(context.Background(), func(l store.Loader) error {
+		return l.Insert(context.Background(), "orgs", []string{"code", "kind", "name", "parent_code", "status", "updated_at"}, 60, func(i int) []any {
+			return []any{fmt.Sprintf("W9%04d", i), "practice", fmt.Sprintf("ZZ EXTRA PRACTICE %02d", i), "99X", "A", l.Timestamp(time.Now())}
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	comm := a.as(people.Commissioner)
+	first := comm.get("/orgs/99X/mustdos/overview?year=2026")
+	first.has(t, "Practices 1 to 50 of 83, by name.", "offset=50")
+	if strings.Contains(first.body, "ZZ EXTRA PRACTICE 59") {
+		t.Error("the first page shows the last practice")
+	}
+	second := comm.get("/orgs/99X/mustdos/overview?year=2026&offset=50")
+	second.has(t, "Practices 51 to 83 of 83, by name.", "ZZ EXTRA PRACTICE 59", "Previous")
+	if csv := comm.get("/orgs/99X/mustdos/overview.csv?year=2026"); strings.Count(csv.body, "\n") != 84 {
+		t.Errorf("the download has %d lines, want a header and 83 practices (one demo practice is closed)", strings.Count(csv.body, "\n"))
+	}
+	odd := comm.get("/orgs/99X/mustdos/overview?year=2026&offset=73")
+	odd.has(t, "Practices 51 to 83 of 83, by name.")
 }

@@ -157,6 +157,9 @@ func wantsJSONBody(r *http.Request) bool {
 }
 
 // render writes data as JSON for the API, or the named page as HTML.
+// maxPooledBuffer is the largest page buffer kept for the next page.
+const maxPooledBuffer = 1 << 20
+
 func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, status int, name string, p page) error {
 	if wantsJSON(r) {
 		return writeJSON(w, status, p.Data)
@@ -170,14 +173,20 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 		p.CSRF = rq.session.CSRFToken
 		p.CanAdmin = people.Authorize(rq.user.Grants, people.ManageUsers, nil)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+	buf := s.buffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			s.buffers.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "layout.html", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
 	s.rendered.Store(name, true)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, err := buf.WriteTo(w)
+	_, err := w.Write(buf.Bytes())
 	return err
 }
 

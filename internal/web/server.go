@@ -3,6 +3,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"html/template"
 	"log/slog"
@@ -49,6 +50,10 @@ type Server struct {
 	ssoClients map[string]*ssoclient.Client
 	ssoOrder   []*ssoclient.Client
 	publicURL  string
+	// buffers holds page buffers for reuse: a heat map page is 150 kB, and
+	// growing a new buffer for each page was a fifth of the garbage under
+	// load (bench/mustdo).
+	buffers sync.Pool
 	// hashSlots bounds the password checks running at once to the cores.
 	hashSlots chan struct{}
 
@@ -98,6 +103,7 @@ func New(cfg Config) (*Server, error) {
 	s.tables = store.NewVersionCache[*access.Table](100)
 	s.scopes = store.NewVersionCache[map[string]bool](2000)
 	s.chains = store.NewVersionCache[[]string](20000)
+	s.buffers.New = func() any { return new(bytes.Buffer) }
 	s.heats = store.NewVersionCache[*mustdoHeatData](200)
 	s.feeds = store.NewVersionCache[*calendarFile](300) // a feed is a few hundred kB
 	return s, nil
