@@ -298,15 +298,13 @@ func (s *Store) HasFeed(ctx context.Context, userID int64) (bool, error) {
 	return n > 0, err
 }
 
-// FeedUser is the person whose calendar token this is, with their grants;
-// NotFound for an unknown or revoked token, saying nothing more.
-func (s *Store) FeedUser(ctx context.Context, token string) (people.User, error) {
+// FeedUserID is the id of the person whose calendar address token is;
+// NotFound, saying nothing more, for an unknown or revoked token. It is
+// all a feed kept from before needs.
+func (s *Store) FeedUserID(ctx context.Context, token string) (int64, error) {
 	var id int64
 	err := s.reader().queryRow(ctx, "SELECT user_id FROM mustdo_feeds WHERE token_hash = ? AND revoked_at IS NULL", hashToken(token)).Scan(&id)
-	if err != nil {
-		return people.User{}, notFound(err, "There is no such calendar")
-	}
-	return s.User(ctx, id)
+	return id, notFound(err, "There is no such calendar")
 }
 
 // AllMustDoOrgs is every open organisation that may owe obligations, with

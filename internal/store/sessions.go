@@ -95,23 +95,39 @@ func (s *Store) SessionUser(ctx context.Context, token string) (Session, people.
 	var u people.User
 	var lastSeen time.Time
 	var moneyOK int
-	err := c.queryRow(ctx, `SELECT s.user_id, s.csrf_token, s.expires_at, s.last_seen_at, s.provider, s.money_ok, u.email, u.name, u.created_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, hashToken(token)).
-		Scan(&sess.UserID, &sess.CSRFToken, nullTime{&sess.ExpiresAt}, nullTime{&lastSeen}, &sess.Provider, &moneyOK, &u.Email, &u.Name, nullTime{&u.CreatedAt})
-	sess.MoneyOK = moneyOK == 1
-	if err == sql.ErrNoRows {
-		return sess, u, ErrSessionEnded
-	}
+	// One query, a row a grant: every page asks, so one round trip, not two.
+	rows, err := c.query(ctx, `SELECT s.user_id, s.csrf_token, s.expires_at, s.last_seen_at, s.provider, s.money_ok, u.email, u.name, u.created_at,
+		g.role, g.org_code, o.name, o.kind, g.source
+		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN grants g ON g.user_id = s.user_id LEFT JOIN orgs o ON o.code = g.org_code
+		WHERE s.token_hash = ? ORDER BY g.role, o.name`, hashToken(token))
 	if err != nil {
 		return sess, u, err
 	}
+	found := false
+	for rows.Next() {
+		var role, org, orgName, orgKind, source sql.NullString
+		if err := rows.Scan(&sess.UserID, &sess.CSRFToken, nullTime{&sess.ExpiresAt}, nullTime{&lastSeen}, &sess.Provider, &moneyOK, &u.Email, &u.Name, nullTime{&u.CreatedAt},
+			&role, &org, &orgName, &orgKind, &source); err != nil {
+			rows.Close()
+			return sess, u, err
+		}
+		found = true
+		if role.Valid && orgName.Valid { // a grant at an organisation that exists
+			u.Grants = append(u.Grants, people.Grant{Role: people.Role(role.String), OrgCode: org.String, OrgName: orgName.String, OrgKind: orgKind.String, Source: source.String})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return sess, u, err
+	}
+	if !found {
+		return sess, u, ErrSessionEnded
+	}
+	sess.MoneyOK = moneyOK == 1
 	if c.now.After(sess.ExpiresAt) || c.now.Sub(lastSeen) > SessionIdle {
 		return sess, u, ErrSessionEnded
 	}
 	u.ID = sess.UserID
-	if u.Grants, err = c.grants(ctx, u.ID); err != nil {
-		return sess, u, err
-	}
 	u.Grants = sso.SessionGrants(u.Grants, sess.Provider, sess.MoneyOK)
 	if c.now.Sub(lastSeen) > time.Minute {
 		err = s.tx(ctx, func(w conn) error {

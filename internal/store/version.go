@@ -27,6 +27,14 @@ func (s *Store) MustDoVersion(ctx context.Context) (int64, error) {
 	return m + d, err
 }
 
+// Versions reads DataVersion and MustDoVersion in one query: a page that
+// needs both asks once.
+func (s *Store) Versions(ctx context.Context) (data, mustDos int64, err error) {
+	var m int64
+	err = s.reader().queryRow(ctx, "SELECT m.version, d.version FROM mustdo_version m, data_version d WHERE m.id = 1 AND d.id = 1").Scan(&m, &data)
+	return data, m + data, err
+}
+
 // mustDosChanged moves MustDoVersion on, in a write transaction that
 // changes what must-dos are worked out from.
 func (c conn) mustDosChanged(ctx context.Context) error {

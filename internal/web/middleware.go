@@ -21,11 +21,12 @@ const sessionCookie = "onepc_session"
 
 // request is what a handler knows about who is asking.
 type request struct {
-	user    people.User
-	session store.Session
-	today   time.Time
-	chain   []string // the checked organisation and those above it, when the route names one
-	dataVer int64    // store.DataVersion, read once a request when a cache asks
+	user      people.User
+	session   store.Session
+	today     time.Time
+	chain     []string // the checked organisation and those above it, when the route names one
+	dataVer   int64    // store.DataVersion, read once a request when a cache asks
+	mustDoVer int64    // store.MustDoVersion, read with it
 }
 
 // actor names the user in the audit log.
@@ -125,16 +126,23 @@ func (s *Server) checkPermission(r *http.Request, rt route, rq *request) error {
 	return nil
 }
 
-// dataVersion reads store.DataVersion once a request.
+// dataVersion reads store.DataVersion once a request (with
+// store.MustDoVersion, in the same query).
 func (s *Server) dataVersion(ctx context.Context, rq *request) (int64, error) {
 	if rq.dataVer == 0 {
-		v, err := s.store.DataVersion(ctx)
+		d, m, err := s.store.Versions(ctx)
 		if err != nil {
 			return 0, err
 		}
-		rq.dataVer = v
+		rq.dataVer, rq.mustDoVer = d, m
 	}
 	return rq.dataVer, nil
+}
+
+// mustDoVersion is store.MustDoVersion, read once a request.
+func (s *Server) mustDoVersion(ctx context.Context, rq *request) (int64, error) {
+	_, err := s.dataVersion(ctx, rq)
+	return rq.mustDoVer, err
 }
 
 // scope is every organisation at or below the roots, today, shared by the

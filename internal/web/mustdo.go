@@ -429,7 +429,7 @@ type mustdoHeatData struct {
 
 // heatPageSize is how many practices a page of the heat map shows; the
 // counts above it, and the downloads, cover them all.
-const heatPageSize = 50
+const heatPageSize = pageSize
 
 // mustDoHeat is the commissioner's practices × obligations view for a
 // year: done, overdue, still open, not owed. It is kept, for everyone who
@@ -441,7 +441,7 @@ func (s *Server) mustDoHeat(r *http.Request, rq *request) (*mustdoHeatData, erro
 	if y, err := strconv.Atoi(r.URL.Query().Get("year")); err == nil && y > 2000 && y < 2100 {
 		year = y
 	}
-	v, err := s.store.MustDoVersion(r.Context())
+	v, err := s.mustDoVersion(r.Context(), rq)
 	if err != nil {
 		return nil, err
 	}
@@ -709,21 +709,25 @@ func (s *Server) addOneOff(w http.ResponseWriter, r *http.Request, rq *request) 
 // items are never in it. An unknown or revoked token is a plain 404.
 func (s *Server) calendarFeed(w http.ResponseWriter, r *http.Request, rq *request) error {
 	token := strings.TrimSuffix(r.PathValue("token"), ".ics")
-	u, err := s.store.FeedUser(r.Context(), token)
+	id, err := s.store.FeedUserID(r.Context(), token)
 	if err != nil {
 		http.NotFound(w, r)
 		return nil
 	}
 	// Kept while nothing it is worked out from changes
 	// (store.MustDoVersion): calendar programs ask every few minutes.
-	v, err := s.store.MustDoVersion(r.Context())
+	v, err := s.mustDoVersion(r.Context(), rq)
 	if err != nil {
 		return err
 	}
 	base := s.publicBase(r)
-	key := fmt.Sprintf("%d|%s|%s", u.ID, rq.today.Format(time.DateOnly), base)
+	key := fmt.Sprintf("%d|%s|%s", id, rq.today.Format(time.DateOnly), base)
 	f, ok := s.feeds.Get(v, key)
 	if !ok {
+		u, err := s.store.User(r.Context(), id)
+		if err != nil {
+			return err
+		}
 		body, err := s.buildFeed(r.Context(), rq, u, base)
 		if err != nil {
 			return err

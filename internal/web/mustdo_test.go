@@ -340,7 +340,7 @@ func TestPCNNudgeAndCatalogue(t *testing.T) {
 	}
 }
 
-// TestHeatMapPages: a Place of many practices is shown fifty at a time, by
+// TestHeatMapPages: a Place of many practices is shown a page (25) at a time, by
 // name, the download covering them all; an offset between pages shows the
 // page it falls in.
 func TestHeatMapPages(t *testing.T) {
@@ -355,15 +355,15 @@ func TestHeatMapPages(t *testing.T) {
 	}
 	comm := a.as(people.Commissioner)
 	first := comm.get("/orgs/99X/mustdos/overview?year=2026")
-	first.has(t, "Practices 1 to 50 of 83, by name.", "offset=50")
+	first.has(t, "Practices 1 to 25 of 83, by name.", "offset=25")
 	if strings.Contains(first.body, "ZZ EXTRA PRACTICE 59") {
 		t.Error("the first page shows the last practice")
 	}
-	second := comm.get("/orgs/99X/mustdos/overview?year=2026&offset=50")
-	second.has(t, "Practices 51 to 83 of 83, by name.", "ZZ EXTRA PRACTICE 59", "Previous")
+	second := comm.get("/orgs/99X/mustdos/overview?year=2026&offset=75")
+	second.has(t, "Practices 76 to 83 of 83, by name.", "ZZ EXTRA PRACTICE 59", "Previous")
 	if csv := comm.get("/orgs/99X/mustdos/overview.csv?year=2026"); strings.Count(csv.body, "\n") != 84 {
 		t.Errorf("the download has %d lines, want a header and 83 practices (one demo practice is closed)", strings.Count(csv.body, "\n"))
 	}
 	odd := comm.get("/orgs/99X/mustdos/overview?year=2026&offset=73")
-	odd.has(t, "Practices 51 to 83 of 83, by name.")
+	odd.has(t, "Practices 51 to 75 of 83, by name.")
 }
