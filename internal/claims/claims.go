@@ -50,6 +50,8 @@ type Service struct {
 	SpecFile         string        `json:"specification_file,omitempty"` // name of the attached PDF
 	Commissioner     string        `json:"commissioner_org"`             // the Place or ICB that commissions it
 	Year             int           `json:"financial_year"`               // 2026 means April 2026 to March 2027
+	Starts           time.Time     `json:"starts_on,omitzero"`           // the first day it may be claimed for (zero: the year's first)
+	Ends             time.Time     `json:"ends_on,omitzero"`             // the last (zero: the year's last)
 	Frequency        Frequency     `json:"frequency"`
 	DeadlineDays     int           `json:"deadline_days"` // claims are due this many days after a period ends
 	Eligibility      Eligibility   `json:"eligibility"`
@@ -135,6 +137,15 @@ func (s *Service) Validate() error {
 	case Monthly, Quarterly, Annual:
 	default:
 		errs.Add("frequency", "Choose how often the service is claimed")
+	}
+	first, last := YearRange(s.Year)
+	switch {
+	case !s.Starts.IsZero() && (s.Starts.Before(first) || s.Starts.After(last)):
+		errs.Add("starts_on", fmt.Sprintf("The start must fall in %s, from %s to %s", YearLabel(s.Year), first.Format("2 January 2006"), last.Format("2 January 2006")))
+	case !s.Ends.IsZero() && (s.Ends.Before(first) || s.Ends.After(last)):
+		errs.Add("ends_on", fmt.Sprintf("The end must fall in %s, from %s to %s", YearLabel(s.Year), first.Format("2 January 2006"), last.Format("2 January 2006")))
+	case !s.Ends.IsZero() && s.Ends.Before(s.Runs().From):
+		errs.Add("ends_on", "The end must not be before the start")
 	}
 	if s.DeadlineDays < 0 || s.DeadlineDays > 365 {
 		errs.Add("deadline_days", "Enter the days after a period ends that claims are due, from 0 to 365")

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -30,12 +31,13 @@ func MonthOf(d time.Time) (first, last time.Time) {
 	return first, first.AddDate(0, 1, -1)
 }
 
-// ReturnLines lists what org's return for month holds: every service of the
-// month's financial year that org may claim (chain is org and those above
-// it at the month's end) and that has a period ending in the month, with its
-// offer and the claim saved for it so far. Facts and previews are the
-// caller's to add (PricePreview).
-func ReturnLines(month time.Time, org string, isPCN bool, chain []string, services []Service, offers []Offer, saved []Claim) []ReturnLine {
+// ReturnLines lists what o's return for month holds: every service of the
+// month's financial year that o may claim (chain is o and those above it at
+// the month's end) for a period ending in the month (within the service's
+// dates, its sign-up and the days o was open: Claimable), with its offer
+// and the claim saved for it so far. Facts and previews are the caller's to
+// add (PricePreview).
+func ReturnLines(month time.Time, o orgs.Org, chain []string, services []Service, offers []Offer, saved []Claim) []ReturnLine {
 	offerOf := map[int64]*Offer{}
 	for i := range offers {
 		offerOf[offers[i].ServiceID] = &offers[i]
@@ -47,7 +49,10 @@ func ReturnLines(month time.Time, org string, isPCN bool, chain []string, servic
 	var out []ReturnLine
 	for _, sv := range services {
 		p, ok := sv.PeriodEndingIn(month)
-		if sv.Year != FinancialYear(month) || !ok || !sv.Eligible(org, isPCN, chain, offerOf[sv.ID]) {
+		if sv.Year != FinancialYear(month) || !ok || !sv.Eligible(o.Code, o.Kind == orgs.PCN, chain, offerOf[sv.ID]) {
+			continue
+		}
+		if ok, _ := sv.Claimable(p, o, offerOf[sv.ID]); !ok {
 			continue
 		}
 		out = append(out, ReturnLine{Service: sv, Period: p, Deadline: sv.Deadline(p), Claim: claimOf[sv.ID], Offer: offerOf[sv.ID]})

@@ -2,6 +2,7 @@ package claims
 
 import (
 	"fmt"
+	"github.com/onepc/onepc/internal/orgs"
 	"testing"
 	"time"
 
@@ -125,14 +126,24 @@ func TestReturnLines(t *testing.T) {
 		return out
 	}
 	aug, sept := time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
-	if got := ReturnLines(aug, "Y1", false, chain, services, nil, saved); fmt.Sprint(ids(got)) != "[1]" || got[0].Claim == nil {
+	y1, u1 := orgs.Org{Code: "Y1", Kind: orgs.Practice, Name: "Y1 SURGERY"}, orgs.Org{Code: "U1", Kind: orgs.PCN}
+	if got := ReturnLines(aug, y1, chain, services, nil, saved); fmt.Sprint(ids(got)) != "[1]" || got[0].Claim == nil {
 		t.Errorf("August: %v", ids(got))
 	}
 	offers := []Offer{{ServiceID: 3, Org: "Y1", Status: Active}}
-	if got := ReturnLines(sept, "Y1", false, chain, services, offers, nil); fmt.Sprint(ids(got)) != "[1 2 3]" || got[2].Offer == nil {
+	if got := ReturnLines(sept, y1, chain, services, offers, nil); fmt.Sprint(ids(got)) != "[1 2 3]" || got[2].Offer == nil {
 		t.Errorf("September, signed up to 3: %v", ids(got))
 	}
-	if got := ReturnLines(sept, "U1", true, []string{"U1", "P1"}, services, nil, nil); len(got) != 0 {
+	// Signed up on 15 November: October is not claimable, November is.
+	late := []Offer{{ServiceID: 3, Org: "Y1", Status: Active, Start: time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC)}}
+	oct, nov := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	if got := ReturnLines(oct, y1, chain, services, late, nil); fmt.Sprint(ids(got)) != "[1]" {
+		t.Errorf("October, signed up in November: %v", ids(got))
+	}
+	if got := ReturnLines(nov, y1, chain, services, late, nil); fmt.Sprint(ids(got)) != "[1 3]" {
+		t.Errorf("November, signed up in November: %v", ids(got))
+	}
+	if got := ReturnLines(sept, u1, []string{"U1", "P1"}, services, nil, nil); len(got) != 0 {
 		t.Errorf("a PCN claims none of the practices' services: %v", ids(got))
 	}
 }

@@ -26,16 +26,21 @@ func (s Service) LatestEnded(today time.Time) Period {
 // commissioner's area: a service open to all of them, with no sign-up.
 func (s Service) NeedsArea() bool { return !s.SignUp && s.Eligibility == AllPractices }
 
-// Expected lists the organisations expected to claim s for period p: those
-// signed up, where the service asks for sign-up; otherwise those chosen, or
-// every practice of the commissioner's area (area) open on any day of the
-// period.
+// Expected lists the organisations expected to claim s for period p (none
+// outside the service's dates): those signed up by the period's end, where
+// the service asks for sign-up; otherwise those chosen, or every practice of
+// the commissioner's area (area) open on any day of the period.
 func (s Service) Expected(p Period, offers []Offer, area []orgs.Org) []string {
+	if runs := s.Runs(); p.End.Before(runs.From) || p.Start.After(runs.To) {
+		return nil
+	}
 	var codes []string
 	switch {
 	case s.SignUp:
+		// Signed up by the period's end: a sign-up made later does not make
+		// an earlier month's table show it as missing.
 		for _, f := range offers {
-			if f.Status == Active {
+			if f.Status == Active && (f.Start.IsZero() || !p.End.Before(f.Start)) {
 				codes = append(codes, f.Org)
 			}
 		}

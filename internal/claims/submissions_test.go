@@ -32,7 +32,17 @@ func TestLatestEndedAndExpected(t *testing.T) {
 	if got := signUp.Expected(q2, offers, nil); !slices.Equal(got, []string{"A"}) || signUp.NeedsArea() {
 		t.Errorf("signed up: %v", got)
 	}
-	chosen := Service{Eligibility: ChosenPractices, Chosen: []string{"X", "Y"}}
+	// A sign-up made after the period does not make it look missing then.
+	later := []Offer{{Org: "A", Status: Active, Start: q2.End.AddDate(0, 0, 1)}, {Org: "B", Status: Active, Start: q2.End}}
+	if got := signUp.Expected(q2, later, nil); !slices.Equal(got, []string{"B"}) {
+		t.Errorf("signed up after the period: %v", got)
+	}
+	ended := sv
+	ended.Ends = q2.Start.AddDate(0, 0, -1)
+	if got := ended.Expected(q2, nil, area); len(got) != 0 {
+		t.Errorf("a service that ended before the period: %v", got)
+	}
+	chosen := Service{Year: sv.Year, Eligibility: ChosenPractices, Chosen: []string{"X", "Y"}}
 	if got := chosen.Expected(q2, nil, nil); !slices.Equal(got, []string{"X", "Y"}) {
 		t.Errorf("chosen: %v", got)
 	}

@@ -99,7 +99,7 @@ func (s *Store) Return(ctx context.Context, org string, month time.Time, chain .
 	if err != nil {
 		return nil, err
 	}
-	lines := claims.ReturnLines(month, org, o.Kind == orgs.PCN, chain, services, offers, saved)
+	lines := claims.ReturnLines(month, o, chain, services, offers, saved)
 	for i := range lines {
 		l := &lines[i]
 		if l.Facts, err = s.facts(ctx, l.Service, o, l.Period, l.Offer); err != nil {

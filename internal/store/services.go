@@ -16,7 +16,7 @@ import (
 
 const serviceColumns = `sv.id, sv.code, sv.year, sv.name, sv.spec, sv.commissioner_org, sv.frequency, sv.deadline_days,
 	sv.eligibility, sv.sign_up, sv.needs_declaration, sv.needs_approval, sv.needs_finance, sv.fields_json, sv.rule_json,
-	(SELECT f.name FROM service_files f WHERE f.service_id = sv.id)`
+	(SELECT f.name FROM service_files f WHERE f.service_id = sv.id), sv.starts_on, sv.ends_on`
 
 func scanService(sc interface{ Scan(...any) error }) (claims.Service, error) {
 	var s claims.Service
@@ -24,7 +24,7 @@ func scanService(sc interface{ Scan(...any) error }) (claims.Service, error) {
 	var fieldsJSON, ruleJSON string
 	var file sql.NullString
 	err := sc.Scan(&s.ID, &s.Code, &s.Year, &s.Name, &s.Spec, &s.Commissioner, &s.Frequency, &s.DeadlineDays,
-		&s.Eligibility, &signUp, &decl, &appr, &fin, &fieldsJSON, &ruleJSON, &file)
+		&s.Eligibility, &signUp, &decl, &appr, &fin, &fieldsJSON, &ruleJSON, &file, nullTime{&s.Starts}, nullTime{&s.Ends})
 	if err != nil {
 		return s, err
 	}
@@ -58,11 +58,11 @@ func (s *Store) CreateService(ctx context.Context, actor string, sv claims.Servi
 		fields, _ := json.Marshal(sv.Fields)
 		rule, _ := json.Marshal(sv.Rule)
 		err := c.queryRow(ctx, `INSERT INTO services (code, year, name, spec, commissioner_org, frequency, deadline_days,
-			eligibility, sign_up, needs_declaration, needs_approval, needs_finance, fields_json, rule_json, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			eligibility, sign_up, needs_declaration, needs_approval, needs_finance, fields_json, rule_json, created_at, starts_on, ends_on)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			sv.Code, sv.Year, sv.Name, sv.Spec, sv.Commissioner, string(sv.Frequency), sv.DeadlineDays, string(sv.Eligibility),
 			b2i(sv.SignUp), b2i(sv.NeedsDeclaration), b2i(sv.NeedsApproval), b2i(sv.NeedsFinance), string(fields), string(rule),
-			c.tsArg(c.now)).Scan(&sv.ID)
+			c.tsArg(c.now), dateArg(sv.Starts), dateArg(sv.Ends)).Scan(&sv.ID)
 		if err != nil {
 			if problem.KindOf(mapError(err)) == problem.Conflict {
 				msg := fmt.Sprintf("There is already a service %s in %s", sv.Code, claims.YearLabel(sv.Year))
@@ -279,6 +279,7 @@ func (s *Store) allServices(ctx context.Context) ([]claims.Service, error) {
 // into another financial year. Offers and claims are not copied.
 func (s *Store) CopyService(ctx context.Context, actor string, sv claims.Service, year int) (claims.Service, error) {
 	sv.ID, sv.Year = 0, year
+	sv.Starts, sv.Ends = time.Time{}, time.Time{} // the whole of the new year
 	return s.CreateService(ctx, actor, sv)
 }
 

@@ -57,11 +57,18 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 
 func text(t *testing.T, ctx context.Context, css string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
-	if err != nil {
-		t.Fatalf("read %s: %v", css, err)
+	// A page that refreshes itself (a live review) can replace the node
+	// between finding it and reading it: find it again.
+	for try := 0; ; try++ {
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
+		if err != nil && try < 3 && strings.Contains(err.Error(), "No node with given id") {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("read %s: %v", css, err)
+		}
+		return strings.TrimSpace(s)
 	}
-	return strings.TrimSpace(s)
 }
 
 // screenshot saves the page when ONEPC_SCREENSHOTS names a folder, for people

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -18,7 +19,8 @@ import (
 )
 
 func serviceForm(code, name string, extra map[string]string) url.Values {
-	f := url.Values{"code": {code}, "name": {name}, "year": {"2026"}, "frequency": {"monthly"}, "deadline_days": {"10"},
+	// Backdated to April on purpose: the tests claim for September.
+	f := url.Values{"code": {code}, "name": {name}, "year": {"2026"}, "starts_on": {"2026-04-01"}, "frequency": {"monthly"}, "deadline_days": {"10"},
 		"eligibility": {"place"}, "needs_declaration": {"1"}, "needs_approval": {"1"}}
 	for k, v := range extra {
 		f.Set(k, v)
@@ -105,9 +107,42 @@ func TestClaimsJourney(t *testing.T) {
 	}
 	comm.get("/orgs/99X/services/"+block).has(t, "Accepted")
 
+	// A service made today, with no start given, runs from today: it is
+	// not on September's return, and a start outside its year is refused.
+	fresh := serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-NEW", "Started today", map[string]string{"starts_on": "",
+		"fields": "Visits", "rule_kind": "fee_per_item", "rule_field": "Visits", "rate": "10.00"})))
+	comm.get("/orgs/99X/services/"+fresh).has(t, "From 29 November 2026 to 31 March 2027")
+	if got := comm.post("/orgs/99X/services", serviceForm("LES-BAD", "Bad dates", map[string]string{"starts_on": "2026-03-01", "ends_on": "31/02/2027",
+		"fields": "Visits", "rule_kind": "fee_per_item", "rule_field": "Visits", "rate": "10.00"})); got.status != 422 {
+		t.Errorf("bad dates: %d", got.status)
+	} else {
+		got.has(t, "The start must fall in 2026/27", "Enter a real date, like 2027-04-01 or 01/04/2027")
+	}
+
 	// September's return: the monthly ECGs and the quarter's diabetes.
 	sept := "/orgs/Y00001/returns/2026-09"
 	pm.get(sept).has(t, "Monthly return: September 2026", "ECGs", "Diabetes control", "Q2 2026/27 (Jul–Sep)")
+	if strings.Contains(pm.get(sept).body, "Started today") {
+		t.Error("a service made today is on September's return")
+	}
+	// Nor can it be claimed for September by file or through the API.
+	early := "practice_code,service_code,service_name,period_start,field,field_label,value\nY00001,LES-NEW,Started today,2026-09-01,visits,Visits,3\n"
+	if got := pm.upload(sept+"/upload", "sept.csv", early); got.status != 422 || !strings.Contains(got.body, "sept.csv line 2 (service_code): &#34;LES-NEW&#34; is not a service on this return") {
+		t.Errorf("uploading September for a service made today: %d %s", got.status, pageText(got.body))
+	}
+	req, _ := http.NewRequest("POST", a.http.URL+"/api"+sept, strings.NewReader(`{"action": "save", "LES-NEW.visits": "3"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", pm.csrf)
+	if resp, err := pm.http.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode < 400 || !strings.Contains(string(body), "LES-NEW") {
+			t.Errorf("claiming September through the API for a service made today: %d %s", resp.StatusCode, body)
+		}
+	}
+	pm.get("/orgs/Y00001/returns/2026-11").has(t, "Started today")
 	got := pm.post(sept, url.Values{"action": {"submit"}, "LES-ECG.ecgs_performed": {"-2"}, "LIS-DM.numerator": {"500"}, "LIS-DM.denominator": {"400"}})
 	if got.status != 422 {
 		t.Fatalf("bad return: %d", got.status)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -354,6 +355,41 @@ func (p pager) link(off int) string {
 // decode reads a form or a JSON body into v's fields via set, so that the
 // page and the API share one code path.
 func decode(r *http.Request, fields ...string) (map[string]string, error) {
+	all, err := decodeAll(r)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, f := range fields {
+		out[f] = all[f]
+	}
+	return out, nil
+}
+
+// decodeOnly is decode where a key outside fields is refused, naming it:
+// figures sent for something a page does not hold (a service not on a
+// return) are not dropped in silence.
+func decodeOnly(r *http.Request, fields ...string) (map[string]string, error) {
+	all, err := decodeAll(r)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, f := range fields {
+		out[f] = all[f]
+		delete(all, f)
+	}
+	delete(all, "csrf_token")
+	if len(all) > 0 {
+		extra := slices.Sorted(maps.Keys(all))
+		return nil, problem.New(problem.Invalid, "%s cannot be saved here: it is not on this page", strings.Join(extra, ", "))
+	}
+	return out, nil
+}
+
+// decodeAll reads every key of a form or a JSON object (JSON null is left
+// out, like a missing key).
+func decodeAll(r *http.Request) (map[string]string, error) {
 	out := map[string]string{}
 	if wantsJSONBody(r) {
 		var m map[string]any
@@ -365,9 +401,9 @@ func decode(r *http.Request, fields ...string) (map[string]string, error) {
 			}
 			return nil, problem.New(problem.Invalid, "The request body is not valid JSON: %v", err)
 		}
-		for _, f := range fields {
-			if v, ok := m[f]; ok && v != nil {
-				out[f] = fmt.Sprint(v)
+		for k, v := range m {
+			if v != nil {
+				out[k] = fmt.Sprint(v)
 			}
 		}
 		return out, nil
@@ -375,8 +411,8 @@ func decode(r *http.Request, fields ...string) (map[string]string, error) {
 	if err := readForm(r); err != nil {
 		return nil, err
 	}
-	for _, f := range fields {
-		out[f] = r.PostForm.Get(f)
+	for k := range r.PostForm {
+		out[k] = r.PostForm.Get(k)
 	}
 	return out, nil
 }

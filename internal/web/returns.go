@@ -236,7 +236,7 @@ func (s *Server) saveReturn(w http.ResponseWriter, r *http.Request, rq *request)
 			fields = append(fields, claims.FieldName(l.Service.Code, f.Key))
 		}
 	}
-	in, err := decode(r, fields...)
+	in, err := decodeOnly(r, fields...)
 	if err != nil {
 		return err
 	}

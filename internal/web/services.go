@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/nhsfile"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
@@ -144,7 +145,7 @@ func formFields(errs problem.Fields) problem.Fields {
 	return out
 }
 
-var serviceFormFields = []string{"code", "name", "spec", "year", "frequency", "deadline_days", "eligibility", "chosen", "sign_up",
+var serviceFormFields = []string{"code", "name", "spec", "year", "starts_on", "ends_on", "frequency", "deadline_days", "eligibility", "chosen", "sign_up",
 	"needs_declaration", "needs_approval", "needs_finance", "fields", "rule_kind", "rule_field", "rate", "cap_items", "cap",
 	"rate_per_patient", "weighted", "numerator", "denominator", "lower", "upper", "max", "block"}
 
@@ -159,6 +160,11 @@ func (s *Server) createService(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	sv, errs := parseServiceForm(in)
 	sv.Commissioner = o.Code
+	// A service made during its year is claimed from the day it is made,
+	// unless the commissioner says otherwise: it does not reach back to April.
+	if first, last := claims.YearRange(sv.Year); sv.Starts.IsZero() && strings.TrimSpace(in["starts_on"]) == "" && rq.today.After(first) && !rq.today.After(last) {
+		sv.Starts = rq.today
+	}
 	status := http.StatusUnprocessableEntity
 	if len(errs) == 0 {
 		sv, err = s.store.CreateService(r.Context(), rq.actor(), sv)
@@ -197,6 +203,18 @@ func parseServiceForm(in map[string]string) (claims.Service, problem.Fields) {
 	}
 	if sv.DeadlineDays, err = strconv.Atoi(strings.TrimSpace(in["deadline_days"])); err != nil {
 		sv.DeadlineDays = -1
+	}
+	for _, d := range []struct {
+		name string
+		to   *time.Time
+	}{{"starts_on", &sv.Starts}, {"ends_on", &sv.Ends}} {
+		if v := strings.TrimSpace(in[d.name]); v != "" {
+			t, err := nhsfile.ParseDate(v, nhsfile.ISO, nhsfile.DDMMYYYY)
+			if err != nil {
+				errs.Add(d.name, "Enter a real date, like 2027-04-01 or 01/04/2027")
+			}
+			*d.to = t
+		}
 	}
 	for _, c := range strings.FieldsFunc(strings.ToUpper(in["chosen"]), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == ';' }) {
 		if !slices.Contains(sv.Chosen, c) {

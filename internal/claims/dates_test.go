@@ -1,0 +1,104 @@
+package claims
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/problem"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestClaimable(t *testing.T) {
+	sv := Service{Name: "ECGs", Year: 2026, Frequency: Monthly, SignUp: true}
+	open := orgs.Org{Code: "Y1", Name: "Y1 SURGERY", Kind: orgs.Practice, Status: "A"}
+	april, sept, nov, march := Period{day("2026-04-01"), day("2026-04-30")}, Period{day("2026-09-01"), day("2026-09-30")},
+		Period{day("2026-11-01"), day("2026-11-30")}, Period{day("2027-03-01"), day("2027-03-31")}
+	signed := func(start string) *Offer { return &Offer{Status: Active, Start: day(start)} }
+	withDates := func(starts, ends string) Service {
+		s := sv
+		if starts != "" {
+			s.Starts = day(starts)
+		}
+		if ends != "" {
+			s.Ends = day(ends)
+		}
+		return s
+	}
+	closed := open
+	closed.CloseDate, closed.Status = day("2026-09-15"), orgs.StatusClosed
+	opened := open
+	opened.OpenDate = day("2026-10-02")
+	gone := open
+	gone.Status = orgs.StatusClosed
+	for _, tc := range []struct {
+		name  string
+		sv    Service
+		o     orgs.Org
+		offer *Offer
+		p     Period
+		ok    bool
+		why   string
+	}{
+		{"signed up in April, April", sv, open, signed("2026-04-01"), april, true, ""},
+		{"signed up in November, April", sv, open, signed("2026-11-15"), april, false, "signed up to ECGs from 15 November 2026"},
+		{"signed up in November, November", sv, open, signed("2026-11-15"), nov, true, ""},
+		{"service started in November, September", withDates("2026-11-29", ""), open, signed("2026-04-01"), sept, false, "ECGs starts on 29 November 2026"},
+		{"service started in November, November", withDates("2026-11-29", ""), open, signed("2026-04-01"), nov, true, ""},
+		{"service ended in September, November", withDates("", "2026-09-30"), open, signed("2026-04-01"), nov, false, "ECGs ended on 30 September 2026"},
+		{"service ended in September, September", withDates("", "2026-09-30"), open, signed("2026-04-01"), sept, true, ""},
+		{"closed mid-September, September", sv, closed, signed("2026-04-01"), sept, true, ""},
+		{"closed mid-September, November", sv, closed, signed("2026-04-01"), nov, false, "Y1 SURGERY closed on 15 September 2026"},
+		{"closed mid-September, March", sv, closed, signed("2026-04-01"), march, false, "closed on 15 September 2026"},
+		{"opened in October, September", sv, opened, signed("2026-04-01"), sept, false, "Y1 SURGERY opened on 2 October 2026"},
+		{"closed, date unknown", sv, gone, signed("2026-04-01"), nov, false, "Y1 SURGERY is closed"},
+	} {
+		ok, why := tc.sv.Claimable(tc.p, tc.o, tc.offer)
+		if ok != tc.ok || !strings.Contains(why, tc.why) || (tc.ok && why != "") {
+			t.Errorf("%s: %v %q, want %v %q", tc.name, ok, why, tc.ok, tc.why)
+		}
+	}
+}
+
+func TestServiceDatesValidate(t *testing.T) {
+	base := Service{Code: "LES-ECG", Name: "ECGs", Commissioner: "P1", Year: 2026, Frequency: Monthly, DeadlineDays: 10, Eligibility: AllPractices,
+		Fields: []Field{{Label: "ECGs"}}}
+	base.Rule.Kind = "fee_per_item"
+	for _, tc := range []struct {
+		starts, ends, field string
+	}{
+		{"2026-11-29", "", ""},
+		{"2026-03-31", "", "starts_on"},
+		{"", "2027-04-01", "ends_on"},
+		{"2026-11-29", "2026-11-28", "ends_on"},
+	} {
+		sv := base
+		if tc.starts != "" {
+			sv.Starts = day(tc.starts)
+		}
+		if tc.ends != "" {
+			sv.Ends = day(tc.ends)
+		}
+		err := sv.Validate()
+		if tc.field == "" && (fieldIn(err, "starts_on") || fieldIn(err, "ends_on")) || tc.field != "" && !fieldIn(err, tc.field) {
+			t.Errorf("%s to %s: %v", tc.starts, tc.ends, err)
+		}
+	}
+}
+
+func fieldIn(err error, name string) bool {
+	for _, f := range problem.FieldsOf(err) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
