@@ -363,4 +363,5 @@ type Offer struct {
 	OrgName     string      `json:"org_name,omitempty"`
 	Status      OfferStatus `json:"status"`
 	Start       time.Time   `json:"start,omitzero"` // the day the sign-up took effect
+	From        time.Time   `json:"from,omitzero"`  // the start the commissioner set on the offer, if any
 }

@@ -85,14 +85,24 @@ func OpenYears(today time.Time) []int {
 // SignUpStart is the day a sign-up made today takes effect: today, or the
 // service's first day when it has not begun.
 func (s Service) SignUpStart(today time.Time) time.Time {
-	if ps := s.Periods(); len(ps) > 0 && today.Before(ps[0].Start) {
-		return ps[0].Start
+	if from := s.Runs().From; today.Before(from) {
+		return from
 	}
 	return today
 }
 
-// Respond answers a pending offer: accepted from start, or declined. An
-// offer already answered cannot be answered again.
+// CheckOfferStart checks a start a commissioner sets on an offer: a day the
+// service runs.
+func (s Service) CheckOfferStart(from time.Time) error {
+	if runs := s.Runs(); from.Before(runs.From) || from.After(runs.To) {
+		return problem.BadField("from", "The start must be a day %s runs, from %s to %s", s.Name, runs.From.Format("2 January 2006"), runs.To.Format("2 January 2006"))
+	}
+	return nil
+}
+
+// Respond answers a pending offer: accepted from start (or from the start
+// the commissioner set on the offer, which wins), or declined. An offer
+// already answered cannot be answered again.
 func (o Offer) Respond(accept bool, start time.Time) (Offer, error) {
 	if o.Status != Pending {
 		word := map[OfferStatus]string{Active: "accepted", Declined: "declined"}[o.Status]
@@ -102,6 +112,9 @@ func (o Offer) Respond(accept bool, start time.Time) (Offer, error) {
 	next.Status, next.Start = Declined, time.Time{}
 	if accept {
 		next.Status, next.Start = Active, start
+		if !o.From.IsZero() {
+			next.Start = o.From
+		}
 	}
 	return next, nil
 }
@@ -114,6 +127,20 @@ func (s Service) Offerable(o orgs.Org, chain []string, today time.Time) error {
 		return problem.BadField("orgs", "%s (%s) is closed, so it cannot be offered %s", o.Name, o.Code, s.Name)
 	case !s.OpenTo(o.Code, o.Kind == orgs.PCN, chain, nil).Open:
 		return problem.BadField("orgs", "%s (%s) cannot claim %s, so it cannot be offered it: check who the service is for", o.Name, o.Code, s.Name)
+	}
+	return nil
+}
+
+// CheckEnd checks a new last day for a service, set on today: a day it
+// runs, and not before today (claims already made for the days after would
+// be stranded).
+func (s Service) CheckEnd(ends, today time.Time) error {
+	runs := s.Runs()
+	switch {
+	case ends.Before(today):
+		return problem.BadField("ends_on", "A service cannot end before today (%s): practices may have claimed for the days since", today.Format("2 January 2006"))
+	case ends.Before(runs.From) || ends.After(runs.To):
+		return problem.BadField("ends_on", "The end must be a day %s runs, from %s to %s", s.Name, runs.From.Format("2 January 2006"), runs.To.Format("2 January 2006"))
 	}
 	return nil
 }

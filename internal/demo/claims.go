@@ -88,7 +88,7 @@ func LoadClaims(ctx context.Context, s *store.Store, now time.Time) error {
 				return fmt.Errorf("demo service %s: %w", sv.Code, err)
 			}
 			if created.SignUp {
-				if _, err := s.OfferService(ctx, actor, created.ID, created.Chosen); err != nil {
+				if _, err := s.OfferService(ctx, actor, created.ID, created.Chosen, time.Time{}); err != nil {
 					return err
 				}
 				for i, org := range created.Chosen {

@@ -168,7 +168,7 @@ func TestClaimsWorkflow(t *testing.T) {
 		}
 
 		// The PCN signs up to the block part-way through July.
-		if _, err := s.OfferService(ctx, "comm", block.ID, []string{"U00001"}); err != nil {
+		if _, err := s.OfferService(ctx, "comm", block.ID, []string{"U00001"}, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.RespondToOffer(ctx, "pcn", block.ID, "U00001", true, day("2026-07-11")); err != nil {

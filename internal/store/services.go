@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/mustdo"
 	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
 )
 
@@ -308,10 +310,15 @@ func (s *Store) SpecFile(ctx context.Context, id int64) (name, contentType strin
 
 // OfferService offers a service to organisations; offers already made stay
 // as they are. It returns how many were new.
-func (s *Store) OfferService(ctx context.Context, actor string, id int64, orgCodes []string) (int, error) {
+func (s *Store) OfferService(ctx context.Context, actor string, id int64, orgCodes []string, from time.Time) (int, error) {
 	sv, err := s.reader().service(ctx, "", id)
 	if err != nil {
 		return 0, err
+	}
+	if !from.IsZero() {
+		if err := sv.CheckOfferStart(from); err != nil {
+			return 0, err
+		}
 	}
 	today := s.now()
 	for _, code := range orgCodes {
@@ -330,15 +337,15 @@ func (s *Store) OfferService(ctx context.Context, actor string, id int64, orgCod
 	n := 0
 	err = s.tx(ctx, func(c conn) error {
 		for _, o := range orgCodes {
-			res, err := c.exec(ctx, `INSERT INTO offers (service_id, org_code, status, offered_at) VALUES (?, ?, 'pending', ?)
-				ON CONFLICT (service_id, org_code) DO NOTHING`, id, o, c.tsArg(c.now))
+			res, err := c.exec(ctx, `INSERT INTO offers (service_id, org_code, status, offered_at, offered_start) VALUES (?, ?, 'pending', ?, ?)
+				ON CONFLICT (service_id, org_code) DO NOTHING`, id, o, c.tsArg(c.now), dateArg(from))
 			if err != nil {
 				return err
 			}
 			if k, _ := res.RowsAffected(); k > 0 {
 				n++
 				if err := c.appendAudit(ctx, actor, "offer.make", "offer", fmt.Sprintf("%d/%s", id, o), nil,
-					claims.Offer{ServiceID: id, Org: o, Status: claims.Pending}); err != nil {
+					claims.Offer{ServiceID: id, Org: o, Status: claims.Pending, From: from}); err != nil {
 					return err
 				}
 			}
@@ -352,7 +359,7 @@ func (s *Store) OfferService(ctx context.Context, actor string, id int64, orgCod
 func (s *Store) RespondToOffer(ctx context.Context, actor string, id int64, org string, accept bool, start time.Time) error {
 	return s.tx(ctx, func(c conn) error {
 		before := claims.Offer{ServiceID: id, Org: org}
-		err := c.queryRow(ctx, "SELECT status FROM offers WHERE service_id = ? AND org_code = ?", id, org).Scan(&before.Status)
+		err := c.queryRow(ctx, "SELECT status, offered_start FROM offers WHERE service_id = ? AND org_code = ?", id, org).Scan(&before.Status, nullTime{&before.From})
 		if err != nil {
 			return notFound(err, "This service has not been offered to %s", org)
 		}
@@ -386,7 +393,7 @@ func (s *Store) Offers(ctx context.Context, id int64, org string) ([]claims.Offe
 		where += " AND f.org_code = ?"
 		args = append(args, org)
 	}
-	rows, err := s.reader().query(ctx, `SELECT f.service_id, sv.code, sv.name, f.org_code, o.name, f.status, f.start_date
+	rows, err := s.reader().query(ctx, `SELECT f.service_id, sv.code, sv.name, f.org_code, o.name, f.status, f.start_date, f.offered_start
 		FROM offers f JOIN services sv ON sv.id = f.service_id JOIN orgs o ON o.code = f.org_code`+where+
 		" ORDER BY sv.year DESC, sv.code, o.name", args...)
 	if err != nil {
@@ -396,10 +403,87 @@ func (s *Store) Offers(ctx context.Context, id int64, org string) ([]claims.Offe
 	var out []claims.Offer
 	for rows.Next() {
 		var f claims.Offer
-		if err := rows.Scan(&f.ServiceID, &f.ServiceCode, &f.ServiceName, &f.Org, &f.OrgName, &f.Status, nullTime{&f.Start}); err != nil {
+		if err := rows.Scan(&f.ServiceID, &f.ServiceCode, &f.ServiceName, &f.Org, &f.OrgName, &f.Status, nullTime{&f.Start}, nullTime{&f.From}); err != nil {
 			return nil, err
 		}
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+// EndService sets a service's last day (checked by claims.Service.CheckEnd)
+// and tells the people who keep each practice's or PCN's claims, by email
+// through the outbox: those signed up, or chosen, or (for a service open to
+// every practice of an area) every practice there. It returns how many
+// were told.
+func (s *Store) EndService(ctx context.Context, actor string, id int64, ends time.Time, base string) (int, error) {
+	told := 0
+	err := s.tx(ctx, func(c conn) error {
+		sv, err := c.service(ctx, "", id)
+		if err != nil {
+			return err
+		}
+		if err := sv.CheckEnd(ends, orgs.Today(c.now)); err != nil {
+			return err
+		}
+		before := sv
+		if _, err := c.exec(ctx, "UPDATE services SET ends_on = ? WHERE id = ?", dateArg(ends), id); err != nil {
+			return err
+		}
+		var query string
+		var args []any
+		switch {
+		case sv.SignUp:
+			query, args = "SELECT org_code FROM offers WHERE service_id = ? AND status = 'accepted'", []any{id}
+		case sv.Eligibility == claims.AllPractices:
+			cte, cteArgs := c.dialect.scopeCTE([]string{sv.Commissioner}, c.now)
+			query, args = cte+" SELECT code FROM scope JOIN orgs USING (code) WHERE kind = 'practice'", cteArgs
+		default:
+			query, args = "SELECT org_code FROM service_orgs WHERE service_id = ?", []any{id}
+		}
+		var roles []any
+		for _, r := range people.Roles {
+			if r.Allows(people.SubmitClaims) {
+				roles = append(roles, string(r))
+			}
+		}
+		in, _ := inClause(roles)
+		rows, err := c.query(ctx, `SELECT DISTINCT u.email, o.name FROM grants g JOIN users u ON u.id = g.user_id JOIN orgs o ON o.code = g.org_code
+			WHERE g.role IN `+in+` AND g.org_code IN (`+query+`) ORDER BY u.email`, append(roles, args...)...)
+		if err != nil {
+			return err
+		}
+		var notes []mustdo.Reminder
+		for rows.Next() {
+			var email, org string
+			if err := rows.Scan(&email, &org); err != nil {
+				rows.Close()
+				return err
+			}
+			notes = append(notes, mustdo.Reminder{
+				Key: fmt.Sprintf("service-end/%d/%s/%s", id, ends.Format(time.DateOnly), email), To: email,
+				Subject: fmt.Sprintf("%s ends on %s", sv.Name, ends.Format("2 January 2006")),
+				Body: fmt.Sprintf("%s has ended %s (%s) for %s. %s can be claimed for periods up to %s; claims for those periods are made as before.\n\n%s/orgs/%s/services\n",
+					sv.Commissioner, sv.Name, sv.Code, org, sv.Name, ends.Format("2 January 2006"), base, sv.Commissioner),
+			})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		n, err := c.bulkInsertNew(ctx, "mustdo_outbox", []string{"key", "to_addr", "subject", "body", "created_at"}, "key", len(notes), func(i int) []any {
+			return []any{notes[i].Key, notes[i].To, notes[i].Subject, notes[i].Body, c.tsArg(c.now)}
+		})
+		if err != nil {
+			return err
+		}
+		told = int(n)
+		if err := c.bumpCatalogue(ctx); err != nil {
+			return err
+		}
+		after := sv
+		after.Ends = ends
+		return c.appendAudit(ctx, actor, "service.end", "service", fmt.Sprint(id), before, after)
+	})
+	return told, err
 }

@@ -143,6 +143,17 @@ func TestClaimsJourney(t *testing.T) {
 		}
 	}
 	pm.get("/orgs/Y00001/returns/2026-11").has(t, "Started today")
+	// The commissioner ends it: not in the past; the practices are told.
+	if got := comm.post("/orgs/99X/services/"+fresh+"/end", url.Values{"ends_on": {"2026-11-01"}}); got.status != 422 || !strings.Contains(got.body, "A service cannot end before today") {
+		t.Errorf("ending in the past: %d %s", got.status, pageText(got.body))
+	}
+	if got := comm.post("/orgs/99X/services/"+fresh+"/end", url.Values{"ends_on": {"31/12/2026"}}); got.status != 303 {
+		t.Errorf("ending on 31 December: %d %s", got.status, pageText(got.body))
+	}
+	comm.get("/orgs/99X/services/"+fresh).has(t, "From 29 November 2026 to 31 December 2026")
+	if got := pm.get("/orgs/Y00001/returns/2027-01"); strings.Contains(got.body, "Started today") {
+		t.Error("an ended service is on January's return")
+	}
 	got := pm.post(sept, url.Values{"action": {"submit"}, "LES-ECG.ecgs_performed": {"-2"}, "LIS-DM.numerator": {"500"}, "LIS-DM.denominator": {"400"}})
 	if got.status != 422 {
 		t.Fatalf("bad return: %d", got.status)

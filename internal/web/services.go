@@ -95,6 +95,29 @@ var serviceNotices = map[string]string{
 	"accepted": "You have signed up to the service.",
 	"declined": "You have declined the service.",
 	"spec":     "Specification attached.",
+	"ended":    "The service's end is set, and the practices and PCNs that claim it have been told by email.",
+}
+
+// endService sets a service's last day, telling those who claim it.
+func (s *Server) endService(w http.ResponseWriter, r *http.Request, rq *request) error {
+	sv, o, err := s.serviceFor(r, rq)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Ends string `form:"ends_on"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	ends, err := nhsfile.ParseDate(in.Ends, nhsfile.ISO, nhsfile.DDMMYYYY)
+	if err != nil {
+		return problem.OnField(problem.Invalid, "ends_on", "Enter the last day it may be claimed for, like 2027-01-31 or 31/01/2027")
+	}
+	if _, err := s.store.EndService(r.Context(), rq.actor(), sv.ID, ends, s.publicBase(r)); err != nil {
+		return err
+	}
+	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/services/%d?done=ended", o.Code, sv.ID))
 }
 
 type serviceForm struct {
@@ -436,9 +459,16 @@ func (s *Server) offerService(w http.ResponseWriter, r *http.Request, rq *reques
 	var in struct {
 		Orgs string `form:"orgs"` // ODS codes, separated by spaces, commas or lines
 		All  bool   `form:"all"`  // every practice (or PCN) below the commissioner
+		From string `form:"from"` // the day sign-ups take effect, if not the day each is accepted
 	}
 	if err := decodeInto(r, &in); err != nil {
 		return err
+	}
+	var from time.Time
+	if v := strings.TrimSpace(in.From); v != "" {
+		if from, err = nhsfile.ParseDate(v, nhsfile.ISO, nhsfile.DDMMYYYY); err != nil {
+			return problem.OnField(problem.Invalid, "from", "Enter a real date, like 2027-04-01 or 01/04/2027")
+		}
 	}
 	var codes []string
 	if in.All {
@@ -473,7 +503,7 @@ func (s *Server) offerService(w http.ResponseWriter, r *http.Request, rq *reques
 			return problem.New(problem.Forbidden, "%s is outside the area you commission for", c)
 		}
 	}
-	if _, err := s.store.OfferService(ctx, rq.actor(), sv.ID, codes); err != nil {
+	if _, err := s.store.OfferService(ctx, rq.actor(), sv.ID, codes, from); err != nil {
 		return err
 	}
 	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/services/%d?done=offered", o.Code, sv.ID))
