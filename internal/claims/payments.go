@@ -1,14 +1,47 @@
 package claims
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
 
-// PaymentRun is one month's payments by one commissioner.
+	"github.com/onepc/onepc/internal/problem"
+)
+
+// RunKind says what a payment run does: pay, or take back a run it reverses.
+type RunKind string
+
+const (
+	PaymentKind  RunKind = "payment"
+	ReversalKind RunKind = "reversal"
+)
+
+// RunStatus is where a payment run stands: a draft is a preview and pays
+// nothing until it is committed (by a second, explicit confirmation) or
+// discarded.
+type RunStatus string
+
+const (
+	RunDraft     RunStatus = "draft"
+	RunCommitted RunStatus = "committed"
+	RunDiscarded RunStatus = "discarded"
+)
+
+// PaymentRun is one month's payments by one commissioner, or the reversal
+// of such a run.
 type PaymentRun struct {
 	ID           int64     `json:"id"`
 	Commissioner string    `json:"commissioner_org"`
 	Month        time.Time `json:"month"`
+	Kind         RunKind   `json:"kind"`
+	Status       RunStatus `json:"status"`
+	Reverses     int64     `json:"reverses,omitempty"`    // a reversal: the run it takes back
+	ReversedBy   int64     `json:"reversed_by,omitempty"` // a payment: the reversal that took it back
+	Reason       string    `json:"reason,omitempty"`      // why it was run early, or reversed
 	CreatedAt    time.Time `json:"created_at"`
 	CreatedBy    string    `json:"created_by"`
+	CommittedAt  time.Time `json:"committed_at,omitzero"`
+	CommittedBy  string    `json:"committed_by,omitempty"`
 	Lines        int       `json:"lines"`
 	Pence        int64     `json:"pence"`
 
@@ -46,4 +79,73 @@ type ClaimVersion struct {
 	Explanation string           `json:"explanation"`
 	At          time.Time        `json:"at"`
 	By          string           `json:"by"`
+}
+
+// Excluded is a claim a payment run leaves out, and why.
+type Excluded struct {
+	Claim Claim  `json:"claim"`
+	Why   string `json:"why"`
+}
+
+// RunDeadline is the last claims deadline of a month: the latest deadline
+// of the services' periods that end in it (the month's last day when none
+// does).
+func RunDeadline(services []Service, month time.Time) time.Time {
+	first, last := MonthOf(month)
+	deadline := last
+	for _, sv := range services {
+		if p, ok := sv.PeriodEndingIn(first); ok && sv.Deadline(p).After(deadline) {
+			deadline = sv.Deadline(p)
+		}
+	}
+	return deadline
+}
+
+// MinReasonLength is the fewest characters a stated reason may have.
+const MinReasonLength = 10
+
+// CheckRunMonth says whether a month may be paid on today: not before it
+// has begun, and, until its claims deadline has passed, only with a stated
+// reason (claims still due would miss the run).
+func CheckRunMonth(month, deadline, today time.Time, reason string) error {
+	first, _ := MonthOf(month)
+	switch {
+	case today.Before(first):
+		return problem.BadField("month", "%s has not begun: it cannot be paid yet", first.Format("January 2006"))
+	case !today.After(deadline) && len(strings.TrimSpace(reason)) < MinReasonLength:
+		return problem.BadField("reason", "Claims for %s are due until %s: say why this run cannot wait (at least %d characters)",
+			first.Format("January 2006"), deadline.Format("2 January 2006"), MinReasonLength)
+	}
+	return nil
+}
+
+// CheckReversal says whether run may be reversed, for reason.
+func CheckReversal(run PaymentRun, reason string) error {
+	switch {
+	case run.Kind != PaymentKind || run.Status != RunCommitted:
+		return problem.New(problem.Conflict, "Only a committed payment run can be reversed")
+	case run.ReversedBy != 0:
+		return problem.New(problem.Conflict, "This run has been reversed already")
+	case len(strings.TrimSpace(reason)) < MinReasonLength:
+		return problem.BadField("reason", "Say why the run is reversed (at least %d characters): it is kept with the reversal", MinReasonLength)
+	}
+	return nil
+}
+
+// ExcludedWhy words why a claim of the run's commissioner, for a period
+// ending by the run's month, is not in it.
+func ExcludedWhy(cl Claim) string {
+	switch cl.Status {
+	case Draft:
+		return "Not submitted yet (a draft)"
+	case Submitted:
+		return "Awaiting approval"
+	case Queried:
+		return "Queried: awaiting the practice's answer"
+	case Approved:
+		return "Awaiting finance approval"
+	case Rejected:
+		return "Rejected"
+	}
+	return fmt.Sprintf("Not ready (%s)", cl.Status.Label())
 }

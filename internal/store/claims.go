@@ -16,7 +16,8 @@ import (
 
 const claimColumns = `c.id, c.service_id, sv.code, sv.name, c.org_code, o.name, c.period_start, c.period_end, c.status, c.version,
 	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message,
-	(SELECT MIN(r.id) FROM payment_runs r WHERE r.commissioner_org = sv.commissioner_org AND r.watermark >= c.ready_seq)`
+	(SELECT MAX(l.run_id) FROM payment_lines l JOIN payment_runs r ON r.id = l.run_id WHERE l.claim_id = c.id AND r.kind = 'payment'
+		AND NOT EXISTS (SELECT 1 FROM payment_runs x WHERE x.reverses = r.id))`
 
 func scanClaim(sc interface{ Scan(...any) error }) (claims.Claim, error) {
 	var cl claims.Claim
@@ -39,8 +40,10 @@ func scanClaim(sc interface{ Scan(...any) error }) (claims.Claim, error) {
 
 const claimFrom = " FROM claims c JOIN services sv ON sv.id = c.service_id JOIN orgs o ON o.code = c.org_code"
 
-// paidCond is true for a claim some payment run has paid.
-const paidCond = `c.ready_seq <= (SELECT COALESCE(MAX(r.watermark), 0) FROM payment_runs r WHERE r.commissioner_org = sv.commissioner_org)`
+// paidCond is true for a claim a payment run has paid and no reversal has
+// taken back (a run's lines are written when it is committed).
+const paidCond = `EXISTS (SELECT 1 FROM payment_lines l JOIN payment_runs r ON r.id = l.run_id WHERE l.claim_id = c.id AND r.kind = 'payment'
+	AND NOT EXISTS (SELECT 1 FROM payment_runs x WHERE x.reverses = r.id))`
 
 func (c conn) claimList(ctx context.Context, where string, args ...any) ([]claims.Claim, error) {
 	rows, err := c.query(ctx, "SELECT "+claimColumns+claimFrom+where, args...)
@@ -422,144 +425,4 @@ func (c conn) markReady(ctx context.Context, id int64) error {
 	}
 	_, err := c.exec(ctx, "UPDATE claims SET ready_seq = ? WHERE id = ?", seq, id)
 	return err
-}
-
-// RunPayments pays every claim of the commissioner's services that is ready
-// (approved, and approved by finance where the service asks) and not yet
-// paid, under the label of month. Each commissioner runs each month once; a
-// claim is paid once ever. The run writes one row, however many claims it
-// pays: its watermark marks them all.
-func (s *Store) RunPayments(ctx context.Context, actor, commissioner string, month time.Time) (claims.PaymentRun, error) {
-	m := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
-	run := claims.PaymentRun{Commissioner: commissioner, Month: m, CreatedBy: actor}
-	err := s.tx(ctx, func(c conn) error {
-		var kind orgs.Kind
-		if err := c.queryRow(ctx, "SELECT kind FROM orgs WHERE code = ?", commissioner).Scan(&kind); err != nil {
-			return notFound(err, "There is no organisation with the code %s", commissioner)
-		}
-		if !kind.Commissions() {
-			return problem.New(problem.Invalid, "Payment runs are made by a Place or an ICB; %s is a %s", commissioner, kind.Label())
-		}
-		run.CreatedAt = c.now.UTC().Truncate(time.Microsecond)
-		// Lock the counter: claims becoming ready wait until the run is made.
-		if err := c.queryRow(ctx, "UPDATE ready_counter SET seq = seq WHERE id = 1 RETURNING seq").Scan(&run.Watermark); err != nil {
-			return err
-		}
-		if err := c.queryRow(ctx, "SELECT COALESCE(MAX(watermark), 0) FROM payment_runs WHERE commissioner_org = ?", commissioner).Scan(&run.PrevWatermark); err != nil {
-			return err
-		}
-		prev, watermark := run.PrevWatermark, run.Watermark
-		var total sql.NullInt64
-		if err := c.queryRow(ctx, `SELECT COUNT(*), SUM(c.pence) FROM claims c JOIN services sv ON sv.id = c.service_id
-			WHERE sv.commissioner_org = ? AND c.ready_seq > ? AND c.ready_seq <= ?`, commissioner, prev, watermark).Scan(&run.Lines, &total); err != nil {
-			return err
-		}
-		run.Pence = total.Int64
-		err := c.queryRow(ctx, `INSERT INTO payment_runs (commissioner_org, run_month, prev_watermark, watermark, created_at, created_by, lines, pence)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, commissioner, dateArg(m), prev, watermark, c.tsArg(run.CreatedAt), actor,
-			run.Lines, run.Pence).Scan(&run.ID)
-		if problem.KindOf(mapError(err)) == problem.Conflict {
-			return problem.New(problem.Conflict, "The payment run for %s has already been made. Claims approved since then go in the next month's run.", m.Format("January 2006"))
-		}
-		if err != nil {
-			return err
-		}
-		return c.appendAudit(ctx, actor, "payments.run", "payment_run", fmt.Sprint(run.ID), nil, run)
-	})
-	return run, err
-}
-
-// PaymentRuns lists runs newest first with their totals: a commissioner's
-// runs (commissioner ≠ ""), or, for org ≠ "", only the runs that paid that
-// organisation, with only its lines counted.
-func (s *Store) PaymentRuns(ctx context.Context, commissioner, org string) ([]claims.PaymentRun, error) {
-	c := s.reader()
-	where, args := "", []any{}
-	if commissioner != "" {
-		where, args = " WHERE r.commissioner_org = ?", []any{commissioner}
-	}
-	rows, err := c.query(ctx, `SELECT r.id, r.commissioner_org, r.run_month, r.created_at, r.created_by, r.lines, r.pence
-		FROM payment_runs r`+where+" ORDER BY r.run_month DESC, r.id DESC", args...)
-	if err != nil {
-		return nil, err
-	}
-	var out []claims.PaymentRun
-	for rows.Next() {
-		var r claims.PaymentRun
-		if err := rows.Scan(&r.ID, &r.Commissioner, nullTime{&r.Month}, nullTime{&r.CreatedAt}, &r.CreatedBy, &r.Lines, &r.Pence); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || org == "" {
-		return out, err
-	}
-	// One organisation's share, reached through its own claims.
-	rows, err = c.query(ctx, `SELECT r.id, COUNT(*), SUM(c.pence) FROM claims c JOIN services sv ON sv.id = c.service_id
-		JOIN payment_runs r ON r.commissioner_org = sv.commissioner_org AND c.ready_seq > r.prev_watermark AND c.ready_seq <= r.watermark
-		WHERE c.org_code = ? GROUP BY r.id`, org)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	share := map[int64][2]int64{}
-	for rows.Next() {
-		var id, n, p int64
-		if err := rows.Scan(&id, &n, &p); err != nil {
-			return nil, err
-		}
-		share[id] = [2]int64{n, p}
-	}
-	var mine []claims.PaymentRun
-	for _, r := range out {
-		if sh, ok := share[r.ID]; ok {
-			r.Lines, r.Pence = int(sh[0]), sh[1]
-			mine = append(mine, r)
-		}
-	}
-	return mine, rows.Err()
-}
-
-// PaymentRun returns one run with its totals, if org made it or was paid by
-// it; any other id is NotFound.
-func (s *Store) PaymentRun(ctx context.Context, org string, id int64) (claims.PaymentRun, error) {
-	var r claims.PaymentRun
-	err := s.reader().queryRow(ctx, `SELECT r.id, r.commissioner_org, r.run_month, r.created_at, r.created_by, r.lines, r.pence,
-		r.prev_watermark, r.watermark FROM payment_runs r WHERE r.id = ? AND (r.commissioner_org = ? OR EXISTS (
-			SELECT 1 FROM claims c JOIN services sv ON sv.id = c.service_id WHERE c.org_code = ?
-			AND sv.commissioner_org = r.commissioner_org AND c.ready_seq > r.prev_watermark AND c.ready_seq <= r.watermark))`,
-		id, org, org).Scan(&r.ID, &r.Commissioner, nullTime{&r.Month}, nullTime{&r.CreatedAt}, &r.CreatedBy,
-		&r.Lines, &r.Pence, &r.PrevWatermark, &r.Watermark)
-	return r, notFound(err, "There is no such payment run")
-}
-
-// PaymentLines returns the lines of a run (as PaymentRun read it) that org
-// may see, by practice then service and period: the whole schedule for the
-// commissioner that made it, a practice's own remittance lines otherwise.
-func (s *Store) PaymentLines(ctx context.Context, run claims.PaymentRun, org string) ([]claims.PaymentLine, error) {
-	where, args := " WHERE sv.commissioner_org = ? AND c.ready_seq > ? AND c.ready_seq <= ?", []any{run.Commissioner, run.PrevWatermark, run.Watermark}
-	if org != run.Commissioner {
-		where += " AND c.org_code = ?"
-		args = append(args, org)
-	}
-	rows, err := s.reader().query(ctx, `SELECT c.id, c.org_code, o.name, sv.code, sv.name, sv.frequency, c.period_start, c.pence, c.explanation
-		FROM claims c JOIN services sv ON sv.id = c.service_id JOIN orgs o ON o.code = c.org_code`+where+
-		" ORDER BY c.org_code, sv.code, c.period_start", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []claims.PaymentLine
-	for rows.Next() {
-		l := claims.PaymentLine{RunID: run.ID}
-		if err := rows.Scan(&l.ClaimID, &l.Org, &l.OrgName, &l.ServiceCode, &l.ServiceName, &l.Frequency,
-			nullTime{&l.Period}, &l.Pence, &l.Explanation); err != nil {
-			return nil, err
-		}
-		l.Reference = claims.PaymentReference(run.Month, l.Org)
-		out = append(out, l)
-	}
-	return out, rows.Err()
 }

@@ -31,3 +31,9 @@ func QueryInt64ForTest(ctx context.Context, s *Store, query string) (int64, erro
 	err := s.read.QueryRowContext(ctx, query).Scan(&n)
 	return n, err
 }
+
+// MigrateUpToForTest applies the migrations up to version last only.
+func MigrateUpToForTest(ctx context.Context, s *Store, last int) error {
+	_, err := s.migrate(ctx, last)
+	return err
+}
