@@ -84,6 +84,7 @@ var Logins = []Login{
 	{"pcn.manager@onepc.example", people.PCNManager, "U00001"},
 	{"clinical.director@onepc.example", people.PCNClinicalDirector, "U00001"},
 	{"commissioner@onepc.example", people.Commissioner, PlaceCode},
+	{"finance@onepc.example", people.FinanceOfficer, PlaceCode},
 	{"admin@onepc.example", people.Admin, ICBCode},
 }
 
@@ -94,6 +95,7 @@ var names = map[people.Role]string{
 	people.PCNManager:          "Jordan Hughes",
 	people.PCNClinicalDirector: "Dr Priya Shah",
 	people.Commissioner:        "Chris Taylor",
+	people.FinanceOfficer:      "Morgan Ellis",
 	people.Admin:               "Robin Clarke",
 }
 

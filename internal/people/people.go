@@ -25,11 +25,12 @@ const (
 	PCNManager          Role = "pcn_manager"
 	PCNClinicalDirector Role = "pcn_clinical_director"
 	Commissioner        Role = "commissioner"
+	FinanceOfficer      Role = "finance_officer" // at a Place or ICB: approves claims for finance and commits payment runs, alone
 	Admin               Role = "admin"
 )
 
 // Roles lists every role in the order pages show them.
-var Roles = []Role{PracticeManager, PracticeStaff, GP, PCNManager, PCNClinicalDirector, Commissioner, Admin}
+var Roles = []Role{PracticeManager, PracticeStaff, GP, PCNManager, PCNClinicalDirector, Commissioner, FinanceOfficer, Admin}
 
 // Label is the role's name for people.
 func (r Role) Label() string {
@@ -46,6 +47,8 @@ func (r Role) Label() string {
 		return "PCN clinical director"
 	case Commissioner:
 		return "Commissioner"
+	case FinanceOfficer:
+		return "Finance officer"
 	case Admin:
 		return "Administrator"
 	}
@@ -78,7 +81,7 @@ func (r Role) GrantableAt() []orgs.Kind {
 		return []orgs.Kind{orgs.Practice}
 	case PCNManager, PCNClinicalDirector:
 		return []orgs.Kind{orgs.PCN}
-	case Commissioner:
+	case Commissioner, FinanceOfficer:
 		return []orgs.Kind{orgs.Place, orgs.ICB}
 	case Admin:
 		return orgs.Kinds

@@ -106,7 +106,7 @@ func TestManagesWhole(t *testing.T) {
 		{"all in scope", false, []Grant{staff, {Role: PracticeManager, OrgCode: "Y00002"}}, true},
 		{"one role elsewhere", false, []Grant{staff, {Role: PracticeManager, OrgCode: "Z00001"}}, false},
 		{"an administrator", false, []Grant{{Role: Admin, OrgCode: "99X"}}, false},
-		{"a commissioner", false, []Grant{{Role: Commissioner, OrgCode: "99X"}}, false},
+		{"a finance officer", false, []Grant{{Role: FinanceOfficer, OrgCode: "99X"}}, false},
 		{"the top may", true, []Grant{{Role: Admin, OrgCode: "Y99"}}, true},
 		{"no roles", false, nil, true},
 	} {

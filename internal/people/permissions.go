@@ -16,7 +16,9 @@ const (
 
 	ManageServices Permission = "services.manage" // create services, offer them, review claims
 	ApproveFinance Permission = "claims.finance"  // the finance approval step
-	RunPayments    Permission = "payments.run"    // run a month's payments, download schedules
+	RunPayments    Permission = "payments.run"    // preview, commit and reverse payment runs
+	ViewPayments   Permission = "payments.view"   // read payment runs' schedules, and download them
+	ReviewClaims   Permission = "claims.review"   // see the claims to review; each action needs its own permission too
 	SubmitClaims   Permission = "claims.submit"   // fill, submit and amend returns
 	RespondOffers  Permission = "offers.respond"  // sign up to or decline a service
 	ManageMeasures Permission = "measures.manage" // add access measures, set targets
@@ -33,8 +35,12 @@ var manifest = map[Permission][]Role{
 	EditWeights: {Commissioner},
 
 	ManageServices: {Commissioner},
-	ApproveFinance: {Commissioner},
-	RunPayments:    {Commissioner},
+	// Duties separated: commissioners approve claims; only a finance
+	// officer approves them for finance and makes payment runs.
+	ApproveFinance: {FinanceOfficer},
+	RunPayments:    {FinanceOfficer},
+	ViewPayments:   {Commissioner, FinanceOfficer},
+	ReviewClaims:   {Commissioner, FinanceOfficer},
 	SubmitClaims:   {PracticeManager, PCNManager, PCNClinicalDirector},
 	RespondOffers:  {PracticeManager, PCNManager, PCNClinicalDirector},
 	ManageMeasures: {Commissioner},

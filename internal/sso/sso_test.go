@@ -119,12 +119,12 @@ func TestMap(t *testing.T) {
 func TestAdmit(t *testing.T) {
 	cis2 := Provider{ID: "cis2", Name: "NHS CIS2", Kind: CIS2, CreateUsers: true, MoneyACR: []string{"AAL3_ANY"}, MoneyNeedsGrant: true}
 	rules := []Rule{
-		{ID: 1, Claim: NRBACRole, Value: "R8008", Org: "99X", Role: people.Commissioner},
+		{ID: 1, Claim: NRBACRole, Value: "R8008", Org: "99X", Role: people.FinanceOfficer},
 		{ID: 2, Claim: NRBACRole, Value: "R8000", Org: ClaimOrg, Role: people.PracticeManager},
 	}
 	kinds := map[string]orgs.Kind{"99X": orgs.Place, "Y00001": orgs.Practice, "U00001": orgs.PCN}
 	role := func(org, code string) RBACRole { return RBACRole{OrgCode: org, RoleCode: code} }
-	comm := people.Grant{Role: people.Commissioner, OrgCode: "99X"}
+	comm := people.Grant{Role: people.FinanceOfficer, OrgCode: "99X"} // a money role
 	tests := []struct {
 		name    string
 		p       Provider
@@ -142,9 +142,9 @@ func TestAdmit(t *testing.T) {
 		{"new, nothing maps", cis2, Claims{Email: "a@x", EmailVerified: true, RBAC: []RBACRole{role("Y00001", "R9999")}}, Person{}, NoRole, 0, false, false, 0},
 		{"unknown organisation", cis2, Claims{Email: "a@x", EmailVerified: true, RBAC: []RBACRole{role("Y99999", "R8000")}}, Person{}, NoRole, 0, false, false, 1},
 		{"role that does not fit", cis2, Claims{Email: "a@x", EmailVerified: true, RBAC: []RBACRole{role("U00001", "R8000")}}, Person{}, NoRole, 0, false, false, 1},
-		{"commissioner at AAL3 with a grant", cis2, Claims{ACR: "AAL3_ANY", RBAC: []RBACRole{role("99X", "R8008")}}, Person{UserID: 7, BySubject: true, Explicit: []people.Grant{comm}}, "", 1, false, false, 0},
-		{"commissioner at AAL3 without a grant", cis2, Claims{ACR: "AAL3_ANY", RBAC: []RBACRole{role("99X", "R8008")}}, Person{UserID: 7, BySubject: true}, NoRole, 0, false, false, 1},
-		{"commissioner at AAL2, grant hidden", cis2, Claims{ACR: "AAL2_ANY", RBAC: []RBACRole{role("99X", "R8008")}}, Person{UserID: 7, BySubject: true, Explicit: []people.Grant{comm}}, NoRole, 0, false, false, 1},
+		{"finance officer at AAL3 with a grant", cis2, Claims{ACR: "AAL3_ANY", RBAC: []RBACRole{role("99X", "R8008")}}, Person{UserID: 7, BySubject: true, Explicit: []people.Grant{comm}}, "", 1, false, false, 0},
+		{"finance officer at AAL3 without a grant", cis2, Claims{ACR: "AAL3_ANY", RBAC: []RBACRole{role("99X", "R8008")}}, Person{UserID: 7, BySubject: true}, NoRole, 0, false, false, 1},
+		{"finance officer at AAL2, grant hidden", cis2, Claims{ACR: "AAL2_ANY", RBAC: []RBACRole{role("99X", "R8008")}}, Person{UserID: 7, BySubject: true, Explicit: []people.Grant{comm}}, NoRole, 0, false, false, 1},
 		{"found by email: link", cis2, Claims{RBAC: []RBACRole{role("Y00001", "R8000")}}, Person{UserID: 7}, "", 1, false, true, 0},
 		{"email's account linked to another", cis2, Claims{RBAC: []RBACRole{role("Y00001", "R8000")}}, Person{UserID: 7, LinkedElsewhere: true}, LinkedElsewhere, 0, false, false, 0},
 		{"explicit grants alone admit", cis2, Claims{}, Person{UserID: 7, BySubject: true, Explicit: []people.Grant{{Role: people.PracticeStaff, OrgCode: "Y00001"}}}, "", 0, false, false, 0},
@@ -165,14 +165,14 @@ func TestAdmit(t *testing.T) {
 			}
 		})
 	}
-	if !people.Commissioner.ApprovesMoney() || people.PracticeManager.ApprovesMoney() {
+	if !people.FinanceOfficer.ApprovesMoney() || people.Commissioner.ApprovesMoney() || people.PracticeManager.ApprovesMoney() {
 		t.Error("ApprovesMoney")
 	}
 }
 
 func TestSessionGrants(t *testing.T) {
-	all := []people.Grant{{Role: people.PracticeStaff, OrgCode: "A"}, {Role: people.Commissioner, OrgCode: "P", Source: "sso:cis2"},
-		{Role: people.PracticeManager, OrgCode: "B", Source: "sso:entra"}, {Role: people.Commissioner, OrgCode: "Q"}}
+	all := []people.Grant{{Role: people.PracticeStaff, OrgCode: "A"}, {Role: people.FinanceOfficer, OrgCode: "P", Source: "sso:cis2"},
+		{Role: people.PracticeManager, OrgCode: "B", Source: "sso:entra"}, {Role: people.FinanceOfficer, OrgCode: "Q"}}
 	count := func(gs []people.Grant) int { return len(gs) }
 	if n := count(SessionGrants(all, "", true)); n != 2 {
 		t.Errorf("password session: %d grants, want the 2 an administrator made", n)

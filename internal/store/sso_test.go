@@ -18,7 +18,7 @@ func TestSSOSignIn(t *testing.T) {
 		cis2 := sso.Provider{ID: "cis2", Name: "NHS CIS2", Kind: sso.CIS2, CreateUsers: true, MoneyACR: []string{"AAL3_ANY"}}
 		for _, r := range []sso.Rule{
 			{Claim: sso.NRBACRole, Value: "R8000", Org: sso.ClaimOrg, Role: people.PracticeManager},
-			{Claim: sso.NRBACRole, Value: "R8008", Org: "P1", Role: people.Commissioner},
+			{Claim: sso.NRBACRole, Value: "R8008", Org: "P1", Role: people.FinanceOfficer},
 		} {
 			if err := r.Check(cis2); err != nil {
 				t.Fatal(err)
@@ -99,23 +99,23 @@ func TestSSOSignIn(t *testing.T) {
 		}
 
 		// Money roles need the assurance level.
-		u, err := s.AddUser(ctx, "admin@x", people.User{Email: "c@icb.nhs.uk", Name: "Cam Commissioner"}, "")
+		u, err := s.AddUser(ctx, "admin@x", people.User{Email: "c@icb.nhs.uk", Name: "Cam Finance"}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		comm := sso.Claims{Subject: "777", Email: "c@icb.nhs.uk", EmailVerified: true, ACR: "AAL2_ANY",
 			RBAC: []sso.RBACRole{{PersonRoleID: "2", OrgCode: "P1", RoleCode: "S8000:G8000:R8008"}}}
 		if low := signIn(comm); low.Refusal != sso.NoRole || len(low.Held) != 1 {
-			t.Errorf("commissioner at AAL2: %+v", low)
+			t.Errorf("finance officer at AAL2: %+v", low)
 		}
 		if ids, _ := s.Identities(ctx, u.ID); len(ids) != 0 {
 			t.Errorf("a refused sign-in linked: %+v", ids)
 		}
-		if err := s.GrantRole(ctx, "admin@x", u.ID, people.Commissioner, "P1"); err != nil {
+		if err := s.GrantRole(ctx, "admin@x", u.ID, people.FinanceOfficer, "P1"); err != nil {
 			t.Fatal(err)
 		}
 		if low := signIn(comm); low.Refusal != sso.NoRole {
-			t.Errorf("only a commissioner's grant, at AAL2: %+v", low)
+			t.Errorf("only a finance officer grant, at AAL2: %+v", low)
 		}
 		if err := s.GrantRole(ctx, "admin@x", u.ID, people.PracticeStaff, "A1"); err != nil {
 			t.Fatal(err)

@@ -20,6 +20,7 @@ var scopes = map[people.Role][2]string{
 	people.PCNManager:          {"Y00002", "U00002"},
 	people.PCNClinicalDirector: {"U00001", "Y00010"},
 	people.Commissioner:        {"Y00013", "Z00001"},
+	people.FinanceOfficer:      {"Y00013", "Z00001"},
 	people.Admin:               {"99X", "Z00001"},
 }
 

@@ -209,8 +209,9 @@ func signOut(t *testing.T, ctx context.Context) {
 }
 
 // TestBrowserReturnToStatement: a practice manager completes and submits a
-// return for three services; the commissioner approves, runs the payments
-// and downloads the schedule; the practice manager opens the statement.
+// return for three services; the commissioner approves; the finance officer
+// previews the payments, confirms them and downloads the schedule; the
+// practice manager opens the statement; the finance officer reverses the run.
 func TestBrowserReturnToStatement(t *testing.T) {
 	ctx := browser(t)
 	a := newApp(t, storetest.Open(t, "sqlite"))
@@ -259,11 +260,21 @@ func TestBrowserReturnToStatement(t *testing.T) {
 	}
 	step(t, ctx, "approve", chromedp.Click(chromedp.CSS("#action-approve")), chromedp.Click(chromedp.CSS("#review-submit")),
 		chromedp.WaitVisible(chromedp.CSS(".nhsuk-notification-banner")))
-	step(t, ctx, "run October's payments",
+	signOut(t, ctx)
+
+	signIn(t, ctx, base, "finance@onepc.example")
+	step(t, ctx, "preview October's payments",
 		chromedp.Navigate(base+"/orgs/99X/payments"),
 		chromedp.WaitVisible(chromedp.CSS("#run-payments")),
 		chromedp.SetValue(chromedp.CSS("#month"), "2026-10"),
 		chromedp.Click(chromedp.CSS("#run-payments")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="draft"]`)))
+	screenshot(t, ctx, "payment-preview")
+	if got := text(t, ctx, `[data-testid="run-total"]`); got != "£6,020.00" {
+		t.Errorf("preview total %q", got)
+	}
+	step(t, ctx, "confirm the run",
+		chromedp.Click(chromedp.CSS("#confirm-run")),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="schedule-csv"]`)))
 	screenshot(t, ctx, "schedule")
 	csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.querySelector('[data-testid=schedule-csv]').href).then(r => r.text())`,
@@ -297,6 +308,29 @@ func TestBrowserReturnToStatement(t *testing.T) {
 	}
 	if got := text(t, ctx, `[data-testid="run-total"]`); got != "£6,020.00" || total != got {
 		t.Errorf("statement total %q, schedule total %q", got, total)
+	}
+	statement := text(t, ctx, "h1")
+	signOut(t, ctx)
+
+	// The finance officer reverses the run: a run of minus its lines.
+	signIn(t, ctx, base, "finance@onepc.example")
+	step(t, ctx, "open the run",
+		chromedp.Navigate(base+"/orgs/99X/payments"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="runs"] a`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="runs"] a`)),
+		chromedp.WaitVisible(chromedp.CSS("#reverse-run")))
+	step(t, ctx, "reverse it without a reason", chromedp.Click(chromedp.CSS("#reverse-run")))
+	waitText(t, ctx, "Say why the run is reversed")
+	step(t, ctx, "reverse it with a reason",
+		chromedp.SendKeys(chromedp.CSS("#reason"), "Paid to the practice's old bank account"),
+		chromedp.Click(chromedp.CSS("#reverse-run")))
+	waitText(t, ctx, "The run is reversed")
+	screenshot(t, ctx, "payment-reversal")
+	if got := text(t, ctx, `[data-testid="run-total"]`); got != "-£6,020.00" && got != "−£6,020.00" {
+		t.Errorf("reversal total %q", got)
+	}
+	if !strings.Contains(statement, "October 2026") {
+		t.Errorf("statement heading %q", statement)
 	}
 }
 

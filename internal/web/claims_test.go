@@ -218,18 +218,45 @@ func TestClaimsJourney(t *testing.T) {
 	if got := comm.post("/orgs/99X/claims/review", url.Values{"claim": {ecgClaim, dmClaim}, "action": {"approve"}}); got.status != 303 {
 		t.Fatalf("approve: %d %s", got.status, got.body)
 	}
-	if got := comm.post("/orgs/99X/claims/review", url.Values{"claim": {dmClaim}, "action": {"finance"}}); got.status != 303 {
+	// Duties separated: only the finance officer approves for finance and pays.
+	fin := a.as(people.FinanceOfficer)
+	if got := comm.post("/orgs/99X/claims/review", url.Values{"claim": {dmClaim}, "action": {"finance"}}); got.status != 403 {
+		t.Errorf("a commissioner approving for finance: %d", got.status)
+	}
+	if got := fin.post("/orgs/99X/claims/review", url.Values{"claim": {dmClaim}, "action": {"finance"}}); got.status != 303 {
 		t.Fatalf("finance: %d %s", got.status, got.body)
 	}
-
-	// Pay September; the schedule, the Excel copy and the statement agree.
-	run := comm.post("/orgs/99X/payments", url.Values{"month": {"2026-09"}})
-	if run.status != 303 {
-		t.Fatalf("run payments: %d %s", run.status, run.body)
+	if got := comm.post("/orgs/99X/payments", url.Values{"month": {"2026-09"}}); got.status != 403 {
+		t.Errorf("a commissioner running payments: %d", got.status)
 	}
-	runPath := run.header.Get("Location")
-	comm.get(runPath).has(t, "Payment schedule, September 2026", "£3,750.00")
-	if again := comm.post("/orgs/99X/payments", url.Values{"month": {"2026-09"}}); again.status != 409 {
+
+	// Pay September: a preview first (October's month is chosen for you
+	// only once its deadline passes), then a confirmation; the schedule, the
+	// Excel copy and the statement agree.
+	fin.get("/orgs/99X/payments").has(t, `<option value="2026-10" selected>`, "Preview the run")
+	if got := fin.post("/orgs/99X/payments", url.Values{"month": {"2026-11"}}); got.status != 422 || !strings.Contains(got.body, "Claims for November 2026 are due until") {
+		t.Errorf("November before its deadline, without a reason: %d %s", got.status, pageText(got.body))
+	}
+	preview := fin.post("/orgs/99X/payments", url.Values{"month": {"2026-09"}})
+	if preview.status != 303 {
+		t.Fatalf("preview payments: %d %s", preview.status, preview.body)
+	}
+	runPath := preview.header.Get("Location")
+	fin.get(runPath).has(t, "Preview of the payment run, September 2026", "Preview: nothing is paid yet", "Confirm and pay £3,750.00")
+	if got := pm.get("/orgs/Y00001/payments"); strings.Contains(got.body, "September 2026") {
+		t.Error("a practice sees a preview among its payments")
+	}
+	if got := comm.post(runPath+"/confirm", nil); got.status != 403 {
+		t.Errorf("a commissioner confirming: %d", got.status)
+	}
+	if got := fin.post(runPath+"/confirm", nil); got.status != 303 {
+		t.Fatalf("confirm: %d %s", got.status, pageText(got.body))
+	}
+	comm.get(runPath).has(t, "Payment schedule, September 2026", "£3,750.00", "Committed on")
+	if again := fin.post(runPath+"/confirm", nil); again.status != 409 {
+		t.Errorf("confirming twice: %d", again.status)
+	}
+	if again := fin.post("/orgs/99X/payments", url.Values{"month": {"2026-09"}}); again.status != 409 {
 		t.Errorf("second run: %d", again.status)
 	}
 	csv := comm.get(runPath + "/schedule.csv")
@@ -304,7 +331,7 @@ func TestWritesStayInScope(t *testing.T) {
 	if got.status != 422 || !strings.Contains(got.body, "commissioned by a Place or an ICB") {
 		t.Errorf("a service under a practice: %d", got.status)
 	}
-	if got := comm.post("/orgs/Y00001/payments", url.Values{"month": {"2026-09"}}); got.status != 422 {
+	if got := a.as(people.FinanceOfficer).post("/orgs/Y00001/payments", url.Values{"month": {"2026-09"}}); got.status != 422 && got.status != 403 {
 		t.Errorf("a payment run under a practice: %d", got.status)
 	}
 }

@@ -44,6 +44,10 @@ var plannedFor = map[people.Role][]feature{
 		{"Records registers", "Which practices keep a records register, what is overdue for review, holds and certificates: open your Place and choose “Records register”."},
 		{"Population needs", "Each practice's population and needs-weighted list, side by side: open your Place and choose “Population”."},
 	},
+	people.FinanceOfficer: {
+		{"Finance approval", "Claims approved by the commissioner that wait for finance: open your Place, choose “Local services commissioned”, then “Claims to review”."},
+		{"Payment runs", "Preview a month's run (what it pays, and what it leaves out and why), confirm it, and reverse a run made in error: open your Place and choose “Payment runs”."},
+	},
 	people.Admin: {
 		{"Users and roles", "Add people and give them roles at organisations."},
 		{"Audit log", "Every change, who made it and when, in a chain that shows tampering."},

@@ -27,6 +27,7 @@ type reviewData struct {
 	Total      int              `json:"total"`
 	Pager      pager            `json:"-"`
 	CanFinance bool             `json:"-"`
+	CanReview  bool             `json:"-"` // approve, query, reject: a commissioner
 	Notice     string           `json:"-"`
 }
 
@@ -48,7 +49,7 @@ func (s *Server) renderClaims(w http.ResponseWriter, r *http.Request, rq *reques
 	q := r.URL.Query()
 	d := reviewData{Org: o, Status: claims.Status(q.Get("status")), Notice: reviewNotices[q.Get("done")],
 		Statuses:   []claims.Status{claims.Submitted, claims.Queried, claims.Approved, claims.Finance, claims.Rejected, claims.Paid, claims.Draft},
-		CanFinance: people.Authorize(rq.user.Grants, people.ApproveFinance, rq.chain)}
+		CanFinance: people.Authorize(rq.user.Grants, people.ApproveFinance, rq.chain), CanReview: people.Authorize(rq.user.Grants, people.ManageServices, rq.chain)}
 	if !q.Has("status") {
 		d.Status = claims.Submitted
 	}
@@ -85,8 +86,13 @@ func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *reques
 			seen[id] = ver
 		}
 	}
+	// Duties separated: the finance step is a finance officer's alone, the
+	// others a commissioner's.
 	if action == claims.ActFinance && !people.Authorize(rq.user.Grants, people.ApproveFinance, rq.chain) {
-		return problem.New(problem.Forbidden, "Your roles do not include finance approval.")
+		return problem.New(problem.Forbidden, "Your roles do not include finance approval: a finance officer approves claims for finance.")
+	}
+	if (action == claims.ActApprove || action == claims.ActQuery || action == claims.ActReject) && !people.Authorize(rq.user.Grants, people.ManageServices, rq.chain) {
+		return problem.New(problem.Forbidden, "Your roles do not include reviewing claims: a commissioner approves, queries and rejects them.")
 	}
 	err := s.store.Review(ctx, rq.actor(), code, ids, seen, action, message)
 	if k := problem.KindOf(err); (k == problem.Invalid || k == problem.Conflict) && !wantsJSON(r) {
@@ -107,18 +113,33 @@ type paymentsData struct {
 	Runs       []claims.PaymentRun `json:"runs"`
 	CanRun     bool                `json:"-"`
 	Months     []time.Time         `json:"-"`
+	Default    time.Time           `json:"-"` // the newest month whose claims deadline has passed
+	Deadlines  map[string]string   `json:"-"` // by month (2006-01): its claims deadline, in words
 	Commission bool                `json:"-"`
+	Notice     string              `json:"-"`
+	Form       map[string]string   `json:"-"`
 }
 
-// paymentsPage shows a commissioner's payment runs (and the form to run
+var paymentNotices = map[string]string{
+	"discarded": "The preview was discarded: nothing was paid.",
+	"confirmed": "The payment run is committed.",
+	"reversed":  "The run is reversed: its claims will be paid in the next run.",
+}
+
+// paymentsPage shows a commissioner's payment runs (and the form to preview
 // one), or the runs that paid a practice or PCN (its statements).
 func (s *Server) paymentsPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.renderPayments(w, r, rq, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderPayments(w http.ResponseWriter, r *http.Request, rq *request, status int, form map[string]string, errs problem.Fields) error {
 	ctx := r.Context()
 	o, err := s.store.Org(ctx, r.PathValue("code"))
 	if err != nil {
 		return err
 	}
-	d := paymentsData{Org: o, Commission: isCommissioner(o), CanRun: isCommissioner(o) && people.Authorize(rq.user.Grants, people.RunPayments, rq.chain)}
+	d := paymentsData{Org: o, Commission: isCommissioner(o), CanRun: isCommissioner(o) && people.Authorize(rq.user.Grants, people.RunPayments, rq.chain),
+		Notice: paymentNotices[r.URL.Query().Get("done")], Form: form, Deadlines: map[string]string{}}
 	if d.Commission {
 		d.Runs, err = s.store.PaymentRuns(ctx, o.Code, "")
 	} else {
@@ -127,38 +148,114 @@ func (s *Server) paymentsPage(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	start := time.Date(rq.today.Year(), rq.today.Month(), 1, 0, 0, 0, 0, time.UTC)
-	for i := 0; i >= -12; i-- {
-		d.Months = append(d.Months, start.AddDate(0, i, 0))
+	if d.CanRun {
+		svcs, err := s.store.Services(ctx, []string{o.Code}, 0)
+		if err != nil {
+			return err
+		}
+		start := time.Date(rq.today.Year(), rq.today.Month(), 1, 0, 0, 0, 0, time.UTC)
+		for i := 0; i >= -12; i-- {
+			m := start.AddDate(0, i, 0)
+			deadline := claims.RunDeadline(svcs, m)
+			d.Months = append(d.Months, m)
+			d.Deadlines[m.Format("2006-01")] = deadline.Format("2 January 2006")
+			if d.Default.IsZero() && rq.today.After(deadline) {
+				d.Default = m
+			}
+		}
+		if v := form["month"]; v != "" {
+			d.Default, _ = time.Parse("2006-01", v)
+		}
 	}
 	title := "Payment runs"
 	if !d.Commission {
 		title = "Payments and statements"
 	}
-	return s.render(w, r, rq, http.StatusOK, "payments", page{Title: title + " – " + o.Name, Nav: "orgs", Data: d})
+	return s.render(w, r, rq, status, "payments", page{Title: title + " – " + o.Name, Nav: "orgs", Data: d, Notice: d.Notice, Errors: errs})
 }
 
-func (s *Server) runPayments(w http.ResponseWriter, r *http.Request, rq *request) error {
+// draftPayments previews a month's run: nothing is paid until it is
+// confirmed on the run's page.
+func (s *Server) draftPayments(w http.ResponseWriter, r *http.Request, rq *request) error {
 	code := r.PathValue("code")
 	var in struct {
-		Month string `form:"month"`
+		Month  string `form:"month"`
+		Reason string `form:"reason"`
 	}
 	if err := decodeInto(r, &in); err != nil {
 		return err
 	}
+	form := map[string]string{"month": in.Month, "reason": in.Reason}
 	month, err := time.Parse("2006-01", in.Month)
 	if err != nil {
-		return problem.OnField(problem.Invalid, "month", "Choose the month to pay")
+		err = problem.OnField(problem.Invalid, "month", "Choose the month to pay")
+	} else {
+		var run claims.PaymentRun
+		if run, err = s.store.DraftPayments(r.Context(), rq.actor(), code, month, in.Reason); err == nil {
+			if wantsJSON(r) {
+				return writeJSON(w, http.StatusCreated, run)
+			}
+			http.Redirect(w, r, fmt.Sprintf("/orgs/%s/payments/%d", code, run.ID), http.StatusSeeOther)
+			return nil
+		}
 	}
-	run, err := s.store.RunPayments(r.Context(), rq.actor(), code, month)
+	if k := problem.KindOf(err); (k == problem.Invalid || k == problem.Conflict) && !wantsJSON(r) {
+		errs := problem.FieldsOf(err)
+		if len(errs) == 0 {
+			errs = problem.Fields{{Name: "month", Message: problem.Message(err)}}
+		}
+		return s.renderPayments(w, r, rq, statusOf(k), form, errs)
+	}
+	return err
+}
+
+// runAction confirms or discards a draft, or reverses a committed run.
+func (s *Server) runAction(w http.ResponseWriter, r *http.Request, rq *request) error {
+	code := r.PathValue("code")
+	id, err := strconv.ParseInt(r.PathValue("run"), 10, 64)
+	if err != nil {
+		return problem.New(problem.NotFound, "There is no such payment run")
+	}
+	var in struct {
+		Reason string `form:"reason"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	done, to := r.PathValue("action"), id
+	switch done {
+	case "confirm":
+		_, err = s.store.ConfirmPayments(r.Context(), rq.actor(), code, id)
+		done = "confirmed"
+	case "discard":
+		err = s.store.DiscardPayments(r.Context(), rq.actor(), code, id)
+		done = "discarded"
+	case "reverse":
+		var rev claims.PaymentRun
+		rev, err = s.store.ReversePayments(r.Context(), rq.actor(), code, id, in.Reason)
+		done, to = "reversed", rev.ID
+	default:
+		return problem.New(problem.NotFound, "There is no such action")
+	}
+	if k := problem.KindOf(err); (k == problem.Invalid || k == problem.Conflict) && !wantsJSON(r) {
+		errs := problem.FieldsOf(err)
+		if len(errs) == 0 {
+			errs = problem.Fields{{Name: "confirm-run", Message: problem.Message(err)}}
+		}
+		d, derr := s.runFor(r)
+		if derr != nil {
+			return derr
+		}
+		d.CanRun = true
+		return s.render(w, r, rq, statusOf(k), "run", page{Title: runTitle(d), Nav: "orgs", Data: d, Errors: errs})
+	}
 	if err != nil {
 		return err
 	}
-	if wantsJSON(r) {
-		return writeJSON(w, http.StatusCreated, run)
+	if done == "discarded" {
+		return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/payments?done=discarded", code))
 	}
-	http.Redirect(w, r, fmt.Sprintf("/orgs/%s/payments/%d", code, run.ID), http.StatusSeeOther)
-	return nil
+	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/payments/%d?done=%s", code, to, done))
 }
 
 type runData struct {
@@ -166,8 +263,11 @@ type runData struct {
 	Run        claims.PaymentRun `json:"run"`
 	Lines      []scheduleLine    `json:"lines"`
 	Total      int64             `json:"total_pence"`
+	Excluded   []claims.Excluded `json:"excluded,omitempty"` // a draft's: what it leaves out, and why
 	Commission bool              `json:"-"`
+	CanRun     bool              `json:"-"`
 	Rounding   string            `json:"rounding"`
+	Notice     string            `json:"-"`
 }
 
 // scheduleLine is a payment line with its period written out.
@@ -205,6 +305,11 @@ func (s *Server) runFor(r *http.Request) (*runData, error) {
 	if !d.Commission { // a practice's statement: its own share, never the whole run's totals
 		d.Run.Lines, d.Run.Pence = len(d.Lines), d.Total
 	}
+	if run.Status == claims.RunDraft {
+		if d.Excluded, err = s.store.PaymentExclusions(ctx, run); err != nil {
+			return nil, err
+		}
+	}
 	return d, nil
 }
 
@@ -215,11 +320,22 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err != nil {
 		return err
 	}
-	title := "Payment schedule, " + d.Run.Month.Format("January 2006")
-	if !d.Commission {
-		title = "Remittance statement, " + d.Run.Month.Format("January 2006")
+	d.CanRun = d.Commission && people.Authorize(rq.user.Grants, people.RunPayments, rq.chain)
+	d.Notice = paymentNotices[r.URL.Query().Get("done")]
+	return s.render(w, r, rq, http.StatusOK, "run", page{Title: runTitle(d), Nav: "orgs", Data: d, Notice: d.Notice})
+}
+
+func runTitle(d *runData) string {
+	month := d.Run.Month.Format("January 2006")
+	switch {
+	case d.Run.Status == claims.RunDraft:
+		return "Preview of the payment run, " + month
+	case d.Run.Kind == claims.ReversalKind:
+		return "Reversal of the payment run, " + month
+	case !d.Commission:
+		return "Remittance statement, " + month
 	}
-	return s.render(w, r, rq, http.StatusOK, "run", page{Title: title, Nav: "orgs", Data: d})
+	return "Payment schedule, " + month
 }
 
 var scheduleHeader = []string{"practice_code", "practice_name", "service_code", "period", "amount", "payment_reference"}

@@ -411,17 +411,17 @@ func TestSSOUnmappedGetsNothing(t *testing.T) {
 			t.Error("a user was made for an unmapped person")
 		}
 
-		// A commissioner's role maps, but only at assurance AAL3: at AAL2 it is held back.
-		addRule(t, s, c.Provider, sso.Rule{Claim: sso.NRBACRole, Value: "R8008", Org: "99X", Role: people.Commissioner})
+		// A finance officer's role (it pays money) maps, but only at assurance AAL3: at AAL2 it is held back.
+		addRule(t, s, c.Provider, sso.Rule{Claim: sso.NRBACRole, Value: "R8008", Org: "99X", Role: people.FinanceOfficer})
 		low := &cis2User{Subject: "555000000777", Email: "cam@nhs.net", Name: "Cam", Verified: true, ACR: "AAL2_ANY",
 			Roles: []sso.RBACRole{{PersonRoleID: "7", OrgCode: "99X", RoleCode: "S8000:G8000:R8008"}}}
 		f = signInVia(t, a, browserClient(), p, low)
 		if f.final.status != 403 || !strings.Contains(f.final.body, "needs a sign-in at assurance AAL3_ANY") {
-			t.Errorf("commissioner at AAL2: %d %s", f.final.status, pageText(f.final.body))
+			t.Errorf("finance officer at AAL2: %d %s", f.final.status, pageText(f.final.body))
 		}
 		low.ACR = "AAL3_ANY"
 		if f = signInVia(t, a, browserClient(), p, low); f.final.status != 303 {
-			t.Errorf("commissioner at AAL3: %d %s", f.final.status, pageText(f.final.body))
+			t.Errorf("finance officer at AAL3: %d %s", f.final.status, pageText(f.final.body))
 		}
 	})
 }
