@@ -60,6 +60,7 @@ type Service struct {
 	NeedsDeclaration bool          `json:"needs_declaration"`
 	NeedsApproval    bool          `json:"needs_commissioner_approval"`
 	NeedsFinance     bool          `json:"needs_finance_approval"`
+	SameFinance      bool          `json:"same_person_finance"` // the person who approved a claim may approve it for finance too (not by default)
 	Fields           []Field       `json:"fields"`
 	Rule             payrules.Rule `json:"rule"`
 }
@@ -316,6 +317,7 @@ type Claim struct {
 	SubmittedAt  time.Time        `json:"submitted_at,omitzero"`
 	Late         bool             `json:"late"`
 	Message      string           `json:"message,omitempty"` // the commissioner's query or reason
+	ApprovedBy   string           `json:"approved_by,omitempty"`
 	PaymentRunID int64            `json:"payment_run_id,omitempty"`
 }
 

@@ -201,7 +201,11 @@ func review(ctx context.Context, s *store.Store, m time.Time, recent bool, today
 			}
 			msg := map[claims.Action]string{claims.ActQuery: "The count is well above your usual month. Please check it against the clinical system report.",
 				claims.ActReject: "This activity was claimed under another scheme this month."}[action]
-			if err := s.Review(ctx, actor, PlaceCode, []int64{cl.ID}, nil, action, msg); err != nil {
+			who := "commissioner@onepc.example"
+			if action == claims.ActFinance {
+				who = "finance@onepc.example" // duties apart: another person approves for finance
+			}
+			if err := s.Review(ctx, who, PlaceCode, []int64{cl.ID}, nil, action, msg); err != nil {
 				return fmt.Errorf("demo review %d: %w", cl.ID, err)
 			}
 		}

@@ -15,7 +15,7 @@ import (
 )
 
 const claimColumns = `c.id, c.service_id, sv.code, sv.name, c.org_code, o.name, c.period_start, c.period_end, c.status, c.version,
-	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message,
+	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message, c.approved_by,
 	(SELECT MAX(l.run_id) FROM payment_lines l JOIN payment_runs r ON r.id = l.run_id WHERE l.claim_id = c.id AND r.kind = 'payment'
 		AND NOT EXISTS (SELECT 1 FROM payment_runs x WHERE x.reverses = r.id))`
 
@@ -26,7 +26,7 @@ func scanClaim(sc interface{ Scan(...any) error }) (claims.Claim, error) {
 	var run sql.NullInt64
 	err := sc.Scan(&cl.ID, &cl.ServiceID, &cl.ServiceCode, &cl.ServiceName, &cl.Org, &cl.OrgName, nullTime{&cl.Period.Start},
 		nullTime{&cl.Period.End}, &cl.Status, &cl.Version, &act, &cl.Pence, &cl.Explanation, nullTime{&cl.SubmittedAt}, &late,
-		&cl.Message, &run)
+		&cl.Message, &cl.ApprovedBy, &run)
 	if err != nil {
 		return cl, err
 	}
@@ -377,7 +377,14 @@ func (s *Store) Review(ctx context.Context, actor, commissioner string, ids []in
 			if err != nil {
 				return err
 			}
-			if err := c.moveClaim(ctx, cl, "status = ?, message = ?", string(next), message); err != nil {
+			if err := claims.CheckSeparation(action, cl, sv, actor); err != nil {
+				return err
+			}
+			approvedBy := cl.ApprovedBy
+			if action == claims.ActApprove {
+				approvedBy = actor
+			}
+			if err := c.moveClaim(ctx, cl, "status = ?, message = ?, approved_by = ?", string(next), message, approvedBy); err != nil {
 				return err
 			}
 			if next == claims.Finance {
@@ -386,7 +393,7 @@ func (s *Store) Review(ctx context.Context, actor, commissioner string, ids []in
 				}
 			}
 			after := cl
-			after.Status, after.Message = next, message
+			after.Status, after.Message, after.ApprovedBy = next, message, approvedBy
 			if err := c.appendAudit(ctx, actor, "claim."+string(action), "claim", fmt.Sprint(id), cl, after); err != nil {
 				return err
 			}

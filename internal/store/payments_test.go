@@ -205,8 +205,18 @@ func TestPaymentRunsCarriedOver(t *testing.T) {
 			hierarchy(t, s)
 			now := day("2026-07-20").Add(10 * time.Hour)
 			s.SetClock(func() time.Time { return now })
-			ecg, _, _ := catalogue(t, s)
-			// A claim paid, and one ready, the way 003's tables held them.
+			// A service, a claim paid and one ready, the way the tables before
+			// 016 held them.
+			if err := store.ExecForTest(ctx, s, `INSERT INTO services (code, year, name, commissioner_org, frequency, deadline_days, eligibility,
+				sign_up, needs_declaration, needs_approval, needs_finance, fields_json, rule_json, created_at) VALUES ('LES-ECG', 2026, 'ECGs', 'P1',
+				'monthly', 10, 'place', 0, 0, 1, 0, '[{"key":"ecgs_performed","label":"ECGs performed"}]',
+				'{"kind":"fee_per_item","field":"ecgs_performed","rate_pence":2500}', '2026-07-01 10:00:00')`); err != nil {
+				t.Fatal(err)
+			}
+			var ecg claims.Service
+			if ecg.ID, err = store.QueryInt64ForTest(ctx, s, "SELECT id FROM services WHERE code = 'LES-ECG'"); err != nil {
+				t.Fatal(err)
+			}
 			for _, stmt := range []string{
 				`INSERT INTO claims (service_id, org_code, period_start, period_end, status, version, activity_json, pence, explanation, ready_seq)
 					VALUES (` + itoa(ecg.ID) + `, 'A1', '2026-06-01', '2026-06-30', 'approved', 1, '{"ecgs_performed":30}', 75000, '30 × £25.00', 1)`,
@@ -240,4 +250,41 @@ func TestPaymentRunsCarriedOver(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFinanceByAnother: the person who approved a claim does not approve it
+// for finance, unless its service allows it.
+func TestFinanceByAnother(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		hierarchy(t, s)
+		ctx := context.Background()
+		now := day("2026-07-25").Add(10 * time.Hour)
+		s.SetClock(func() time.Time { return now })
+		_, dm, _ := catalogue(t, s)
+		q1 := day("2026-06-01")
+		entries := []claims.ReturnEntry{{ServiceID: dm.ID, Activity: map[string]string{"numerator": "300", "denominator": "400"}}}
+		if err := s.SaveReturn(ctx, "pm", "A1", q1, entries, true, true); err != nil {
+			t.Fatal(err)
+		}
+		lines, _ := s.Return(ctx, "A1", q1)
+		var id int64
+		for _, l := range lines {
+			if l.Service.ID == dm.ID {
+				id = l.Claim.ID
+			}
+		}
+		if err := s.Review(ctx, "sam@place.example", "P1", []int64{id}, nil, claims.ActApprove, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Review(ctx, "SAM@place.example", "P1", []int64{id}, nil, claims.ActFinance, ""); problem.KindOf(err) != problem.Forbidden ||
+			!strings.Contains(problem.Message(err), "someone else must approve it for finance") {
+			t.Errorf("the approver approving for finance: %v", err)
+		}
+		if err := s.Review(ctx, "fin@place.example", "P1", []int64{id}, nil, claims.ActFinance, ""); err != nil {
+			t.Errorf("another person approving for finance: %v", err)
+		}
+		if cl, _ := s.ClaimBy(ctx, "A1", id); cl.ApprovedBy != "sam@place.example" || cl.Status != claims.Finance {
+			t.Errorf("after both: %+v", cl)
+		}
+	})
 }

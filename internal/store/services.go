@@ -18,19 +18,19 @@ import (
 
 const serviceColumns = `sv.id, sv.code, sv.year, sv.name, sv.spec, sv.commissioner_org, sv.frequency, sv.deadline_days,
 	sv.eligibility, sv.sign_up, sv.needs_declaration, sv.needs_approval, sv.needs_finance, sv.fields_json, sv.rule_json,
-	(SELECT f.name FROM service_files f WHERE f.service_id = sv.id), sv.starts_on, sv.ends_on`
+	(SELECT f.name FROM service_files f WHERE f.service_id = sv.id), sv.starts_on, sv.ends_on, sv.same_finance`
 
 func scanService(sc interface{ Scan(...any) error }) (claims.Service, error) {
 	var s claims.Service
-	var signUp, decl, appr, fin int
+	var signUp, decl, appr, fin, same int
 	var fieldsJSON, ruleJSON string
 	var file sql.NullString
 	err := sc.Scan(&s.ID, &s.Code, &s.Year, &s.Name, &s.Spec, &s.Commissioner, &s.Frequency, &s.DeadlineDays,
-		&s.Eligibility, &signUp, &decl, &appr, &fin, &fieldsJSON, &ruleJSON, &file, nullTime{&s.Starts}, nullTime{&s.Ends})
+		&s.Eligibility, &signUp, &decl, &appr, &fin, &fieldsJSON, &ruleJSON, &file, nullTime{&s.Starts}, nullTime{&s.Ends}, &same)
 	if err != nil {
 		return s, err
 	}
-	s.SignUp, s.NeedsDeclaration, s.NeedsApproval, s.NeedsFinance = signUp == 1, decl == 1, appr == 1, fin == 1
+	s.SignUp, s.NeedsDeclaration, s.NeedsApproval, s.NeedsFinance, s.SameFinance = signUp == 1, decl == 1, appr == 1, fin == 1, same == 1
 	s.SpecFile = file.String
 	if err := json.Unmarshal([]byte(fieldsJSON), &s.Fields); err != nil {
 		return s, fmt.Errorf("service %s fields: %w", s.Code, err)
@@ -60,11 +60,11 @@ func (s *Store) CreateService(ctx context.Context, actor string, sv claims.Servi
 		fields, _ := json.Marshal(sv.Fields)
 		rule, _ := json.Marshal(sv.Rule)
 		err := c.queryRow(ctx, `INSERT INTO services (code, year, name, spec, commissioner_org, frequency, deadline_days,
-			eligibility, sign_up, needs_declaration, needs_approval, needs_finance, fields_json, rule_json, created_at, starts_on, ends_on)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			eligibility, sign_up, needs_declaration, needs_approval, needs_finance, fields_json, rule_json, created_at, starts_on, ends_on, same_finance)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			sv.Code, sv.Year, sv.Name, sv.Spec, sv.Commissioner, string(sv.Frequency), sv.DeadlineDays, string(sv.Eligibility),
 			b2i(sv.SignUp), b2i(sv.NeedsDeclaration), b2i(sv.NeedsApproval), b2i(sv.NeedsFinance), string(fields), string(rule),
-			c.tsArg(c.now), dateArg(sv.Starts), dateArg(sv.Ends)).Scan(&sv.ID)
+			c.tsArg(c.now), dateArg(sv.Starts), dateArg(sv.Ends), b2i(sv.SameFinance)).Scan(&sv.ID)
 		if err != nil {
 			if problem.KindOf(mapError(err)) == problem.Conflict {
 				msg := fmt.Sprintf("There is already a service %s in %s", sv.Code, claims.YearLabel(sv.Year))

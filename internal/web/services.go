@@ -169,7 +169,7 @@ func formFields(errs problem.Fields) problem.Fields {
 }
 
 var serviceFormFields = []string{"code", "name", "spec", "year", "starts_on", "ends_on", "frequency", "deadline_days", "eligibility", "chosen", "sign_up",
-	"needs_declaration", "needs_approval", "needs_finance", "fields", "rule_kind", "rule_field", "rate", "cap_items", "cap",
+	"needs_declaration", "needs_approval", "needs_finance", "same_finance", "fields", "rule_kind", "rule_field", "rate", "cap_items", "cap",
 	"rate_per_patient", "weighted", "numerator", "denominator", "lower", "upper", "max", "block"}
 
 func (s *Server) createService(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -219,7 +219,7 @@ func parseServiceForm(in map[string]string) (claims.Service, problem.Fields) {
 	sv := claims.Service{Code: in["code"], Name: in["name"], Spec: strings.TrimSpace(in["spec"]),
 		Frequency: claims.Frequency(in["frequency"]), Eligibility: claims.Eligibility(in["eligibility"]),
 		SignUp: in["sign_up"] != "", NeedsDeclaration: in["needs_declaration"] != "", NeedsApproval: in["needs_approval"] != "",
-		NeedsFinance: in["needs_finance"] != ""}
+		NeedsFinance: in["needs_finance"] != "", SameFinance: in["same_finance"] != ""}
 	var err error
 	if sv.Year, err = strconv.Atoi(strings.TrimSpace(in["year"])); err != nil {
 		sv.Year = 0
