@@ -335,3 +335,45 @@ func TestWritesStayInScope(t *testing.T) {
 		t.Errorf("a payment run under a practice: %d", got.status)
 	}
 }
+
+// TestReturnFromExcel: the template comes as an Excel workbook too, and
+// either comes back filled in as Excel leaves it: a workbook, or a CSV
+// saved by Excel in the UK (a byte-order mark, CRLF, dates as 01/09/2026,
+// numbers quoted with thousands separators).
+func TestReturnFromExcel(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm, pm := a.as(people.Commissioner), a.as(people.PracticeManager)
+	serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-ECG", "ECGs", map[string]string{"fields": "ECGs performed",
+		"rule_kind": "fee_per_item", "rule_field": "ECGs performed", "rate": "25.00"})))
+	sept := "/orgs/Y00001/returns/2026-09"
+
+	got := pm.get(sept + "/template.xlsx")
+	wb, err := excelize.OpenReader(strings.NewReader(got.body))
+	if err != nil {
+		t.Fatalf("template.xlsx: %d %v", got.status, err)
+	}
+	rows, _ := wb.GetRows("Return")
+	if len(rows) != 2 || rows[1][1] != "LES-ECG" || rows[1][3] != "2026-09-01" {
+		t.Fatalf("template rows: %v", rows)
+	}
+	wb.SetCellInt("Return", "G2", 1234)
+	var buf bytes.Buffer
+	if err := wb.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if up := pm.upload(sept+"/upload", "return.xlsx", buf.String()); up.status != 303 {
+		t.Fatalf("upload the workbook: %d %s", up.status, pageText(up.body))
+	}
+	pm.get(sept).has(t, `value="1234"`)
+
+	excelCSV := "\ufeffpractice_code,service_code,service_name,period_start,field,field_label,value\r\n" +
+		"Y00001,LES-ECG,ECGs,01/09/2026,ecgs_performed,ECGs performed,\"2,345\"\r\n,,,,,,\r\n"
+	if up := pm.upload(sept+"/upload", "return.csv", excelCSV); up.status != 303 {
+		t.Fatalf("upload Excel's CSV: %d %s", up.status, pageText(up.body))
+	}
+	pm.get(sept).has(t, `value="2345"`)
+	wrongDay := strings.Replace(excelCSV, "01/09/2026", "02/09/2026", 1)
+	if up := pm.upload(sept+"/upload", "return.csv", wrongDay); up.status != 422 || !strings.Contains(up.body, "return.csv line 2 (period_start)") {
+		t.Errorf("a period that is not the return's: %d %s", up.status, pageText(up.body))
+	}
+}

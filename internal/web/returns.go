@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -289,15 +290,27 @@ func (s *Server) returnTemplate(w http.ResponseWriter, r *http.Request, rq *requ
 	if err != nil {
 		return err
 	}
-	cw := csvDownload(w, "return-"+d.Org.Code+"-"+d.Month.Format("2006-01")+".csv")
-	cw.Write(csvColumns)
+	name := "return-" + d.Org.Code + "-" + d.Month.Format("2006-01")
+	var rows [][]any
 	for _, l := range d.Lines {
 		if !l.Editable {
 			continue
 		}
 		for _, f := range l.Service.Fields {
-			cw.Write([]string{d.Org.Code, l.Service.Code, l.Service.Name, l.Period.Start.Format(time.DateOnly), f.Key, f.Label, l.Values[f.Key]})
+			rows = append(rows, []any{d.Org.Code, l.Service.Code, l.Service.Name, l.Period.Start.Format(time.DateOnly), f.Key, f.Label, l.Values[f.Key]})
 		}
+	}
+	if strings.HasSuffix(r.URL.Path, ".xlsx") {
+		return writeXLSX(w, name+".xlsx", "Return", csvColumns, rows)
+	}
+	cw := csvDownload(w, name+".csv")
+	cw.Write(csvColumns)
+	for _, row := range rows {
+		rec := make([]string, len(row))
+		for i, v := range row {
+			rec[i] = v.(string)
+		}
+		cw.Write(rec)
 	}
 	cw.Flush()
 	return cw.Error()
@@ -317,7 +330,7 @@ func (s *Server) uploadReturn(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	f, hdr, err := r.FormFile("file")
 	if err != nil {
-		return problem.OnField(problem.Invalid, "file", "Choose the CSV file to upload")
+		return problem.OnField(problem.Invalid, "file", "Choose the CSV or Excel file to upload")
 	}
 	defer f.Close()
 	lines, err := s.store.Return(ctx, code, month)
@@ -354,9 +367,21 @@ func (s *Server) uploadReturn(w http.ResponseWriter, r *http.Request, rq *reques
 	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/returns/%s?done=uploaded", code, month.Format("2006-01")))
 }
 
-// parseReturnCSV checks an uploaded return against the lines due. It
-// returns the entries and, for each form field, the CSV line it came from.
+// parseReturnCSV checks an uploaded return (the CSV template, or the Excel
+// one, filled in) against the lines due. It returns the entries and, for
+// each form field, the line it came from. What Excel does to a CSV it saves
+// is taken as meant: a byte-order mark, CRLF, dates as 01/09/2026, numbers
+// quoted with thousands separators.
 func parseReturnCSV(r io.Reader, file, org string, lines []claims.ReturnLine) ([]claims.ReturnEntry, map[string]int, error) {
+	br := bufio.NewReader(r)
+	each := func(fn func(line int, rec []string) error) error { return nhsfile.EachRecord(br, file, fn) }
+	if magic, _ := br.Peek(4); string(magic) == "PK\x03\x04" { // a zip: an Excel workbook
+		each = func(fn func(line int, rec []string) error) error { return nhsfile.EachXLSXRow(br, file, "", fn) }
+	}
+	return parseReturnRows(each, file, org, lines)
+}
+
+func parseReturnRows(each func(fn func(line int, rec []string) error) error, file, org string, lines []claims.ReturnLine) ([]claims.ReturnEntry, map[string]int, error) {
 	byCode := map[string]claims.ReturnLine{}
 	for _, l := range lines {
 		byCode[l.Service.Code] = l
@@ -370,7 +395,7 @@ func parseReturnCSV(r io.Reader, file, org string, lines []claims.ReturnLine) ([
 		return problem.OnField(problem.Invalid, "file", msg)
 	}
 	header := true
-	err := nhsfile.EachRecord(r, file, func(line int, rec []string) error {
+	err := each(func(line int, rec []string) error {
 		if header {
 			header = false
 			for i, h := range rec {
@@ -404,7 +429,7 @@ func parseReturnCSV(r io.Reader, file, org string, lines []claims.ReturnLine) ([
 		if l.Claim != nil && l.Claim.Locked() {
 			return fail(line, "service_code", "%s was already submitted; to correct it, amend the claim", sc)
 		}
-		if v("period_start") != l.Period.Start.Format(time.DateOnly) {
+		if start, err := nhsfile.ParseDate(v("period_start"), nhsfile.ISO, nhsfile.DDMMYYYY); err != nil || !start.Equal(l.Period.Start) {
 			return fail(line, "period_start", "%q is not the period this return claims for %s (%s)", v("period_start"), sc, l.Period.Start.Format(time.DateOnly))
 		}
 		key := v("field")
@@ -428,8 +453,9 @@ func parseReturnCSV(r io.Reader, file, org string, lines []claims.ReturnLine) ([
 		}
 		val := v("value")
 		if val != "" {
-			if n, err := strconv.ParseInt(strings.ReplaceAll(val, ",", ""), 10, 64); err != nil || n < 0 {
-				return fail(line, "value", "%q must be a whole number of zero or more", val)
+			val = strings.NewReplacer(",", "", " ", "").Replace(val)
+			if n, err := strconv.ParseInt(val, 10, 64); err != nil || n < 0 {
+				return fail(line, "value", "%q must be a whole number of zero or more", v("value"))
 			}
 		}
 		e.Activity[key] = val

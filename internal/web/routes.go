@@ -54,6 +54,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /orgs/{code}/returns/{month}", perm: people.ViewOrg, org: "code", api: true, handle: s.returnPage},
 		{pattern: "POST /orgs/{code}/returns/{month}", perm: people.SubmitClaims, org: "code", api: true, handle: s.saveReturn},
 		{pattern: "GET /orgs/{code}/returns/{month}/template.csv", perm: people.ViewOrg, org: "code", handle: s.returnTemplate},
+		{pattern: "GET /orgs/{code}/returns/{month}/template.xlsx", perm: people.ViewOrg, org: "code", handle: s.returnTemplate},
 		{pattern: "POST /orgs/{code}/returns/{month}/upload", perm: people.SubmitClaims, org: "code", maxBody: returnLimit, handle: s.uploadReturn},
 		{pattern: "POST /orgs/{code}/claims/{id}/amend", perm: people.SubmitClaims, org: "code", api: true, handle: s.amendClaim},
 
