@@ -278,6 +278,12 @@ func TestClaimsJourney(t *testing.T) {
 	st := pm.get(statement)
 	st.has(t, "Remittance statement, September 2026", "30 ECGs performed × £25.00 = £750.00", "Achievement 312 / 400 = 78.0%",
 		"OPC2609-Y00001", "rounded half up", "£3,750.00")
+	if got := pm.get(statement + "/statement.csv"); got.status != 200 || !strings.Contains(got.body, "Y00001,RIVERSIDE MEDICAL CENTRE,LES-ECG,September 2026,750.00,OPC2609-Y00001") {
+		t.Errorf("statement CSV: %d %s", got.status, got.body)
+	}
+	if got := a.as(people.PracticeStaff).get(strings.Replace(runPath, "/orgs/99X/", "/orgs/Y00002/", 1) + "/statement.csv"); got.status != 403 {
+		t.Errorf("another practice's statement CSV: %d", got.status)
+	}
 	// The statement's API gives the practice's own totals, never the run's.
 	var api struct {
 		Run   struct{ Pence, Lines int64 } `json:"run"`

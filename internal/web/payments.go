@@ -348,10 +348,28 @@ func (s *Server) scheduleCSV(w http.ResponseWriter, r *http.Request, rq *request
 	return writeScheduleCSV(csvDownload(w, "payment-schedule-"+d.Org.Code+"-"+d.Run.Month.Format("2006-01")+".csv"), d.Lines)
 }
 
+// decimalPounds writes pence as pounds for a spreadsheet: -750.05, 1234.50.
+func decimalPounds(p int64) string {
+	sign := ""
+	if p < 0 {
+		sign, p = "-", -p
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, p/100, p%100)
+}
+
+// statementCSV downloads a practice's (or PCN's) own lines of a run.
+func (s *Server) statementCSV(w http.ResponseWriter, r *http.Request, rq *request) error {
+	d, err := s.runFor(r)
+	if err != nil {
+		return err
+	}
+	return writeScheduleCSV(csvDownload(w, "statement-"+d.Org.Code+"-"+d.Run.Month.Format("2006-01")+".csv"), d.Lines)
+}
+
 func writeScheduleCSV(cw *csvWriter, lines []scheduleLine) error {
 	cw.Write(scheduleHeader)
 	for _, l := range lines {
-		cw.Write([]string{l.Org, l.OrgName, l.ServiceCode, l.PeriodLabel, fmt.Sprintf("%d.%02d", l.Pence/100, l.Pence%100), l.Reference})
+		cw.Write([]string{l.Org, l.OrgName, l.ServiceCode, l.PeriodLabel, decimalPounds(l.Pence), l.Reference})
 	}
 	cw.Flush()
 	return cw.Error()

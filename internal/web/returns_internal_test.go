@@ -43,3 +43,11 @@ func FuzzParseReturnCSV(f *testing.F) {
 		}
 	})
 }
+
+func TestDecimalPounds(t *testing.T) {
+	for p, want := range map[int64]string{0: "0.00", 5: "0.05", 75000: "750.00", 123456: "1234.56", -75050: "-750.50", -5: "-0.05"} {
+		if got := decimalPounds(p); got != want {
+			t.Errorf("%d: %q, want %q", p, got, want)
+		}
+	}
+}

@@ -64,6 +64,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "POST /orgs/{code}/payments", perm: people.RunPayments, org: "code", api: true, handle: s.draftPayments},
 		{pattern: "POST /orgs/{code}/payments/{run}/{action}", perm: people.RunPayments, org: "code", api: true, handle: s.runAction},
 		{pattern: "GET /orgs/{code}/payments/{run}", perm: people.ViewOrg, org: "code", api: true, handle: s.runPage},
+		{pattern: "GET /orgs/{code}/payments/{run}/statement.csv", perm: people.ViewOrg, org: "code", handle: s.statementCSV},
 		{pattern: "GET /orgs/{code}/payments/{run}/schedule.csv", perm: people.ViewPayments, org: "code", handle: s.scheduleCSV},
 		{pattern: "GET /orgs/{code}/payments/{run}/schedule.xlsx", perm: people.ViewPayments, org: "code", handle: s.scheduleXLSX},
 

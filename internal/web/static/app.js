@@ -6,6 +6,12 @@ initAll()
 
 // Submitting a filter select changes the page at once; without JavaScript
 // the form's own button does the same.
+// A print button shows only where it can work.
+for (const button of document.querySelectorAll('[data-print]')) {
+  button.hidden = false
+  button.addEventListener('click', () => window.print())
+}
+
 for (const select of document.querySelectorAll('select[data-autosubmit]')) {
   select.addEventListener('change', () => select.form.submit())
 }
