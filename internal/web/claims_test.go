@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -381,5 +382,57 @@ func TestReturnFromExcel(t *testing.T) {
 	wrongDay := strings.Replace(excelCSV, "01/09/2026", "02/09/2026", 1)
 	if up := pm.upload(sept+"/upload", "return.csv", wrongDay); up.status != 422 || !strings.Contains(up.body, "return.csv line 2 (period_start)") {
 		t.Errorf("a period that is not the return's: %d %s", up.status, pageText(up.body))
+	}
+}
+
+// TestDoubleSubmission: one amendment form sent three times at once, and
+// once more after, makes one new version; every send gets the first's
+// answer. A first send that fails is forgotten, so the form corrected can
+// be sent again with the same key.
+func TestDoubleSubmission(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			a := newApp(t, storetest.Open(t, engine))
+			comm, pm := a.as(people.Commissioner), a.as(people.PracticeManager)
+			serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-ECG", "ECGs", map[string]string{"fields": "ECGs performed",
+				"rule_kind": "fee_per_item", "rule_field": "ECGs performed", "rate": "25.00", "needs_declaration": ""})))
+			sept := "/orgs/Y00001/returns/2026-09"
+			if got := pm.post(sept, url.Values{"action": {"submit"}, "LES-ECG.ecgs_performed": {"10"}}); got.status != 303 {
+				t.Fatalf("submit: %d %s", got.status, pageText(got.body))
+			}
+			page := pm.get(sept)
+			m := regexp.MustCompile(`\?amend=(\d+)`).FindStringSubmatch(page.body)
+			if m == nil {
+				t.Fatalf("no amend link on %s", pageText(page.body))
+			}
+			amend := "/orgs/Y00001/claims/" + m[1] + "/amend"
+			key := "k3y-" + engine + "-0001"
+			var wg sync.WaitGroup
+			results := make([]result, 3)
+			for i := range results {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					results[i] = pm.post(amend, url.Values{"LES-ECG.ecgs_performed": {"12"}, "idem": {key}})
+				}()
+			}
+			wg.Wait()
+			results = append(results, pm.post(amend, url.Values{"LES-ECG.ecgs_performed": {"12"}, "idem": {key}}))
+			for i, got := range results {
+				if got.status != 303 || got.header.Get("Location") != results[0].header.Get("Location") {
+					t.Errorf("send %d: %d to %q, want the first's 303 to %q", i, got.status, got.header.Get("Location"), results[0].header.Get("Location"))
+				}
+			}
+			pm.get(sept).has(t, "Versions (2)")
+			// A failed first send is forgotten: corrected, it goes through.
+			bad := "k3y-" + engine + "-0002"
+			if got := pm.post(amend, url.Values{"LES-ECG.ecgs_performed": {"-1"}, "idem": {bad}}); got.status != 422 {
+				t.Errorf("a bad amendment: %d", got.status)
+			}
+			if got := pm.post(amend, url.Values{"LES-ECG.ecgs_performed": {"14"}, "idem": {bad}}); got.status != 303 {
+				t.Errorf("the corrected amendment: %d %s", got.status, pageText(got.body))
+			}
+			pm.get(sept).has(t, "Versions (3)")
+		})
 	}
 }

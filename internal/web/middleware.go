@@ -54,6 +54,12 @@ func (s *Server) wrap(rt route) http.Handler {
 		} else {
 			s.signIn(r, rq) // open pages still show who is signed in, if anyone
 		}
+		if r.Method == http.MethodPost && rq.user.ID != 0 {
+			if key := formKey(r); key != "" {
+				s.once(w, r, rq, key, func(w http.ResponseWriter) error { return rt.handle(w, r, rq) })
+				return
+			}
+		}
 		if err := rt.handle(w, r, rq); err != nil {
 			s.fail(w, r, rq, err)
 		}

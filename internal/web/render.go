@@ -55,6 +55,7 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		"statusLabel": orgs.StatusLabel,
 		"roleLabel":   func(r people.Role) string { return r.Label() },
 		"join":        strings.Join,
+		"idem":        newFormKey, // a fresh key for each form drawn: see once.go
 		"markdown":    markdown,
 		"pct":         pct,
 		"fmt1": func(x float64) string {
@@ -380,6 +381,7 @@ func decodeOnly(r *http.Request, fields ...string) (map[string]string, error) {
 		delete(all, f)
 	}
 	delete(all, "csrf_token")
+	delete(all, "idem") // the form's key: see once.go
 	if len(all) > 0 {
 		extra := slices.Sorted(maps.Keys(all))
 		return nil, problem.New(problem.Invalid, "%s cannot be saved here: it is not on this page", strings.Join(extra, ", "))

@@ -1,0 +1,114 @@
+package web
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/store"
+)
+
+// Every state-changing form carries a key made when its page was drawn
+// (the hidden input "idem"; an API client sends an Idempotency-Key header).
+// The first submission of a key is handled; a repeat by the same person (a
+// double click, a browser resending, the same form sent at once through two
+// servers) waits for the first and is answered with its result, so nothing
+// is done twice. A first submission that fails is forgotten, so that the
+// form, corrected, can be sent again.
+
+// newFormKey makes a form's key.
+func newFormKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// formKey is the submission's key, if it has one fit to use.
+func formKey(r *http.Request) string {
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" && r.PostForm != nil {
+		key = r.PostForm.Get("idem")
+	}
+	if len(key) < 8 || len(key) > 100 || strings.ContainsAny(key, " \t\r\n") {
+		return ""
+	}
+	return key
+}
+
+// awaitFirst is how long a repeat waits for the first submission.
+const awaitFirst = 10 * time.Second
+
+// once runs handle for the first submission of key, and answers a repeat
+// with the first's result.
+func (s *Server) once(w http.ResponseWriter, r *http.Request, rq *request, key string, handle func(w http.ResponseWriter) error) {
+	ctx := r.Context()
+	first, err := s.store.BeginSubmission(ctx, rq.user.ID, key)
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	if !first {
+		res, found, done, err := s.store.AwaitSubmission(ctx, rq.user.ID, key, awaitFirst)
+		switch {
+		case err != nil:
+			s.fail(w, r, rq, err)
+		case found && done:
+			if res.Location != "" {
+				w.Header().Set("Location", res.Location)
+			}
+			if res.Body != "" {
+				w.Header().Set("Content-Type", "application/json")
+			}
+			w.WriteHeader(res.Status)
+			w.Write([]byte(res.Body))
+		case found:
+			s.fail(w, r, rq, problem.New(problem.Conflict, "This form is being sent already: wait a moment, then look at the page again."))
+		default: // the first failed and was forgotten: this one is handled afresh
+			if err := handle(w); err != nil {
+				s.fail(w, r, rq, err)
+			}
+		}
+		return
+	}
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	if err := handle(rec); err != nil {
+		s.fail(rec, r, rq, err)
+	}
+	// Done: remember what was answered. Failed: forget, so it can be sent again.
+	if rec.status < 400 {
+		body := ""
+		if strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") && rec.body.Len() <= 64<<10 {
+			body = rec.body.String()
+		}
+		err = s.store.FinishSubmission(ctx, rq.user.ID, key, store.SubmissionResult{Status: rec.status, Location: rec.Header().Get("Location"), Body: body})
+	} else {
+		err = s.store.ForgetSubmission(ctx, rq.user.ID, key)
+	}
+	if err != nil {
+		s.log.Error("form submission", "err", err)
+	}
+}
+
+// recorder passes a response through, keeping its status and (a JSON
+// answer's) body to replay.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (rc *recorder) WriteHeader(code int) {
+	rc.status = code
+	rc.ResponseWriter.WriteHeader(code)
+}
+
+func (rc *recorder) Write(b []byte) (int, error) {
+	if rc.body.Len() <= 64<<10 {
+		rc.body.Write(b)
+	}
+	return rc.ResponseWriter.Write(b)
+}
