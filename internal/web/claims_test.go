@@ -9,12 +9,16 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/demo"
+	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store/storetest"
 )
@@ -329,6 +333,24 @@ func TestRuleErrorsPointAtTheirInputs(t *testing.T) {
 func TestWritesStayInScope(t *testing.T) {
 	a := newApp(t, storetest.Open(t, "sqlite"))
 	comm := a.as(people.Commissioner)
+	// The ICB's service, open to the Place's practices, is not the Place's to
+	// change through a practice's address.
+	icb, err := a.store.CreateService(t.Context(), "test", claims.Service{Code: "ICB-SVC", Name: "ICB service", Commissioner: demo.ICBCode, Year: 2026,
+		Frequency: claims.Monthly, DeadlineDays: 10, Eligibility: claims.AllPractices, SignUp: true, Rule: payrules.Rule{Kind: payrules.Block, BlockPence: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatInt(icb.ID, 10)
+	for path, form := range map[string]url.Values{
+		"/end": {"ends_on": {"2026-12-31"}}, "/copy": nil, "/offers": {"orgs": {"Y00001"}, "from": {"2026-04-01"}},
+	} {
+		if got := comm.post("/orgs/Y00001/services/"+id+path, form); got.status != 404 {
+			t.Errorf("a Place's commissioner at %s through a practice: %d", path, got.status)
+		}
+	}
+	if got := comm.upload("/orgs/Y00001/services/"+id+"/spec", "spec.pdf", "%PDF-1.4 evil"); got.status != 404 {
+		t.Errorf("a Place's commissioner replacing the ICB's specification: %d", got.status)
+	}
 	got := comm.post("/orgs/99X/services", serviceForm("LES-FAR", "Far", map[string]string{
 		"eligibility": "chosen", "chosen": "Z00001", "fields": "Items", "rule_kind": "fee_per_item", "rule_field": "Items", "rate": "1.00"}))
 	if got.status != 422 || !strings.Contains(got.body, "Z00001 is not in 99X") {

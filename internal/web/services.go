@@ -100,7 +100,7 @@ var serviceNotices = map[string]string{
 
 // endService sets a service's last day, telling those who claim it.
 func (s *Server) endService(w http.ResponseWriter, r *http.Request, rq *request) error {
-	sv, o, err := s.serviceFor(r, rq)
+	sv, o, err := s.serviceToManage(r, rq)
 	if err != nil {
 		return err
 	}
@@ -377,6 +377,18 @@ func (s *Server) serviceFor(r *http.Request, rq *request) (claims.Service, orgs.
 	return sv, o, problem.New(problem.NotFound, "That service is not open to %s", o.Name)
 }
 
+// serviceToManage is serviceFor for a change to a service: only at its
+// commissioner's own address. Through a practice's address (which a Place's
+// grant covers), a Place's commissioner once ended, copied, offered and
+// replaced the specification of the ICB's services.
+func (s *Server) serviceToManage(r *http.Request, rq *request) (claims.Service, orgs.Org, error) {
+	sv, o, err := s.serviceFor(r, rq)
+	if err == nil && (!isCommissioner(o) || sv.Commissioner != o.Code) {
+		err = problem.New(problem.NotFound, "%s does not commission that service: change it from its commissioner's page", o.Name)
+	}
+	return sv, o, err
+}
+
 func (s *Server) servicePage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	sv, o, err := s.serviceFor(r, rq)
@@ -452,7 +464,7 @@ func (s *Server) submissions(ctx context.Context, sv claims.Service, p claims.Pe
 // practice below the commissioner (all=1).
 func (s *Server) offerService(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
-	sv, o, err := s.serviceFor(r, rq)
+	sv, o, err := s.serviceToManage(r, rq)
 	if err != nil {
 		return err
 	}
@@ -520,7 +532,7 @@ func (s *Server) doneRedirect(w http.ResponseWriter, r *http.Request, to string)
 }
 
 func (s *Server) copyService(w http.ResponseWriter, r *http.Request, rq *request) error {
-	sv, o, err := s.serviceFor(r, rq)
+	sv, o, err := s.serviceToManage(r, rq)
 	if err != nil {
 		return err
 	}
@@ -560,7 +572,7 @@ func (s *Server) respondToOffer(w http.ResponseWriter, r *http.Request, rq *requ
 
 // uploadSpec attaches the service's specification PDF (multipart field "file").
 func (s *Server) uploadSpec(w http.ResponseWriter, r *http.Request, rq *request) error {
-	sv, o, err := s.serviceFor(r, rq)
+	sv, o, err := s.serviceToManage(r, rq)
 	if err != nil {
 		return err
 	}
