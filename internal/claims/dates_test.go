@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/problem"
 )
 
@@ -101,4 +102,32 @@ func fieldIn(err error, name string) bool {
 		}
 	}
 	return false
+}
+
+// TestPriceWithinServiceDates: a block service that starts or ends part-way
+// through a month pays for its days only (a probe found a full month paid).
+func TestPriceWithinServiceDates(t *testing.T) {
+	block := Service{Name: "Block", Year: 2026, Frequency: Monthly, Rule: payrules.Rule{Kind: payrules.Block, BlockPence: 300000}}
+	nov := Period{day("2026-11-01"), day("2026-11-30")}
+	for _, tc := range []struct {
+		starts, ends string
+		want         int64
+		note         string
+	}{
+		{"", "", 300000, ""},
+		{"2026-11-29", "", 20000, "service started 29 November 2026"},
+		{"", "2026-11-15", 150000, "service ended 15 November 2026"},
+	} {
+		sv := block
+		if tc.starts != "" {
+			sv.Starts = day(tc.starts)
+		}
+		if tc.ends != "" {
+			sv.Ends = day(tc.ends)
+		}
+		res, err := Price(sv, nov, nil, Facts{})
+		if err != nil || res.Pence != tc.want || !strings.Contains(res.Explanation, tc.note) {
+			t.Errorf("%s–%s: %d %q %v, want %d", tc.starts, tc.ends, res.Pence, res.Explanation, err, tc.want)
+		}
+	}
 }

@@ -25,6 +25,7 @@ const (
 	RunDraft     RunStatus = "draft"
 	RunCommitted RunStatus = "committed"
 	RunDiscarded RunStatus = "discarded"
+	RunReversed  RunStatus = "reversed" // a committed payment run taken back by a reversal
 )
 
 // PaymentRun is one month's payments by one commissioner, or the reversal
@@ -104,14 +105,23 @@ func RunDeadline(services []Service, month time.Time) time.Time {
 // MinReasonLength is the fewest characters a stated reason may have.
 const MinReasonLength = 10
 
-// CheckRunMonth says whether a month may be paid on today: not before it
-// has begun, and, until its claims deadline has passed, only with a stated
-// reason (claims still due would miss the run).
-func CheckRunMonth(month, deadline, today time.Time, reason string) error {
+// CheckRunMonth says whether a month may be paid on today, after the
+// commissioner's last run (for month last; zero if none): not before it has
+// begun; within the last year; after the last run's month (a run pays every
+// claim ready, so runs go forward in time, and a reference such as
+// OPC1903-Y00001 on a bank statement means that month); and, until its
+// claims deadline has passed, only with a stated reason (claims still due
+// would miss the run).
+func CheckRunMonth(month, deadline, today, last time.Time, reason string) error {
 	first, _ := MonthOf(month)
+	thisMonth, _ := MonthOf(today)
 	switch {
 	case today.Before(first):
 		return problem.BadField("month", "%s has not begun: it cannot be paid yet", first.Format("January 2006"))
+	case first.Before(thisMonth.AddDate(-1, 0, 0)):
+		return problem.BadField("month", "%s is more than a year ago: choose a month of the last year", first.Format("January 2006"))
+	case !last.IsZero() && !first.After(last):
+		return problem.BadField("month", "The last payment run was for %s: choose a later month", last.Format("January 2006"))
 	case !today.After(deadline) && len(strings.TrimSpace(reason)) < MinReasonLength:
 		return problem.BadField("reason", "Claims for %s are due until %s: say why this run cannot wait (at least %d characters)",
 			first.Format("January 2006"), deadline.Format("2 January 2006"), MinReasonLength)
@@ -122,10 +132,10 @@ func CheckRunMonth(month, deadline, today time.Time, reason string) error {
 // CheckReversal says whether run may be reversed, for reason.
 func CheckReversal(run PaymentRun, reason string) error {
 	switch {
+	case run.Status == RunReversed || run.ReversedBy != 0:
+		return problem.New(problem.Conflict, "This run has been reversed already")
 	case run.Kind != PaymentKind || run.Status != RunCommitted:
 		return problem.New(problem.Conflict, "Only a committed payment run can be reversed")
-	case run.ReversedBy != 0:
-		return problem.New(problem.Conflict, "This run has been reversed already")
 	case len(strings.TrimSpace(reason)) < MinReasonLength:
 		return problem.BadField("reason", "Say why the run is reversed (at least %d characters): it is kept with the reversal", MinReasonLength)
 	}

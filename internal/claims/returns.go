@@ -261,6 +261,15 @@ func Price(s Service, p Period, activity map[string]int64, f Facts) (payrules.Re
 		to = f.ActiveTo
 		notes = append(notes, "closed "+f.ActiveTo.Format("2 January 2006"))
 	}
+	// A service that starts or ends part-way through a period pays for its days.
+	if !s.Starts.IsZero() && s.Starts.After(from) {
+		from = s.Starts
+		notes = append(notes, "service started "+s.Starts.Format("2 January 2006"))
+	}
+	if !s.Ends.IsZero() && s.Ends.Before(to) {
+		to = s.Ends
+		notes = append(notes, "service ended "+s.Ends.Format("2 January 2006"))
+	}
 	in.ActiveDays = max(0, int64(to.Sub(from).Hours()/24)+1)
 	in.ActiveNote = strings.Join(notes, "; ")
 	return s.Rule.Calculate(in)

@@ -96,10 +96,11 @@ func TestClaimDates(t *testing.T) {
 		if err := s.GrantRole(ctx, "admin", pm.ID, people.PracticeManager, "A1"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.EndService(ctx, "comm", ecg.ID, day("2026-11-28"), "https://onepc.example"); problem.KindOf(err) != problem.Invalid {
+		link := func(org string) string { return "https://onepc.example/orgs/" + org + "/services" }
+		if _, err := s.EndService(ctx, "comm", ecg.ID, day("2026-11-28"), link); problem.KindOf(err) != problem.Invalid {
 			t.Errorf("ending yesterday: %v", err)
 		}
-		told, err := s.EndService(ctx, "comm", ecg.ID, day("2026-12-31"), "https://onepc.example")
+		told, err := s.EndService(ctx, "comm", ecg.ID, day("2026-12-31"), link)
 		if err != nil || told != 1 {
 			t.Fatalf("ending the ECG service: told %d, %v", told, err)
 		}
@@ -107,10 +108,11 @@ func TestClaimDates(t *testing.T) {
 			t.Error("a service ended on 31 December: December open, January closed")
 		}
 		mail, _, err := s.Outbox(ctx, 10)
-		if err != nil || len(mail) != 1 || mail[0].To != "pm@a1.example" || mail[0].Subject != "ECGs ends on 31 December 2026" {
+		if err != nil || len(mail) != 1 || mail[0].To != "pm@a1.example" || mail[0].Subject != "ECGs ends on 31 December 2026" ||
+			!strings.Contains(mail[0].Body, "https://onepc.example/orgs/A1/services") {
 			t.Errorf("notice of the end: %+v %v", mail, err)
 		}
-		if again, err := s.EndService(ctx, "comm", ecg.ID, day("2026-12-31"), "https://onepc.example"); err != nil || again != 0 {
+		if again, err := s.EndService(ctx, "comm", ecg.ID, day("2026-12-31"), link); err != nil || again != 0 {
 			t.Errorf("ending it again on the same day told %d more, %v", again, err)
 		}
 	})

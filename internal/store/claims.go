@@ -16,8 +16,7 @@ import (
 
 const claimColumns = `c.id, c.service_id, sv.code, sv.name, c.org_code, o.name, c.period_start, c.period_end, c.status, c.version,
 	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message, c.approved_by,
-	(SELECT MAX(l.run_id) FROM payment_lines l JOIN payment_runs r ON r.id = l.run_id WHERE l.claim_id = c.id AND r.kind = 'payment'
-		AND NOT EXISTS (SELECT 1 FROM payment_runs x WHERE x.reverses = r.id))`
+	(SELECT MAX(l.run_id) FROM payment_lines l JOIN payment_runs r ON r.id = l.run_id WHERE l.claim_id = c.id AND r.kind = 'payment' AND r.status = 'committed')`
 
 func scanClaim(sc interface{ Scan(...any) error }) (claims.Claim, error) {
 	var cl claims.Claim
@@ -42,8 +41,7 @@ const claimFrom = " FROM claims c JOIN services sv ON sv.id = c.service_id JOIN 
 
 // paidCond is true for a claim a payment run has paid and no reversal has
 // taken back (a run's lines are written when it is committed).
-const paidCond = `EXISTS (SELECT 1 FROM payment_lines l JOIN payment_runs r ON r.id = l.run_id WHERE l.claim_id = c.id AND r.kind = 'payment'
-	AND NOT EXISTS (SELECT 1 FROM payment_runs x WHERE x.reverses = r.id))`
+const paidCond = `EXISTS (SELECT 1 FROM payment_lines l JOIN payment_runs r ON r.id = l.run_id WHERE l.claim_id = c.id AND r.kind = 'payment' AND r.status = 'committed')`
 
 func (c conn) claimList(ctx context.Context, where string, args ...any) ([]claims.Claim, error) {
 	rows, err := c.query(ctx, "SELECT "+claimColumns+claimFrom+where, args...)

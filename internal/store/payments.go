@@ -48,7 +48,12 @@ func (s *Store) DraftPayments(ctx context.Context, actor, commissioner string, m
 		return claims.PaymentRun{}, err
 	}
 	first, _ := claims.MonthOf(month)
-	if err := claims.CheckRunMonth(first, claims.RunDeadline(svcs, first), orgs.Today(s.now()), reason); err != nil {
+	var last time.Time
+	if err := s.reader().queryRow(ctx, "SELECT MAX(run_month) FROM payment_runs WHERE commissioner_org = ? AND kind = 'payment' AND status = 'committed'",
+		commissioner).Scan(nullTime{&last}); err != nil {
+		return claims.PaymentRun{}, err
+	}
+	if err := claims.CheckRunMonth(first, claims.RunDeadline(svcs, first), orgs.Today(s.now()), last, reason); err != nil {
 		return claims.PaymentRun{}, err
 	}
 	return s.draftRun(ctx, actor, commissioner, first, reason)
@@ -66,6 +71,14 @@ func (s *Store) draftRun(ctx context.Context, actor, commissioner string, month 
 		}
 		if err := c.monthFree(ctx, commissioner, month); err != nil {
 			return err
+		}
+		// One preview at a time: two would offer to pay the same claims.
+		var open int64
+		if err := c.queryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM payment_runs WHERE commissioner_org = ? AND status = 'draft'", commissioner).Scan(&open); err != nil {
+			return err
+		}
+		if open != 0 {
+			return problem.New(problem.Conflict, "There is a preview waiting (run %d): confirm or discard it first, since both would pay the same claims", open)
 		}
 		run.CreatedAt = c.now.UTC().Truncate(time.Microsecond)
 		if err := c.queryRow(ctx, "SELECT seq FROM ready_counter WHERE id = 1").Scan(&run.Watermark); err != nil {
@@ -211,6 +224,14 @@ func (s *Store) ReversePayments(ctx context.Context, actor, commissioner string,
 		}
 		if _, err := c.exec(ctx, "INSERT INTO payment_lines (run_id, claim_id, pence) SELECT ?, claim_id, -pence FROM payment_lines WHERE run_id = ?", rev.ID, orig.ID); err != nil {
 			return err
+		}
+		// The original is reversed: its month may be paid again.
+		res, err := c.exec(ctx, "UPDATE payment_runs SET status = 'reversed' WHERE id = ? AND status = 'committed'", orig.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return problem.New(problem.Conflict, "This run has been reversed already")
 		}
 		if _, err := c.exec(ctx, "UPDATE claims SET ready_seq = ? WHERE id IN (SELECT claim_id FROM payment_lines WHERE run_id = ?)", seq, orig.ID); err != nil {
 			return err

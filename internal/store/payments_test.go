@@ -93,16 +93,25 @@ func TestPaymentDraftConfirmReverse(t *testing.T) {
 		if cl, _ := s.ClaimBy(ctx, "A1", a1); cl.Status != claims.Paid || cl.PaymentRunID != run.ID {
 			t.Errorf("after the run: %+v", cl)
 		}
-		if _, err := s.DraftPayments(ctx, "fin", "P1", june, "Once more for good measure"); problem.KindOf(err) != problem.Conflict {
+		if _, err := s.DraftPayments(ctx, "fin", "P1", june, "Once more for good measure"); problem.KindOf(err) != problem.Invalid {
 			t.Errorf("a second June run: %v", err)
 		}
 
-		// A preview made before another run was committed pays nothing.
+		// One preview at a time; a discarded one frees the way.
 		now = day("2026-09-20").Add(10 * time.Hour)
 		readyECG(t, s, ecg, "A2", july, "4")
 		stale, err := s.DraftPayments(ctx, "fin", "P1", july, "")
 		if err != nil {
 			t.Fatal(err)
+		}
+		if _, err := s.DraftPayments(ctx, "fin", "P1", aug, ""); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("a second preview while one waits: %v", err)
+		}
+		if err := s.DiscardPayments(ctx, "fin", "P1", stale.ID); err != nil {
+			t.Errorf("discarding: %v", err)
+		}
+		if _, err := s.ConfirmPayments(ctx, "fin", "P1", stale.ID); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("confirming a discarded preview: %v", err)
 		}
 		fresh, err := s.DraftPayments(ctx, "fin", "P1", aug, "")
 		if err != nil {
@@ -111,11 +120,8 @@ func TestPaymentDraftConfirmReverse(t *testing.T) {
 		if _, err := s.ConfirmPayments(ctx, "fin", "P1", fresh.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ConfirmPayments(ctx, "fin", "P1", stale.ID); problem.KindOf(err) != problem.Conflict || !strings.Contains(problem.Message(err), "make a new preview") {
-			t.Errorf("confirming a stale preview: %v", err)
-		}
-		if err := s.DiscardPayments(ctx, "fin", "P1", stale.ID); err != nil {
-			t.Errorf("discarding: %v", err)
+		if _, err := s.DraftPayments(ctx, "fin", "P1", july, ""); problem.KindOf(err) != problem.Invalid {
+			t.Errorf("a run for a month before the last run's: %v", err)
 		}
 
 		// Reversing June: a reason; minus its lines; the claim payable again.
@@ -149,6 +155,17 @@ func TestPaymentDraftConfirmReverse(t *testing.T) {
 			t.Fatalf("the run after the reversal: %+v %v", sept, err)
 		}
 		if _, err := s.ConfirmPayments(ctx, "fin", "P1", sept.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Reversing the last run frees its month to be paid again.
+		if _, err := s.ReversePayments(ctx, "fin", "P1", sept.ID, "Wrong remittance advice sent"); err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.DraftPayments(ctx, "fin", "P1", day("2026-09-01"), "Repaying September after its reversal")
+		if err != nil || again.Lines != 1 {
+			t.Fatalf("September again after its reversal: %+v %v", again, err)
+		}
+		if _, err := s.ConfirmPayments(ctx, "fin", "P1", again.ID); err != nil {
 			t.Fatal(err)
 		}
 		if got := paidNet(t, s, a1); got != 75000 {

@@ -416,7 +416,7 @@ func (s *Store) Offers(ctx context.Context, id int64, org string) ([]claims.Offe
 // through the outbox: those signed up, or chosen, or (for a service open to
 // every practice of an area) every practice there. It returns how many
 // were told.
-func (s *Store) EndService(ctx context.Context, actor string, id int64, ends time.Time, base string) (int, error) {
+func (s *Store) EndService(ctx context.Context, actor string, id int64, ends time.Time, link func(org string) string) (int, error) {
 	told := 0
 	err := s.tx(ctx, func(c conn) error {
 		sv, err := c.service(ctx, "", id)
@@ -448,23 +448,23 @@ func (s *Store) EndService(ctx context.Context, actor string, id int64, ends tim
 			}
 		}
 		in, _ := inClause(roles)
-		rows, err := c.query(ctx, `SELECT DISTINCT u.email, o.name FROM grants g JOIN users u ON u.id = g.user_id JOIN orgs o ON o.code = g.org_code
+		rows, err := c.query(ctx, `SELECT DISTINCT u.email, o.code, o.name FROM grants g JOIN users u ON u.id = g.user_id JOIN orgs o ON o.code = g.org_code
 			WHERE g.role IN `+in+` AND g.org_code IN (`+query+`) ORDER BY u.email`, append(roles, args...)...)
 		if err != nil {
 			return err
 		}
 		var notes []mustdo.Reminder
 		for rows.Next() {
-			var email, org string
-			if err := rows.Scan(&email, &org); err != nil {
+			var email, code, org string
+			if err := rows.Scan(&email, &code, &org); err != nil {
 				rows.Close()
 				return err
 			}
 			notes = append(notes, mustdo.Reminder{
-				Key: fmt.Sprintf("service-end/%d/%s/%s", id, ends.Format(time.DateOnly), email), To: email,
+				Key: fmt.Sprintf("service-end/%d/%s/%s/%s", id, ends.Format(time.DateOnly), code, email), To: email,
 				Subject: fmt.Sprintf("%s ends on %s", sv.Name, ends.Format("2 January 2006")),
-				Body: fmt.Sprintf("%s has ended %s (%s) for %s. %s can be claimed for periods up to %s; claims for those periods are made as before.\n\n%s/orgs/%s/services\n",
-					sv.Commissioner, sv.Name, sv.Code, org, sv.Name, ends.Format("2 January 2006"), base, sv.Commissioner),
+				Body: fmt.Sprintf("%s has ended %s (%s) for %s. %s can be claimed for periods up to %s; claims for those periods are made as before.\n\n%s\n",
+					sv.Commissioner, sv.Name, sv.Code, org, sv.Name, ends.Format("2 January 2006"), link(code)),
 			})
 		}
 		rows.Close()

@@ -251,6 +251,9 @@ func TestClaimsJourney(t *testing.T) {
 	if got := pm.get("/orgs/Y00001/payments"); strings.Contains(got.body, "September 2026") {
 		t.Error("a practice sees a preview among its payments")
 	}
+	if got := fin.get(runPath + "/schedule.csv"); got.status != 409 {
+		t.Errorf("a preview downloaded as a schedule: %d", got.status)
+	}
 	if got := comm.post(runPath+"/confirm", nil); got.status != 403 {
 		t.Errorf("a commissioner confirming: %d", got.status)
 	}
@@ -261,7 +264,7 @@ func TestClaimsJourney(t *testing.T) {
 	if again := fin.post(runPath+"/confirm", nil); again.status != 409 {
 		t.Errorf("confirming twice: %d", again.status)
 	}
-	if again := fin.post("/orgs/99X/payments", url.Values{"month": {"2026-09"}}); again.status != 409 {
+	if again := fin.post("/orgs/99X/payments", url.Values{"month": {"2026-09"}}); again.status != 422 || !strings.Contains(again.body, "The last payment run was for September 2026") {
 		t.Errorf("second run: %d", again.status)
 	}
 	csv := comm.get(runPath + "/schedule.csv")

@@ -909,7 +909,7 @@ func (s *Server) nudge(w http.ResponseWriter, r *http.Request, rq *request) erro
 		for _, p := range who {
 			rs = append(rs, mustdo.Reminder{Key: fmt.Sprintf("nudge/%s/%s/%s/%s/%s", it.Code, it.Org, it.Key().Period.Format(time.DateOnly), rq.today.Format(time.DateOnly), p),
 				To: p, Subject: "A nudge from your PCN: " + it.Title + " is overdue",
-				Body: rq.user.Name + " at your PCN asks about this overdue item.\r\n\r\n" + it.Title + ", due " + it.Due.Format("2 January 2006") + "\r\n" + s.publicBase(r) + "/my-week\r\n"})
+				Body: rq.user.Name + " at your PCN asks about this overdue item.\r\n\r\n" + it.Title + ", due " + it.Due.Format("2 January 2006") + "\r\n" + s.mailLink("/my-week", "My week") + "\r\n"})
 		}
 	}
 	if len(rs) == 0 {

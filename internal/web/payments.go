@@ -52,6 +52,9 @@ func (s *Server) renderClaims(w http.ResponseWriter, r *http.Request, rq *reques
 		CanFinance: people.Authorize(rq.user.Grants, people.ApproveFinance, rq.chain), CanReview: people.Authorize(rq.user.Grants, people.ManageServices, rq.chain)}
 	if !q.Has("status") {
 		d.Status = claims.Submitted
+		if d.CanFinance && !d.CanReview { // a finance officer's work: claims approved, awaiting finance
+			d.Status = claims.Approved
+		}
 	}
 	d.ServiceID, _ = strconv.ParseInt(q.Get("service"), 10, 64)
 	if d.Services, err = s.store.Services(ctx, []string{o.Code}, 0); err != nil {
@@ -144,6 +147,9 @@ func (s *Server) renderPayments(w http.ResponseWriter, r *http.Request, rq *requ
 		d.Runs, err = s.store.PaymentRuns(ctx, o.Code, "")
 	} else {
 		d.Runs, err = s.store.PaymentRuns(ctx, "", o.Code)
+		for i := range d.Runs { // who ran it, and why, are the commissioner's business
+			d.Runs[i].Reason, d.Runs[i].CreatedBy, d.Runs[i].CommittedBy = "", "", ""
+		}
 	}
 	if err != nil {
 		return err
@@ -310,7 +316,20 @@ func (s *Server) runFor(r *http.Request) (*runData, error) {
 			return nil, err
 		}
 	}
+	if !d.Commission { // who ran it, and why, are the commissioner's business
+		d.Run.Reason, d.Run.CreatedBy, d.Run.CommittedBy = "", "", ""
+	}
 	return d, nil
+}
+
+// schedule is a run's lines for a download: never a preview's, which would
+// pay nothing and could be sent to a bank by mistake.
+func (s *Server) schedule(r *http.Request) (*runData, error) {
+	d, err := s.runFor(r)
+	if err == nil && d.Run.Status == claims.RunDraft {
+		err = problem.New(problem.Conflict, "This is a preview, not a payment schedule: confirm it first, then download the schedule")
+	}
+	return d, err
 }
 
 // runPage is a commissioner's payment schedule, or a practice's remittance
@@ -341,7 +360,7 @@ func runTitle(d *runData) string {
 var scheduleHeader = []string{"practice_code", "practice_name", "service_code", "period", "amount", "payment_reference"}
 
 func (s *Server) scheduleCSV(w http.ResponseWriter, r *http.Request, rq *request) error {
-	d, err := s.runFor(r)
+	d, err := s.schedule(r)
 	if err != nil {
 		return err
 	}
@@ -359,7 +378,7 @@ func decimalPounds(p int64) string {
 
 // statementCSV downloads a practice's (or PCN's) own lines of a run.
 func (s *Server) statementCSV(w http.ResponseWriter, r *http.Request, rq *request) error {
-	d, err := s.runFor(r)
+	d, err := s.schedule(r)
 	if err != nil {
 		return err
 	}
@@ -376,7 +395,7 @@ func writeScheduleCSV(cw *csvWriter, lines []scheduleLine) error {
 }
 
 func (s *Server) scheduleXLSX(w http.ResponseWriter, r *http.Request, rq *request) error {
-	d, err := s.runFor(r)
+	d, err := s.schedule(r)
 	if err != nil {
 		return err
 	}

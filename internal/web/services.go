@@ -114,7 +114,8 @@ func (s *Server) endService(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return problem.OnField(problem.Invalid, "ends_on", "Enter the last day it may be claimed for, like 2027-01-31 or 31/01/2027")
 	}
-	if _, err := s.store.EndService(r.Context(), rq.actor(), sv.ID, ends, s.publicBase(r)); err != nil {
+	link := func(org string) string { return s.mailLink("/orgs/"+org+"/services", "Local services on your practice's page") }
+	if _, err := s.store.EndService(r.Context(), rq.actor(), sv.ID, ends, link); err != nil {
 		return err
 	}
 	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/services/%d?done=ended", o.Code, sv.ID))
@@ -183,6 +184,9 @@ func (s *Server) createService(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	sv, errs := parseServiceForm(in)
 	sv.Commissioner = o.Code
+	if !sv.Ends.IsZero() && sv.Ends.Before(rq.today) {
+		errs.Add("ends_on", "The end must not be before today: leave it blank, or end the service later from its page")
+	}
 	// A service made during its year is claimed from the day it is made,
 	// unless the commissioner says otherwise: it does not reach back to April.
 	if first, last := claims.YearRange(sv.Year); sv.Starts.IsZero() && strings.TrimSpace(in["starts_on"]) == "" && rq.today.After(first) && !rq.today.After(last) {

@@ -55,6 +55,17 @@ func (s *Server) publicBase(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
+// mailLink is an address on this site for an email: only from the
+// configured public address, never from a request's Host header (a probe
+// put its own site in the links of emails sent to every practice). Without
+// one, the email names the page instead.
+func (s *Server) mailLink(path, page string) string {
+	if s.publicURL == "" {
+		return "Open OnePC and choose " + page + "."
+	}
+	return s.publicURL + path
+}
+
 func (s *Server) callbackURL(r *http.Request, c *ssoclient.Client) string {
 	return s.publicBase(r) + "/login/sso/" + c.Provider.ID + "/callback"
 }

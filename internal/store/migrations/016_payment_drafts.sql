@@ -1,15 +1,16 @@
 -- Payment runs made in two steps, and reversible. A run is first a draft
 -- (status 'draft': a preview of what it would pay), then committed by a
 -- second, explicit confirmation, or discarded. A committed run can be
--- reversed by a run of kind 'reversal' whose lines are minus the original's;
--- the reversed claims can then be paid again. Each line a run pays is a row
+-- reversed by a run of kind 'reversal' whose lines are minus the original's
+-- (the original becomes 'reversed'); its claims, and its month, can then be
+-- paid again. Each line a run pays is a row
 -- of payment_lines, so what was paid is plain rows SQL can read.
 CREATE TABLE payment_runs_new (
     id               {{id}},
     commissioner_org TEXT NOT NULL REFERENCES orgs (code),
     run_month        {{date}} NOT NULL,
     kind             TEXT NOT NULL DEFAULT 'payment' CHECK (kind IN ('payment', 'reversal')),
-    status           TEXT NOT NULL DEFAULT 'committed' CHECK (status IN ('draft', 'committed', 'discarded')),
+    status           TEXT NOT NULL DEFAULT 'committed' CHECK (status IN ('draft', 'committed', 'discarded', 'reversed')),
     reverses         BIGINT,
     reason           TEXT NOT NULL DEFAULT '',
     prev_watermark   BIGINT NOT NULL,
@@ -25,7 +26,8 @@ INSERT INTO payment_runs_new (id, commissioner_org, run_month, prev_watermark, w
     SELECT id, commissioner_org, run_month, prev_watermark, watermark, created_at, created_by, created_at, created_by, lines, pence FROM payment_runs;
 DROP TABLE payment_runs;
 ALTER TABLE payment_runs_new RENAME TO payment_runs;
--- One committed payment run a commissioner a month; a run reversed once.
+-- One committed payment run a commissioner a month (a reversed one aside:
+-- the month can be paid again); a run reversed once.
 CREATE UNIQUE INDEX payment_runs_month ON payment_runs (commissioner_org, run_month) WHERE kind = 'payment' AND status = 'committed';
 CREATE UNIQUE INDEX payment_runs_reversal ON payment_runs (reverses) WHERE kind = 'reversal';
 CREATE INDEX payment_runs_watermark ON payment_runs (commissioner_org, watermark);
