@@ -114,7 +114,9 @@ func (s *Server) endService(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return problem.OnField(problem.Invalid, "ends_on", "Enter the last day it may be claimed for, like 2027-01-31 or 31/01/2027")
 	}
-	link := func(org string) string { return s.mailLink("/orgs/"+org+"/services", "Local services on your practice's page") }
+	link := func(org string) string {
+		return s.mailLink("/orgs/"+org+"/services", "Local services on your practice's page")
+	}
 	if _, err := s.store.EndService(r.Context(), rq.actor(), sv.ID, ends, link); err != nil {
 		return err
 	}
