@@ -52,10 +52,14 @@ func Next(action Action, cl Claim, s Service) (Status, error) {
 		cl.Period.Label(s.Frequency), strings.ToLower(cl.Status.Label()), action.pastTense())
 }
 
-// CheckSeparation says whether actor may take action on cl under s: the
-// person who approved a claim does not also approve it for finance, unless
-// the service allows it.
-func CheckSeparation(action Action, cl Claim, s Service, actor string) error {
+// CheckSeparation says whether actor may take action on cl under s (whose
+// latest version submittedBy submitted): nobody approves a claim they
+// submitted, and the person who approved a claim does not also approve it
+// for finance, unless the service allows it.
+func CheckSeparation(action Action, cl Claim, s Service, actor, submittedBy string) error {
+	if action == ActApprove && submittedBy != "" && strings.EqualFold(submittedBy, actor) {
+		return problem.New(problem.Forbidden, "You submitted %s's claim for %s, so someone else must approve it", cl.OrgName, cl.ServiceName)
+	}
 	if action == ActFinance && !s.SameFinance && cl.ApprovedBy != "" && strings.EqualFold(cl.ApprovedBy, actor) {
 		return problem.New(problem.Forbidden, "You approved %s's claim for %s, so someone else must approve it for finance: %s keeps the two duties apart",
 			cl.OrgName, cl.ServiceName, s.Name)

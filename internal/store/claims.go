@@ -375,7 +375,11 @@ func (s *Store) Review(ctx context.Context, actor, commissioner string, ids []in
 			if err != nil {
 				return err
 			}
-			if err := claims.CheckSeparation(action, cl, sv, actor); err != nil {
+			var submittedBy string
+			if err := c.queryRow(ctx, "SELECT COALESCE(MAX(created_by), '') FROM claim_versions WHERE claim_id = ? AND version = ?", id, cl.Version).Scan(&submittedBy); err != nil {
+				return err
+			}
+			if err := claims.CheckSeparation(action, cl, sv, actor, submittedBy); err != nil {
 				return err
 			}
 			approvedBy := cl.ApprovedBy

@@ -305,3 +305,26 @@ func TestFinanceByAnother(t *testing.T) {
 		}
 	})
 }
+
+// TestApproverIsNotSubmitter: nobody approves a claim they submitted.
+func TestApproverIsNotSubmitter(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		hierarchy(t, s)
+		ctx := context.Background()
+		now := day("2026-07-05").Add(10 * time.Hour)
+		s.SetClock(func() time.Time { return now })
+		ecg, _, _ := catalogue(t, s)
+		june := day("2026-06-01")
+		if err := s.SaveReturn(ctx, "both@place.example", "A1", june, []claims.ReturnEntry{{ServiceID: ecg.ID, Activity: map[string]string{"ecgs_performed": "3"}}}, true, true); err != nil {
+			t.Fatal(err)
+		}
+		lines, _ := s.Return(ctx, "A1", june)
+		id := lines[0].Claim.ID
+		if err := s.Review(ctx, "Both@place.example", "P1", []int64{id}, nil, claims.ActApprove, ""); problem.KindOf(err) != problem.Forbidden {
+			t.Errorf("the submitter approving: %v", err)
+		}
+		if err := s.Review(ctx, "comm@place.example", "P1", []int64{id}, nil, claims.ActApprove, ""); err != nil {
+			t.Errorf("another approving: %v", err)
+		}
+	})
+}

@@ -149,7 +149,8 @@ func TestClaimsJourney(t *testing.T) {
 	}
 	pm.get("/orgs/Y00001/returns/2026-11").has(t, "Started today")
 	// The commissioner ends it: not in the past; the practices are told.
-	if got := comm.post("/orgs/99X/services/"+fresh+"/end", url.Values{"ends_on": {"2026-11-01"}}); got.status != 422 || !strings.Contains(got.body, "A service cannot end before today") {
+	if got := comm.post("/orgs/99X/services/"+fresh+"/end", url.Values{"ends_on": {"2026-11-01"}}); got.status != 422 || !strings.Contains(got.body, "A service cannot end before today") ||
+		!strings.Contains(got.body, `value="2026-11-01"`) || !strings.Contains(got.body, `href="#ends_on"`) {
 		t.Errorf("ending in the past: %d %s", got.status, pageText(got.body))
 	}
 	if got := comm.post("/orgs/99X/services/"+fresh+"/end", url.Values{"ends_on": {"31/12/2026"}}); got.status != 303 {

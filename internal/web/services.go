@@ -110,15 +110,16 @@ func (s *Server) endService(w http.ResponseWriter, r *http.Request, rq *request)
 	if err := decodeInto(r, &in); err != nil {
 		return err
 	}
+	typed := map[string]string{"ends_on": in.Ends}
 	ends, err := nhsfile.ParseDate(in.Ends, nhsfile.ISO, nhsfile.DDMMYYYY)
 	if err != nil {
-		return problem.OnField(problem.Invalid, "ends_on", "Enter the last day it may be claimed for, like 2027-01-31 or 31/01/2027")
+		return s.serviceFormFailed(w, r, rq, problem.OnField(problem.Invalid, "ends_on", "Enter the last day it may be claimed for, like 2027-01-31 or 31/01/2027"), typed)
 	}
 	link := func(org string) string {
 		return s.mailLink("/orgs/"+org+"/services", "Local services on your practice's page")
 	}
 	if _, err := s.store.EndService(r.Context(), rq.actor(), sv.ID, ends, link); err != nil {
-		return err
+		return s.serviceFormFailed(w, r, rq, err, typed)
 	}
 	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/services/%d?done=ended", o.Code, sv.ID))
 }
@@ -323,21 +324,22 @@ func parseServiceForm(in map[string]string) (claims.Service, problem.Fields) {
 }
 
 type serviceData struct {
-	Org        orgs.Org        `json:"org"`
-	Service    claims.Service  `json:"service"`
-	RuleText   string          `json:"rule"`
-	Offers     []claims.Offer  `json:"offers,omitempty"`
-	MyOffer    *claims.Offer   `json:"offer,omitempty"`
-	Periods    []claims.Period `json:"-"`
-	Period     claims.Period   `json:"period"`
-	Status     []orgStatus     `json:"submissions,omitempty"`
-	Commission bool            `json:"-"`
-	CanManage  bool            `json:"-"`
-	CanRespond bool            `json:"-"`
-	Notice     string          `json:"-"`
-	NextYear   string          `json:"-"`
-	YearLabel  string          `json:"-"`
-	Today      time.Time       `json:"-"`
+	Org        orgs.Org          `json:"org"`
+	Service    claims.Service    `json:"service"`
+	RuleText   string            `json:"rule"`
+	Offers     []claims.Offer    `json:"offers,omitempty"`
+	MyOffer    *claims.Offer     `json:"offer,omitempty"`
+	Periods    []claims.Period   `json:"-"`
+	Period     claims.Period     `json:"period"`
+	Status     []orgStatus       `json:"submissions,omitempty"`
+	Commission bool              `json:"-"`
+	CanManage  bool              `json:"-"`
+	CanRespond bool              `json:"-"`
+	Notice     string            `json:"-"`
+	NextYear   string            `json:"-"`
+	YearLabel  string            `json:"-"`
+	Today      time.Time         `json:"-"`
+	Typed      map[string]string `json:"-"` // what was typed into a form refused
 }
 
 // orgStatus is one eligible organisation's claim for a period.
@@ -396,6 +398,19 @@ func (s *Server) serviceToManage(r *http.Request, rq *request) (claims.Service, 
 }
 
 func (s *Server) servicePage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.renderService(w, r, rq, http.StatusOK, nil, nil)
+}
+
+// serviceFormFailed shows the service's page again, with what was typed
+// and the problems, when one of its forms (an offer, an end) was refused.
+func (s *Server) serviceFormFailed(w http.ResponseWriter, r *http.Request, rq *request, err error, typed map[string]string) error {
+	if problem.KindOf(err) != problem.Invalid || wantsJSON(r) {
+		return err
+	}
+	return s.renderService(w, r, rq, http.StatusUnprocessableEntity, typed, problem.FieldsOf(err))
+}
+
+func (s *Server) renderService(w http.ResponseWriter, r *http.Request, rq *request, status int, typed map[string]string, errs problem.Fields) error {
 	ctx := r.Context()
 	sv, o, err := s.serviceFor(r, rq)
 	if err != nil {
@@ -430,7 +445,8 @@ func (s *Server) servicePage(w http.ResponseWriter, r *http.Request, rq *request
 			}
 		}
 	}
-	return s.render(w, r, rq, http.StatusOK, "service", page{Title: sv.Name, Nav: "orgs", Data: d, Notice: d.Notice})
+	d.Typed = typed
+	return s.render(w, r, rq, status, "service", page{Title: sv.Name, Nav: "orgs", Data: d, Notice: d.Notice, Errors: errs})
 }
 
 // submissions lists who may claim a service for a period and where each
@@ -482,10 +498,11 @@ func (s *Server) offerService(w http.ResponseWriter, r *http.Request, rq *reques
 	if err := decodeInto(r, &in); err != nil {
 		return err
 	}
+	typed := map[string]string{"orgs": in.Orgs, "from": in.From}
 	var from time.Time
 	if v := strings.TrimSpace(in.From); v != "" {
 		if from, err = nhsfile.ParseDate(v, nhsfile.ISO, nhsfile.DDMMYYYY); err != nil {
-			return problem.OnField(problem.Invalid, "from", "Enter a real date, like 2027-04-01 or 01/04/2027")
+			return s.serviceFormFailed(w, r, rq, problem.OnField(problem.Invalid, "from", "Enter a real date, like 2027-04-01 or 01/04/2027"), typed)
 		}
 	}
 	var codes []string
@@ -507,12 +524,12 @@ func (s *Server) offerService(w http.ResponseWriter, r *http.Request, rq *reques
 		codes = strings.FieldsFunc(strings.ToUpper(in.Orgs), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' })
 	}
 	if len(codes) == 0 {
-		return problem.OnField(problem.Invalid, "orgs", "List the ODS codes to offer the service to")
+		return s.serviceFormFailed(w, r, rq, problem.OnField(problem.Invalid, "orgs", "List the ODS codes to offer the service to"), typed)
 	}
 	for _, c := range codes {
 		ok, err := s.can(ctx, rq, people.ManageServices, c)
 		if problem.KindOf(err) == problem.NotFound {
-			return problem.OnField(problem.Invalid, "orgs", "There is no organisation with the code "+c)
+			return s.serviceFormFailed(w, r, rq, problem.OnField(problem.Invalid, "orgs", "There is no organisation with the code "+c), typed)
 		}
 		if err != nil {
 			return err
@@ -522,7 +539,7 @@ func (s *Server) offerService(w http.ResponseWriter, r *http.Request, rq *reques
 		}
 	}
 	if _, err := s.store.OfferService(ctx, rq.actor(), sv.ID, codes, from); err != nil {
-		return err
+		return s.serviceFormFailed(w, r, rq, err, typed)
 	}
 	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/services/%d?done=offered", o.Code, sv.ID))
 }
