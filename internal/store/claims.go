@@ -296,12 +296,27 @@ type ClaimQuery struct {
 	Status        claims.Status
 	Org           string
 	PeriodStart   time.Time
+	Month         time.Time // claims for periods ending in this month
 	Limit, Offset int
+}
+
+// ClaimsTotal is how many claims a query finds, and what they come to.
+type ClaimsTotal struct {
+	Claims int   `json:"claims"`
+	Pence  int64 `json:"pence"`
 }
 
 // Claims returns one page of claims (newest period first) and the total.
 func (s *Store) Claims(ctx context.Context, q ClaimQuery) ([]claims.Claim, int, error) {
+	list, total, err := s.ClaimsTotalled(ctx, q)
+	return list, total.Claims, err
+}
+
+// ClaimsTotalled is Claims with the total amount of every claim the query
+// finds. Late claims come first: a reviewer looks at them first.
+func (s *Store) ClaimsTotalled(ctx context.Context, q ClaimQuery) ([]claims.Claim, ClaimsTotal, error) {
 	c := s.reader()
+	var total ClaimsTotal
 	where, args := " WHERE 1=1", []any{}
 	if q.Commissioners != nil {
 		in, a := inClause(q.Commissioners)
@@ -328,14 +343,20 @@ func (s *Store) Claims(ctx context.Context, q ClaimQuery) ([]claims.Claim, int, 
 		where += " AND c.period_start = ?"
 		args = append(args, dateArg(q.PeriodStart))
 	}
-	var total int
-	if err := c.queryRow(ctx, "SELECT COUNT(*)"+claimFrom+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
+	if !q.Month.IsZero() {
+		first, last := claims.MonthOf(q.Month)
+		where += " AND c.period_end >= ? AND c.period_end <= ?"
+		args = append(args, dateArg(first), dateArg(last))
 	}
+	var pence sql.NullInt64
+	if err := c.queryRow(ctx, "SELECT COUNT(*), SUM(c.pence)"+claimFrom+where, args...).Scan(&total.Claims, &pence); err != nil {
+		return nil, total, err
+	}
+	total.Pence = pence.Int64
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
-	list, err := c.claimList(ctx, where+" ORDER BY c.period_end DESC, sv.code, o.name LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
+	list, err := c.claimList(ctx, where+" ORDER BY c.late DESC, c.period_end DESC, sv.code, o.name, c.id LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
 	return list, total, err
 }
 

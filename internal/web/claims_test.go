@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -461,4 +462,44 @@ func TestDoubleSubmission(t *testing.T) {
 			pm.get(sept).has(t, "Versions (3)")
 		})
 	}
+}
+
+// TestReviewAtScale: the claims page filters by month and practice, totals
+// what it finds, applies an action to every claim found, and keeps the
+// ticked boxes when an action is refused.
+func TestReviewAtScale(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm := a.as(people.Commissioner)
+	id := serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-ECG", "ECGs", map[string]string{"fields": "ECGs performed",
+		"rule_kind": "fee_per_item", "rule_field": "ECGs performed", "rate": "25.00", "needs_declaration": ""})))
+	svID, _ := strconv.ParseInt(id, 10, 64)
+	for _, org := range []string{"Y00001", "Y00002", "Y00003"} {
+		for _, month := range []string{"2026-08-01", "2026-09-01"} {
+			m, _ := time.Parse(time.DateOnly, month)
+			if err := a.store.SaveReturn(t.Context(), "pm@"+org, org, m, []claims.ReturnEntry{{ServiceID: svID, Activity: map[string]string{"ecgs_performed": "4"}}}, true, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	comm.get("/orgs/99X/claims").has(t, "6 claims</strong> match, coming to <strong>£600.00")
+	sept := "/orgs/99X/claims?month=2026-09&status=submitted"
+	comm.get(sept).has(t, "3 claims</strong> match, coming to <strong>£300.00")
+	comm.get("/orgs/99X/claims?month=2026-09&org=y00002").has(t, "1 claim</strong> match, coming to <strong>£100.00")
+
+	// Refused (no action chosen): the ticked box stays ticked.
+	page := comm.get(sept)
+	m := regexp.MustCompile(`id="claim-(\d+)"`).FindStringSubmatch(page.body)
+	if m == nil {
+		t.Fatal("no claim on the page")
+	}
+	got := comm.post("/orgs/99X/claims/review?month=2026-09&status=submitted", url.Values{"claim": {m[1]}})
+	if got.status != 422 || !strings.Contains(got.body, `value="`+m[1]+`" checked`) {
+		t.Errorf("a refused review: %d, ticked box kept: %v", got.status, strings.Contains(got.body, `value="`+m[1]+`" checked`))
+	}
+	// Approve every September claim at once; August's wait.
+	if got := comm.post("/orgs/99X/claims/review?month=2026-09&status=submitted", url.Values{"all": {"1"}, "action": {"approve"}}); got.status != 303 {
+		t.Fatalf("approve all September: %d %s", got.status, pageText(got.body))
+	}
+	comm.get("/orgs/99X/claims?month=2026-09&status=finance_approved").has(t, "3 claims</strong> match") // no finance step: ready to pay
+	comm.get("/orgs/99X/claims?month=2026-08&status=submitted").has(t, "3 claims</strong> match")
 }

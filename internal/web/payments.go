@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/url"
+	"strings"
 	"bytes"
 	"fmt"
 	"net/http"
@@ -25,6 +27,12 @@ type reviewData struct {
 	Statuses   []claims.Status  `json:"-"`
 	Claims     []claims.Claim   `json:"claims"`
 	Total      int              `json:"total"`
+	TotalPence int64            `json:"total_pence"` // of every claim the filters find
+	Month      string           `json:"-"`           // filter: periods ending in this month (2006-01)
+	OrgCode    string           `json:"-"`           // filter: one practice or PCN
+	Months     []time.Time      `json:"-"`
+	Ticked     map[int64]bool   `json:"-"` // kept when a review is refused
+	Query      string           `json:"-"` // the filters, for the review form and after it
 	Pager      pager            `json:"-"`
 	CanFinance bool             `json:"-"`
 	CanReview  bool             `json:"-"` // approve, query, reject: a commissioner
@@ -38,6 +46,17 @@ var reviewNotices = map[string]string{"approve": "Claims approved.", "query": "C
 // and status (submitted by default), with bulk actions.
 func (s *Server) claimsPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	return s.renderClaims(w, r, rq, http.StatusOK, nil)
+}
+
+// claimFilters reads the claims page's filters (from the query, or the
+// review form's hidden copies).
+func claimFilters(get func(string) string, commissioner string) store.ClaimQuery {
+	q := store.ClaimQuery{Commissioners: []string{commissioner}, Status: claims.Status(get("status")), Org: strings.ToUpper(strings.TrimSpace(get("org")))}
+	q.ServiceID, _ = strconv.ParseInt(get("service"), 10, 64)
+	if m, err := time.Parse("2006-01", get("month")); err == nil {
+		q.Month = m
+	}
+	return q
 }
 
 func (s *Server) renderClaims(w http.ResponseWriter, r *http.Request, rq *request, status int, errs problem.Fields) error {
@@ -60,16 +79,42 @@ func (s *Server) renderClaims(w http.ResponseWriter, r *http.Request, rq *reques
 	if d.Services, err = s.store.Services(ctx, []string{o.Code}, 0); err != nil {
 		return err
 	}
-	d.Claims, d.Total, err = s.store.Claims(ctx, store.ClaimQuery{Commissioners: []string{o.Code}, ServiceID: d.ServiceID,
-		Status: d.Status, Limit: pageSize, Offset: offsetFrom(r)})
-	if err != nil {
+	cq := claimFilters(q.Get, o.Code)
+	cq.Status, cq.Limit, cq.Offset = d.Status, pageSize, offsetFrom(r)
+	d.Month, d.OrgCode = q.Get("month"), cq.Org
+	first, _ := claims.MonthOf(rq.today)
+	for i := 0; i <= 12; i++ {
+		d.Months = append(d.Months, first.AddDate(0, -i, 0))
+	}
+	var total store.ClaimsTotal
+	if d.Claims, total, err = s.store.ClaimsTotalled(ctx, cq); err != nil {
 		return err
+	}
+	d.Total, d.TotalPence = total.Claims, total.Pence
+	keep := url.Values{}
+	for _, k := range []string{"service", "status", "month", "org"} {
+		if q.Has(k) {
+			keep.Set(k, q.Get(k))
+		}
+	}
+	d.Query = keep.Encode()
+	d.Ticked = map[int64]bool{}
+	if r.Method == http.MethodPost {
+		for _, v := range r.PostForm["claim"] {
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+				d.Ticked[id] = true
+			}
+		}
 	}
 	d.Pager = newPager(r, d.Total)
 	return s.render(w, r, rq, status, "claims", page{Title: "Claims to review", Nav: "orgs", Data: d, Errors: errs, Notice: d.Notice})
 }
 
-// reviewClaims applies one action to the ticked claims.
+// maxReviewAll is the most claims "all that match" applies to at once.
+const maxReviewAll = 2000
+
+// reviewClaims applies one action to the ticked claims, or to every claim
+// the filters find.
 func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	code := r.PathValue("code")
@@ -78,6 +123,24 @@ func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	action, message := claims.Action(r.PostForm.Get("action")), r.PostForm.Get("message")
 	var ids []int64
+	if r.PostForm.Get("all") != "" {
+		// Every claim the filters find (as the page said: its count and total).
+		q := claimFilters(r.URL.Query().Get, code)
+		if !r.URL.Query().Has("status") {
+			q.Status = claims.Submitted
+		}
+		q.Limit = maxReviewAll + 1
+		all, _, err := s.store.ClaimsTotalled(ctx, q)
+		if err != nil {
+			return err
+		}
+		if len(all) > maxReviewAll {
+			return problem.New(problem.Invalid, "More than %d claims match: narrow the filters (a month, a service) and apply to each in turn", maxReviewAll)
+		}
+		for _, cl := range all {
+			r.PostForm.Add("claim", strconv.FormatInt(cl.ID, 10))
+		}
+	}
 	seen := map[int64]int{} // the version of each claim the page showed (seen-ID)
 	for _, v := range r.PostForm["claim"] {
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -108,7 +171,11 @@ func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	return s.doneRedirect(w, r, "/orgs/"+code+"/claims?done="+string(action))
+	back := "/orgs/" + code + "/claims?done=" + string(action)
+	if r.URL.RawQuery != "" {
+		back += "&" + r.URL.RawQuery
+	}
+	return s.doneRedirect(w, r, back)
 }
 
 type paymentsData struct {
