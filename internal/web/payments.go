@@ -1,12 +1,12 @@
 package web
 
 import (
-	"net/url"
-	"strings"
 	"bytes"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
