@@ -12,6 +12,20 @@ import (
 	"github.com/onepc/onepc/internal/store"
 )
 
+// InsertOrgs writes organisations many rows a statement: a benchmark's
+// country in a moment.
+func InsertOrgs(ctx context.Context, l store.Loader, list []orgs.Org, now time.Time) error {
+	return l.Insert(ctx, "orgs", []string{"code", "kind", "name", "parent_code", "status", "prescribing_setting", "list_size", "updated_at"},
+		len(list), func(i int) []any {
+			o := list[i]
+			var parent any
+			if o.ParentCode != "" {
+				parent = o.ParentCode
+			}
+			return []any{o.Code, string(o.Kind), o.Name, parent, o.Status, o.Setting, o.ListSize, l.Timestamp(now)}
+		})
+}
+
 // SeedNational writes a generated national-scale data set for benchmarks:
 // one ICB (commissioner "QNN") with one Place, `practices` practices, a
 // catalogue of `services` monthly services for financial year `year`, and a
@@ -35,15 +49,7 @@ func SeedNational(ctx context.Context, s *store.Store, practices, services, mont
 			list = append(list, orgs.Org{Code: code, Kind: orgs.Practice, Name: "BENCH PRACTICE " + code, ParentCode: "98N",
 				Status: "A", Setting: orgs.SettingGPPractice, ListSize: 2000 + i%28000})
 		}
-		if err := l.Insert(ctx, "orgs", []string{"code", "kind", "name", "parent_code", "status", "prescribing_setting", "list_size", "updated_at"},
-			len(list), func(i int) []any {
-				o := list[i]
-				var parent any
-				if o.ParentCode != "" {
-					parent = o.ParentCode
-				}
-				return []any{o.Code, string(o.Kind), o.Name, parent, o.Status, o.Setting, o.ListSize, l.Timestamp(now)}
-			}); err != nil {
+		if err := InsertOrgs(ctx, l, list, now); err != nil {
 			return err
 		}
 		var ids []int64

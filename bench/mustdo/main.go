@@ -242,15 +242,7 @@ func seed(ctx context.Context, s *store.Store, practices, monthly int, today tim
 			list = append(list, orgs.Org{Code: practiceCode(i), Kind: orgs.Practice, Name: "BENCH PRACTICE " + practiceCode(i), ParentCode: place(i),
 				Status: "A", Setting: orgs.SettingGPPractice, ListSize: 2000 + i%28000})
 		}
-		if err := l.Insert(ctx, "orgs", []string{"code", "kind", "name", "parent_code", "status", "prescribing_setting", "list_size", "updated_at"},
-			len(list), func(i int) []any {
-				o := list[i]
-				var parent any
-				if o.ParentCode != "" {
-					parent = o.ParentCode
-				}
-				return []any{o.Code, string(o.Kind), o.Name, parent, o.Status, o.Setting, o.ListSize, l.Timestamp(now)}
-			}); err != nil {
+		if err := benchkit.InsertOrgs(ctx, l, list, now); err != nil {
 			return err
 		}
 		if err := l.Insert(ctx, "pcn_memberships", []string{"practice_code", "pcn_code", "start_date"}, practices, func(i int) []any {

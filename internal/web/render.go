@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -357,14 +356,7 @@ func (p pager) link(off int) string {
 // page and the API share one code path.
 func decode(r *http.Request, fields ...string) (map[string]string, error) {
 	all, err := decodeAll(r)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for _, f := range fields {
-		out[f] = all[f]
-	}
-	return out, nil
+	return pick(all, fields), err
 }
 
 // decodeOnly is decode where a key outside fields is refused, naming it:
@@ -375,18 +367,26 @@ func decodeOnly(r *http.Request, fields ...string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	var extra []string
+	for k := range all {
+		if !slices.Contains(fields, k) && k != "csrf_token" && k != "idem" { // idem: the form's key, see once.go
+			extra = append(extra, k)
+		}
+	}
+	if len(extra) > 0 {
+		slices.Sort(extra)
+		return nil, problem.New(problem.Invalid, "%s cannot be saved here: it is not on this page", strings.Join(extra, ", "))
+	}
+	return pick(all, fields), nil
+}
+
+// pick is the named fields of what was sent ("" for those not sent).
+func pick(all map[string]string, fields []string) map[string]string {
 	out := map[string]string{}
 	for _, f := range fields {
 		out[f] = all[f]
-		delete(all, f)
 	}
-	delete(all, "csrf_token")
-	delete(all, "idem") // the form's key: see once.go
-	if len(all) > 0 {
-		extra := slices.Sorted(maps.Keys(all))
-		return nil, problem.New(problem.Invalid, "%s cannot be saved here: it is not on this page", strings.Join(extra, ", "))
-	}
-	return out, nil
+	return out
 }
 
 // decodeAll reads every key of a form or a JSON object (JSON null is left
