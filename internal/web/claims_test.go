@@ -503,3 +503,37 @@ func TestReviewAtScale(t *testing.T) {
 	comm.get("/orgs/99X/claims?month=2026-09&status=finance_approved").has(t, "3 claims</strong> match") // no finance step: ready to pay
 	comm.get("/orgs/99X/claims?month=2026-08&status=submitted").has(t, "3 claims</strong> match")
 }
+
+// TestPCNActsOnlyWhenLetIn: a PCN's manager sees member practices' returns
+// but fills, submits and answers offers for one only while the practice has
+// let its PCN make its claims; the practice can stop it.
+func TestPCNActsOnlyWhenLetIn(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm, pm, pcn := a.as(people.Commissioner), a.as(people.PracticeManager), a.as(people.PCNManager)
+	serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-ECG", "ECGs", map[string]string{"fields": "ECGs performed",
+		"rule_kind": "fee_per_item", "rule_field": "ECGs performed", "rate": "25.00", "needs_declaration": ""})))
+	sept := "/orgs/Y00001/returns/2026-09"
+	if got := pcn.get(sept); got.status != 200 || strings.Contains(got.body, "submit-return") {
+		t.Errorf("the PCN reading a member's return: %d, with a submit button: %v", got.status, strings.Contains(got.body, "submit-return"))
+	}
+	save := url.Values{"action": {"save"}, "LES-ECG.ecgs_performed": {"5"}}
+	if got := pcn.post(sept, save); got.status != 403 {
+		t.Errorf("the PCN saving a member's return uninvited: %d", got.status)
+	}
+	if got := pcn.post("/orgs/Y00001/delegation", url.Values{"action": {"grant"}}); got.status != 403 {
+		t.Errorf("the PCN letting itself in: %d", got.status)
+	}
+	if got := pm.post("/orgs/Y00001/delegation", url.Values{"action": {"grant"}, "back": {sept}}); got.status != 303 {
+		t.Fatalf("the practice letting its PCN in: %d %s", got.status, pageText(got.body))
+	}
+	pm.get(sept).has(t, "has let its PCN", "Stop the PCN making our claims")
+	if got := pcn.post(sept, save); got.status != 303 {
+		t.Errorf("the PCN saving a member's return when let in: %d %s", got.status, pageText(got.body))
+	}
+	if got := pm.post("/orgs/Y00001/delegation", url.Values{"action": {"revoke"}}); got.status != 303 {
+		t.Fatalf("the practice stopping it: %d", got.status)
+	}
+	if got := pcn.post(sept, save); got.status != 403 {
+		t.Errorf("the PCN saving after being stopped: %d", got.status)
+	}
+}

@@ -121,6 +121,17 @@ func (s *Server) checkPermission(r *http.Request, rt route, rq *request) error {
 				"Your roles do not give you access to %s. If you need it, ask an administrator of that organisation.", code)
 		}
 		if rt.here && !people.AuthorizeHere(rq.user.Grants, rt.perm, code) {
+			if rt.delegable {
+				d, err := s.store.DelegatedTo(r.Context(), code)
+				if err != nil {
+					return err
+				}
+				if d.PCN != "" && people.AuthorizeHere(rq.user.Grants, rt.perm, d.PCN) {
+					return nil
+				}
+				return problem.New(problem.Forbidden,
+					"Only %s's own people can do this, unless the practice lets its PCN make its claims (on its Monthly return page).", code)
+			}
 			return problem.New(problem.Forbidden,
 				"Only people who hold a role at %s itself can do this; those above it can look, not change.", code)
 		}

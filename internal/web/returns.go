@@ -18,6 +18,7 @@ import (
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/store"
 )
 
 // returnLine is a return line as the page shows it, worked out in Go so
@@ -65,9 +66,15 @@ type returnData struct {
 	Notice    string         `json:"-"`
 	Rounding  string         `json:"-"`
 	Amend     *returnLine    `json:"-"` // the claim being amended (?amend=id)
+	// A practice's delegation of its claims to its PCN, and whether the
+	// viewer (one of the practice's own people) may give or end it.
+	Delegation  store.Delegation `json:"delegation"`
+	CanDelegate bool             `json:"-"`
 }
 
 var returnNotices = map[string]string{
+	"delegated": "Your PCN may now fill, declare and submit this practice's returns, and answer its offers, until you stop it.",
+	"revoked":   "Your PCN may no longer make this practice's claims.",
 	"saved":     "Draft saved. Nothing is claimed until you submit.",
 	"submitted": "Return submitted. Your commissioner has been sent it for review.",
 	"uploaded":  "The CSV was read and saved as a draft. Check the figures, then submit.",
@@ -102,11 +109,21 @@ func (s *Server) returnPage(w http.ResponseWriter, r *http.Request, rq *request)
 // returnFor builds the return page; typed holds what was typed when a
 // submission failed, so that the form shows it again, and errs the problems.
 func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string, errs ...problem.Field) (*returnData, error) {
-	canSubmit := people.Authorize(rq.user.Grants, people.SubmitClaims, rq.chain)
+	// A practice's return is its own people's to make, or its PCN's where
+	// the practice has let it.
+	code := r.PathValue("code")
+	del, err := s.store.DelegatedTo(r.Context(), code)
+	if err != nil {
+		return nil, err
+	}
+	canSubmit := people.AuthorizeHere(rq.user.Grants, people.SubmitClaims, code) ||
+		del.PCN != "" && people.AuthorizeHere(rq.user.Grants, people.SubmitClaims, del.PCN)
 	d, err := s.buildReturn(r, rq, canSubmit, typed, errs...)
 	if err != nil {
 		return nil, err
 	}
+	d.Delegation = del
+	d.CanDelegate = d.Org.Kind == orgs.Practice && people.AuthorizeHere(rq.user.Grants, people.SubmitClaims, code)
 	d.Notice = returnNotices[r.URL.Query().Get("done")]
 	if id, err := strconv.ParseInt(r.URL.Query().Get("amend"), 10, 64); err == nil && canSubmit {
 		for _, l := range d.Lines {
@@ -520,4 +537,35 @@ func (s *Server) amendClaim(w http.ResponseWriter, r *http.Request, rq *request)
 		return err
 	}
 	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/returns/%s?done=amended", cl.Org, month.Format("2006-01")))
+}
+
+// delegate lets the practice's PCN make its claims (action=grant), or stops
+// it (action=revoke): the practice's own people decide.
+func (s *Server) delegate(w http.ResponseWriter, r *http.Request, rq *request) error {
+	code := r.PathValue("code")
+	var in struct {
+		Action string `form:"action"`
+		Back   string `form:"back"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	var err error
+	done := "delegated"
+	switch in.Action {
+	case "grant":
+		_, err = s.store.Delegate(r.Context(), rq.actor(), code)
+	case "revoke":
+		err, done = s.store.RevokeDelegation(r.Context(), rq.actor(), code), "revoked"
+	default:
+		return problem.OnField(problem.Invalid, "action", "Choose whether to let your PCN make this practice's claims")
+	}
+	if err != nil {
+		return err
+	}
+	back := "/orgs/" + code + "/returns"
+	if strings.HasPrefix(in.Back, "/orgs/"+code+"/returns/") && !strings.ContainsAny(in.Back, "?#\\") {
+		back = in.Back
+	}
+	return s.doneRedirect(w, r, back+"?done="+done)
 }

@@ -16,9 +16,13 @@ type route struct {
 	perm    people.Permission
 	org     string // path value holding the organisation code checked
 	here    bool   // perm must be held at that organisation itself, not only above it (people.AuthorizeHere)
-	api     bool   // also served as JSON under /api
-	maxBody int64  // the most a request body may hold; formLimit when 0
-	handle  func(w http.ResponseWriter, r *http.Request, rq *request) error
+	// With here: or at the PCN a practice has let make its claims
+	// (store.Delegate): a PCN's roles reach its member practices' claims
+	// only so.
+	delegable bool
+	api       bool  // also served as JSON under /api
+	maxBody   int64 // the most a request body may hold; formLimit when 0
+	handle    func(w http.ResponseWriter, r *http.Request, rq *request) error
 }
 
 // routeTable is the whole of OnePC's HTTP surface.
@@ -48,15 +52,16 @@ func (s *Server) routeTable() []route {
 		{pattern: "POST /orgs/{code}/services/{id}/copy", perm: people.ManageServices, org: "code", api: true, handle: s.copyService},
 		{pattern: "POST /orgs/{code}/services/{id}/spec", perm: people.ManageServices, org: "code", maxBody: specLimit, handle: s.uploadSpec},
 		{pattern: "GET /orgs/{code}/services/{id}/spec", perm: people.ViewOrg, org: "code", handle: s.downloadSpec},
-		{pattern: "POST /orgs/{code}/services/{id}/respond", perm: people.RespondOffers, org: "code", api: true, handle: s.respondToOffer},
+		{pattern: "POST /orgs/{code}/services/{id}/respond", perm: people.RespondOffers, org: "code", here: true, delegable: true, api: true, handle: s.respondToOffer},
 
 		{pattern: "GET /orgs/{code}/returns", perm: people.ViewOrg, org: "code", handle: s.returnsHome},
 		{pattern: "GET /orgs/{code}/returns/{month}", perm: people.ViewOrg, org: "code", api: true, handle: s.returnPage},
-		{pattern: "POST /orgs/{code}/returns/{month}", perm: people.SubmitClaims, org: "code", api: true, handle: s.saveReturn},
+		{pattern: "POST /orgs/{code}/returns/{month}", perm: people.SubmitClaims, org: "code", here: true, delegable: true, api: true, handle: s.saveReturn},
+		{pattern: "POST /orgs/{code}/delegation", perm: people.SubmitClaims, org: "code", here: true, api: true, handle: s.delegate},
 		{pattern: "GET /orgs/{code}/returns/{month}/template.csv", perm: people.ViewOrg, org: "code", handle: s.returnTemplate},
 		{pattern: "GET /orgs/{code}/returns/{month}/template.xlsx", perm: people.ViewOrg, org: "code", handle: s.returnTemplate},
-		{pattern: "POST /orgs/{code}/returns/{month}/upload", perm: people.SubmitClaims, org: "code", maxBody: returnLimit, handle: s.uploadReturn},
-		{pattern: "POST /orgs/{code}/claims/{id}/amend", perm: people.SubmitClaims, org: "code", api: true, handle: s.amendClaim},
+		{pattern: "POST /orgs/{code}/returns/{month}/upload", perm: people.SubmitClaims, org: "code", here: true, delegable: true, maxBody: returnLimit, handle: s.uploadReturn},
+		{pattern: "POST /orgs/{code}/claims/{id}/amend", perm: people.SubmitClaims, org: "code", here: true, delegable: true, api: true, handle: s.amendClaim},
 
 		{pattern: "GET /orgs/{code}/claims", perm: people.ReviewClaims, org: "code", api: true, handle: s.claimsPage},
 		{pattern: "POST /orgs/{code}/claims/review", perm: people.ReviewClaims, org: "code", api: true, handle: s.reviewClaims},
