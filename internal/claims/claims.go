@@ -318,6 +318,7 @@ type Claim struct {
 	Late         bool             `json:"late"`
 	Message      string           `json:"message,omitempty"` // the commissioner's query or reason
 	ApprovedBy   string           `json:"approved_by,omitempty"`
+	Flag         string           `json:"flag,omitempty"` // unusual figures the practice confirmed, and why (Flag)
 	PaymentRunID int64            `json:"payment_run_id,omitempty"`
 }
 

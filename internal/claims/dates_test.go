@@ -131,3 +131,25 @@ func TestPriceWithinServiceDates(t *testing.T) {
 		}
 	}
 }
+
+func TestUnusual(t *testing.T) {
+	sv := Service{Fields: []Field{{Key: "n", Label: "Tests"}}}
+	for _, tc := range []struct {
+		v    int64
+		u    Usual
+		want string
+	}{
+		{50, Usual{ListSize: 1000}, ""},
+		{1001, Usual{ListSize: 1000}, "more than the practice's 1000 registered patients"},
+		{301, Usual{History: map[string][]int64{"n": {100, 90, 110}}}, "more than three times the practice's usual 100"},
+		{300, Usual{History: map[string][]int64{"n": {100, 90, 110}}}, ""},
+		{301, Usual{History: map[string][]int64{"n": {100, 90}}}, ""}, // too little to go on
+		{9, Usual{History: map[string][]int64{"n": {1, 2, 1}}}, ""},   // small numbers vary
+		{50, Usual{History: map[string][]int64{"n": {10, 12, 8, 14}}}, "usual 11"},
+	} {
+		got := strings.Join(Unusual(sv, map[string]int64{"n": tc.v}, tc.u), "; ")
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%d against %+v: %q, want %q", tc.v, tc.u, got, tc.want)
+		}
+	}
+}

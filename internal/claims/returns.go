@@ -22,6 +22,7 @@ type ReturnLine struct {
 	Problem  string          `json:"preview_problem,omitempty"`
 	Offer    *Offer          `json:"-"` // the sign-up, when the service asks for one
 	Facts    Facts           `json:"-"` // what pricing needs beyond the claim
+	Usual    Usual           `json:"-"` // what its figures are compared with (Unusual)
 }
 
 // MonthOf is the first and last day of the month a day falls in: the days a
@@ -82,6 +83,7 @@ func (l *ReturnLine) PricePreview() error {
 type ReturnEntry struct {
 	ServiceID int64
 	Activity  map[string]string // field key → text
+	Unusual   string            // the submitter's reason for figures far out of the ordinary, confirming them
 }
 
 // ReturnWork is one line of a return checked, priced and ready to write.
@@ -89,6 +91,7 @@ type ReturnWork struct {
 	Line     *ReturnLine
 	Activity map[string]int64
 	Result   payrules.Result
+	Flag     string // unusual figures confirmed, for the reviewer (Flag)
 }
 
 // PrepareReturn checks what was typed on an organisation's return for a
@@ -141,7 +144,16 @@ func PrepareReturn(lines []ReturnLine, entries []ReturnEntry, orgName string, mo
 			}
 			return nil, err
 		}
-		todo = append(todo, ReturnWork{line, act, res})
+		flag := ""
+		if unusual := Unusual(line.Service, act, line.Usual); submit && len(unusual) > 0 {
+			if len(strings.TrimSpace(e.Unusual)) < MinUnusualReason {
+				errs.Add(field, fmt.Sprintf("%s: %s. If the figure is right, say why in the box below it (at least %d characters): your commissioner will see it",
+					line.Service.Name, strings.Join(unusual, "; "), MinUnusualReason))
+				continue
+			}
+			flag = Flag(unusual, e.Unusual)
+		}
+		todo = append(todo, ReturnWork{line, act, res, flag})
 	}
 	if submit && needDecl && !declared {
 		errs.Add("declaration", "Confirm the declaration before you submit")

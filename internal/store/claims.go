@@ -15,7 +15,7 @@ import (
 )
 
 const claimColumns = `c.id, c.service_id, sv.code, sv.name, c.org_code, o.name, c.period_start, c.period_end, c.status, c.version,
-	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message, c.approved_by,
+	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message, c.approved_by, c.flag,
 	(SELECT MAX(l.run_id) FROM payment_lines l JOIN payment_runs r ON r.id = l.run_id WHERE l.claim_id = c.id AND r.kind = 'payment' AND r.status = 'committed')`
 
 func scanClaim(sc interface{ Scan(...any) error }) (claims.Claim, error) {
@@ -25,7 +25,7 @@ func scanClaim(sc interface{ Scan(...any) error }) (claims.Claim, error) {
 	var run sql.NullInt64
 	err := sc.Scan(&cl.ID, &cl.ServiceID, &cl.ServiceCode, &cl.ServiceName, &cl.Org, &cl.OrgName, nullTime{&cl.Period.Start},
 		nullTime{&cl.Period.End}, &cl.Status, &cl.Version, &act, &cl.Pence, &cl.Explanation, nullTime{&cl.SubmittedAt}, &late,
-		&cl.Message, &cl.ApprovedBy, &run)
+		&cl.Message, &cl.ApprovedBy, &cl.Flag, &run)
 	if err != nil {
 		return cl, err
 	}
@@ -106,11 +106,43 @@ func (s *Store) Return(ctx context.Context, org string, month time.Time, chain .
 		if l.Facts, err = s.facts(ctx, l.Service, o, l.Period, l.Offer); err != nil {
 			return nil, err
 		}
+		if l.Usual, err = s.usual(ctx, l.Service, o, l.Period); err != nil {
+			return nil, err
+		}
 		if err := l.PricePreview(); err != nil {
 			return nil, err
 		}
 	}
 	return lines, nil
+}
+
+// usual is what a line's figures are compared with: the practice's list
+// and its claims for the service over the twelve months before the period.
+func (s *Store) usual(ctx context.Context, sv claims.Service, o orgs.Org, p claims.Period) (claims.Usual, error) {
+	u := claims.Usual{History: map[string][]int64{}}
+	if o.Kind == orgs.Practice {
+		u.ListSize = int64(o.ListSize)
+	}
+	rows, err := s.reader().query(ctx, `SELECT c.activity_json FROM claims c JOIN services sv ON sv.id = c.service_id
+		WHERE c.org_code = ? AND sv.code = ? AND c.status <> 'draft' AND c.period_start < ? AND c.period_start >= ?`,
+		o.Code, sv.Code, dateArg(p.Start), dateArg(p.Start.AddDate(-1, 0, 0)))
+	if err != nil {
+		return u, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var act string
+		if err := rows.Scan(&act); err != nil {
+			return u, err
+		}
+		var m map[string]int64
+		if json.Unmarshal([]byte(act), &m) == nil {
+			for k, v := range m {
+				u.History[k] = append(u.History[k], v)
+			}
+		}
+	}
+	return u, rows.Err()
 }
 
 // facts gathers what pricing needs beyond the claim: the list on the
@@ -163,7 +195,7 @@ func (s *Store) SaveReturnLines(ctx context.Context, actor, org string, month ti
 			}
 			lineLate := submit && claims.IsLate(w.Line.Deadline, c.now)
 			late = late || lineLate
-			if _, err := c.writeClaim(ctx, actor, w.Line.Claim, w.Line.Service, org, w.Line.Period, status, w.Activity, w.Result, lineLate, declared); err != nil {
+			if _, err := c.writeClaim(ctx, actor, w.Line.Claim, w.Line.Service, org, w.Line.Period, status, w.Activity, w.Result, lineLate, declared, w.Flag); err != nil {
 				return err
 			}
 		}
@@ -174,7 +206,7 @@ func (s *Store) SaveReturnLines(ctx context.Context, actor, org string, month ti
 
 // writeClaim inserts or updates a claim; a submission adds a version.
 func (c conn) writeClaim(ctx context.Context, actor string, before *claims.Claim, sv claims.Service, org string, p claims.Period,
-	status claims.Status, act map[string]int64, res payrules.Result, late, declared bool) (int64, error) {
+	status claims.Status, act map[string]int64, res payrules.Result, late, declared bool, flag string) (int64, error) {
 	actJSON, _ := json.Marshal(act)
 	var id int64
 	version := 0
@@ -188,9 +220,9 @@ func (c conn) writeClaim(ctx context.Context, actor string, before *claims.Claim
 			version = 1
 		}
 		err := c.queryRow(ctx, `INSERT INTO claims (service_id, org_code, period_start, period_end, status, version, activity_json,
-			pence, explanation, submitted_at, late, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '') RETURNING id`,
+			pence, explanation, submitted_at, late, message, flag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?) RETURNING id`,
 			sv.ID, org, dateArg(p.Start), dateArg(p.End), string(status), version, string(actJSON), res.Pence, res.Explanation,
-			at, b2i(late)).Scan(&id)
+			at, b2i(late), flag).Scan(&id)
 		if err != nil {
 			return 0, mapError(err)
 		}
@@ -200,8 +232,8 @@ func (c conn) writeClaim(ctx context.Context, actor string, before *claims.Claim
 			version++
 		}
 		if err := c.moveClaim(ctx, *before, `status = ?, version = ?, activity_json = ?, pence = ?, explanation = ?,
-			submitted_at = COALESCE(?, submitted_at), late = ?, message = ''`,
-			string(status), version, string(actJSON), res.Pence, res.Explanation, at, b2i(late || before.Late)); err != nil {
+			submitted_at = COALESCE(?, submitted_at), late = ?, message = '', flag = ?`,
+			string(status), version, string(actJSON), res.Pence, res.Explanation, at, b2i(late || before.Late), flag); err != nil {
 			return 0, err
 		}
 	}
@@ -263,7 +295,7 @@ func (s *Store) Amend(ctx context.Context, actor, org string, id int64, raw map[
 		return err
 	}
 	return s.tx(ctx, func(c conn) error {
-		_, err := c.writeClaim(ctx, actor, &cl, sv, cl.Org, cl.Period, claims.AfterSubmit(sv), act, res, false, declared)
+		_, err := c.writeClaim(ctx, actor, &cl, sv, cl.Org, cl.Period, claims.AfterSubmit(sv), act, res, false, declared, "")
 		return err
 	})
 }
@@ -356,7 +388,7 @@ func (s *Store) ClaimsTotalled(ctx context.Context, q ClaimQuery) ([]claims.Clai
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
-	list, err := c.claimList(ctx, where+" ORDER BY c.late DESC, c.period_end DESC, sv.code, o.name, c.id LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
+	list, err := c.claimList(ctx, where+" ORDER BY (c.flag <> '') DESC, c.late DESC, c.period_end DESC, sv.code, o.name, c.id LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
 	return list, total, err
 }
 

@@ -537,3 +537,39 @@ func TestPCNActsOnlyWhenLetIn(t *testing.T) {
 		t.Errorf("the PCN saving after being stopped: %d", got.status)
 	}
 }
+
+// TestUnusualFigures: a figure above the practice's list, or three times its
+// usual, is not refused but must be confirmed with a reason, and the claim
+// is then flagged, first, for the reviewer.
+func TestUnusualFigures(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm, pm := a.as(people.Commissioner), a.as(people.PracticeManager)
+	serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-INR", "INR tests", map[string]string{"fields": "INR tests",
+		"rule_kind": "fee_per_item", "rule_field": "INR tests", "rate": "18.50", "needs_declaration": ""})))
+	for _, m := range []string{"2026-05", "2026-06", "2026-07"} {
+		if got := pm.post("/orgs/Y00001/returns/"+m, url.Values{"action": {"submit"}, "LES-INR.inr_tests": {"100"}}); got.status != 303 {
+			t.Fatalf("%s: %d %s", m, got.status, pageText(got.body))
+		}
+	}
+	aug := "/orgs/Y00001/returns/2026-08"
+	got := pm.post(aug, url.Values{"action": {"submit"}, "LES-INR.inr_tests": {"999999"}})
+	if got.status != 422 || !strings.Contains(got.body, "is more than the practice") || !strings.Contains(got.body, "say why") {
+		t.Errorf("999,999 INR tests: %d %s", got.status, pageText(got.body))
+	}
+	got = pm.post(aug, url.Values{"action": {"submit"}, "LES-INR.inr_tests": {"400"}})
+	if got.status != 422 || !strings.Contains(got.body, "more than three times the practice&#39;s usual 100") {
+		t.Errorf("four times the usual: %d %s", got.status, pageText(got.body))
+	}
+	if got := pm.post(aug, url.Values{"action": {"submit"}, "LES-INR.inr_tests": {"400"}, "LES-INR.unusual": {"A new care home of 60 residents joined in August"}}); got.status != 303 {
+		t.Fatalf("confirmed with a reason: %d %s", got.status, pageText(got.body))
+	}
+	page := comm.get("/orgs/99X/claims")
+	page.has(t, "Unusual", "Confirmed by the practice: A new care home of 60 residents joined in August")
+	body := page.body[strings.Index(page.body, "<tbody"):]
+	if first := body[:strings.Index(body, "</tr>")]; !strings.Contains(first, "Unusual") {
+		t.Errorf("the flagged claim is not first: %s", pageText(first))
+	}
+	if got := pm.post("/orgs/Y00001/returns/2026-09", url.Values{"action": {"submit"}, "LES-INR.inr_tests": {"110"}}); got.status != 303 {
+		t.Errorf("a usual figure: %d", got.status)
+	}
+}

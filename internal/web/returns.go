@@ -38,6 +38,7 @@ type returnLine struct {
 	Inputs    []inputView           `json:"-"`
 	Preview   string                `json:"-"`
 	ClaimID   int64                 `json:"-"`
+	Unusual   string                `json:"-"` // what was typed as the reason for unusual figures
 	Declare   bool                  `json:"-"`
 }
 
@@ -189,6 +190,7 @@ func (s *Server) buildReturn(r *http.Request, rq *request, canSubmit bool, typed
 			}
 			v.Inputs = append(v.Inputs, inputView{ID: id, Label: f.Label, Value: v.Values[f.Key], Error: errors[id]})
 		}
+		v.Unusual = typed[l.Service.Code+".unusual"]
 		if l.Claim != nil && l.Claim.Version > 1 { // amended: show the earlier versions
 			if v.Versions, err = s.store.ClaimVersions(ctx, l.Claim.ID); err != nil {
 				return nil, err
@@ -253,6 +255,7 @@ func (s *Server) saveReturn(w http.ResponseWriter, r *http.Request, rq *request)
 		for _, f := range l.Service.Fields {
 			fields = append(fields, claims.FieldName(l.Service.Code, f.Key))
 		}
+		fields = append(fields, l.Service.Code+".unusual")
 	}
 	in, err := decodeOnly(r, fields...)
 	if err != nil {
@@ -260,7 +263,7 @@ func (s *Server) saveReturn(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	var entries []claims.ReturnEntry
 	for _, l := range lines {
-		e := claims.ReturnEntry{ServiceID: l.Service.ID, Activity: map[string]string{}}
+		e := claims.ReturnEntry{ServiceID: l.Service.ID, Activity: map[string]string{}, Unusual: in[l.Service.Code+".unusual"]}
 		typed := false
 		for _, f := range l.Service.Fields {
 			e.Activity[f.Key] = in[claims.FieldName(l.Service.Code, f.Key)]
