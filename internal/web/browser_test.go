@@ -230,6 +230,12 @@ func TestBrowserReturnToStatement(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`a[href="/orgs/Y00001"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="return-link"]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid="return-link"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="returns"]`)))
+	if got := text(t, ctx, `[data-testid="month-2026-10"]`); !strings.Contains(got, "Overdue was due by 10 November 2026") {
+		t.Errorf("October's return on the list: %q", got)
+	}
+	step(t, ctx, "open October's",
+		chromedp.Click(chromedp.CSS(`[data-testid="month-2026-10"] a`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="line-CB-BACKFILL"]`)))
 	step(t, ctx, "fill in three services, declare and submit",
 		chromedp.SendKeys(chromedp.CSS(`[id="LES-ANTICOAG.inr_tests"]`), "120"),

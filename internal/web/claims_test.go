@@ -148,7 +148,11 @@ func TestClaimsJourney(t *testing.T) {
 			t.Errorf("claiming September through the API for a service made today: %d %s", resp.StatusCode, body)
 		}
 	}
-	pm.get("/orgs/Y00001/returns/2026-11").has(t, "Started today")
+	nov := pm.get("/orgs/Y00001/returns/2026-11")
+	nov.has(t, "Started today", "can be submitted from 1 December 2026")
+	if strings.Contains(nov.body, `id="submit-return"`) {
+		t.Error("November, not yet ended, offers a submit button")
+	}
 	// The commissioner ends it: not in the past; the practices are told.
 	if got := comm.post("/orgs/99X/services/"+fresh+"/end", url.Values{"ends_on": {"2026-11-01"}}); got.status != 422 || !strings.Contains(got.body, "A service cannot end before today") ||
 		!strings.Contains(got.body, `value="2026-11-01"`) || !strings.Contains(got.body, `href="#ends_on"`) {

@@ -63,6 +63,10 @@ type returnData struct {
 	NeedsDecl bool           `json:"needs_declaration"`
 	CanSubmit bool           `json:"-"`
 	AnyOpen   bool           `json:"-"`
+	// Submittable: some open line's period has ended, so a submission can
+	// succeed; until then only drafts are saved (SubmitFrom says from when).
+	Submittable bool      `json:"-"`
+	SubmitFrom  time.Time `json:"-"`
 	Members   []memberReturn `json:"member_practices,omitempty"`
 	Notice    string         `json:"-"`
 	Rounding  string         `json:"-"`
@@ -93,10 +97,68 @@ func monthParam(r *http.Request) (time.Time, error) {
 }
 
 // returnsHome sends people to the return for the month just ended.
+// monthDue is where one month's return stands.
+type monthDue struct {
+	Month     time.Time `json:"month"`
+	State     string    `json:"state"` // nothing, submitted, overdue, due, open
+	Lines     int       `json:"lines"`
+	Submitted int       `json:"submitted"`
+	Deadline  time.Time `json:"deadline,omitzero"` // the earliest deadline of what is still to submit
+}
+
+type returnsDue struct {
+	Org    orgs.Org   `json:"org"`
+	Months []monthDue `json:"months"`
+}
+
+// returnsHome lists the last year's returns, newest first: open (this
+// month: drafts only), due, overdue (a deadline passed with lines not
+// submitted), submitted, or nothing to claim.
 func (s *Server) returnsHome(w http.ResponseWriter, r *http.Request, rq *request) error {
-	last := time.Date(rq.today.Year(), rq.today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
-	http.Redirect(w, r, "/orgs/"+r.PathValue("code")+"/returns/"+last.Format("2006-01"), http.StatusSeeOther)
-	return nil
+	ctx := r.Context()
+	o, err := s.store.Org(ctx, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	d := returnsDue{Org: o}
+	first, _ := claims.MonthOf(rq.today)
+	for i := 0; i <= 12; i++ {
+		m := first.AddDate(0, -i, 0)
+		lines, err := s.store.Return(ctx, o.Code, m, rq.chain...)
+		if err != nil {
+			return err
+		}
+		md := monthDue{Month: m, Lines: len(lines)}
+		open, overdue := false, false
+		for _, l := range lines {
+			if l.Claim != nil && l.Claim.Locked() {
+				md.Submitted++
+				continue
+			}
+			if !claims.Submittable(l.Period, s.now()) {
+				open = true
+				continue
+			}
+			if md.Deadline.IsZero() || l.Deadline.Before(md.Deadline) {
+				md.Deadline = l.Deadline
+			}
+			overdue = overdue || claims.IsLate(l.Deadline, s.now())
+		}
+		switch {
+		case md.Lines == 0:
+			md.State = "nothing"
+		case md.Submitted == md.Lines:
+			md.State = "submitted"
+		case overdue:
+			md.State = "overdue"
+		case !md.Deadline.IsZero():
+			md.State = "due"
+		case open:
+			md.State = "open"
+		}
+		d.Months = append(d.Months, md)
+	}
+	return s.render(w, r, rq, http.StatusOK, "returns", page{Title: "Monthly returns – " + o.Name, Nav: "orgs", Data: d})
 }
 
 func (s *Server) returnPage(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -197,6 +259,13 @@ func (s *Server) buildReturn(r *http.Request, rq *request, canSubmit bool, typed
 			}
 		}
 		d.AnyOpen = d.AnyOpen || v.Editable
+		if v.Editable {
+			if claims.Submittable(l.Period, s.now()) {
+				d.Submittable = true
+			} else if from := l.Period.End.AddDate(0, 0, 1); d.SubmitFrom.IsZero() || from.Before(d.SubmitFrom) {
+				d.SubmitFrom = from
+			}
+		}
 		d.NeedsDecl = d.NeedsDecl || (v.Editable && l.Service.NeedsDeclaration)
 		d.Total += l.Preview.Pence
 		d.Lines = append(d.Lines, &v)

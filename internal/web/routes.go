@@ -54,7 +54,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /orgs/{code}/services/{id}/spec", perm: people.ViewOrg, org: "code", handle: s.downloadSpec},
 		{pattern: "POST /orgs/{code}/services/{id}/respond", perm: people.RespondOffers, org: "code", here: true, delegable: true, api: true, handle: s.respondToOffer},
 
-		{pattern: "GET /orgs/{code}/returns", perm: people.ViewOrg, org: "code", handle: s.returnsHome},
+		{pattern: "GET /orgs/{code}/returns", perm: people.ViewOrg, org: "code", api: true, handle: s.returnsHome},
 		{pattern: "GET /orgs/{code}/returns/{month}", perm: people.ViewOrg, org: "code", api: true, handle: s.returnPage},
 		{pattern: "POST /orgs/{code}/returns/{month}", perm: people.SubmitClaims, org: "code", here: true, delegable: true, api: true, handle: s.saveReturn},
 		{pattern: "POST /orgs/{code}/delegation", perm: people.SubmitClaims, org: "code", here: true, api: true, handle: s.delegate},
