@@ -55,22 +55,22 @@ type memberReturn struct {
 }
 
 type returnData struct {
-	Org       orgs.Org       `json:"org"`
-	Month     time.Time      `json:"month"`
-	Months    []time.Time    `json:"-"`
-	Lines     []*returnLine  `json:"lines"`
-	Total     int64          `json:"preview_total_pence"`
-	NeedsDecl bool           `json:"needs_declaration"`
-	CanSubmit bool           `json:"-"`
-	AnyOpen   bool           `json:"-"`
+	Org       orgs.Org      `json:"org"`
+	Month     time.Time     `json:"month"`
+	Months    []time.Time   `json:"-"`
+	Lines     []*returnLine `json:"lines"`
+	Total     int64         `json:"preview_total_pence"`
+	NeedsDecl bool          `json:"needs_declaration"`
+	CanSubmit bool          `json:"-"`
+	AnyOpen   bool          `json:"-"`
 	// Submittable: some open line's period has ended, so a submission can
 	// succeed; until then only drafts are saved (SubmitFrom says from when).
-	Submittable bool      `json:"-"`
-	SubmitFrom  time.Time `json:"-"`
-	Members   []memberReturn `json:"member_practices,omitempty"`
-	Notice    string         `json:"-"`
-	Rounding  string         `json:"-"`
-	Amend     *returnLine    `json:"-"` // the claim being amended (?amend=id)
+	Submittable bool           `json:"-"`
+	SubmitFrom  time.Time      `json:"-"`
+	Members     []memberReturn `json:"member_practices,omitempty"`
+	Notice      string         `json:"-"`
+	Rounding    string         `json:"-"`
+	Amend       *returnLine    `json:"-"` // the claim being amended (?amend=id)
 	// A practice's delegation of its claims to its PCN, and whether the
 	// viewer (one of the practice's own people) may give or end it.
 	Delegation  store.Delegation `json:"delegation"`
