@@ -457,8 +457,9 @@ func TestDoubleSubmission(t *testing.T) {
 			pm.get(sept).has(t, "Versions (2)")
 			// A failed first send is forgotten: corrected, it goes through.
 			bad := "k3y-" + engine + "-0002"
-			if got := pm.post(amend, url.Values{"LES-ECG.ecgs_performed": {"-1"}, "idem": {bad}}); got.status != 422 {
-				t.Errorf("a bad amendment: %d", got.status)
+			if got := pm.post(amend, url.Values{"LES-ECG.ecgs_performed": {"-1"}, "idem": {bad}}); got.status != 422 ||
+				!strings.Contains(got.body, `href="#amend-LES-ECG.ecgs_performed"`) || !strings.Contains(got.body, `id="amend-LES-ECG.ecgs_performed" name="LES-ECG.ecgs_performed" type="text" value="-1"`) {
+				t.Errorf("a bad amendment: %d, its form shown again with what was typed and a link to it: %s", got.status, pageText(got.body))
 			}
 			if got := pm.post(amend, url.Values{"LES-ECG.ecgs_performed": {"14"}, "idem": {bad}}); got.status != 303 {
 				t.Errorf("the corrected amendment: %d %s", got.status, pageText(got.body))

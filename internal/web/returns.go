@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -599,12 +600,35 @@ func (s *Server) amendClaim(w http.ResponseWriter, r *http.Request, rq *request)
 	month := time.Date(cl.Period.End.Year(), cl.Period.End.Month(), 1, 0, 0, 0, 0, time.UTC)
 	if err := s.store.Amend(ctx, rq.actor(), cl.Org, id, raw, in["declaration"] != ""); err != nil {
 		if problem.KindOf(err) == problem.Invalid && !wantsJSON(r) {
+			// The amendment form again, with what was typed, and each
+			// problem beside (and linked to) its own input on it.
 			r.SetPathValue("month", month.Format("2006-01"))
+			r.URL.RawQuery = "amend=" + strconv.FormatInt(id, 10)
 			d, derr := s.returnFor(r, rq, nil)
 			if derr != nil {
 				return derr
 			}
-			return s.render(w, r, rq, http.StatusUnprocessableEntity, "return", page{Title: "Monthly return – " + d.Org.Name, Nav: "orgs", Data: d, Errors: problem.FieldsOf(err)})
+			errs := problem.FieldsOf(err)
+			for i := range errs {
+				errs[i].Name = "amend-" + errs[i].Name
+			}
+			if len(errs) == 0 {
+				errs = problem.Fields{{Name: "amend", Message: problem.Message(err)}}
+			}
+			if d.Amend != nil {
+				amend := *d.Amend
+				amend.Inputs = slices.Clone(amend.Inputs)
+				for i, in := range amend.Inputs {
+					amend.Inputs[i].Value = raw[strings.TrimPrefix(in.ID, sv.Code+".")]
+					for _, e := range errs {
+						if e.Name == "amend-"+in.ID {
+							amend.Inputs[i].Error = e.Message
+						}
+					}
+				}
+				d.Amend = &amend
+			}
+			return s.render(w, r, rq, http.StatusUnprocessableEntity, "return", page{Title: "Monthly return – " + d.Org.Name, Nav: "orgs", Data: d, Errors: errs})
 		}
 		return err
 	}
