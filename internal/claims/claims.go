@@ -63,6 +63,64 @@ type Service struct {
 	SameFinance      bool          `json:"same_person_finance"` // the person who approved a claim may approve it for finance too (not by default)
 	Fields           []Field       `json:"fields"`
 	Rule             payrules.Rule `json:"rule"`
+	// A draft (a copy into the next year, say) is neither offered nor
+	// claimed until published.
+	Draft bool `json:"draft,omitempty"`
+	// Changes of the payment rule from a day (a fee change from 1 October):
+	// periods starting from then are priced by it; oldest first.
+	RuleChanges []RuleChange `json:"rule_changes,omitempty"`
+}
+
+// RuleChange is a payment rule in force from a day.
+type RuleChange struct {
+	From time.Time     `json:"from"`
+	Rule payrules.Rule `json:"rule"`
+	By   string        `json:"by"`
+}
+
+// RuleFor is the payment rule that prices period p: the latest change in
+// force on its first day, or the service's first rule. A claim keeps the
+// price it was made under: the rule of its own period.
+func (s Service) RuleFor(p Period) payrules.Rule {
+	r := s.Rule
+	for _, c := range s.RuleChanges {
+		if !c.From.After(p.Start) {
+			r = c.Rule
+		}
+	}
+	return r
+}
+
+// CheckRuleChange checks a new payment rule for s from day from, set on
+// today: of the same kind, valid for its fields, and from the start of a
+// period of its year not yet begun before today's (a period already claimed
+// keeps its price). A draft's rule is replaced whole (from is ignored).
+func (s Service) CheckRuleChange(r payrules.Rule, from, today time.Time) error {
+	if r.Kind != s.Rule.Kind {
+		return problem.BadField("rule_kind", "A change keeps the kind of payment rule (%s): add a new service for another kind", s.Rule.Kind)
+	}
+	var keys []string
+	for _, f := range s.Fields {
+		keys = append(keys, f.Key)
+	}
+	if err := r.Validate(keys); err != nil {
+		var errs problem.Fields
+		for _, f := range problem.FieldsOf(err) {
+			errs.Add(RuleFieldPrefix+f.Name, f.Message)
+		}
+		return errs.Err()
+	}
+	if s.Draft {
+		return nil
+	}
+	p, ok := s.PeriodStarting(from)
+	switch {
+	case !ok:
+		return problem.BadField("from", "A change starts on the first day of one of the service's periods")
+	case p.End.Before(today):
+		return problem.BadField("from", "A change cannot start in a period that has ended: claims for it keep the price they were made under")
+	}
+	return nil
 }
 
 // FinancialYear is the April-to-March year a day falls in, named by the

@@ -67,6 +67,9 @@ type Openness struct {
 // OpenTo says how s stands to org (a PCN when isPCN): chain is org and the
 // organisations above it, offer its sign-up (nil when none).
 func (s Service) OpenTo(org string, isPCN bool, chain []string, offer *Offer) Openness {
+	if s.Draft {
+		return Openness{}
+	}
 	signUpAside := s
 	signUpAside.SignUp = false
 	return Openness{
@@ -123,6 +126,8 @@ func (o Offer) Respond(accept bool, start time.Time) (Offer, error) {
 // it, today): o must be open, and able to claim s but for signing up.
 func (s Service) Offerable(o orgs.Org, chain []string, today time.Time) error {
 	switch {
+	case s.Draft:
+		return problem.BadField("orgs", "%s is a draft: publish it before offering it", s.Name)
 	case !o.Open(today):
 		return problem.BadField("orgs", "%s (%s) is closed, so it cannot be offered %s", o.Name, o.Code, s.Name)
 	case !s.OpenTo(o.Code, o.Kind == orgs.PCN, chain, nil).Open:

@@ -187,6 +187,9 @@ func firstKey(s Service) string {
 // Eligible reports whether org may claim s: chain is org and every
 // organisation above it, offer its sign-up (nil when none).
 func (s Service) Eligible(org string, orgIsPCN bool, chain []string, offer *Offer) bool {
+	if s.Draft {
+		return false
+	}
 	switch s.Eligibility {
 	case AllPractices:
 		if orgIsPCN || !slices.Contains(chain, s.Commissioner) {
@@ -234,7 +237,7 @@ func ParseActivity(s Service, raw map[string]string, submit bool) (map[string]in
 			out[f.Key] = n
 		}
 	}
-	r := s.Rule
+	r := s.Rule // the fields a rule names are the same in every change of it
 	if r.Kind == payrules.Achievement {
 		num, okN := out[r.Numerator]
 		den, okD := out[r.Denominator]
@@ -284,5 +287,5 @@ func Price(s Service, p Period, activity map[string]int64, f Facts) (payrules.Re
 	}
 	in.ActiveDays = max(0, int64(to.Sub(from).Hours()/24)+1)
 	in.ActiveNote = strings.Join(notes, "; ")
-	return s.Rule.Calculate(in)
+	return s.RuleFor(p).Calculate(in)
 }

@@ -117,3 +117,47 @@ func TestClaimDates(t *testing.T) {
 		}
 	})
 }
+
+// TestRuleChanges: a payment rule changed from a period is read back with
+// the service (from the catalogue kept in memory, and alone), prices the
+// periods from then, and a copy into the next year is a draft at the latest
+// rule.
+func TestRuleChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		hierarchy(t, s)
+		ctx := context.Background()
+		now := day("2026-11-29").Add(10 * time.Hour)
+		s.SetClock(func() time.Time { return now })
+		ecg, _, _ := catalogue(t, s)
+		higher := ecg.Rule
+		higher.RatePence = 3000
+		if err := s.ChangeRule(ctx, "comm", ecg.ID, higher, day("2026-10-01")); problem.KindOf(err) != problem.Invalid {
+			t.Errorf("a change from an ended period: %v", err)
+		}
+		if err := s.ChangeRule(ctx, "comm", ecg.ID, higher, day("2027-01-01")); err != nil {
+			t.Fatal(err)
+		}
+		all, _ := s.Services(ctx, []string{"P1"}, 2026)
+		one, _ := s.Service(ctx, []string{"P1"}, ecg.ID)
+		for _, sv := range all {
+			if sv.ID != ecg.ID {
+				continue
+			}
+			for _, got := range []claims.Service{sv, one} {
+				if got.RuleFor(claims.Period{Start: day("2026-12-01")}).RatePence != 2500 || got.RuleFor(claims.Period{Start: day("2027-01-01")}).RatePence != 3000 {
+					t.Errorf("rules read back: %+v", got.RuleChanges)
+				}
+			}
+		}
+		next, err := s.CopyService(ctx, "comm", one, 2027)
+		if err != nil || !next.Draft || next.Rule.RatePence != 3000 || len(next.RuleChanges) != 0 {
+			t.Fatalf("the copy: %+v %v", next, err)
+		}
+		if err := s.PublishService(ctx, "comm", next.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PublishService(ctx, "comm", next.ID); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("publishing twice: %v", err)
+		}
+	})
+}

@@ -12,26 +12,28 @@ import (
 	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/mustdo"
 	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
 )
 
 const serviceColumns = `sv.id, sv.code, sv.year, sv.name, sv.spec, sv.commissioner_org, sv.frequency, sv.deadline_days,
 	sv.eligibility, sv.sign_up, sv.needs_declaration, sv.needs_approval, sv.needs_finance, sv.fields_json, sv.rule_json,
-	(SELECT f.name FROM service_files f WHERE f.service_id = sv.id), sv.starts_on, sv.ends_on, sv.same_finance`
+	(SELECT f.name FROM service_files f WHERE f.service_id = sv.id), sv.starts_on, sv.ends_on, sv.same_finance, sv.status`
 
 func scanService(sc interface{ Scan(...any) error }) (claims.Service, error) {
 	var s claims.Service
 	var signUp, decl, appr, fin, same int
-	var fieldsJSON, ruleJSON string
+	var fieldsJSON, ruleJSON, status string
 	var file sql.NullString
 	err := sc.Scan(&s.ID, &s.Code, &s.Year, &s.Name, &s.Spec, &s.Commissioner, &s.Frequency, &s.DeadlineDays,
-		&s.Eligibility, &signUp, &decl, &appr, &fin, &fieldsJSON, &ruleJSON, &file, nullTime{&s.Starts}, nullTime{&s.Ends}, &same)
+		&s.Eligibility, &signUp, &decl, &appr, &fin, &fieldsJSON, &ruleJSON, &file, nullTime{&s.Starts}, nullTime{&s.Ends}, &same, &status)
 	if err != nil {
 		return s, err
 	}
 	s.SignUp, s.NeedsDeclaration, s.NeedsApproval, s.NeedsFinance, s.SameFinance = signUp == 1, decl == 1, appr == 1, fin == 1, same == 1
 	s.SpecFile = file.String
+	s.Draft = status == "draft"
 	if err := json.Unmarshal([]byte(fieldsJSON), &s.Fields); err != nil {
 		return s, fmt.Errorf("service %s fields: %w", s.Code, err)
 	}
@@ -60,11 +62,11 @@ func (s *Store) CreateService(ctx context.Context, actor string, sv claims.Servi
 		fields, _ := json.Marshal(sv.Fields)
 		rule, _ := json.Marshal(sv.Rule)
 		err := c.queryRow(ctx, `INSERT INTO services (code, year, name, spec, commissioner_org, frequency, deadline_days,
-			eligibility, sign_up, needs_declaration, needs_approval, needs_finance, fields_json, rule_json, created_at, starts_on, ends_on, same_finance)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			eligibility, sign_up, needs_declaration, needs_approval, needs_finance, fields_json, rule_json, created_at, starts_on, ends_on, same_finance, status)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			sv.Code, sv.Year, sv.Name, sv.Spec, sv.Commissioner, string(sv.Frequency), sv.DeadlineDays, string(sv.Eligibility),
 			b2i(sv.SignUp), b2i(sv.NeedsDeclaration), b2i(sv.NeedsApproval), b2i(sv.NeedsFinance), string(fields), string(rule),
-			c.tsArg(c.now), dateArg(sv.Starts), dateArg(sv.Ends), b2i(sv.SameFinance)).Scan(&sv.ID)
+			c.tsArg(c.now), dateArg(sv.Starts), dateArg(sv.Ends), b2i(sv.SameFinance), map[bool]string{true: "draft", false: "live"}[sv.Draft]).Scan(&sv.ID)
 		if err != nil {
 			if problem.KindOf(mapError(err)) == problem.Conflict {
 				msg := fmt.Sprintf("There is already a service %s in %s", sv.Code, claims.YearLabel(sv.Year))
@@ -170,8 +172,98 @@ func (c conn) service(ctx context.Context, scope string, id int64, args ...any) 
 	if err != nil {
 		return sv, notFound(err, "There is no such service")
 	}
-	sv.Chosen, err = c.serviceOrgs(ctx, id)
+	if sv.Chosen, err = c.serviceOrgs(ctx, id); err != nil {
+		return sv, err
+	}
+	changes, err := c.ruleChanges(ctx, id)
+	sv.RuleChanges = changes[id]
 	return sv, err
+}
+
+// ruleChanges reads the payment rules' changes, of one service (id > 0) or
+// of all, by service, oldest first.
+func (c conn) ruleChanges(ctx context.Context, id int64) (map[int64][]claims.RuleChange, error) {
+	where, args := "", []any{}
+	if id > 0 {
+		where, args = " WHERE service_id = ?", []any{id}
+	}
+	rows, err := c.query(ctx, "SELECT service_id, from_date, rule_json, set_by FROM service_rules"+where+" ORDER BY service_id, from_date", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64][]claims.RuleChange{}
+	for rows.Next() {
+		var sid int64
+		var ch claims.RuleChange
+		var rule string
+		if err := rows.Scan(&sid, nullTime{&ch.From}, &rule, &ch.By); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(rule), &ch.Rule); err != nil {
+			return nil, fmt.Errorf("service %d rule from %s: %w", sid, ch.From.Format(time.DateOnly), err)
+		}
+		out[sid] = append(out[sid], ch)
+	}
+	return out, rows.Err()
+}
+
+// ChangeRule sets a service's payment rule (checked by
+// claims.Service.CheckRuleChange): a draft's whole, or a live service's
+// from the first day of a period.
+func (s *Store) ChangeRule(ctx context.Context, actor string, id int64, r payrules.Rule, from time.Time) error {
+	return s.tx(ctx, func(c conn) error {
+		sv, err := c.service(ctx, "", id)
+		if err != nil {
+			return err
+		}
+		if err := sv.CheckRuleChange(r, from, orgs.Today(c.now)); err != nil {
+			return err
+		}
+		rule, _ := json.Marshal(r)
+		if sv.Draft {
+			_, err = c.exec(ctx, "UPDATE services SET rule_json = ? WHERE id = ?", string(rule), id)
+		} else {
+			_, err = c.exec(ctx, `INSERT INTO service_rules (service_id, from_date, rule_json, set_at, set_by) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (service_id, from_date) DO UPDATE SET rule_json = excluded.rule_json, set_at = excluded.set_at, set_by = excluded.set_by`,
+				id, dateArg(from), string(rule), c.tsArg(c.now), actor)
+		}
+		if err != nil {
+			return err
+		}
+		if err := c.bumpCatalogue(ctx); err != nil {
+			return err
+		}
+		after := sv
+		after.RuleChanges = append(after.RuleChanges, claims.RuleChange{From: from, Rule: r, By: actor})
+		if sv.Draft {
+			after.Rule, after.RuleChanges = r, sv.RuleChanges
+		}
+		return c.appendAudit(ctx, actor, "service.rule", "service", fmt.Sprint(id), sv, after)
+	})
+}
+
+// PublishService makes a draft service live: it can then be offered and claimed.
+func (s *Store) PublishService(ctx context.Context, actor string, id int64) error {
+	return s.tx(ctx, func(c conn) error {
+		sv, err := c.service(ctx, "", id)
+		if err != nil {
+			return err
+		}
+		res, err := c.exec(ctx, "UPDATE services SET status = 'live' WHERE id = ? AND status = 'draft'", id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return problem.New(problem.Conflict, "%s is published already", sv.Name)
+		}
+		if err := c.bumpCatalogue(ctx); err != nil {
+			return err
+		}
+		after := sv
+		after.Draft = false
+		return c.appendAudit(ctx, actor, "service.publish", "service", fmt.Sprint(id), sv, after)
+	})
 }
 
 func (c conn) serviceOrgs(ctx context.Context, id int64) ([]string, error) {
@@ -273,6 +365,13 @@ func (s *Store) allServices(ctx context.Context) ([]claims.Service, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	changes, err := c.ruleChanges(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].RuleChanges = changes[out[i].ID]
+	}
 	s.catalogue.services, s.catalogue.version, s.catalogue.loaded = out, version, true
 	return out, nil
 }
@@ -282,6 +381,9 @@ func (s *Store) allServices(ctx context.Context) ([]claims.Service, error) {
 func (s *Store) CopyService(ctx context.Context, actor string, sv claims.Service, year int) (claims.Service, error) {
 	sv.ID, sv.Year = 0, year
 	sv.Starts, sv.Ends = time.Time{}, time.Time{} // the whole of the new year
+	sv.Rule = sv.RuleFor(claims.Period{Start: time.Date(year, time.April, 1, 0, 0, 0, 0, time.UTC)})
+	sv.RuleChanges = nil
+	sv.Draft = true // to edit (its fee, say) before it is offered
 	return s.CreateService(ctx, actor, sv)
 }
 

@@ -578,3 +578,55 @@ func TestUnusualFigures(t *testing.T) {
 		t.Errorf("a usual figure: %d", got.status)
 	}
 }
+
+// TestFeeChanges: a commissioner changes a fee from a period to come (never
+// one ended: claims keep the price they were made under), and copies the
+// service into next year as a draft, changes its fee and publishes it.
+func TestFeeChanges(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm, pm := a.as(people.Commissioner), a.as(people.PracticeManager)
+	id := serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-ECG", "ECGs", map[string]string{"fields": "ECGs performed",
+		"rule_kind": "fee_per_item", "rule_field": "ECGs performed", "rate": "25.00", "needs_declaration": ""})))
+	svc := "/orgs/99X/services/" + id
+	if got := pm.post("/orgs/Y00001/returns/2026-09", url.Values{"action": {"submit"}, "LES-ECG.ecgs_performed": {"10"}}); got.status != 303 {
+		t.Fatalf("September: %d", got.status)
+	}
+	if got := comm.post(svc+"/rule", url.Values{"from": {"2026-09-01"}, "rate": {"30.00"}}); got.status != 422 || !strings.Contains(got.body, "cannot start in a period that has ended") {
+		t.Errorf("a change for an ended period: %d %s", got.status, pageText(got.body))
+	}
+	if got := comm.post(svc+"/rule", url.Values{"from": {"2026-12-01"}, "rate": {"30.00"}}); got.status != 303 {
+		t.Fatalf("a change from December: %d %s", got.status, pageText(got.body))
+	}
+	comm.get(svc).has(t, "From 1 December 2026: £30.00 per")
+	if got := pm.post("/orgs/Y00001/returns/2026-12", url.Values{"action": {"save"}, "LES-ECG.ecgs_performed": {"2"}}); got.status != 303 {
+		t.Fatalf("December draft: %d", got.status)
+	}
+	pm.get("/orgs/Y00001/returns/2026-12").has(t, "£60.00")
+	pm.get("/orgs/Y00001/returns/2026-09").has(t, "£250.00")
+
+	// Next year: a draft copy, at December's fee, changed and published.
+	copied := comm.post(svc+"/copy", nil)
+	next := location.FindStringSubmatch(copied.header.Get("Location"))
+	if copied.status != 303 || next == nil {
+		t.Fatalf("copy: %d", copied.status)
+	}
+	nsvc := "/orgs/99X/services/" + next[1]
+	comm.get(nsvc).has(t, "Draft", "£30.00 per", "Publish the service")
+	if strings.Contains(pm.get("/orgs/Y00001/returns/2027-04").body, "ECGs") {
+		t.Error("a draft service is on a practice's return")
+	}
+	if got := comm.post(nsvc+"/rule", url.Values{"rate": {"35.00"}}); got.status != 303 {
+		t.Fatalf("the draft's fee: %d %s", got.status, pageText(got.body))
+	}
+	if got := comm.post(nsvc+"/publish", nil); got.status != 303 {
+		t.Fatalf("publish: %d", got.status)
+	}
+	comm.get(nsvc).has(t, "£35.00 per")
+	if strings.Contains(comm.get(nsvc).body, "Publish the service") {
+		t.Error("a published service offers to publish")
+	}
+	if got := pm.post("/orgs/Y00001/returns/2027-04", url.Values{"action": {"save"}, "LES-ECG.ecgs_performed": {"2"}}); got.status != 303 {
+		t.Fatalf("April 2027 draft: %d %s", got.status, pageText(got.body))
+	}
+	pm.get("/orgs/Y00001/returns/2027-04").has(t, "£70.00")
+}

@@ -49,6 +49,8 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /orgs/{code}/services/{id}", perm: people.ViewOrg, org: "code", api: true, handle: s.servicePage},
 		{pattern: "POST /orgs/{code}/services/{id}/offers", perm: people.ManageServices, org: "code", api: true, handle: s.offerService},
 		{pattern: "POST /orgs/{code}/services/{id}/end", perm: people.ManageServices, org: "code", api: true, handle: s.endService},
+		{pattern: "POST /orgs/{code}/services/{id}/rule", perm: people.ManageServices, org: "code", api: true, handle: s.changeRule},
+		{pattern: "POST /orgs/{code}/services/{id}/publish", perm: people.ManageServices, org: "code", api: true, handle: s.publishService},
 		{pattern: "POST /orgs/{code}/services/{id}/copy", perm: people.ManageServices, org: "code", api: true, handle: s.copyService},
 		{pattern: "POST /orgs/{code}/services/{id}/spec", perm: people.ManageServices, org: "code", maxBody: specLimit, handle: s.uploadSpec},
 		{pattern: "GET /orgs/{code}/services/{id}/spec", perm: people.ViewOrg, org: "code", handle: s.downloadSpec},

@@ -89,13 +89,15 @@ func (s *Server) servicesPage(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 var serviceNotices = map[string]string{
-	"created":  "Service added to the catalogue.",
-	"copied":   "Service copied into the next financial year.",
-	"offered":  "Offers sent.",
-	"accepted": "You have signed up to the service.",
-	"declined": "You have declined the service.",
-	"spec":     "Specification attached.",
-	"ended":    "The service's end is set, and the practices and PCNs that claim it have been told by email.",
+	"created":   "Service added to the catalogue.",
+	"copied":    "Service copied into the next financial year.",
+	"offered":   "Offers sent.",
+	"accepted":  "You have signed up to the service.",
+	"declined":  "You have declined the service.",
+	"spec":      "Specification attached.",
+	"ended":     "The service's end is set, and the practices and PCNs that claim it have been told by email.",
+	"rule":      "The payment rule is changed.",
+	"published": "The service is published: it can now be offered and claimed.",
 }
 
 // endService sets a service's last day, telling those who claim it.
@@ -259,6 +261,16 @@ func parseServiceForm(in map[string]string) (claims.Service, problem.Fields) {
 			sv.Fields = append(sv.Fields, claims.Field{Label: l})
 		}
 	}
+	var rerrs problem.Fields
+	sv.Rule, rerrs = parseRule(in)
+	errs = append(errs, rerrs...)
+	return sv, errs
+}
+
+// parseRule reads a payment rule from the service form's inputs; money is
+// typed in pounds, thresholds in percent.
+func parseRule(in map[string]string) (payrules.Rule, problem.Fields) {
+	var errs problem.Fields
 	key := func(label string) string { return claims.FieldKey(label) }
 	money := func(name, what string, required bool) int64 {
 		v := strings.TrimSpace(in[name])
@@ -319,8 +331,7 @@ func parseServiceForm(in map[string]string) (claims.Service, problem.Fields) {
 	case payrules.Block:
 		rule.BlockPence = money("block", "the block payment", true)
 	}
-	sv.Rule = rule
-	return sv, errs
+	return rule, errs
 }
 
 type serviceData struct {
@@ -340,6 +351,9 @@ type serviceData struct {
 	YearLabel  string            `json:"-"`
 	Today      time.Time         `json:"-"`
 	Typed      map[string]string `json:"-"` // what was typed into a form refused
+	RuleInputs map[string]string `json:"-"` // the rule form, from the rule in force (or what was typed)
+	RuleFrom   []claims.Period   `json:"-"` // the periods a rule change may start with
+	Changes    []ruleChangeView  `json:"-"`
 }
 
 // orgStatus is one eligible organisation's claim for a period.
@@ -383,6 +397,89 @@ func (s *Server) serviceFor(r *http.Request, rq *request) (claims.Service, orgs.
 		}
 	}
 	return sv, o, problem.New(problem.NotFound, "That service is not open to %s", o.Name)
+}
+
+// ruleChangeView is a change of payment rule as the service page lists it.
+type ruleChangeView struct {
+	From time.Time
+	Text string
+	By   string
+}
+
+// ruleInputsOf is a payment rule as the rule form's inputs show it, for a
+// change to start from: money in pounds, thresholds in percent.
+func ruleInputsOf(r payrules.Rule) map[string]string {
+	pct := func(pm int64) string { return fmt.Sprintf("%d.%d", pm/10, pm%10) }
+	m := map[string]string{"rule_kind": string(r.Kind), "rule_field": r.Field, "numerator": r.Numerator, "denominator": r.Denominator}
+	switch r.Kind {
+	case payrules.FeePerItem, payrules.Sessional:
+		m["rate"] = decimalPounds(r.RatePence)
+		if r.CapItems > 0 {
+			m["cap_items"] = strconv.FormatInt(r.CapItems, 10)
+		}
+		if r.CapPence > 0 {
+			m["cap"] = decimalPounds(r.CapPence)
+		}
+	case payrules.Capitation:
+		m["rate_per_patient"] = fmt.Sprintf("%d.%04d", r.RateCentipence/10000, r.RateCentipence%10000)
+		if r.Weighted {
+			m["weighted"] = "1"
+		}
+	case payrules.Achievement:
+		m["lower"], m["upper"], m["max"] = pct(r.LowerPM), pct(r.UpperPM), decimalPounds(r.MaxPence)
+	case payrules.Block:
+		m["block"] = decimalPounds(r.BlockPence)
+	}
+	return m
+}
+
+// changeRule changes a service's payment rule: a draft's outright, a live
+// service's from the first day of a period (claims for earlier periods keep
+// the price they were made under).
+func (s *Server) changeRule(w http.ResponseWriter, r *http.Request, rq *request) error {
+	sv, o, err := s.serviceToManage(r, rq)
+	if err != nil {
+		return err
+	}
+	in, err := decode(r, "from", "rate", "cap_items", "cap", "rate_per_patient", "weighted", "lower", "upper", "max", "block")
+	if err != nil {
+		return err
+	}
+	// The kind of rule and the fields it names are the service's own.
+	for k, v := range ruleInputsOf(sv.Rule) {
+		if k == "rule_kind" || k == "rule_field" || k == "numerator" || k == "denominator" {
+			in[k] = v
+		}
+	}
+	rule, errs := parseRule(in)
+	var from time.Time
+	if !sv.Draft {
+		if from, err = time.Parse(time.DateOnly, in["from"]); err != nil {
+			errs.Add("from", "Choose the period the new rule starts with")
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return s.serviceFormFailed(w, r, rq, &problem.Error{Kind: problem.Invalid, Message: "The payment rule was not changed", Fields: formFields(errs)}, in)
+	}
+	if err := s.store.ChangeRule(r.Context(), rq.actor(), sv.ID, rule, from); err != nil {
+		if fe := problem.FieldsOf(err); len(fe) > 0 {
+			err = &problem.Error{Kind: problem.KindOf(err), Message: "The payment rule was not changed", Fields: formFields(fe)}
+		}
+		return s.serviceFormFailed(w, r, rq, err, in)
+	}
+	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/services/%d?done=rule", o.Code, sv.ID))
+}
+
+// publishService makes a draft service live.
+func (s *Server) publishService(w http.ResponseWriter, r *http.Request, rq *request) error {
+	sv, o, err := s.serviceToManage(r, rq)
+	if err != nil {
+		return err
+	}
+	if err := s.store.PublishService(r.Context(), rq.actor(), sv.ID); err != nil {
+		return err
+	}
+	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/services/%d?done=published", o.Code, sv.ID))
 }
 
 // serviceToManage is serviceFor for a change to a service: only at its
@@ -446,6 +543,18 @@ func (s *Server) renderService(w http.ResponseWriter, r *http.Request, rq *reque
 		}
 	}
 	d.Typed = typed
+	d.RuleInputs = ruleInputsOf(sv.RuleFor(sv.LatestEnded(rq.today)))
+	if typed != nil && typed["rate"]+typed["block"]+typed["max"]+typed["rate_per_patient"] != "" {
+		d.RuleInputs = typed
+	}
+	for _, p := range sv.Periods() {
+		if !p.End.Before(rq.today) {
+			d.RuleFrom = append(d.RuleFrom, p)
+		}
+	}
+	for _, c := range sv.RuleChanges {
+		d.Changes = append(d.Changes, ruleChangeView{From: c.From, Text: c.Rule.Describe(sv.Labels()), By: c.By})
+	}
 	return s.render(w, r, rq, status, "service", page{Title: sv.Name, Nav: "orgs", Data: d, Notice: d.Notice, Errors: errs})
 }
 
