@@ -275,16 +275,18 @@ func (r Rule) achievement(in Input) (Result, error) {
 	if den == 0 {
 		return Result{0, fmt.Sprintf("%s is 0, so achievement cannot be measured: nothing is due", in.label(r.Denominator))}, nil
 	}
-	achPM := RoundHalfUp(num*1000, den) // for the words only; the pay uses exact fractions
+	// Achievement is rounded to 0.1% and paid on as rounded, so that the
+	// words can be worked through by hand to the same pence.
+	achPM := RoundHalfUp(num*1000, den)
 	head := fmt.Sprintf("Achievement %s / %s = %s", numfmt.Count(num), numfmt.Count(den), percent(achPM))
 	switch {
-	case num*1000 >= r.UpperPM*den:
+	case achPM >= r.UpperPM:
 		return Result{r.MaxPence, fmt.Sprintf("%s, at or above the upper threshold of %s: maximum %s", head, percent(r.UpperPM), Pounds(r.MaxPence))}, nil
-	case num*1000 <= r.LowerPM*den:
+	case achPM <= r.LowerPM:
 		return Result{0, fmt.Sprintf("%s, not above the lower threshold of %s: nothing is due", head, percent(r.LowerPM))}, nil
 	}
-	// max × (num/den − lower) / (upper − lower), exactly: all in thousandths.
-	p := RoundHalfUp(r.MaxPence*(num*1000-r.LowerPM*den), (r.UpperPM-r.LowerPM)*den)
+	// max × (achievement − lower) / (upper − lower), all in thousandths.
+	p := RoundHalfUp(r.MaxPence*(achPM-r.LowerPM), r.UpperPM-r.LowerPM)
 	return Result{p, fmt.Sprintf("%s, between %s and %s: %s × (%s − %s) ÷ (%s − %s) = %s", head,
 		percent(r.LowerPM), percent(r.UpperPM), Pounds(r.MaxPence), percent(achPM), percent(r.LowerPM),
 		percent(r.UpperPM), percent(r.LowerPM), Pounds(p))}, nil
@@ -310,7 +312,9 @@ func (r Rule) Describe(labels map[string]string) string {
 	in := Input{Labels: labels}
 	switch r.Kind {
 	case FeePerItem:
-		s := Pounds(r.RatePence) + " per " + strings.ToLower(in.label(r.Field))
+		// "ECGs performed: £25.00 each": a label is a plural noun phrase,
+		// so the words read right whatever it is (never "per ecgs performed").
+		s := in.label(r.Field) + ": " + Pounds(r.RatePence) + " each"
 		if r.CapItems > 0 {
 			s += fmt.Sprintf(", at most %s items", numfmt.Count(r.CapItems))
 		}
@@ -319,7 +323,7 @@ func (r Rule) Describe(labels map[string]string) string {
 		}
 		return s + " a period"
 	case Sessional:
-		return Pounds(r.RatePence) + " per session (" + strings.ToLower(in.label(r.Field)) + ")"
+		return in.label(r.Field) + ": " + Pounds(r.RatePence) + " a session"
 	case Capitation:
 		per := "registered patient"
 		if r.Weighted {

@@ -2,6 +2,8 @@ package payrules
 
 import (
 	"math/rand/v2"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -183,5 +185,42 @@ func TestProperties(t *testing.T) {
 				t.Fatalf("block %d above the full block %d", a.Pence, r.BlockPence)
 			}
 		}
+	}
+}
+
+// TestExplanationsAddUp works each achievement explanation through by hand,
+// from the numbers it shows, to the pence it says (once "49.0% … =
+// £1,193.47" did not add up: the pay used the unrounded achievement).
+func TestExplanationsAddUp(t *testing.T) {
+	re := regexp.MustCompile(`: (£[\d,]+\.\d\d) × \(([\d.]+)% − ([\d.]+)%\) ÷ \(([\d.]+)% − ([\d.]+)%\) = (£[\d,]+\.\d\d)$`)
+	tenths := func(s string) int64 { // "49.0" → 490
+		w, f, _ := strings.Cut(s, ".")
+		n, _ := strconv.ParseInt(w+f, 10, 64)
+		return n
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	checked := 0
+	for range 5000 {
+		den := 1 + rng.Int64N(30000)
+		r := Rule{Kind: Achievement, Numerator: "n", Denominator: "d", LowerPM: 100 + rng.Int64N(400), MaxPence: 1 + rng.Int64N(1_000_000)}
+		r.UpperPM = r.LowerPM + 1 + rng.Int64N(1000-r.LowerPM)
+		res, err := r.Calculate(Input{Activity: map[string]int64{"n": rng.Int64N(den + 1), "d": den}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := re.FindStringSubmatch(res.Explanation)
+		if m == nil {
+			continue // at or beyond a threshold: no working to check
+		}
+		maxP, _ := ParsePounds(m[1])
+		got, _ := ParsePounds(m[6])
+		ach, lower, upper := tenths(m[2]), tenths(m[3]), tenths(m[4])
+		if byHand := RoundHalfUp(maxP*(ach-lower), upper-lower); byHand != got || got != res.Pence {
+			t.Fatalf("%q: by hand %d, shown %d, paid %d", res.Explanation, byHand, got, res.Pence)
+		}
+		checked++
+	}
+	if checked < 1000 {
+		t.Errorf("only %d explanations between the thresholds", checked)
 	}
 }

@@ -95,7 +95,7 @@ func TestClaimsJourney(t *testing.T) {
 	}
 	comm.get("/orgs/99X/services").has(t, "LES-ECG", "LIS-DM", "PCN-BLOCK", "2026/27")
 	comm.get("/orgs/99X/services/"+dm).has(t, "Up to £5,000.00", "Chosen practices: Y00001")
-	comm.get("/orgs/99X/services/"+ecg).has(t, "£25.00 per ecgs performed, capped at £1,000.00 a period", "Submissions")
+	comm.get("/orgs/99X/services/"+ecg).has(t, "ECGs performed: £25.00 each, capped at £1,000.00 a period", "Submissions")
 
 	// The PCN is offered the block and signs up.
 	if got := comm.post("/orgs/99X/services/"+block+"/offers", url.Values{"orgs": {"U00001"}}); got.status != 303 {
@@ -597,7 +597,7 @@ func TestFeeChanges(t *testing.T) {
 	if got := comm.post(svc+"/rule", url.Values{"from": {"2026-12-01"}, "rate": {"30.00"}}); got.status != 303 {
 		t.Fatalf("a change from December: %d %s", got.status, pageText(got.body))
 	}
-	comm.get(svc).has(t, "From 1 December 2026: £30.00 per")
+	comm.get(svc).has(t, "From 1 December 2026: ECGs performed: £30.00 each")
 	if got := pm.post("/orgs/Y00001/returns/2026-12", url.Values{"action": {"save"}, "LES-ECG.ecgs_performed": {"2"}}); got.status != 303 {
 		t.Fatalf("December draft: %d", got.status)
 	}
@@ -611,7 +611,7 @@ func TestFeeChanges(t *testing.T) {
 		t.Fatalf("copy: %d", copied.status)
 	}
 	nsvc := "/orgs/99X/services/" + next[1]
-	comm.get(nsvc).has(t, "Draft", "£30.00 per", "Publish the service")
+	comm.get(nsvc).has(t, "Draft", "ECGs performed: £30.00 each", "Publish the service")
 	if strings.Contains(pm.get("/orgs/Y00001/returns/2027-04").body, "ECGs") {
 		t.Error("a draft service is on a practice's return")
 	}
@@ -621,7 +621,7 @@ func TestFeeChanges(t *testing.T) {
 	if got := comm.post(nsvc+"/publish", nil); got.status != 303 {
 		t.Fatalf("publish: %d", got.status)
 	}
-	comm.get(nsvc).has(t, "£35.00 per")
+	comm.get(nsvc).has(t, "ECGs performed: £35.00 each")
 	if strings.Contains(comm.get(nsvc).body, "Publish the service") {
 		t.Error("a published service offers to publish")
 	}
