@@ -321,7 +321,10 @@ func (r Rule) Describe(labels map[string]string) string {
 		if r.CapPence > 0 {
 			s += ", capped at " + Pounds(r.CapPence)
 		}
-		return s + " a period"
+		if r.CapItems > 0 || r.CapPence > 0 {
+			s += " a period"
+		}
+		return s
 	case Sessional:
 		return in.label(r.Field) + ": " + Pounds(r.RatePence) + " a session"
 	case Capitation:

@@ -2,6 +2,9 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/payrules"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -374,4 +377,55 @@ func TestBrowserMeasureDeciles(t *testing.T) {
 	if len(lines) != 25 || lines[0] != "month,p10,p20,p30,p40,p50,p60,p70,p80,p90,Y00013" {
 		t.Errorf("CSV has %d lines, header %q", len(lines), lines[0])
 	}
+}
+
+// TestBrowserFeeAndSignUp: a commissioner copies a service into next year,
+// changes its fee and publishes it; a practice manager signs up to a
+// service part-way through the year and finds it only on the returns from
+// then.
+func TestBrowserFeeAndSignUp(t *testing.T) {
+	ctx := browser(t)
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	sv, err := a.store.CreateService(t.Context(), "test", claims.Service{Code: "LES-SPIRO", Name: "Spirometry", Commissioner: "99X", Year: 2026,
+		Frequency: claims.Monthly, DeadlineDays: 10, Eligibility: claims.AllPractices, SignUp: true, NeedsApproval: true,
+		Fields: []claims.Field{{Key: "tests", Label: "Tests done"}}, Rule: payrules.Rule{Kind: payrules.FeePerItem, Field: "tests", RatePence: 2000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := a.http.URL
+	svc := fmt.Sprintf("%s/orgs/99X/services/%d", base, sv.ID)
+
+	signIn(t, ctx, base, "commissioner@onepc.example")
+	step(t, ctx, "copy the service into next year",
+		chromedp.Navigate(svc), chromedp.WaitVisible(chromedp.CSS("#copy-form button")),
+		chromedp.Click(chromedp.CSS("#copy-form button")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="draft-service"]`)))
+	step(t, ctx, "change the draft's fee from April",
+		chromedp.SetValue(chromedp.CSS("#rate"), "22.50"),
+		chromedp.Click(chromedp.CSS("#change-rule")))
+	waitText(t, ctx, "The payment rule is changed.")
+	step(t, ctx, "publish it", chromedp.Click(chromedp.CSS("#publish-service")))
+	waitText(t, ctx, "The service is published")
+	if got := text(t, ctx, `[data-testid="rule"]`); got != "Tests done: £22.50 each" {
+		t.Errorf("next year's fee: %q", got)
+	}
+	step(t, ctx, "offer this year's to the practice",
+		chromedp.Navigate(svc), chromedp.WaitVisible(chromedp.CSS("#orgs")),
+		chromedp.SendKeys(chromedp.CSS("#orgs"), "Y00001"),
+		chromedp.Click(chromedp.CSS(`form[action$="/offers"] button[type="submit"]`)))
+	waitText(t, ctx, "Offers sent.")
+	signOut(t, ctx)
+
+	signIn(t, ctx, base, "practice.manager@onepc.example")
+	step(t, ctx, "sign up on 29 November",
+		chromedp.Navigate(base+"/orgs/Y00001/services"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="accept-LES-SPIRO"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="accept-LES-SPIRO"]`)))
+	waitText(t, ctx, "You have signed up to the service.")
+	step(t, ctx, "October's return", chromedp.Navigate(base+"/orgs/Y00001/returns/2026-10"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="line-LES-SPIRO"]').length`)); err != nil || n != 0 {
+		t.Errorf("spirometry on October's return, before the sign-up: %d %v", n, err)
+	}
+	step(t, ctx, "November's return", chromedp.Navigate(base+"/orgs/Y00001/returns/2026-11"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="line-LES-SPIRO"]`)))
 }
