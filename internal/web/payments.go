@@ -336,6 +336,7 @@ type runData struct {
 	Run        claims.PaymentRun `json:"run"`
 	Lines      []scheduleLine    `json:"lines"`
 	Total      int64             `json:"total_pence"`
+	TakenBack  int64             `json:"-"`                  // a reversal's total, as a positive sum
 	Excluded   []claims.Excluded `json:"excluded,omitempty"` // a draft's: what it leaves out, and why
 	Commission bool              `json:"-"`
 	CanRun     bool              `json:"-"`
@@ -378,6 +379,7 @@ func (s *Server) runFor(r *http.Request) (*runData, error) {
 	if !d.Commission { // a practice's statement: its own share, never the whole run's totals
 		d.Run.Lines, d.Run.Pence = len(d.Lines), d.Total
 	}
+	d.TakenBack = -d.Total
 	if run.Status == claims.RunDraft {
 		if d.Excluded, err = s.store.PaymentExclusions(ctx, run); err != nil {
 			return nil, err
