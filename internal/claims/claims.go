@@ -119,6 +119,8 @@ func (s Service) CheckRuleChange(r payrules.Rule, from, today time.Time) error {
 		return problem.BadField("from", "A change starts on the first day of one of the service's periods")
 	case p.End.Before(today):
 		return problem.BadField("from", "A change cannot start in a period that has ended: claims for it keep the price they were made under")
+	case p.Start.After(s.Runs().To):
+		return problem.BadField("from", "%s ends on %s: a change cannot start after it", s.Name, s.Runs().To.Format("2 January 2006"))
 	}
 	return nil
 }

@@ -1,7 +1,10 @@
 package claims
 
 import (
+	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/payrules"
@@ -43,19 +46,27 @@ func FactsFor(list *List, offer *Offer, closed time.Time) Facts {
 // PrepareAmend checks a corrected version of a claim and prices it: the
 // claim must be amendable, every field filled in, and the declaration made
 // where the service asks. Problems name their form fields.
-func PrepareAmend(cl Claim, s Service, raw map[string]string, declared bool, f Facts) (map[string]int64, payrules.Result, error) {
+//
+// Figures far out of the ordinary (Unusual, against u) need the submitter's
+// reason, as on a return; the returned flag is for the reviewer.
+func PrepareAmend(cl Claim, s Service, raw map[string]string, declared bool, f Facts, u Usual, reason string) (map[string]int64, payrules.Result, string, error) {
 	if err := CheckAmend(cl); err != nil {
-		return nil, payrules.Result{}, err
+		return nil, payrules.Result{}, "", err
 	}
 	act, errs := ParseActivity(s, raw, true)
 	if s.NeedsDeclaration && !declared {
 		errs.Add("declaration", "Confirm the declaration before you submit")
 	}
+	unusual := Unusual(s, act, u)
+	if len(errs) == 0 && len(unusual) > 0 && utf8.RuneCountInString(strings.TrimSpace(reason)) < MinUnusualReason {
+		errs.Add(FieldName(s.Code, firstKey(s)), fmt.Sprintf("%s: %s. If the figure is right, say why (at least %d characters): your commissioner will see it",
+			s.Name, strings.Join(unusual, "; "), MinUnusualReason))
+	}
 	if len(errs) > 0 {
-		return nil, payrules.Result{}, &problem.Error{Kind: problem.Invalid, Message: "The amendment was not saved", Fields: errs}
+		return nil, payrules.Result{}, "", &problem.Error{Kind: problem.Invalid, Message: "The amendment was not saved", Fields: errs}
 	}
 	res, err := Price(s, cl.Period, act, f)
-	return act, res, err
+	return act, res, Flag(unusual, reason), err
 }
 
 // Openness is how a service stands to a practice or PCN.

@@ -45,7 +45,7 @@ func TestPrepareAmend(t *testing.T) {
 		{"without the declaration", Submitted, raw, false, problem.Invalid, 0},
 		{"a field left blank", Submitted, map[string]string{}, true, problem.Invalid, 0},
 	} {
-		_, res, err := PrepareAmend(Claim{Status: tc.status, Period: p}, sv, tc.raw, tc.declared, Facts{})
+		_, res, _, err := PrepareAmend(Claim{Status: tc.status, Period: p}, sv, tc.raw, tc.declared, Facts{}, Usual{}, "")
 		if tc.kind == problem.Internal {
 			if err != nil || res.Pence != tc.pence {
 				t.Errorf("%s: %d pence, %v; want %d", tc.name, res.Pence, err, tc.pence)

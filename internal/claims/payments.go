@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -122,7 +123,7 @@ func CheckRunMonth(month, deadline, today, last time.Time, reason string) error 
 		return problem.BadField("month", "%s is more than a year ago: choose a month of the last year", first.Format("January 2006"))
 	case !last.IsZero() && !first.After(last):
 		return problem.BadField("month", "The last payment run was for %s: choose a later month", last.Format("January 2006"))
-	case !today.After(deadline) && len(strings.TrimSpace(reason)) < MinReasonLength:
+	case !today.After(deadline) && utf8.RuneCountInString(strings.TrimSpace(reason)) < MinReasonLength:
 		return problem.BadField("reason", "Claims for %s are due until %s: say why this run cannot wait (at least %d characters)",
 			first.Format("January 2006"), deadline.Format("2 January 2006"), MinReasonLength)
 	}
@@ -136,7 +137,7 @@ func CheckReversal(run PaymentRun, reason string) error {
 		return problem.New(problem.Conflict, "This run has been reversed already")
 	case run.Kind != PaymentKind || run.Status != RunCommitted:
 		return problem.New(problem.Conflict, "Only a committed payment run can be reversed")
-	case len(strings.TrimSpace(reason)) < MinReasonLength:
+	case utf8.RuneCountInString(strings.TrimSpace(reason)) < MinReasonLength:
 		return problem.BadField("reason", "Say why the run is reversed (at least %d characters): it is kept with the reversal", MinReasonLength)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/payrules"
@@ -146,7 +147,7 @@ func PrepareReturn(lines []ReturnLine, entries []ReturnEntry, orgName string, mo
 		}
 		flag := ""
 		if unusual := Unusual(line.Service, act, line.Usual); submit && len(unusual) > 0 {
-			if len(strings.TrimSpace(e.Unusual)) < MinUnusualReason {
+			if utf8.RuneCountInString(strings.TrimSpace(e.Unusual)) < MinUnusualReason {
 				errs.Add(field, fmt.Sprintf("%s: %s. If the figure is right, say why in the box below it (at least %d characters): your commissioner will see it",
 					line.Service.Name, strings.Join(unusual, "; "), MinUnusualReason))
 				continue

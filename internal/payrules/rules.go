@@ -93,9 +93,23 @@ func (r Rule) Validate(fields []string) error {
 			errs.Add(form, fmt.Sprintf("%q is not one of this service's activity fields", f))
 		}
 	}
+	// Amounts far beyond any local service's are mistakes (a probe set a fee
+	// of £99,999,999.99): a fee, session or capitation rate up to £10,000,
+	// a period's block, cap or maximum up to £10 million.
+	const maxRate, maxSum = 1_000_000, 1_000_000_000
 	positive := func(form string, v int64, what string) {
-		if v <= 0 {
+		limit := int64(maxSum)
+		if form == "rate_pence" || form == "rate_centipence" {
+			limit = maxRate
+			if form == "rate_centipence" {
+				limit = maxRate * 100
+			}
+		}
+		switch {
+		case v <= 0:
 			errs.Add(form, "Enter "+what+" greater than zero")
+		case v > limit:
+			errs.Add(form, fmt.Sprintf("Enter %s of at most %s: more is surely a mistake", what, Pounds(limit/map[bool]int64{true: 100, false: 1}[form == "rate_centipence"])))
 		}
 	}
 	switch r.Kind {

@@ -267,7 +267,7 @@ func (c conn) writeClaim(ctx context.Context, actor string, before *claims.Claim
 
 // Amend submits a corrected version of org's submitted or queried claim,
 // keeping every earlier version.
-func (s *Store) Amend(ctx context.Context, actor, org string, id int64, raw map[string]string, declared bool) error {
+func (s *Store) Amend(ctx context.Context, actor, org string, id int64, raw map[string]string, declared bool, unusual string) error {
 	cl, err := s.ClaimBy(ctx, org, id)
 	if err != nil {
 		return err
@@ -290,12 +290,16 @@ func (s *Store) Amend(ctx context.Context, actor, org string, id int64, raw map[
 	if err != nil {
 		return err
 	}
-	act, res, err := claims.PrepareAmend(cl, sv, raw, declared, facts)
+	usual, err := s.usual(ctx, sv, o, cl.Period)
+	if err != nil {
+		return err
+	}
+	act, res, flag, err := claims.PrepareAmend(cl, sv, raw, declared, facts, usual, unusual)
 	if err != nil {
 		return err
 	}
 	return s.tx(ctx, func(c conn) error {
-		_, err := c.writeClaim(ctx, actor, &cl, sv, cl.Org, cl.Period, claims.AfterSubmit(sv), act, res, false, declared, "")
+		_, err := c.writeClaim(ctx, actor, &cl, sv, cl.Org, cl.Period, claims.AfterSubmit(sv), act, res, false, declared, flag)
 		return err
 	})
 }

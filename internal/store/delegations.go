@@ -19,9 +19,14 @@ type Delegation struct {
 }
 
 // DelegatedTo is the PCN a practice has let make its claims, if any ("").
+// A delegation lapses when the practice leaves that PCN.
 func (s *Store) DelegatedTo(ctx context.Context, practice string) (Delegation, error) {
 	d := Delegation{Practice: practice}
-	err := s.reader().queryRow(ctx, "SELECT pcn_code, granted_at, granted_by FROM claim_delegations WHERE practice_code = ? AND revoked_at IS NULL", practice).
+	c := s.reader()
+	today := dateArg(orgs.Today(c.now))
+	err := c.queryRow(ctx, `SELECT d.pcn_code, d.granted_at, d.granted_by FROM claim_delegations d WHERE d.practice_code = ? AND d.revoked_at IS NULL
+		AND EXISTS (SELECT 1 FROM pcn_memberships m WHERE m.practice_code = d.practice_code AND m.pcn_code = d.pcn_code
+			AND m.start_date <= ? AND (m.end_date IS NULL OR m.end_date >= ?))`, practice, today, today).
 		Scan(&d.PCN, nullTime{&d.GrantedAt}, &d.GrantedBy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Delegation{Practice: practice}, nil
@@ -44,6 +49,11 @@ func (s *Store) Delegate(ctx context.Context, actor, practice string) (Delegatio
 			return err
 		}
 		d = Delegation{Practice: practice, PCN: pcn, GrantedAt: c.now.UTC().Truncate(time.Microsecond), GrantedBy: actor}
+		// A delegation to a PCN the practice has left has lapsed: end it.
+		if _, err := c.exec(ctx, "UPDATE claim_delegations SET revoked_at = ?, revoked_by = ? WHERE practice_code = ? AND revoked_at IS NULL AND pcn_code <> ?",
+			c.tsArg(c.now), "lapsed: the practice left that PCN", practice, pcn); err != nil {
+			return err
+		}
 		_, err = c.exec(ctx, "INSERT INTO claim_delegations (practice_code, pcn_code, granted_at, granted_by) VALUES (?, ?, ?, ?)",
 			practice, pcn, c.tsArg(d.GrantedAt), actor)
 		if problem.KindOf(mapError(err)) == problem.Conflict {

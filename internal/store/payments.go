@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -137,6 +138,9 @@ func (s *Store) ConfirmPayments(ctx context.Context, actor, commissioner string,
 		if run.Kind != claims.PaymentKind || run.Status != claims.RunDraft {
 			return problem.New(problem.Conflict, "This run is %s: only a draft can be confirmed", run.Status)
 		}
+		if run.Lines == 0 {
+			return problem.New(problem.Invalid, "This run pays nothing: discard it, rather than use up %s", run.Month.Format("January 2006"))
+		}
 		// Lock the counter: claims becoming ready, and other runs, wait.
 		if _, err := c.exec(ctx, "UPDATE ready_counter SET seq = seq WHERE id = 1"); err != nil {
 			return err
@@ -250,7 +254,14 @@ func (s *Store) RunPayments(ctx context.Context, actor, commissioner string, mon
 	if err != nil {
 		return draft, err
 	}
-	return s.ConfirmPayments(ctx, actor, commissioner, draft.ID)
+	run, err := s.ConfirmPayments(ctx, actor, commissioner, draft.ID)
+	if err != nil {
+		if derr := s.DiscardPayments(ctx, actor, commissioner, draft.ID); derr != nil {
+			return draft, errors.Join(err, derr)
+		}
+		return draft, err
+	}
+	return run, nil
 }
 
 // PaymentRuns lists runs newest first with their totals: a commissioner's

@@ -565,7 +565,7 @@ func TestUnusualFigures(t *testing.T) {
 	if got.status != 422 || !strings.Contains(got.body, "more than three times the practice&#39;s usual 100") {
 		t.Errorf("four times the usual: %d %s", got.status, pageText(got.body))
 	}
-	if got := pm.post(aug, url.Values{"action": {"submit"}, "LES-INR.inr_tests": {"400"}, "LES-INR.unusual": {"A new care home of 60 residents joined in August"}}); got.status != 303 {
+	if got := pm.post(aug, url.Values{"action": {"submit"}, "LES-INR.inr_tests": {"400"}, "LES-INR._unusual": {"A new care home of 60 residents joined in August"}}); got.status != 303 {
 		t.Fatalf("confirmed with a reason: %d %s", got.status, pageText(got.body))
 	}
 	page := comm.get("/orgs/99X/claims")
@@ -576,6 +576,18 @@ func TestUnusualFigures(t *testing.T) {
 	}
 	if got := pm.post("/orgs/Y00001/returns/2026-09", url.Values{"action": {"submit"}, "LES-INR.inr_tests": {"110"}}); got.status != 303 {
 		t.Errorf("a usual figure: %d", got.status)
+	}
+	// An amendment is held to the same: a huge figure needs a reason.
+	m := regexp.MustCompile(`\?amend=(\d+)`).FindStringSubmatch(pm.get("/orgs/Y00001/returns/2026-09").body)
+	if m == nil {
+		t.Fatal("no amend link for September")
+	}
+	amend := "/orgs/Y00001/claims/" + m[1] + "/amend"
+	if got := pm.post(amend, url.Values{"LES-INR.inr_tests": {"9999999"}}); got.status != 422 || !strings.Contains(got.body, "say why") {
+		t.Errorf("an amendment to 9,999,999: %d %s", got.status, pageText(got.body))
+	}
+	if got := pm.post(amend, url.Values{"LES-INR.inr_tests": {"120"}, "LES-INR._unusual": {"x"}}); got.status != 303 {
+		t.Errorf("an ordinary amendment: %d %s", got.status, pageText(got.body))
 	}
 }
 

@@ -253,7 +253,7 @@ func (s *Server) buildReturn(r *http.Request, rq *request, canSubmit bool, typed
 			}
 			v.Inputs = append(v.Inputs, inputView{ID: id, Label: f.Label, Value: v.Values[f.Key], Error: errors[id]})
 		}
-		v.Unusual = typed[l.Service.Code+".unusual"]
+		v.Unusual = typed[l.Service.Code+"._unusual"]
 		if l.Claim != nil && l.Claim.Version > 1 { // amended: show the earlier versions
 			if v.Versions, err = s.store.ClaimVersions(ctx, l.Claim.ID); err != nil {
 				return nil, err
@@ -325,7 +325,7 @@ func (s *Server) saveReturn(w http.ResponseWriter, r *http.Request, rq *request)
 		for _, f := range l.Service.Fields {
 			fields = append(fields, claims.FieldName(l.Service.Code, f.Key))
 		}
-		fields = append(fields, l.Service.Code+".unusual")
+		fields = append(fields, l.Service.Code+"._unusual")
 	}
 	in, err := decodeOnly(r, fields...)
 	if err != nil {
@@ -333,7 +333,7 @@ func (s *Server) saveReturn(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	var entries []claims.ReturnEntry
 	for _, l := range lines {
-		e := claims.ReturnEntry{ServiceID: l.Service.ID, Activity: map[string]string{}, Unusual: in[l.Service.Code+".unusual"]}
+		e := claims.ReturnEntry{ServiceID: l.Service.ID, Activity: map[string]string{}, Unusual: in[l.Service.Code+"._unusual"]}
 		typed := false
 		for _, f := range l.Service.Fields {
 			e.Activity[f.Key] = in[claims.FieldName(l.Service.Code, f.Key)]
@@ -585,7 +585,7 @@ func (s *Server) amendClaim(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	fields := []string{"declaration"}
+	fields := []string{"declaration", sv.Code + "._unusual"}
 	for _, f := range sv.Fields {
 		fields = append(fields, claims.FieldName(sv.Code, f.Key))
 	}
@@ -598,7 +598,7 @@ func (s *Server) amendClaim(w http.ResponseWriter, r *http.Request, rq *request)
 		raw[f.Key] = in[claims.FieldName(sv.Code, f.Key)]
 	}
 	month := time.Date(cl.Period.End.Year(), cl.Period.End.Month(), 1, 0, 0, 0, 0, time.UTC)
-	if err := s.store.Amend(ctx, rq.actor(), cl.Org, id, raw, in["declaration"] != ""); err != nil {
+	if err := s.store.Amend(ctx, rq.actor(), cl.Org, id, raw, in["declaration"] != "", in[sv.Code+"._unusual"]); err != nil {
 		if problem.KindOf(err) == problem.Invalid && !wantsJSON(r) {
 			// The amendment form again, with what was typed, and each
 			// problem beside (and linked to) its own input on it.
@@ -626,6 +626,7 @@ func (s *Server) amendClaim(w http.ResponseWriter, r *http.Request, rq *request)
 						}
 					}
 				}
+				amend.Unusual = in[sv.Code+"._unusual"]
 				d.Amend = &amend
 			}
 			return s.render(w, r, rq, http.StatusUnprocessableEntity, "return", page{Title: "Monthly return – " + d.Org.Name, Nav: "orgs", Data: d, Errors: errs})

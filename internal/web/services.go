@@ -672,6 +672,9 @@ func (s *Server) copyService(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
+	if wantsJSON(r) {
+		return writeJSON(w, http.StatusCreated, next)
+	}
 	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/services/%d?done=copied", o.Code, next.ID))
 }
 
