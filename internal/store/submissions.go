@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"github.com/onepc/onepc/internal/problem"
 )
 
 // SubmissionResult is what the first submission of a form answered.
@@ -17,21 +19,38 @@ type SubmissionResult struct {
 // submissionsKept is how long a form's key is remembered.
 const submissionsKept = 24 * time.Hour
 
-// BeginSubmission records the first submission of a form's key by a user,
-// and reports whether this is it. Keys older than a day are forgotten.
-func (s *Store) BeginSubmission(ctx context.Context, userID int64, key string) (bool, error) {
+// errKeyReused answers a form's key sent again with another request.
+var errKeyReused = problem.New(problem.Invalid, "This form was sent before with other content. Open the page again, so that the form is new, and send it from there.")
+
+// BeginSubmission records the first submission of a form's key by a user
+// for request (a fingerprint of what it asks), and reports whether this is
+// it. A repeat with another request is refused. Keys older than a day are
+// forgotten.
+func (s *Store) BeginSubmission(ctx context.Context, userID int64, key, request string) (bool, error) {
 	first := false
 	err := s.tx(ctx, func(c conn) error {
 		if _, err := c.exec(ctx, "DELETE FROM form_submissions WHERE created_at < ?", c.tsArg(c.now.Add(-submissionsKept))); err != nil {
 			return err
 		}
-		res, err := c.exec(ctx, "INSERT INTO form_submissions (user_id, key, created_at) VALUES (?, ?, ?) ON CONFLICT (user_id, key) DO NOTHING",
-			userID, key, c.tsArg(c.now))
+		res, err := c.exec(ctx, "INSERT INTO form_submissions (user_id, key, created_at, request) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, key) DO NOTHING",
+			userID, key, c.tsArg(c.now), request)
 		if err != nil {
 			return err
 		}
 		n, _ := res.RowsAffected()
-		first = n == 1
+		if first = n == 1; first {
+			return nil
+		}
+		var was string
+		err = c.queryRow(ctx, "SELECT request FROM form_submissions WHERE user_id = ? AND key = ?", userID, key).Scan(&was)
+		switch {
+		case errors.Is(err, sql.ErrNoRows): // the first failed and was forgotten meanwhile
+			return nil
+		case err != nil:
+			return err
+		case was != request:
+			return errKeyReused
+		}
 		return nil
 	})
 	return first, err

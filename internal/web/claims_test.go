@@ -465,6 +465,44 @@ func TestDoubleSubmission(t *testing.T) {
 				t.Errorf("the corrected amendment: %d %s", got.status, pageText(got.body))
 			}
 			pm.get(sept).has(t, "Versions (3)")
+
+			// A key sent again with other figures, or to another form, is
+			// refused: never answered with the first request's result.
+			for _, again := range []struct {
+				path string
+				form url.Values
+			}{
+				{amend, url.Values{"LES-ECG.ecgs_performed": {"99"}, "idem": {key}}},
+				{"/orgs/Y00001/returns/2026-08", url.Values{"action": {"save"}, "LES-ECG.ecgs_performed": {"12"}, "idem": {key}}},
+			} {
+				if got := pm.post(again.path, again.form); got.status != 422 || !strings.Contains(got.body, "This form was sent before with other content") {
+					t.Errorf("key %s sent again to %s with %v: %d %s", key, again.path, again.form, got.status, pageText(got.body))
+				}
+			}
+			// So too through the API, where the key is a header and the body is JSON.
+			api := func(body string) int {
+				req, _ := http.NewRequest("POST", a.http.URL+"/api"+amend, strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-CSRF-Token", pm.csrf)
+				req.Header.Set("Idempotency-Key", "api-"+engine+"-0003")
+				resp, err := pm.http.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			first := api(`{"LES-ECG.ecgs_performed": "16"}`)
+			if first >= 400 {
+				t.Fatalf("amending through the API: %d", first)
+			}
+			if got := api(`{"LES-ECG.ecgs_performed": "16"}`); got != first {
+				t.Errorf("the same API call again: %d, want the first's %d", got, first)
+			}
+			if got := api(`{"LES-ECG.ecgs_performed": "17"}`); got != 422 {
+				t.Errorf("the API key sent again with another body: %d, want 422", got)
+			}
+			pm.get(sept).has(t, "Versions (4)")
 		})
 	}
 }

@@ -3,8 +3,13 @@ package web
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
+	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,7 +22,7 @@ import (
 // The first submission of a key is handled; a repeat by the same person (a
 // double click, a browser resending, the same form sent at once through two
 // servers) waits for the first and is answered with its result, so nothing
-// is done twice. A first submission that fails is forgotten, so that the
+// is done twice. A key sent again with other content is refused. A first submission that fails is forgotten, so that the
 // form, corrected, can be sent again.
 
 // newFormKey makes a form's key.
@@ -39,6 +44,52 @@ func formKey(r *http.Request) string {
 	return key
 }
 
+// fingerprint names what a submission asks: its method, path and content
+// (a form's values but its key and CSRF token, with any files, or else the
+// body), so that a key sent again with another request is refused instead
+// of being answered with the first request's result.
+func fingerprint(r *http.Request) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s?%s\n", r.Method, r.URL.Path, r.URL.RawQuery)
+	if r.PostForm == nil { // an API call, its CSRF token in a header: the body as sent
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			if tooLarge(err) {
+				return "", errTooLarge(r)
+			}
+			return "", problem.New(problem.Invalid, "The request could not be read: %v", err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h.Write(body)
+		return base64.RawURLEncoding.EncodeToString(h.Sum(nil)), nil
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.PostForm)) {
+		if k == "idem" || k == "csrf_token" {
+			continue
+		}
+		for _, v := range r.PostForm[k] {
+			fmt.Fprintf(h, "%q=%q\n", k, v)
+		}
+	}
+	if r.MultipartForm != nil {
+		for _, k := range slices.Sorted(maps.Keys(r.MultipartForm.File)) {
+			for _, fh := range r.MultipartForm.File[k] {
+				fmt.Fprintf(h, "%q file %q %d\n", k, fh.Filename, fh.Size)
+				f, err := fh.Open()
+				if err != nil {
+					return "", problem.New(problem.Invalid, "The file %q could not be read: %v", fh.Filename, err)
+				}
+				_, err = io.Copy(h, f)
+				f.Close()
+				if err != nil {
+					return "", problem.New(problem.Invalid, "The file %q could not be read: %v", fh.Filename, err)
+				}
+			}
+		}
+	}
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)), nil
+}
+
 // awaitFirst is how long a repeat waits for the first submission.
 const awaitFirst = 10 * time.Second
 
@@ -46,7 +97,12 @@ const awaitFirst = 10 * time.Second
 // with the first's result.
 func (s *Server) once(w http.ResponseWriter, r *http.Request, rq *request, key string, handle func(w http.ResponseWriter) error) {
 	ctx := r.Context()
-	first, err := s.store.BeginSubmission(ctx, rq.user.ID, key)
+	request, err := fingerprint(r)
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	first, err := s.store.BeginSubmission(ctx, rq.user.ID, key, request)
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
