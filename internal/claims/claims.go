@@ -39,6 +39,10 @@ const (
 type Field struct {
 	Key   string `json:"key"`
 	Label string `json:"label"`
+	// Expected is the most the service expects a period (0: no
+	// expectation): a higher figure is not refused, but must be explained
+	// (see Unusual).
+	Expected int64 `json:"expected_most,omitempty"`
 }
 
 // Service is one locally commissioned service for one financial year.
@@ -237,6 +241,8 @@ func (s *Service) Validate() error {
 			errs.Add("fields", fmt.Sprintf("Activity field %q needs a name that starts with a letter", f.Label))
 		case seen[f.Key]:
 			errs.Add("fields", fmt.Sprintf("Activity field %q is listed twice", f.Label))
+		case f.Expected < 0 || f.Expected > 10_000_000:
+			errs.Add("fields", fmt.Sprintf("Activity field %q: the most expected a period must be a whole number from 1 to 10,000,000", f.Label))
 		}
 		seen[f.Key] = true
 	}

@@ -152,4 +152,12 @@ func TestUnusual(t *testing.T) {
 			t.Errorf("%d against %+v: %q, want %q", tc.v, tc.u, got, tc.want)
 		}
 	}
+	// The service's own expectation comes first.
+	sv.Fields[0].Expected = 200
+	if got := Unusual(sv, map[string]int64{"n": 201}, Usual{ListSize: 1000}); len(got) != 1 || got[0] != "Tests (201) is more than the 200 a period the service expects" {
+		t.Errorf("above the expected 200: %q", got)
+	}
+	if got := Unusual(sv, map[string]int64{"n": 200}, Usual{ListSize: 1000}); len(got) != 0 {
+		t.Errorf("at the expected 200: %q", got)
+	}
 }

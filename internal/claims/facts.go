@@ -12,19 +12,24 @@ import (
 )
 
 // List is a practice's registered list as a capitation payment reads it:
-// from the newest extract on or before the period's first day.
+// from the newest extract on or before the period's first day. A PCN's is
+// the sum of the lists of the practices that were its members on that day
+// (Members of them, On it), so a practice that moves PCN counts for the
+// new one from the change.
 type List struct {
 	Extract     time.Time
 	Patients    int64
 	Weighted    int64
 	HasWeighted bool // false where the age breakdown is missing
+	Members     int
+	On          time.Time
 }
 
-// NeedsList reports whether pricing s for an organisation needs its
-// registered list: capitation pays per patient, and only a practice has a
-// list of its own (a PCN claims capitation on the list it declares).
-func (s Service) NeedsList(isPractice bool) bool {
-	return s.Rule.Kind == payrules.Capitation && isPractice
+// NeedsList reports whether pricing s needs the claimant's registered list:
+// capitation pays per patient (a practice's own list, or a PCN's members').
+// Where no list is loaded the claim declares one instead.
+func (s Service) NeedsList() bool {
+	return s.Rule.Kind == payrules.Capitation
 }
 
 // FactsFor gathers what pricing needs beyond the claim: the list (nil when
@@ -35,12 +40,23 @@ func FactsFor(list *List, offer *Offer, closed time.Time) Facts {
 	if list != nil {
 		f.Patients, f.Weighted, f.HasWeighted, f.PatientsKnown = list.Patients, list.Weighted, list.HasWeighted, true
 		f.PatientsNote = "registered on " + list.Extract.Format("2 January 2006")
+		if list.Members > 0 {
+			f.PatientsNote = fmt.Sprintf("registered with the %s that were members on %s", plural(list.Members, "practice", "practices"), list.On.Format("2 January 2006"))
+		}
 	}
 	if offer != nil && !offer.Start.IsZero() {
 		f.ActiveFrom = offer.Start
 	}
 	f.ActiveTo = closed
 	return f
+}
+
+// plural is n with its noun, singular or plural.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // PrepareAmend checks a corrected version of a claim and prices it: the

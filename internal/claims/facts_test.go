@@ -20,9 +20,13 @@ func TestFactsFor(t *testing.T) {
 	if f := FactsFor(nil, nil, time.Time{}); f.PatientsKnown || !f.ActiveFrom.IsZero() || !f.ActiveTo.IsZero() {
 		t.Errorf("no list, offer or closure: %+v", f)
 	}
+	if f := FactsFor(&List{Patients: 21000, Members: 3, On: day("2026-10-01")}, nil, time.Time{}); f.Patients != 21000 ||
+		f.PatientsNote != "registered with the 3 practices that were members on 1 October 2026" {
+		t.Errorf("a PCN's list: %+v", f)
+	}
 	capitation := Service{Rule: payrules.Rule{Kind: payrules.Capitation}}
-	if !capitation.NeedsList(true) || capitation.NeedsList(false) || (Service{Rule: payrules.Rule{Kind: payrules.Block}}).NeedsList(true) {
-		t.Error("only capitation at a practice needs the list")
+	if !capitation.NeedsList() || (Service{Rule: payrules.Rule{Kind: payrules.Block}}).NeedsList() {
+		t.Error("only capitation needs the list")
 	}
 }
 

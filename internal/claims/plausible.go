@@ -23,14 +23,18 @@ type Usual struct {
 }
 
 // Unusual lists, in words, the figures of a claim for s far out of the
-// ordinary: more than the practice's registered patients, or more than
-// three times its median of the last twelve months (given three months or
-// more to go on).
+// ordinary: more than the service expects a period, more than the
+// practice's registered patients, or more than three times its median of
+// the last twelve months (given three months or more to go on).
 func Unusual(s Service, activity map[string]int64, u Usual) []string {
 	var out []string
 	for _, f := range s.Fields {
 		v, ok := activity[f.Key]
 		if !ok {
+			continue
+		}
+		if f.Expected > 0 && v > f.Expected {
+			out = append(out, fmt.Sprintf("%s (%d) is more than the %d a period the service expects", f.Label, v, f.Expected))
 			continue
 		}
 		if u.ListSize > 0 && v > u.ListSize {

@@ -51,6 +51,11 @@ type Rule struct {
 	RatePence int64  `json:"rate_pence,omitempty"`
 	CapItems  int64  `json:"cap_items,omitempty"`
 	CapPence  int64  `json:"cap_pence,omitempty"`
+	// Unit and Units name one and several of what is counted ("ECG",
+	// "ECGs"), so the words read "1 ECG", "12 ECGs"; unset, the field's
+	// label is used.
+	Unit  string `json:"unit,omitempty"`
+	Units string `json:"units,omitempty"`
 
 	// Capitation: hundredths of a penny per patient per period, per
 	// registered or per needs-weighted patient.
@@ -125,6 +130,19 @@ func (r Rule) Validate(fields []string) error {
 	case Sessional:
 		needField("field", r.Field, "sessions")
 		positive("rate_pence", r.RatePence, "the rate per session")
+	}
+	if r.Kind == FeePerItem || r.Kind == Sessional {
+		for _, u := range []struct{ form, v, what string }{{"unit", r.Unit, "one"}, {"units", r.Units, "more than one"}} {
+			if len([]rune(u.v)) > 40 || strings.ContainsAny(u.v, "\r\n\t") || strings.TrimSpace(u.v) != u.v {
+				errs.Add(u.form, "Enter what "+u.what+" is called in at most 40 characters, on one line, like ECG and ECGs")
+			}
+		}
+		if (r.Unit == "") != (r.Units == "") {
+			errs.Add(map[bool]string{true: "unit", false: "units"}[r.Unit == ""], "Enter what one item is called and what more than one are called (like ECG and ECGs), or neither")
+		}
+	}
+	switch r.Kind {
+	case FeePerItem, Sessional:
 	case Capitation:
 		positive("rate_centipence", r.RateCentipence, "the rate per patient")
 	case Achievement:
@@ -202,7 +220,7 @@ func (r Rule) Calculate(in Input) (Result, error) {
 			return Result{}, err
 		}
 		p := n * r.RatePence
-		return Result{p, fmt.Sprintf("%s %s × %s = %s", numfmt.Count(n), in.label(r.Field), Pounds(r.RatePence), Pounds(p))}, nil
+		return Result{p, fmt.Sprintf("%s × %s = %s", r.count(in, n), Pounds(r.RatePence), Pounds(p))}, nil
 	case Capitation:
 		return r.capitation(in)
 	case Achievement:
@@ -225,6 +243,26 @@ func (in Input) count(field string) (int64, error) {
 	return n, nil
 }
 
+// count is n of what the rule counts, in words: "1 ECG", "12 ECGs", or
+// with no unit names "12 ECGs performed".
+func (r Rule) count(in Input, n int64) string {
+	switch {
+	case r.Unit != "" && n == 1:
+		return "1 " + r.Unit
+	case r.Units != "":
+		return numfmt.Count(n) + " " + r.Units
+	}
+	return numfmt.Count(n) + " " + in.label(r.Field)
+}
+
+// items is a cap of n items in words: "40 ECGs", or "40 items".
+func (r Rule) items(n int64) string {
+	if r.Units != "" {
+		return r.count(Input{}, n)
+	}
+	return numfmt.Count(n) + " items"
+}
+
 func (r Rule) feePerItem(in Input) (Result, error) {
 	n, err := in.count(r.Field)
 	if err != nil {
@@ -234,12 +272,12 @@ func (r Rule) feePerItem(in Input) (Result, error) {
 	var notes []string
 	if r.CapItems > 0 && items > r.CapItems {
 		items = r.CapItems
-		notes = append(notes, fmt.Sprintf("cap of %s items applied", numfmt.Count(r.CapItems)))
+		notes = append(notes, fmt.Sprintf("cap of %s applied", r.items(r.CapItems)))
 	}
 	p := items * r.RatePence
-	text := fmt.Sprintf("%s %s × %s = %s", numfmt.Count(items), in.label(r.Field), Pounds(r.RatePence), Pounds(p))
+	text := fmt.Sprintf("%s × %s = %s", r.count(in, items), Pounds(r.RatePence), Pounds(p))
 	if items != n {
-		text = fmt.Sprintf("%s %s reported, %s", numfmt.Count(n), in.label(r.Field), text)
+		text = fmt.Sprintf("%s reported, %s", r.count(in, n), text)
 	}
 	if r.CapPence > 0 && p > r.CapPence {
 		p = r.CapPence
@@ -262,6 +300,9 @@ func (r Rule) capitation(in Input) (Result, error) {
 		patients, note = n, "declared on the claim"
 	case r.Weighted && in.HasWeighted:
 		patients, what = in.WeightedPatients, "needs-weighted patients"
+	}
+	if patients == 1 {
+		what = strings.TrimSuffix(what, "s")
 	}
 	p := RoundHalfUp(patients*r.RateCentipence, 100)
 	text := fmt.Sprintf("%s %s × %s = %s", numfmt.Count(patients), what, rate(r.RateCentipence), Pounds(p))
@@ -329,8 +370,11 @@ func (r Rule) Describe(labels map[string]string) string {
 		// "ECGs performed: £25.00 each": a label is a plural noun phrase,
 		// so the words read right whatever it is (never "per ecgs performed").
 		s := in.label(r.Field) + ": " + Pounds(r.RatePence) + " each"
+		if r.Unit != "" {
+			s = in.label(r.Field) + ": " + Pounds(r.RatePence) + " per " + r.Unit
+		}
 		if r.CapItems > 0 {
-			s += fmt.Sprintf(", at most %s items", numfmt.Count(r.CapItems))
+			s += ", at most " + r.items(r.CapItems)
 		}
 		if r.CapPence > 0 {
 			s += ", capped at " + Pounds(r.CapPence)

@@ -29,7 +29,13 @@ func TestCalculate(t *testing.T) {
 		{"capitation on the loaded list, rounded half up", Rule{Kind: Capitation, RateCentipence: 1250},
 			Input{Patients: 11234, PatientsKnown: true, PatientsNote: "registered on 1 April 2026"}, 140425, "11,234 registered patients × £0.1250 = £1,404.25 (registered on 1 April 2026)"},
 		{"capitation half a penny rounds up", Rule{Kind: Capitation, RateCentipence: 50},
-			Input{Patients: 1, PatientsKnown: true}, 1, "1 registered patients × £0.0050 = £0.01"},
+			Input{Patients: 1, PatientsKnown: true}, 1, "1 registered patient × £0.0050 = £0.01"},
+		{"fee per item, one, with unit names", Rule{Kind: FeePerItem, Field: "ecgs", RatePence: 2500, Unit: "ECG", Units: "ECGs"},
+			Input{Activity: map[string]int64{"ecgs": 1}}, 2500, "1 ECG × £25.00 = £25.00"},
+		{"fee per item, capped, with unit names", Rule{Kind: FeePerItem, Field: "tests", RatePence: 1000, CapItems: 30, Unit: "INR test", Units: "INR tests"},
+			Input{Activity: map[string]int64{"tests": 31}}, 30000, "31 INR tests reported, 30 INR tests × £10.00 = £300.00, cap of 30 INR tests applied"},
+		{"sessional, one, with unit names", Rule{Kind: Sessional, Field: "sessions", RatePence: 28000, Unit: "session", Units: "sessions"},
+			Input{Activity: map[string]int64{"sessions": 1}}, 28000, "1 session × £280.00 = £280.00"},
 		{"capitation weighted", Rule{Kind: Capitation, RateCentipence: 10000, Weighted: true},
 			Input{Patients: 1000, WeightedPatients: 1200, HasWeighted: true, PatientsKnown: true}, 120000, "1,200 needs-weighted patients × £1.0000 = £1,200.00"},
 		{"capitation weighted without bands falls back", Rule{Kind: Capitation, RateCentipence: 10000, Weighted: true},
@@ -84,6 +90,22 @@ func TestCalculateRejects(t *testing.T) {
 	}
 }
 
+func TestDescribeWithUnits(t *testing.T) {
+	labels := map[string]string{"ecgs": "ECGs performed"}
+	for _, tc := range []struct {
+		rule Rule
+		want string
+	}{
+		{Rule{Kind: FeePerItem, Field: "ecgs", RatePence: 2500}, "ECGs performed: £25.00 each"},
+		{Rule{Kind: FeePerItem, Field: "ecgs", RatePence: 2500, CapItems: 40}, "ECGs performed: £25.00 each, at most 40 items a period"},
+		{Rule{Kind: FeePerItem, Field: "ecgs", RatePence: 2500, CapItems: 40, Unit: "ECG", Units: "ECGs"}, "ECGs performed: £25.00 per ECG, at most 40 ECGs a period"},
+	} {
+		if got := tc.rule.Describe(labels); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.rule, got, tc.want)
+		}
+	}
+}
+
 func TestValidate(t *testing.T) {
 	fields := []string{"ecgs", "num", "den"}
 	tests := []struct {
@@ -96,6 +118,9 @@ func TestValidate(t *testing.T) {
 		{Rule{Kind: Achievement, Numerator: "num", Denominator: "num", LowerPM: 1, UpperPM: 2, MaxPence: 1}, "different field"},
 		{Rule{Kind: Achievement, Numerator: "num", Denominator: "den", LowerPM: 900, UpperPM: 600, MaxPence: 1}, "lower threshold below the upper"},
 		{Rule{Kind: Block, BlockPence: 1}, ""},
+		{Rule{Kind: FeePerItem, Field: "ecgs", RatePence: 2500, Unit: "ECG", Units: "ECGs"}, ""},
+		{Rule{Kind: FeePerItem, Field: "ecgs", RatePence: 2500, Unit: "ECG"}, "or neither"},
+		{Rule{Kind: FeePerItem, Field: "ecgs", RatePence: 2500, Unit: "ECG", Units: "ECGs\nand more"}, "on one line"},
 		{Rule{}, "Choose a payment rule"},
 	}
 	for _, tc := range tests {

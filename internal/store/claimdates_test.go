@@ -10,6 +10,7 @@ import (
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/population"
 	"github.com/onepc/onepc/internal/problem"
 	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/store/storetest"
@@ -158,6 +159,83 @@ func TestRuleChanges(t *testing.T) {
 		}
 		if err := s.PublishService(ctx, "comm", next.ID); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("publishing twice: %v", err)
+		}
+	})
+}
+
+// TestPCNCapitationFollowsMembers: a PCN's capitation is paid on the lists
+// of the practices that were its members on the period's first day, so a
+// practice that moves PCN on 1 October counts for its old PCN in September
+// and for its new one from October; saved claims keep what they were priced
+// on.
+func TestPCNCapitationFollowsMembers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		hierarchy(t, s)
+		ctx := context.Background()
+		now := day("2026-11-29").Add(10 * time.Hour)
+		s.SetClock(func() time.Time { return now })
+		e := &population.Extract{Date: day("2026-09-01"), Practices: []population.Practice{{Code: "A1", Total: 5000}, {Code: "A2", Total: 7000}}}
+		if _, err := s.ImportPopulation(ctx, "test", "list.csv", e); err != nil {
+			t.Fatal(err)
+		}
+		cap, err := s.CreateService(ctx, "test", claims.Service{Code: "PCN-CAP", Name: "PCN care homes", Commissioner: "P1", Year: 2026,
+			Frequency: claims.Monthly, DeadlineDays: 10, Eligibility: claims.PCNs, Chosen: []string{"U00001", "U00002"},
+			Fields: []claims.Field{{Label: "Patients"}},
+			Rule:   payrules.Rule{Kind: payrules.Capitation, RateCentipence: 10000}}) // £1 a patient
+		if err != nil {
+			t.Fatal(err)
+		}
+		price := func(pcn, month string) payrules.Result {
+			t.Helper()
+			lines, err := s.Return(ctx, pcn, day(month))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range lines {
+				if l.Service.ID == cap.ID {
+					return l.Preview
+				}
+			}
+			t.Fatalf("%s's return for %s has no capitation line", pcn, month)
+			return payrules.Result{}
+		}
+		// September, before the move, priced and saved: both practices in North.
+		if got := price("U00001", "2026-09-01"); got.Pence != 1200000 ||
+			!strings.Contains(got.Explanation, "registered with the 2 practices that were members on 1 September 2026") {
+			t.Errorf("North in September: %+v", got)
+		}
+		if err := s.SaveReturn(ctx, "pcn", "U00001", day("2026-09-01"), []claims.ReturnEntry{{ServiceID: cap.ID, Activity: map[string]string{"patients": "1"}}}, true, false); err != nil {
+			t.Fatal(err)
+		}
+		// Beta Surgery moves to South PCN from 1 October.
+		if err := s.SaveMemberships(ctx, "test",
+			orgs.Membership{PracticeCode: "A2", PCNCode: "U00001", Start: day("2024-04-01"), End: day("2026-09-30")},
+			orgs.Membership{PracticeCode: "A2", PCNCode: "U00002", Start: day("2026-10-01")}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			pcn, month string
+			pence      int64
+		}{
+			{"U00001", "2026-09-01", 1200000},
+			{"U00001", "2026-10-01", 500000},
+			{"U00002", "2026-09-01", 0}, // no members then: it declares its list
+			{"U00002", "2026-10-01", 700000},
+		} {
+			got := price(c.pcn, c.month)
+			if c.pence == 0 {
+				if got.Pence != 0 || strings.Contains(got.Explanation, "members") {
+					t.Errorf("%s in %s, with no members: %+v", c.pcn, c.month, got)
+				}
+				continue
+			}
+			if got.Pence != c.pence {
+				t.Errorf("%s in %s: %+v, want %d pence", c.pcn, c.month, got, c.pence)
+			}
+		}
+		cl, _, err := s.Claims(ctx, store.ClaimQuery{Commissioners: []string{"P1"}, Org: "U00001"})
+		if err != nil || len(cl) != 1 || cl[0].Pence != 1200000 {
+			t.Errorf("September's saved claim keeps its price: %+v %v", cl, err)
 		}
 	})
 }

@@ -146,20 +146,58 @@ func (s *Store) usual(ctx context.Context, sv claims.Service, o orgs.Org, p clai
 }
 
 // facts gathers what pricing needs beyond the claim: the list on the
-// period's first day, and the days signed up and open.
+// period's first day (a PCN's: its members' then), and the days signed up
+// and open.
 func (s *Store) facts(ctx context.Context, sv claims.Service, o orgs.Org, p claims.Period, offer *claims.Offer) (claims.Facts, error) {
 	var list *claims.List
-	if sv.NeedsList(o.Kind == orgs.Practice) {
-		pt, err := s.PatientsOn(ctx, o.Code, p.Start)
-		switch {
-		case problem.KindOf(err) == problem.NotFound:
-		case err != nil:
+	if sv.NeedsList() {
+		var err error
+		if list, err = s.listOn(ctx, o, p.Start); err != nil {
 			return claims.Facts{}, err
-		default:
-			list = &claims.List{Extract: pt.Extract, Patients: int64(pt.Count), Weighted: int64(pt.Weighted), HasWeighted: pt.HasWeighted}
 		}
 	}
 	return claims.FactsFor(list, offer, o.CloseDate), nil
+}
+
+// listOn is a practice's registered list on a day, or a PCN's: the sum of
+// the lists of the practices that were its members that day. It is nil
+// where any of them has no list loaded, and the claim then declares one.
+func (s *Store) listOn(ctx context.Context, o orgs.Org, on time.Time) (*claims.List, error) {
+	codes := []string{o.Code}
+	switch o.Kind {
+	case orgs.Practice:
+	case orgs.PCN:
+		members, err := s.Children(ctx, o, on)
+		if err != nil || len(members) == 0 {
+			return nil, err
+		}
+		codes = codes[:0]
+		for _, m := range members {
+			codes = append(codes, m.Code)
+		}
+	default:
+		return nil, nil
+	}
+	list := &claims.List{HasWeighted: true, On: on}
+	for _, code := range codes {
+		pt, err := s.PatientsOn(ctx, code, on)
+		switch {
+		case problem.KindOf(err) == problem.NotFound:
+			return nil, nil
+		case err != nil:
+			return nil, err
+		}
+		list.Patients += int64(pt.Count)
+		list.Weighted += int64(pt.Weighted)
+		list.HasWeighted = list.HasWeighted && pt.HasWeighted
+		if pt.Extract.After(list.Extract) {
+			list.Extract = pt.Extract
+		}
+	}
+	if o.Kind == orgs.PCN {
+		list.Members = len(codes)
+	}
+	return list, nil
 }
 
 // SaveReturn saves (submit false) or submits (true) an organisation's return

@@ -629,6 +629,38 @@ func TestUnusualFigures(t *testing.T) {
 	}
 }
 
+// TestExpectedRangeAndUnits: a service may say the most it expects a period
+// of each figure, and what one and several of its items are called; a
+// figure above the expectation must be explained, and the words read "1
+// ECG", "3 ECGs".
+func TestExpectedRangeAndUnits(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm, pm := a.as(people.Commissioner), a.as(people.PracticeManager)
+	bad := comm.post("/orgs/99X/services", serviceForm("LES-ECG", "ECGs", map[string]string{"fields": "ECGs performed | lots",
+		"rule_kind": "fee_per_item", "rule_field": "ECGs performed", "rate": "25.00", "unit": "ECG", "needs_declaration": ""}))
+	if bad.status != 422 || !strings.Contains(bad.body, "Line 1: after the bar, enter the most expected a period as a whole number") ||
+		!strings.Contains(bad.body, "or neither") || !strings.Contains(bad.body, `href="#units"`) {
+		t.Errorf("a bad expectation and one unit name: %d %s", bad.status, pageText(bad.body))
+	}
+	id := serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-ECG", "ECGs", map[string]string{"fields": "ECGs performed | 50",
+		"rule_kind": "fee_per_item", "rule_field": "ECGs performed", "rate": "25.00", "unit": "ECG", "units": "ECGs", "cap_items": "80", "needs_declaration": ""})))
+	comm.get("/orgs/99X/services/"+id).has(t, "ECGs performed (expected at most 50 a period; more must be explained)", "ECGs performed: £25.00 per ECG, at most 80 ECGs a period")
+	sept := "/orgs/Y00001/returns/2026-09"
+	if got := pm.post(sept, url.Values{"action": {"save"}, "LES-ECG.ecgs_performed": {"1"}}); got.status != 303 {
+		t.Fatalf("saving one ECG: %d %s", got.status, pageText(got.body))
+	}
+	pm.get(sept).has(t, "1 ECG × £25.00 = £25.00")
+	got := pm.post(sept, url.Values{"action": {"submit"}, "LES-ECG.ecgs_performed": {"60"}})
+	if got.status != 422 || !strings.Contains(got.body, "ECGs performed (60) is more than the 50 a period the service expects") {
+		t.Errorf("60 where 50 are expected: %d %s", got.status, pageText(got.body))
+	}
+	if got := pm.post(sept, url.Values{"action": {"submit"}, "LES-ECG.ecgs_performed": {"60"}, "LES-ECG._unusual": {"A clinic for the care home's residents"}}); got.status != 303 {
+		t.Fatalf("60, explained: %d %s", got.status, pageText(got.body))
+	}
+	pm.get(sept).has(t, "60 ECGs × £25.00 = £1,500.00")
+	comm.get("/orgs/99X/claims").has(t, "is more than the 50 a period the service expects. Confirmed by the practice: A clinic for the care home")
+}
+
 // TestFeeChanges: a commissioner changes a fee from a period to come (never
 // one ended: claims keep the price they were made under), and copies the
 // service into next year as a draft, changes its fee and publishes it.

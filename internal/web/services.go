@@ -159,7 +159,7 @@ var ruleInputs = map[string]string{
 	"rule.kind": "rule_kind", "rule.field": "rule_field", "rule.rate_pence": "rate", "rule.cap_items": "cap_items",
 	"rule.cap_pence": "cap", "rule.rate_centipence": "rate_per_patient", "rule.numerator": "numerator",
 	"rule.denominator": "denominator", "rule.lower_per_mille": "lower", "rule.upper_per_mille": "upper",
-	"rule.max_pence": "max", "rule.block_pence": "block",
+	"rule.max_pence": "max", "rule.block_pence": "block", "rule.unit": "unit", "rule.units": "units",
 }
 
 // formFields names each problem by the service form's input it is about.
@@ -175,7 +175,7 @@ func formFields(errs problem.Fields) problem.Fields {
 }
 
 var serviceFormFields = []string{"code", "name", "spec", "year", "starts_on", "ends_on", "frequency", "deadline_days", "eligibility", "chosen", "sign_up",
-	"needs_declaration", "needs_approval", "needs_finance", "same_finance", "fields", "rule_kind", "rule_field", "rate", "cap_items", "cap",
+	"needs_declaration", "needs_approval", "needs_finance", "same_finance", "fields", "rule_kind", "rule_field", "unit", "units", "rate", "cap_items", "cap",
 	"rate_per_patient", "weighted", "numerator", "denominator", "lower", "upper", "max", "block"}
 
 func (s *Server) createService(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -256,10 +256,22 @@ func parseServiceForm(in map[string]string) (claims.Service, problem.Fields) {
 	if sv.Eligibility == claims.AllPractices {
 		sv.Chosen = nil
 	}
-	for _, line := range strings.Split(in["fields"], "\n") {
-		if l := strings.TrimSpace(line); l != "" {
-			sv.Fields = append(sv.Fields, claims.Field{Label: l})
+	// One field a line, "ECGs performed", or with the most expected a
+	// period after a bar: "ECGs performed | 200".
+	for i, line := range strings.Split(in["fields"], "\n") {
+		label, most, hasMost := strings.Cut(line, "|")
+		f := claims.Field{Label: strings.TrimSpace(label)}
+		if f.Label == "" && !hasMost {
+			continue
 		}
+		if hasMost {
+			n, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(most), ",", ""), 10, 64)
+			if err != nil || n < 1 {
+				errs.Add("fields", fmt.Sprintf("Line %d: after the bar, enter the most expected a period as a whole number, like “ECGs performed | 200”", i+1))
+			}
+			f.Expected = n
+		}
+		sv.Fields = append(sv.Fields, f)
 	}
 	var rerrs problem.Fields
 	sv.Rule, rerrs = parseRule(in)
@@ -313,8 +325,10 @@ func parseRule(in map[string]string) (payrules.Rule, problem.Fields) {
 	case payrules.FeePerItem:
 		rule.Field, rule.RatePence = key(in["rule_field"]), money("rate", "the fee per item", true)
 		rule.CapItems, rule.CapPence = whole("cap_items", "the most items paid"), money("cap", "the cap", false)
+		rule.Unit, rule.Units = strings.TrimSpace(in["unit"]), strings.TrimSpace(in["units"])
 	case payrules.Sessional:
 		rule.Field, rule.RatePence = key(in["rule_field"]), money("rate", "the rate per session", true)
+		rule.Unit, rule.Units = strings.TrimSpace(in["unit"]), strings.TrimSpace(in["units"])
 	case payrules.Capitation:
 		v := strings.TrimPrefix(strings.TrimSpace(in["rate_per_patient"]), "£")
 		w, f, _ := strings.Cut(v, ".")
@@ -413,7 +427,7 @@ func ruleInputsOf(r payrules.Rule) map[string]string {
 	m := map[string]string{"rule_kind": string(r.Kind), "rule_field": r.Field, "numerator": r.Numerator, "denominator": r.Denominator}
 	switch r.Kind {
 	case payrules.FeePerItem, payrules.Sessional:
-		m["rate"] = decimalPounds(r.RatePence)
+		m["rate"], m["unit"], m["units"] = decimalPounds(r.RatePence), r.Unit, r.Units
 		if r.CapItems > 0 {
 			m["cap_items"] = strconv.FormatInt(r.CapItems, 10)
 		}
@@ -441,7 +455,7 @@ func (s *Server) changeRule(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	in, err := decode(r, "from", "rate", "cap_items", "cap", "rate_per_patient", "weighted", "lower", "upper", "max", "block")
+	in, err := decode(r, "from", "unit", "units", "rate", "cap_items", "cap", "rate_per_patient", "weighted", "lower", "upper", "max", "block")
 	if err != nil {
 		return err
 	}
