@@ -70,6 +70,10 @@ type Service struct {
 	// A draft (a copy into the next year, say) is neither offered nor
 	// claimed until published.
 	Draft bool `json:"draft,omitempty"`
+	// Withdrawn is the day the service was withdrawn (zero: it was not),
+	// for WithdrawnReason; see CheckWithdraw.
+	Withdrawn       time.Time `json:"withdrawn_on,omitzero"`
+	WithdrawnReason string    `json:"withdrawn_reason,omitempty"`
 	// Changes of the payment rule from a day (a fee change from 1 October):
 	// periods starting from then are priced by it; oldest first.
 	RuleChanges []RuleChange `json:"rule_changes,omitempty"`
@@ -100,6 +104,9 @@ func (s Service) RuleFor(p Period) payrules.Rule {
 // period of its year not yet begun before today's (a period already claimed
 // keeps its price). A draft's rule is replaced whole (from is ignored).
 func (s Service) CheckRuleChange(r payrules.Rule, from, today time.Time) error {
+	if s.IsWithdrawn() {
+		return problem.New(problem.Conflict, "%s was withdrawn on %s: it is claimed for no period", s.Name, s.Withdrawn.Format("2 January 2006"))
+	}
 	if r.Kind != s.Rule.Kind {
 		return problem.BadField("rule_kind", "A change keeps the kind of payment rule (%s): add a new service for another kind", s.Rule.Kind)
 	}

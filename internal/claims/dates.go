@@ -42,6 +42,8 @@ func (s Service) Claimable(p Period, o orgs.Org, offer *Offer) (bool, string) {
 	runs := s.Runs()
 	day := func(t time.Time) string { return t.Format("2 January 2006") }
 	switch {
+	case s.IsWithdrawn():
+		return false, fmt.Sprintf("%s was withdrawn on %s", s.Name, day(s.Withdrawn))
 	case p.End.Before(runs.From):
 		return false, fmt.Sprintf("%s starts on %s", s.Name, day(runs.From))
 	case p.Start.After(runs.To):

@@ -69,6 +69,9 @@ func PrepareAmend(cl Claim, s Service, raw map[string]string, declared bool, f F
 	if err := CheckAmend(cl); err != nil {
 		return nil, payrules.Result{}, "", err
 	}
+	if s.IsWithdrawn() {
+		return nil, payrules.Result{}, "", problem.New(problem.Conflict, "%s was withdrawn on %s, so its claims can no longer be amended", s.Name, s.Withdrawn.Format("2 January 2006"))
+	}
 	act, errs := ParseActivity(s, raw, true)
 	if s.NeedsDeclaration && !declared {
 		errs.Add("declaration", "Confirm the declaration before you submit")
@@ -94,7 +97,7 @@ type Openness struct {
 // OpenTo says how s stands to org (a PCN when isPCN): chain is org and the
 // organisations above it, offer its sign-up (nil when none).
 func (s Service) OpenTo(org string, isPCN bool, chain []string, offer *Offer) Openness {
-	if s.Draft {
+	if s.Draft || s.IsWithdrawn() {
 		return Openness{}
 	}
 	signUpAside := s
@@ -155,6 +158,8 @@ func (s Service) Offerable(o orgs.Org, chain []string, today time.Time) error {
 	switch {
 	case s.Draft:
 		return problem.BadField("orgs", "%s is a draft: publish it before offering it", s.Name)
+	case s.IsWithdrawn():
+		return problem.New(problem.Conflict, "%s was withdrawn on %s, so it cannot be offered", s.Name, s.Withdrawn.Format("2 January 2006"))
 	case !o.Open(today):
 		return problem.BadField("orgs", "%s (%s) is closed, so it cannot be offered %s", o.Name, o.Code, s.Name)
 	case !s.OpenTo(o.Code, o.Kind == orgs.PCN, chain, nil).Open:
@@ -169,6 +174,8 @@ func (s Service) Offerable(o orgs.Org, chain []string, today time.Time) error {
 func (s Service) CheckEnd(ends, today time.Time) error {
 	runs := s.Runs()
 	switch {
+	case s.IsWithdrawn():
+		return problem.New(problem.Conflict, "%s was withdrawn on %s: it is claimed for no period", s.Name, s.Withdrawn.Format("2 January 2006"))
 	case ends.Before(today):
 		return problem.BadField("ends_on", "A service cannot end before today (%s): practices may have claimed for the days since", today.Format("2 January 2006"))
 	case ends.Before(runs.From) || ends.After(runs.To):

@@ -54,7 +54,10 @@ func ReturnLines(month time.Time, o orgs.Org, chain []string, services []Service
 		if sv.Year != FinancialYear(month) || !ok || !sv.Eligible(o.Code, o.Kind == orgs.PCN, chain, offerOf[sv.ID]) {
 			continue
 		}
-		if ok, _ := sv.Claimable(p, o, offerOf[sv.ID]); !ok {
+		// A period no longer claimable (the service withdrawn, say) still
+		// shows a claim already submitted for it, read-only, so that the
+		// practice sees what became of it.
+		if ok, _ := sv.Claimable(p, o, offerOf[sv.ID]); !ok && (claimOf[sv.ID] == nil || !claimOf[sv.ID].Locked()) {
 			continue
 		}
 		out = append(out, ReturnLine{Service: sv, Period: p, Deadline: sv.Deadline(p), Claim: claimOf[sv.ID], Offer: offerOf[sv.ID]})

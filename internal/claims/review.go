@@ -39,6 +39,8 @@ func (a Action) pastTense() string {
 //	queried   → rejected (or the practice amends it back to submitted)
 func Next(action Action, cl Claim, s Service) (Status, error) {
 	switch {
+	case s.IsWithdrawn() && action != ActReject:
+		return "", problem.New(problem.Conflict, "%s was withdrawn on %s: its claims can only be rejected", s.Name, s.Withdrawn.Format("2 January 2006"))
 	case action == ActApprove && cl.Status == Submitted:
 		return AfterApprove(s), nil
 	case action == ActQuery && cl.Status == Submitted:

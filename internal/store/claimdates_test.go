@@ -239,3 +239,93 @@ func TestPCNCapitationFollowsMembers(t *testing.T) {
 		}
 	})
 }
+
+// TestWithdrawService: a service nothing has been approved for can be
+// withdrawn with a reason: it is claimed for no period, its claims waiting
+// for review are rejected with the reason, and its claimants are told; with
+// an approved claim it is refused and nothing changes.
+func TestWithdrawService(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		hierarchy(t, s)
+		ctx := context.Background()
+		now := day("2026-11-29").Add(10 * time.Hour)
+		s.SetClock(func() time.Time { return now })
+		ecg, dm, _ := catalogue(t, s)
+		pm, err := s.AddUser(ctx, "admin", people.User{Email: "pm@a1.example", Name: "PM"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.GrantRole(ctx, "admin", pm.ID, people.PracticeManager, "A1"); err != nil {
+			t.Fatal(err)
+		}
+		link := func(org string) string { return "https://onepc.example/orgs/" + org + "/services" }
+		claimOf := func(org string, month time.Time, sv claims.Service) *claims.Claim {
+			t.Helper()
+			lines, err := s.Return(ctx, org, month)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range lines {
+				if l.Service.ID == sv.ID {
+					return l.Claim
+				}
+			}
+			return nil
+		}
+
+		// ECGs: one claim approved, another submitted. Refused; nothing changes.
+		readyECG(t, s, ecg, "A3", day("2026-09-01"), "2")
+		if err := s.SaveReturn(ctx, "pm", "A1", day("2026-10-01"), []claims.ReturnEntry{{ServiceID: ecg.ID, Activity: map[string]string{"ecgs_performed": "3"}}}, true, true); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.WithdrawService(ctx, "comm", ecg.ID, "Funding withdrawn by the ICB", link)
+		if problem.KindOf(err) != problem.Conflict || !strings.Contains(problem.Message(err), "A claim for ECGs has been approved or paid, so it cannot be withdrawn: end it instead") {
+			t.Errorf("withdrawing with an approved claim: %v", err)
+		}
+		if cl := claimOf("A1", day("2026-10-01"), ecg); cl == nil || cl.Status != claims.Submitted {
+			t.Errorf("a refused withdrawal changed A1's claim: %+v", cl)
+		}
+
+		// Diabetes control: A1's quarter submitted, nothing approved.
+		q2 := day("2026-07-01")
+		if err := s.SaveReturn(ctx, "pm", "A1", day("2026-09-01"), []claims.ReturnEntry{{ServiceID: dm.ID, Activity: map[string]string{"numerator": "30", "denominator": "40"}}}, true, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.WithdrawService(ctx, "comm", dm.ID, "error", link); problem.KindOf(err) != problem.Invalid || problem.FieldsOf(err)[0].Name != "reason" {
+			t.Errorf("a reason too short: %v", err)
+		}
+		told, err := s.WithdrawService(ctx, "comm", dm.ID, "Set up in error: the ICB commissions it", link)
+		if err != nil || told != 1 {
+			t.Fatalf("withdrawing: told %d, %v", told, err)
+		}
+		if cl := claimOf("A1", day("2026-09-01"), dm); cl == nil || cl.Status != claims.Rejected {
+			t.Errorf("September's return shows the rejected claim, read-only: %+v", cl)
+		}
+		list, _, err := s.Claims(ctx, store.ClaimQuery{Commissioners: []string{"P1"}, ServiceID: dm.ID, PeriodStart: q2})
+		if err != nil || len(list) != 1 || list[0].Status != claims.Rejected ||
+			list[0].Message != "The service was withdrawn on 29 November 2026: Set up in error: the ICB commissions it" {
+			t.Fatalf("the submitted claim: %+v %v", list, err)
+		}
+		if err := s.Amend(ctx, "pm", "A1", list[0].ID, map[string]string{"numerator": "31", "denominator": "40"}, true, ""); err == nil {
+			t.Error("a claim of a withdrawn service was amended")
+		}
+		if err := s.SaveReturn(ctx, "pm", "A1", day("2026-12-01"), []claims.ReturnEntry{{ServiceID: dm.ID, Activity: map[string]string{"numerator": "1", "denominator": "2"}}}, false, false); problem.KindOf(err) != problem.Invalid {
+			t.Errorf("saving a claim for a withdrawn service: %v", err)
+		}
+		if _, err := s.EndService(ctx, "comm", dm.ID, day("2026-12-31"), link); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("ending a withdrawn service: %v", err)
+		}
+		if _, err := s.WithdrawService(ctx, "comm", dm.ID, "Set up in error: the ICB commissions it", link); problem.KindOf(err) != problem.Conflict {
+			t.Errorf("withdrawing twice: %v", err)
+		}
+		mail, _, err := s.Outbox(ctx, 10)
+		if err != nil || len(mail) != 1 || mail[0].To != "pm@a1.example" || mail[0].Subject != "Diabetes control is withdrawn" ||
+			!strings.Contains(mail[0].Body, "Set up in error") || !strings.Contains(mail[0].Body, "https://onepc.example/orgs/A1/services") {
+			t.Errorf("notice of the withdrawal: %+v %v", mail, err)
+		}
+		sv, err := s.Service(ctx, []string{"P1"}, dm.ID)
+		if err != nil || !sv.Withdrawn.Equal(day("2026-11-29")) || sv.WithdrawnReason != "Set up in error: the ICB commissions it" {
+			t.Errorf("read back: %v %q %v", sv.Withdrawn, sv.WithdrawnReason, err)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,7 +20,8 @@ import (
 
 const serviceColumns = `sv.id, sv.code, sv.year, sv.name, sv.spec, sv.commissioner_org, sv.frequency, sv.deadline_days,
 	sv.eligibility, sv.sign_up, sv.needs_declaration, sv.needs_approval, sv.needs_finance, sv.fields_json, sv.rule_json,
-	(SELECT f.name FROM service_files f WHERE f.service_id = sv.id), sv.starts_on, sv.ends_on, sv.same_finance, sv.status`
+	(SELECT f.name FROM service_files f WHERE f.service_id = sv.id), sv.starts_on, sv.ends_on, sv.same_finance, sv.status,
+	sv.withdrawn_on, sv.withdrawn_reason`
 
 func scanService(sc interface{ Scan(...any) error }) (claims.Service, error) {
 	var s claims.Service
@@ -27,7 +29,8 @@ func scanService(sc interface{ Scan(...any) error }) (claims.Service, error) {
 	var fieldsJSON, ruleJSON, status string
 	var file sql.NullString
 	err := sc.Scan(&s.ID, &s.Code, &s.Year, &s.Name, &s.Spec, &s.Commissioner, &s.Frequency, &s.DeadlineDays,
-		&s.Eligibility, &signUp, &decl, &appr, &fin, &fieldsJSON, &ruleJSON, &file, nullTime{&s.Starts}, nullTime{&s.Ends}, &same, &status)
+		&s.Eligibility, &signUp, &decl, &appr, &fin, &fieldsJSON, &ruleJSON, &file, nullTime{&s.Starts}, nullTime{&s.Ends}, &same, &status,
+		nullTime{&s.Withdrawn}, &s.WithdrawnReason)
 	if err != nil {
 		return s, err
 	}
@@ -532,60 +535,149 @@ func (s *Store) EndService(ctx context.Context, actor string, id int64, ends tim
 		if _, err := c.exec(ctx, "UPDATE services SET ends_on = ? WHERE id = ?", dateArg(ends), id); err != nil {
 			return err
 		}
-		var query string
-		var args []any
-		switch {
-		case sv.SignUp:
-			query, args = "SELECT org_code FROM offers WHERE service_id = ? AND status = 'accepted'", []any{id}
-		case sv.Eligibility == claims.AllPractices:
-			cte, cteArgs := c.dialect.scopeCTE([]string{sv.Commissioner}, c.now)
-			query, args = cte+" SELECT code FROM scope JOIN orgs USING (code) WHERE kind = 'practice'", cteArgs
-		default:
-			query, args = "SELECT org_code FROM service_orgs WHERE service_id = ?", []any{id}
-		}
-		var roles []any
-		for _, r := range people.Roles {
-			if r.Allows(people.SubmitClaims) {
-				roles = append(roles, string(r))
-			}
-		}
-		in, _ := inClause(roles)
-		rows, err := c.query(ctx, `SELECT DISTINCT u.email, o.code, o.name FROM grants g JOIN users u ON u.id = g.user_id JOIN orgs o ON o.code = g.org_code
-			WHERE g.role IN `+in+` AND g.org_code IN (`+query+`) ORDER BY u.email`, append(roles, args...)...)
+		claimants, err := c.claimants(ctx, sv)
 		if err != nil {
 			return err
 		}
 		var notes []mustdo.Reminder
-		for rows.Next() {
-			var email, code, org string
-			if err := rows.Scan(&email, &code, &org); err != nil {
-				rows.Close()
-				return err
-			}
+		for _, who := range claimants {
 			notes = append(notes, mustdo.Reminder{
-				Key: fmt.Sprintf("service-end/%d/%s/%s/%s", id, ends.Format(time.DateOnly), code, email), To: email,
+				Key: fmt.Sprintf("service-end/%d/%s/%s/%s", id, ends.Format(time.DateOnly), who.org, who.email), To: who.email,
 				Subject: fmt.Sprintf("%s ends on %s", sv.Name, ends.Format("2 January 2006")),
 				Body: fmt.Sprintf("%s has ended %s (%s) for %s. %s can be claimed for periods up to %s; claims for those periods are made as before.\n\n%s\n",
-					sv.Commissioner, sv.Name, sv.Code, org, sv.Name, ends.Format("2 January 2006"), link(code)),
+					sv.Commissioner, sv.Name, sv.Code, who.orgName, sv.Name, ends.Format("2 January 2006"), link(who.org)),
 			})
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if told, err = c.queueMail(ctx, notes); err != nil {
 			return err
 		}
-		n, err := c.bulkInsertNew(ctx, "mustdo_outbox", []string{"key", "to_addr", "subject", "body", "created_at"}, "key", len(notes), func(i int) []any {
-			return []any{notes[i].Key, notes[i].To, notes[i].Subject, notes[i].Body, c.tsArg(c.now)}
-		})
-		if err != nil {
-			return err
-		}
-		told = int(n)
 		if err := c.bumpCatalogue(ctx); err != nil {
 			return err
 		}
 		after := sv
 		after.Ends = ends
 		return c.appendAudit(ctx, actor, "service.end", "service", fmt.Sprint(id), before, after)
+	})
+	return told, err
+}
+
+// claimant is a person who keeps an organisation's claims for a service.
+type claimant struct{ email, org, orgName string }
+
+// claimants are the people who keep each practice's or PCN's claims for
+// sv: of those signed up, or chosen, or (for a service open to every
+// practice of an area) of every practice there.
+func (c conn) claimants(ctx context.Context, sv claims.Service) ([]claimant, error) {
+	var query string
+	var args []any
+	switch {
+	case sv.SignUp:
+		query, args = "SELECT org_code FROM offers WHERE service_id = ? AND status = 'accepted'", []any{sv.ID}
+	case sv.Eligibility == claims.AllPractices:
+		cte, cteArgs := c.dialect.scopeCTE([]string{sv.Commissioner}, c.now)
+		query, args = cte+" SELECT code FROM scope JOIN orgs USING (code) WHERE kind = 'practice'", cteArgs
+	default:
+		query, args = "SELECT org_code FROM service_orgs WHERE service_id = ?", []any{sv.ID}
+	}
+	var roles []any
+	for _, r := range people.Roles {
+		if r.Allows(people.SubmitClaims) {
+			roles = append(roles, string(r))
+		}
+	}
+	in, _ := inClause(roles)
+	rows, err := c.query(ctx, `SELECT DISTINCT u.email, o.code, o.name FROM grants g JOIN users u ON u.id = g.user_id JOIN orgs o ON o.code = g.org_code
+		WHERE g.role IN `+in+` AND g.org_code IN (`+query+`) ORDER BY u.email, o.code`, append(roles, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []claimant
+	for rows.Next() {
+		var who claimant
+		if err := rows.Scan(&who.email, &who.org, &who.orgName); err != nil {
+			return nil, err
+		}
+		out = append(out, who)
+	}
+	return out, rows.Err()
+}
+
+// queueMail puts notices in the outbox, each once (by its key), and
+// returns how many were new.
+func (c conn) queueMail(ctx context.Context, notes []mustdo.Reminder) (int, error) {
+	n, err := c.bulkInsertNew(ctx, "mustdo_outbox", []string{"key", "to_addr", "subject", "body", "created_at"}, "key", len(notes), func(i int) []any {
+		return []any{notes[i].Key, notes[i].To, notes[i].Subject, notes[i].Body, c.tsArg(c.now)}
+	})
+	return int(n), err
+}
+
+// WithdrawService withdraws a service (see claims.CheckWithdraw): from
+// today it is claimed for no period; its submitted and queried claims are
+// rejected with the reason; everyone who claims it is told by email. It is
+// refused, and nothing changes, if any claim for it has been approved or
+// paid. It returns how many were told.
+func (s *Store) WithdrawService(ctx context.Context, actor string, id int64, reason string, link func(org string) string) (int, error) {
+	reason = strings.TrimSpace(reason)
+	told := 0
+	err := s.tx(ctx, func(c conn) error {
+		sv, err := c.service(ctx, "", id)
+		if err != nil {
+			return err
+		}
+		if err := sv.CheckWithdraw(reason, 0); err != nil {
+			return err
+		}
+		today := orgs.Today(c.now)
+		msg := claims.WithdrawnMessage(reason, today)
+		open, err := c.claimList(ctx, " WHERE c.service_id = ? AND c.status IN ('submitted', 'queried')", id)
+		if err != nil {
+			return err
+		}
+		for _, cl := range open {
+			if err := c.moveClaim(ctx, cl, "status = ?, message = ?", string(claims.Rejected), msg); err != nil {
+				return err
+			}
+			after := cl
+			after.Status, after.Message = claims.Rejected, msg
+			if err := c.appendAudit(ctx, actor, "claim.reject", "claim", fmt.Sprint(cl.ID), cl, after); err != nil {
+				return err
+			}
+		}
+		if _, err := c.exec(ctx, "UPDATE services SET withdrawn_on = ?, withdrawn_reason = ? WHERE id = ?", dateArg(today), reason, id); err != nil {
+			return err
+		}
+		// Counted after the moves, so that an approval committed meanwhile
+		// is seen and undoes the lot.
+		var approved int
+		if err := c.queryRow(ctx, `SELECT COUNT(*) FROM claims WHERE service_id = ? AND (status IN ('approved', 'finance_approved', 'paid') OR ready_seq IS NOT NULL)`, id).Scan(&approved); err != nil {
+			return err
+		}
+		if err := sv.CheckWithdraw(reason, approved); err != nil {
+			return err
+		}
+		claimants, err := c.claimants(ctx, sv)
+		if err != nil {
+			return err
+		}
+		var notes []mustdo.Reminder
+		for _, who := range claimants {
+			notes = append(notes, mustdo.Reminder{
+				Key: fmt.Sprintf("service-withdrawn/%d/%s/%s", id, who.org, who.email), To: who.email,
+				Subject: fmt.Sprintf("%s is withdrawn", sv.Name),
+				Body: fmt.Sprintf("%s has withdrawn %s (%s) for %s, from %s: %s\n\nIt can no longer be claimed for any period, and claims for it that were waiting for review have been rejected with this reason.\n\n%s\n",
+					sv.Commissioner, sv.Name, sv.Code, who.orgName, today.Format("2 January 2006"), reason, link(who.org)),
+			})
+		}
+		if told, err = c.queueMail(ctx, notes); err != nil {
+			return err
+		}
+		if err := c.bumpCatalogue(ctx); err != nil {
+			return err
+		}
+		after := sv
+		after.Withdrawn, after.WithdrawnReason = today, reason
+		return c.appendAudit(ctx, actor, "service.withdraw", "service", fmt.Sprint(id), sv, after)
 	})
 	return told, err
 }

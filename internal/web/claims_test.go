@@ -661,6 +661,56 @@ func TestExpectedRangeAndUnits(t *testing.T) {
 	comm.get("/orgs/99X/claims").has(t, "is more than the 50 a period the service expects. Confirmed by the practice: A clinic for the care home")
 }
 
+// TestWithdrawServicePage: a commissioner withdraws a service from its page
+// with a reason; the practice's claim waiting for review is rejected with
+// it, and the service leaves the practice's return. A service with an
+// approved claim is refused beside the form, to be ended instead.
+func TestWithdrawServicePage(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm, pm := a.as(people.Commissioner), a.as(people.PracticeManager)
+	id := serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-ECG", "ECGs", map[string]string{"fields": "ECGs performed",
+		"rule_kind": "fee_per_item", "rule_field": "ECGs performed", "rate": "25.00", "needs_declaration": ""})))
+	sept := "/orgs/Y00001/returns/2026-09"
+	if got := pm.post(sept, url.Values{"action": {"submit"}, "LES-ECG.ecgs_performed": {"10"}}); got.status != 303 {
+		t.Fatalf("submit: %d %s", got.status, pageText(got.body))
+	}
+	page := "/orgs/99X/services/" + id
+	comm.get(page).has(t, "Withdraw this service", `id="withdraw-service"`)
+	if got := comm.post(page+"/withdraw", url.Values{"reason": {"oops"}}); got.status != 422 || !strings.Contains(got.body, `href="#reason"`) || !strings.Contains(got.body, ">oops</textarea>") {
+		t.Errorf("a reason too short: %d %s", got.status, pageText(got.body))
+	}
+	if got := comm.post(page+"/withdraw", url.Values{"reason": {"Set up in error: the ICB pays for ECGs"}}); got.status != 303 {
+		t.Fatalf("withdraw: %d %s", got.status, pageText(got.body))
+	}
+	comm.get(page).has(t, "Withdrawn on 29 November 2026: Set up in error: the ICB pays for ECGs")
+	comm.get("/orgs/99X/services").has(t, "Withdrawn 29 November 2026")
+	if strings.Contains(comm.get(page).body, `id="withdraw-service"`) {
+		t.Error("a withdrawn service still offers to be withdrawn")
+	}
+	ret := pm.get(sept)
+	ret.has(t, "The service was withdrawn on 29 November 2026: Set up in error")
+	if strings.Contains(ret.body, `name="LES-ECG.ecgs_performed"`) {
+		t.Error("the withdrawn service can still be claimed on September's return")
+	}
+	if strings.Contains(pm.get("/orgs/Y00001/returns/2026-10").body, "LES-ECG") {
+		t.Error("the withdrawn service is on October's return")
+	}
+
+	// With an approved claim: refused beside the form.
+	id2 := serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-INR", "INR tests", map[string]string{"fields": "INR tests",
+		"rule_kind": "fee_per_item", "rule_field": "INR tests", "rate": "18.50", "needs_declaration": ""})))
+	if got := pm.post(sept, url.Values{"action": {"submit"}, "LES-INR.inr_tests": {"10"}}); got.status != 303 {
+		t.Fatalf("submit INR: %d %s", got.status, pageText(got.body))
+	}
+	if got := comm.post("/orgs/99X/claims/review", url.Values{"all": {"1"}, "action": {"approve"}}); got.status != 303 {
+		t.Fatalf("approve: %d %s", got.status, pageText(got.body))
+	}
+	if got := comm.post("/orgs/99X/services/"+id2+"/withdraw", url.Values{"reason": {"Funding has gone this year"}}); got.status != 409 ||
+		!strings.Contains(got.body, "end it instead") || !strings.Contains(got.body, `href="#reason"`) {
+		t.Errorf("withdrawing with an approved claim: %d %s", got.status, pageText(got.body))
+	}
+}
+
 // TestFeeChanges: a commissioner changes a fee from a period to come (never
 // one ended: claims keep the price they were made under), and copies the
 // service into next year as a draft, changes its fee and publishes it.

@@ -49,6 +49,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /orgs/{code}/services/{id}", perm: people.ViewOrg, org: "code", api: true, handle: s.servicePage},
 		{pattern: "POST /orgs/{code}/services/{id}/offers", perm: people.ManageServices, org: "code", api: true, handle: s.offerService},
 		{pattern: "POST /orgs/{code}/services/{id}/end", perm: people.ManageServices, org: "code", api: true, handle: s.endService},
+		{pattern: "POST /orgs/{code}/services/{id}/withdraw", perm: people.ManageServices, org: "code", api: true, handle: s.withdrawService},
 		{pattern: "POST /orgs/{code}/services/{id}/rule", perm: people.ManageServices, org: "code", api: true, handle: s.changeRule},
 		{pattern: "POST /orgs/{code}/services/{id}/publish", perm: people.ManageServices, org: "code", api: true, handle: s.publishService},
 		{pattern: "POST /orgs/{code}/services/{id}/copy", perm: people.ManageServices, org: "code", api: true, handle: s.copyService},

@@ -96,6 +96,7 @@ var serviceNotices = map[string]string{
 	"declined":  "You have declined the service.",
 	"spec":      "Specification attached.",
 	"ended":     "The service's end is set, and the practices and PCNs that claim it have been told by email.",
+	"withdrawn": "The service is withdrawn: its claims waiting for review were rejected with your reason, and the practices and PCNs that claim it have been told by email.",
 	"rule":      "The payment rule is changed.",
 	"published": "The service is published: it can now be offered and claimed.",
 }
@@ -124,6 +125,32 @@ func (s *Server) endService(w http.ResponseWriter, r *http.Request, rq *request)
 		return s.serviceFormFailed(w, r, rq, err, typed)
 	}
 	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/services/%d?done=ended", o.Code, sv.ID))
+}
+
+// withdrawService withdraws a service nothing has been approved for (see
+// claims.CheckWithdraw).
+func (s *Server) withdrawService(w http.ResponseWriter, r *http.Request, rq *request) error {
+	sv, o, err := s.serviceToManage(r, rq)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `form:"reason"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	link := func(org string) string {
+		return s.mailLink("/orgs/"+org+"/services", "Local services on your practice's page")
+	}
+	if _, err := s.store.WithdrawService(r.Context(), rq.actor(), sv.ID, in.Reason, link); err != nil {
+		typed := map[string]string{"reason": in.Reason}
+		if problem.KindOf(err) == problem.Conflict && !wantsJSON(r) { // say why beside the form, not on a page of its own
+			return s.renderService(w, r, rq, http.StatusConflict, typed, problem.Fields{{Name: "reason", Message: problem.Message(err)}})
+		}
+		return s.serviceFormFailed(w, r, rq, err, typed)
+	}
+	return s.doneRedirect(w, r, fmt.Sprintf("/orgs/%s/services/%d?done=withdrawn", o.Code, sv.ID))
 }
 
 type serviceForm struct {
