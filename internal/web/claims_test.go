@@ -545,6 +545,45 @@ func TestReviewAtScale(t *testing.T) {
 	}
 	comm.get("/orgs/99X/claims?month=2026-09&status=finance_approved").has(t, "3 claims</strong> match") // no finance step: ready to pay
 	comm.get("/orgs/99X/claims?month=2026-08&status=submitted").has(t, "3 claims</strong> match")
+
+	// Through the API, as JSON: a list of claims, optionally with the
+	// version of each the caller read; an unknown key is refused by name.
+	var aug struct {
+		Claims []struct {
+			ID      int64 `json:"id"`
+			Version int   `json:"version"`
+		} `json:"claims"`
+	}
+	if got := comm.get("/api/orgs/99X/claims?month=2026-08&status=submitted"); got.status != 200 || json.Unmarshal([]byte(got.body), &aug) != nil || len(aug.Claims) != 3 {
+		t.Fatalf("August's claims through the API: %d %s", got.status, got.body)
+	}
+	review := func(body string) result {
+		req, _ := http.NewRequest("POST", a.http.URL+"/api/orgs/99X/claims/review", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", comm.csrf)
+		resp, err := comm.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return result{status: resp.StatusCode, body: string(b)}
+	}
+	first, second := aug.Claims[0], aug.Claims[1]
+	if got := review(`{"action": "approve", "claim": [1]}`); got.status != 422 || !strings.Contains(got.body, `unknown field \"claim\"`) {
+		t.Errorf("an unknown key: %d %s", got.status, got.body)
+	}
+	if got := review(fmt.Sprintf(`{"action": "approve", "claims": [%d], "versions": {"%d": %d}}`, first.ID, first.ID, first.Version+1)); got.status != 409 {
+		t.Errorf("approving a version not the one read: %d %s", got.status, got.body)
+	}
+	if got := review(fmt.Sprintf(`{"action": "approve", "claims": [%d, %d], "versions": {"%d": %d}}`, first.ID, second.ID, first.ID, first.Version)); got.status >= 300 {
+		t.Errorf("approving two: %d %s", got.status, got.body)
+	}
+	comm.get("/orgs/99X/claims?month=2026-08&status=submitted").has(t, "1 claim</strong> match")
+	if got := review(`{"action": "reject", "all": true, "message": "Not in the specification"}`); got.status >= 300 {
+		t.Errorf("rejecting the rest: %d %s", got.status, got.body)
+	}
+	comm.get("/orgs/99X/claims?month=2026-08&status=rejected").has(t, "1 claim</strong> match")
 }
 
 // TestPCNActsOnlyWhenLetIn: a PCN's manager sees member practices' returns

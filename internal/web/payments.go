@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -115,10 +116,54 @@ const maxReviewAll = 2000
 
 // reviewClaims applies one action to the ticked claims, or to every claim
 // the filters find.
+// reviewRequest is a review sent through the API as JSON: the same as the
+// page's form, with the claims as a list and, optionally, the version of
+// each that the caller read (a claim amended since is then not changed).
+type reviewRequest struct {
+	Action   string         `json:"action"`
+	Message  string         `json:"message"`
+	Claims   []int64        `json:"claims"`
+	Versions map[string]int `json:"versions"`
+	All      bool           `json:"all"`
+}
+
+// reviewFromJSON reads a JSON review into r.PostForm, as the form would
+// have sent it; a key it does not know is refused, naming it.
+func reviewFromJSON(r *http.Request) error {
+	var in reviewRequest
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		if tooLarge(err) {
+			return errTooLarge(r)
+		}
+		return problem.New(problem.Invalid, "The request body is not a review: %v. Send {\"action\": \"approve\", \"claims\": [12, 13]} (with \"message\" for a query or rejection, \"versions\" {\"12\": 2} to approve only what you read, or \"all\": true for every claim the filters find)", err)
+	}
+	form := url.Values{"action": {in.Action}, "message": {in.Message}}
+	for _, id := range in.Claims {
+		form.Add("claim", strconv.FormatInt(id, 10))
+	}
+	for id, v := range in.Versions {
+		if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+			return problem.New(problem.Invalid, "versions: %q is not a claim's number", id)
+		}
+		form.Set("seen-"+id, strconv.Itoa(v))
+	}
+	if in.All {
+		form.Set("all", "1")
+	}
+	r.PostForm = form
+	return nil
+}
+
 func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	code := r.PathValue("code")
-	if err := readForm(r); err != nil {
+	if wantsJSONBody(r) {
+		if err := reviewFromJSON(r); err != nil {
+			return err
+		}
+	} else if err := readForm(r); err != nil {
 		return err
 	}
 	action, message := claims.Action(r.PostForm.Get("action")), r.PostForm.Get("message")
