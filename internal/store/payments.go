@@ -38,6 +38,7 @@ func scanRun(sc interface{ Scan(...any) error }) (claims.PaymentRun, error) {
 const payable = ` FROM claims c JOIN services sv ON sv.id = c.service_id JOIN orgs o ON o.code = c.org_code
 	WHERE sv.commissioner_org = ? AND c.ready_seq > ? AND c.ready_seq <= ?
 	AND NOT (o.status = 'C' AND o.close_date IS NULL) AND (o.close_date IS NULL OR o.close_date >= c.period_start)
+	AND (o.open_date IS NULL OR o.open_date <= c.period_end)
 	AND (sv.ends_on IS NULL OR sv.ends_on >= c.period_start)`
 
 // DraftPayments previews the commissioner's run for month: what it would
@@ -367,13 +368,13 @@ func (s *Store) PaymentExclusions(ctx context.Context, run claims.PaymentRun) ([
 		out = append(out, claims.Excluded{Claim: cl, Why: claims.ExcludedWhy(cl)})
 	}
 	stranded, err := c.claimList(ctx, ` WHERE sv.commissioner_org = ? AND c.ready_seq > ? AND c.ready_seq <= ?
-		AND ((o.status = 'C' AND o.close_date IS NULL) OR o.close_date < c.period_start OR sv.ends_on < c.period_start)
+		AND ((o.status = 'C' AND o.close_date IS NULL) OR o.close_date < c.period_start OR o.open_date > c.period_end OR sv.ends_on < c.period_start)
 		ORDER BY c.org_code, sv.code, c.period_start`, run.Commissioner, run.PrevWatermark, run.Watermark)
 	if err != nil {
 		return nil, err
 	}
 	for _, cl := range stranded {
-		out = append(out, claims.Excluded{Claim: cl, Why: "For a period after the practice closed or the service ended: not payable"})
+		out = append(out, claims.Excluded{Claim: cl, Why: "For a period after the practice closed or the service ended, or before the practice opened: not payable"})
 	}
 	return out, nil
 }
