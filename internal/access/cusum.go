@@ -20,31 +20,37 @@ const (
 	CUSUMK      = 0.5
 	CUSUMH      = 4.0
 	CUSUMCap    = 2.5
+	CUSUMFloor  = 2.0 // the least spread, in percentile points, the reference window is taken to have
 )
 
 // DetectChange runs a two-sided CUSUM over monthly percentiles (NaN where
 // unknown) against the mean and spread of the first CUSUMWindow months, and
 // reports the latest sustained rise or fall, if any.
 func DetectChange(percentiles []float64) (Alert, bool) {
+	// The reference is the first CUSUMWindow months known; monitoring
+	// starts after the last of them, so that with months missing no month
+	// is both baseline and monitored.
 	var ref []float64
-	for _, p := range percentiles {
-		if len(ref) == CUSUMWindow {
-			break
-		}
+	monitorFrom := len(percentiles)
+	for i, p := range percentiles {
 		if !math.IsNaN(p) {
 			ref = append(ref, p)
 		}
+		if len(ref) == CUSUMWindow {
+			monitorFrom = i + 1
+			break
+		}
 	}
-	if len(ref) < CUSUMWindow || len(percentiles) <= CUSUMWindow {
+	if len(ref) < CUSUMWindow || monitorFrom >= len(percentiles) {
 		return Alert{}, false
 	}
 	mean, sd := meanSD(ref)
-	sd = math.Max(sd, 2) // percentiles that barely move still need a real shift
+	sd = math.Max(sd, CUSUMFloor) // percentiles that barely move still need a real shift
 	var up, down float64
 	upStart, downStart := -1, -1
 	var found Alert
 	ok := false
-	for i := CUSUMWindow; i < len(percentiles); i++ {
+	for i := monitorFrom; i < len(percentiles); i++ {
 		x := percentiles[i]
 		if math.IsNaN(x) {
 			continue

@@ -134,3 +134,27 @@ func TestValidateAndCheckTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestSummariseOverLoadedMonths: over the last 3 months with two loaded,
+// the figures are over those two, the standing says how many, and the
+// median is of the practices' values over the same two months (not the
+// latest month's).
+func TestSummariseOverLoadedMonths(t *testing.T) {
+	sep, oct := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	v := func(p string, m time.Time, num, den int64) Value {
+		return Value{Practice: p, Month: m, Num: num, Den: den, HasDen: true}
+	}
+	tab := NewTable(Shipped[4], []time.Time{sep, oct}, []Value{ // dna-rate
+		v("A", sep, 10, 100), v("A", oct, 30, 100), // 40 of 200: 20%
+		v("B", sep, 5, 100), v("B", oct, 5, 100), // 10 of 200: 5%
+		v("C", sep, 0, 50), v("C", oct, 50, 50), // 50 of 100: 50%
+	})
+	st, ok := tab.Summarise("A", map[string]bool{"A": true}, 3)
+	if !ok || st.Months != 2 || st.Value != 20 || st.Median != 20 || !st.HasValue {
+		t.Errorf("standing %+v", st)
+	}
+	// October alone: A 30%, B 5%, C 100%; the median is A's 30.
+	if st, _ := tab.Summarise("A", map[string]bool{"A": true}, 1); st.Months != 1 || st.Median != 30 {
+		t.Errorf("the latest month: %+v", st)
+	}
+}

@@ -2,9 +2,11 @@ package access
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -321,5 +323,32 @@ func TestAggregateSpellings(t *testing.T) {
 	}
 	if names["Y00001"].Name != "ST ANNE’S" {
 		t.Errorf("Windows-1252 name read as %q", names["Y00001"].Name)
+	}
+}
+
+// TestFilterJSON: filters are written by their published names, read back
+// the same, and read as saved before (base64 bytes).
+func TestFilterJSON(t *testing.T) {
+	f := Filter{Statuses: []Status{1}, Bands: []Band{0, 1}}
+	b, err := json.Marshal(f)
+	if err != nil || string(b) != `{"statuses":["DNA"],"bands":["Same Day","1 Day"]}` {
+		t.Fatalf("marshal: %s %v", b, err)
+	}
+	var back Filter
+	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, f) {
+		t.Errorf("round trip: %+v %v", back, err)
+	}
+	var old Filter
+	if err := json.Unmarshal([]byte(`{"statuses":"AQ==","bands":"AAE="}`), &old); err != nil || !reflect.DeepEqual(old, f) {
+		t.Errorf("as saved before: %+v %v", old, err)
+	}
+	for _, bad := range []string{`{"statuses":["Maybe"]}`, `{"colour":["red"]}`, `{"statuses":"!!"}`, `{"modes":[1]}`} {
+		var x Filter
+		if err := json.Unmarshal([]byte(bad), &x); err == nil {
+			t.Errorf("%s: read as %+v", bad, x)
+		}
+	}
+	if got := f.Describe(); got != "appointments with status “DNA” and time from booking “Same Day” or “1 Day”" {
+		t.Errorf("describe: %q", got)
 	}
 }

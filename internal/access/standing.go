@@ -1,12 +1,17 @@
 package access
 
-import "time"
+import (
+	"math"
+	"slices"
+	"time"
+)
 
 // Standing is a measure's figures for one organisation over a period: its
 // value, the value over the same calendar months a year earlier, whether the
 // change is significant, and where it stands among all practices.
 type Standing struct {
 	From, To      time.Time // the first and last month of the period
+	Months        int       // of them, how many are loaded
 	Value         float64
 	HasValue      bool
 	YearAgo       float64
@@ -15,7 +20,7 @@ type Standing struct {
 	Verdict       string // "" unless both values are known
 	Percentile    float64
 	HasPercentile bool    // a practice in the latest month
-	Median        float64 // of all practices in the latest month
+	Median        float64 // of all practices' values over the period (NaN when none has one)
 }
 
 // Summarise works out a measure's figures for org (practices is org's,
@@ -29,7 +34,29 @@ func (t *Table) Summarise(org string, practices map[string]bool, months int) (St
 	}
 	to := t.Months[n-1]
 	from := to.AddDate(0, 1-months, 0)
-	s := Standing{From: from, To: to, Median: t.Deciles[n-1][4]}
+	s := Standing{From: from, To: to, Median: math.NaN()}
+	if lo, hi := t.span(from, to); lo >= 0 {
+		s.Months = hi - lo + 1
+		// The median over the period shown: each practice's value over the
+		// same months, as the organisation's own is.
+		var vals []float64
+		for _, raw := range t.Raw {
+			var num, den int64
+			ok := false
+			for i := lo; i <= hi; i++ {
+				if raw[i].HasDen {
+					num, den, ok = num+raw[i].Num, den+raw[i].Den, true
+				}
+			}
+			if v, known := t.Measure.Value(num, den, ok); known {
+				vals = append(vals, v)
+			}
+		}
+		if len(vals) > 0 {
+			slices.Sort(vals)
+			s.Median = Quantile(vals, 0.5)
+		}
+	}
 	num1, den1, ok1 := t.Window(practices, from, to)
 	num0, den0, ok0 := t.Window(practices, from.AddDate(-1, 0, 0), to.AddDate(-1, 0, 0))
 	s.Value, s.HasValue = t.Measure.Value(num1, den1, ok1)
@@ -47,7 +74,17 @@ func (t *Table) Summarise(org string, practices map[string]bool, months int) (St
 // loaded months from..to (inclusive); ok is false when none has a
 // denominator.
 func (t *Table) Window(practices map[string]bool, from, to time.Time) (num, den int64, ok bool) {
-	lo, hi := -1, -1
+	lo, hi := t.span(from, to)
+	if lo < 0 {
+		return 0, 0, false
+	}
+	return t.Sum(practices, lo, hi+1)
+}
+
+// span is the indexes of the first and last loaded months in from..to
+// (inclusive); -1, -1 when none is loaded.
+func (t *Table) span(from, to time.Time) (lo, hi int) {
+	lo, hi = -1, -1
 	for i, m := range t.Months {
 		if !m.Before(from) && !m.After(to) {
 			if lo < 0 {
@@ -56,8 +93,5 @@ func (t *Table) Window(practices map[string]bool, from, to time.Time) (num, den 
 			hi = i
 		}
 	}
-	if lo < 0 {
-		return 0, 0, false
-	}
-	return t.Sum(practices, lo, hi+1)
+	return lo, hi
 }

@@ -96,4 +96,12 @@ func TestDetectChange(t *testing.T) {
 	if _, ok := DetectChange(flat); ok {
 		t.Error("no months after the window, yet an alert")
 	}
+	// Two months missing in the first year: the baseline is the first
+	// twelve known months (to index 13), and monitoring starts after them,
+	// so the two high months that end the baseline are not counted again.
+	gappy := []float64{50, math.NaN(), 52, 48, 51, math.NaN(), 49, 50, 53, 47, 50, 51, 70, 70, 71, 72, 74, 75}
+	got, ok := DetectChange(gappy)
+	if !ok || got.Start != 14 || !got.Rising {
+		t.Errorf("a first year with gaps: alert %v %+v, want a rise starting at month 14", ok, got)
+	}
 }

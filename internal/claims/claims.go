@@ -74,6 +74,7 @@ type Service struct {
 	// for WithdrawnReason; see CheckWithdraw.
 	Withdrawn       time.Time `json:"withdrawn_on,omitzero"`
 	WithdrawnReason string    `json:"withdrawn_reason,omitempty"`
+	Created         time.Time `json:"created_at,omitzero"`
 	// Changes of the payment rule from a day (a fee change from 1 October):
 	// periods starting from then are priced by it; oldest first.
 	RuleChanges []RuleChange `json:"rule_changes,omitempty"`
@@ -338,6 +339,29 @@ func (s Service) PeriodStarting(day time.Time) (Period, bool) {
 // Deadline is the last day a claim for p is on time.
 func (s Service) Deadline(p Period) time.Time { return p.End.AddDate(0, 0, s.DeadlineDays) }
 
+// DeadlineFor is the deadline of period p for a claimant signed up by offer
+// (nil if none): the service's, but never sooner than its deadline days
+// after the service was made or the sign-up answered, so that a service or
+// sign-up backdated to April does not make April's claims late before
+// anyone could make them.
+func (s Service) DeadlineFor(p Period, offer *Offer) time.Time {
+	d := s.Deadline(p)
+	since := []time.Time{s.Created}
+	if offer != nil {
+		since = append(since, offer.Answered)
+	}
+	for _, t := range since {
+		if t.IsZero() {
+			continue
+		}
+		day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+		if late := day.AddDate(0, 0, s.DeadlineDays); late.After(d) {
+			d = late
+		}
+	}
+	return d
+}
+
 // Status is where a claim is in its life.
 type Status string
 
@@ -440,4 +464,5 @@ type Offer struct {
 	Status      OfferStatus `json:"status"`
 	Start       time.Time   `json:"start,omitzero"` // the day the sign-up took effect
 	From        time.Time   `json:"from,omitzero"`  // the start the commissioner set on the offer, if any
+	Answered    time.Time   `json:"answered_at,omitzero"`
 }

@@ -161,3 +161,28 @@ func TestUnusual(t *testing.T) {
 		t.Errorf("at the expected 200: %q", got)
 	}
 }
+
+// TestDeadlineFor: a period's deadline is its end plus the service's days,
+// but never sooner than those days after the service was made or the
+// sign-up answered: backdating does not make claims late before anyone
+// could make them.
+func TestDeadlineFor(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	april := Period{Start: day("2026-04-01"), End: day("2026-04-30")}
+	for _, tc := range []struct {
+		name    string
+		created time.Time
+		offer   *Offer
+		want    string
+	}{
+		{"made before the period", day("2026-03-01"), nil, "2026-05-10"},
+		{"made in November, backdated to April", day("2026-11-30").Add(15 * time.Hour), nil, "2026-12-10"},
+		{"signed up in June, from April", day("2026-03-01"), &Offer{Start: day("2026-04-01"), Answered: day("2026-06-15")}, "2026-06-25"},
+		{"signed up before", day("2026-03-01"), &Offer{Answered: day("2026-03-20")}, "2026-05-10"},
+	} {
+		sv := Service{DeadlineDays: 10, Created: tc.created}
+		if got := sv.DeadlineFor(april, tc.offer).Format(time.DateOnly); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}

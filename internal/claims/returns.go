@@ -60,7 +60,7 @@ func ReturnLines(month time.Time, o orgs.Org, chain []string, services []Service
 		if ok, _ := sv.Claimable(p, o, offerOf[sv.ID]); !ok && (claimOf[sv.ID] == nil || !claimOf[sv.ID].Locked()) {
 			continue
 		}
-		out = append(out, ReturnLine{Service: sv, Period: p, Deadline: sv.Deadline(p), Claim: claimOf[sv.ID], Offer: offerOf[sv.ID]})
+		out = append(out, ReturnLine{Service: sv, Period: p, Deadline: sv.DeadlineFor(p, offerOf[sv.ID]), Claim: claimOf[sv.ID], Offer: offerOf[sv.ID]})
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package claims
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -69,6 +70,9 @@ func CheckSeparation(action Action, cl Claim, s Service, actor, submittedBy stri
 	return nil
 }
 
+// MaxMessage is the most characters a reviewer's message may have.
+const MaxMessage = 2000
+
 // CheckReview checks what a reviewer sent before any claim is touched.
 func CheckReview(action Action, ids []int64, message string) error {
 	switch action {
@@ -78,6 +82,9 @@ func CheckReview(action Action, ids []int64, message string) error {
 	}
 	if (action == ActQuery || action == ActReject) && strings.TrimSpace(message) == "" {
 		return problem.BadField("message", "Write a message to the practice saying why")
+	}
+	if utf8.RuneCountInString(message) > MaxMessage {
+		return problem.BadField("message", "Write the message in at most 2,000 characters")
 	}
 	if len(ids) == 0 {
 		return problem.BadField("claims", "Choose at least one claim")

@@ -121,11 +121,11 @@ func (r Rule) Validate(fields []string) error {
 	case FeePerItem:
 		needField("field", r.Field, "items")
 		positive("rate_pence", r.RatePence, "the fee per item")
-		if r.CapItems < 0 {
-			errs.Add("cap_items", "A cap cannot be negative")
+		if r.CapItems < 0 || r.CapItems > 10_000_000 {
+			errs.Add("cap_items", "Enter a cap from 0 to 10,000,000 items")
 		}
-		if r.CapPence < 0 {
-			errs.Add("cap_pence", "A cap cannot be negative")
+		if r.CapPence < 0 || r.CapPence > maxSum {
+			errs.Add("cap_pence", "Enter a cap from £0 to "+Pounds(maxSum))
 		}
 	case Sessional:
 		needField("field", r.Field, "sessions")

@@ -120,6 +120,7 @@ func TestValidate(t *testing.T) {
 		{Rule{Kind: Block, BlockPence: 1}, ""},
 		{Rule{Kind: FeePerItem, Field: "ecgs", RatePence: 2500, Unit: "ECG", Units: "ECGs"}, ""},
 		{Rule{Kind: FeePerItem, Field: "ecgs", RatePence: 2500, Unit: "ECG"}, "or neither"},
+		{Rule{Kind: FeePerItem, Field: "ecgs", RatePence: 2500, CapPence: 99999999999999}, "Enter a cap from £0 to £10,000,000.00"},
 		{Rule{Kind: FeePerItem, Field: "ecgs", RatePence: 2500, Unit: "ECG", Units: "ECGs\nand more"}, "on one line"},
 		{Rule{}, "Choose a payment rule"},
 	}

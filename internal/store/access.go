@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/onepc/onepc/internal/access"
@@ -11,16 +12,40 @@ import (
 	"github.com/onepc/onepc/internal/problem"
 )
 
-// EnsureMeasures writes the shipped measures if they are missing.
+// EnsureMeasures writes the shipped measures: those missing are added, and
+// those a release has changed are updated; the values of both are worked
+// out for every month loaded, in the same transaction.
 func (s *Store) EnsureMeasures(ctx context.Context) error {
 	return s.tx(ctx, func(c conn) error {
+		if err := c.lockMeasures(ctx); err != nil {
+			return err
+		}
+		changed := map[string]bool{}
 		for _, m := range access.Shipped {
 			def, _ := json.Marshal(m)
-			if _, err := c.exec(ctx, `INSERT INTO measures (id, definition, builtin, created_by, created_at) VALUES (?, ?, 1, 'onepc', ?)
-				ON CONFLICT (id) DO NOTHING`, m.ID, string(def), c.tsArg(c.now)); err != nil {
+			var was string
+			err := c.queryRow(ctx, "SELECT definition FROM measures WHERE id = ?", m.ID).Scan(&was)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				_, err = c.exec(ctx, "INSERT INTO measures (id, definition, builtin, created_by, created_at) VALUES (?, ?, 1, 'onepc', ?)",
+					m.ID, string(def), c.tsArg(c.now))
+			case err == nil && was != string(def):
+				_, err = c.exec(ctx, "UPDATE measures SET definition = ? WHERE id = ? AND builtin = 1", string(def), m.ID)
+			case err == nil:
+				continue
+			}
+			if err != nil {
 				return err
 			}
+			changed[m.ID] = true
 		}
+		if len(changed) == 0 {
+			return nil
+		}
+		if err := c.recomputeMeasures(ctx, func(m access.Measure) bool { return changed[m.ID] }, time.Time{}); err != nil {
+			return err
+		}
+		c.referenceChanged()
 		return nil
 	})
 }

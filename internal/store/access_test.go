@@ -38,6 +38,72 @@ func importFile(t *testing.T, s *store.Store, path string, opt access.Options) s
 	return res
 }
 
+// TestMeasureDefinitions works every shipped measure out by hand on a small
+// file with unknowns in every dimension: 30 appointments at one practice,
+// 5 of them unknown in every dimension and 2 more of unknown status.
+//
+//	GP, face-to-face, same day, attended                10
+//	GP, telephone, 1 day, DNA                            4
+//	other staff, face-to-face, 2 to 7 days, attended     6
+//	unknown, unknown, unknown band, unknown              5
+//	GP, video/online, more than 28 days, attended        3
+//	other staff, home visit, 8 to 14 days, unknown       2
+func TestMeasureDefinitions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		importFile(t, s, "testdata/unknowns_crosstab.csv", access.Options{})
+		oct := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+		want := map[string][2]int64{
+			"same-day":             {10, 30},
+			"same-day-known":       {10, 25},
+			"within-1-day":         {14, 30},
+			"within-14-days":       {22, 30}, // 10 + 4 + 6 + 2
+			"within-14-days-known": {22, 25},
+			"dna-rate":             {4, 30},
+			"dna-rate-known":       {4, 23}, // attended 19, DNA 4
+			"face-to-face":         {16, 30},
+			"face-to-face-known":   {16, 25},
+			"gp-share":             {17, 30},
+			"gp-share-known":       {17, 25},
+			"gp-per-1000":          {13, 0}, // attended with a GP; no list loaded
+			"unknown-booking-time": {5, 30},
+			"unknown-clinician":    {5, 30},
+			"unknown-mode":         {5, 30},
+			"unknown-status":       {7, 30},
+		}
+		for _, m := range access.Shipped {
+			w, ok := want[m.ID]
+			if !ok {
+				t.Errorf("%s: no figure worked out by hand", m.ID)
+				continue
+			}
+			vals, err := s.MeasureValues(ctx, m.ID, oct, oct)
+			if err != nil || len(vals) != 1 || vals[0].Num != w[0] || vals[0].Den != w[1] {
+				t.Errorf("%s: %+v %v, want %d/%d", m.ID, vals, err, w[0], w[1])
+			}
+		}
+		// A database made by an earlier release, whose DNA rate left unknown
+		// statuses out: on start-up the shipped definition replaces it and
+		// its values are worked out again.
+		for _, q := range []string{
+			`UPDATE measures SET definition = '{"id":"dna-rate","title":"Old","numerator":{"statuses":[1]},"denominator":{"statuses":[0,1]},"unit":"percent","direction":"lower"}' WHERE id = 'dna-rate'`,
+			`UPDATE practice_measure_values SET denominator = 23 WHERE measure_id = 'dna-rate'`,
+		} {
+			if err := store.ExecForTest(ctx, s, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.EnsureMeasures(ctx); err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.Measure(ctx, "dna-rate")
+		vals, err2 := s.MeasureValues(ctx, "dna-rate", oct, oct)
+		if err != nil || err2 != nil || m.Base != access.AllAppointments || len(vals) != 1 || vals[0].Den != 30 {
+			t.Errorf("after an upgrade: %+v %+v %v %v", m, vals, err, err2)
+		}
+	})
+}
+
 func TestAppointmentsImportAndMeasures(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -61,8 +127,12 @@ func TestAppointmentsImportAndMeasures(t *testing.T) {
 			num, den int64
 			hasDen   bool
 		}{
-			{"dna-rate", 132, 2451, true},
-			{"within-1-day", 1147, 2531, true},
+			{"dna-rate", 132, 2560, true},       // of all appointments, as NHS England counts
+			{"dna-rate-known", 132, 2451, true}, // of those attended or not
+			{"within-1-day", 1147, 2560, true},
+			{"within-14-days-known", 2291, 2531, true},
+			{"unknown-booking-time", 29, 2560, true},
+			{"unknown-status", 109, 2560, true},
 			{"gp-per-1000", 1141, 0, false}, // no list size loaded: unknown, not guessed
 		}
 		for _, tc := range tests {
@@ -128,8 +198,8 @@ func TestAppointmentsInSmallBatches(t *testing.T) {
 			t.Errorf("dna-rate in small batches: %d practices, want 3", len(vals))
 		}
 		for _, v := range vals {
-			if v.Practice == "Y00001" && (v.Num != 132 || v.Den != 2451) {
-				t.Errorf("dna-rate in small batches: %+v, want 132/2451", v)
+			if v.Practice == "Y00001" && (v.Num != 132 || v.Den != 2560) {
+				t.Errorf("dna-rate in small batches: %+v, want 132/2560", v)
 			}
 		}
 	})

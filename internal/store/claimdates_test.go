@@ -286,8 +286,14 @@ func TestWithdrawService(t *testing.T) {
 			t.Errorf("a refused withdrawal changed A1's claim: %+v", cl)
 		}
 
-		// Diabetes control: A1's quarter submitted, nothing approved.
+		// Diabetes control: A1's quarter submitted, nothing approved; A1's
+		// return for December read (with the service on it) before the
+		// withdrawal, and sent after it.
 		q2 := day("2026-07-01")
+		stale, err := s.Return(ctx, "A1", day("2026-12-01"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := s.SaveReturn(ctx, "pm", "A1", day("2026-09-01"), []claims.ReturnEntry{{ServiceID: dm.ID, Activity: map[string]string{"numerator": "30", "denominator": "40"}}}, true, true); err != nil {
 			t.Fatal(err)
 		}
@@ -311,6 +317,10 @@ func TestWithdrawService(t *testing.T) {
 		}
 		if err := s.SaveReturn(ctx, "pm", "A1", day("2026-12-01"), []claims.ReturnEntry{{ServiceID: dm.ID, Activity: map[string]string{"numerator": "1", "denominator": "2"}}}, false, false); problem.KindOf(err) != problem.Invalid {
 			t.Errorf("saving a claim for a withdrawn service: %v", err)
+		}
+		_, err = s.SaveReturnLines(ctx, "pm", "A1", day("2026-12-01"), stale, []claims.ReturnEntry{{ServiceID: dm.ID, Activity: map[string]string{"numerator": "1", "denominator": "2"}}}, false, false)
+		if problem.KindOf(err) != problem.Conflict || !strings.Contains(problem.Message(err), "has been withdrawn") {
+			t.Errorf("a return read before the withdrawal and saved after it: %v", err)
 		}
 		if _, err := s.EndService(ctx, "comm", dm.ID, day("2026-12-31"), link); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("ending a withdrawn service: %v", err)

@@ -245,6 +245,21 @@ func (s *Store) SaveReturnLines(ctx context.Context, actor, org string, month ti
 // writeClaim inserts or updates a claim; a submission adds a version.
 func (c conn) writeClaim(ctx context.Context, actor string, before *claims.Claim, sv claims.Service, org string, p claims.Period,
 	status claims.Status, act map[string]int64, res payrules.Result, late, declared bool, flag string) (int64, error) {
+	// The service as it is now, not as it was read before the transaction:
+	// a withdrawal committed meanwhile refuses the claim. On PostgreSQL the
+	// row is share-locked, so a withdrawal waits for this claim and then
+	// sees it (SQLite runs one writer at a time).
+	lock := ""
+	if c.dialect == Postgres {
+		lock = " FOR SHARE"
+	}
+	var withdrawn sql.NullString
+	if err := c.queryRow(ctx, "SELECT withdrawn_on FROM services WHERE id = ?"+lock, sv.ID).Scan(&withdrawn); err != nil {
+		return 0, err
+	}
+	if withdrawn.Valid {
+		return 0, problem.New(problem.Conflict, "%s has been withdrawn, so it cannot be claimed: reload the page to see it as it is now", sv.Name)
+	}
 	actJSON, _ := json.Marshal(act)
 	var id int64
 	version := 0
@@ -470,8 +485,11 @@ func (s *Store) Review(ctx context.Context, actor, commissioner string, ids []in
 			if err != nil {
 				return err
 			}
+			// Whoever submitted any version of the claim submitted it: a
+			// colleague's amendment does not make it someone else's.
 			var submittedBy string
-			if err := c.queryRow(ctx, "SELECT COALESCE(MAX(created_by), '') FROM claim_versions WHERE claim_id = ? AND version = ?", id, cl.Version).Scan(&submittedBy); err != nil {
+			if err := c.queryRow(ctx, `SELECT COALESCE(MAX(CASE WHEN LOWER(created_by) = LOWER(?) THEN created_by END), MAX(CASE WHEN version = ? THEN created_by END), '')
+				FROM claim_versions WHERE claim_id = ?`, actor, cl.Version, id).Scan(&submittedBy); err != nil {
 				return err
 			}
 			if err := claims.CheckSeparation(action, cl, sv, actor, submittedBy); err != nil {

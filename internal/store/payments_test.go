@@ -323,6 +323,16 @@ func TestApproverIsNotSubmitter(t *testing.T) {
 		if err := s.Review(ctx, "Both@place.example", "P1", []int64{id}, nil, claims.ActApprove, ""); problem.KindOf(err) != problem.Forbidden {
 			t.Errorf("the submitter approving: %v", err)
 		}
+		// A colleague's amendment does not make it someone else's claim.
+		if err := s.Amend(ctx, "colleague@a1.example", "A1", id, map[string]string{"ecgs_performed": "4"}, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Review(ctx, "BOTH@place.example", "P1", []int64{id}, nil, claims.ActApprove, ""); problem.KindOf(err) != problem.Forbidden {
+			t.Errorf("the first version's submitter approving the amended claim: %v", err)
+		}
+		if err := s.Review(ctx, "comm@place.example", "P1", []int64{id}, nil, claims.ActApprove, strings.Repeat("x", 2001)); problem.KindOf(err) != problem.Invalid {
+			t.Errorf("a message of 2,001 characters: %v", err)
+		}
 		if err := s.Review(ctx, "comm@place.example", "P1", []int64{id}, nil, claims.ActApprove, ""); err != nil {
 			t.Errorf("another approving: %v", err)
 		}

@@ -21,7 +21,7 @@ import (
 const serviceColumns = `sv.id, sv.code, sv.year, sv.name, sv.spec, sv.commissioner_org, sv.frequency, sv.deadline_days,
 	sv.eligibility, sv.sign_up, sv.needs_declaration, sv.needs_approval, sv.needs_finance, sv.fields_json, sv.rule_json,
 	(SELECT f.name FROM service_files f WHERE f.service_id = sv.id), sv.starts_on, sv.ends_on, sv.same_finance, sv.status,
-	sv.withdrawn_on, sv.withdrawn_reason`
+	sv.withdrawn_on, sv.withdrawn_reason, sv.created_at`
 
 func scanService(sc interface{ Scan(...any) error }) (claims.Service, error) {
 	var s claims.Service
@@ -30,7 +30,7 @@ func scanService(sc interface{ Scan(...any) error }) (claims.Service, error) {
 	var file sql.NullString
 	err := sc.Scan(&s.ID, &s.Code, &s.Year, &s.Name, &s.Spec, &s.Commissioner, &s.Frequency, &s.DeadlineDays,
 		&s.Eligibility, &signUp, &decl, &appr, &fin, &fieldsJSON, &ruleJSON, &file, nullTime{&s.Starts}, nullTime{&s.Ends}, &same, &status,
-		nullTime{&s.Withdrawn}, &s.WithdrawnReason)
+		nullTime{&s.Withdrawn}, &s.WithdrawnReason, nullTime{&s.Created})
 	if err != nil {
 		return s, err
 	}
@@ -253,11 +253,14 @@ func (s *Store) PublishService(ctx context.Context, actor string, id int64) erro
 		if err != nil {
 			return err
 		}
-		res, err := c.exec(ctx, "UPDATE services SET status = 'live' WHERE id = ? AND status = 'draft'", id)
+		res, err := c.exec(ctx, "UPDATE services SET status = 'live' WHERE id = ? AND status = 'draft' AND withdrawn_on IS NULL", id)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
+			if sv.IsWithdrawn() {
+				return problem.New(problem.Conflict, "%s was withdrawn on %s, so it cannot be published", sv.Name, sv.Withdrawn.Format("2 January 2006"))
+			}
 			return problem.New(problem.Conflict, "%s is published already", sv.Name)
 		}
 		if err := c.bumpCatalogue(ctx); err != nil {
@@ -498,7 +501,7 @@ func (s *Store) Offers(ctx context.Context, id int64, org string) ([]claims.Offe
 		where += " AND f.org_code = ?"
 		args = append(args, org)
 	}
-	rows, err := s.reader().query(ctx, `SELECT f.service_id, sv.code, sv.name, f.org_code, o.name, f.status, f.start_date, f.offered_start
+	rows, err := s.reader().query(ctx, `SELECT f.service_id, sv.code, sv.name, f.org_code, o.name, f.status, f.start_date, f.offered_start, f.responded_at
 		FROM offers f JOIN services sv ON sv.id = f.service_id JOIN orgs o ON o.code = f.org_code`+where+
 		" ORDER BY sv.year DESC, sv.code, o.name", args...)
 	if err != nil {
@@ -508,7 +511,7 @@ func (s *Store) Offers(ctx context.Context, id int64, org string) ([]claims.Offe
 	var out []claims.Offer
 	for rows.Next() {
 		var f claims.Offer
-		if err := rows.Scan(&f.ServiceID, &f.ServiceCode, &f.ServiceName, &f.Org, &f.OrgName, &f.Status, nullTime{&f.Start}, nullTime{&f.From}); err != nil {
+		if err := rows.Scan(&f.ServiceID, &f.ServiceCode, &f.ServiceName, &f.Org, &f.OrgName, &f.Status, nullTime{&f.Start}, nullTime{&f.From}, nullTime{&f.Answered}); err != nil {
 			return nil, err
 		}
 		out = append(out, f)
@@ -630,6 +633,11 @@ func (s *Store) WithdrawService(ctx context.Context, actor string, id int64, rea
 		}
 		today := orgs.Today(c.now)
 		msg := claims.WithdrawnMessage(reason, today)
+		// Marked first: the row lock makes a claim being written wait (see
+		// writeClaim), and one written before is seen by the reads below.
+		if _, err := c.exec(ctx, "UPDATE services SET withdrawn_on = ?, withdrawn_reason = ? WHERE id = ?", dateArg(today), reason, id); err != nil {
+			return err
+		}
 		open, err := c.claimList(ctx, " WHERE c.service_id = ? AND c.status IN ('submitted', 'queried')", id)
 		if err != nil {
 			return err
@@ -644,9 +652,6 @@ func (s *Store) WithdrawService(ctx context.Context, actor string, id int64, rea
 				return err
 			}
 		}
-		if _, err := c.exec(ctx, "UPDATE services SET withdrawn_on = ?, withdrawn_reason = ? WHERE id = ?", dateArg(today), reason, id); err != nil {
-			return err
-		}
 		// Counted after the moves, so that an approval committed meanwhile
 		// is seen and undoes the lot.
 		var approved int
@@ -656,9 +661,11 @@ func (s *Store) WithdrawService(ctx context.Context, actor string, id int64, rea
 		if err := sv.CheckWithdraw(reason, approved); err != nil {
 			return err
 		}
-		claimants, err := c.claimants(ctx, sv)
-		if err != nil {
-			return err
+		var claimants []claimant
+		if !sv.Draft { // a draft was never offered: nobody to tell
+			if claimants, err = c.claimants(ctx, sv); err != nil {
+				return err
+			}
 		}
 		var notes []mustdo.Reminder
 		for _, who := range claimants {

@@ -28,7 +28,9 @@ type measureRow struct {
 	Verdict    string         `json:"verdict"` // "Improved", "Declined", "Changed", or "No significant change"
 	Percentile float64        `json:"percentile"`
 	HasPct     bool           `json:"has_percentile"`
-	Median     *float64       `json:"national_median"` // nil when no practice has a value that month
+	Median     *float64       `json:"median"` // of all practices' values over the same months; nil when none has one
+	Months     int            `json:"months_loaded"`
+	Test       string         `json:"test"` // the significance test the verdict comes from
 	Target     *float64       `json:"target,omitempty"`
 	RAG        string         `json:"rag,omitempty"` // red, amber, green
 	Alert      *alertView     `json:"alert,omitempty"`
@@ -59,6 +61,7 @@ type heatCell struct {
 type accessData struct {
 	Org       orgs.Org         `json:"org"`
 	Period    int              `json:"period_months"`
+	Loaded    int              `json:"months_loaded"` // of the period's months, how many are loaded
 	From, To  time.Time        `json:"-"`
 	Rows      []measureRow     `json:"measures"`
 	Improved  []alertView      `json:"most_improved,omitempty"`
@@ -73,8 +76,8 @@ type accessData struct {
 
 // accessPage shows every measure for an organisation: its latest value,
 // percentile, target, and its change against the same months a year
-// earlier, called an improvement or a decline only where a two-proportion
-// test at 95% says it lies outside chance. For a Place, PCN or ICB it adds
+// earlier, called an improvement or a decline only where its test at 95%
+// (access.Measure.Test) says it lies outside chance. For a Place, PCN or ICB it adds
 // the practices' heatmap and the most improved and most declined.
 func (s *Server) accessPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	d, err := s.accessData(r, rq)
@@ -137,7 +140,9 @@ func (s *Server) accessData(r *http.Request, rq *request) (*accessData, error) {
 		d.HasData = true
 		d.From, d.To = st.From, st.To
 		row := measureRow{Measure: m, Median: known(st.Median), Value: st.Value, HasValue: st.HasValue, YearAgo: st.YearAgo,
-			HasYearAgo: st.HasYearAgo, Change: st.Change, Verdict: st.Verdict, Percentile: st.Percentile, HasPct: st.HasPercentile}
+			HasYearAgo: st.HasYearAgo, Change: st.Change, Verdict: st.Verdict, Percentile: st.Percentile, HasPct: st.HasPercentile,
+			Months: st.Months, Test: m.TestName()}
+		d.Loaded = st.Months
 		if t, ok := targets[m.ID]; ok {
 			v := float64(t.Milli) / 1000
 			row.Target = &v

@@ -83,6 +83,9 @@ func TestClaimsJourney(t *testing.T) {
 	}
 	bad.has(t, "There is a problem", "Enter a service code", "Enter the service&#39;s name", "Enter the fee per item in pounds")
 
+	// Made in March (as the store's clock has it), so that September's
+	// deadline is September's own, and a return after it is late.
+	a.store.SetClock(func() time.Time { return time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC) })
 	ecg := serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-ECG", "ECGs", map[string]string{"fields": "ECGs performed",
 		"rule_kind": "fee_per_item", "rule_field": "ECGs performed", "rate": "25.00", "cap": "1000"})))
 	dm := serviceID(t, comm.post("/orgs/99X/services", serviceForm("LIS-DM", "Diabetes control", map[string]string{"frequency": "quarterly",
@@ -90,6 +93,7 @@ func TestClaimsJourney(t *testing.T) {
 		"numerator": "Numerator", "denominator": "Denominator", "lower": "60", "upper": "90", "max": "5000"})))
 	block := serviceID(t, comm.post("/orgs/99X/services", serviceForm("PCN-BLOCK", "PCN block", map[string]string{"eligibility": "pcns",
 		"chosen": "U00001", "sign_up": "1", "needs_declaration": "", "needs_approval": "", "rule_kind": "block", "block": "3000"})))
+	a.store.SetClock(func() time.Time { return now })
 	if dup := comm.post("/orgs/99X/services", serviceForm("LES-ECG", "Again", map[string]string{"fields": "A", "rule_kind": "block", "block": "1"})); dup.status != 409 {
 		t.Errorf("duplicate service: %d %s", dup.status, dup.body)
 	}
@@ -221,6 +225,9 @@ func TestClaimsJourney(t *testing.T) {
 	}
 	comm.post("/orgs/99X/claims/review", url.Values{"claim": {ecgClaim}, "action": {"query"}, "message": {"42 ECGs is more than the clinic ran"}})
 	pm.get(sept).has(t, "Queried", "42 ECGs is more than the clinic ran", "Amend ECGs", "?amend="+ecgClaim)
+	if got := pm.get("/orgs/Y00001/returns"); !regexp.MustCompile(`month-2026-09[^€]*?Queried</strong> your commissioner asked about a claim`).MatchString(got.body) {
+		t.Errorf("the returns list does not show September's query: %s", pageText(got.body))
+	}
 	pm.get(sept+"?amend="+ecgClaim).has(t, `id="amend"`, "Submit amendment", `action="/orgs/Y00001/claims/`+ecgClaim+`/amend"`)
 	if got := pm.post("/orgs/Y00001/claims/"+ecgClaim+"/amend", url.Values{"LES-ECG.ecgs_performed": {"30"}, "declaration": {"1"}}); got.status != 303 {
 		t.Fatalf("amend: %d %s", got.status, got.body)
@@ -573,6 +580,12 @@ func TestReviewAtScale(t *testing.T) {
 	if got := review(`{"action": "approve", "claim": [1]}`); got.status != 422 || !strings.Contains(got.body, `unknown field \"claim\"`) {
 		t.Errorf("an unknown key: %d %s", got.status, got.body)
 	}
+	if got := review(fmt.Sprintf(`{"action": "approve", "claims": [%d], "versions": {"0%d": %d}}`, first.ID, first.ID, first.Version+1)); got.status != 409 {
+		t.Errorf("a version keyed 0%d, not the one read: %d %s", first.ID, got.status, got.body)
+	}
+	if got := review(fmt.Sprintf(`{"action": "approve", "claims": [%d], "versions": {"999999": 1}}`, first.ID)); got.status != 422 {
+		t.Errorf("a version of a claim not listed: %d %s", got.status, got.body)
+	}
 	if got := review(fmt.Sprintf(`{"action": "approve", "claims": [%d], "versions": {"%d": %d}}`, first.ID, first.ID, first.Version+1)); got.status != 409 {
 		t.Errorf("approving a version not the one read: %d %s", got.status, got.body)
 	}
@@ -700,6 +713,35 @@ func TestExpectedRangeAndUnits(t *testing.T) {
 	comm.get("/orgs/99X/claims").has(t, "is more than the 50 a period the service expects. Confirmed by the practice: A clinic for the care home")
 }
 
+// TestRefusedReturnKeepsWhatWasSent: a return refused shows again with
+// every figure as it was (those submitted before, read-only, as saved; those
+// typed, as typed and priced), the declaration still ticked, and the
+// explanation box of the refused line open.
+func TestRefusedReturnKeepsWhatWasSent(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm, pm := a.as(people.Commissioner), a.as(people.PracticeManager)
+	serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-INR", "INR tests", map[string]string{"fields": "INR tests",
+		"rule_kind": "fee_per_item", "rule_field": "INR tests", "rate": "18.50"})))
+	oct := "/orgs/Y00001/returns/2026-10"
+	if got := pm.post(oct, url.Values{"action": {"submit"}, "LES-INR.inr_tests": {"12"}, "declaration": {"1"}}); got.status != 303 {
+		t.Fatalf("submitting INR tests: %d %s", got.status, pageText(got.body))
+	}
+	// A service added after (backdated to April) is on October's return too.
+	serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-ECG", "ECGs", map[string]string{"fields": "ECGs performed | 40",
+		"rule_kind": "fee_per_item", "rule_field": "ECGs performed", "rate": "25.00", "unit": "ECG", "units": "ECGs"})))
+	got := pm.post(oct, url.Values{"action": {"submit"}, "LES-ECG.ecgs_performed": {"41"}, "declaration": {"1"}})
+	if got.status != 422 {
+		t.Fatalf("41 ECGs where 40 are expected: %d %s", got.status, pageText(got.body))
+	}
+	got.has(t, `<dd class="nhsuk-summary-list__value">12</dd>`, // submitted before: as saved
+		`name="LES-ECG.ecgs_performed" type="text" inputmode="numeric" value="41"`,
+		"Preview, not saved: £1,025.00 — 41 ECGs × £25.00 = £1,025.00",
+		`<details class="nhsuk-details" open>`)
+	if !regexp.MustCompile(`name="declaration" type="checkbox" value="1"[^>]*checked`).MatchString(got.body) {
+		t.Error("the declaration is no longer ticked")
+	}
+}
+
 // TestWithdrawServicePage: a commissioner withdraws a service from its page
 // with a reason; the practice's claim waiting for review is rejected with
 // it, and the service leaves the practice's return. A service with an
@@ -723,11 +765,17 @@ func TestWithdrawServicePage(t *testing.T) {
 	}
 	comm.get(page).has(t, "Withdrawn on 29 November 2026: Set up in error: the ICB pays for ECGs")
 	comm.get("/orgs/99X/services").has(t, "Withdrawn 29 November 2026")
-	if strings.Contains(comm.get(page).body, `id="withdraw-service"`) {
-		t.Error("a withdrawn service still offers to be withdrawn")
+	withdrawn := comm.get(page)
+	withdrawn.has(t, "For no period: withdrawn on 29 November 2026", "Nothing can be claimed for a withdrawn service")
+	for _, gone := range []string{`id="withdraw-service"`, `id="change-rule"`, `action="/orgs/99X/services/` + id + `/offers"`, `id="end-service"`} {
+		if strings.Contains(withdrawn.body, gone) {
+			t.Errorf("a withdrawn service's page still has %s", gone)
+		}
 	}
+	// The practice that claimed it can still read why it went.
+	pm.get("/orgs/Y00001/services/"+id).has(t, "Withdrawn on 29 November 2026: Set up in error")
 	ret := pm.get(sept)
-	ret.has(t, "The service was withdrawn on 29 November 2026: Set up in error")
+	ret.has(t, "The service was withdrawn on 29 November 2026: Set up in error", "Rejected, not paid: claimed £250.00")
 	if strings.Contains(ret.body, `name="LES-ECG.ecgs_performed"`) {
 		t.Error("the withdrawn service can still be claimed on September's return")
 	}

@@ -22,8 +22,8 @@ func TestAccessRowJSONWithoutMedian(t *testing.T) {
 	}
 	var back map[string]any
 	json.Unmarshal(b, &back)
-	if back["national_median"] != nil {
-		t.Errorf("median %v, want null", back["national_median"])
+	if back["median"] != nil {
+		t.Errorf("median %v, want null", back["median"])
 	}
 	if m := known(62.5); m == nil || *m != 62.5 {
 		t.Errorf("known(62.5) = %v", m)
@@ -46,6 +46,21 @@ func TestDecodeInto(t *testing.T) {
 		if err := decodeInto(r, &in); err != nil || in != (input{"Jo", 1000000, true}) {
 			t.Errorf("%s: %+v %v", r.Header.Get("Content-Type"), in, err)
 		}
+	}
+	// JSON false is an unticked box, as a form that leaves the key out: never
+	// the string "false", which a check for "anything sent" reads as true.
+	for _, body := range []string{`{"all": false, "name": "Jo"}`, `{"name": "Jo"}`} {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		in, err := decode(r, "all", "name")
+		if err != nil || in["all"] != "" || in["name"] != "Jo" {
+			t.Errorf("%s: %q %v", body, in, err)
+		}
+	}
+	nested := httptest.NewRequest("POST", "/", strings.NewReader(`{"name": {"first": "Jo"}}`))
+	nested.Header.Set("Content-Type", "application/json")
+	if _, err := decode(nested, "name"); problem.KindOf(err) != problem.Invalid || !strings.Contains(problem.Message(err), `"name" must be`) {
+		t.Errorf("an object for a name: %v", err)
 	}
 	bad := httptest.NewRequest("POST", "/", strings.NewReader("count=lots"))
 	bad.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -76,6 +76,7 @@ type rankRow struct {
 
 type measurePage struct {
 	Measure   access.Measure `json:"measure"`
+	Source    string         `json:"source"` // NHS England's description of how the publication counts
 	Org       *orgs.Org      `json:"org,omitempty"`
 	Months    []time.Time    `json:"months"`
 	Latest    time.Time      `json:"latest_month"`
@@ -131,7 +132,7 @@ func (s *Server) measurePageData(r *http.Request, rq *request) (*measurePage, er
 	if err != nil {
 		return nil, err
 	}
-	p := &measurePage{Measure: d.Measure, Months: d.Months, Deciles: d.Deciles, Place: strings.ToUpper(r.URL.Query().Get("place"))}
+	p := &measurePage{Measure: d.Measure, Source: access.Source, Months: d.Months, Deciles: d.Deciles, Place: strings.ToUpper(r.URL.Query().Get("place"))}
 	if len(d.Months) == 0 {
 		return p, nil
 	}

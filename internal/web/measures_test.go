@@ -32,15 +32,22 @@ func TestMeasurePages(t *testing.T) {
 	if page.status != 200 {
 		t.Fatalf("measure page: %d", page.status)
 	}
-	// Y00001's October value, counted by hand: 1,147 of 2,531 = 45.3%.
-	page.has(t, "Appointments within one day of booking", `data-testid="deciles"`, `data-testid="org-line"`, "October 2025", "45.3",
+	// Y00001's October value, counted by hand: 1,147 of all 2,560 = 44.8%.
+	page.has(t, "a share of all appointments, those recorded as unknown included (NHS England&#39;s method)", "a two-proportion z-test, at 95%",
+		"appointments with time from booking “Same Day” or “1 Day”", access.Source, "Mid-ranks")
+	pm.get("/measures/within-14-days-known").has(t, "a share of the appointments whose time from booking is known: unknowns are left out")
+	pm.get("/measures/gp-per-1000").has(t, "a test of two Poisson rates")
+	if got := pm.get("/api/measures"); !strings.Contains(got.body, `"statuses": [`) && !strings.Contains(got.body, `"statuses":[`) || strings.Contains(got.body, "AQ==") {
+		t.Errorf("the measures' filters through the API, by name: %s", got.body[:min(len(got.body), 600)])
+	}
+	page.has(t, "Appointments within one day of booking", `data-testid="deciles"`, `data-testid="org-line"`, "October 2025", "44.8",
 		"RIVERSIDE MEDICAL CENTRE", "Higher is better", "among all 3 practices loaded")
 	if strings.Contains(page.body, "ORCHARD") && !strings.Contains(page.body, "RIVERSIDE") {
 		t.Error("ranking shows practices outside the user's scope")
 	}
 	csv := pm.get("/measures/within-1-day/data.csv?org=Y00001")
 	lines := strings.Split(strings.TrimSpace(csv.body), "\n")
-	if csv.status != 200 || len(lines) != 3 || lines[0] != "month,p10,p20,p30,p40,p50,p60,p70,p80,p90,Y00001" || !strings.HasSuffix(lines[1], ",45.318") {
+	if csv.status != 200 || len(lines) != 3 || lines[0] != "month,p10,p20,p30,p40,p50,p60,p70,p80,p90,Y00001" || !strings.HasSuffix(lines[1], ",44.805") {
 		t.Errorf("CSV: %d %q", csv.status, csv.body)
 	}
 	var api struct {
@@ -55,6 +62,15 @@ func TestMeasurePages(t *testing.T) {
 	}
 	if got := pm.get("/measures/no-such"); got.status != 404 {
 		t.Errorf("unknown measure: %d", got.status)
+	}
+	// Only October and November 2025 are loaded: the last 3 or 12 months
+	// are worked out over those two, and say so.
+	for _, period := range []string{"3", "12"} {
+		got := pm.get("/orgs/Y00001/access?period=" + period)
+		got.has(t, "(2 of these "+period+" months are loaded: the figures are over those months)")
+		if strings.Count(got.body, "Not known") > 1 { // GP appointments per 1,000: no list sizes loaded
+			t.Errorf("period %s: values not known where two months are loaded: %s", period, pageText(got.body))
+		}
 	}
 	// A commissioner sees the Place's line: its practices added up.
 	a.as(people.Commissioner).get("/measures/dna-rate?org=99X").has(t, "NHS RIVERSIDE AND VALE ICB - 99X", "Lower is better")
@@ -75,7 +91,7 @@ func TestAccessPages(t *testing.T) {
 
 	practice := pm.get("/orgs/Y00001/access")
 	practice.has(t, "Access and performance of RIVERSIDE MEDICAL CENTRE", "Appointments within one day of booking", "October 2026",
-		"two-proportion test at 95%", "median")
+		"two-proportion z-test", "Poisson rate test", "median", "mid-ranks")
 	if !strings.Contains(practice.body, "Improved") && !strings.Contains(practice.body, "Declined") && !strings.Contains(practice.body, "No significant change") {
 		t.Error("no verdict on the change against a year earlier")
 	}

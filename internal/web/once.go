@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -102,12 +103,17 @@ func (s *Server) once(w http.ResponseWriter, r *http.Request, rq *request, key s
 		s.fail(w, r, rq, err)
 		return
 	}
-	first, err := s.store.BeginSubmission(ctx, rq.user.ID, key, request)
-	if err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	if !first {
+	// A repeat whose first failed (and was forgotten) tries to be the first
+	// itself, so that its result is kept too; a few tries, then it gives up.
+	for try := 0; ; try++ {
+		first, err := s.store.BeginSubmission(ctx, rq.user.ID, key, request)
+		if err != nil {
+			s.fail(w, r, rq, err)
+			return
+		}
+		if first {
+			break
+		}
 		res, found, done, err := s.store.AwaitSubmission(ctx, rq.user.ID, key, awaitFirst)
 		switch {
 		case err != nil:
@@ -121,12 +127,10 @@ func (s *Server) once(w http.ResponseWriter, r *http.Request, rq *request, key s
 			}
 			w.WriteHeader(res.Status)
 			w.Write([]byte(res.Body))
-		case found:
+		case found || try == 2:
 			s.fail(w, r, rq, problem.New(problem.Conflict, "This form is being sent already: wait a moment, then look at the page again."))
-		default: // the first failed and was forgotten: this one is handled afresh
-			if err := handle(w); err != nil {
-				s.fail(w, r, rq, err)
-			}
+		default: // the first failed and was forgotten: try again to be the first
+			continue
 		}
 		return
 	}
@@ -134,7 +138,10 @@ func (s *Server) once(w http.ResponseWriter, r *http.Request, rq *request, key s
 	if err := handle(rec); err != nil {
 		s.fail(rec, r, rq, err)
 	}
-	// Done: remember what was answered. Failed: forget, so it can be sent again.
+	// Done: remember what was answered. Failed: forget, so it can be sent
+	// again. Either way, even if the client has gone (its request's context
+	// cancelled), or the key would stay "being sent" for a day.
+	ctx = context.WithoutCancel(ctx)
 	if rec.status < 400 {
 		body := ""
 		if strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") && rec.body.Len() <= 64<<10 {

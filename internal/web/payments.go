@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -143,11 +144,12 @@ func reviewFromJSON(r *http.Request) error {
 	for _, id := range in.Claims {
 		form.Add("claim", strconv.FormatInt(id, 10))
 	}
-	for id, v := range in.Versions {
-		if _, err := strconv.ParseInt(id, 10, 64); err != nil {
-			return problem.New(problem.Invalid, "versions: %q is not a claim's number", id)
+	for key, v := range in.Versions {
+		id, err := strconv.ParseInt(key, 10, 64)
+		if err != nil || !slices.Contains(in.Claims, id) {
+			return problem.New(problem.Invalid, "versions: %q is not one of the claims listed", key)
 		}
-		form.Set("seen-"+id, strconv.Itoa(v))
+		form.Set("seen-"+strconv.FormatInt(id, 10), strconv.Itoa(v))
 	}
 	if in.All {
 		form.Set("all", "1")

@@ -225,12 +225,20 @@ func formulaLike(cell string) bool {
 	return err != nil
 }
 
+// writeJSON writes v as the JSON answer with status. It is encoded whole
+// before anything is sent, so that a value JSON cannot hold (NaN, say) is a
+// server error with an error's status, never half a body after a 200.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encoding the answer as JSON: %w", err)
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 var errCrossOrigin = &problem.Error{Kind: problem.Forbidden,
@@ -404,8 +412,16 @@ func decodeAll(r *http.Request) (map[string]string, error) {
 			return nil, problem.New(problem.Invalid, "The request body is not valid JSON: %v", err)
 		}
 		for k, v := range m {
-			if v != nil {
+			switch v := v.(type) {
+			case nil:
+			case bool: // as a form's checkbox: ticked is "1", unticked is not sent
+				if v {
+					out[k] = "1"
+				}
+			case string, json.Number:
 				out[k] = fmt.Sprint(v)
+			default:
+				return nil, problem.New(problem.Invalid, "%q must be a string, a number, true or false", k)
 			}
 		}
 		return out, nil

@@ -41,6 +41,7 @@ type returnLine struct {
 	ClaimID   int64                 `json:"-"`
 	Unusual   string                `json:"-"` // what was typed as the reason for unusual figures
 	Declare   bool                  `json:"-"`
+	HasError  bool                  `json:"-"` // a figure of the line was refused: its explanation box opens
 }
 
 // inputView is one activity figure on the form (or, read-only, its value).
@@ -63,6 +64,7 @@ type returnData struct {
 	Total     int64         `json:"preview_total_pence"`
 	NeedsDecl bool          `json:"needs_declaration"`
 	CanSubmit bool          `json:"-"`
+	Declared  string        `json:"-"` // the declaration as ticked on a form refused
 	AnyOpen   bool          `json:"-"`
 	// Submittable: some open line's period has ended, so a submission can
 	// succeed; until then only drafts are saved (SubmitFrom says from when).
@@ -104,6 +106,7 @@ type monthDue struct {
 	State     string    `json:"state"` // nothing, submitted, overdue, due, open
 	Lines     int       `json:"lines"`
 	Submitted int       `json:"submitted"`
+	Queried   int       `json:"queried"`           // claims the commissioner has asked about: the practice must answer
 	Deadline  time.Time `json:"deadline,omitzero"` // the earliest deadline of what is still to submit
 }
 
@@ -112,9 +115,10 @@ type returnsDue struct {
 	Months []monthDue `json:"months"`
 }
 
-// returnsHome lists the last year's returns, newest first: open (this
-// month: drafts only), due, overdue (a deadline passed with lines not
-// submitted), submitted, or nothing to claim.
+// returnsHome lists the last year's returns, newest first: queried (the
+// commissioner asked about a claim), open (this month: drafts only), due,
+// overdue (a deadline passed with lines not submitted), submitted, or
+// nothing to claim.
 func (s *Server) returnsHome(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	o, err := s.store.Org(ctx, r.PathValue("code"))
@@ -134,6 +138,9 @@ func (s *Server) returnsHome(w http.ResponseWriter, r *http.Request, rq *request
 		for _, l := range lines {
 			if l.Claim != nil && l.Claim.Locked() {
 				md.Submitted++
+				if l.Claim.Status == claims.Queried {
+					md.Queried++
+				}
 				continue
 			}
 			if !claims.Submittable(l.Period, s.now()) {
@@ -148,6 +155,8 @@ func (s *Server) returnsHome(w http.ResponseWriter, r *http.Request, rq *request
 		switch {
 		case md.Lines == 0:
 			md.State = "nothing"
+		case md.Queried > 0:
+			md.State = "queried"
 		case md.Submitted == md.Lines:
 			md.State = "submitted"
 		case overdue:
@@ -214,7 +223,7 @@ func (s *Server) buildReturn(r *http.Request, rq *request, canSubmit bool, typed
 	if err != nil {
 		return nil, err
 	}
-	d := &returnData{Org: o, Month: month, CanSubmit: canSubmit, Rounding: payrules.RoundingNote}
+	d := &returnData{Org: o, Month: month, CanSubmit: canSubmit, Rounding: payrules.RoundingNote, Declared: typed["declaration"]}
 	start := time.Date(rq.today.Year(), rq.today.Month(), 1, 0, 0, 0, 0, time.UTC)
 	for i := -12; i <= 2; i++ { // ahead too: the preview works for any open period
 		d.Months = append(d.Months, start.AddDate(0, i, 0))
@@ -231,7 +240,11 @@ func (s *Server) buildReturn(r *http.Request, rq *request, canSubmit bool, typed
 		label := "Preview: "
 		if l.Claim != nil {
 			v.Status, v.Late, v.Message, v.ClaimID = l.Claim.Status.Label(), l.Claim.Late, l.Claim.Message, l.Claim.ID
-			if l.Claim.Status != claims.Draft {
+			switch l.Claim.Status {
+			case claims.Draft:
+			case claims.Rejected:
+				label = "Rejected, not paid: claimed "
+			default:
 				label = "Claimed: "
 			}
 		}
@@ -242,16 +255,29 @@ func (s *Server) buildReturn(r *http.Request, rq *request, canSubmit bool, typed
 		if l.Problem != "" {
 			v.Preview += " — " + l.Problem
 		}
+		retyped := false // shown again after a refusal, with what was typed
 		for _, f := range l.Service.Fields {
 			id := claims.FieldName(l.Service.Code, f.Key)
-			if typedV, ok := typed[id]; ok {
-				v.Values[f.Key] = typedV
+			if typedV, ok := typed[id]; ok && v.Editable {
+				v.Values[f.Key], retyped = typedV, true
 			} else if l.Claim != nil {
 				if n, ok := l.Claim.Activity[f.Key]; ok {
 					v.Values[f.Key] = strconv.FormatInt(n, 10)
 				}
 			}
 			v.Inputs = append(v.Inputs, inputView{ID: id, Label: f.Label, Value: v.Values[f.Key], Error: errors[id]})
+			v.HasError = v.HasError || errors[id] != ""
+		}
+		pence := l.Preview.Pence
+		if retyped { // price what was typed, not what was saved before
+			if act, errs := claims.ParseActivity(l.Service, v.Values, false); len(errs) == 0 {
+				if res, err := claims.Price(l.Service, l.Period, act, l.Facts); err == nil {
+					pence, v.Preview = res.Pence, "Preview, not saved: "+payrules.Pounds(res.Pence)
+					if res.Explanation != "" {
+						v.Preview += " — " + res.Explanation
+					}
+				}
+			}
 		}
 		v.Unusual = typed[l.Service.Code+"._unusual"]
 		if l.Claim != nil && l.Claim.Version > 1 { // amended: show the earlier versions
@@ -268,7 +294,7 @@ func (s *Server) buildReturn(r *http.Request, rq *request, canSubmit bool, typed
 			}
 		}
 		d.NeedsDecl = d.NeedsDecl || (v.Editable && l.Service.NeedsDeclaration)
-		d.Total += l.Preview.Pence
+		d.Total += pence
 		d.Lines = append(d.Lines, &v)
 	}
 	if o.Kind == orgs.PCN {

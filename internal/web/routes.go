@@ -25,6 +25,19 @@ type route struct {
 	handle    func(w http.ResponseWriter, r *http.Request, rq *request) error
 }
 
+// APIRoutes lists the routes also served as JSON under /api, as
+// "METHOD /api/path" patterns, in the route table's order.
+func (s *Server) APIRoutes() []string {
+	var out []string
+	for _, rt := range s.routes {
+		if rt.api {
+			method, path, _ := strings.Cut(rt.pattern, " ")
+			out = append(out, method+" /api"+path)
+		}
+	}
+	return out
+}
+
 // routeTable is the whole of OnePC's HTTP surface.
 func (s *Server) routeTable() []route {
 	return []route{

@@ -361,7 +361,7 @@ func parseRule(in map[string]string) (payrules.Rule, problem.Fields) {
 		w, f, _ := strings.Cut(v, ".")
 		n, err1 := strconv.ParseInt(w, 10, 64)
 		fr, err2 := strconv.ParseInt((f + "0000")[:4], 10, 64)
-		if v == "" || err1 != nil || err2 != nil || len(f) > 4 || n < 0 {
+		if v == "" || err1 != nil || err2 != nil || len(f) > 4 || strings.ContainsAny(v, "+-") {
 			errs.Add("rate_per_patient", "Enter the rate per patient in pounds, up to four decimal places, like 0.1250")
 		}
 		rule.RateCentipence, rule.Weighted = n*10000+fr, in["weighted"] != ""
@@ -437,6 +437,19 @@ func (s *Server) serviceFor(r *http.Request, rq *request) (claims.Service, orgs.
 			return sv, o, nil
 		}
 	}
+	if sv.IsWithdrawn() { // a practice that claimed it, or was offered it, can still read why it went
+		made, _, err := s.store.Claims(ctx, store.ClaimQuery{ServiceID: sv.ID, Org: o.Code, Limit: 1})
+		if err != nil {
+			return sv, o, err
+		}
+		offers, err := s.store.Offers(ctx, sv.ID, o.Code)
+		if err != nil {
+			return sv, o, err
+		}
+		if len(made) > 0 || len(offers) > 0 {
+			return sv, o, nil
+		}
+	}
 	return sv, o, problem.New(problem.NotFound, "That service is not open to %s", o.Name)
 }
 
@@ -499,12 +512,23 @@ func (s *Server) changeRule(w http.ResponseWriter, r *http.Request, rq *request)
 			errs.Add("from", "Choose the period the new rule starts with")
 		}
 	}
+	// On the page, the rule's "from" is the input "rule-from": the offers
+	// form on the same page has a "from" of its own.
+	fields := func(errs problem.Fields) problem.Fields {
+		errs = formFields(errs)
+		for i := range errs {
+			if errs[i].Name == "from" && !wantsJSON(r) {
+				errs[i].Name = "rule-from"
+			}
+		}
+		return errs
+	}
 	if err := errs.Err(); err != nil {
-		return s.serviceFormFailed(w, r, rq, &problem.Error{Kind: problem.Invalid, Message: "The payment rule was not changed", Fields: formFields(errs)}, in)
+		return s.serviceFormFailed(w, r, rq, &problem.Error{Kind: problem.Invalid, Message: "The payment rule was not changed", Fields: fields(errs)}, in)
 	}
 	if err := s.store.ChangeRule(r.Context(), rq.actor(), sv.ID, rule, from); err != nil {
 		if fe := problem.FieldsOf(err); len(fe) > 0 {
-			err = &problem.Error{Kind: problem.KindOf(err), Message: "The payment rule was not changed", Fields: formFields(fe)}
+			err = &problem.Error{Kind: problem.KindOf(err), Message: "The payment rule was not changed", Fields: fields(fe)}
 		}
 		return s.serviceFormFailed(w, r, rq, err, in)
 	}
@@ -625,7 +649,7 @@ func (s *Server) submissions(ctx context.Context, sv claims.Service, p claims.Pe
 	var out []orgStatus
 	for _, code := range codes {
 		st := orgStatus{Org: code, Name: names[code], Claim: byOrg[code]}
-		st.Status, st.Late = claims.Standing(st.Claim, sv.Deadline(p), today)
+		st.Status, st.Late = claims.Standing(st.Claim, sv.DeadlineFor(p, nil), today)
 		out = append(out, st)
 	}
 	slices.SortFunc(out, func(a, b orgStatus) int { return strings.Compare(a.Name, b.Name) })
