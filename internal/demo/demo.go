@@ -147,6 +147,10 @@ func Orgs(today time.Time) ([]orgs.Org, []orgs.Membership) {
 // Load writes the demo Place and its users into s. Running it again changes
 // nothing that is already there.
 func Load(ctx context.Context, s *store.Store, now time.Time) ([]Login, error) {
+	// Marked first: every page served from this database says its data is synthetic.
+	if err := s.MarkDemo(ctx); err != nil {
+		return nil, err
+	}
 	list, members := Orgs(orgs.Today(now))
 	if err := s.SaveOrgs(ctx, actor, list...); err != nil {
 		return nil, fmt.Errorf("demo organisations: %w", err)

@@ -117,6 +117,23 @@ func TestDemoPopulations(t *testing.T) {
 	}
 	if population.PerMille(careHomes.Bands.Over85(), careHomes.Total) < 60 {
 		t.Errorf("the care-home practice has only %d‰ aged 85+", population.PerMille(careHomes.Bands.Over85(), careHomes.Total))
+	} // Men and women differ band by band, as in England's published totals:
+	// never (or hardly ever) the same count, and women the more from 80 on.
+	for _, p := range ex[12].Practices {
+		same, olderWomen := 0, 0
+		for b := range population.NBands {
+			if p.Bands[population.Male][b] == p.Bands[population.Female][b] {
+				same++
+			}
+		}
+		for b := 16; b < population.NBands; b++ {
+			if p.Bands[population.Female][b] >= p.Bands[population.Male][b] {
+				olderWomen++
+			}
+		}
+		if same > 2 || olderWomen < 3 {
+			t.Errorf("%s: %d bands with as many men as women, women at least as many in %d of the bands from 80", p.Code, same, olderWomen)
+		}
 	}
 }
 

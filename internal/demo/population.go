@@ -16,6 +16,12 @@ const populationMonths = 13
 // registered patients in each five-year band, youngest first.
 var englandShape = [population.NBands]int{52, 58, 61, 58, 60, 68, 72, 70, 66, 63, 68, 67, 59, 51, 47, 38, 25, 15, 6, 2}
 
+// femalePermille is the rough share (per thousand) of women among England's
+// registered patients in each band, as the published totals have it: a few
+// more boys than girls, about even through working age, then more women
+// with each band from the sixties on.
+var femalePermille = [population.NBands]int{488, 487, 487, 488, 496, 501, 499, 498, 499, 503, 506, 508, 512, 521, 530, 545, 570, 620, 690, 760}
+
 // profile bends the shape so that populations differ, as real ones do.
 type profile struct {
 	name   string
@@ -125,15 +131,12 @@ func spread(total int, prof profile, rng *rand.Rand) population.Pyramid {
 	var weights [2][population.NBands]int
 	sum := 0
 	for b, share := range englandShape {
-		w := share * prof.factor(b) * (95 + rng.IntN(11))
-		// Women outnumber men from the late sixties on.
-		female := 50
-		if b >= 13 {
-			female = 53 + (b-13)*3
-		}
-		weights[population.Female][b] = w * female
-		weights[population.Male][b] = w * (100 - female)
-		sum += w * 100
+		// Each sex its own noise, around England's share of women in the band.
+		wf := share * prof.factor(b) * (95 + rng.IntN(11)) * femalePermille[b]
+		wm := share * prof.factor(b) * (95 + rng.IntN(11)) * (1000 - femalePermille[b])
+		weights[population.Female][b] = wf
+		weights[population.Male][b] = wm
+		sum += wf + wm
 	}
 	var p population.Pyramid
 	type rem struct {

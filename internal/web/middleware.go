@@ -23,6 +23,7 @@ const sessionCookie = "onepc_session"
 type request struct {
 	user      people.User
 	session   store.Session
+	token     *people.APIToken // the API token the request was signed in by, if any
 	today     time.Time
 	chain     []string // the checked organisation and those above it, when the route names one
 	dataVer   int64    // store.DataVersion, read once a request when a cache asks
@@ -38,6 +39,9 @@ func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq := &request{today: orgs.Today(s.now())}
 		w.Header().Set("Cache-Control", "no-store")
+		if s.demo { // files and JSON say so too, where no banner can
+			w.Header().Set("OnePC-Data", "synthetic demonstration data")
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			limit := rt.maxBody
 			if limit == 0 {
@@ -68,10 +72,34 @@ func (s *Server) wrap(rt route) http.Handler {
 
 var errSignIn = &problem.Error{Kind: problem.Unauthorized, Message: "Sign in to use OnePC."}
 
+var (
+	errTokenWhere    = &problem.Error{Kind: problem.Unauthorized, Message: "An API token is sent as \"Authorization: Bearer onepc_…\", and only to the JSON API under /api/."}
+	errTokenReadOnly = &problem.Error{Kind: problem.Forbidden, Message: "This API token is read-only: make one that may write, on your account page, to change anything."}
+)
+
+// signInByToken signs a script in by its personal API token, under /api
+// only: a token in a page's request would be a credential a browser sends
+// by itself.
+func (s *Server) signInByToken(r *http.Request, rq *request, header string) error {
+	secret, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok || !strings.HasPrefix(r.URL.Path, "/api/") {
+		return errTokenWhere
+	}
+	tok, u, err := s.store.TokenUser(r.Context(), strings.TrimSpace(secret))
+	if err != nil {
+		return err
+	}
+	rq.user, rq.token = u, &tok
+	return nil
+}
+
 // signIn loads the session named by the cookie and its user, from the
 // database on every request: a sign-out or a change of roles on any server
 // holds on the next request everywhere.
 func (s *Server) signIn(r *http.Request, rq *request) error {
+	if h := r.Header.Get("Authorization"); h != "" {
+		return s.signInByToken(r, rq, h)
+	}
 	ck, err := r.Cookie(sessionCookie)
 	if err != nil || ck.Value == "" {
 		return errSignIn
@@ -94,6 +122,12 @@ func (s *Server) authorize(r *http.Request, rt route, rq *request) error {
 		return err
 	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return nil
+	}
+	if rq.token != nil { // no cookie, so no forgery to guard against; but a write needs a token that may write
+		if !rq.token.CanWrite {
+			return errTokenReadOnly
+		}
 		return nil
 	}
 	token := r.Header.Get("X-CSRF-Token")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -406,4 +407,41 @@ func mustURL(s string) *url.URL {
 		panic(err)
 	}
 	return u
+}
+
+// TestDemoMarker: every page served from a demo database says its data is
+// synthetic (and files and JSON carry a header saying so); a real
+// database's pages do not.
+func TestDemoMarker(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	pm := a.as(people.PracticeManager)
+	for _, path := range []string{"/", "/orgs/Y00001", "/orgs/Y00001/population", "/orgs/Y00001/access", "/measures", "/orgs/Y00001/returns"} {
+		got := pm.get(path)
+		if !strings.Contains(got.body, `data-testid="demo-banner"`) || !strings.Contains(got.body, "made up (synthetic)") {
+			t.Errorf("%s: no demo banner (%d)", path, got.status)
+		}
+	}
+	pm.get("/orgs/Y00001/population").has(t, "Source: synthetic demonstration data shaped like NHS England")
+	if got := pm.get("/api/orgs/Y00001"); got.header.Get("OnePC-Data") != "synthetic demonstration data" {
+		t.Errorf("JSON without the demo header: %q", got.header.Get("OnePC-Data"))
+	}
+	real := storetest.Open(t, "sqlite")
+	srv, err := web.New(web.Config{Store: real, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := httptest.NewServer(srv.Handler())
+	defer h.Close()
+	resp, err := http.Get(h.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(body), "demo-banner") || resp.Header.Get("OnePC-Data") != "" {
+		t.Error("a real database's page says its data is a demo")
+	}
+	if !strings.Contains(string(body), "Sign in") {
+		t.Errorf("the sign-in page: %d %.300s", resp.StatusCode, body)
+	}
 }

@@ -41,6 +41,7 @@ type page struct {
 	Notice   string         // a success banner
 	Errors   problem.Fields // the error summary
 	Data     any
+	Demo     bool // the database holds synthetic demo data: every page says so
 }
 
 func (s *Server) parseTemplates() (map[string]*template.Template, error) {
@@ -169,6 +170,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	if !ok {
 		return fmt.Errorf("no template %q", name)
 	}
+	p.Demo = s.demo
 	if rq != nil && rq.user.ID != 0 {
 		p.User = &rq.user
 		p.CSRF = rq.session.CSRFToken

@@ -49,6 +49,9 @@ func (s *Server) routeTable() []route {
 
 		{pattern: "GET /{$}", perm: people.ViewOrg, handle: s.home},
 		{pattern: "GET /me", perm: people.ViewOrg, api: true, handle: s.me},
+		{pattern: "GET /account", perm: people.ViewOrg, api: true, handle: s.accountPage},
+		{pattern: "POST /account/tokens", perm: people.ViewOrg, api: true, handle: s.createToken},
+		{pattern: "POST /account/tokens/{id}/revoke", perm: people.ViewOrg, api: true, handle: s.revokeToken},
 		{pattern: "GET /orgs", perm: people.ViewOrg, api: true, handle: s.orgBrowser},
 		{pattern: "GET /orgs/{code}", perm: people.ViewOrg, org: "code", api: true, handle: s.orgPage},
 		{pattern: "GET /orgs/{code}/population", perm: people.ViewOrg, org: "code", api: true, handle: s.populationPage},

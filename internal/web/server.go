@@ -42,6 +42,7 @@ type Server struct {
 	store      *store.Store
 	log        *slog.Logger
 	secure     bool
+	demo       bool // the database holds synthetic demo data (store.IsDemo)
 	now        func() time.Time
 	pages      map[string]*template.Template
 	assets     *assets
@@ -97,6 +98,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if s.pages, err = s.parseTemplates(); err != nil {
+		return nil, err
+	}
+	// Read once: a database is filled with the demo before it is served.
+	if s.demo, err = cfg.Store.IsDemo(context.Background()); err != nil {
 		return nil, err
 	}
 	s.routes = s.routeTable()
