@@ -48,6 +48,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /login/sso/{provider}/callback", handle: s.ssoCallback},
 
 		{pattern: "GET /{$}", perm: people.ViewOrg, handle: s.home},
+		{pattern: "GET /api/openapi.json", handle: s.openAPIDoc},
 		{pattern: "GET /me", perm: people.ViewOrg, api: true, handle: s.me},
 		{pattern: "GET /account", perm: people.ViewOrg, api: true, handle: s.accountPage},
 		{pattern: "POST /account/tokens", perm: people.ViewOrg, api: true, handle: s.createToken},
