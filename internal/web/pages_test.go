@@ -445,3 +445,34 @@ func TestDemoMarker(t *testing.T) {
 		t.Errorf("the sign-in page: %d %.300s", resp.StatusCode, body)
 	}
 }
+
+// TestInformationPages: the accessibility statement, privacy notice,
+// cookies page and help are there for anyone, linked from every page; the
+// service status says which build, engine and schema are running.
+func TestInformationPages(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	anon := a.anon()
+	for path, want := range map[string]string{
+		"/accessibility": "Accessibility statement for OnePC",
+		"/privacy":       "No patient's information",
+		"/cookies":       "onepc_session",
+		"/help":          "Monthly returns",
+	} {
+		got := anon.get(path)
+		if got.status != 200 || !strings.Contains(got.body, want) || !strings.Contains(got.body, `href="/status"`) {
+			t.Errorf("%s: %d, %q there: %v", path, got.status, want, strings.Contains(got.body, want))
+		}
+	}
+	got := anon.get("/status")
+	got.has(t, "Working", "SQLite (one file)", "migrations applied; the newest 025_api_tokens", "Synthetic demonstration data")
+	var st struct {
+		OK     bool `json:"database_reachable"`
+		Schema struct {
+			Engine  string `json:"engine"`
+			Applied int    `json:"migrations_applied"`
+		} `json:"schema"`
+	}
+	if err := json.Unmarshal([]byte(anon.get("/api/status").body), &st); err != nil || !st.OK || st.Schema.Engine != "SQLite" || st.Schema.Applied < 25 {
+		t.Errorf("status as JSON: %+v %v", st, err)
+	}
+}

@@ -49,6 +49,11 @@ func (s *Server) routeTable() []route {
 
 		{pattern: "GET /{$}", perm: people.ViewOrg, handle: s.home},
 		{pattern: "GET /api/openapi.json", handle: s.openAPIDoc},
+		{pattern: "GET /status", api: true, handle: s.statusPage},
+		{pattern: "GET /accessibility", handle: s.infoPage("accessibility", "Accessibility statement")},
+		{pattern: "GET /privacy", handle: s.infoPage("privacy", "Privacy notice")},
+		{pattern: "GET /cookies", handle: s.infoPage("cookies", "Cookies")},
+		{pattern: "GET /help", handle: s.infoPage("help", "Help")},
 		{pattern: "GET /me", perm: people.ViewOrg, api: true, handle: s.me},
 		{pattern: "GET /account", perm: people.ViewOrg, api: true, handle: s.accountPage},
 		{pattern: "POST /account/tokens", perm: people.ViewOrg, api: true, handle: s.createToken},
