@@ -1,74 +1,182 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
 	"github.com/onepc/onepc/internal/store"
 )
 
-// feature is a part of OnePC shown on the home page, with an honest
-// note while it is not built yet.
+// feature is a part of OnePC shown on the home page: where to find it.
+// Access marks the one whose note says what appointments data is loaded.
 type feature struct {
 	Title, Text string
+	Access      bool
 }
 
-// plannedFor says, per role, what each coming capability will do for them.
-var plannedFor = map[people.Role][]feature{
+// featuresFor says, per role, where each part of OnePC is for them.
+var featuresFor = map[people.Role][]feature{
 	people.PracticeManager: {
-		{"Local services and claims", "One monthly return for every local service your practice provides: open your practice and choose “Monthly return”."},
-		{"Access and performance", "Your appointment figures compared with similar practices. Not available yet: no appointments data has been loaded."},
-		{"Population profile", "Your registered patients by age and sex against your Place, and your needs-weighted list: open your practice and choose “Population”."},
-		{"Records register", "What your practice keeps, when each collection comes up for review or disposal, holds and certificates: open your practice and choose “Records register”."},
+		{Title: "Local services and claims", Text: "One monthly return for every local service your practice provides: open your practice and choose “Monthly returns”."},
+		{Title: "Access and performance", Text: "Your appointment figures compared with every practice, and with a year before: open your practice and choose “Access”.", Access: true},
+		{Title: "Population profile", Text: "Your registered patients by age and sex against your Place, and your needs-weighted list: open your practice and choose “Population”."},
+		{Title: "Records register", Text: "What your practice keeps, when each collection comes up for review or disposal, holds and certificates: open your practice and choose “Records register”."},
 	},
 	people.PracticeStaff: {
-		{"Capability reviews", "Score your practice's capability for improvement with your team: open your practice and choose “Capability reviews”."},
-		{"Must-do tracker", "Deadlines your practice has to meet. Not available yet."},
+		{Title: "Capability reviews", Text: "Score your practice's capability for improvement with your team: open your practice and choose “Capability reviews”."},
+		{Title: "Must-dos", Text: "Deadlines your practice has to meet, and yours: see “My week”."},
 	},
 	people.PCNManager: {
-		{"Member practice returns", "Which member practices have submitted their monthly returns: open your PCN and choose “Monthly return”."},
-		{"PCN services", "Claims for services the PCN provides, on the PCN's own monthly return."},
+		{Title: "Member practice returns", Text: "Which member practices have submitted their monthly returns: open your PCN and choose “Monthly returns”."},
+		{Title: "PCN services", Text: "Claims for services the PCN provides, on the PCN's own monthly return."},
 	},
 	people.PCNClinicalDirector: {
-		{"Access across the PCN", "Each member practice's access measures against its peers. Not available yet: no appointments data has been loaded."},
-		{"Shared plan", "The plan your PCN, Place and ICB have agreed. Not available yet."},
+		{Title: "Access across the PCN", Text: "Each member practice's access measures against its peers: open your PCN and choose “Access”.", Access: true},
+		{Title: "Shared plan", Text: "The plan your PCN, Place and ICB agree: not built yet."},
 	},
 	people.Commissioner: {
-		{"Services you commission", "Specifications, offers, claims and payment runs in one place: open your Place and choose “Local services commissioned”."},
-		{"Access and improvement", "Measures from the published appointments data, with peer percentiles and change over time. Not available yet."},
-		{"Records registers", "Which practices keep a records register, what is overdue for review, holds and certificates: open your Place and choose “Records register”."},
-		{"Population needs", "Each practice's population and needs-weighted list, side by side: open your Place and choose “Population”."},
+		{Title: "Services you commission", Text: "Specifications, offers, claims and payment runs in one place: open your Place and choose “Local services commissioned”."},
+		{Title: "Access and improvement", Text: "Measures from the published appointments data, with peer percentiles and change over time: open your Place and choose “Access”.", Access: true},
+		{Title: "Records registers", Text: "Which practices keep a records register, what is overdue for review, holds and certificates: open your Place and choose “Records register”."},
+		{Title: "Population needs", Text: "Each practice's population and needs-weighted list, side by side: open your Place and choose “Population”."},
 	},
 	people.FinanceOfficer: {
-		{"Finance approval", "Claims approved by the commissioner that wait for finance: open your Place, choose “Local services commissioned”, then “Claims to review”."},
-		{"Payment runs", "Preview a month's run (what it pays, and what it leaves out and why), confirm it, and reverse a run made in error: open your Place and choose “Payment runs”."},
+		{Title: "Finance approval", Text: "Claims approved by the commissioner that wait for finance: open your Place, choose “Local services commissioned”, then “Claims to review”."},
+		{Title: "Payment runs", Text: "Preview a month's run (what it pays, and what it leaves out and why), confirm it, and reverse a run made in error: open your Place and choose “Payment runs”."},
 	},
 	people.Admin: {
-		{"Users and roles", "Add people and give them roles at organisations."},
-		{"Audit log", "Every change, who made it and when, in a chain that shows tampering."},
+		{Title: "Users and roles", Text: "Add people and give them roles at organisations."},
+		{Title: "Audit log", Text: "Every change, who made it and when, in a chain that shows tampering."},
 	},
+}
+
+// todo is something a person has to do now, worked out from the data.
+type todo struct {
+	Text   string `json:"text"`
+	Link   string `json:"link"`
+	Urgent bool   `json:"urgent"`
 }
 
 type homeData struct {
-	User    people.User `json:"user"`
-	Planned []feature   `json:"-"`
+	User       people.User `json:"user"`
+	Todos      []todo      `json:"todo"`
+	Features   []feature   `json:"-"`
+	AccessNote string      `json:"-"` // what appointments data is loaded, for the access features
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
 	d := homeData{User: rq.user}
 	seen := map[people.Role]bool{}
 	for _, g := range rq.user.Grants {
 		if !seen[g.Role] {
 			seen[g.Role] = true
-			d.Planned = append(d.Planned, plannedFor[g.Role]...)
+			d.Features = append(d.Features, featuresFor[g.Role]...)
 		}
 	}
+	months, err := s.store.AppointmentMonths(ctx)
+	if err != nil {
+		return err
+	}
+	d.AccessNote = "No appointments data has been loaded yet: an administrator loads NHS England's monthly files."
+	if n := len(months); n > 0 {
+		d.AccessNote = fmt.Sprintf("%s to %s loaded.", months[0].Format("January 2006"), months[n-1].Format("January 2006"))
+	}
+	if d.Todos, err = s.todos(ctx, rq); err != nil {
+		return err
+	}
 	return s.render(w, r, rq, http.StatusOK, "home", page{Title: "Home", Nav: "home", Data: d})
+}
+
+// todos works out, for each organisation the person has a role at, what
+// they have to do now: returns overdue, due or queried; offers to answer;
+// claims to review or to approve for finance.
+func (s *Server) todos(ctx context.Context, rq *request) ([]todo, error) {
+	var out []todo
+	done := map[string]bool{}
+	for _, g := range rq.user.Grants {
+		if done[g.OrgCode] {
+			continue
+		}
+		done[g.OrgCode] = true
+		here := func(p people.Permission) bool { return people.AuthorizeHere(rq.user.Grants, p, g.OrgCode) }
+		o, err := s.store.Org(ctx, g.OrgCode)
+		if err != nil {
+			return nil, err
+		}
+		if (o.Kind == orgs.Practice || o.Kind == orgs.PCN) && here(people.SubmitClaims) {
+			months, err := s.monthsDue(ctx, o, nil, rq.today)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range months {
+				link := "/orgs/" + o.Code + "/returns/" + m.Month.Format("2006-01")
+				switch m.State {
+				case "queried":
+					out = append(out, todo{fmt.Sprintf("%s: your commissioner asked about %s on %s's return: answer it", o.Name, countOf(m.Queried, "a claim", "claims"), m.Month.Format("January 2006")), link, true})
+				case "overdue":
+					out = append(out, todo{fmt.Sprintf("%s: %s's return is overdue: it was due by %s", o.Name, m.Month.Format("January 2006"), formatDate(m.Deadline)), link, true})
+				case "due":
+					out = append(out, todo{fmt.Sprintf("%s: %s's return is due by %s", o.Name, m.Month.Format("January 2006"), formatDate(m.Deadline)), link, false})
+				}
+			}
+		}
+		if (o.Kind == orgs.Practice || o.Kind == orgs.PCN) && here(people.RespondOffers) {
+			offers, err := s.store.Offers(ctx, 0, o.Code)
+			if err != nil {
+				return nil, err
+			}
+			pending := 0
+			for _, f := range offers {
+				if f.Status == claims.Pending {
+					pending++
+				}
+			}
+			if pending > 0 {
+				out = append(out, todo{fmt.Sprintf("%s: %s of local services %s for your answer", o.Name, countOf(pending, "an offer", "offers"), map[bool]string{true: "waits", false: "wait"}[pending == 1]), "/orgs/" + o.Code + "/services", false})
+			}
+		}
+		if o.Kind.Commissions() {
+			for _, c := range []struct {
+				perm   people.Permission
+				status claims.Status
+				what   string
+			}{
+				{people.ManageServices, claims.Submitted, "for your review"},
+				{people.ApproveFinance, claims.Approved, "for finance approval"},
+			} {
+				if !here(c.perm) {
+					continue
+				}
+				_, total, err := s.store.ClaimsTotalled(ctx, store.ClaimQuery{Commissioners: []string{o.Code}, Status: c.status, Limit: 1})
+				if err != nil {
+					return nil, err
+				}
+				if total.Claims > 0 {
+					out = append(out, todo{fmt.Sprintf("%s: %s (%s) %s %s", o.Name, countOf(total.Claims, "a claim", "claims"), payrules.Pounds(total.Pence),
+						map[bool]string{true: "waits", false: "wait"}[total.Claims == 1], c.what), "/orgs/" + o.Code + "/claims?status=" + string(c.status), false})
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// countOf is n things in words: "a claim" for one, else "3 claims".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -88,13 +88,32 @@ func TestPages(t *testing.T) {
 			people.Admin:           "Users and roles",
 		} {
 			if role != people.Admin {
-				want += "\x00Not available yet"
+				want += "\x00No appointments data has been loaded yet"
 			}
 			got := a.as(role).get("/")
 			if got.status != 200 {
 				t.Fatalf("%s home: %d", role, got.status)
 			}
-			got.has(t, append([]string{"Your organisations"}, strings.Split(want, "\x00")...)...)
+			got.has(t, append([]string{"Your organisations", "To do now"}, strings.Split(want, "\x00")...)...)
+			if strings.Contains(got.body, "Not available yet") {
+				t.Errorf("%s home says something is not available", role)
+			}
+		}
+	})
+
+	t.Run("home says what to do now", func(t *testing.T) {
+		b := newApp(t, storetest.Open(t, "sqlite"))
+		if _, err := demo.LoadAll(t.Context(), b.store, now); err != nil {
+			t.Fatal(err)
+		}
+		pm := b.as(people.PracticeManager).get("/")
+		pm.has(t, `data-testid="todo"`, "RIVERSIDE MEDICAL CENTRE: your commissioner asked about a claim on October 2026", "is overdue: it was due by",
+			"November 2024 to October 2026 loaded.")
+		comm := b.as(people.Commissioner).get("/")
+		comm.has(t, `data-testid="todo"`, "wait for your review", `href="/orgs/99X/claims?status=submitted"`)
+		fin := b.as(people.FinanceOfficer).get("/")
+		if !strings.Contains(fin.body, "for finance approval") && !strings.Contains(fin.body, `data-testid="todo-none"`) {
+			t.Errorf("finance officer's home: %s", pageText(fin.body))
 		}
 	})
 

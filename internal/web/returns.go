@@ -126,12 +126,22 @@ func (s *Server) returnsHome(w http.ResponseWriter, r *http.Request, rq *request
 		return err
 	}
 	d := returnsDue{Org: o}
-	first, _ := claims.MonthOf(rq.today)
+	if d.Months, err = s.monthsDue(ctx, o, rq.chain, rq.today); err != nil {
+		return err
+	}
+	return s.render(w, r, rq, http.StatusOK, "returns", page{Title: "Monthly returns – " + o.Name, Nav: "orgs", Data: d})
+}
+
+// monthsDue is where each of the last year's returns of o stands, newest
+// first (chain: o and the organisations above it, or nil to look them up).
+func (s *Server) monthsDue(ctx context.Context, o orgs.Org, chain []string, today time.Time) ([]monthDue, error) {
+	var out []monthDue
+	first, _ := claims.MonthOf(today)
 	for i := 0; i <= 12; i++ {
 		m := first.AddDate(0, -i, 0)
-		lines, err := s.store.Return(ctx, o.Code, m, rq.chain...)
+		lines, err := s.store.Return(ctx, o.Code, m, chain...)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		md := monthDue{Month: m, Lines: len(lines)}
 		open, overdue := false, false
@@ -166,9 +176,9 @@ func (s *Server) returnsHome(w http.ResponseWriter, r *http.Request, rq *request
 		case open:
 			md.State = "open"
 		}
-		d.Months = append(d.Months, md)
+		out = append(out, md)
 	}
-	return s.render(w, r, rq, http.StatusOK, "returns", page{Title: "Monthly returns – " + o.Name, Nav: "orgs", Data: d})
+	return out, nil
 }
 
 func (s *Server) returnPage(w http.ResponseWriter, r *http.Request, rq *request) error {
