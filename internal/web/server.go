@@ -101,8 +101,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	// Read once: a database is filled with the demo before it is served.
-	if s.demo, err = cfg.Store.IsDemo(context.Background()); err != nil {
-		return nil, err
+	if cfg.Store != nil { // (a test may draw templates with no database)
+		if s.demo, err = cfg.Store.IsDemo(context.Background()); err != nil {
+			return nil, err
+		}
 	}
 	s.routes = s.routeTable()
 	s.tables = store.NewVersionCache[*access.Table](100)
