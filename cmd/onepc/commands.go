@@ -80,15 +80,32 @@ func (c cli) flags(name, synopsis string) *flag.FlagSet {
 }
 
 // parse parses flags; --help is a success, not an error.
+//
+// Flags may come anywhere, before the arguments or after them, as people
+// type them ("user grant EMAIL ROLE ORG --db x.db"); after "--", everything
+// is an argument.
 func parse(fs *flag.FlagSet, args []string) error {
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		return errHelp
+	var positional []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		if err != nil {
+			return errUsage
+		}
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		positional, args = append(positional, rest[0]), rest[1:]
 	}
-	if err != nil {
-		return errUsage
-	}
-	return nil
+	// Leave the arguments where fs.Args finds them.
+	return fs.Parse(append([]string{"--"}, positional...))
 }
 
 var errHelp = errors.New("help shown")
@@ -128,7 +145,7 @@ func cliActor() string {
 }
 
 func (c cli) serve(ctx context.Context, args []string) error {
-	fs := c.flags("serve", "serve [--addr :8080] [--db onepc.db] [--demo]")
+	fs := c.flags("serve", "serve [--addr :8080] [--db onepc.db] [--demo] [--secure-cookies] [--sso FILE] [--public-url URL] [--smtp URL] [--mail-from ADDRESS]")
 	addrDef := c.getenv("ONEPC_ADDR")
 	if addrDef == "" {
 		addrDef = ":8080"

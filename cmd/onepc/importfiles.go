@@ -33,8 +33,12 @@ func (c cli) importFiles(ctx context.Context, name, synopsis string, args []stri
 		err := nhsfile.Each(path, func(file string, r io.Reader, size int64) error {
 			p := startProgress(c.stderr, file, size)
 			err := load(s, file, p.reader(r), p)
+			if err != nil {
+				p.fail()
+				return err
+			}
 			p.finish()
-			return err
+			return nil
 		})
 		if err != nil {
 			return err

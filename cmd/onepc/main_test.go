@@ -104,6 +104,10 @@ func TestUserCommands(t *testing.T) {
 	if out, _, err := onepc(t, ctx, env, "", "user", "grant", "kim@example.org", "pcn_manager", "u00002"); err != nil || !strings.Contains(out, "is now PCN manager at U00002") {
 		t.Errorf("grant: %q %v", out, err)
 	}
+	// Flags after the arguments, as the usage shows and people type them.
+	if out, _, err := onepc(t, ctx, nil, "", "user", "grant", "kim@example.org", "pcn_manager", "u00001", "--db", db); err != nil || !strings.Contains(out, "is now PCN manager at U00001") {
+		t.Errorf("grant with --db after the arguments: %q %v", out, err)
+	}
 	out, _, _ = onepc(t, ctx, env, "", "user", "list")
 	if !strings.Contains(out, "kim@example.org") || !strings.Contains(out, "pcn_manager@U00002") {
 		t.Errorf("list: %q", out)
@@ -124,6 +128,9 @@ func TestHelpForEveryCommand(t *testing.T) {
 		if err != nil || !strings.Contains(out+errOut, "Usage") {
 			t.Errorf("%v: %v, %q", args, err, out+errOut)
 		}
+	}
+	if out, errOut, _ := onepc(t, ctx, nil, "", "serve", "--help"); !strings.Contains(out+errOut, "serve [--addr :8080] [--db onepc.db] [--demo] [--secure-cookies]") {
+		t.Errorf("serve's usage line leaves flags out: %q", out+errOut)
 	}
 	if _, _, err := onepc(t, ctx, nil, "", "frobnicate"); err == nil {
 		t.Error("unknown command accepted")
@@ -190,9 +197,11 @@ func TestImportRegisteredPatients(t *testing.T) {
 	}
 	bad := filepath.Join(dir, "bad.csv")
 	os.WriteFile(bad, []byte("EXTRACT_DATE,CODE,SEX,AGE,NUMBER_OF_PATIENTS\n01DEC2025,Y00009,ALL,ALL,100\n01DEC2025,Y00009,MALE,4,ten\n"), 0o644)
-	if _, _, err := onepc(t, ctx, env, "", "import", "registered-patients", bad); err == nil ||
+	if _, errOut, err := onepc(t, ctx, env, "", "import", "registered-patients", bad); err == nil ||
 		err.Error() != `bad.csv: line 3, column 5 (NUMBER_OF_PATIENTS): "ten" is not a count of patients` {
 		t.Errorf("bad file: %v", err)
+	} else if strings.Contains(errOut, "100.0%") || !strings.Contains(errOut, "bad.csv refused after") {
+		t.Errorf("a refused file's progress: %q", errOut)
 	}
 	s, err := store.Open(ctx, db)
 	if err != nil {

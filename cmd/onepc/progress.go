@@ -97,6 +97,18 @@ func (p *progress) finish() {
 	p.print(true)
 }
 
+// fail ends the report of an import that was refused: where it stopped,
+// never "100%".
+func (p *progress) fail() {
+	close(p.stop)
+	p.done.Wait()
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\033[K%s refused after %s rows: nothing from it was loaded\n", p.name, numfmt.Count(p.rows.Load()))
+		return
+	}
+	fmt.Fprintf(p.w, "%s refused after %s rows: nothing from it was loaded\n", p.name, numfmt.Count(p.rows.Load()))
+}
+
 func repeat(c byte, n int) string {
 	b := make([]byte, max(n, 0))
 	for i := range b {

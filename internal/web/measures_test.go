@@ -76,6 +76,29 @@ func TestMeasurePages(t *testing.T) {
 	a.as(people.Commissioner).get("/measures/dna-rate?org=99X").has(t, "NHS RIVERSIDE AND VALE ICB - 99X", "Lower is better")
 }
 
+// TestRatePerThousandWithoutLists: with no registered-patient extract for
+// the month, the page says that extract is missing, not that no practice
+// is in the data.
+func TestRatePerThousandWithoutLists(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	_, err := a.store.ImportAppointments(t.Context(), "test", "unknowns.csv", func(emit func([]access.PracticeMonth) error) (access.Summary, error) {
+		f, err := os.Open("testdata/unknowns_crosstab.csv") // October 2025: the demo's extracts start in November
+		if err != nil {
+			return access.Summary{}, err
+		}
+		defer f.Close()
+		return access.Aggregate(f, "unknowns.csv", access.Options{}, emit)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := a.as(people.Commissioner).get("/measures/gp-per-1000")
+	got.has(t, "The registered-patient extract for October 2025 is not loaded")
+	if strings.Contains(got.body, "None of the practices you can see") {
+		t.Error("it says no practice is in the data")
+	}
+}
+
 func loadDemoAppointments(t *testing.T, a *app) {
 	t.Helper()
 	if err := demo.ImportAppointments(t.Context(), a.store, now); err != nil {

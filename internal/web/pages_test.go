@@ -287,6 +287,12 @@ func TestPages(t *testing.T) {
 		if got := pm.get("/orgs/Y00007/population"); got.status != 403 {
 			t.Errorf("another practice's population: %d", got.status)
 		}
+		// A practice only in an older extract (it closed) shows that one, not 0 patients.
+		if _, err := a.store.ImportPopulation(t.Context(), "test", "old.csv", &population.Extract{Date: time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC),
+			Practices: []population.Practice{{Code: demo.ClosedPractice, Total: 3456}}}); err != nil {
+			t.Fatal(err)
+		}
+		a.as(people.Commissioner).get("/orgs/"+demo.ClosedPractice+"/population").has(t, "1 September 2025", "3,456")
 
 		c := a.as(people.Commissioner)
 		place := c.get("/orgs/99X/population?sort=list&dir=desc")

@@ -59,8 +59,8 @@ type popData struct {
 	TrendChart    *lineChart         `json:"-"`
 }
 
-// populationFor builds the population view of org at an extract (the newest
-// loaded when extract is zero).
+// populationFor builds the population view of org at an extract (when
+// extract is zero, the newest that holds the organisation).
 func (s *Server) populationFor(ctx context.Context, rq *request, org orgs.Org, extract time.Time) (*popData, error) {
 	d := &popData{Org: org, WeightsSource: population.DefaultWeightsSource}
 	var err error
@@ -68,7 +68,21 @@ func (s *Server) populationFor(ctx context.Context, rq *request, org orgs.Org, e
 		return d, err
 	}
 	d.Extract = d.Extracts[0]
-	if !extract.IsZero() {
+	if extract.IsZero() {
+		// The organisation's own newest extract: a practice in an older one
+		// only (closed since, or missing from the newest file) shows that,
+		// not 0 patients.
+		for _, e := range d.Extracts {
+			pops, err := s.store.Populations(ctx, org.Code, e)
+			if err != nil {
+				return nil, err
+			}
+			if len(pops) > 0 {
+				d.Extract = e
+				break
+			}
+		}
+	} else {
 		found := false
 		for _, e := range d.Extracts {
 			found = found || e.Equal(extract)
