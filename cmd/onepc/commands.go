@@ -178,7 +178,7 @@ func (c cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Store: s, Log: log, SecureCookies: *secure, SSO: clients, PublicURL: *publicURL})
+	srv, err := web.New(web.Config{Store: s, Log: log, SecureCookies: *secure, SSO: clients, PublicURL: *publicURL, MailOn: *smtpURL != ""})
 	if err != nil {
 		return err
 	}

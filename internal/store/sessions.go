@@ -23,6 +23,9 @@ type Session struct {
 	ExpiresAt time.Time
 	Provider  string // the provider signed in through; "" for a password
 	MoneyOK   bool   // the roles that approve money apply (see sso.Provider.MoneyACR)
+	// MustChange: the person signed in with a password an administrator
+	// gave them, and chooses their own before anything else.
+	MustChange bool
 }
 
 // Session lifetimes: idle for two hours, or twelve in all, ends a session.
@@ -97,21 +100,22 @@ func (s *Store) SessionUser(ctx context.Context, token string) (Session, people.
 	var moneyOK int
 	// One query, a row a grant: every page asks, so one round trip, not two.
 	rows, err := c.query(ctx, `SELECT s.user_id, s.csrf_token, s.expires_at, s.last_seen_at, s.provider, s.money_ok, u.email, u.name, u.created_at,
-		g.role, g.org_code, o.name, o.kind, g.source
+		u.disabled_at, u.must_change_password, g.role, g.org_code, o.name, o.kind, g.source
 		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN grants g ON g.user_id = s.user_id LEFT JOIN orgs o ON o.code = g.org_code
 		WHERE s.token_hash = ? ORDER BY g.role, o.name`, hashToken(token))
 	if err != nil {
 		return sess, u, err
 	}
-	found := false
+	found, disabled := false, false
 	for rows.Next() {
-		var role, org, orgName, orgKind, source sql.NullString
+		var role, org, orgName, orgKind, source, off sql.NullString
+		var must int
 		if err := rows.Scan(&sess.UserID, &sess.CSRFToken, nullTime{&sess.ExpiresAt}, nullTime{&lastSeen}, &sess.Provider, &moneyOK, &u.Email, &u.Name, nullTime{&u.CreatedAt},
-			&role, &org, &orgName, &orgKind, &source); err != nil {
+			&off, &must, &role, &org, &orgName, &orgKind, &source); err != nil {
 			rows.Close()
 			return sess, u, err
 		}
-		found = true
+		found, disabled, sess.MustChange = true, off.Valid, must == 1
 		if role.Valid && orgName.Valid { // a grant at an organisation that exists
 			u.Grants = append(u.Grants, people.Grant{Role: people.Role(role.String), OrgCode: org.String, OrgName: orgName.String, OrgKind: orgKind.String, Source: source.String})
 		}
@@ -120,7 +124,7 @@ func (s *Store) SessionUser(ctx context.Context, token string) (Session, people.
 	if err := rows.Err(); err != nil {
 		return sess, u, err
 	}
-	if !found {
+	if !found || disabled {
 		return sess, u, ErrSessionEnded
 	}
 	sess.MoneyOK = moneyOK == 1

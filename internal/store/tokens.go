@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -107,6 +108,9 @@ func (s *Store) TokenUser(ctx context.Context, secret string) (people.APIToken, 
 		return t, people.User{}, err
 	}
 	t.CanWrite = w == 1
+	if l, err := s.LoginState(ctx, t.UserID); err != nil || l.Disabled {
+		return t, people.User{}, cmp.Or(err, error(ErrTokenRefused))
+	}
 	u, err := s.User(ctx, t.UserID)
 	if err != nil {
 		return t, u, err

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/onepc/onepc/internal/audit"
 	"github.com/onepc/onepc/internal/people"
@@ -79,7 +80,10 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) er
 		if hash, err = people.HashPassword(in.Password); err != nil {
 			return err
 		}
-		u, err = s.store.AddUser(r.Context(), rq.actor(), u, hash)
+		if u, err = s.store.AddUser(r.Context(), rq.actor(), u, hash); err == nil {
+			// The administrator chose it: the person chooses their own at first sign-in.
+			err = s.store.RequirePasswordChange(r.Context(), u.ID)
+		}
 	}
 	if err != nil {
 		if k := problem.KindOf(err); (k == problem.Invalid || k == problem.Conflict) && !wantsJSON(r) {
@@ -97,6 +101,8 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) er
 
 type userData struct {
 	User            people.User       `json:"user"`
+	Disabled        bool              `json:"disabled"`
+	MustChange      bool              `json:"must_change_password"`
 	Identities      []store.Identity  `json:"identities"`
 	Providers       []ssoButton       `json:"-"`
 	ProviderOptions []string          `json:"-"` // value, label pairs
@@ -134,6 +140,8 @@ var notices = map[string]string{
 	"revoked":  "Role taken away. Their sessions have been kept; the change applies to their next page.",
 	"linked":   "Sign-in identity linked. They can now sign in through that service.",
 	"unlinked": "Sign-in identity unlinked.",
+	"disabled": "Account disabled: their sessions and API tokens have ended, and they cannot sign in.",
+	"enabled":  "Account enabled: they can sign in again.",
 }
 
 func (s *Server) userPage(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -155,6 +163,11 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, rq *request,
 	if d.Identities, err = s.store.Identities(r.Context(), u.ID); err != nil {
 		return err
 	}
+	state, err := s.store.LoginState(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	d.Disabled, d.MustChange = state.Disabled, state.MustChange
 	for _, g := range u.Grants {
 		d.Manage[string(g.Role)+"|"+g.OrgCode] = scope == nil || scope[g.OrgCode] // nil: a top administrator's
 	}
@@ -281,4 +294,49 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, rq *request) 
 		}
 	}
 	return s.render(w, r, rq, http.StatusOK, "audit", page{Title: "Audit log", Nav: "audit", Data: d})
+}
+
+// resetLink makes a one-use link, for a day, for the administrator to pass
+// on to a person who has forgotten their password (where mail is not set
+// up, or has not arrived). It is shown once.
+func (s *Server) resetLink(w http.ResponseWriter, r *http.Request, rq *request) error {
+	u, scope, err := s.targetUser(r, rq)
+	if err != nil {
+		return err
+	}
+	secret, err := s.store.CreateReset(r.Context(), rq.actor(), u.ID, 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	link := s.publicBase(r) + "/login/reset?token=" + secret
+	if wantsJSON(r) {
+		return writeJSON(w, http.StatusCreated, map[string]string{"link": link})
+	}
+	return s.renderUser(w, r, rq, http.StatusCreated, u, scope, map[string]string{"reset_link": link}, nil)
+}
+
+// disableUser disables a person (every session and token ends; sign-in is
+// refused) or, with enable=1, lets them in again.
+func (s *Server) disableUser(w http.ResponseWriter, r *http.Request, rq *request) error {
+	u, _, err := s.targetUser(r, rq)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Enable bool `form:"enable"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	if u.ID == rq.user.ID && !in.Enable {
+		return problem.New(problem.Invalid, "You cannot disable your own account: ask another administrator")
+	}
+	if err := s.store.SetDisabled(r.Context(), rq.actor(), u.ID, !in.Enable); err != nil {
+		return err
+	}
+	done := "disabled"
+	if in.Enable {
+		done = "enabled"
+	}
+	return s.doneRedirect(w, r, "/admin/users/"+strconv.FormatInt(u.ID, 10)+"?done="+done)
 }

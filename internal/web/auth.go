@@ -38,6 +38,9 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f := loginForm{Next: safeNext(r.URL.Query().Get("next"))}
+	if r.URL.Query().Get("done") == "reset" {
+		f.Message = "Your new password is set. Sign in with it."
+	}
 	if r.URL.Query().Has("signed_out") {
 		f.Message = "You have signed out."
 		f.SignOutName, f.SignOutURL = s.providerSignOut(r, r.URL.Query().Get("provider"))
@@ -140,11 +143,25 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	if err := s.store.LoginSucceeded(r.Context(), f.Email, clientIP(r)); err != nil {
 		return err
 	}
+	// Only after the right password: a disabled account is told so, and no
+	// one else learns whether an address has an account.
+	state, err := s.store.LoginState(r.Context(), user.ID)
+	if err != nil {
+		return err
+	}
+	if state.Disabled {
+		s.renderLogin(w, r, http.StatusForbidden, f, problem.Field{Name: "email", Message: "This account is disabled. If you still need OnePC, ask the administrator of your Place or ICB."})
+		return nil
+	}
 	sess, err := s.store.CreateSession(r.Context(), user.ID, user.Email)
 	if err != nil {
 		return err
 	}
 	http.SetCookie(w, s.cookie(r, sess.Token, sess.ExpiresAt))
+	if state.MustChange && !wantsJSON(r) {
+		http.Redirect(w, r, "/account?must=1", http.StatusSeeOther)
+		return nil
+	}
 	if wantsJSON(r) {
 		return writeJSON(w, http.StatusOK, map[string]string{"csrf_token": sess.CSRFToken})
 	}

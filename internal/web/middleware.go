@@ -58,9 +58,18 @@ func (s *Server) wrap(rt route) http.Handler {
 		} else {
 			s.signIn(r, rq) // open pages still show who is signed in, if anyone
 		}
+		// A password an administrator gave must be replaced before anything else.
+		if rq.session.MustChange && !mustChangeAllows[rt.pattern] {
+			if r.Method == http.MethodGet && !wantsJSON(r) {
+				http.Redirect(w, r, "/account?must=1", http.StatusSeeOther)
+				return
+			}
+			s.fail(w, r, rq, errMustChange)
+			return
+		}
 		if r.Method == http.MethodPost && rq.user.ID != 0 {
 			if key := formKey(r); key != "" {
-				s.once(w, r, rq, key, func(w http.ResponseWriter) error { return rt.handle(w, r, rq) })
+				s.once(w, r, rq, key, !rt.session, func(w http.ResponseWriter) error { return rt.handle(w, r, rq) })
 				return
 			}
 		}
@@ -72,8 +81,15 @@ func (s *Server) wrap(rt route) http.Handler {
 
 var errSignIn = &problem.Error{Kind: problem.Unauthorized, Message: "Sign in to use OnePC."}
 
+// mustChangeAllows are the routes open to someone who must first replace
+// the password they were given.
+var mustChangeAllows = map[string]bool{"GET /account": true, "POST /account/password": true, "POST /logout": true}
+
+var errMustChange = &problem.Error{Kind: problem.Forbidden, Message: "Choose your own password first, on your account page: the one you were given is for your first sign-in only."}
+
 var (
 	errTokenWhere    = &problem.Error{Kind: problem.Unauthorized, Message: "An API token is sent as \"Authorization: Bearer onepc_…\", and only to the JSON API under /api/."}
+	errTokenNotHere  = &problem.Error{Kind: problem.Forbidden, Message: "This is done signed in, on OnePC's pages, never with an API token: making tokens, passwords, calendar addresses, and who may do what."}
 	errTokenReadOnly = &problem.Error{Kind: problem.Forbidden, Message: "This API token is read-only: make one that may write, on your account page, to change anything."}
 )
 
@@ -125,6 +141,9 @@ func (s *Server) authorize(r *http.Request, rt route, rq *request) error {
 		return nil
 	}
 	if rq.token != nil { // no cookie, so no forgery to guard against; but a write needs a token that may write
+		if rt.session {
+			return errTokenNotHere
+		}
 		if !rq.token.CanWrite {
 			return errTokenReadOnly
 		}

@@ -95,8 +95,9 @@ func fingerprint(r *http.Request) (string, error) {
 const awaitFirst = 10 * time.Second
 
 // once runs handle for the first submission of key, and answers a repeat
-// with the first's result.
-func (s *Server) once(w http.ResponseWriter, r *http.Request, rq *request, key string, handle func(w http.ResponseWriter) error) {
+// with the first's result. keepBody false keeps no answer's body (one that
+// holds a credential shown once): a repeat gets the status alone.
+func (s *Server) once(w http.ResponseWriter, r *http.Request, rq *request, key string, keepBody bool, handle func(w http.ResponseWriter) error) {
 	ctx := r.Context()
 	request, err := fingerprint(r)
 	if err != nil {
@@ -144,7 +145,7 @@ func (s *Server) once(w http.ResponseWriter, r *http.Request, rq *request, key s
 	ctx = context.WithoutCancel(ctx)
 	if rec.status < 400 {
 		body := ""
-		if strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") && rec.body.Len() <= 64<<10 {
+		if keepBody && strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") && rec.body.Len() <= 64<<10 {
 			body = rec.body.String()
 		}
 		err = s.store.FinishSubmission(ctx, rq.user.ID, key, store.SubmissionResult{Status: rec.status, Location: rec.Header().Get("Location"), Body: body})

@@ -20,6 +20,7 @@ import (
 
 	"github.com/onepc/onepc/internal/numfmt"
 
+	"github.com/onepc/onepc/internal/access"
 	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/payrules"
@@ -76,10 +77,26 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 			return p
 		},
 		"signed1": func(x float64) string {
-			if x > 0 {
-				return "+" + num1(x)
+			switch v := num1(x); {
+			case v == "0.0" || v == "-0.0": // too small to show a sign
+				return "0.0"
+			case x > 0:
+				return "+" + v
+			default:
+				return strings.Replace(v, "-", "−", 1)
 			}
-			return strings.Replace(num1(x), "-", "−", 1)
+		},
+		"unit": func(u access.Unit) string { // after a value
+			if u == access.Percent {
+				return "%"
+			}
+			return " per 1,000"
+		},
+		"changeUnit": func(u access.Unit) string { // after a change
+			if u == access.Percent {
+				return " points"
+			}
+			return " per 1,000"
 		},
 		"pounds":      payrules.Pounds,
 		"yearLabel":   claims.YearLabel,

@@ -20,9 +20,13 @@ type route struct {
 	// (store.Delegate): a PCN's roles reach its member practices' claims
 	// only so.
 	delegable bool
-	api       bool  // also served as JSON under /api
-	maxBody   int64 // the most a request body may hold; formLimit when 0
-	handle    func(w http.ResponseWriter, r *http.Request, rq *request) error
+	api       bool // also served as JSON under /api
+	// session: a signed-in person only, never an API token: making
+	// credentials (tokens, calendar addresses, reset links), passwords, and
+	// who may do what. A leaked token cannot make itself more.
+	session bool
+	maxBody int64 // the most a request body may hold; formLimit when 0
+	handle  func(w http.ResponseWriter, r *http.Request, rq *request) error
 }
 
 // APIRoutes lists the routes also served as JSON under /api, as
@@ -56,8 +60,13 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /help", handle: s.infoPage("help", "Help")},
 		{pattern: "GET /me", perm: people.ViewOrg, api: true, handle: s.me},
 		{pattern: "GET /account", perm: people.ViewOrg, api: true, handle: s.accountPage},
-		{pattern: "POST /account/tokens", perm: people.ViewOrg, api: true, handle: s.createToken},
-		{pattern: "POST /account/tokens/{id}/revoke", perm: people.ViewOrg, api: true, handle: s.revokeToken},
+		{pattern: "POST /account/tokens", perm: people.ViewOrg, api: true, session: true, handle: s.createToken},
+		{pattern: "POST /account/tokens/{id}/revoke", perm: people.ViewOrg, api: true, session: true, handle: s.revokeToken},
+		{pattern: "POST /account/password", perm: people.ViewOrg, api: true, session: true, handle: s.changePassword},
+		{pattern: "GET /login/forgot", handle: s.forgotPage},
+		{pattern: "POST /login/forgot", handle: s.forgot},
+		{pattern: "GET /login/reset", handle: s.resetPage},
+		{pattern: "POST /login/reset", handle: s.reset},
 		{pattern: "GET /orgs", perm: people.ViewOrg, api: true, handle: s.orgBrowser},
 		{pattern: "GET /orgs/{code}", perm: people.ViewOrg, org: "code", api: true, handle: s.orgPage},
 		{pattern: "GET /orgs/{code}/population", perm: people.ViewOrg, org: "code", api: true, handle: s.populationPage},
@@ -136,7 +145,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "POST /capability/frameworks", perm: people.ManageUsers, api: true, maxBody: 2 << 20, handle: s.uploadFramework},
 
 		{pattern: "GET /my-week", perm: people.ViewOrg, api: true, handle: s.myWeek},
-		{pattern: "POST /my-week/calendar", perm: people.ViewOrg, api: true, handle: s.calendarAddress},
+		{pattern: "POST /my-week/calendar", perm: people.ViewOrg, api: true, session: true, handle: s.calendarAddress},
 		{pattern: "POST /my-week/reminders", perm: people.ViewOrg, api: true, handle: s.reminderPrefs},
 		{pattern: "GET /admin/outbox", perm: people.ViewAudit, api: true, handle: s.outboxPage},
 		{pattern: "GET /calendar/{token}", handle: s.calendarFeed},
@@ -162,15 +171,17 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /measures/{id}/data.csv", perm: people.ViewOrg, handle: s.measureCSV},
 
 		{pattern: "GET /admin/users", perm: people.ManageUsers, api: true, handle: s.usersPage},
-		{pattern: "POST /admin/users", perm: people.ManageUsers, api: true, handle: s.addUser},
+		{pattern: "POST /admin/users", perm: people.ManageUsers, api: true, session: true, handle: s.addUser},
 		{pattern: "GET /admin/users/{id}", perm: people.ManageUsers, api: true, handle: s.userPage},
-		{pattern: "POST /admin/users/{id}/grants", perm: people.ManageUsers, api: true, handle: s.grantRole},
-		{pattern: "POST /admin/users/{id}/grants/revoke", perm: people.ManageUsers, api: true, handle: s.revokeRole},
-		{pattern: "POST /admin/users/{id}/identities", perm: people.ManageUsers, api: true, handle: s.linkIdentity},
-		{pattern: "POST /admin/users/{id}/identities/unlink", perm: people.ManageUsers, api: true, handle: s.unlinkIdentity},
+		{pattern: "POST /admin/users/{id}/grants", perm: people.ManageUsers, api: true, session: true, handle: s.grantRole},
+		{pattern: "POST /admin/users/{id}/reset-link", perm: people.ManageUsers, api: true, session: true, handle: s.resetLink},
+		{pattern: "POST /admin/users/{id}/disable", perm: people.ManageUsers, api: true, session: true, handle: s.disableUser},
+		{pattern: "POST /admin/users/{id}/grants/revoke", perm: people.ManageUsers, api: true, session: true, handle: s.revokeRole},
+		{pattern: "POST /admin/users/{id}/identities", perm: people.ManageUsers, api: true, session: true, handle: s.linkIdentity},
+		{pattern: "POST /admin/users/{id}/identities/unlink", perm: people.ManageUsers, api: true, session: true, handle: s.unlinkIdentity},
 		{pattern: "GET /admin/sso", perm: people.ManageUsers, api: true, handle: s.ssoAdminPage},
-		{pattern: "POST /admin/sso/rules", perm: people.ManageUsers, api: true, handle: s.addSSORule},
-		{pattern: "POST /admin/sso/rules/{id}/delete", perm: people.ManageUsers, api: true, handle: s.deleteSSORule},
+		{pattern: "POST /admin/sso/rules", perm: people.ManageUsers, api: true, session: true, handle: s.addSSORule},
+		{pattern: "POST /admin/sso/rules/{id}/delete", perm: people.ManageUsers, api: true, session: true, handle: s.deleteSSORule},
 		{pattern: "GET /admin/sso/rules.csv", perm: people.ManageUsers, handle: s.ssoRulesCSV},
 		{pattern: "GET /admin/audit", perm: people.ViewAudit, api: true, handle: s.auditPage},
 	}

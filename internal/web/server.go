@@ -33,6 +33,9 @@ type Config struct {
 	// from which the providers' redirect addresses are made; `onepc serve`
 	// requires it with providers (tests go without: the request's host).
 	PublicURL string
+	// MailOn says outgoing mail is set up, so that a forgotten password can
+	// be reset by an emailed link (with PublicURL).
+	MailOn bool
 }
 
 // Server holds the handlers' shared state. It keeps nothing per user in
@@ -43,6 +46,7 @@ type Server struct {
 	log        *slog.Logger
 	secure     bool
 	demo       bool // the database holds synthetic demo data (store.IsDemo)
+	mailOn     bool // outgoing mail is set up (Config.MailOn)
 	now        func() time.Time
 	pages      map[string]*template.Template
 	assets     *assets
@@ -85,6 +89,7 @@ func New(cfg Config) (*Server, error) {
 		s.log = slog.Default()
 	}
 	s.publicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	s.mailOn = cfg.MailOn
 	s.ssoOrder = cfg.SSO
 	s.ssoClients = map[string]*ssoclient.Client{}
 	for _, c := range cfg.SSO {

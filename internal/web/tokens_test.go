@@ -81,6 +81,40 @@ func TestAPITokens(t *testing.T) {
 	if code, body := call("POST", "/api/orgs/Y00001/returns/2026-10", write, `{"action": "save"}`); code >= 400 {
 		t.Errorf("saving with a token that may write: %d %.200s", code, body)
 	}
+	// No token makes credentials or changes who may do what, whatever the
+	// person's roles: an administrator's token cannot add a user.
+	adm := a.as(people.Admin)
+	admToken := make(adm, url.Values{"name": {"users"}, "days": {"30"}, "write": {"1"}})
+	for _, c := range []struct{ path, body string }{
+		{"/api/admin/users", `{"email": "mallory@example.org", "name": "Mallory", "password": "Correct-Horse-Battery-77"}`},
+		{"/api/my-week/calendar", `{}`},
+		{"/api/account/password", `{"current": "x", "password": "y"}`},
+	} {
+		if code, body := call("POST", c.path, admToken, c.body); code != 403 {
+			t.Errorf("%s with a token: %d %.200s", c.path, code, body)
+		}
+	}
+	// A token made through the API, sent again with its key, is not shown again.
+	mk := func() string {
+		req, _ := http.NewRequest("POST", a.http.URL+"/api/account/tokens", strings.NewReader(`{"name": "twice", "days": 30}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", pm.csrf)
+		req.Header.Set("Idempotency-Key", "make-token-0001")
+		resp, err := pm.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if first := mk(); !tokenPattern.MatchString(first) {
+		t.Errorf("the first answer has no token: %s", first)
+	}
+	if again := mk(); tokenPattern.MatchString(again) {
+		t.Errorf("the token is shown again on a repeat: %s", again)
+	}
+
 	// A finance officer's token carries no role that approves money.
 	fin := a.as(people.FinanceOfficer)
 	finToken := make(fin, url.Values{"name": {"payments"}, "days": {"30"}, "write": {"1"}})
@@ -90,7 +124,7 @@ func TestAPITokens(t *testing.T) {
 
 	// Revoked: refused at once.
 	m := regexp.MustCompile(`data-testid="revoke-(\d+)"`).FindAllStringSubmatch(pm.get("/account").body, -1)
-	if len(m) != 2 {
+	if len(m) != 3 {
 		t.Fatalf("revoke buttons: %v", m)
 	}
 	for _, id := range m {
