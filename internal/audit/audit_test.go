@@ -1,7 +1,9 @@
 package audit
 
 import (
+	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -47,5 +49,25 @@ func TestVerifier(t *testing.T) {
 		case tc.wantSeq != 0 && (!errors.As(err, &b) || b.Seq != tc.wantSeq):
 			t.Errorf("%s: got %v, want a break at %d", tc.name, err, tc.wantSeq)
 		}
+	}
+}
+
+func TestWords(t *testing.T) {
+	e := Entry{Action: "claim.approve", Entity: "claim", EntityID: "42",
+		Before: json.RawMessage(`{"status":"submitted","pence":2500,"activity":{"n":1},"message":""}`),
+		After:  json.RawMessage(`{"status":"finance_approved","pence":2500,"activity":{"n":2},"message":"ok","approved_by":"comm@x"}`)}
+	if got := e.Words(); got != "approved claim 42" {
+		t.Errorf("words: %q", got)
+	}
+	got := e.Changes(10)
+	want := []string{"activity: (a list or record) → (a list or record)", "approved by: comm@x", "message: (none) → ok", "status: submitted → finance_approved"}
+	if !slices.Equal(got, want) {
+		t.Errorf("changes:\n%q\nwant\n%q", got, want)
+	}
+	if got := e.Changes(2); len(got) != 3 || got[2] != "and 2 more" {
+		t.Errorf("at most 2: %q", got)
+	}
+	if got := (Entry{Action: "frob.nicate", Entity: "thing", EntityID: "7"}).Words(); got != "frob nicate thing 7" {
+		t.Errorf("an action with no words: %q", got)
 	}
 }

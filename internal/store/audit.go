@@ -144,6 +144,9 @@ type AuditQuery struct {
 	On        time.Time
 	Entity    string
 	EntityID  string
+	Org       string // entries about this organisation only
+	By        string // entries this person made only (their email)
+	Action    string // entries of this action ("claim.approve"), or of this kind ("claim")
 	Limit     int
 	BeforeSeq int64 // entries older than this, for paging back; 0 for the newest
 }
@@ -164,6 +167,18 @@ func (s *Store) AuditEntries(ctx context.Context, q AuditQuery) ([]audit.Entry, 
 	if q.EntityID != "" {
 		where += " AND entity_id = ?"
 		args = append(args, q.EntityID)
+	}
+	if q.Org != "" {
+		where += " AND org_code = ?"
+		args = append(args, strings.ToUpper(q.Org))
+	}
+	if q.By != "" {
+		where += " AND LOWER(actor) = ?"
+		args = append(args, strings.ToLower(q.By))
+	}
+	if q.Action != "" {
+		where += " AND (action = ? OR action LIKE ?)"
+		args = append(args, q.Action, q.Action+".%")
 	}
 	var total int
 	if err := c.queryRow(ctx, cte+" SELECT COUNT(*) FROM audit_log"+where, args...).Scan(&total); err != nil {

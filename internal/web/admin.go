@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -254,11 +255,18 @@ func (s *Server) changeGrant(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 type auditData struct {
-	Entries  []audit.Entry `json:"entries"`
-	Total    int           `json:"total"`
-	Older    string        `json:"-"`
-	Verified *verifyResult `json:"verified,omitempty"`
+	Entries         []audit.Entry `json:"entries"`
+	Total           int           `json:"total"`
+	Older           string        `json:"-"`
+	Verified        *verifyResult `json:"verified,omitempty"`
+	Org, By, Action string        `json:"-"` // the filters
+	Kinds           []string      `json:"-"`
 }
+
+// auditKinds are the kinds of action the log can be filtered by, as the
+// action codes begin.
+var auditKinds = []string{"capability", "claim", "claims", "import", "measure", "membership", "mustdo", "offer", "payments",
+	"population", "records", "retention", "service", "session", "sso", "token", "user"}
 
 type verifyResult struct {
 	Checked int    `json:"checked"`
@@ -271,7 +279,8 @@ type verifyResult struct {
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	q := r.URL.Query()
 	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
-	aq := store.AuditQuery{Roots: roots(rq.user, people.ViewAudit), Actor: rq.actor(), On: rq.today, Entity: q.Get("entity"), EntityID: q.Get("id"), BeforeSeq: before, Limit: 50}
+	aq := store.AuditQuery{Roots: roots(rq.user, people.ViewAudit), Actor: rq.actor(), On: rq.today, Entity: q.Get("entity"), EntityID: q.Get("id"),
+		Org: strings.TrimSpace(q.Get("org")), By: strings.TrimSpace(q.Get("by")), Action: q.Get("action"), BeforeSeq: before, Limit: 50}
 	// An administrator at the top of a hierarchy (an organisation with none
 	// above it) reads the whole log; others, their organisations'.
 	var err error
@@ -282,9 +291,15 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	d := auditData{Entries: entries, Total: total}
+	d := auditData{Entries: entries, Total: total, Org: aq.Org, By: aq.By, Action: aq.Action, Kinds: auditKinds}
 	if len(entries) == 50 {
-		d.Older = "/admin/audit?before=" + strconv.FormatInt(entries[len(entries)-1].Seq, 10)
+		older := url.Values{"before": {strconv.FormatInt(entries[len(entries)-1].Seq, 10)}}
+		for k, v := range map[string]string{"org": aq.Org, "by": aq.By, "action": aq.Action, "entity": aq.Entity, "id": aq.EntityID} {
+			if v != "" {
+				older.Set(k, v)
+			}
+		}
+		d.Older = "/admin/audit?" + older.Encode()
 	}
 	if q.Get("verify") != "" {
 		n, err := s.store.VerifyAudit(r.Context())

@@ -118,3 +118,32 @@ func TestSignOutEverywhere(t *testing.T) {
 		t.Errorf("this session still works: %d", got.status)
 	}
 }
+
+// TestAuditInWords: the log shows each entry as a sentence with what
+// changed, the raw record folded away, and filters by organisation, person
+// and kind of action, keeping the filters on the older page.
+func TestAuditInWords(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	adm := a.as(people.Admin)
+	got := adm.post("/admin/users", url.Values{"email": {"words@example.org"}, "name": {"Wren Words"}, "password": {"Temporary-Pass-7731"}})
+	if got.status != 303 {
+		t.Fatalf("add user: %d", got.status)
+	}
+	page := adm.get("/admin/audit?action=user")
+	page.has(t, "added user words@example.org", "email: words@example.org", "As recorded", `<option value="user" selected>`)
+	if strings.Contains(page.body, "session.start") && !strings.Contains(page.body, "As recorded") {
+		t.Error("sessions listed under the user filter")
+	}
+	var d struct {
+		Entries []struct {
+			Action string `json:"action"`
+			Actor  string `json:"actor"`
+		} `json:"entries"`
+	}
+	if err := json.Unmarshal([]byte(adm.get("/api/admin/audit?by=admin@onepc.example&action=user.add").body), &d); err != nil || len(d.Entries) != 1 || d.Entries[0].Action != "user.add" {
+		t.Errorf("filtered by person and action: %+v %v", d, err)
+	}
+	if err := json.Unmarshal([]byte(adm.get("/api/admin/audit?org=Z99999").body), &d); err != nil || len(d.Entries) != 0 {
+		t.Errorf("an organisation with no entries: %+v %v", d, err)
+	}
+}
