@@ -1,5 +1,7 @@
 package access
 
+import "time"
+
 // Filter picks appointments by the file's dimensions; an empty list means
 // every value of that dimension.
 type Filter struct {
@@ -58,6 +60,10 @@ type Measure struct {
 	Unit        Unit      `json:"unit"`
 	Direction   Direction `json:"direction"`
 	Quality     bool      `json:"data_quality,omitempty"` // a measure of how well the appointment book is mapped
+	// Set from the measures table, not part of the definition.
+	Builtin       bool      `json:"builtin,omitempty"`
+	Retired       time.Time `json:"retired_at,omitzero"`
+	RetiredReason string    `json:"retired_reason,omitempty"`
 }
 
 // BaseText says in words what the measure's percentage is a share of.

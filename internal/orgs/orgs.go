@@ -143,3 +143,18 @@ func Today(t time.Time) time.Time {
 	t = t.In(London())
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
+
+// ParentKind is the kind of organisation one of kind k sits under: a
+// practice or PCN in a Place, a Place in an ICB, an ICB in a region ("" for
+// a region).
+func (k Kind) ParentKind() Kind {
+	switch k {
+	case Practice, PCN:
+		return Place
+	case Place:
+		return ICB
+	case ICB:
+		return Region
+	}
+	return ""
+}

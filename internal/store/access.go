@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/onepc/onepc/internal/access"
@@ -50,7 +52,29 @@ func (s *Store) EnsureMeasures(ctx context.Context) error {
 	})
 }
 
-func (c conn) measures(ctx context.Context) ([]access.Measure, error) {
+const measureColumns = "definition, builtin, retired_at, retired_reason"
+
+func scanMeasure(sc interface{ Scan(...any) error }) (access.Measure, error) {
+	var def string
+	var builtin int
+	var m access.Measure
+	var retired time.Time
+	var reason string
+	if err := sc.Scan(&def, &builtin, nullTime{&retired}, &reason); err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal([]byte(def), &m); err != nil {
+		return m, err
+	}
+	m.Builtin, m.Retired, m.RetiredReason = builtin == 1, retired, reason
+	return m, nil
+}
+
+// measureDefinitions lists every measure's definition, retired ones too
+// (their values are kept worked out). It reads the definition only, as
+// every schema since migration 004 has it: a migration's own step
+// (006's) works measures out too.
+func (c conn) measureDefinitions(ctx context.Context) ([]access.Measure, error) {
 	rows, err := c.query(ctx, "SELECT definition FROM measures ORDER BY builtin DESC, created_at, id")
 	if err != nil {
 		return nil, err
@@ -71,20 +95,177 @@ func (c conn) measures(ctx context.Context) ([]access.Measure, error) {
 	return out, rows.Err()
 }
 
-// Measures lists every measure, shipped ones first.
-func (s *Store) Measures(ctx context.Context) ([]access.Measure, error) {
-	return s.reader().measures(ctx)
+// measures lists every measure, retired ones too (their values are kept
+// worked out), shipped ones first.
+func (c conn) measures(ctx context.Context) ([]access.Measure, error) {
+	rows, err := c.query(ctx, "SELECT "+measureColumns+" FROM measures ORDER BY builtin DESC, created_at, id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []access.Measure
+	for rows.Next() {
+		m, err := scanMeasure(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
-// Measure returns one measure.
+// Measures lists the measures in use (not retired), shipped ones first.
+func (s *Store) Measures(ctx context.Context) ([]access.Measure, error) {
+	all, err := s.reader().measures(ctx)
+	return slices.DeleteFunc(all, func(m access.Measure) bool { return !m.Retired.IsZero() }), err
+}
+
+// Measure returns one measure, retired or not.
 func (s *Store) Measure(ctx context.Context, id string) (access.Measure, error) {
-	var def string
-	err := s.reader().queryRow(ctx, "SELECT definition FROM measures WHERE id = ?", id).Scan(&def)
+	m, err := scanMeasure(s.reader().queryRow(ctx, "SELECT "+measureColumns+" FROM measures WHERE id = ?", id))
 	if err != nil {
 		return access.Measure{}, notFound(err, "There is no measure %q", id)
 	}
-	var m access.Measure
-	return m, json.Unmarshal([]byte(def), &m)
+	return m, nil
+}
+
+// MeasureChange is one change to a measure, as kept in its history.
+type MeasureChange struct {
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	Change string    `json:"change"` // reworded, retired, restored
+	Reason string    `json:"reason"`
+}
+
+// checkReason is a change's reason: said, in at most 500 characters.
+func checkReason(reason string) error {
+	switch n := len([]rune(strings.TrimSpace(reason))); {
+	case n < 5:
+		return problem.BadField("reason", "Say why, in a few words: the change is kept with its reason")
+	case n > 500:
+		return problem.BadField("reason", "Say why in at most 500 characters")
+	}
+	return nil
+}
+
+// RewordMeasure changes a commissioner's measure's title, description,
+// reason for being and which way is better (what it counts stays: a
+// different count is a new measure), keeping the old definition in its
+// history.
+func (s *Store) RewordMeasure(ctx context.Context, actor string, m access.Measure, reason string) error {
+	if err := checkReason(reason); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(c conn) error {
+		old, err := scanMeasure(c.queryRow(ctx, "SELECT "+measureColumns+" FROM measures WHERE id = ?", m.ID))
+		if err != nil {
+			return notFound(err, "There is no measure %q", m.ID)
+		}
+		if old.Builtin {
+			return problem.New(problem.Conflict, "%s is shipped with OnePC as NHS England defines it: it can be retired, not reworded", old.Title)
+		}
+		next := old
+		next.Title, next.Description, next.Why, next.Direction = strings.TrimSpace(m.Title), strings.TrimSpace(m.Description), strings.TrimSpace(m.Why), m.Direction
+		if err := next.Validate(); err != nil {
+			return err
+		}
+		if err := c.keepMeasureHistory(ctx, actor, old, "reworded", reason); err != nil {
+			return err
+		}
+		next.Builtin, next.Retired, next.RetiredReason = false, time.Time{}, ""
+		def, _ := json.Marshal(next)
+		if _, err := c.exec(ctx, "UPDATE measures SET definition = ? WHERE id = ?", string(def), m.ID); err != nil {
+			return err
+		}
+		c.referenceChanged()
+		return c.appendAudit(ctx, actor, "measure.update", "measure", m.ID, old, next)
+	})
+}
+
+// RetireMeasure retires a measure (retire) or brings it back: a retired
+// one is no longer listed, its page says so, and its values and history
+// are kept.
+func (s *Store) RetireMeasure(ctx context.Context, actor, id string, retire bool, reason string) error {
+	if err := checkReason(reason); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(c conn) error {
+		old, err := scanMeasure(c.queryRow(ctx, "SELECT "+measureColumns+" FROM measures WHERE id = ?", id))
+		if err != nil {
+			return notFound(err, "There is no measure %q", id)
+		}
+		if retire == !old.Retired.IsZero() {
+			return problem.New(problem.Conflict, "%s is %s already", old.Title, map[bool]string{true: "retired", false: "in use"}[retire])
+		}
+		change, at := "restored", any(nil)
+		if retire {
+			change, at = "retired", c.tsArg(c.now)
+		}
+		if err := c.keepMeasureHistory(ctx, actor, old, change, reason); err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, "UPDATE measures SET retired_at = ?, retired_reason = ? WHERE id = ?", at, map[bool]string{true: strings.TrimSpace(reason)}[retire], id); err != nil {
+			return err
+		}
+		c.referenceChanged()
+		return c.appendAudit(ctx, actor, "measure."+map[bool]string{true: "retire", false: "restore"}[retire], "measure", id, nil, map[string]string{"reason": reason})
+	})
+}
+
+func (c conn) keepMeasureHistory(ctx context.Context, actor string, old access.Measure, change, reason string) error {
+	old.Builtin, old.Retired, old.RetiredReason = false, time.Time{}, ""
+	def, _ := json.Marshal(old)
+	_, err := c.exec(ctx, "INSERT INTO measure_history (measure_id, changed_at, changed_by, change, reason, definition) VALUES (?, ?, ?, ?, ?, ?)",
+		old.ID, c.tsArg(c.now), actor, change, strings.TrimSpace(reason), string(def))
+	return err
+}
+
+// MeasureHistory lists a measure's changes, newest first.
+func (s *Store) MeasureHistory(ctx context.Context, id string) ([]MeasureChange, error) {
+	rows, err := s.reader().query(ctx, "SELECT changed_at, changed_by, change, reason FROM measure_history WHERE measure_id = ? ORDER BY id DESC", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []MeasureChange
+	for rows.Next() {
+		var h MeasureChange
+		if err := rows.Scan(nullTime{&h.At}, &h.By, &h.Change, &h.Reason); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// TargetChange is one setting (or clearing: Milli nil) of a target.
+type TargetChange struct {
+	Measure string    `json:"measure_id"`
+	Milli   *int64    `json:"target_milli"`
+	At      time.Time `json:"at"`
+	By      string    `json:"by"`
+}
+
+// TargetHistory lists the targets set at an organisation, newest first.
+func (s *Store) TargetHistory(ctx context.Context, org string) ([]TargetChange, error) {
+	rows, err := s.reader().query(ctx, "SELECT measure_id, target_pm, set_at, set_by FROM target_history WHERE org_code = ? ORDER BY id DESC LIMIT 200", org)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []TargetChange
+	for rows.Next() {
+		var h TargetChange
+		var pm sql.NullInt64
+		if err := rows.Scan(&h.Measure, &pm, nullTime{&h.At}, &h.By); err != nil {
+			return nil, err
+		}
+		if pm.Valid {
+			h.Milli = &pm.Int64
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
 }
 
 // AppointmentMonths lists the months loaded, oldest first.
@@ -158,6 +339,14 @@ func (s *Store) SetTarget(ctx context.Context, actor string, t Target, clear boo
 		}
 		if !kind.Commissions() {
 			return problem.New(problem.Invalid, "Targets are set for a Place or an ICB; %s is a %s", t.Org, kind.Label())
+		}
+		var kept any = t.Milli // the history keeps every setting, and each clearing (NULL)
+		if clear {
+			kept = nil
+		}
+		if _, err := c.exec(ctx, "INSERT INTO target_history (measure_id, org_code, target_pm, set_at, set_by) VALUES (?, ?, ?, ?, ?)",
+			t.Measure, t.Org, kept, c.tsArg(c.now), actor); err != nil {
+			return err
 		}
 		if clear {
 			if _, err := c.exec(ctx, "DELETE FROM measure_targets WHERE measure_id = ? AND org_code = ?", t.Measure, t.Org); err != nil {

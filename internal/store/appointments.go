@@ -324,7 +324,7 @@ func (c conn) newMeasureSet(ctx context.Context, pick func(access.Measure) bool)
 	if err := c.lockMeasures(ctx); err != nil {
 		return nil, err
 	}
-	all, err := c.measures(ctx)
+	all, err := c.measureDefinitions(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -458,3 +458,42 @@ func (s *Store) OrgsByCode(ctx context.Context, codes []string) ([]orgs.Org, err
 	in, args := inClause(codes)
 	return s.reader().orgList(ctx, "SELECT "+orgColumns+" FROM orgs o WHERE o.code IN "+in+" ORDER BY o.name, o.code", args...)
 }
+
+// Orphans lists the organisations that sit under no one (a registered-
+// patients file with no sub-ICB column makes practices so, and a totals
+// file Places with no ICB): no Place or ICB role reaches them until an
+// administrator places them, or an ODS file does.
+func (s *Store) Orphans(ctx context.Context) ([]orgs.Org, error) {
+	return s.reader().orgList(ctx, `SELECT `+orgColumns+` FROM orgs o WHERE o.kind <> 'region' AND (o.parent_code IS NULL OR o.parent_code = '')
+		ORDER BY o.kind, o.code LIMIT 1000`)
+}
+
+// PlaceOrg puts an organisation under a parent of the right kind (a
+// practice or PCN under a Place, a Place under an ICB, an ICB under a region).
+func (s *Store) PlaceOrg(ctx context.Context, actor, code, parent string) error {
+	return s.tx(ctx, func(c conn) error {
+		known, err := c.allOrgs(ctx)
+		if err != nil {
+			return err
+		}
+		o, ok := known[strings.ToUpper(code)]
+		if !ok || o.ParentCode != "" || o.Kind == orgs.Region { // the rest are placed by ODS's files
+			return problem.New(problem.NotFound, "No organisation with the code %s sits under no one", code)
+		}
+		p, ok := known[strings.ToUpper(strings.TrimSpace(parent))]
+		want := o.Kind.ParentKind()
+		switch {
+		case !ok:
+			return problem.BadField("parent", "There is no organisation with the code %q", parent)
+		case p.Kind != want:
+			return problem.BadField("parent", "%s is a %s: put it under a %s, not a %s", o.Code, o.Kind.Label(), want.Label(), p.Kind.Label())
+		}
+		before := o
+		o.ParentCode = p.Code
+		if _, err := c.exec(ctx, "UPDATE orgs SET parent_code = ? WHERE code = ?", p.Code, o.Code); err != nil {
+			return err
+		}
+		c.referenceChanged()
+		return c.appendAudit(ctx, actor, "org.place", "org", o.Code, before, o)
+	})
+}

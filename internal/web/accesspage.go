@@ -59,19 +59,21 @@ type heatCell struct {
 }
 
 type accessData struct {
-	Org       orgs.Org         `json:"org"`
-	Period    int              `json:"period_months"`
-	Loaded    int              `json:"months_loaded"` // of the period's months, how many are loaded
-	From, To  time.Time        `json:"-"`
-	Rows      []measureRow     `json:"measures"`
-	Improved  []alertView      `json:"most_improved,omitempty"`
-	Declined  []alertView      `json:"most_declined,omitempty"`
-	Measures  []access.Measure `json:"-"`
-	Heat      []heatRow        `json:"-"`
-	Sort      string           `json:"-"`
-	HasData   bool             `json:"has_data"`
-	CanTarget bool             `json:"-"`
-	Notice    string           `json:"-"`
+	Org       orgs.Org             `json:"org"`
+	Period    int                  `json:"period_months"`
+	Loaded    int                  `json:"months_loaded"` // of the period's months, how many are loaded
+	From, To  time.Time            `json:"-"`
+	Rows      []measureRow         `json:"measures"`
+	Improved  []alertView          `json:"most_improved,omitempty"`
+	Declined  []alertView          `json:"most_declined,omitempty"`
+	Measures  []access.Measure     `json:"-"`
+	Heat      []heatRow            `json:"-"`
+	Sort      string               `json:"-"`
+	HasData   bool                 `json:"has_data"`
+	CanTarget bool                 `json:"-"`
+	Targets   []store.TargetChange `json:"target_history,omitempty"`
+	Titles    map[string]string    `json:"-"` // measure id → title
+	Notice    string               `json:"-"`
 }
 
 // accessPage shows every measure for an organisation: its latest value,
@@ -126,6 +128,15 @@ func (s *Server) accessData(r *http.Request, rq *request) (*accessData, error) {
 		return nil, err
 	}
 	d.Measures = ms
+	if o.Kind.Commissions() {
+		if d.Targets, err = s.store.TargetHistory(ctx, o.Code); err != nil {
+			return nil, err
+		}
+		d.Titles = map[string]string{}
+		for _, m := range ms {
+			d.Titles[m.ID] = m.Title
+		}
+	}
 	heat := map[string]*heatRow{}
 	for mi, m := range ms {
 		md, err := s.measureTable(ctx, rq, m.ID)

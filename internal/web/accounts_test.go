@@ -114,6 +114,10 @@ func TestAccounts(t *testing.T) {
 	if link == nil {
 		t.Fatalf("no link in %q", mail[0].Body)
 	}
+	a.anon().get("/login/reset?token="+link[1]).has(t, "Set a new password", `name="token" value="`+link[1]+`"`)
+	if got := a.anon().get("/login/reset?token=not-a-token"); got.status != 422 || !strings.Contains(got.body, "has expired or been used") {
+		t.Errorf("an unknown link: %d", got.status)
+	}
 	if code, body, _ := post("/login/reset", url.Values{"token": {link[1]}, "password": {"nia person rocks"}}); code != 422 || !strings.Contains(body, "must not contain your email address or name") {
 		t.Errorf("a new password with the person's name: %d %s", code, pageText(body))
 	}

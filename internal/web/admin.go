@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/onepc/onepc/internal/audit"
+	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
 	"github.com/onepc/onepc/internal/sso"
@@ -354,4 +355,89 @@ func (s *Server) disableUser(w http.ResponseWriter, r *http.Request, rq *request
 		done = "enabled"
 	}
 	return s.doneRedirect(w, r, "/admin/users/"+strconv.FormatInt(u.ID, 10)+"?done="+done)
+}
+
+type orphansData struct {
+	Orphans []orgs.Org        `json:"orphans"`
+	Typed   map[string]string `json:"-"` // parent typed, by organisation
+}
+
+// errNotTop answers an administrator below the top of a hierarchy: the
+// organisations under no one are in nobody's scope but the top's.
+var errNotTop = problem.New(problem.Forbidden, "Only an administrator at an ICB or a region can place organisations that sit under no one.")
+
+// icbAdmin reports whether the person administers an ICB or a region: the
+// organisations under no one are placed by them.
+func (s *Server) icbAdmin(r *http.Request, rq *request) (bool, error) {
+	for _, code := range roots(rq.user, people.ManageUsers) {
+		o, err := s.store.Org(r.Context(), code)
+		if err != nil {
+			return false, err
+		}
+		if o.Kind == orgs.ICB || o.Kind == orgs.Region {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// orphansPage lists the organisations under no one, to place.
+func (s *Server) orphansPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.renderOrphans(w, r, rq, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderOrphans(w http.ResponseWriter, r *http.Request, rq *request, status int, typed map[string]string, errs problem.Fields) error {
+	top, err := s.icbAdmin(r, rq)
+	if err != nil {
+		return err
+	}
+	if !top {
+		return errNotTop
+	}
+	d := orphansData{Typed: typed}
+	if d.Orphans, err = s.store.Orphans(r.Context()); err != nil {
+		return err
+	}
+	notice := ""
+	if r.URL.Query().Get("done") == "placed" {
+		notice = "Placed: the roles at the organisation above it now reach it."
+	}
+	return s.render(w, r, rq, status, "orphans", page{Title: "Organisations under no one", Nav: "users", Data: d, Errors: errs, Notice: notice})
+}
+
+// placeOrphan puts an organisation under the parent typed.
+func (s *Server) placeOrphan(w http.ResponseWriter, r *http.Request, rq *request) error {
+	top, err := s.icbAdmin(r, rq)
+	if err != nil {
+		return err
+	}
+	if !top {
+		return errNotTop
+	}
+	var in struct {
+		Parent string `form:"parent"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	code := strings.ToUpper(r.PathValue("code"))
+	// Under an organisation the administrator administers, not another ICB's.
+	if ok, err := s.can(r.Context(), rq, people.ManageUsers, strings.ToUpper(strings.TrimSpace(in.Parent))); err != nil && problem.KindOf(err) != problem.NotFound {
+		return err
+	} else if !ok && strings.TrimSpace(in.Parent) != "" {
+		err := problem.BadField("parent", "%s is not an organisation you administer: place it under one of yours", in.Parent)
+		if wantsJSON(r) {
+			return err
+		}
+		return s.renderOrphans(w, r, rq, http.StatusUnprocessableEntity, map[string]string{code: in.Parent},
+			problem.Fields{{Name: "parent-" + code, Message: problem.Message(err)}})
+	}
+	if err := s.store.PlaceOrg(r.Context(), rq.actor(), code, in.Parent); err != nil {
+		if problem.KindOf(err) == problem.Invalid && !wantsJSON(r) {
+			return s.renderOrphans(w, r, rq, http.StatusUnprocessableEntity, map[string]string{code: in.Parent},
+				problem.Fields{{Name: "parent-" + code, Message: problem.Message(err)}})
+		}
+		return err
+	}
+	return s.doneRedirect(w, r, "/admin/orphans?done=placed")
 }

@@ -5,8 +5,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/population"
 	"github.com/onepc/onepc/internal/store/storetest"
 )
 
@@ -145,5 +147,42 @@ func TestAuditInWords(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(adm.get("/api/admin/audit?org=Z99999").body), &d); err != nil || len(d.Entries) != 0 {
 		t.Errorf("an organisation with no entries: %+v %v", d, err)
+	}
+}
+
+// TestOrphans: a practice a registered-patients file added with no Place is
+// listed to the top administrator, who places it (under a Place, never a
+// PCN); then the Place's commissioner reaches it. Others cannot.
+func TestOrphans(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	if _, err := a.store.ImportPopulation(t.Context(), "test", "no-subicb.csv", &population.Extract{Date: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
+		Practices: []population.Practice{{Code: "Y09999", Total: 4321}}}); err != nil {
+		t.Fatal(err)
+	}
+	adm, comm := a.as(people.Admin), a.as(people.Commissioner)
+	if got := comm.get("/orgs/Y09999"); got.status != 403 {
+		t.Errorf("the commissioner reaches the orphan before it is placed: %d", got.status)
+	}
+	adm.get("/admin/orphans").has(t, "Y09999", "Put it under")
+	if got := adm.post("/admin/orphans/Y09999", url.Values{"parent": {"U00001"}}); got.status != 422 || !strings.Contains(got.body, "put it under a Place") {
+		t.Errorf("under a PCN: %d %s", got.status, pageText(got.body))
+	}
+	if got := adm.post("/admin/orphans/Y09999", url.Values{"parent": {"98Y"}}); got.status != 422 || !strings.Contains(got.body, "not an organisation you administer") {
+		t.Errorf("under another ICB's Place: %d %s", got.status, pageText(got.body))
+	}
+	if got := adm.post("/admin/orphans/99X", url.Values{"parent": {"QZZ"}}); got.status != 404 {
+		t.Errorf("moving a Place that is not an orphan: %d", got.status)
+	}
+	if got := adm.post("/admin/orphans/Y09999", url.Values{"parent": {"99X"}}); got.status != 303 {
+		t.Fatalf("place: %d %s", got.status, pageText(got.body))
+	}
+	if got := comm.get("/orgs/Y09999"); got.status != 200 {
+		t.Errorf("the commissioner after placing: %d", got.status)
+	}
+	if strings.Contains(adm.get("/admin/orphans").body, "Y09999") {
+		t.Error("the placed practice is still listed")
+	}
+	if got := a.as(people.PracticeManager).get("/admin/orphans"); got.status != 403 {
+		t.Errorf("a practice manager: %d", got.status)
 	}
 }

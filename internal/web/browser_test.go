@@ -431,3 +431,48 @@ func TestBrowserFeeAndSignUp(t *testing.T) {
 	step(t, ctx, "November's return", chromedp.Navigate(base+"/orgs/Y00001/returns/2026-11"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="line-LES-SPIRO"]`)))
 }
+
+// TestBrowserNarrowScreen: on a 375-pixel phone screen no column of the
+// access table or a payment statement is cut off: every cell lies within
+// the screen, and the page does not scroll sideways.
+func TestBrowserNarrowScreen(t *testing.T) {
+	ctx := browser(t)
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	loadDemoAppointments(t, a)
+	if err := demo.LoadClaims(t.Context(), a.store, now); err != nil {
+		t.Fatal(err)
+	}
+	base := a.http.URL
+	step(t, ctx, "a phone's screen", chromedp.EmulateViewport(375, 812))
+	signIn(t, ctx, base, "practice.manager@onepc.example")
+	fits := func(what, table string) {
+		t.Helper()
+		out, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+			const w = document.documentElement.clientWidth;
+			const cells = [...document.querySelectorAll('`+table+` tbody td')]; // (a phone's layout hides the heading row)
+			if (cells.length === 0) return 'no cells';
+			const out = cells.filter(c => { const r = c.getBoundingClientRect(); return r.width > 0 && (r.left < -1 || r.right > w + 1); });
+			if (document.documentElement.scrollWidth > w + 1) {
+				const wide = [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > w + 1).map(e => e.tagName + '.' + e.className + '#' + e.id).slice(0, 4);
+				return 'the page scrolls sideways: ' + document.documentElement.scrollWidth + ' > ' + w + ': ' + wide.join(', ');
+			}
+			return out.length ? out.length + ' cells beyond the screen, the first: ' + out[0].textContent.trim().slice(0, 60) : '';
+		})()`))
+		if err != nil || out != "" {
+			t.Errorf("%s at 375 pixels: %s %v", what, out, err)
+		}
+	}
+	step(t, ctx, "open the practice's access page",
+		chromedp.Navigate(base+"/orgs/Y00001/access"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="access-measures"]`)))
+	screenshot(t, ctx, "access-375")
+	fits("the access table", "[data-testid=access-measures]")
+	step(t, ctx, "open a statement",
+		chromedp.Navigate(base+"/orgs/Y00001/payments"), chromedp.WaitVisible(chromedp.CSS(`main`)))
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('main a[href^="/orgs/Y00001/payments/"]') || {}).href || ''`))
+	if err != nil || href == "" {
+		t.Fatalf("no statement to open: %v", err)
+	}
+	step(t, ctx, "the statement", chromedp.Navigate(href), chromedp.WaitVisible(chromedp.CSS(`[data-testid="lines"]`)))
+	screenshot(t, ctx, "statement-375")
+	fits("the statement", "[data-testid=lines]")
+}

@@ -75,19 +75,22 @@ type rankRow struct {
 }
 
 type measurePage struct {
-	Measure   access.Measure `json:"measure"`
-	Source    string         `json:"source"` // NHS England's description of how the publication counts
-	Org       *orgs.Org      `json:"org,omitempty"`
-	Months    []time.Time    `json:"months"`
-	Latest    time.Time      `json:"latest_month"`
-	Count     int            `json:"practices_loaded"`
-	Rows      []rankRow      `json:"practices"`
-	Pager     pager          `json:"-"`
-	Chart     *decileChart   `json:"-"`
-	OrgValues []float64      `json:"-"`
-	Panels    []pcnPanel     `json:"-"`
-	Place     string         `json:"-"`
-	Deciles   [][9]float64   `json:"-"`
+	Measure   access.Measure        `json:"measure"`
+	History   []store.MeasureChange `json:"history,omitempty"`
+	CanManage bool                  `json:"-"`
+	Typed     map[string]string     `json:"-"`
+	Source    string                `json:"source"` // NHS England's description of how the publication counts
+	Org       *orgs.Org             `json:"org,omitempty"`
+	Months    []time.Time           `json:"months"`
+	Latest    time.Time             `json:"latest_month"`
+	Count     int                   `json:"practices_loaded"`
+	Rows      []rankRow             `json:"practices"`
+	Pager     pager                 `json:"-"`
+	Chart     *decileChart          `json:"-"`
+	OrgValues []float64             `json:"-"`
+	Panels    []pcnPanel            `json:"-"`
+	Place     string                `json:"-"`
+	Deciles   [][9]float64          `json:"-"`
 }
 
 // MarshalJSON gives the API the page's figures, with unknown values as null
@@ -118,11 +121,79 @@ func (p *measurePage) MarshalJSON() ([]byte, error) {
 // with their percentile among all practices loaded, and the deciles chart
 // over time with the chosen organisation (?org=) drawn over it.
 func (s *Server) measurePage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.renderMeasure(w, r, rq, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderMeasure(w http.ResponseWriter, r *http.Request, rq *request, status int, typed map[string]string, errs problem.Fields) error {
 	p, err := s.measurePageData(r, rq)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, rq, http.StatusOK, "measure", page{Title: p.Measure.Title, Nav: "measures", Data: p})
+	if p.History, err = s.store.MeasureHistory(r.Context(), p.Measure.ID); err != nil {
+		return err
+	}
+	p.CanManage = people.Authorize(rq.user.Grants, people.ManageMeasures, nil) || s.anywhere(rq, people.ManageMeasures)
+	p.Typed = typed
+	notice := map[string]string{"reworded": "The measure is reworded; its old wording is kept in its history.",
+		"retired":  "The measure is retired: it is no longer listed, and its values and history are kept.",
+		"restored": "The measure is back in use."}[r.URL.Query().Get("done")]
+	return s.render(w, r, rq, status, "measure", page{Title: p.Measure.Title, Nav: "measures", Data: p, Errors: errs, Notice: notice})
+}
+
+// anywhere reports whether the person holds perm at any organisation.
+func (s *Server) anywhere(rq *request, perm people.Permission) bool {
+	for _, g := range rq.user.Grants {
+		if people.AuthorizeHere(rq.user.Grants, perm, g.OrgCode) {
+			return true
+		}
+	}
+	return false
+}
+
+// rewordMeasure changes a commissioner's measure's words and direction.
+func (s *Server) rewordMeasure(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in struct {
+		Title       string `form:"title"`
+		Description string `form:"description"`
+		Why         string `form:"why"`
+		Direction   string `form:"direction"`
+		Reason      string `form:"reason"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	m := access.Measure{ID: r.PathValue("id"), Title: in.Title, Description: in.Description, Why: in.Why, Direction: access.Direction(in.Direction)}
+	if err := s.store.RewordMeasure(r.Context(), rq.actor(), m, in.Reason); err != nil {
+		if problem.KindOf(err) == problem.Invalid && !wantsJSON(r) {
+			return s.renderMeasure(w, r, rq, http.StatusUnprocessableEntity, map[string]string{"title": in.Title, "description": in.Description, "why": in.Why, "reason": in.Reason}, problem.FieldsOf(err))
+		}
+		return err
+	}
+	return s.doneRedirect(w, r, "/measures/"+m.ID+"?done=reworded")
+}
+
+// retireMeasure retires a measure, or (restore=1) brings it back.
+func (s *Server) retireMeasure(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in struct {
+		Restore bool   `form:"restore"`
+		Reason  string `form:"reason"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if err := s.store.RetireMeasure(r.Context(), rq.actor(), id, !in.Restore, in.Reason); err != nil {
+		if problem.KindOf(err) == problem.Invalid && !wantsJSON(r) {
+			return s.renderMeasure(w, r, rq, http.StatusUnprocessableEntity, map[string]string{"retire_reason": in.Reason},
+				problem.Fields{{Name: "retire_reason", Message: problem.Message(err)}})
+		}
+		return err
+	}
+	done := "retired"
+	if in.Restore {
+		done = "restored"
+	}
+	return s.doneRedirect(w, r, "/measures/"+id+"?done="+done)
 }
 
 // measurePageData builds the page for the request.

@@ -193,3 +193,53 @@ func TestMeasureSplitByPCN(t *testing.T) {
 		t.Errorf("a practice manager splitting the Place: %d", got.status)
 	}
 }
+
+// TestMeasureChanges: a commissioner's measure is reworded, with a reason,
+// its old wording kept; any measure is retired (no longer listed, its page
+// saying so) and brought back; each target set or cleared is kept.
+func TestMeasureChanges(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm := a.as(people.Commissioner)
+	form := url.Values{"id": {"video-share"}, "title": {"Video appointments"}, "unit": {"percent"}, "direction": {"neutral"}, "num_mode": {"3"}}
+	if got := comm.post("/measures", form); got.status != 303 {
+		t.Fatalf("create: %d %s", got.status, pageText(got.body))
+	}
+	if got := comm.post("/measures/video-share/reword", url.Values{"title": {"Video and online appointments"}, "direction": {"higher"}, "reason": {""}}); got.status != 422 || !strings.Contains(got.body, `href="#reason"`) {
+		t.Errorf("a change without a reason: %d %s", got.status, pageText(got.body))
+	}
+	if got := comm.post("/measures/video-share/reword", url.Values{"title": {"Video and online appointments"}, "direction": {"higher"}, "reason": {"The ICB wants more online access"}}); got.status != 303 {
+		t.Fatalf("reword: %d %s", got.status, pageText(got.body))
+	}
+	comm.get("/measures/video-share").has(t, "Video and online appointments", "Higher is better", "reworded by commissioner@onepc.example — The ICB wants more online access")
+	if got := comm.post("/measures/dna-rate/reword", url.Values{"title": {"Mine now"}, "direction": {"lower"}, "reason": {"Just because"}}); got.status != 409 {
+		t.Errorf("rewording a shipped measure: %d", got.status)
+	}
+	// Retired: gone from the list, the page says so; then back.
+	if got := comm.post("/measures/dna-rate/retire", url.Values{"reason": {"We use the known-only rate"}}); got.status != 303 {
+		t.Fatalf("retire: %d %s", got.status, pageText(got.body))
+	}
+	if strings.Contains(comm.get("/measures").body, `href="/measures/dna-rate"`) {
+		t.Error("a retired measure is still listed")
+	}
+	comm.get("/measures/dna-rate").has(t, "Retired on 29 November 2026: We use the known-only rate", "Bring it back into use")
+	if got := comm.post("/measures/dna-rate/retire", url.Values{"restore": {"1"}, "reason": {"Asked for again"}}); got.status != 303 {
+		t.Fatalf("restore: %d", got.status)
+	}
+	if !strings.Contains(comm.get("/measures").body, `href="/measures/dna-rate"`) {
+		t.Error("a restored measure is not listed")
+	}
+	// Targets: each setting and clearing kept.
+	for _, v := range []string{"60", "65", ""} {
+		if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"within-1-day"}, "target": {v}}); got.status != 303 {
+			t.Fatalf("target %q: %d %s", v, got.status, pageText(got.body))
+		}
+	}
+	if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"within-1-day"}, "target": {"150"}}); got.status != 422 {
+		t.Errorf("a target of 150%%: %d", got.status)
+	}
+	hist, err := a.store.TargetHistory(t.Context(), "99X")
+	if err != nil || len(hist) != 3 || hist[0].Milli != nil || *hist[1].Milli != 65000 || *hist[2].Milli != 60000 {
+		t.Errorf("target history: %+v %v", hist, err)
+	}
+	comm.get("/orgs/99X/access").has(t, "Target history")
+}

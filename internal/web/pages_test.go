@@ -489,7 +489,7 @@ func TestInformationPages(t *testing.T) {
 		}
 	}
 	got := anon.get("/status")
-	got.has(t, "Working", "SQLite (one file)", "migrations applied; the newest 025_api_tokens", "Synthetic demonstration data")
+	got.has(t, "Working", "SQLite (one file)", "migrations applied; the newest 027_measure_history", "Synthetic demonstration data")
 	var st struct {
 		OK     bool `json:"database_reachable"`
 		Schema struct {
@@ -497,7 +497,7 @@ func TestInformationPages(t *testing.T) {
 			Applied int    `json:"migrations_applied"`
 		} `json:"schema"`
 	}
-	if err := json.Unmarshal([]byte(anon.get("/api/status").body), &st); err != nil || !st.OK || st.Schema.Engine != "SQLite" || st.Schema.Applied < 25 {
+	if err := json.Unmarshal([]byte(anon.get("/api/status").body), &st); err != nil || !st.OK || st.Schema.Engine != "SQLite" || st.Schema.Applied < 27 {
 		t.Errorf("status as JSON: %+v %v", st, err)
 	}
 }

@@ -86,6 +86,7 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 				return strings.Replace(v, "-", "−", 1)
 			}
 		},
+		"milli": func(pm *int64) string { return num1(float64(*pm) / 1000) }, // a target, kept in thousandths
 		"unit": func(u access.Unit) string { // after a value
 			if u == access.Percent {
 				return "%"

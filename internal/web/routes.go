@@ -169,6 +169,8 @@ func (s *Server) routeTable() []route {
 		{pattern: "POST /measures", perm: people.ManageMeasures, api: true, handle: s.createMeasure},
 		{pattern: "GET /measures/{id}", perm: people.ViewOrg, api: true, handle: s.measurePage},
 		{pattern: "GET /measures/{id}/data.csv", perm: people.ViewOrg, handle: s.measureCSV},
+		{pattern: "POST /measures/{id}/reword", perm: people.ManageMeasures, api: true, handle: s.rewordMeasure},
+		{pattern: "POST /measures/{id}/retire", perm: people.ManageMeasures, api: true, handle: s.retireMeasure},
 
 		{pattern: "GET /admin/users", perm: people.ManageUsers, api: true, handle: s.usersPage},
 		{pattern: "POST /admin/users", perm: people.ManageUsers, api: true, session: true, handle: s.addUser},
@@ -179,6 +181,8 @@ func (s *Server) routeTable() []route {
 		{pattern: "POST /admin/users/{id}/grants/revoke", perm: people.ManageUsers, api: true, session: true, handle: s.revokeRole},
 		{pattern: "POST /admin/users/{id}/identities", perm: people.ManageUsers, api: true, session: true, handle: s.linkIdentity},
 		{pattern: "POST /admin/users/{id}/identities/unlink", perm: people.ManageUsers, api: true, session: true, handle: s.unlinkIdentity},
+		{pattern: "GET /admin/orphans", perm: people.ManageUsers, api: true, handle: s.orphansPage},
+		{pattern: "POST /admin/orphans/{code}", perm: people.ManageUsers, api: true, session: true, handle: s.placeOrphan},
 		{pattern: "GET /admin/sso", perm: people.ManageUsers, api: true, handle: s.ssoAdminPage},
 		{pattern: "POST /admin/sso/rules", perm: people.ManageUsers, api: true, session: true, handle: s.addSSORule},
 		{pattern: "POST /admin/sso/rules/{id}/delete", perm: people.ManageUsers, api: true, session: true, handle: s.deleteSSORule},
