@@ -86,6 +86,12 @@ func (s *Server) createMeasure(w http.ResponseWriter, r *http.Request, rq *reque
 			}
 		}
 	}
+	// What a share is of, as a field of the definition: all appointments
+	// (NHS England's way) when no denominator box is ticked.
+	m.Base = access.AllAppointments
+	if !m.Denominator.Empty() {
+		m.Base = access.Chosen
+	}
 	for _, e := range problem.FieldsOf(m.Validate()) {
 		if e.Name == "numerator" { // the form's first box of the numerator
 			e.Name = "num_status"
