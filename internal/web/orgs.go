@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onepc/onepc/internal/access"
 	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/payrules"
@@ -99,7 +100,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *request) error
 
 // todos works out, for each organisation the person has a role at, what
 // they have to do now: returns overdue, due or queried; offers to answer;
-// claims to review or to approve for finance.
+// a practice's sustained declines in its access measures; claims to review
+// or to approve for finance.
 func (s *Server) todos(ctx context.Context, rq *request) ([]todo, error) {
 	var out []todo
 	done := map[string]bool{}
@@ -145,6 +147,13 @@ func (s *Server) todos(ctx context.Context, rq *request) ([]todo, error) {
 				out = append(out, todo{fmt.Sprintf("%s: %s of local services %s for your answer", o.Name, countOf(pending, "an offer", "offers"), map[bool]string{true: "waits", false: "wait"}[pending == 1]), "/orgs/" + o.Code + "/services", false})
 			}
 		}
+		if o.Kind == orgs.Practice {
+			alerts, err := s.declines(ctx, rq, o)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, alerts...)
+		}
 		if o.Kind.Commissions() {
 			for _, c := range []struct {
 				perm   people.Permission
@@ -167,6 +176,29 @@ func (s *Server) todos(ctx context.Context, rq *request) ([]todo, error) {
 				}
 			}
 		}
+	}
+	return out, nil
+}
+
+// declines are a practice's sustained falls in measures where higher is
+// better (or rises where lower is), as the access page's CUSUM finds them.
+func (s *Server) declines(ctx context.Context, rq *request, o orgs.Org) ([]todo, error) {
+	ms, err := s.store.Measures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []todo
+	for _, m := range ms {
+		t, err := s.measureTable(ctx, rq, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		a, ok := access.DetectChange(t.Percentiles(o.Code))
+		if better := access.Better(m, a.Rising); !ok || better == nil || *better {
+			continue
+		}
+		out = append(out, todo{fmt.Sprintf("%s: a sustained decline in “%s” since %s (percentile %.0f → %.0f): look at it with your team",
+			o.Name, m.Title, t.Months[a.Start].Format("January 2006"), a.From, a.To), "/orgs/" + o.Code + "/access", false})
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -109,6 +110,18 @@ func TestPages(t *testing.T) {
 		pm := b.as(people.PracticeManager).get("/")
 		pm.has(t, `data-testid="todo"`, "RIVERSIDE MEDICAL CENTRE: your commissioner asked about a claim on October 2026", "is overdue: it was due by",
 			"November 2024 to October 2026 loaded.")
+		// A practice with a sustained decline in a measure is told so.
+		u, err := b.store.UserByEmail(t.Context(), "practice.manager@onepc.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.store.GrantRole(t.Context(), "test", u.ID, people.PracticeManager, "Y00020"); err != nil {
+			t.Fatal(err)
+		}
+		alerts := b.as(people.PracticeManager).get("/")
+		if !regexp.MustCompile(`: a sustained decline in “[^”]+” since [A-Z][a-z]+ 20\d\d \(percentile \d+ → \d+\)`).MatchString(alerts.body) {
+			t.Errorf("no decline on the home page: %s", pageText(alerts.body)[:min(1200, len(pageText(alerts.body)))])
+		}
 		comm := b.as(people.Commissioner).get("/")
 		comm.has(t, `data-testid="todo"`, "wait for your review", `href="/orgs/99X/claims?status=submitted"`)
 		fin := b.as(people.FinanceOfficer).get("/")
