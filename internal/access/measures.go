@@ -62,6 +62,7 @@ type Measure struct {
 	Quality     bool      `json:"data_quality,omitempty"` // a measure of how well the appointment book is mapped
 	// Set from the measures table, not part of the definition.
 	Builtin       bool      `json:"builtin,omitempty"`
+	CreatedBy     string    `json:"created_by,omitempty"`
 	Retired       time.Time `json:"retired_at,omitzero"`
 	RetiredReason string    `json:"retired_reason,omitempty"`
 }

@@ -52,21 +52,21 @@ func (s *Store) EnsureMeasures(ctx context.Context) error {
 	})
 }
 
-const measureColumns = "definition, builtin, retired_at, retired_reason"
+const measureColumns = "definition, builtin, retired_at, retired_reason, created_by"
 
 func scanMeasure(sc interface{ Scan(...any) error }) (access.Measure, error) {
 	var def string
 	var builtin int
 	var m access.Measure
 	var retired time.Time
-	var reason string
-	if err := sc.Scan(&def, &builtin, nullTime{&retired}, &reason); err != nil {
+	var reason, by string
+	if err := sc.Scan(&def, &builtin, nullTime{&retired}, &reason, &by); err != nil {
 		return m, err
 	}
 	if err := json.Unmarshal([]byte(def), &m); err != nil {
 		return m, err
 	}
-	m.Builtin, m.Retired, m.RetiredReason = builtin == 1, retired, reason
+	m.Builtin, m.Retired, m.RetiredReason, m.CreatedBy = builtin == 1, retired, reason, by
 	return m, nil
 }
 
@@ -172,7 +172,7 @@ func (s *Store) RewordMeasure(ctx context.Context, actor string, m access.Measur
 		if err := c.keepMeasureHistory(ctx, actor, old, "reworded", reason); err != nil {
 			return err
 		}
-		next.Builtin, next.Retired, next.RetiredReason = false, time.Time{}, ""
+		next.Builtin, next.Retired, next.RetiredReason, next.CreatedBy = false, time.Time{}, "", ""
 		def, _ := json.Marshal(next)
 		if _, err := c.exec(ctx, "UPDATE measures SET definition = ? WHERE id = ?", string(def), m.ID); err != nil {
 			return err
@@ -213,7 +213,7 @@ func (s *Store) RetireMeasure(ctx context.Context, actor, id string, retire bool
 }
 
 func (c conn) keepMeasureHistory(ctx context.Context, actor string, old access.Measure, change, reason string) error {
-	old.Builtin, old.Retired, old.RetiredReason = false, time.Time{}, ""
+	old.Builtin, old.Retired, old.RetiredReason, old.CreatedBy = false, time.Time{}, "", ""
 	def, _ := json.Marshal(old)
 	_, err := c.exec(ctx, "INSERT INTO measure_history (measure_id, changed_at, changed_by, change, reason, definition) VALUES (?, ?, ?, ?, ?, ?)",
 		old.ID, c.tsArg(c.now), actor, change, strings.TrimSpace(reason), string(def))

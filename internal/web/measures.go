@@ -132,7 +132,9 @@ func (s *Server) renderMeasure(w http.ResponseWriter, r *http.Request, rq *reque
 	if p.History, err = s.store.MeasureHistory(r.Context(), p.Measure.ID); err != nil {
 		return err
 	}
-	p.CanManage = people.Authorize(rq.user.Grants, people.ManageMeasures, nil) || s.anywhere(rq, people.ManageMeasures)
+	if p.CanManage, err = s.mayChangeMeasure(r, rq, p.Measure); err != nil {
+		return err
+	}
 	p.Typed = typed
 	notice := map[string]string{"reworded": "The measure is reworded; its old wording is kept in its history.",
 		"retired":  "The measure is retired: it is no longer listed, and its values and history are kept.",
@@ -140,18 +142,47 @@ func (s *Server) renderMeasure(w http.ResponseWriter, r *http.Request, rq *reque
 	return s.render(w, r, rq, status, "measure", page{Title: p.Measure.Title, Nav: "measures", Data: p, Errors: errs, Notice: notice})
 }
 
-// anywhere reports whether the person holds perm at any organisation.
-func (s *Server) anywhere(rq *request, perm people.Permission) bool {
-	for _, g := range rq.user.Grants {
-		if people.AuthorizeHere(rq.user.Grants, perm, g.OrgCode) {
-			return true
+// errMeasureNotYours answers a change to a measure by someone who may not
+// make it: measures are shared by everyone.
+var errMeasureNotYours = problem.New(problem.Forbidden, "Measures are shared by every Place and ICB: only whoever added this one, or someone who manages measures at an ICB, can change or retire it.")
+
+// mayChangeMeasure reports whether the person may reword or retire m: it
+// is theirs (they added it), or they manage measures at an ICB or a region
+// (a shipped measure only so).
+func (s *Server) mayChangeMeasure(r *http.Request, rq *request, m access.Measure) (bool, error) {
+	if !m.Builtin && m.CreatedBy != "" && strings.EqualFold(m.CreatedBy, rq.actor()) {
+		return true, nil
+	}
+	for _, code := range roots(rq.user, people.ManageMeasures) {
+		o, err := s.store.Org(r.Context(), code)
+		if err != nil {
+			return false, err
+		}
+		if o.Kind == orgs.ICB || o.Kind == orgs.Region {
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
+}
+
+// measureToChange loads the measure in the path, if the person may change it.
+func (s *Server) measureToChange(r *http.Request, rq *request) (access.Measure, error) {
+	m, err := s.store.Measure(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return m, err
+	}
+	ok, err := s.mayChangeMeasure(r, rq, m)
+	if err == nil && !ok {
+		err = errMeasureNotYours
+	}
+	return m, err
 }
 
 // rewordMeasure changes a commissioner's measure's words and direction.
 func (s *Server) rewordMeasure(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, err := s.measureToChange(r, rq); err != nil {
+		return err
+	}
 	var in struct {
 		Title       string `form:"title"`
 		Description string `form:"description"`
@@ -174,6 +205,9 @@ func (s *Server) rewordMeasure(w http.ResponseWriter, r *http.Request, rq *reque
 
 // retireMeasure retires a measure, or (restore=1) brings it back.
 func (s *Server) retireMeasure(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, err := s.measureToChange(r, rq); err != nil {
+		return err
+	}
 	var in struct {
 		Restore bool   `form:"restore"`
 		Reason  string `form:"reason"`

@@ -211,8 +211,25 @@ func TestMeasureChanges(t *testing.T) {
 		t.Fatalf("reword: %d %s", got.status, pageText(got.body))
 	}
 	comm.get("/measures/video-share").has(t, "Video and online appointments", "Higher is better", "reworded by commissioner@onepc.example — The ICB wants more online access")
+	if got := comm.post("/measures/dna-rate/reword", url.Values{"title": {"Mine now"}, "direction": {"lower"}, "reason": {"Just because"}}); got.status != 403 {
+		t.Errorf("a Place's commissioner rewording a shipped measure: %d", got.status)
+	}
+	// A shipped measure is everyone's: a Place's commissioner cannot retire
+	// it, nor change another's measure; an ICB's can.
+	if got := comm.post("/measures/dna-rate/retire", url.Values{"reason": {"We use the known-only rate"}}); got.status != 403 {
+		t.Errorf("a Place's commissioner retiring a shipped measure: %d", got.status)
+	}
+	hash, _ := people.HashPassword(demo.Password)
+	u, err := a.store.AddUser(t.Context(), "test", people.User{Email: "icb.comm@example.org", Name: "ICB Commissioner"}, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.store.GrantRole(t.Context(), "test", u.ID, people.Commissioner, "QZZ"); err != nil {
+		t.Fatal(err)
+	}
+	comm = a.signIn("icb.comm@example.org")
 	if got := comm.post("/measures/dna-rate/reword", url.Values{"title": {"Mine now"}, "direction": {"lower"}, "reason": {"Just because"}}); got.status != 409 {
-		t.Errorf("rewording a shipped measure: %d", got.status)
+		t.Errorf("rewording a shipped measure, even from an ICB: %d", got.status)
 	}
 	// Retired: gone from the list, the page says so; then back.
 	if got := comm.post("/measures/dna-rate/retire", url.Values{"reason": {"We use the known-only rate"}}); got.status != 303 {
