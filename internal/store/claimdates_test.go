@@ -90,14 +90,7 @@ func TestClaimDates(t *testing.T) {
 
 		// Ending a service: not before today; the months after it close, and
 		// the people who claim it are told by email.
-		pm, err := s.AddUser(ctx, "admin", people.User{Email: "pm@a1.example", Name: "PM"}, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.GrantRole(ctx, "admin", pm.ID, people.PracticeManager, "A1"); err != nil {
-			t.Fatal(err)
-		}
-		link := func(org string) string { return "https://onepc.example/orgs/" + org + "/services" }
+		link := a1Manager(t, s)
 		if _, err := s.EndService(ctx, "comm", ecg.ID, day("2026-11-28"), link); problem.KindOf(err) != problem.Invalid {
 			t.Errorf("ending yesterday: %v", err)
 		}
@@ -251,14 +244,7 @@ func TestWithdrawService(t *testing.T) {
 		now := day("2026-11-29").Add(10 * time.Hour)
 		s.SetClock(func() time.Time { return now })
 		ecg, dm, _ := catalogue(t, s)
-		pm, err := s.AddUser(ctx, "admin", people.User{Email: "pm@a1.example", Name: "PM"}, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.GrantRole(ctx, "admin", pm.ID, people.PracticeManager, "A1"); err != nil {
-			t.Fatal(err)
-		}
-		link := func(org string) string { return "https://onepc.example/orgs/" + org + "/services" }
+		link := a1Manager(t, s)
 		claimOf := func(org string, month time.Time, sv claims.Service) *claims.Claim {
 			t.Helper()
 			lines, err := s.Return(ctx, org, month)
@@ -278,7 +264,7 @@ func TestWithdrawService(t *testing.T) {
 		if err := s.SaveReturn(ctx, "pm", "A1", day("2026-10-01"), []claims.ReturnEntry{{ServiceID: ecg.ID, Activity: map[string]string{"ecgs_performed": "3"}}}, true, true); err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.WithdrawService(ctx, "comm", ecg.ID, "Funding withdrawn by the ICB", link)
+		_, err := s.WithdrawService(ctx, "comm", ecg.ID, "Funding withdrawn by the ICB", link)
 		if problem.KindOf(err) != problem.Conflict || !strings.Contains(problem.Message(err), "A claim for ECGs has been approved or paid, so it cannot be withdrawn: end it instead") {
 			t.Errorf("withdrawing with an approved claim: %v", err)
 		}
@@ -338,4 +324,18 @@ func TestWithdrawService(t *testing.T) {
 			t.Errorf("read back: %v %q %v", sv.Withdrawn, sv.WithdrawnReason, err)
 		}
 	})
+}
+
+// a1Manager adds a practice manager at A1 (pm@a1.example), to be told of
+// changes to services, and returns the link a notice gives.
+func a1Manager(t *testing.T, s *store.Store) func(org string) string {
+	t.Helper()
+	pm, err := s.AddUser(context.Background(), "admin", people.User{Email: "pm@a1.example", Name: "PM"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.GrantRole(context.Background(), "admin", pm.ID, people.PracticeManager, "A1"); err != nil {
+		t.Fatal(err)
+	}
+	return func(org string) string { return "https://onepc.example/orgs/" + org + "/services" }
 }

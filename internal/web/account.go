@@ -38,7 +38,13 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, rq *request, status int, typed map[string]string, errs problem.Fields, notice string) error {
-	d := &accountData{User: rq.user, Typed: typed, Active: map[int64]bool{}, Must: rq.session.MustChange}
+	return s.renderAccountData(w, r, rq, status, &accountData{Typed: typed}, errs, notice)
+}
+
+// renderAccountData fills d (what a handler has put in it, such as a token
+// just made) with the person and their tokens, and draws the page.
+func (s *Server) renderAccountData(w http.ResponseWriter, r *http.Request, rq *request, status int, d *accountData, errs problem.Fields, notice string) error {
+	d.User, d.Active, d.Must = rq.user, map[int64]bool{}, rq.session.MustChange
 	var err error
 	if d.Tokens, err = s.store.Tokens(r.Context(), rq.user.ID); err != nil {
 		return err
@@ -75,16 +81,9 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, rq *request
 			Token string `json:"token"`
 		}{t, secret})
 	}
-	d := &accountData{User: rq.user, NewToken: secret, Made: &t, Active: map[int64]bool{}}
-	if d.Tokens, err = s.store.Tokens(r.Context(), rq.user.ID); err != nil {
-		return err
-	}
-	for _, x := range d.Tokens {
-		d.Active[x.ID] = x.Active(s.now())
-	}
 	// Answered with the page itself (not a redirect): the token is shown
 	// this once, and never kept.
-	return s.render(w, r, rq, http.StatusCreated, "account", page{Title: "Your account", Data: d})
+	return s.renderAccountData(w, r, rq, http.StatusCreated, &accountData{NewToken: secret, Made: &t}, nil, "")
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, rq *request) error {

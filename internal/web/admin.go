@@ -366,10 +366,11 @@ type orphansData struct {
 // organisations under no one are in nobody's scope but the top's.
 var errNotTop = problem.New(problem.Forbidden, "Only an administrator at an ICB or a region can place organisations that sit under no one.")
 
-// icbAdmin reports whether the person administers an ICB or a region: the
-// organisations under no one are placed by them.
-func (s *Server) icbAdmin(r *http.Request, rq *request) (bool, error) {
-	for _, code := range roots(rq.user, people.ManageUsers) {
+// atICB reports whether the person holds perm at an ICB or a region: the
+// things shared across Places (organisations under no one, shipped
+// measures) are for them.
+func (s *Server) atICB(r *http.Request, rq *request, perm people.Permission) (bool, error) {
+	for _, code := range roots(rq.user, perm) {
 		o, err := s.store.Org(r.Context(), code)
 		if err != nil {
 			return false, err
@@ -387,7 +388,7 @@ func (s *Server) orphansPage(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 func (s *Server) renderOrphans(w http.ResponseWriter, r *http.Request, rq *request, status int, typed map[string]string, errs problem.Fields) error {
-	top, err := s.icbAdmin(r, rq)
+	top, err := s.atICB(r, rq, people.ManageUsers)
 	if err != nil {
 		return err
 	}
@@ -407,7 +408,7 @@ func (s *Server) renderOrphans(w http.ResponseWriter, r *http.Request, rq *reque
 
 // placeOrphan puts an organisation under the parent typed.
 func (s *Server) placeOrphan(w http.ResponseWriter, r *http.Request, rq *request) error {
-	top, err := s.icbAdmin(r, rq)
+	top, err := s.atICB(r, rq, people.ManageUsers)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -80,17 +78,8 @@ func TestDateBoundsEveryWayIn(t *testing.T) {
 				t.Errorf("CSV, %s: %d %s", tc.refused, got.status, pageText(got.body))
 			}
 			// The API.
-			req, _ := http.NewRequest("POST", a.http.URL+"/api"+ret, strings.NewReader(`{"action": "save", "`+code+`.visits": "3"}`))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("X-CSRF-Token", pm.csrf)
-			resp, err := pm.http.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 422 || !strings.Contains(string(body), code+".visits cannot be saved here") {
-				t.Errorf("API, %s: %d %s", tc.refused, resp.StatusCode, body)
+			if got := pm.postJSON("/api"+ret, `{"action": "save", "`+code+`.visits": "3"}`); got.status != 422 || !strings.Contains(got.body, code+".visits cannot be saved here") {
+				t.Errorf("API, %s: %d %s", tc.refused, got.status, got.body)
 			}
 			// The first month allowed is claimed, by each way in.
 			allowed := "/orgs/Y00001/returns/" + tc.allowed

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -140,17 +139,8 @@ func TestClaimsJourney(t *testing.T) {
 	if got := pm.upload(sept+"/upload", "sept.csv", early); got.status != 422 || !strings.Contains(got.body, "sept.csv line 2 (service_code): &#34;LES-NEW&#34; is not a service on this return") {
 		t.Errorf("uploading September for a service made today: %d %s", got.status, pageText(got.body))
 	}
-	req, _ := http.NewRequest("POST", a.http.URL+"/api"+sept, strings.NewReader(`{"action": "save", "LES-NEW.visits": "3"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-CSRF-Token", pm.csrf)
-	if resp, err := pm.http.Do(req); err != nil {
-		t.Fatal(err)
-	} else {
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode < 400 || !strings.Contains(string(body), "LES-NEW") {
-			t.Errorf("claiming September through the API for a service made today: %d %s", resp.StatusCode, body)
-		}
+	if got := pm.postJSON("/api"+sept, `{"action": "save", "LES-NEW.visits": "3"}`); got.status < 400 || !strings.Contains(got.body, "LES-NEW") {
+		t.Errorf("claiming September through the API for a service made today: %d %s", got.status, got.body)
 	}
 	nov := pm.get("/orgs/Y00001/returns/2026-11")
 	nov.has(t, "Started today", "can be submitted from 1 December 2026")
@@ -488,16 +478,7 @@ func TestDoubleSubmission(t *testing.T) {
 			}
 			// So too through the API, where the key is a header and the body is JSON.
 			api := func(body string) int {
-				req, _ := http.NewRequest("POST", a.http.URL+"/api"+amend, strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("X-CSRF-Token", pm.csrf)
-				req.Header.Set("Idempotency-Key", "api-"+engine+"-0003")
-				resp, err := pm.http.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp.Body.Close()
-				return resp.StatusCode
+				return pm.postJSON("/api"+amend, body, "Idempotency-Key", "api-"+engine+"-0003").status
 			}
 			first := api(`{"LES-ECG.ecgs_performed": "16"}`)
 			if first >= 400 {
@@ -564,18 +545,7 @@ func TestReviewAtScale(t *testing.T) {
 	if got := comm.get("/api/orgs/99X/claims?month=2026-08&status=submitted"); got.status != 200 || json.Unmarshal([]byte(got.body), &aug) != nil || len(aug.Claims) != 3 {
 		t.Fatalf("August's claims through the API: %d %s", got.status, got.body)
 	}
-	review := func(body string) result {
-		req, _ := http.NewRequest("POST", a.http.URL+"/api/orgs/99X/claims/review", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-CSRF-Token", comm.csrf)
-		resp, err := comm.http.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return result{status: resp.StatusCode, body: string(b)}
-	}
+	review := func(body string) result { return comm.postJSON("/api/orgs/99X/claims/review", body) }
 	first, second := aug.Claims[0], aug.Claims[1]
 	if got := review(`{"action": "approve", "claim": [1]}`); got.status != 422 || !strings.Contains(got.body, `unknown field \"claim\"`) {
 		t.Errorf("an unknown key: %d %s", got.status, got.body)

@@ -148,6 +148,25 @@ func (c *client) post(path string, form url.Values) result {
 	return c.do("POST", path, form)
 }
 
+// postJSON sends a JSON body as a script does, with the session's CSRF
+// token in its header, and any more headers as name, value pairs.
+func (c *client) postJSON(path, body string, headers ...string) result {
+	c.a.t.Helper()
+	req, _ := http.NewRequest("POST", c.a.http.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", c.csrf)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return result{status: resp.StatusCode, body: string(b), header: resp.Header}
+}
+
 func (c *client) do(method, path string, form url.Values) result {
 	c.a.t.Helper()
 	var body io.Reader

@@ -153,16 +153,7 @@ func (s *Server) mayChangeMeasure(r *http.Request, rq *request, m access.Measure
 	if !m.Builtin && m.CreatedBy != "" && strings.EqualFold(m.CreatedBy, rq.actor()) {
 		return true, nil
 	}
-	for _, code := range roots(rq.user, people.ManageMeasures) {
-		o, err := s.store.Org(r.Context(), code)
-		if err != nil {
-			return false, err
-		}
-		if o.Kind == orgs.ICB || o.Kind == orgs.Region {
-			return true, nil
-		}
-	}
-	return false, nil
+	return s.atICB(r, rq, people.ManageMeasures)
 }
 
 // measureToChange loads the measure in the path, if the person may change it.
