@@ -58,7 +58,7 @@ func auditOrg(it auditItem) string {
 	case "offer":
 		_, org, _ := strings.Cut(it.id, "/")
 		return org
-	case "record_collection", "legal_hold", "destruction_certificate", "capability_review":
+	case "record_collection", "legal_hold", "destruction_certificate", "capability_review", "plan_round":
 		org, _, _ := strings.Cut(it.id, "/") // ORG/number
 		return org
 	}
