@@ -26,6 +26,7 @@ const (
 	LeadReviews    Permission = "capability.lead" // start and lead capability reviews, agree levels, share; moderate those shared upward
 	DoMustDos      Permission = "mustdo.do"       // complete and assign an organisation's obligations
 	SetMustDos     Permission = "mustdo.set"      // set a year's dates of obligations, add one-off ones
+	ManagePlans    Permission = "plans.manage"    // open planning rounds for a footprint, facilitate, moderate, freeze the plan
 )
 
 var manifest = map[Permission][]Role{
@@ -48,11 +49,12 @@ var manifest = map[Permission][]Role{
 	LeadReviews:    {PracticeManager, PCNManager, PCNClinicalDirector, Commissioner},
 	DoMustDos:      {PracticeManager, PCNManager, PCNClinicalDirector, Commissioner},
 	SetMustDos:     {Commissioner},
+	ManagePlans:    {Commissioner},
 }
 
 // Permissions lists the manifest's permissions.
 func Permissions() []Permission {
-	return []Permission{ViewOrg, ManageUsers, ViewAudit, EditWeights, ManageServices, ApproveFinance, RunPayments, SubmitClaims, RespondOffers, ManageMeasures, KeepRecords, LeadReviews, DoMustDos, SetMustDos}
+	return []Permission{ViewOrg, ManageUsers, ViewAudit, EditWeights, ManageServices, ApproveFinance, RunPayments, SubmitClaims, RespondOffers, ManageMeasures, KeepRecords, LeadReviews, DoMustDos, SetMustDos, ManagePlans}
 }
 
 // Allows reports whether role carries permission p.

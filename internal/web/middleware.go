@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"strconv"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/plans"
 	"github.com/onepc/onepc/internal/problem"
 	"github.com/onepc/onepc/internal/store"
 )
@@ -25,13 +27,19 @@ type request struct {
 	session   store.Session
 	token     *people.APIToken // the API token the request was signed in by, if any
 	today     time.Time
-	chain     []string // the checked organisation and those above it, when the route names one
+	guest     *plans.Guest // a guest of one planning round, signed in by a join code (route.guest only)
+	chain     []string     // the checked organisation and those above it, when the route names one
 	dataVer   int64    // store.DataVersion, read once a request when a cache asks
 	mustDoVer int64    // store.MustDoVersion, read with it
 }
 
-// actor names the user in the audit log.
-func (rq *request) actor() string { return rq.user.Email }
+// actor names the user (or guest) in the audit log.
+func (rq *request) actor() string {
+	if rq.guest != nil {
+		return "guest:" + strconv.FormatInt(rq.guest.ID, 10)
+	}
+	return rq.user.Email
+}
 
 // wrap turns a route into a handler: it signs the user in, checks CSRF on
 // writes, asks people.Authorize, then runs the handler and reports its error.
@@ -51,7 +59,11 @@ func (s *Server) wrap(rt route) http.Handler {
 			r = r.WithContext(context.WithValue(r.Context(), bodyLimitKey{}, limit))
 		}
 		if rt.perm != "" {
-			if err := s.authorize(r, rt, rq); err != nil {
+			err := s.authorize(r, rt, rq)
+			if rt.guest && problem.KindOf(err) == problem.Unauthorized && hasGuestCookie(r) {
+				err = s.signInGuest(r, rq) // nobody signed in, but a guest of a planning round
+			}
+			if err != nil {
 				s.fail(w, r, rq, err)
 				return
 			}
@@ -297,6 +309,10 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 }
+
+// Unwrap lets http.ResponseController reach the connection beneath: a
+// live stream flushes each event and extends its write deadline.
+func (sr *statusRecorder) Unwrap() http.ResponseWriter { return sr.ResponseWriter }
 
 func (sr *statusRecorder) WriteHeader(code int) {
 	sr.status = code

@@ -42,7 +42,8 @@ type page struct {
 	Notice   string         // a success banner
 	Errors   problem.Fields // the error summary
 	Data     any
-	Demo     bool // the database holds synthetic demo data: every page says so
+	Demo     bool   // the database holds synthetic demo data: every page says so
+	Guest    string // a planning round's guest, by name: the header says so
 }
 
 func (s *Server) parseTemplates() (map[string]*template.Template, error) {
@@ -111,6 +112,7 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		"stateTag":    stateTag,
 		"even":        func(i int) bool { return i%2 == 0 },
 		"inc":         func(i int) int { return i + 1 },
+		"add":         func(a, b int) int { return a + b },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -193,6 +195,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 		p.User = &rq.user
 		p.CSRF = rq.session.CSRFToken
 		p.CanAdmin = people.Authorize(rq.user.Grants, people.ManageUsers, nil)
+	}
+	if rq != nil && rq.guest != nil {
+		p.CSRF = rq.session.CSRFToken // derived from the guest's session (planguests.go)
+		if p.Guest == "" {
+			p.Guest = guestLabel(rq.guest)
+		}
 	}
 	buf := s.buffers.Get().(*bytes.Buffer)
 	defer func() {

@@ -26,6 +26,10 @@ type route struct {
 	// who may do what. A leaked token cannot make itself more.
 	session bool
 	maxBody int64 // the most a request body may hold; formLimit when 0
+	// guest: also open to a guest of a planning round (signed in by a join
+	// code, no account), when nobody is signed in; the handler then
+	// decides what the guest may see of the round named in the path.
+	guest bool
 	handle  func(w http.ResponseWriter, r *http.Request, rq *request) error
 }
 
@@ -171,6 +175,44 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /measures/{id}/data.csv", perm: people.ViewOrg, handle: s.measureCSV},
 		{pattern: "POST /measures/{id}/reword", perm: people.ManageMeasures, api: true, handle: s.rewordMeasure},
 		{pattern: "POST /measures/{id}/retire", perm: people.ManageMeasures, api: true, handle: s.retireMeasure},
+
+		{pattern: "GET /plans", perm: people.ViewOrg, api: true, handle: s.plansPage},
+		{pattern: "GET /plans/new", perm: people.ManagePlans, handle: s.newRoundPage},
+		{pattern: "POST /plans", perm: people.ManagePlans, api: true, handle: s.createRound},
+		{pattern: "GET /join", handle: s.joinPage},
+		{pattern: "POST /join", api: true, handle: s.join},
+		{pattern: "GET /plans/{id}", perm: people.ViewOrg, guest: true, api: true, handle: s.roundPage},
+		{pattern: "POST /plans/{id}/phase", perm: people.ManagePlans, api: true, handle: s.advancePhase},
+		{pattern: "POST /plans/{id}/cap", perm: people.ManagePlans, api: true, handle: s.changeCap},
+		{pattern: "POST /plans/{id}/publish", perm: people.ManagePlans, api: true, handle: s.publishPlan},
+		{pattern: "POST /plans/{id}/guests", perm: people.ManagePlans, api: true, handle: s.makeJoinCodes},
+		{pattern: "POST /plans/{id}/priorities", perm: people.ViewOrg, guest: true, api: true, handle: s.propose},
+		{pattern: "POST /plans/{id}/priorities/seed", perm: people.ManagePlans, maxBody: seedLimit, handle: s.seedPriorities},
+		{pattern: "POST /plans/{id}/priorities/{pid}/endorse", perm: people.ViewOrg, guest: true, api: true, handle: s.endorse},
+		{pattern: "POST /plans/{id}/priorities/{pid}/moderate", perm: people.ManagePlans, api: true, handle: s.moderate},
+		{pattern: "GET /plans/{id}/moderation.csv", perm: people.ViewOrg, guest: true, handle: s.moderationCSV},
+		{pattern: "POST /plans/{id}/decisions", perm: people.ManagePlans, api: true, handle: s.openDecision},
+		{pattern: "GET /plans/{id}/decisions/{did}", perm: people.ViewOrg, guest: true, api: true, handle: s.decisionPage},
+		{pattern: "POST /plans/{id}/decisions/{did}/vote", perm: people.ViewOrg, guest: true, api: true, handle: s.vote},
+		{pattern: "POST /plans/{id}/decisions/{did}/close", perm: people.ManagePlans, api: true, handle: s.closeDecision},
+		{pattern: "POST /plans/{id}/decisions/{did}/paper", perm: people.ManagePlans, api: true, handle: s.enterPaper},
+		{pattern: "GET /plans/{id}/decisions/{did}/results.csv", perm: people.ViewOrg, guest: true, handle: s.resultsCSV},
+		{pattern: "GET /plans/{id}/workshop", perm: people.ViewOrg, guest: true, handle: s.workshopPage},
+		{pattern: "GET /plans/{id}/workshop/console", perm: people.ManagePlans, handle: s.consolePage},
+		{pattern: "GET /plans/{id}/workshop/screen", perm: people.ManagePlans, handle: s.screenPage},
+		{pattern: "POST /plans/{id}/workshop/live", perm: people.ManagePlans, api: true, handle: s.pushLive},
+		{pattern: "GET /plans/{id}/events", perm: people.ViewOrg, guest: true, handle: s.liveEvents},
+		{pattern: "GET /plans/{id}/live", perm: people.ViewOrg, guest: true, api: true, handle: s.liveJSON},
+		{pattern: "GET /plans/{id}/plan", perm: people.ViewOrg, guest: true, api: true, handle: s.planDocPage},
+		{pattern: "GET /plans/{id}/plan.csv", perm: people.ViewOrg, guest: true, handle: s.planCSV},
+		{pattern: "POST /plans/{id}/plan/text", perm: people.ManagePlans, api: true, handle: s.saveText},
+		{pattern: "POST /plans/{id}/plan/freeze", perm: people.ManagePlans, api: true, handle: s.freeze},
+		{pattern: "POST /plans/{id}/plan/sign", perm: people.ViewOrg, guest: true, api: true, handle: s.sign},
+		{pattern: "POST /plans/{id}/plan/steps", perm: people.ManagePlans, api: true, handle: s.addStep},
+		{pattern: "POST /plans/{id}/plan/steps/{sid}/done", perm: people.ManagePlans, api: true, handle: s.tickStep},
+		{pattern: "POST /plans/{id}/objectives/{oid}", perm: people.ManagePlans, api: true, handle: s.editObjective},
+		{pattern: "POST /plans/{id}/actions/{aid}", perm: people.ManagePlans, api: true, handle: s.markAction},
+		{pattern: "GET /orgs/{code}/plans", perm: people.ViewOrg, org: "code", api: true, handle: s.commitmentsPage},
 
 		{pattern: "GET /admin/users", perm: people.ManageUsers, api: true, handle: s.usersPage},
 		{pattern: "POST /admin/users", perm: people.ManageUsers, api: true, session: true, handle: s.addUser},

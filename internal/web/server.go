@@ -59,6 +59,8 @@ type Server struct {
 	// growing a new buffer for each page was a fifth of the garbage under
 	// load (bench/mustdo).
 	buffers sync.Pool
+	// live fans the away day's events out to this server's streams (planlive.go).
+	live liveHub
 	// hashSlots bounds the password checks running at once to the cores.
 	hashSlots chan struct{}
 

@@ -15,3 +15,48 @@ for (const button of document.querySelectorAll('[data-print]')) {
 for (const select of document.querySelectorAll('select[data-autosubmit]')) {
   select.addEventListener('change', () => select.form.submit())
 }
+
+// Away day pages update themselves: a stream of the round's state
+// (Server-Sent Events), or, where that fails, a look every two seconds.
+// Turnout is updated in place; when the question changes or closes the page
+// is reloaded, unless an answer is being typed on it, which is never wiped:
+// a note offers the next question instead.
+const live = document.querySelector('[data-live]')
+if (live) {
+  const here = live.dataset.decision
+  const closed = live.dataset.closed === '1'
+  let touched = false
+  for (const form of document.querySelectorAll('form[data-ballot]')) {
+    form.addEventListener('input', () => { touched = true })
+  }
+  const apply = (state) => {
+    if (state.hello) return
+    for (const el of live.querySelectorAll('[data-turnout]')) {
+      el.textContent = (state.turnout && state.turnout[el.dataset.turnout]) || 0
+    }
+    for (const el of live.querySelectorAll('[data-voters]')) el.textContent = state.voters || 0
+    const moved = String(state.decision) !== here || (state.closed && !closed)
+    if (!moved) return
+    if (touched) {
+      const note = live.querySelector('[data-moved]')
+      if (note) note.hidden = false
+      return
+    }
+    window.location.reload()
+  }
+  let polling = false
+  const poll = () => {
+    if (polling) return
+    polling = true
+    const tick = () => fetch(live.dataset.poll, { headers: { Accept: 'application/json' } })
+      .then((r) => r.json()).then(apply).catch(() => {}).finally(() => setTimeout(tick, 2000))
+    tick()
+  }
+  if ('EventSource' in window) {
+    const es = new EventSource(live.dataset.live)
+    es.addEventListener('state', (e) => apply(JSON.parse(e.data)))
+    es.onerror = () => { es.close(); poll() }
+  } else {
+    poll()
+  }
+}

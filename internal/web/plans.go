@@ -1,0 +1,557 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/plans"
+	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/tally"
+)
+
+// planViewer is where the person asking stands towards one planning round:
+// decided here, once a request, for every plan page and action.
+type planViewer struct {
+	round       plans.Round
+	facilitator bool         // holds ManagePlans at the footprint or above
+	seats       []plans.Seat // the constituencies they take part in
+	guest       *plans.Guest // a guest of this round
+	above       bool         // sees the round from an organisation above it, read-only
+	members     map[string]plans.ConstituencyKind
+	names       map[string]string
+}
+
+// participant says whether the viewer takes part: proposes, endorses, votes.
+func (v planViewer) participant() bool { return v.guest != nil || len(v.seats) > 0 }
+
+// voter is who votes, and for which constituency: a guest for theirs; a
+// person for the constituency of their first seat (signing seats first).
+func (v planViewer) voter(rq *request) (plans.Voter, bool) {
+	switch {
+	case v.guest != nil:
+		return plans.Voter{Key: "guest:" + strconv.FormatInt(v.guest.ID, 10), Name: guestLabel(v.guest), Constituency: v.guest.Constituency}, true
+	case len(v.seats) > 0:
+		return plans.Voter{Key: "user:" + strconv.FormatInt(rq.user.ID, 10), Name: rq.user.Name, Constituency: v.seats[0].Kind}, true
+	}
+	return plans.Voter{}, false
+}
+
+// signingSeats are the seats the viewer signs for: a role that signs for a
+// member organisation, or a guest with a signatory's code.
+func (v planViewer) signingSeats() []plans.Seat {
+	if v.guest != nil {
+		if v.guest.Signatory {
+			return []plans.Seat{{Kind: v.guest.Constituency}}
+		}
+		return nil
+	}
+	var out []plans.Seat
+	for _, st := range v.seats {
+		if st.CanSign(v.round) && !slices.ContainsFunc(out, func(o plans.Seat) bool { return o.Org == st.Org }) {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+var errNoRound = func(id string) error {
+	return problem.New(problem.NotFound, "There is no planning round %s, or you do not take part in it.", id)
+}
+
+// planView loads the round named in the path and decides what the person
+// asking may do in it. Someone with no part in it is told it does not
+// exist, in the words used for one that does not.
+func (s *Server) planView(r *http.Request, rq *request) (planViewer, error) {
+	raw := r.PathValue("id")
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return planViewer{}, errNoRound(raw)
+	}
+	if rq.guest != nil && rq.guest.Round != id {
+		return planViewer{}, errNoRound(raw) // a guest sees their own round and nothing else
+	}
+	round, err := s.store.Round(r.Context(), id)
+	if problem.KindOf(err) == problem.NotFound {
+		return planViewer{}, errNoRound(raw)
+	}
+	if err != nil {
+		return planViewer{}, err
+	}
+	v := planViewer{round: round, guest: rq.guest}
+	if v.members, v.names, err = s.store.PlanMembers(r.Context(), round, rq.today); err != nil {
+		return v, err
+	}
+	if rq.guest == nil {
+		chain, err := s.ancestry(r.Context(), rq, round.Footprint)
+		if err != nil {
+			return v, err
+		}
+		v.facilitator = people.Authorize(rq.user.Grants, people.ManagePlans, chain)
+		v.above = people.Authorize(rq.user.Grants, people.ViewOrg, chain)
+		v.seats = plans.Seats(round, rq.user.Grants, v.members)
+		if !v.facilitator && !v.above && len(v.seats) == 0 {
+			// Someone at a practice in the footprint whose constituency
+			// does not take part still sees the plan of their area.
+			for _, g := range rq.user.Grants {
+				gchain, err := s.ancestry(r.Context(), rq, g.OrgCode)
+				if err != nil {
+					return v, err
+				}
+				if slices.Contains(gchain, round.Footprint) {
+					v.above = true // read-only, as from above
+					break
+				}
+			}
+		}
+		if !v.facilitator && !v.above && len(v.seats) == 0 {
+			return v, errNoRound(raw)
+		}
+	}
+	return v, nil
+}
+
+// planFacilitator is planView for what only a facilitator may do.
+func (s *Server) planFacilitator(r *http.Request, rq *request) (planViewer, error) {
+	v, err := s.planView(r, rq)
+	if err != nil {
+		return v, err
+	}
+	if !v.facilitator {
+		return v, problem.New(problem.Forbidden, "Only a commissioner of %s or above facilitates this round.", v.round.FootprintName)
+	}
+	return v, nil
+}
+
+// memberCounts is each constituency's number of members for the adoption
+// rule: organisations, or the guests given a signatory's code.
+func (s *Server) memberCounts(ctx context.Context, v planViewer) (map[plans.ConstituencyKind]int, error) {
+	out := map[plans.ConstituencyKind]int{}
+	for _, k := range v.members {
+		out[k]++
+	}
+	g, err := s.store.GuestSignatories(ctx, v.round.ID)
+	for k, n := range g {
+		out[k] += n
+	}
+	return out, err
+}
+
+type roundsData struct {
+	Rounds  []plans.Round `json:"rounds"`
+	CanOpen bool          `json:"-"`
+}
+
+// plansPage lists the rounds the person takes part in or oversees.
+func (s *Server) plansPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	seen := map[string]bool{}
+	for _, g := range rq.user.Grants {
+		chain, err := s.ancestry(r.Context(), rq, g.OrgCode)
+		if err != nil {
+			return err
+		}
+		for _, c := range chain {
+			seen[c] = true
+		}
+		below, err := s.scope(r.Context(), rq, []string{g.OrgCode})
+		if err != nil {
+			return err
+		}
+		for c := range below {
+			seen[c] = true
+		}
+	}
+	rounds, err := s.store.RoundsIn(r.Context(), slices.Sorted(func(yield func(string) bool) {
+		for c := range seen {
+			if !yield(c) {
+				return
+			}
+		}
+	}))
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, rq, http.StatusOK, "plans", page{Title: "Shared plans", Nav: "plans",
+		Data: roundsData{Rounds: rounds, CanOpen: people.Authorize(rq.user.Grants, people.ManagePlans, nil)}})
+}
+
+type newRoundData struct {
+	Footprints []string // value, label pairs
+	Roles      []string
+	Kinds      []plans.ConstituencyKind
+	Phases     []plans.Phase
+	Form       map[string]string
+}
+
+// footprintOptions are the organisations where the person may open a
+// round: those where they hold ManagePlans, and the PCNs and practices below.
+func (s *Server) footprintOptions(ctx context.Context, rq *request) ([]string, error) {
+	var out []string
+	for _, code := range roots(rq.user, people.ManagePlans) {
+		o, err := s.store.Org(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o.Code, o.Name+" ("+o.Kind.Label()+")")
+	}
+	return out, nil
+}
+
+func (s *Server) newRoundPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.renderNewRound(w, r, rq, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderNewRound(w http.ResponseWriter, r *http.Request, rq *request, status int, form map[string]string, errs problem.Fields) error {
+	opts, err := s.footprintOptions(r.Context(), rq)
+	if err != nil {
+		return err
+	}
+	if form == nil {
+		start := rq.today.AddDate(0, 0, 7)
+		y := start.Year()
+		if start.Month() < time.April {
+			y--
+		}
+		form = map[string]string{"from_year": strconv.Itoa(y + 1), "to_year": strconv.Itoa(y + 3), "cap": strconv.Itoa(plans.DefaultCap),
+			"sign_icb": string(people.Commissioner), "sign_place": string(people.Commissioner), "sign_pcns": string(people.PCNClinicalDirector),
+			"sign_practices": string(people.PracticeManager), "need_icb": "all", "need_place": "all", "need_pcns": "2/3", "need_practices": "none",
+			"need_local_authority": "none", "need_patients": "none", "need_voluntary": "none",
+			"take_place": "1", "take_pcns": "1", "take_practices": "1", "take_patients": "1"}
+		for i, pp := range plans.ChainFrom(start, map[plans.Phase]int{plans.Proposing: 28, plans.Shortlisting: 14, plans.Deciding: 14,
+			plans.Drafting: 28, plans.Consulting: 42, plans.Signing: 28}, nil) {
+			_ = i
+			form["on_"+string(pp.Phase)] = "1"
+			form["start_"+string(pp.Phase)] = pp.Start.Format(time.DateOnly)
+			form["end_"+string(pp.Phase)] = pp.End.Format(time.DateOnly)
+		}
+		if len(opts) > 0 {
+			form["footprint"] = opts[0]
+		}
+	}
+	var roles []string
+	for _, ro := range people.Roles {
+		roles = append(roles, string(ro), ro.Label())
+	}
+	return s.render(w, r, rq, status, "plan_new", page{Title: "Open a planning round", Nav: "plans", Errors: errs,
+		Data: newRoundData{Footprints: opts, Roles: roles, Kinds: plans.ConstituencyKinds, Phases: plans.Phases[:len(plans.Phases)-1], Form: form}})
+}
+
+// createRound opens a round from the form (or the same fields as JSON).
+func (s *Server) createRound(w http.ResponseWriter, r *http.Request, rq *request) error {
+	fields := []string{"footprint", "title", "from_year", "to_year", "cap"}
+	for _, p := range plans.Phases[:len(plans.Phases)-1] {
+		fields = append(fields, "on_"+string(p), "start_"+string(p), "end_"+string(p))
+	}
+	for _, k := range plans.ConstituencyKinds {
+		fields = append(fields, "take_"+string(k), "sign_"+string(k), "need_"+string(k))
+	}
+	form, err := decodeOnly(r, fields...)
+	if err != nil {
+		return err
+	}
+	var errs problem.Fields
+	in := plans.RoundInput{Title: form["title"]}
+	num := func(name, msg string) int {
+		n, err := strconv.Atoi(strings.TrimSpace(form[name]))
+		if err != nil && form[name] != "" {
+			errs.Add(name, msg)
+		}
+		return n
+	}
+	in.FromYear = num("from_year", "Enter the first year as four digits, like 2027")
+	in.ToYear = num("to_year", "Enter the last year as four digits, like 2029")
+	in.Cap = num("cap", "Enter the most priorities as a whole number, like 5")
+	for _, p := range plans.Phases[:len(plans.Phases)-1] {
+		pp := plans.PhasePlan{Phase: p, On: form["on_"+string(p)] != ""}
+		if pp.On {
+			for _, part := range []struct {
+				name string
+				dst  *time.Time
+			}{{"start_" + string(p), &pp.Start}, {"end_" + string(p), &pp.End}} {
+				if t, err := time.Parse(time.DateOnly, strings.TrimSpace(form[part.name])); err == nil {
+					*part.dst = t
+				} else if form[part.name] != "" {
+					errs.Add(part.name, fmt.Sprintf("%s: enter a date like 2027-01-04", p.Label()))
+				}
+			}
+		}
+		in.Phases = append(in.Phases, pp)
+	}
+	for _, k := range plans.ConstituencyKinds {
+		if form["take_"+string(k)] == "" {
+			continue
+		}
+		c := plans.Constituency{Kind: k}
+		if k.OrgKind() != "" {
+			c.SignRole = people.Role(form["sign_"+string(k)])
+		}
+		var err error
+		if c.NeedNum, c.NeedDen, err = plans.ParseShare(form["need_"+string(k)]); err != nil {
+			errs.Add("need_"+string(k), k.Label()+": "+err.Error())
+			c.NeedDen = 1
+		}
+		in.Constituencies = append(in.Constituencies, c)
+	}
+	fp := strings.TrimSpace(form["footprint"])
+	o, err := s.store.Org(r.Context(), fp)
+	if err != nil {
+		errs.Add("footprint", "Choose the organisation the plan is for")
+	} else if ok, err := s.can(r.Context(), rq, people.ManagePlans, fp); err != nil {
+		return err
+	} else if !ok {
+		errs.Add("footprint", "You can open a round only for an organisation where you are a commissioner, or one below it")
+	}
+	round, err := plans.NewRound(in, fp, o.Kind)
+	if err != nil {
+		errs = append(errs, problem.FieldsOf(err)...)
+	}
+	if len(errs) > 0 {
+		if wantsJSON(r) {
+			return errs.Err()
+		}
+		return s.renderNewRound(w, r, rq, http.StatusUnprocessableEntity, form, errs)
+	}
+	id, err := s.store.CreateRound(r.Context(), rq.actor(), round)
+	if err != nil {
+		return err
+	}
+	round.ID = id
+	return s.done(w, r, fmt.Sprintf("/plans/%d", id), "opened", round)
+}
+
+// priorityView is a priority on the round page.
+type priorityView struct {
+	plans.Priority
+	Endorsed bool
+	Evidence []evidenceView
+}
+
+type evidenceView struct {
+	Label string
+	Value string
+	Trend string
+}
+
+type roundData struct {
+	Round       plans.Round              `json:"round"`
+	Priorities  []plans.Priority         `json:"priorities"`
+	Decisions   []plans.Decision         `json:"decisions"`
+	Guests      []plans.Guest            `json:"guests,omitempty"`
+	Seats       []plans.Seat             `json:"seats"`
+	Facilitator bool                     `json:"facilitator"`
+	Views       []priorityView           `json:"-"`
+	Open        []priorityView           `json:"-"`
+	Adopted     int                      `json:"-"`
+	Next        plans.Phase              `json:"-"`
+	Overdue     int                      `json:"-"`
+	Participant bool                     `json:"-"`
+	CanPropose  bool                     `json:"-"`
+	CanEndorse  bool                     `json:"-"`
+	CanModerate bool                     `json:"-"`
+	CanAdopt    bool                     `json:"-"`
+	CanDecide   bool                     `json:"-"`
+	Measures    []string                 `json:"-"` // value, label pairs for evidence
+	EvidenceOrg []string                 `json:"-"`
+	Methods     []tally.Method           `json:"-"`
+	Kinds       []plans.ConstituencyKind `json:"-"`
+	Form        map[string]string        `json:"-"`
+	GuestName   string                   `json:"-"`
+	Titles      map[int64]string         `json:"-"`
+}
+
+// roundPage is a round: its phase, priorities, decisions and (for the
+// facilitator) its guests.
+func (s *Server) roundPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	v, err := s.planView(r, rq)
+	if err != nil {
+		return err
+	}
+	return s.renderRound(w, r, rq, v, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request, v planViewer, status int, form map[string]string, errs problem.Fields) error {
+	ctx := r.Context()
+	ps, err := s.store.Priorities(ctx, v.round.ID)
+	if err != nil {
+		return err
+	}
+	ds, err := s.store.Decisions(ctx, v.round.ID)
+	if err != nil {
+		return err
+	}
+	d := roundData{Round: v.round, Priorities: ps, Decisions: ds, Seats: v.seats, Facilitator: v.facilitator, Participant: v.participant(),
+		Methods: tally.Methods, Kinds: plans.ConstituencyKinds, Form: form, Overdue: v.round.Overdue(rq.today), Titles: map[int64]string{}}
+	d.Next, _ = v.round.Next()
+	d.CanPropose = v.participant() && v.round.Allows(plans.Propose) == nil
+	d.CanEndorse = v.participant() && v.round.Allows(plans.Endorse) == nil
+	d.CanModerate = v.facilitator && v.round.Allows(plans.Moderate) == nil
+	d.CanAdopt = v.facilitator && v.round.Allows(plans.AdoptPriority) == nil
+	d.CanDecide = v.facilitator && v.round.Allows(plans.Decide) == nil
+	if v.facilitator {
+		if d.Guests, err = s.store.Guests(ctx, v.round.ID); err != nil {
+			return err
+		}
+	}
+	var endorsed map[int64]bool
+	if vt, ok := v.voter(rq); ok {
+		if endorsed, err = s.store.Endorsed(ctx, v.round.ID, vt.Key); err != nil {
+			return err
+		}
+	}
+	for _, p := range ps {
+		d.Titles[p.ID] = p.Title
+		pv := priorityView{Priority: p, Endorsed: endorsed[p.ID]}
+		for _, e := range p.Evidence {
+			ev, err := s.evidenceView(ctx, rq, e)
+			if err != nil {
+				return err
+			}
+			pv.Evidence = append(pv.Evidence, ev)
+		}
+		if p.Status == plans.Chosen {
+			d.Adopted++
+		}
+		d.Views = append(d.Views, pv)
+		if p.Status == plans.Open {
+			d.Open = append(d.Open, pv)
+		}
+	}
+	if d.CanPropose {
+		ms, err := s.store.Measures(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if m.Retired.IsZero() {
+				d.Measures = append(d.Measures, m.ID, m.Title)
+			}
+		}
+		d.EvidenceOrg = evidenceOrgs(v)
+	}
+	if rq.guest != nil {
+		d.GuestName = guestLabel(rq.guest)
+	}
+	if wantsJSON(r) && len(errs) == 0 {
+		return writeJSON(w, status, d)
+	}
+	return s.render(w, r, rq, status, "plan_round", page{Title: v.round.Title, Nav: "plans", Errors: errs, Data: d, Guest: d.GuestName})
+}
+
+// evidenceOrgs are the organisations a figure may be attached for: the
+// footprint and its members, by name.
+func evidenceOrgs(v planViewer) []string {
+	out := []string{v.round.Footprint, v.round.FootprintName}
+	codes := slices.Sorted(func(yield func(string) bool) {
+		for c := range v.members {
+			if !yield(c) {
+				return
+			}
+		}
+	})
+	for _, c := range codes {
+		if c != v.round.Footprint {
+			out = append(out, c, v.names[c])
+		}
+	}
+	return out
+}
+
+// roundProblem shows a bad form on the round page, or the error.
+func (s *Server) roundProblem(w http.ResponseWriter, r *http.Request, rq *request, v planViewer, err error) error {
+	if k := problem.KindOf(err); (k != problem.Invalid && k != problem.Conflict) || wantsJSON(r) {
+		return err
+	}
+	fs := problem.FieldsOf(err)
+	if len(fs) == 0 {
+		fs = problem.Fields{{Name: "priorities", Message: problem.Message(err)}}
+	}
+	var typed map[string]string
+	if readForm(r) == nil {
+		typed = map[string]string{}
+		for k := range r.PostForm {
+			typed[k] = r.PostForm.Get(k)
+		}
+	}
+	return s.renderRound(w, r, rq, v, statusOf(problem.KindOf(err)), typed, fs)
+}
+
+// advancePhase moves the round to its next phase that is switched on.
+func (s *Server) advancePhase(w http.ResponseWriter, r *http.Request, rq *request) error {
+	v, err := s.planFacilitator(r, rq)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		From string `form:"from"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	if in.From != "" && plans.Phase(in.From) != v.round.Phase {
+		return errRoundMovedOn
+	}
+	next, ok := v.round.Next()
+	if !ok {
+		return problem.New(problem.Conflict, "The round is at its last phase before adoption: it is adopted when enough constituencies sign.")
+	}
+	if err := s.store.SetPhase(r.Context(), rq.actor(), v.round, next); err != nil {
+		return err
+	}
+	v.round.Phase = next
+	return s.done(w, r, fmt.Sprintf("/plans/%d", v.round.ID), "phase", v.round)
+}
+
+var errRoundMovedOn = &problem.Error{Kind: problem.Conflict, Message: "The round moved on while you were looking: reload the page to see where it stands."}
+
+// changeCap changes the most priorities the plan may adopt, with a reason.
+func (s *Server) changeCap(w http.ResponseWriter, r *http.Request, rq *request) error {
+	v, err := s.planFacilitator(r, rq)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Cap    int    `form:"cap"`
+		Reason string `form:"reason"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return s.roundProblem(w, r, rq, v, err)
+	}
+	var errs problem.Fields
+	if in.Cap < 1 || in.Cap > 20 {
+		errs.Add("cap", "The most priorities must be from 1 to 20")
+	}
+	reason, f := plans.PlainText("reason", "the reason for the change", in.Reason, 500, true)
+	if f != nil {
+		errs = append(errs, *f)
+	}
+	if len(errs) > 0 {
+		return s.roundProblem(w, r, rq, v, errs.Err())
+	}
+	if err := s.store.SetCap(r.Context(), rq.actor(), v.round, in.Cap, reason); err != nil {
+		return s.roundProblem(w, r, rq, v, err)
+	}
+	return s.done(w, r, fmt.Sprintf("/plans/%d", v.round.ID), "cap", map[string]int{"cap": in.Cap})
+}
+
+// publishPlan publishes an adopted plan.
+func (s *Server) publishPlan(w http.ResponseWriter, r *http.Request, rq *request) error {
+	v, err := s.planFacilitator(r, rq)
+	if err != nil {
+		return err
+	}
+	if v.round.Phase != plans.Adopted {
+		return problem.New(problem.Conflict, "Only an adopted plan is published: it is adopted when enough constituencies have signed.")
+	}
+	if err := s.store.PublishRound(r.Context(), rq.actor(), v.round); err != nil {
+		return err
+	}
+	return s.done(w, r, fmt.Sprintf("/plans/%d/plan", v.round.ID), "published", map[string]bool{"published": true})
+}
+
+var _ = orgs.Practice
