@@ -3,12 +3,12 @@ package web
 import (
 	"context"
 	"crypto/subtle"
-	"strconv"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,8 +29,8 @@ type request struct {
 	today     time.Time
 	guest     *plans.Guest // a guest of one planning round, signed in by a join code (route.guest only)
 	chain     []string     // the checked organisation and those above it, when the route names one
-	dataVer   int64    // store.DataVersion, read once a request when a cache asks
-	mustDoVer int64    // store.MustDoVersion, read with it
+	dataVer   int64        // store.DataVersion, read once a request when a cache asks
+	mustDoVer int64        // store.MustDoVersion, read with it
 }
 
 // actor names the user (or guest) in the audit log.

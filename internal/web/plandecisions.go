@@ -73,7 +73,9 @@ func (s *Server) openDecision(w http.ResponseWriter, r *http.Request, rq *reques
 	return s.done(w, r, fmt.Sprintf("/plans/%d/decisions/%d", v.round.ID, d.ID), "opened", d)
 }
 
-func truthy(s string) bool { return s == "1" || strings.EqualFold(s, "true") || strings.EqualFold(s, "on") }
+func truthy(s string) bool {
+	return s == "1" || strings.EqualFold(s, "true") || strings.EqualFold(s, "on")
+}
 
 // readFormOrJSON parses a form body (a JSON body is read by decodeAll).
 func readFormOrJSON(r *http.Request) error {

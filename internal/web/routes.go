@@ -29,8 +29,8 @@ type route struct {
 	// guest: also open to a guest of a planning round (signed in by a join
 	// code, no account), when nobody is signed in; the handler then
 	// decides what the guest may see of the round named in the path.
-	guest bool
-	handle  func(w http.ResponseWriter, r *http.Request, rq *request) error
+	guest  bool
+	handle func(w http.ResponseWriter, r *http.Request, rq *request) error
 }
 
 // APIRoutes lists the routes also served as JSON under /api, as
