@@ -236,7 +236,14 @@ func (c cli) loadDemo(ctx context.Context, s *store.Store) error {
 	for _, l := range logins {
 		fmt.Fprintf(tw, "  %s\t%s\tat %s\n", l.Email, l.Role.Label(), l.Org)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, "Guests without an account join the Place's planning round at /join with one of these codes (each works once):")
+	for _, g := range demo.GuestCodes {
+		fmt.Fprintf(c.stdout, "  %s  for %s\n", g.Code, g.Constituency.Label())
+	}
+	return nil
 }
 
 func (c cli) migrate(ctx context.Context, args []string) error {

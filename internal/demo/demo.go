@@ -207,6 +207,9 @@ func LoadAll(ctx context.Context, s *store.Store, now time.Time) ([]Login, error
 	if err := LoadMustDos(ctx, s, now); err != nil {
 		return nil, fmt.Errorf("demo must-dos: %w", err)
 	}
+	if err := LoadPlans(ctx, s, now); err != nil {
+		return nil, fmt.Errorf("demo shared plans: %w", err)
+	}
 	return logins, nil
 }
 

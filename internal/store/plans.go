@@ -516,24 +516,30 @@ func hashSecret(s string) string {
 // CreateJoinCodes makes n one-time join codes for a constituency of a round
 // and returns them; only their hashes are kept.
 func (s *Store) CreateJoinCodes(ctx context.Context, actor string, r plans.Round, k plans.ConstituencyKind, label string, n int, signatory bool, expires time.Time) ([]string, error) {
-	var codes []string
-	err := s.tx(ctx, func(c conn) error {
-		for i := range n {
-			code := plans.NewJoinCode()
+	codes := make([]string, n)
+	for i := range codes {
+		codes[i] = plans.NewJoinCode()
+	}
+	return codes, s.AddJoinCodes(ctx, actor, r, k, label, codes, signatory, expires)
+}
+
+// AddJoinCodes keeps the given codes (the demo prints known ones; others
+// come from CreateJoinCodes).
+func (s *Store) AddJoinCodes(ctx context.Context, actor string, r plans.Round, k plans.ConstituencyKind, label string, codes []string, signatory bool, expires time.Time) error {
+	return s.tx(ctx, func(c conn) error {
+		for i, code := range codes {
 			l := label
-			if n > 1 {
+			if len(codes) > 1 {
 				l = fmt.Sprintf("%s %d", label, i+1)
 			}
 			if _, err := c.exec(ctx, `INSERT INTO plan_guests (round_id, constituency, label, signatory, code_hash, expires_at, created_by, created_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, string(k), l, boolInt(signatory), hashSecret(code), c.tsArg(expires), actor, c.tsArg(c.now)); err != nil {
 				return err
 			}
-			codes = append(codes, code)
 		}
 		return c.appendAudit(ctx, actor, "make join codes", "plan_round", roundKey(r.Footprint, r.ID), nil,
-			map[string]any{"constituency": k, "label": label, "count": n, "signatory": signatory, "expires": expires})
+			map[string]any{"constituency": k, "label": label, "count": len(codes), "signatory": signatory, "expires": expires})
 	})
-	return codes, err
 }
 
 const guestColumns = "id, round_id, constituency, label, name, signatory, used_at IS NOT NULL, expires_at, created_by"

@@ -476,3 +476,129 @@ func TestBrowserNarrowScreen(t *testing.T) {
 	screenshot(t, ctx, "statement-375")
 	fits("the statement", "[data-testid=lines]")
 }
+
+// TestBrowserSharedPlan is the shared plan's journey, in four browsers at
+// once: a commissioner opens a round; a practice manager and a PCN
+// clinical director propose; the commissioner runs a live dot vote at the
+// away day that a guest joins by code, the guest's screen changing by
+// itself as the question goes up and closes; the plan is drafted with an
+// indicator read from the data; two constituencies sign, and it is adopted.
+func TestBrowserSharedPlan(t *testing.T) {
+	ctx := browser(t)
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	base := a.http.URL
+	signIn := func(ctx context.Context, who, email string) {
+		step(t, ctx, who+" signs in",
+			chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#email")),
+			chromedp.SendKeys(chromedp.CSS("#email"), email), chromedp.SendKeys(chromedp.CSS("#password"), demo.Password),
+			chromedp.Click(chromedp.CSS("#sign-in")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="signed-in-as"]`)))
+	}
+	other := func() context.Context { // a browser of its own: its own cookies
+		c, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+		t.Cleanup(cancel)
+		return c
+	}
+	signIn(ctx, "the commissioner", "commissioner@onepc.example")
+	pm, cd, guest := other(), other(), other()
+	signIn(pm, "the practice manager", "practice.manager@onepc.example")
+	signIn(cd, "the clinical director", "clinical.director@onepc.example")
+
+	step(t, ctx, "the commissioner opens a round",
+		chromedp.Navigate(base+"/plans"), chromedp.Click(chromedp.CSS("#open-round")),
+		chromedp.WaitVisible(chromedp.CSS("#title")), chromedp.SendKeys(chromedp.CSS("#title"), "Riverside and Vale plan"),
+		chromedp.Click(chromedp.CSS("#create-round")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="phase"]`)))
+	screenshot(t, ctx, "plan-round")
+	for _, p := range []struct {
+		ctx          context.Context
+		who, title   string
+		withEvidence bool
+	}{{pm, "the practice manager", "Same-day access for urgent need", true}, {cd, "the clinical director", "Continuity for frail patients", false}} {
+		actions := []chromedp.Action[chromedp.Void]{chromedp.Navigate(base + "/plans/1"), chromedp.WaitVisible(chromedp.CSS("#propose-priority")),
+			chromedp.SendKeys(chromedp.CSS("#title"), p.title), chromedp.SendKeys(chromedp.CSS("#problem"), "Patients are told to ring back.")}
+		if p.withEvidence {
+			actions = append(actions, chromedp.Click(chromedp.CSS("#evidence_population")), chromedp.SetValue(chromedp.CSS("#evidence_org"), "Y00001"))
+		}
+		actions = append(actions, chromedp.Click(chromedp.CSS("#propose-priority")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="priority-1"]`)))
+		step(t, p.ctx, p.who+" proposes a priority", actions...)
+	}
+	if got := text(t, pm, `[data-testid="priority-1"]`); !strings.Contains(got, "Registered patients for RIVERSIDE MEDICAL CENTRE") {
+		t.Errorf("the proposal's evidence: %q", got)
+	}
+
+	step(t, ctx, "the commissioner puts a dot vote to the round",
+		chromedp.Navigate(base+"/plans/1"), chromedp.Click(chromedp.CSS("#new-decision")),
+		chromedp.WaitVisible(chromedp.CSS("#decision-title")), chromedp.SendKeys(chromedp.CSS("#decision-title"), "Which matters most?"),
+		chromedp.Click(chromedp.CSS("#open-decision")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="question"]`)))
+	step(t, ctx, "and makes a join code for a patient representative",
+		chromedp.Navigate(base+"/plans/1"), chromedp.SetValue(chromedp.CSS("#constituency"), "patients"),
+		chromedp.SendKeys(chromedp.CSS("#label"), "Patient participation group"),
+		chromedp.Click(chromedp.CSS("#make-codes")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="join-code"]`)))
+	code := text(t, ctx, `[data-testid="join-code"]`)
+
+	step(t, guest, "the guest joins by code and waits",
+		chromedp.Navigate(base+"/join?code="+code), chromedp.WaitVisible(chromedp.CSS("#name")),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Pat Jones"), chromedp.Click(chromedp.CSS("#join")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="guest-as"]`)),
+		chromedp.Navigate(base+"/plans/1/workshop"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="waiting"]`)))
+	step(t, pm, "the practice manager opens the away day page", chromedp.Navigate(base+"/plans/1/workshop"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="waiting"]`)))
+	step(t, ctx, "the commissioner puts the question on screen",
+		chromedp.Navigate(base+"/plans/1/workshop/console"), chromedp.Click(chromedp.CSS("#push-1")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="live-turnout"]`)))
+	step(t, guest, "the question reaches the guest by itself", chromedp.WaitVisible(chromedp.CSS("#cast-vote")))
+	screenshot(t, guest, "plan-workshop-guest")
+	step(t, guest, "the guest votes", chromedp.SendKeys(chromedp.CSS("#dots_1"), "3"), chromedp.SendKeys(chromedp.CSS("#dots_2"), "5"),
+		chromedp.Click(chromedp.CSS("#cast-vote")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="voted"]`)))
+	step(t, pm, "the question reaches the practice manager", chromedp.WaitVisible(chromedp.CSS("#cast-vote")))
+	step(t, pm, "the practice manager votes", chromedp.SendKeys(chromedp.CSS("#dots_1"), "8"),
+		chromedp.Click(chromedp.CSS("#cast-vote")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="voted"]`)))
+	waitText(t, ctx, "[data-voters]", "2")
+	screenshot(t, ctx, "plan-console")
+	step(t, ctx, "the commissioner closes the question", chromedp.Click(chromedp.CSS("#close-live")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="nothing-live"], [data-testid="live-title"]`)))
+	step(t, guest, "the result reaches the guest by itself", chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"]`)))
+	if got := text(t, guest, `[data-testid="result"]`); !strings.Contains(got, "Same-day access") || !strings.Contains(got, "11") {
+		t.Errorf("the guest's result: %q", got)
+	}
+
+	step(t, ctx, "the commissioner shortlists and adopts both priorities",
+		chromedp.Navigate(base+"/plans/1"), chromedp.Click(chromedp.CSS("#next-phase")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="priority-1"]`)))
+	for _, id := range []string{"1", "2"} {
+		step(t, ctx, "adopt priority "+id, chromedp.Click(chromedp.CSS(`[data-testid="priority-`+id+`"] summary`)),
+			chromedp.SetValue(chromedp.CSS("#action-"+id), "adopt"), chromedp.Click(chromedp.CSS("#moderate-"+id)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="adopted"]`)))
+	}
+	for range 2 { // to deciding, then drafting
+		step(t, ctx, "move the round on", chromedp.Click(chromedp.CSS("#next-phase")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="phase"]`)))
+	}
+	step(t, ctx, "draft the plan: an indicator read from the data, and the text",
+		chromedp.Navigate(base+"/plans/1/plan"), chromedp.Click(chromedp.CSS("#edit-objective-1")),
+		chromedp.SetValue(chromedp.CSS("#kind-1"), "population"), chromedp.SetValue(chromedp.CSS("#org-1"), "Y00001"),
+		chromedp.SetValue(chromedp.CSS("#direction-1"), "higher"), chromedp.SendKeys(chromedp.CSS("#target-1-2029"), "20000"),
+		chromedp.Click(chromedp.CSS("#add-indicator-1")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="indicators"]`)),
+		chromedp.SendKeys(chromedp.CSS("#body"), "# Our plan\n\nTwo priorities, agreed at the away day."),
+		chromedp.Click(chromedp.CSS("#save-text")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-text"]`)))
+	step(t, ctx, "consult, freeze and move to signing",
+		chromedp.Navigate(base+"/plans/1"), chromedp.Click(chromedp.CSS("#next-phase")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="phase"]`)),
+		chromedp.Navigate(base+"/plans/1/plan"), chromedp.Click(chromedp.CSS("#freeze")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="sha"]`)),
+		chromedp.Navigate(base+"/plans/1"), chromedp.Click(chromedp.CSS("#next-phase")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="phase"]`)))
+	step(t, ctx, "the Place signs", chromedp.Navigate(base+"/plans/1/plan"), chromedp.Click(chromedp.CSS("#sign-99X")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="signed-99X"]`)))
+	step(t, cd, "Riverside PCN signs", chromedp.Navigate(base+"/plans/1/plan"), chromedp.Click(chromedp.CSS("#sign-U00001")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="adopted-note"]`)))
+	screenshot(t, cd, "plan-adopted")
+	if got := text(t, cd, `[data-testid="indicators"]`); !strings.Contains(got, "Registered patients, RIVERSIDE MEDICAL CENTRE") || !strings.Contains(got, "On track") {
+		t.Errorf("the plan's indicator: %q", got)
+	}
+}
+
+// waitText waits until the element's text is want (a live page updating).
+func waitText(t *testing.T, ctx context.Context, css, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := text(t, ctx, css)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s reads %q, want %q", css, got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onepc/onepc/internal/demo"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/plans"
 	"github.com/onepc/onepc/internal/store"
@@ -136,6 +138,7 @@ func TestSharedPlanJourney(t *testing.T) {
 		if len(codes) != 2 {
 			t.Fatalf("codes made: %v", codes)
 		}
+		a.anon().get("/join?code="+codes[0][1]).want(t, 200, "the join page from a QR code", codes[0][1])
 		guest := guestJoin(t, a, codes[0][1], "Pat Jones")
 		a.anon().post("/join", url.Values{"code": {codes[0][1]}, "name": {"Someone else"}}).want(t, 409, "a code used twice", "used already")
 		a.anon().post("/join", url.Values{"code": {"ZZZZ-ZZZZ"}, "name": {"X"}}).want(t, 422, "a wrong code", "not one we know")
@@ -258,3 +261,77 @@ func TestSharedPlanJourney(t *testing.T) {
 		}
 	})
 }
+
+// TestDemoPlans checks the demo's shared plans as users meet them: an
+// adopted plan whose indicators read the demo's data (two on track, one
+// behind, one off track, one awaiting data), a round deciding with a closed
+// dot vote and an open score vote whose result is hidden, a printed guest
+// code that works, and rounds proposing and consulting.
+func TestDemoPlans(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	if _, err := demo.LoadAll(t.Context(), a.store, now); err != nil {
+		t.Fatal(err)
+	}
+	comm := a.as(people.Commissioner)
+	var list struct {
+		Rounds []plans.Round `json:"rounds"`
+	}
+	if err := json.Unmarshal([]byte(comm.get("/api/plans").body), &list); err != nil {
+		t.Fatal(err)
+	}
+	phases := map[plans.Phase]int64{}
+	for _, r := range list.Rounds {
+		phases[r.Phase] = r.ID
+	}
+	for _, p := range []plans.Phase{plans.Adopted, plans.Deciding, plans.Proposing, plans.Consulting} {
+		if phases[p] == 0 {
+			t.Errorf("no demo round %s: %+v", p, phases)
+		}
+	}
+	var doc struct {
+		Objectives []struct {
+			Indicators []struct {
+				Progress plans.Progress `json:"progress"`
+			} `json:"indicators"`
+		} `json:"objectives"`
+		Adopted bool `json:"adopted"`
+	}
+	got := comm.get(fmt.Sprintf("/api/plans/%d/plan", phases[plans.Adopted]))
+	if err := json.Unmarshal([]byte(got.body), &doc); err != nil {
+		t.Fatal(err, got.body)
+	}
+	rag := map[string]int{}
+	for _, ob := range doc.Objectives {
+		for _, ind := range ob.Indicators {
+			rag[ind.Progress.RAG]++
+		}
+	}
+	if len(doc.Objectives) != 5 || !doc.Adopted || rag["green"] != 2 || rag["amber"] != 1 || rag["red"] != 1 || rag["awaiting"] != 1 {
+		t.Errorf("adopted plan: %d objectives, adopted %v, RAG %v", len(doc.Objectives), doc.Adopted, rag)
+	}
+	comm.get(fmt.Sprintf("/plans/%d/plan", phases[plans.Adopted])).want(t, 200, "the adopted plan", "Awaiting the next appointments publication", "Off track", "Published")
+	deciding := phases[plans.Deciding]
+	var round struct {
+		Decisions []plans.Decision `json:"decisions"`
+	}
+	if err := json.Unmarshal([]byte(comm.get(fmt.Sprintf("/api/plans/%d", deciding)).body), &round); err != nil {
+		t.Fatal(err)
+	}
+	if len(round.Decisions) != 3 || !round.Decisions[0].Closed || round.Decisions[1].Closed || round.Decisions[1].Method != "score" {
+		t.Fatalf("deciding round's decisions: %+v", round.Decisions)
+	}
+	comm.get(fmt.Sprintf("/plans/%d/decisions/%d", deciding, round.Decisions[0].ID)).want(t, 200, "the closed dot vote", "Consensus score")
+	open := comm.get(fmt.Sprintf("/plans/%d/decisions/%d", deciding, round.Decisions[1].ID))
+	open.want(t, 200, "the open score vote", "Results are hidden until the vote closes")
+	if strings.Contains(open.body, "Consensus score") {
+		t.Error("the open score vote shows its result")
+	}
+	g := a.anon()
+	if loc := g.post("/join", url.Values{"code": {demo.GuestCodes[0].Code}, "name": {"Demo Guest"}}).status303(t, "a printed guest code"); loc != fmt.Sprintf("/plans/%d", deciding) {
+		t.Errorf("the guest went to %s", loc)
+	}
+	g.get(roundPath(deciding)).want(t, 200, "the guest's round", "Taking part as Demo Guest (guest)")
+	comm.get(fmt.Sprintf("/plans/%d/workshop/console", deciding)).want(t, 200, "the console, ready", "Nothing is on screen", "Away day: is the shortlist right?")
+}
+
+func roundPath(round int64) string { return fmt.Sprintf("/plans/%d", round) }
