@@ -27,6 +27,16 @@ import (
 // Open returns a migrated, empty store on engine ("SQLite" or "PostgreSQL",
 // a new database on the server at pg) and a function that removes it.
 func Open(ctx context.Context, engine, pg string) (*store.Store, func(), error) {
+	ss, cleanup, err := OpenMany(ctx, engine, pg, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ss[0], cleanup, nil
+}
+
+// OpenMany is Open with n stores on the one database, as n servers behind
+// a load balancer have.
+func OpenMany(ctx context.Context, engine, pg string, n int) ([]*store.Store, func(), error) {
 	dir, err := os.MkdirTemp("", "onepc-bench-")
 	if err != nil {
 		return nil, nil, err
@@ -52,17 +62,27 @@ func Open(ctx context.Context, engine, pg string) (*store.Store, func(), error) 
 		dsn = base + "/" + name + query
 		drop = func() { admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); admin.Close() }
 	}
-	s, err := store.Open(ctx, dsn)
-	if err != nil {
+	var ss []*store.Store
+	closeAll := func() {
+		for _, s := range ss {
+			s.Close()
+		}
+	}
+	for range n {
+		s, err := store.Open(ctx, dsn)
+		if err != nil {
+			closeAll()
+			drop()
+			return nil, nil, err
+		}
+		ss = append(ss, s)
+	}
+	if _, err := ss[0].Migrate(ctx); err != nil {
+		closeAll()
 		drop()
 		return nil, nil, err
 	}
-	if _, err := s.Migrate(ctx); err != nil {
-		s.Close()
-		drop()
-		return nil, nil, err
-	}
-	return s, func() { s.Close(); drop(); os.RemoveAll(dir) }, nil
+	return ss, func() { closeAll(); drop(); os.RemoveAll(dir) }, nil
 }
 
 // Session adds a user with role at org and signs them in, returning the

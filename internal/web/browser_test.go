@@ -45,6 +45,11 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(cancelAlloc)
 	ctx, cancelBrowser := chromedp.NewContext(ctx)
 	t.Cleanup(cancelBrowser)
+	// Start the browser on this context, so that a step's shorter deadline
+	// (see step) never becomes the browser's own lifetime.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
 	return ctx
 }
 
@@ -52,8 +57,12 @@ func browser(t *testing.T) context.Context {
 func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	start := time.Now()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
+	stepCtx, cancel := context.WithTimeout(ctx, 20*time.Second) // a step that hangs says where, within the test's time
+	defer cancel()
+	if err := chromedp.Do(stepCtx, actions...); err != nil {
+		// Say where the browser was, read with a fresh deadline: the step's may be spent.
+		page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname + location.search + "\n" + (document.body ? document.body.innerText.slice(0, 6000) : "")`))
+		t.Fatalf("%s: %v\nthe browser was at %s", what, err, page)
 	}
 	t.Logf("browser: %s (%s)", what, time.Since(start).Round(time.Millisecond))
 }
@@ -64,7 +73,9 @@ func text(t *testing.T, ctx context.Context, css string) string {
 	// between finding it and reading it: find it again.
 	for try := 0; ; try++ {
 		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
-		if err != nil && try < 3 && strings.Contains(err.Error(), "No node with given id") {
+		// …or be between pages, when there is no document to read yet.
+		if err != nil && try < 20 && (strings.Contains(err.Error(), "No node with given id") || strings.Contains(err.Error(), "Cannot find context")) {
+			time.Sleep(50 * time.Millisecond)
 			continue
 		}
 		if err != nil {
@@ -496,6 +507,9 @@ func TestBrowserSharedPlan(t *testing.T) {
 	other := func() context.Context { // a browser of its own: its own cookies
 		c, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 		t.Cleanup(cancel)
+		if err := chromedp.Do(c); err != nil {
+			t.Fatal(err)
+		}
 		return c
 	}
 	signIn(ctx, "the commissioner", "commissioner@onepc.example")
@@ -506,9 +520,10 @@ func TestBrowserSharedPlan(t *testing.T) {
 	step(t, ctx, "the commissioner opens a round",
 		chromedp.Navigate(base+"/plans"), chromedp.Click(chromedp.CSS("#open-round")),
 		chromedp.WaitVisible(chromedp.CSS("#title")), chromedp.SendKeys(chromedp.CSS("#title"), "Riverside and Vale plan"),
+		chromedp.SetValue(chromedp.CSS(`input[name="need_pcns"]`), "1/4"), // one PCN of the four signs, with the Place
 		chromedp.Click(chromedp.CSS("#create-round")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="phase"]`)))
 	screenshot(t, ctx, "plan-round")
-	for _, p := range []struct {
+	for i, p := range []struct {
 		ctx          context.Context
 		who, title   string
 		withEvidence bool
@@ -518,7 +533,8 @@ func TestBrowserSharedPlan(t *testing.T) {
 		if p.withEvidence {
 			actions = append(actions, chromedp.Click(chromedp.CSS("#evidence_population")), chromedp.SetValue(chromedp.CSS("#evidence_org"), "Y00001"))
 		}
-		actions = append(actions, chromedp.Click(chromedp.CSS("#propose-priority")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="priority-1"]`)))
+		// Wait for this proposal's own card: the one before it is there already.
+		actions = append(actions, chromedp.Click(chromedp.CSS("#propose-priority")), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="priority-%d"]`, i+1))))
 		step(t, p.ctx, p.who+" proposes a priority", actions...)
 	}
 	if got := text(t, pm, `[data-testid="priority-1"]`); !strings.Contains(got, "Registered patients for RIVERSIDE MEDICAL CENTRE") {
@@ -527,7 +543,7 @@ func TestBrowserSharedPlan(t *testing.T) {
 
 	step(t, ctx, "the commissioner puts a dot vote to the round",
 		chromedp.Navigate(base+"/plans/1"), chromedp.Click(chromedp.CSS("#new-decision")),
-		chromedp.WaitVisible(chromedp.CSS("#decision-title")), chromedp.SendKeys(chromedp.CSS("#decision-title"), "Which matters most?"),
+		chromedp.WaitVisible(chromedp.CSS("#decision-title")), chromedp.SetValue(chromedp.CSS("#decision-title"), "Which matters most?"),
 		chromedp.Click(chromedp.CSS("#open-decision")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="question"]`)))
 	step(t, ctx, "and makes a join code for a patient representative",
 		chromedp.Navigate(base+"/plans/1"), chromedp.SetValue(chromedp.CSS("#constituency"), "patients"),
@@ -535,10 +551,12 @@ func TestBrowserSharedPlan(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#make-codes")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="join-code"]`)))
 	code := text(t, ctx, `[data-testid="join-code"]`)
 
-	step(t, guest, "the guest joins by code and waits",
-		chromedp.Navigate(base+"/join?code="+code), chromedp.WaitVisible(chromedp.CSS("#name")),
+	step(t, guest, "the guest opens the join page from the QR code's address",
+		chromedp.Navigate(base+"/join?code="+code), chromedp.WaitVisible(chromedp.CSS("#name")))
+	step(t, guest, "the guest joins by code",
 		chromedp.SendKeys(chromedp.CSS("#name"), "Pat Jones"), chromedp.Click(chromedp.CSS("#join")),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="guest-as"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="guest-as"]`)))
+	step(t, guest, "the guest waits for the first question",
 		chromedp.Navigate(base+"/plans/1/workshop"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="waiting"]`)))
 	step(t, pm, "the practice manager opens the away day page", chromedp.Navigate(base+"/plans/1/workshop"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="waiting"]`)))
 	step(t, ctx, "the commissioner puts the question on screen",
@@ -550,7 +568,7 @@ func TestBrowserSharedPlan(t *testing.T) {
 	step(t, pm, "the question reaches the practice manager", chromedp.WaitVisible(chromedp.CSS("#cast-vote")))
 	step(t, pm, "the practice manager votes", chromedp.SendKeys(chromedp.CSS("#dots_1"), "8"),
 		chromedp.Click(chromedp.CSS("#cast-vote")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="voted"]`)))
-	waitText(t, ctx, "[data-voters]", "2")
+	waitElementText(t, ctx, "[data-voters]", "2")
 	screenshot(t, ctx, "plan-console")
 	step(t, ctx, "the commissioner closes the question", chromedp.Click(chromedp.CSS("#close-live")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="nothing-live"], [data-testid="live-title"]`)))
 	step(t, guest, "the result reaches the guest by itself", chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"]`)))
@@ -558,16 +576,19 @@ func TestBrowserSharedPlan(t *testing.T) {
 		t.Errorf("the guest's result: %q", got)
 	}
 
-	step(t, ctx, "the commissioner shortlists and adopts both priorities",
-		chromedp.Navigate(base+"/plans/1"), chromedp.Click(chromedp.CSS("#next-phase")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="priority-1"]`)))
-	for _, id := range []string{"1", "2"} {
+	// moveOn moves the round to its next phase and waits for the page to say so.
+	moveOn := func(to string) {
+		step(t, ctx, "move the round on to "+to, chromedp.Navigate(base+"/plans/1"), chromedp.Click(chromedp.CSS("#next-phase")))
+		waitFor(t, ctx, `[data-testid="phase"]`, to)
+	}
+	moveOn("Shortlisting")
+	for i, id := range []string{"1", "2"} {
 		step(t, ctx, "adopt priority "+id, chromedp.Click(chromedp.CSS(`[data-testid="priority-`+id+`"] summary`)),
-			chromedp.SetValue(chromedp.CSS("#action-"+id), "adopt"), chromedp.Click(chromedp.CSS("#moderate-"+id)),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid="adopted"]`)))
+			chromedp.SetValue(chromedp.CSS("#action-"+id), "adopt"), chromedp.Click(chromedp.CSS("#moderate-"+id)))
+		waitFor(t, ctx, `[data-testid="adopted"]`, fmt.Sprintf("%d of at most", i+1))
 	}
-	for range 2 { // to deciding, then drafting
-		step(t, ctx, "move the round on", chromedp.Click(chromedp.CSS("#next-phase")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="phase"]`)))
-	}
+	moveOn("Deciding")
+	moveOn("Drafting")
 	step(t, ctx, "draft the plan: an indicator read from the data, and the text",
 		chromedp.Navigate(base+"/plans/1/plan"), chromedp.Click(chromedp.CSS("#edit-objective-1")),
 		chromedp.SetValue(chromedp.CSS("#kind-1"), "population"), chromedp.SetValue(chromedp.CSS("#org-1"), "Y00001"),
@@ -575,10 +596,10 @@ func TestBrowserSharedPlan(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#add-indicator-1")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="indicators"]`)),
 		chromedp.SendKeys(chromedp.CSS("#body"), "# Our plan\n\nTwo priorities, agreed at the away day."),
 		chromedp.Click(chromedp.CSS("#save-text")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-text"]`)))
-	step(t, ctx, "consult, freeze and move to signing",
-		chromedp.Navigate(base+"/plans/1"), chromedp.Click(chromedp.CSS("#next-phase")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="phase"]`)),
-		chromedp.Navigate(base+"/plans/1/plan"), chromedp.Click(chromedp.CSS("#freeze")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="sha"]`)),
-		chromedp.Navigate(base+"/plans/1"), chromedp.Click(chromedp.CSS("#next-phase")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="phase"]`)))
+	moveOn("Consulting")
+	step(t, ctx, "freeze the text for signing", chromedp.Navigate(base+"/plans/1/plan"), chromedp.Click(chromedp.CSS("#freeze")))
+	waitFor(t, ctx, `[data-testid="version"]`, "frozen for signing")
+	moveOn("Signing")
 	step(t, ctx, "the Place signs", chromedp.Navigate(base+"/plans/1/plan"), chromedp.Click(chromedp.CSS("#sign-99X")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="signed-99X"]`)))
 	step(t, cd, "Riverside PCN signs", chromedp.Navigate(base+"/plans/1/plan"), chromedp.Click(chromedp.CSS("#sign-U00001")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="adopted-note"]`)))
 	screenshot(t, cd, "plan-adopted")
@@ -587,8 +608,22 @@ func TestBrowserSharedPlan(t *testing.T) {
 	}
 }
 
-// waitText waits until the element's text is want (a live page updating).
-func waitText(t *testing.T, ctx context.Context, css, want string) {
+// waitFor waits until the element's text holds want: after a form that
+// posts back to the page it is on, where waiting for an element finds the
+// old page's.
+func waitFor(t *testing.T, ctx context.Context, css, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(text(t, ctx, css), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never said %q: it says %q", css, want, text(t, ctx, css))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitElementText waits until the element's text is want (a live page updating).
+func waitElementText(t *testing.T, ctx context.Context, css, want string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -152,6 +152,9 @@ func (s *Server) decisionPage(w http.ResponseWriter, r *http.Request, rq *reques
 func (s *Server) decisionData(ctx context.Context, rq *request, v planViewer, d plans.Decision, form map[string]string) (decisionData, error) {
 	dd := decisionData{Round: v.round, Decision: d, Titles: map[int64]string{}, Facilitator: v.facilitator, Form: form,
 		Answers: d.Method.Answers(), Kinds: plans.ConstituencyKinds, Explain: d.Method.Explain(), Scores: []int{0, 1, 2, 3, 4, 5}}
+	if d.ID == 0 { // the away day's screen with no question up
+		return dd, nil
+	}
 	ps, err := s.store.Priorities(ctx, v.round.ID)
 	if err != nil {
 		return dd, err

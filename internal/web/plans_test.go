@@ -148,6 +148,7 @@ func TestSharedPlanJourney(t *testing.T) {
 		guest.post("/plans/1/priorities", url.Values{"title": {"Talk to us"}, "problem": {"Patients are not asked."}, "csrf_token": {"forged"}}).want(t, 403, "a guest's forged token")
 		guest.post("/plans/1/priorities", url.Values{"title": {"Talk to us"}, "problem": {"Patients are not asked."}}).status303(t, "a guest proposes")
 
+		guest.get("/plans/1/workshop").want(t, 200, "the away day with no question up", `data-testid="waiting"`)
 		// A dot vote, results hidden until close.
 		comm.post("/plans/1/decisions", url.Values{"title": {"Which matter most?"}, "method": {"dots"}, "option": {"1", "2", "3"}}).status303(t, "open a dot vote")
 		comm.post("/plans/1/decisions", url.Values{"title": {"Nothing"}, "method": {"dots"}, "option": {"99"}}).want(t, 422, "a vote on no open priority", "is not open in this round")
