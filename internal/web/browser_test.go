@@ -566,8 +566,17 @@ func TestBrowserSharedPlan(t *testing.T) {
 	step(t, guest, "the guest votes", chromedp.SendKeys(chromedp.CSS("#dots_1"), "3"), chromedp.SendKeys(chromedp.CSS("#dots_2"), "5"),
 		chromedp.Click(chromedp.CSS("#cast-vote")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="voted"]`)))
 	step(t, pm, "the question reaches the practice manager", chromedp.WaitVisible(chromedp.CSS("#cast-vote")))
-	step(t, pm, "the practice manager votes", chromedp.SendKeys(chromedp.CSS("#dots_1"), "8"),
-		chromedp.Click(chromedp.CSS("#cast-vote")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="voted"]`)))
+	// An answer being typed is never wiped by an update: the screen is
+	// cleared while the practice manager is typing; a note offers to move
+	// on, and what was typed stays.
+	step(t, pm, "the practice manager starts typing", chromedp.SendKeys(chromedp.CSS("#dots_1"), "8"))
+	step(t, ctx, "the commissioner clears the screen meanwhile", chromedp.Click(chromedp.CSS("#clear-live")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="nothing-live"]`)))
+	step(t, pm, "the practice manager is told, not moved", chromedp.WaitVisible(chromedp.CSS("[data-moved]")))
+	if typed, _ := chromedp.Run(pm, chromedp.Value(chromedp.CSS("#dots_1"))); typed != "8" {
+		t.Errorf("the typed answer became %q", typed)
+	}
+	step(t, ctx, "the commissioner puts the question back", chromedp.Click(chromedp.CSS("#push-1")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="live-turnout"]`)))
+	step(t, pm, "the practice manager votes", chromedp.Click(chromedp.CSS("#cast-vote")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="voted"]`)))
 	waitElementText(t, ctx, "[data-voters]", "2")
 	screenshot(t, ctx, "plan-console")
 	step(t, ctx, "the commissioner closes the question", chromedp.Click(chromedp.CSS("#close-live")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="nothing-live"], [data-testid="live-title"]`)))

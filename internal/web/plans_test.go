@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -336,3 +337,128 @@ func TestDemoPlans(t *testing.T) {
 }
 
 func roundPath(round int64) string { return fmt.Sprintf("/plans/%d", round) }
+
+// planRoutes are the GET routes of a round, with its ids filled in, as pages
+// and (where served) as JSON; the live stream is read on its own.
+func planRoutes(a *app) []string {
+	var out []string
+	for _, rt := range a.srv.Routes() {
+		method, pattern, _ := strings.Cut(rt.Pattern, " ")
+		if method != "GET" || !strings.HasPrefix(pattern, "/plans/{id}") || pattern == "/plans/{id}/events" {
+			continue
+		}
+		p := strings.NewReplacer("{id}", "1", "{did}", "1").Replace(pattern)
+		out = append(out, p)
+		if rt.API {
+			out = append(out, "/api"+p)
+		}
+	}
+	return out
+}
+
+// TestHiddenResultsNeverLeak reads every page, JSON answer and export of a
+// round and its live stream, as the facilitator, a participant who voted
+// and a guest, while a vote with hidden results is open: none may show a
+// count; once it closes, the decision's page, export and screen do.
+func TestHiddenResultsNeverLeak(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm, pm := a.as(people.Commissioner), a.as(people.PracticeManager)
+	comm.post("/plans", roundForm("Leak test")).status303(t, "open")
+	for _, title := range []string{"Alpha", "Beta"} {
+		pm.post("/plans/1/priorities", url.Values{"title": {title}, "problem": {"Because."}}).status303(t, "propose")
+	}
+	codes := codeRe.FindAllStringSubmatch(comm.post("/plans/1/guests", url.Values{"constituency": {"patients"}, "label": {"PPG"}}).body, -1)
+	guest := guestJoin(t, a, codes[0][1], "Pat")
+	comm.post("/plans/1/decisions", url.Values{"title": {"Agree?"}, "method": {"proposal"}, "option": {"1", "2"}, "anonymous": {"1"}}).status303(t, "open")
+	pm.post("/plans/1/decisions/1/vote", url.Values{"answer_1": {"0"}, "answer_2": {"3"}}).status303(t, "vote")
+	guest.post("/plans/1/decisions/1/vote", url.Values{"answer_1": {"2"}, "answer_2": {"0"}}).status303(t, "guest vote")
+	comm.post("/plans/1/workshop/live", url.Values{"decision": {"1"}}).status303(t, "push")
+	routes := planRoutes(a)
+	if len(routes) < 10 {
+		t.Fatalf("only %d plan routes: %v", len(routes), routes)
+	}
+	// What only a count shows: the answers' tallies, blocks, support.
+	leaks := append(leakRes, "Agree 1", "1 block", `"counts"`, `"by_constituency"`, "Support by constituency")
+	for _, c := range []*client{comm, pm, guest} {
+		for _, p := range routes {
+			got := c.get(p)
+			if got.status >= 500 {
+				t.Errorf("%s: %d", p, got.status)
+			}
+			for _, leak := range leaks {
+				if strings.Contains(got.body, leak) {
+					t.Errorf("%s shows %q while the result is hidden", p, leak)
+				}
+			}
+		}
+		if ev := firstEvent(t, c, "/plans/1/events", 1); strings.Contains(ev, "counts") || strings.Contains(ev, "onsensus") {
+			t.Errorf("the live stream shows a count: %s", ev)
+		}
+	}
+	// Anonymous: the roll names who voted; the ballots name nobody.
+	var d struct {
+		Roll []struct {
+			Name string `json:"name"`
+		} `json:"voter_roll"`
+	}
+	json.Unmarshal([]byte(comm.get("/api/plans/1/decisions/1").body), &d)
+	if len(d.Roll) != 2 {
+		t.Errorf("the voter roll: %+v", d.Roll)
+	}
+	comm.post("/plans/1/decisions/1/close", nil).status303(t, "close")
+	pm.get("/plans/1/decisions/1").want(t, 200, "the result after close", "Consensus score", "1 block")
+	guest.get("/plans/1/decisions/1/results.csv").want(t, 200, "the export after close", "Agree,Abstain,Disagree,Block")
+}
+
+// TestGuestsReachTheirRoundOnly walks the route table as a guest: every
+// route not open to guests answers as to someone signed out, and the guest
+// routes of another round find nothing.
+func TestGuestsReachTheirRoundOnly(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm := a.as(people.Commissioner)
+	comm.post("/plans", roundForm("Theirs")).status303(t, "open 1")
+	comm.post("/plans", roundForm("Another")).status303(t, "open 2")
+	codes := codeRe.FindAllStringSubmatch(comm.post("/plans/1/guests", url.Values{"constituency": {"patients"}, "label": {"PPG"}}).body, -1)
+	guest := guestJoin(t, a, codes[0][1], "Pat")
+	for _, rt := range a.srv.Routes() {
+		if rt.Perm == "" {
+			continue
+		}
+		method, pattern, _ := strings.Cut(rt.Pattern, " ")
+		if pattern == "/plans/{id}/events" {
+			continue // a stream: read on its own below
+		}
+		path := strings.NewReplacer("{code}", "Y00001", "{id}", "2", "{did}", "1", "{pid}", "1", "{oid}", "1", "{aid}", "1", "{sid}", "1",
+			"{month}", "2026-10", "{run}", "1", "{$}", "").Replace(pattern)
+		got := guest.do(method, path, url.Values{"csrf_token": {guest.csrf}})
+		switch {
+		case !rt.Guest && got.status != 401:
+			t.Errorf("%s %s as a guest: %d, want 401", method, path, got.status)
+		case rt.Guest && got.status != 404:
+			t.Errorf("%s %s (another round) as a guest: %d, want 404", method, path, got.status)
+		}
+	}
+	if got := guest.get("/plans/2/events"); got.status != 404 {
+		t.Errorf("another round's stream: %d", got.status)
+	}
+}
+
+// TestSeedPrioritiesFromCSV: a file of priorities is added whole, or, with
+// a broken line, refused whole, naming the line and column.
+func TestSeedPrioritiesFromCSV(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm := a.as(people.Commissioner)
+	comm.post("/plans", roundForm("Seeded")).status303(t, "open")
+	good, err := os.ReadFile("testdata/plan_seeds.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := string(good) + ",A line with no title\n"
+	comm.upload("/plans/1/priorities/seed", "seeds.csv", broken).want(t, 422, "a broken line", "seeds.csv: line 4, column 1 (Title): Enter a title")
+	if got := comm.get("/plans/1"); !strings.Contains(got.body, `data-testid="no-priorities"`) {
+		t.Error("a refused file added priorities")
+	}
+	comm.upload("/plans/1/priorities/seed", "seeds.csv", string(good)).status303(t, "the seeds")
+	comm.get("/plans/1").want(t, 200, "the seeded round", "Same-day access for urgent need", "Continuity for frail patients", "seeded from seeds.csv")
+	a.as(people.PracticeManager).upload("/plans/1/priorities/seed", "seeds.csv", string(good)).want(t, 403, "a practice manager seeding")
+}

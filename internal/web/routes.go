@@ -238,7 +238,7 @@ func (s *Server) routeTable() []route {
 func (s *Server) Routes() []RouteInfo {
 	var out []RouteInfo
 	for _, rt := range s.routes {
-		out = append(out, RouteInfo{Pattern: rt.pattern, Perm: rt.perm, OrgParam: rt.org, Here: rt.here, API: rt.api})
+		out = append(out, RouteInfo{Pattern: rt.pattern, Perm: rt.perm, OrgParam: rt.org, Here: rt.here, API: rt.api, Guest: rt.guest})
 	}
 	return out
 }
@@ -250,6 +250,7 @@ type RouteInfo struct {
 	OrgParam string
 	Here     bool
 	API      bool
+	Guest    bool
 }
 
 func cut(pattern string) (method, path string, ok bool) {
