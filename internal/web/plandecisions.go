@@ -193,11 +193,7 @@ func (s *Server) renderDecision(w http.ResponseWriter, r *http.Request, rq *requ
 	if wantsJSON(r) && len(errs) == 0 {
 		return writeJSON(w, status, dd)
 	}
-	g := ""
-	if rq.guest != nil {
-		g = guestLabel(rq.guest)
-	}
-	return s.render(w, r, rq, status, "plan_decision", page{Title: d.Title, Nav: "plans", Errors: errs, Data: dd, Guest: g})
+	return s.render(w, r, rq, status, "plan_decision", page{Title: d.Title, Nav: "plans", Errors: errs, Data: dd})
 }
 
 // ballotFrom reads a ballot from the form's fields: dots_<id>, rank_<id>,
@@ -229,42 +225,29 @@ func ballotFrom(d plans.Decision, all map[string]string) (tally.Ballot, error) {
 		}
 		return n, true, nil
 	}
+	prefix := map[tally.Method]string{tally.Dots: "dots_", tally.Ranked: "rank_"}[d.Method]
+	if prefix == "" {
+		prefix = "answer_"
+	}
 	for _, o := range d.Options {
 		id := strconv.FormatInt(o, 10)
-		switch d.Method {
-		case tally.Dots:
-			n, ok, err := num("dots_" + id)
+		if d.Method != tally.Score {
+			n, ok, err := num(prefix + id)
 			if err != nil {
 				return b, err
 			}
 			if ok {
 				b.Marks[o] = n
 			}
-		case tally.Ranked:
-			n, ok, err := num("rank_" + id)
+			continue
+		}
+		for ci := range d.Criteria {
+			n, ok, err := num(fmt.Sprintf("score_%s_%d", id, ci))
 			if err != nil {
 				return b, err
 			}
 			if ok {
-				b.Marks[o] = n
-			}
-		case tally.Score:
-			for ci := range d.Criteria {
-				n, ok, err := num(fmt.Sprintf("score_%s_%d", id, ci))
-				if err != nil {
-					return b, err
-				}
-				if ok {
-					b.Scores[o] = append(b.Scores[o], n)
-				}
-			}
-		default:
-			n, ok, err := num("answer_" + id)
-			if err != nil {
-				return b, err
-			}
-			if ok {
-				b.Marks[o] = n
+				b.Scores[o] = append(b.Scores[o], n)
 			}
 		}
 	}
@@ -289,18 +272,13 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request, rq *request) error
 	if err != nil {
 		return err
 	}
-	redraw := func(err error) error {
-		if k := problem.KindOf(err); (k != problem.Invalid && k != problem.Conflict) || wantsJSON(r) {
-			return err
-		}
-		fs := problem.FieldsOf(err)
-		if len(fs) == 0 {
-			fs = problem.Fields{{Name: "ballot", Message: problem.Message(err)}}
-		}
-		return s.renderDecision(w, r, rq, v, d, statusOf(problem.KindOf(err)), all, fs)
+	again := func(err error) error {
+		return redraw(r, err, "ballot", all, func(status int, typed map[string]string, fs problem.Fields) error {
+			return s.renderDecision(w, r, rq, v, d, status, typed, fs)
+		})
 	}
 	if d.Closed {
-		return redraw(problem.New(problem.Conflict, "This decision has closed: votes are no longer taken."))
+		return again(problem.New(problem.Conflict, "This decision has closed: votes are no longer taken."))
 	}
 	if k := plans.ConstituencyKind(all["constituency"]); k != "" && k != vt.Constituency {
 		// Someone with seats in several constituencies chooses which to
@@ -312,7 +290,7 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request, rq *request) error
 	}
 	b, err := ballotFrom(d, all)
 	if err != nil {
-		return redraw(err)
+		return again(err)
 	}
 	b.Constituency = string(vt.Constituency)
 	titles := map[int64]string{}
@@ -322,10 +300,10 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request, rq *request) error
 		}
 	}
 	if err := d.Tally().Check(b, func(o int64) string { return titles[o] }); err != nil {
-		return redraw(&problem.Error{Kind: problem.Invalid, Message: capitalFirst(err.Error()), Fields: problem.Fields{{Name: "ballot", Message: capitalFirst(err.Error())}}})
+		return again(&problem.Error{Kind: problem.Invalid, Message: capitalFirst(err.Error()), Fields: problem.Fields{{Name: "ballot", Message: capitalFirst(err.Error())}}})
 	}
 	if err := s.store.CastBallot(r.Context(), v.round, d, vt, b); err != nil {
-		return redraw(err)
+		return again(err)
 	}
 	to := fmt.Sprintf("/plans/%d/decisions/%d", v.round.ID, d.ID)
 	if all["back"] == "workshop" {
@@ -376,34 +354,29 @@ func (s *Server) enterPaper(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	redraw := func(err error) error {
-		if k := problem.KindOf(err); (k != problem.Invalid && k != problem.Conflict) || wantsJSON(r) {
-			return err
-		}
-		fs := problem.FieldsOf(err)
-		if len(fs) == 0 {
-			fs = problem.Fields{{Name: "paper", Message: problem.Message(err)}}
-		}
-		return s.renderDecision(w, r, rq, v, d, statusOf(problem.KindOf(err)), all, fs)
+	again := func(err error) error {
+		return redraw(r, err, "paper", all, func(status int, typed map[string]string, fs problem.Fields) error {
+			return s.renderDecision(w, r, rq, v, d, status, typed, fs)
+		})
 	}
 	count, err := strconv.Atoi(strings.TrimSpace(all["count"]))
 	if err != nil {
-		return redraw(problem.OnField(problem.Invalid, "count", "Enter how many identical paper ballots, as a whole number"))
+		return again(problem.OnField(problem.Invalid, "count", "Enter how many identical paper ballots, as a whole number"))
 	}
 	p := plans.PaperTally{Constituency: plans.ConstituencyKind(all["constituency"]), Count: count, Reason: strings.TrimSpace(all["reason"])}
 	if err := plans.CheckPaper(p, v.round); err != nil {
-		return redraw(err)
+		return again(err)
 	}
 	b, err := ballotFrom(d, all)
 	if err != nil {
-		return redraw(err)
+		return again(err)
 	}
 	b.Constituency = string(p.Constituency)
 	if err := d.Tally().Check(b, func(o int64) string { return "priority " + strconv.FormatInt(o, 10) }); err != nil {
-		return redraw(problem.OnField(problem.Invalid, "ballot", capitalFirst(err.Error())))
+		return again(problem.OnField(problem.Invalid, "ballot", capitalFirst(err.Error())))
 	}
 	if err := s.store.EnterPaper(r.Context(), rq.actor(), v.round, d, p, b); err != nil {
-		return redraw(err)
+		return again(err)
 	}
 	return s.done(w, r, fmt.Sprintf("/plans/%d/decisions/%d", v.round.ID, d.ID), "paper", map[string]any{"decision": d.ID, "entered": count})
 }

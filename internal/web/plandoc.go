@@ -208,29 +208,14 @@ func (s *Server) renderPlanDoc(w http.ResponseWriter, r *http.Request, rq *reque
 	if wantsJSON(r) && len(errs) == 0 {
 		return writeJSON(w, status, d)
 	}
-	g := ""
-	if rq.guest != nil {
-		g = guestLabel(rq.guest)
-	}
-	return s.render(w, r, rq, status, "plan_doc", page{Title: "The plan: " + v.round.Title, Nav: "plans", Errors: errs, Data: d, Guest: g})
+	return s.render(w, r, rq, status, "plan_doc", page{Title: "The plan: " + v.round.Title, Nav: "plans", Errors: errs, Data: d})
 }
 
 // planProblem shows a bad form on the plan page, or the error.
 func (s *Server) planProblem(w http.ResponseWriter, r *http.Request, rq *request, v planViewer, err error) error {
-	if k := problem.KindOf(err); (k != problem.Invalid && k != problem.Conflict) || wantsJSON(r) {
-		return err
-	}
-	fs := problem.FieldsOf(err)
-	if len(fs) == 0 {
-		fs = problem.Fields{{Name: "plan", Message: problem.Message(err)}}
-	}
-	typed := map[string]string{}
-	if readForm(r) == nil {
-		for k := range r.PostForm {
-			typed[k] = r.PostForm.Get(k)
-		}
-	}
-	return s.renderPlanDoc(w, r, rq, v, statusOf(problem.KindOf(err)), typed, fs)
+	return redraw(r, err, "plan", nil, func(status int, typed map[string]string, fs problem.Fields) error {
+		return s.renderPlanDoc(w, r, rq, v, status, typed, fs)
+	})
 }
 
 func (s *Server) planTo(v planViewer) string { return fmt.Sprintf("/plans/%d/plan", v.round.ID) }

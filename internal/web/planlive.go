@@ -216,11 +216,7 @@ func (s *Server) workshopPage(w http.ResponseWriter, r *http.Request, rq *reques
 		return err
 	}
 	dd.Live = true
-	g := ""
-	if rq.guest != nil {
-		g = guestLabel(rq.guest)
-	}
-	return s.render(w, r, rq, http.StatusOK, "plan_decision", page{Title: "Away day: " + v.round.Title, Nav: "plans", Data: dd, Guest: g})
+	return s.render(w, r, rq, http.StatusOK, "plan_decision", page{Title: "Away day: " + v.round.Title, Nav: "plans", Data: dd})
 }
 
 type consoleData struct {

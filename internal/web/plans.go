@@ -440,7 +440,7 @@ func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request
 	if wantsJSON(r) && len(errs) == 0 {
 		return writeJSON(w, status, d)
 	}
-	return s.render(w, r, rq, status, "plan_round", page{Title: v.round.Title, Nav: "plans", Errors: errs, Data: d, Guest: d.GuestName})
+	return s.render(w, r, rq, status, "plan_round", page{Title: v.round.Title, Nav: "plans", Errors: errs, Data: d})
 }
 
 // evidenceOrgs are the organisations a figure may be attached for: the
@@ -464,21 +464,30 @@ func evidenceOrgs(v planViewer) []string {
 
 // roundProblem shows a bad form on the round page, or the error.
 func (s *Server) roundProblem(w http.ResponseWriter, r *http.Request, rq *request, v planViewer, err error) error {
+	return redraw(r, err, "priorities", nil, func(status int, typed map[string]string, fs problem.Fields) error {
+		return s.renderRound(w, r, rq, v, status, typed, fs)
+	})
+}
+
+// redraw shows a problem with a form on the page it came from, with what was
+// typed (typed, or else the form as posted), its messages on their fields
+// (or on field); any other error, and any answer to a JSON client, is
+// returned as it is.
+func redraw(r *http.Request, err error, field string, typed map[string]string, draw func(status int, typed map[string]string, fs problem.Fields) error) error {
 	if k := problem.KindOf(err); (k != problem.Invalid && k != problem.Conflict) || wantsJSON(r) {
 		return err
 	}
 	fs := problem.FieldsOf(err)
 	if len(fs) == 0 {
-		fs = problem.Fields{{Name: "priorities", Message: problem.Message(err)}}
+		fs = problem.Fields{{Name: field, Message: problem.Message(err)}}
 	}
-	var typed map[string]string
-	if readForm(r) == nil {
+	if typed == nil && readForm(r) == nil {
 		typed = map[string]string{}
 		for k := range r.PostForm {
 			typed[k] = r.PostForm.Get(k)
 		}
 	}
-	return s.renderRound(w, r, rq, v, statusOf(problem.KindOf(err)), typed, fs)
+	return draw(statusOf(problem.KindOf(err)), typed, fs)
 }
 
 // advancePhase moves the round to its next phase that is switched on.
