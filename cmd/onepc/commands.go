@@ -195,6 +195,7 @@ func (c cli) serve(ctx context.Context, args []string) error {
 	go reminders.Loop(ctx, time.Minute)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+	hs.RegisterOnShutdown(srv.Stop) // live streams end, so that shutdown need not wait for them
 	log.Info("OnePC is listening", "url", "http://"+displayAddr(ln.Addr().String()), "db", s.Dialect().String())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

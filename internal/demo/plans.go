@@ -119,7 +119,7 @@ func LoadPlans(ctx context.Context, s *store.Store, now time.Time) error {
 		k := []plans.ConstituencyKind{plans.PCNs, plans.Practices, plans.Practices, plans.PlaceGroup, plans.Patients}[i%5]
 		b := tally.Ballot{Constituency: string(k), Marks: map[int64]int{}}
 		for _, o := range final.Options {
-			b.Marks[o] = min(rng.IntN(4), 7)
+			b.Marks[o] = rng.IntN(4) // mostly the first three gradients: support
 		}
 		if err := s.CastBallot(ctx, adopted, final, plans.Voter{Key: "demo:" + strconv.Itoa(i), Name: voterName(i), Constituency: k}, b); err != nil {
 			return err
@@ -176,15 +176,15 @@ func LoadPlans(ctx context.Context, s *store.Store, now time.Time) error {
 	members := map[plans.ConstituencyKind]int{plans.ICBGroup: 1, plans.PlaceGroup: 1, plans.PCNs: len(pcns)}
 	sha := plans.Hash(body2)
 	for i, sg := range []plans.Signature{
-		{Constituency: plans.PlaceGroup, Member: PlaceCode, MemberName: "NHS RIVERSIDE AND VALE ICB - 99X", Signer: comm.Name + " <" + comm.Email + ">"},
-		{Constituency: plans.PCNs, Member: "U00001", MemberName: "RIVERSIDE PCN", Signer: cd.Name + " <" + cd.Email + ">"},
+		{Constituency: plans.PlaceGroup, Member: PlaceCode, MemberName: "NHS RIVERSIDE AND VALE ICB - 99X", Signer: comm.Name},
+		{Constituency: plans.PCNs, Member: "U00001", MemberName: "RIVERSIDE PCN", Signer: cd.Name},
 		{Constituency: plans.PCNs, Member: "U00002", MemberName: "HILLTOP PCN", Signer: "Dr Ade Bello (clinical director)"},
 		{Constituency: plans.PCNs, Member: "U00003", MemberName: "VALE MARKET TOWNS PCN", Signer: "Dr Kim Walsh (clinical director)"},
 		{Constituency: plans.ICBGroup, Member: ICBCode, MemberName: "NHS RIVERSIDE AND VALE INTEGRATED CARE BOARD", Signer: "Dr Morgan Lee (ICB director of primary care)"},
 	} {
 		at(start.AddDate(0, 4, 4+i))
 		sg.Version, sg.SHA256 = 2, sha
-		if _, err := s.Sign(ctx, adopted, sg, members); err != nil {
+		if _, err := s.Sign(ctx, "demo", adopted, sg, members); err != nil {
 			return fmt.Errorf("demo signature: %w", err)
 		}
 	}
@@ -299,7 +299,7 @@ func LoadPlans(ctx context.Context, s *store.Store, now time.Time) error {
 		return err
 	}
 	for _, g := range GuestCodes {
-		if err := s.AddJoinCodes(ctx, comm.Email, deciding, g.Constituency, "Demo guest "+g.Code, []string{g.Code}, false, today.AddDate(0, 6, 0)); err != nil {
+		if err := s.AddJoinCodes(ctx, comm.Email, deciding, g.Constituency, "Demo guest", []string{g.Code}, false, today.AddDate(0, 6, 0)); err != nil {
 			return err
 		}
 	}
@@ -478,7 +478,10 @@ func demoObjectives(ctx context.Context, s *store.Store, r plans.Round, today ti
 	if err != nil {
 		return err
 	}
-	inds[3].Baseline = max(lastYear, thisYear+100_00)
+	// Behind last year's pace: the year so far is below the same share of
+	// last year's total (the baseline), as plans.Assess compares claims.
+	elapsed := int64(today.Month()-time.April+12)%12 + 1
+	inds[3].Baseline = max(lastYear, (thisYear+100_00)*12/elapsed+1)
 	inds[3].Targets[fy] = inds[3].Baseline * 11 / 10
 	for _, ind := range inds {
 		if err := s.AddIndicator(ctx, "demo", r, ind); err != nil {

@@ -2,6 +2,7 @@ package plans
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,7 +70,7 @@ func NewDecision(in DecisionInput, open map[int64]bool) (Decision, error) {
 	seen := map[int64]bool{}
 	for _, o := range in.Options {
 		if !open[o] {
-			errs.Add("options", fmt.Sprintf("Priority %d is not open in this round: choose among the open priorities", o))
+			errs.Add("options", fmt.Sprintf("Priority %d cannot be decided on: choose among this round's open or adopted priorities", o))
 			break
 		}
 		if !seen[o] {
@@ -77,12 +78,16 @@ func NewDecision(in DecisionInput, open map[int64]bool) (Decision, error) {
 			seen[o] = true
 		}
 	}
-	min := 2
+	least := 2
 	if m == tally.Proposal || m == tally.Gradients || m == tally.Sense {
-		min = 1 // a single proposal can be put for agreement
+		least = 1 // a single proposal can be put for agreement
 	}
-	if len(d.Options) < min && len(errs) == 0 {
-		errs.Add("options", fmt.Sprintf("Choose at least %d priorities to decide on", min))
+	if len(d.Options) < least && !slices.ContainsFunc(errs, func(f problem.Field) bool { return f.Name == "options" }) {
+		errs.Add("options", fmt.Sprintf("Choose at least %d priorities to decide on", least))
+	}
+	if in.Anonymous && in.ShowWhileOn {
+		// A running count beside a voter roll tells whose ballot each change was.
+		errs.Add("anonymous", "An anonymous vote keeps its count hidden until it closes: untick one of the two")
 	}
 	if len(d.Options) > 40 {
 		errs.Add("options", "A decision is on at most 40 priorities")
@@ -107,7 +112,7 @@ func NewDecision(in DecisionInput, open map[int64]bool) (Decision, error) {
 			}
 		}
 		if len(d.Criteria) == 0 {
-			d.Criteria = DefaultCriteria
+			d.Criteria = slices.Clone(DefaultCriteria)
 		}
 		if len(d.Criteria) > 6 {
 			errs.Add("criteria", "Score on at most 6 criteria")
@@ -117,6 +122,24 @@ func NewDecision(in DecisionInput, open map[int64]bool) (Decision, error) {
 		return Decision{}, err
 	}
 	return d, nil
+}
+
+// MinGroup is the fewest voters a constituency's part of an anonymous
+// vote's result is shown for: with fewer, its support would show how one
+// person voted.
+const MinGroup = 3
+
+// HideSmallGroups withholds, in an anonymous vote's result, the support of
+// each constituency with fewer than MinGroup voters (the overall count and
+// the consensus score stay).
+func HideSmallGroups(res *tally.Result) {
+	for i := range res.Options {
+		for k, sp := range res.Options[i].ByConstituency {
+			if sp.Votes > 0 && res.Turnout[k] < MinGroup {
+				res.Options[i].ByConstituency[k] = tally.Support{Withheld: true}
+			}
+		}
+	}
 }
 
 // Voter is someone who may vote in a round: a person signed in, or a guest.

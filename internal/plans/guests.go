@@ -3,11 +3,11 @@ package plans
 import (
 	"crypto/rand"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/onepc/onepc/internal/people"
-	"github.com/onepc/onepc/internal/problem"
 )
 
 // Guest is someone without an account who takes part in one round for one
@@ -26,6 +26,19 @@ type Guest struct {
 	CreatedBy    string           `json:"created_by"`
 }
 
+// Key names the guest on a voter roll and in the audit log.
+func (g Guest) Key() string { return "guest:" + strconv.FormatInt(g.ID, 10) }
+
+// Display names the guest to others: the name they gave, or else what
+// their code was made for.
+func (g Guest) Display() string {
+	name := strings.TrimSpace(g.Name)
+	if name == "" {
+		name = g.Label
+	}
+	return name + " (guest)"
+}
+
 // JoinCodeDays is how long a join code lasts unless the facilitator says.
 const JoinCodeDays = 14
 
@@ -37,14 +50,17 @@ const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 // written ABCD-EF23. Codes are one-time and expire; a wrong code is
 // throttled like a password.
 func NewJoinCode() string {
-	b := make([]byte, 8)
-	rand.Read(b)
 	out := make([]byte, 0, 9)
-	for i, x := range b {
-		if i == 4 {
+	var b [1]byte
+	for len(out) < 9 {
+		if len(out) == 4 {
 			out = append(out, '-')
 		}
-		out = append(out, codeAlphabet[int(x)%len(codeAlphabet)])
+		rand.Read(b[:])
+		if int(b[0]) >= 256/len(codeAlphabet)*len(codeAlphabet) {
+			continue // drop the top of the byte range, so each character is as likely
+		}
+		out = append(out, codeAlphabet[int(b[0])%len(codeAlphabet)])
 	}
 	return string(out)
 }
@@ -68,7 +84,7 @@ func NormalCode(s string) string {
 func CheckGuestName(name string) (string, error) {
 	n, f := PlainText("name", "your name", name, 80, true)
 	if f != nil {
-		return "", &problem.Error{Kind: problem.Invalid, Message: f.Message, Fields: problem.Fields{*f}}
+		return "", f.Err()
 	}
 	return n, nil
 }

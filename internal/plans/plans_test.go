@@ -10,6 +10,7 @@ import (
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
+	"github.com/onepc/onepc/internal/tally"
 )
 
 func day(s string) time.Time {
@@ -321,5 +322,102 @@ func TestNewDecision(t *testing.T) {
 		if _, err := NewDecision(in, open); problem.KindOf(err) != problem.Invalid {
 			t.Errorf("%+v accepted", in)
 		}
+	}
+}
+
+func TestConstituencyFor(t *testing.T) {
+	for _, k := range ConstituencyKinds {
+		if ok := k.OrgKind(); ok != "" && ConstituencyFor(ok) != k {
+			t.Errorf("%s: ConstituencyFor(%s) = %s", k, ok, ConstituencyFor(ok))
+		}
+	}
+	if ConstituencyFor(orgs.Region) != "" {
+		t.Error("a region is no constituency")
+	}
+}
+
+func TestCheckCapAndMerge(t *testing.T) {
+	if CheckCap(4, 5) == nil || CheckCap(0, 0) == nil || CheckCap(MaxCap+1, 0) == nil || CheckCap(5, 5) != nil {
+		t.Error("CheckCap")
+	}
+	if CheckMerge(1, nil) == nil || CheckMerge(1, []int64{2, 1}) == nil || CheckMerge(1, []int64{2}) != nil {
+		t.Error("CheckMerge")
+	}
+}
+
+func TestAccessFor(t *testing.T) {
+	r, _ := NewRound(validInput(), "P1", orgs.Place)
+	members := map[string]ConstituencyKind{"U1": PCNs, "P1": PlaceGroup, "Q1": ICBGroup}
+	chains := map[string][]string{"P1": {"P1", "Q1"}, "A1": {"A1", "U1", "P1", "Q1"}, "U1": {"U1", "P1", "Q1"}, "B1": {"B1", "P2", "Q1"}, "Q1": {"Q1"}}
+	chainOf := func(org string) ([]string, error) { return chains[org], nil }
+	tests := []struct {
+		name   string
+		grants []people.Grant
+		want   Access
+	}{
+		{"the Place's commissioner runs it and takes part", []people.Grant{{Role: people.Commissioner, OrgCode: "P1"}},
+			Access{Facilitator: true, Seats: []Seat{{Kind: PlaceGroup, Org: "P1", Role: people.Commissioner}}, ReadOnly: true}},
+		{"a PCN's clinical director takes part", []people.Grant{{Role: people.PCNClinicalDirector, OrgCode: "U1"}},
+			Access{Seats: []Seat{{Kind: PCNs, Org: "U1", Role: people.PCNClinicalDirector}}}},
+		{"a practice whose constituency does not take part reads it", []people.Grant{{Role: people.PracticeManager, OrgCode: "A1"}}, Access{ReadOnly: true}},
+		{"a practice in another Place does not see it", []people.Grant{{Role: people.PracticeManager, OrgCode: "B1"}}, Access{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := AccessFor(r, tt.grants, chains["P1"], members, chainOf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Facilitator != tt.want.Facilitator || got.ReadOnly != tt.want.ReadOnly || !slices.Equal(got.Seats, tt.want.Seats) {
+				t.Errorf("access %+v, want %+v", got, tt.want)
+			}
+			if got.Sees() != (tt.want.Facilitator || tt.want.ReadOnly || len(tt.want.Seats) > 0) {
+				t.Error("Sees")
+			}
+		})
+	}
+}
+
+func TestClaimsCompareTheYearSoFar(t *testing.T) {
+	// Last year's claims were £12,000; this year's target £13,200. In
+	// October (7 months in) the expected pace is £7,700 and last year's
+	// £7,000.
+	ind := Indicator{Kind: ClaimsFigure, Baseline: 12_000_00, Targets: map[int]int64{2027: 13_200_00}, HigherBetter: true}
+	oct := day("2027-10-01")
+	for _, tt := range []struct {
+		value int64
+		rag   string
+	}{{8_000_00, "green"}, {7_200_00, "amber"}, {6_000_00, "red"}} {
+		if got := Assess(ind, 2027, 2027, Reading{Have: true, Value: tt.value, Month: oct}); got.RAG != tt.rag || got.Expected != 7_700_00 {
+			t.Errorf("£%d so far: %s, expected %d; want %s", tt.value/100, got.RAG, got.Expected, tt.rag)
+		}
+	}
+	if s := FormatFigure(ClaimsFigure, "", -50); s != "-£0.50" {
+		t.Errorf("negative pence: %s", s)
+	}
+}
+
+func TestHideSmallGroups(t *testing.T) {
+	d := Decision{Method: "sense", Options: []int64{1}}
+	var ballots []tally.Ballot
+	for i := range 4 {
+		ballots = append(ballots, tally.Ballot{Constituency: "pcns", Marks: map[int64]int{1: i % 2}})
+	}
+	ballots = append(ballots, tally.Ballot{Constituency: "patients", Marks: map[int64]int{1: 2}})
+	res := tally.Count(d.Tally(), []string{"pcns", "patients"}, ballots)
+	HideSmallGroups(&res)
+	if by := res.Options[0].ByConstituency; !by["patients"].Withheld || by["patients"].Votes != 0 || by["pcns"].Withheld || by["pcns"].Votes != 4 {
+		t.Errorf("by constituency: %+v", by)
+	}
+}
+
+func TestParseShare(t *testing.T) {
+	for in, ok := range map[string]bool{"all": true, "none": true, "2/3": true, " 1 / 4 ": true, "2/3x": false, "3/2": false, "0/0": false, "half": false} {
+		if _, _, err := ParseShare(in); (err == nil) != ok {
+			t.Errorf("ParseShare(%q): %v", in, err)
+		}
+	}
+	if _, err := NewDecision(DecisionInput{Title: "Q", Method: "dots", Options: []int64{1, 2}, Anonymous: true, ShowWhileOn: true}, map[int64]bool{1: true, 2: true}); err == nil {
+		t.Error("an anonymous vote with its count shown while open")
 	}
 }

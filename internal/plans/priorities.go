@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -51,15 +52,16 @@ type Priority struct {
 	Title        string           `json:"title"`
 	Problem      string           `json:"problem"`
 	Constituency ConstituencyKind `json:"constituency"`
-	ProposedBy   string           `json:"proposed_by"` // a person's email, or "guest:<name>"
-	ProposerName string           `json:"proposer_name"`
-	Status       Status           `json:"status"`
-	Reason       string           `json:"reason,omitempty"`      // why declined or dropped
-	MergedInto   int64            `json:"merged_into,omitempty"` // when Merged
-	SplitFrom    int64            `json:"split_from,omitempty"`  // the priority it was split out of
-	Endorsements int              `json:"endorsements"`
-	Evidence     []Evidence       `json:"evidence"`
-	CreatedAt    time.Time        `json:"created_at"`
+	ProposedBy   string           `json:"-"` // who proposed it, as the audit log names them: never shown to others
+
+	ProposerName string     `json:"proposer_name"`
+	Status       Status     `json:"status"`
+	Reason       string     `json:"reason,omitempty"`      // why declined or dropped
+	MergedInto   int64      `json:"merged_into,omitempty"` // when Merged
+	SplitFrom    int64      `json:"split_from,omitempty"`  // the priority it was split out of
+	Endorsements int        `json:"endorsements"`
+	Evidence     []Evidence `json:"evidence"`
+	CreatedAt    time.Time  `json:"created_at"`
 }
 
 // Evidence attaches a figure OnePC holds to a priority: an access measure
@@ -92,6 +94,9 @@ func PlainText(field, label, s string, limit int, required bool) (string, *probl
 	}
 	return s, nil
 }
+
+// Capital gives s a capital first letter (after a leading "a " or "the ").
+func Capital(s string) string { return capital(s) }
 
 func capital(s string) string {
 	if s == "" {
@@ -127,6 +132,30 @@ func CanAdopt(adopted, cap int) error {
 	}
 	return nil
 }
+
+// CheckCap says whether the most priorities may be set to cap while
+// adopted are adopted.
+func CheckCap(cap, adopted int) error {
+	switch {
+	case cap < 1 || cap > MaxCap:
+		return problem.OnField(problem.Invalid, "cap", fmt.Sprintf("The most priorities must be from 1 to %d", MaxCap))
+	case cap < adopted:
+		return problem.OnField(problem.Invalid, "cap", fmt.Sprintf("%d priorities are adopted already: drop some before lowering the most to %d", adopted, cap))
+	}
+	return nil
+}
+
+// CheckMerge says whether others may be folded into keep.
+func CheckMerge(keep int64, others []int64) error {
+	if len(others) == 0 || slices.Contains(others, keep) {
+		return problem.OnField(problem.Invalid, "into", "Give the numbers of the other priorities to fold into this one, not its own")
+	}
+	return nil
+}
+
+// Decidable says whether a priority may be put to a decision: open ones,
+// and adopted ones (a final vote on what was adopted).
+func (p Priority) Decidable() bool { return p.Status == Open || p.Status == Chosen }
 
 // Moderation is one entry of a round's moderation log.
 type Moderation struct {
@@ -213,7 +242,7 @@ func ParseSeeds(r io.Reader, file string) ([]SeedRow, error) {
 func csvError(file string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: line %d, column %d: %v", file, pe.Line, pe.Column, pe.Err)
+		return fmt.Errorf("%s: line %d, column %d: %w", file, pe.Line, pe.Column, pe.Err)
 	}
-	return fmt.Errorf("%s: %v", file, err)
+	return fmt.Errorf("%s: %w", file, err)
 }

@@ -16,7 +16,7 @@ type IndicatorKind string
 const (
 	MeasureFigure    IndicatorKind = "measure"    // an access measure, from the appointments publication
 	PopulationFigure IndicatorKind = "population" // registered patients, from the registered patients publication
-	ClaimsFigure     IndicatorKind = "claims"     // approved and paid local service claims in the financial year
+	ClaimsFigure     IndicatorKind = "claims"     // approved and paid local service claims in the financial year so far; its baseline and targets are whole years
 )
 
 // Label is the kind for people.
@@ -104,6 +104,16 @@ func (ind Indicator) Trajectory(fromYear, toYear int, month time.Time) int64 {
 	return prev
 }
 
+// yearShare is how far into its financial year month is, in twelfths
+// (April is 1, March 12), and that year.
+func yearShare(month time.Time) (elapsed int64, year int) {
+	year = month.Year()
+	if month.Month() < time.April {
+		year--
+	}
+	return int64((month.Year()-year)*12+int(month.Month())-int(time.April)) + 1, year
+}
+
 // Assess compares a reading with the trajectory. Green: at or beyond where
 // the trajectory says it should be. Amber: short of that but no worse than
 // the baseline, or worse than the baseline by a margin a two-proportion
@@ -114,6 +124,20 @@ func Assess(ind Indicator, fromYear, toYear int, r Reading) Progress {
 		return Progress{RAG: "awaiting", Note: ind.Kind.Awaiting()}
 	}
 	p := Progress{Actual: r.Value, Month: r.Month, Expected: ind.Trajectory(fromYear, toYear, r.Month)}
+	baseline := ind.Baseline
+	if ind.Kind == ClaimsFigure {
+		// Claims build up from April: the year so far is compared with the
+		// same share of the year's target and of the baseline year's total.
+		elapsed, year := yearShare(r.Month)
+		target, ok := ind.Targets[year]
+		for y := year - 1; !ok && y >= fromYear; y-- {
+			target, ok = ind.Targets[y]
+		}
+		if !ok {
+			target = ind.Baseline
+		}
+		p.Expected, baseline = target*elapsed/12, ind.Baseline*elapsed/12
+	}
 	better := func(a, b int64) bool { // a at least as good as b
 		if ind.HigherBetter {
 			return a >= b
@@ -123,7 +147,7 @@ func Assess(ind Indicator, fromYear, toYear int, r Reading) Progress {
 	switch {
 	case better(r.Value, p.Expected):
 		p.RAG, p.Note = "green", "On or ahead of the trajectory."
-	case better(r.Value, ind.Baseline):
+	case better(r.Value, baseline):
 		p.RAG, p.Note = "amber", "Better than the baseline but behind the trajectory."
 	case ind.Kind == MeasureFigure && r.Den > 0 && r.BaseDen > 0:
 		if _, _, sig := access.Change(r.BaseNum, r.BaseDen, r.Num, r.Den); sig {
@@ -169,7 +193,11 @@ func FormatFigure(k IndicatorKind, unit access.Unit, v int64) string {
 		}
 		return s + "%"
 	case ClaimsFigure:
-		return fmt.Sprintf("£%s.%02d", thousands(v/100), abs(v%100))
+		sign := ""
+		if v < 0 {
+			sign = "-"
+		}
+		return fmt.Sprintf("%s£%s.%02d", sign, thousands(abs(v)/100), abs(v)%100)
 	}
 	return thousands(v)
 }

@@ -7,6 +7,7 @@ package plans
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -98,6 +99,17 @@ func (k ConstituencyKind) Label() string {
 	return string(k)
 }
 
+// ConstituencyFor is the constituency of an organisation's kind (the
+// inverse of OrgKind), or "" for a region.
+func ConstituencyFor(k orgs.Kind) ConstituencyKind {
+	for _, c := range ConstituencyKinds {
+		if c.OrgKind() == k {
+			return c
+		}
+	}
+	return ""
+}
+
 // OrgKind is the kind of organisation whose people belong to the
 // constituency, or "" for those who join as guests (the local authority,
 // patient representatives, the voluntary sector).
@@ -137,6 +149,9 @@ func (c Constituency) Needs() string {
 	return fmt.Sprintf("at least %d in %d must sign", c.NeedNum, c.NeedDen)
 }
 
+// MaxCap is the most priorities a plan may ever adopt.
+const MaxCap = 20
+
 // DefaultCap is how many priorities a plan adopts unless the commissioner
 // says otherwise: plans fail by trying to do everything.
 const DefaultCap = 5
@@ -161,6 +176,9 @@ type Round struct {
 
 // Period writes the plan's years as 2027/28–2029/30.
 func (r Round) Period() string {
+	if r.FromYear == r.ToYear {
+		return YearLabel(r.FromYear)
+	}
 	return YearLabel(r.FromYear) + "–" + YearLabel(r.ToYear)
 }
 
@@ -193,6 +211,23 @@ func (r Round) ConstituencyNames() []string {
 		out = append(out, string(c.Kind))
 	}
 	return out
+}
+
+// MemberOf says which of the round's constituencies an organisation is a
+// member of, if any: one of a constituency's kind at or below the footprint
+// (below), open that day if a practice; or the Place or ICB above it.
+func (r Round) MemberOf(o orgs.Org, below bool, today time.Time) (ConstituencyKind, bool) {
+	k := ConstituencyFor(o.Kind)
+	if _, taking := r.Constituency(k); !taking || k == "" {
+		return "", false
+	}
+	if !below && o.Kind != orgs.Place && o.Kind != orgs.ICB {
+		return "", false
+	}
+	if o.Kind == orgs.Practice && !o.Open(today) {
+		return "", false
+	}
+	return k, true
 }
 
 // PhasePlan returns the plan for phase p.
@@ -233,32 +268,35 @@ func (r Round) Overdue(today time.Time) int {
 type Action string
 
 const (
-	Propose       Action = "propose"
-	Endorse       Action = "endorse"
-	Moderate      Action = "moderate"
-	Decide        Action = "decide" // open a decision, vote in one
-	AdoptPriority Action = "adopt"
-	EditPlan      Action = "edit"
-	Freeze        Action = "freeze"
-	Sign          Action = "sign"
+	Propose        Action = "propose"
+	Endorse        Action = "endorse"
+	Moderate       Action = "moderate"
+	Decide         Action = "decide" // open a decision, vote in one
+	AdoptPriority  Action = "adopt"
+	EditPlan       Action = "edit"       // the plan's text
+	EditObjectives Action = "objectives" // owners, actions, indicators, required steps: fixed once signing starts
+	Freeze         Action = "freeze"
+	Sign           Action = "sign"
 )
 
 // allowed names the phases each action may be taken in.
 var allowed = map[Action][]Phase{
-	Propose:       {Proposing},
-	Endorse:       {Proposing, Shortlisting, Deciding},
-	Moderate:      {Proposing, Shortlisting, Deciding},
-	Decide:        {Proposing, Shortlisting, Deciding, Drafting, Consulting},
-	AdoptPriority: {Shortlisting, Deciding, Drafting},
-	EditPlan:      {Drafting, Consulting, Signing},
-	Freeze:        {Consulting, Signing},
-	Sign:          {Signing},
+	Propose:        {Proposing},
+	Endorse:        {Proposing, Shortlisting, Deciding},
+	Moderate:       {Proposing, Shortlisting, Deciding},
+	Decide:         {Proposing, Shortlisting, Deciding, Drafting, Consulting},
+	AdoptPriority:  {Shortlisting, Deciding, Drafting},
+	EditPlan:       {Drafting, Consulting, Signing},
+	EditObjectives: {Shortlisting, Deciding, Drafting, Consulting},
+	Freeze:         {Consulting, Signing},
+	Sign:           {Signing},
 }
 
 var actionLabels = map[Action]string{
 	Propose: "Priorities can be proposed", Endorse: "Priorities can be endorsed", Moderate: "Priorities can be moderated",
-	Decide: "Decisions can be made", AdoptPriority: "Priorities can be adopted", EditPlan: "The plan can be edited",
-	Freeze: "A version can be frozen for signing", Sign: "The plan can be signed",
+	Decide: "Decisions can be made", AdoptPriority: "Priorities can be adopted", EditPlan: "The plan's text can be edited",
+	EditObjectives: "Objectives, actions, indicators and required steps can be changed",
+	Freeze:         "A version can be frozen for signing", Sign: "The plan can be signed",
 }
 
 // Allows says whether action may be taken now, and if not, why, in words.
@@ -309,8 +347,8 @@ func NewRound(in RoundInput, footprint string, kind orgs.Kind) (Round, error) {
 	case in.ToYear < in.FromYear || in.ToYear > in.FromYear+9:
 		errs.Add("to_year", fmt.Sprintf("The last year must be from %d to %d (a plan of up to ten years)", in.FromYear, in.FromYear+9))
 	}
-	if r.Cap < 1 || r.Cap > 20 {
-		errs.Add("cap", "The most priorities the plan may adopt must be from 1 to 20")
+	if err := CheckCap(r.Cap, 0); err != nil {
+		errs = append(errs, problem.FieldsOf(err)...)
 	}
 	if err := checkPhases(in.Phases, &errs); err == nil {
 		r.Phases = append(slices.Clone(in.Phases), PhasePlan{Phase: Adopted, On: true})
@@ -412,6 +450,14 @@ func ChainFrom(start time.Time, days map[Phase]int, off map[Phase]bool) []PhaseP
 	return out
 }
 
+// CanPublish says whether the round's plan may be published: once adopted.
+func (r Round) CanPublish() error {
+	if r.Phase != Adopted {
+		return problem.New(problem.Conflict, "Only an adopted plan is published: it is adopted when enough constituencies have signed.")
+	}
+	return nil
+}
+
 // ParseShare reads an adoption share: "none", "all", or "2/3".
 func ParseShare(s string) (num, den int, err error) {
 	s = strings.TrimSpace(strings.ToLower(s))
@@ -423,8 +469,10 @@ func ParseShare(s string) (num, den int, err error) {
 	}
 	a, b, ok := strings.Cut(s, "/")
 	if ok {
-		if _, err := fmt.Sscanf(a+" "+b, "%d %d", &num, &den); err == nil && den > 0 && num >= 0 && num <= den {
-			return num, den, nil
+		n, errN := strconv.Atoi(strings.TrimSpace(a))
+		d, errD := strconv.Atoi(strings.TrimSpace(b))
+		if errN == nil && errD == nil && d > 0 && n >= 0 && n <= d {
+			return n, d, nil
 		}
 	}
 	return 0, 0, fmt.Errorf("%q is not a share: write none, all, or a fraction like 2/3", s)

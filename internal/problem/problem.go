@@ -121,6 +121,9 @@ func OnField(k Kind, name, msg string) *Error {
 	return &Error{Kind: k, Message: msg, Fields: Fields{{name, msg}}}
 }
 
+// Err is the field's message as an Invalid problem on it.
+func (f Field) Err() error { return OnField(Invalid, f.Name, f.Message) }
+
 // BadField is an Invalid problem with one field.
 func BadField(name, format string, args ...any) *Error {
 	return OnField(Invalid, name, fmt.Sprintf(format, args...))

@@ -37,3 +37,25 @@ func MigrateUpToForTest(ctx context.Context, s *Store, last int) error {
 	_, err := s.migrate(ctx, last)
 	return err
 }
+
+// BallotIDsForTest lists a decision's ballot ids, and how many carry a
+// voter or a time.
+func BallotIDsForTest(ctx context.Context, s *Store, decision int64) (ids []int64, named int, err error) {
+	rows, err := s.read.QueryContext(ctx, s.reader().rebind("SELECT id, voter_key IS NOT NULL OR cast_at IS NOT NULL FROM plan_ballots WHERE decision_id = ? ORDER BY id"), decision)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n bool
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, 0, err
+		}
+		ids = append(ids, id)
+		if n {
+			named++
+		}
+	}
+	return ids, named, rows.Err()
+}

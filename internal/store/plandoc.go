@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/onepc/onepc/internal/orgs"
+	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/plans"
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -22,13 +22,14 @@ func (s *Store) Objectives(ctx context.Context, round int64) ([]plans.Objective,
 // orgs, or with an action they own: what an organisation committed to.
 func (s *Store) ObjectivesOwnedIn(ctx context.Context, codes []string) ([]plans.Objective, error) {
 	in, args := inClause(codes)
-	return s.reader().objectives(ctx, "(ob.owner IN "+in+" OR ob.id IN (SELECT objective_id FROM plan_actions WHERE owner IN "+in+"))", append(args, args...)...)
+	all := append(append([]any{string(plans.Adopted)}, args...), args...)
+	return s.reader().objectives(ctx, "ob.round_id IN (SELECT id FROM plan_rounds WHERE phase = ?) AND (ob.owner IN "+in+" OR ob.id IN (SELECT objective_id FROM plan_actions WHERE owner IN "+in+"))", all...)
 }
 
 func (c conn) objectives(ctx context.Context, where string, args ...any) ([]plans.Objective, error) {
 	rows, err := c.query(ctx, `SELECT ob.id, ob.round_id, ob.priority_id, ob.title, ob.owner, o.name FROM plan_objectives ob
-		JOIN plan_priorities p ON p.id = ob.priority_id AND p.status = 'adopted'
-		JOIN orgs o ON o.code = ob.owner WHERE `+where+` ORDER BY ob.round_id, ob.id`, args...)
+		JOIN plan_priorities p ON p.id = ob.priority_id AND p.status = ?
+		JOIN orgs o ON o.code = ob.owner WHERE `+where+` ORDER BY ob.round_id, ob.id`, append([]any{string(plans.Chosen)}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +70,9 @@ func (c conn) objectives(ctx context.Context, where string, args ...any) ([]plan
 		ob.Actions = append(ob.Actions, a)
 	}
 	arows.Close()
+	if err := arows.Err(); err != nil {
+		return nil, err
+	}
 	irows, err := c.query(ctx, `SELECT id, objective_id, kind, measure, org_code, baseline, baseline_month, higher_better FROM plan_indicators
 		WHERE objective_id IN `+in+` ORDER BY id`, iargs...)
 	if err != nil {
@@ -88,6 +92,9 @@ func (c conn) objectives(ctx context.Context, where string, args ...any) ([]plan
 		ob.Indicators = append(ob.Indicators, ind)
 	}
 	irows.Close()
+	if err := irows.Err(); err != nil {
+		return nil, err
+	}
 	if len(indIdx) == 0 {
 		return out, nil
 	}
@@ -216,8 +223,7 @@ func (s *Store) PlanVersions(ctx context.Context, round int64) ([]plans.Version,
 func (s *Store) SaveVersion(ctx context.Context, actor string, r plans.Round, basedOn int, body string) (int, error) {
 	var n int
 	err := s.tx(ctx, func(c conn) error {
-		// Take the round's row: saves in one round queue here.
-		if _, err := c.exec(ctx, "UPDATE plan_rounds SET live_version = live_version + 1 WHERE id = ?", r.ID); err != nil {
+		if err := c.lockRound(ctx, r.ID); err != nil {
 			return err
 		}
 		var latest int
@@ -241,6 +247,9 @@ func (s *Store) SaveVersion(ctx context.Context, actor string, r plans.Round, ba
 // latest and every statutory step is done (both checked in the transaction).
 func (s *Store) Freeze(ctx context.Context, actor string, r plans.Round, n int) error {
 	return s.tx(ctx, func(c conn) error {
+		if err := c.lockRound(ctx, r.ID); err != nil { // a save at the same time comes before or after, never between
+			return err
+		}
 		var latest int
 		if err := c.queryRow(ctx, "SELECT COALESCE(MAX(n), 0) FROM plan_versions WHERE round_id = ?", r.ID).Scan(&latest); err != nil {
 			return err
@@ -341,13 +350,34 @@ func (c conn) signatures(ctx context.Context, round int64) ([]plans.Signature, e
 // It is refused unless that version is the latest and frozen: a plan edited
 // since needs signing again. When the signature meets the adoption rule
 // (members counts each constituency's members), the round is adopted, in
-// the same transaction.
-func (s *Store) Sign(ctx context.Context, r plans.Round, sg plans.Signature, members map[plans.ConstituencyKind]int) (adopted bool, err error) {
+// the same transaction. actor names the signer in the audit log; the
+// signature shows sg.Signer, a name.
+func (s *Store) Sign(ctx context.Context, actor string, r plans.Round, sg plans.Signature, members map[plans.ConstituencyKind]int) (adopted bool, err error) {
 	err = s.tx(ctx, func(c conn) error {
+		// Signatures, saves and freezes in one round are taken one at a
+		// time, so that the last two signatures cannot each miss the other.
+		if err := c.lockRound(ctx, r.ID); err != nil {
+			return err
+		}
+		var phase string
+		if err := c.queryRow(ctx, "SELECT phase FROM plan_rounds WHERE id = ?", r.ID).Scan(&phase); err != nil {
+			return err
+		}
+		r.Phase = plans.Phase(phase)
+		if err := r.Allows(plans.Sign); err != nil {
+			return err
+		}
+		items, err := c.checklist(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		if err := plans.CanFreeze(items); err != nil { // a step added since the freeze
+			return err
+		}
 		var latest int
 		var sha string
 		var frozen int
-		err := c.queryRow(ctx, "SELECT n, sha256, frozen FROM plan_versions WHERE round_id = ? ORDER BY n DESC LIMIT 1", r.ID).Scan(&latest, &sha, &frozen)
+		err = c.queryRow(ctx, "SELECT n, sha256, frozen FROM plan_versions WHERE round_id = ? ORDER BY n DESC LIMIT 1", r.ID).Scan(&latest, &sha, &frozen)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && frozen == 0) {
 			return problem.New(problem.Conflict, "There is no version frozen for signing: the plan has changed since it was frozen, or was never frozen.")
 		}
@@ -365,19 +395,14 @@ func (s *Store) Sign(ctx context.Context, r plans.Round, sg plans.Signature, mem
 		if n, _ := res.RowsAffected(); n == 0 {
 			return problem.New(problem.Conflict, "%s has signed version %d already.", sg.MemberName, sg.Version)
 		}
-		if err := c.appendAudit(ctx, sg.Signer, "sign plan", "plan_round", roundKey(r.Footprint, r.ID), nil, sg); err != nil {
+		if err := c.appendAudit(ctx, actor, "sign plan", "plan_round", roundKey(r.Footprint, r.ID), nil, sg); err != nil {
 			return err
 		}
 		sigs, err := c.signatures(ctx, r.ID)
 		if err != nil {
 			return err
 		}
-		var phase string
-		if err := c.queryRow(ctx, "SELECT phase FROM plan_rounds WHERE id = ?", r.ID).Scan(&phase); err != nil {
-			return err
-		}
-		if ok, _ := plans.Adoption(r, members, sigs, sha); ok && plans.Phase(phase) != plans.Adopted {
-			r.Phase = plans.Phase(phase)
+		if ok, _ := plans.Adoption(r, members, sigs, sha); ok {
 			adopted = true
 			return c.setPhase(ctx, "onepc", r, plans.Adopted)
 		}
@@ -406,26 +431,11 @@ func (s *Store) PlanMembers(ctx context.Context, r plans.Round, today time.Time)
 	if err != nil {
 		return nil, nil, err
 	}
-	byKind := map[orgs.Kind]plans.ConstituencyKind{}
-	for _, k := range r.Constituencies {
-		if ok := k.Kind.OrgKind(); ok != "" {
-			byKind[ok] = k.Kind
-		}
-	}
 	members, names := map[string]plans.ConstituencyKind{}, map[string]string{}
 	for _, o := range list {
-		k, ok := byKind[o.Kind]
-		if !ok {
-			continue
+		if k, ok := r.MemberOf(o, scope[o.Code], today); ok {
+			members[o.Code], names[o.Code] = k, o.Name
 		}
-		below := scope[o.Code]
-		if !below && o.Kind != orgs.Place && o.Kind != orgs.ICB { // only a Place and an ICB take part from above
-			continue
-		}
-		if o.Kind == orgs.Practice && !o.Open(today) {
-			continue
-		}
-		members[o.Code], names[o.Code] = k, o.Name
 	}
 	return members, names, nil
 }
@@ -456,8 +466,8 @@ func (s *Store) ClaimsTotal(ctx context.Context, codes []string, from time.Time)
 	in, args := inClause(codes)
 	var total int64
 	err := s.reader().queryRow(ctx, `SELECT COALESCE(SUM(pence), 0) FROM claims WHERE org_code IN `+in+`
-		AND status IN ('approved', 'finance_approved', 'paid') AND period_start >= ? AND period_start < ?`,
-		append(args, dateArg(from), dateArg(from.AddDate(1, 0, 0)))...).Scan(&total)
+		AND status IN (?, ?, ?) AND period_start >= ? AND period_start < ?`,
+		append(args, string(claims.Approved), string(claims.Finance), string(claims.Paid), dateArg(from), dateArg(from.AddDate(1, 0, 0)))...).Scan(&total)
 	if err != nil {
 		return 0, fmt.Errorf("claims total: %w", err)
 	}

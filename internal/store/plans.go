@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,6 +85,9 @@ func (s *Store) Round(ctx context.Context, id int64) (plans.Round, error) {
 		}
 		pp.On = on == 1
 		byPhase[pp.Phase] = pp
+	}
+	if err := rows.Err(); err != nil {
+		return r, err
 	}
 	for _, p := range plans.Phases {
 		if pp, ok := byPhase[p]; ok {
@@ -165,24 +169,37 @@ func (s *Store) PublishRound(ctx context.Context, actor string, r plans.Round) e
 }
 
 // SetCap changes the most priorities a plan may adopt, with the reason, in
-// the moderation log. It cannot go below the number adopted already.
+// the moderation log. The round's row is taken first, so that an adoption
+// at the same time is counted before the cap is checked (plans.CheckCap).
 func (s *Store) SetCap(ctx context.Context, actor string, r plans.Round, cap int, reason string) error {
 	return s.tx(ctx, func(c conn) error {
-		var adopted int
-		if err := c.queryRow(ctx, "SELECT COUNT(*) FROM plan_priorities WHERE round_id = ? AND status = ?", r.ID, string(plans.Chosen)).Scan(&adopted); err != nil {
+		if err := c.lockRound(ctx, r.ID); err != nil {
 			return err
 		}
-		if cap < adopted {
-			return problem.OnField(problem.Invalid, "cap", fmt.Sprintf("%d priorities are adopted already: drop some before lowering the most to %d", adopted, cap))
+		var was, adopted int
+		if err := c.queryRow(ctx, "SELECT cap, (SELECT COUNT(*) FROM plan_priorities WHERE round_id = ? AND status = ?) FROM plan_rounds WHERE id = ?",
+			r.ID, string(plans.Chosen), r.ID).Scan(&was, &adopted); err != nil {
+			return err
+		}
+		if err := plans.CheckCap(cap, adopted); err != nil {
+			return err
 		}
 		if _, err := c.exec(ctx, "UPDATE plan_rounds SET cap = ? WHERE id = ?", cap, r.ID); err != nil {
 			return err
 		}
-		if err := c.logModeration(ctx, r.ID, actor, "cap", nil, nil, fmt.Sprintf("Most priorities changed from %d to %d: %s", r.Cap, cap, reason)); err != nil {
+		if err := c.logModeration(ctx, r.ID, actor, "cap", nil, nil, fmt.Sprintf("Most priorities changed from %d to %d: %s", was, cap, reason)); err != nil {
 			return err
 		}
-		return c.appendAudit(ctx, actor, "change priority cap", "plan_round", roundKey(r.Footprint, r.ID), map[string]any{"cap": r.Cap}, map[string]any{"cap": cap, "reason": reason})
+		return c.appendAudit(ctx, actor, "change priority cap", "plan_round", roundKey(r.Footprint, r.ID), map[string]any{"cap": was}, map[string]any{"cap": cap, "reason": reason})
 	})
+}
+
+// lockRound takes the round's row for the rest of the transaction (moving
+// its live counter): what is decided from the round's state (adoptions under
+// the cap, versions, signatures) is decided one transaction at a time.
+func (c conn) lockRound(ctx context.Context, round int64) error {
+	_, err := c.exec(ctx, "UPDATE plan_rounds SET live_version = live_version + 1 WHERE id = ?", round)
+	return err
 }
 
 func joinIDs(ids []int64) string {
@@ -391,10 +408,10 @@ func (s *Store) Merge(ctx context.Context, actor string, r plans.Round, keep int
 		if err := c.priorityIs(ctx, r.ID, keep, plans.Open); err != nil {
 			return err
 		}
+		if err := plans.CheckMerge(keep, others); err != nil {
+			return err
+		}
 		for _, o := range others {
-			if o == keep {
-				return problem.OnField(problem.Invalid, "priorities", "Choose the priority to keep and at least one other to fold into it")
-			}
 			if err := c.setStatus(ctx, r.ID, o, plans.Open, plans.Merged, reason, keep); err != nil {
 				return err
 			}
@@ -463,8 +480,7 @@ func (s *Store) Decline(ctx context.Context, actor string, r plans.Round, id int
 func (s *Store) Adopt(ctx context.Context, actor string, r plans.Round, id int64) error {
 	return s.tx(ctx, func(c conn) error {
 		var cap, adopted int
-		// Take the round's row first: adoptions in one round queue here.
-		if _, err := c.exec(ctx, "UPDATE plan_rounds SET live_version = live_version + 1 WHERE id = ?", r.ID); err != nil {
+		if err := c.lockRound(ctx, r.ID); err != nil {
 			return err
 		}
 		if err := c.queryRow(ctx, "SELECT cap, (SELECT COUNT(*) FROM plan_priorities WHERE round_id = ? AND status = ?) FROM plan_rounds WHERE id = ?",
@@ -598,9 +614,9 @@ func (s *Store) RedeemJoinCode(ctx context.Context, code, name string) (plans.Gu
 			}
 			return problem.OnField(problem.Conflict, "code", fmt.Sprintf("That join code expired on %s: ask the facilitator for another", expires.In(orgs.London()).Format("2 January 2006")))
 		}
-		var err2 error
-		if g, err2 = scanGuest(c.queryRow(ctx, "SELECT "+guestColumns+" FROM plan_guests WHERE code_hash = ?", h)); err2 != nil {
-			return err2
+		g, err = scanGuest(c.queryRow(ctx, "SELECT "+guestColumns+" FROM plan_guests WHERE code_hash = ?", h))
+		if err != nil {
+			return err
 		}
 		var footprint string
 		if err := c.queryRow(ctx, "SELECT footprint FROM plan_rounds WHERE id = ?", g.Round).Scan(&footprint); err != nil {
@@ -684,6 +700,9 @@ func (c conn) decisions(ctx context.Context, where string, args ...any) ([]plans
 			out[i].Options = append(out[i].Options, id)
 		}
 		orows.Close()
+		if err := orows.Err(); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -885,7 +904,10 @@ func (s *Store) HasVoted(ctx context.Context, decision int64, voter string) (boo
 	return n > 0, err
 }
 
-// CloseDecision closes an open decision, once.
+// CloseDecision closes an open decision, once. An anonymous decision's
+// ballots are then written again in a random order under new random ids,
+// so that neither their place in the tables nor the transactions that wrote
+// them follow the order of the voter roll.
 func (s *Store) CloseDecision(ctx context.Context, actor string, r plans.Round, d plans.Decision) error {
 	return s.tx(ctx, func(c conn) error {
 		res, err := c.exec(ctx, "UPDATE plan_decisions SET closed_at = ? WHERE id = ? AND round_id = ? AND closed_at IS NULL", c.tsArg(c.now), d.ID, r.ID)
@@ -895,11 +917,84 @@ func (s *Store) CloseDecision(ctx context.Context, actor string, r plans.Round, 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return problem.New(problem.Conflict, "This decision is closed already.")
 		}
+		if d.Anonymous {
+			if err := c.shuffleBallots(ctx, d.ID); err != nil {
+				return err
+			}
+		}
 		if _, err := c.exec(ctx, "UPDATE plan_rounds SET live_version = live_version + 1 WHERE id = ?", r.ID); err != nil {
 			return err
 		}
 		return c.appendAudit(ctx, actor, "close decision", "plan_round", roundKey(r.Footprint, r.ID), map[string]any{"decision": d.ID}, map[string]any{"closed": true})
 	})
+}
+
+// shuffleBallots writes a decision's ballots again, in a random order,
+// under new random ids.
+func (c conn) shuffleBallots(ctx context.Context, decision int64) error {
+	type ballot struct {
+		id                int64
+		constituency      string
+		weight, paper     int
+		reason, enteredBy string
+		marks             [][3]int64 // priority, criterion, value
+	}
+	rows, err := c.query(ctx, "SELECT id, constituency, weight, paper, reason, entered_by FROM plan_ballots WHERE decision_id = ?", decision)
+	if err != nil {
+		return err
+	}
+	var bs []*ballot
+	byID := map[int64]*ballot{}
+	for rows.Next() {
+		b := &ballot{}
+		if err := rows.Scan(&b.id, &b.constituency, &b.weight, &b.paper, &b.reason, &b.enteredBy); err != nil {
+			rows.Close()
+			return err
+		}
+		bs = append(bs, b)
+		byID[b.id] = b
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	mrows, err := c.query(ctx, "SELECT m.ballot_id, m.priority_id, m.criterion, m.value FROM plan_marks m JOIN plan_ballots b ON b.id = m.ballot_id WHERE b.decision_id = ?", decision)
+	if err != nil {
+		return err
+	}
+	for mrows.Next() {
+		var id int64
+		var m [3]int64
+		if err := mrows.Scan(&id, &m[0], &m[1], &m[2]); err != nil {
+			mrows.Close()
+			return err
+		}
+		byID[id].marks = append(byID[id].marks, m)
+	}
+	mrows.Close()
+	if err := mrows.Err(); err != nil {
+		return err
+	}
+	if _, err := c.exec(ctx, "DELETE FROM plan_marks WHERE ballot_id IN (SELECT id FROM plan_ballots WHERE decision_id = ?)", decision); err != nil {
+		return err
+	}
+	if _, err := c.exec(ctx, "DELETE FROM plan_ballots WHERE decision_id = ?", decision); err != nil {
+		return err
+	}
+	mrand.Shuffle(len(bs), func(i, j int) { bs[i], bs[j] = bs[j], bs[i] })
+	for _, b := range bs {
+		id := ballotID()
+		if _, err := c.exec(ctx, "INSERT INTO plan_ballots (id, decision_id, constituency, weight, paper, reason, entered_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			id, decision, b.constituency, b.weight, b.paper, b.reason, b.enteredBy); err != nil {
+			return err
+		}
+		if err := c.bulkInsert(ctx, "plan_marks", []string{"ballot_id", "priority_id", "criterion", "value"}, len(b.marks), func(i int) []any {
+			return []any{id, b.marks[i][0], b.marks[i][1], b.marks[i][2]}
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SetLive pushes a decision to everyone's screen at the away day (0 clears it).

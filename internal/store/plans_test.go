@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -196,6 +198,10 @@ func TestPlanVotingAndSigning(t *testing.T) {
 		if turnout["pcns"] != 1 || turnout["patients"] != 3 {
 			t.Errorf("turnout %v", turnout)
 		}
+		before, named, err := store.BallotIDsForTest(ctx, s, d.ID)
+		if err != nil || len(before) != 2 || named != 0 {
+			t.Fatalf("anonymous ballots: %v, %d name a voter or a time, %v", before, named, err)
+		}
 		ballots, _ := s.Ballots(ctx, d.ID)
 		res := tally.Count(d.Tally(), r.ConstituencyNames(), ballots)
 		if res.Options[0].ID != ids[1] || res.Options[0].Dots != 27 {
@@ -207,6 +213,15 @@ func TestPlanVotingAndSigning(t *testing.T) {
 		}
 		if err := s.CloseDecision(ctx, "comm@p1", r, d); err != nil {
 			t.Fatal(err)
+		}
+		// Closing writes anonymous ballots again under new ids, in a new
+		// order; the count is unchanged.
+		after, _, _ := store.BallotIDsForTest(ctx, s, d.ID)
+		if len(after) != 2 || slices.Contains(after, before[0]) || slices.Contains(after, before[1]) {
+			t.Errorf("ballot ids before the close %v, after %v", before, after)
+		}
+		if again, _ := s.Ballots(ctx, d.ID); !reflect.DeepEqual(tally.Count(d.Tally(), r.ConstituencyNames(), again), res) {
+			t.Error("the count changed when the ballots were shuffled")
 		}
 		late := plans.Voter{Key: "user:2", Name: "Late", Constituency: plans.PCNs}
 		mustKind(t, s.CastBallot(ctx, r, d, late, ballot), problem.Conflict, "has closed")
@@ -245,7 +260,7 @@ func TestPlanVotingAndSigning(t *testing.T) {
 		}
 		counts := map[plans.ConstituencyKind]int{plans.PlaceGroup: 1, plans.PCNs: 2}
 		h1 := plans.Hash("# Plan\n\nFirst.")
-		adopted, err := s.Sign(ctx, r, plans.Signature{Version: 1, SHA256: h1, Constituency: plans.PlaceGroup, Member: "P1", MemberName: "Place one", Signer: "comm@p1"}, counts)
+		adopted, err := s.Sign(ctx, "signer", r, plans.Signature{Version: 1, SHA256: h1, Constituency: plans.PlaceGroup, Member: "P1", MemberName: "Place one", Signer: "comm@p1"}, counts)
 		if err != nil || adopted {
 			t.Fatal(adopted, err)
 		}
@@ -253,19 +268,19 @@ func TestPlanVotingAndSigning(t *testing.T) {
 		if _, err := s.SaveVersion(ctx, "comm@p1", r, 1, "# Plan\n\nSecond."); err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.Sign(ctx, r, plans.Signature{Version: 1, SHA256: h1, Constituency: plans.PCNs, Member: "U00001", MemberName: "North PCN", Signer: "cd@u1"}, counts)
+		_, err = s.Sign(ctx, "signer", r, plans.Signature{Version: 1, SHA256: h1, Constituency: plans.PCNs, Member: "U00001", MemberName: "North PCN", Signer: "cd@u1"}, counts)
 		mustKind(t, err, problem.Conflict, "no version frozen")
 		if err := s.Freeze(ctx, "comm@p1", r, 2); err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.Sign(ctx, r, plans.Signature{Version: 1, SHA256: h1, Constituency: plans.PCNs, Member: "U00001", MemberName: "North PCN", Signer: "cd@u1"}, counts)
+		_, err = s.Sign(ctx, "signer", r, plans.Signature{Version: 1, SHA256: h1, Constituency: plans.PCNs, Member: "U00001", MemberName: "North PCN", Signer: "cd@u1"}, counts)
 		mustKind(t, err, problem.Conflict, "version 2 is now the one to sign")
 		h2 := plans.Hash("# Plan\n\nSecond.")
 		for _, sg := range []plans.Signature{
 			{Version: 2, SHA256: h2, Constituency: plans.PlaceGroup, Member: "P1", MemberName: "Place one", Signer: "comm@p1"},
 			{Version: 2, SHA256: h2, Constituency: plans.PCNs, Member: "U00001", MemberName: "North PCN", Signer: "cd@u1"},
 		} {
-			if adopted, err = s.Sign(ctx, r, sg, counts); err != nil {
+			if adopted, err = s.Sign(ctx, "signer", r, sg, counts); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -318,8 +333,9 @@ func TestPlanVoteRacesClose(t *testing.T) {
 			wg.Wait()
 			ballots, _ := s.Ballots(ctx, d.ID)
 			roll, _ := s.Voters(ctx, d.ID)
-			if len(ballots) != accepted || len(roll) != accepted {
-				t.Fatalf("trial %d: %d accepted, %d ballots, %d on the roll", trial, accepted, len(ballots), len(roll))
+			// Votes started after the close returned (i > 10) are all refused.
+			if len(ballots) != accepted || len(roll) != accepted || accepted > 11 {
+				t.Fatalf("trial %d: %d accepted (at most 11), %d ballots, %d on the roll", trial, accepted, len(ballots), len(roll))
 			}
 		}
 	})

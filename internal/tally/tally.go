@@ -6,6 +6,7 @@ package tally
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -143,8 +144,11 @@ func (d Decision) Check(b Ballot, name func(int64) string) error {
 		spent := 0
 		for _, o := range d.Options {
 			n := b.Marks[o]
-			if n < 0 {
+			switch {
+			case n < 0:
 				return fmt.Errorf("%s: dots cannot be fewer than none", name(o))
+			case n > d.Dots: // checked one by one, so the sum below cannot overflow
+				return fmt.Errorf("%s: %d dots, but you have %d", name(o), n, d.Dots)
 			}
 			spent += n
 		}
@@ -208,8 +212,9 @@ func (d Decision) Check(b Ballot, name func(int64) string) error {
 
 // Support is how one constituency stood on an option.
 type Support struct {
-	Agree int `json:"agree"` // voters supporting it
-	Votes int `json:"votes"` // voters who answered
+	Agree    int  `json:"agree"`              // voters supporting it
+	Votes    int  `json:"votes"`              // voters who answered
+	Withheld bool `json:"withheld,omitempty"` // too few voters to show without showing how one voted
 }
 
 // Option is the count for one option.
@@ -275,7 +280,7 @@ func Count(d Decision, constituencies []string, ballots []Ballot) Result {
 					sum += v
 				}
 				if len(d.Criteria) > 0 {
-					agree = sum*10 >= 30*len(d.Criteria) // mean of 3 or more
+					agree = sum >= 3*len(d.Criteria) // a mean of 3 or more
 				}
 			case Ranked:
 				r, ok := b.Marks[o.ID]
@@ -329,13 +334,7 @@ func Count(d Decision, constituencies []string, ballots []Ballot) Result {
 // Multiplication commutes, so the score is the same whatever order the
 // constituencies are listed in or named.
 func consensus(by map[string]Support) float64 {
-	keys := slices.Sorted(func(yield func(string) bool) {
-		for k := range by {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	keys := slices.Sorted(maps.Keys(by))
 	score := 1.0
 	for _, k := range keys { // a fixed order, so that rounding is too
 		s := by[k]
@@ -435,6 +434,10 @@ func runOff(candidates, listed []int64, ballots []Ballot) int64 {
 				return c
 			}
 		}
+		if active == 0 { // nobody ranked any of them: the listed order decides
+			slices.SortFunc(continuing, func(a, b int64) int { return pos[a] - pos[b] })
+			return continuing[0]
+		}
 		// Drop the weakest.
 		weakest := continuing[0]
 		for _, c := range continuing[1:] {
@@ -444,10 +447,6 @@ func runOff(candidates, listed []int64, ballots []Ballot) int64 {
 			case counts[c] == counts[weakest] && (points[c] < points[weakest] || (points[c] == points[weakest] && pos[c] > pos[weakest])):
 				weakest = c
 			}
-		}
-		if active == 0 { // nobody ranked any of them: the listed order decides
-			slices.SortFunc(continuing, func(a, b int64) int { return pos[a] - pos[b] })
-			return continuing[0]
 		}
 		continuing = slices.DeleteFunc(continuing, func(o int64) bool { return o == weakest })
 	}

@@ -81,6 +81,7 @@ func TestCheck(t *testing.T) {
 		{"dots negative", dots, Ballot{Marks: map[int64]int{1: 9, 2: -1}}, false},
 		{"dots none", dots, Ballot{Marks: map[int64]int{}}, false},
 		{"dots unknown option", dots, Ballot{Marks: map[int64]int{7: 1}}, false},
+		{"dots that would overflow", dots, Ballot{Marks: map[int64]int{1: math.MaxInt, 2: math.MaxInt}}, false},
 		{"scores", score, Ballot{Scores: map[int64][]int{1: {5, 0}}}, true},
 		{"score over 5", score, Ballot{Scores: map[int64][]int{1: {6, 0}}}, false},
 		{"score missing criterion", score, Ballot{Scores: map[int64][]int{1: {3}}}, false},

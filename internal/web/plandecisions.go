@@ -60,10 +60,17 @@ func (s *Server) openDecision(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	open := map[int64]bool{}
 	for _, p := range ps {
-		open[p.ID] = p.Status == plans.Open || p.Status == plans.Chosen
+		open[p.ID] = p.Decidable()
 	}
 	d, err := plans.NewDecision(in, open)
 	if err != nil {
+		// The round page has a title field of its own (to propose): point
+		// at the decision form's.
+		for i, f := range problem.FieldsOf(err) {
+			if f.Name == "title" {
+				problem.FieldsOf(err)[i].Name = "decision-title"
+			}
+		}
 		return s.roundProblem(w, r, rq, v, err)
 	}
 	if d.ID, err = s.store.OpenDecision(r.Context(), rq.actor(), v.round, d); err != nil {
@@ -106,6 +113,9 @@ func (s *Server) visibleResult(ctx context.Context, v planViewer, d plans.Decisi
 		return nil, err
 	}
 	res := tally.Count(d.Tally(), v.round.ConstituencyNames(), ballots)
+	if d.Anonymous {
+		plans.HideSmallGroups(&res)
+	}
 	return &res, nil
 }
 
@@ -150,7 +160,7 @@ func (s *Server) decisionPage(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 func (s *Server) decisionData(ctx context.Context, rq *request, v planViewer, d plans.Decision, form map[string]string) (decisionData, error) {
-	dd := decisionData{Round: v.round, Decision: d, Titles: map[int64]string{}, Facilitator: v.facilitator, Form: form,
+	dd := decisionData{Round: v.round, Decision: d, Titles: map[int64]string{}, Facilitator: v.Facilitator, Form: form,
 		Answers: d.Method.Answers(), Kinds: plans.ConstituencyKinds, Explain: d.Method.Explain(), Scores: []int{0, 1, 2, 3, 4, 5}}
 	if d.ID == 0 { // the away day's screen with no question up
 		return dd, nil
@@ -159,9 +169,7 @@ func (s *Server) decisionData(ctx context.Context, rq *request, v planViewer, d 
 	if err != nil {
 		return dd, err
 	}
-	for _, p := range ps {
-		dd.Titles[p.ID] = p.Title
-	}
+	dd.Titles = titlesOf(ps)
 	for i := range d.Options {
 		dd.Places = append(dd.Places, i+1)
 	}
@@ -193,7 +201,7 @@ func (s *Server) renderDecision(w http.ResponseWriter, r *http.Request, rq *requ
 	if wantsJSON(r) && len(errs) == 0 {
 		return writeJSON(w, status, dd)
 	}
-	return s.render(w, r, rq, status, "plan_decision", page{Title: d.Title, Nav: "plans", Errors: errs, Data: dd})
+	return s.render(w, r, rq, status, "plan_decision", page{Title: d.Title, Nav: "plans", Errors: errs, Data: dd, Notice: planNotice(r)})
 }
 
 // ballotFrom reads a ballot from the form's fields: dots_<id>, rank_<id>,
@@ -280,10 +288,13 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request, rq *request) error
 	if d.Closed {
 		return again(problem.New(problem.Conflict, "This decision has closed: votes are no longer taken."))
 	}
+	if err := v.round.Allows(plans.Decide); err != nil {
+		return again(err)
+	}
 	if k := plans.ConstituencyKind(all["constituency"]); k != "" && k != vt.Constituency {
 		// Someone with seats in several constituencies chooses which to
 		// vote for; nobody votes for one they have no seat in.
-		if !slices.ContainsFunc(v.seats, func(st plans.Seat) bool { return st.Kind == k }) {
+		if !slices.ContainsFunc(v.Seats, func(st plans.Seat) bool { return st.Kind == k }) {
 			return problem.New(problem.Forbidden, "You vote for %s: you have no seat in %s, so cannot vote for it.", vt.Constituency.Label(), k.Label())
 		}
 		vt.Constituency = k
@@ -293,14 +304,13 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request, rq *request) error
 		return again(err)
 	}
 	b.Constituency = string(vt.Constituency)
-	titles := map[int64]string{}
-	if ps, err := s.store.Priorities(r.Context(), v.round.ID); err == nil {
-		for _, p := range ps {
-			titles[p.ID] = p.Title
-		}
+	ps, err := s.store.Priorities(r.Context(), v.round.ID)
+	if err != nil {
+		return err
 	}
+	titles := titlesOf(ps)
 	if err := d.Tally().Check(b, func(o int64) string { return titles[o] }); err != nil {
-		return again(&problem.Error{Kind: problem.Invalid, Message: capitalFirst(err.Error()), Fields: problem.Fields{{Name: "ballot", Message: capitalFirst(err.Error())}}})
+		return again(problem.OnField(problem.Invalid, "ballot", plans.Capital(err.Error())))
 	}
 	if err := s.store.CastBallot(r.Context(), v.round, d, vt, b); err != nil {
 		return again(err)
@@ -310,13 +320,6 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request, rq *request) error
 		to = fmt.Sprintf("/plans/%d/workshop", v.round.ID)
 	}
 	return s.done(w, r, to, "voted", map[string]any{"decision": d.ID, "voted": true})
-}
-
-func capitalFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // closeDecision closes a decision: its results show from now on.
@@ -329,10 +332,13 @@ func (s *Server) closeDecision(w http.ResponseWriter, r *http.Request, rq *reque
 	if err != nil {
 		return err
 	}
+	all, err := decodeAll(r)
+	if err != nil {
+		return err
+	}
 	if err := s.store.CloseDecision(r.Context(), rq.actor(), v.round, d); err != nil {
 		return err
 	}
-	all, _ := decodeAll(r)
 	to := fmt.Sprintf("/plans/%d/decisions/%d", v.round.ID, d.ID)
 	if all["back"] == "console" {
 		to = fmt.Sprintf("/plans/%d/workshop/console", v.round.ID)
@@ -373,7 +379,7 @@ func (s *Server) enterPaper(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	b.Constituency = string(p.Constituency)
 	if err := d.Tally().Check(b, func(o int64) string { return "priority " + strconv.FormatInt(o, 10) }); err != nil {
-		return again(problem.OnField(problem.Invalid, "ballot", capitalFirst(err.Error())))
+		return again(problem.OnField(problem.Invalid, "ballot", plans.Capital(err.Error())))
 	}
 	if err := s.store.EnterPaper(r.Context(), rq.actor(), v.round, d, p, b); err != nil {
 		return again(err)
@@ -443,6 +449,10 @@ func (s *Server) resultsCSV(w http.ResponseWriter, r *http.Request, rq *request)
 		}
 		for _, k := range v.round.ConstituencyNames() {
 			sp := o.ByConstituency[k]
+			if sp.Withheld {
+				row = append(row, "not shown", "fewer than 3")
+				continue
+			}
 			row = append(row, strconv.Itoa(sp.Agree), strconv.Itoa(sp.Votes))
 		}
 		cw.Write(row)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -129,7 +130,7 @@ func (s *Server) planDocPage(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 func (s *Server) planDocData(ctx context.Context, r *http.Request, rq *request, v planViewer, form map[string]string) (planDocData, error) {
-	d := planDocData{Round: v.round, Facilitator: v.facilitator, Form: form, Years: v.round.Years()}
+	d := planDocData{Round: v.round, Facilitator: v.Facilitator, Form: form, Years: v.round.Years()}
 	objs, err := s.store.Objectives(ctx, v.round.ID)
 	if err != nil {
 		return d, err
@@ -157,17 +158,17 @@ func (s *Server) planDocData(ctx context.Context, r *http.Request, rq *request, 
 	if d.Latest != nil && d.Latest.Frozen {
 		hash = d.Latest.SHA256
 	}
-	d.Adopted, d.Standing = plans.Adoption(v.round, counts, d.Signatures, hash)
-	d.Adopted = d.Adopted || v.round.Phase == plans.Adopted
-	d.CanEdit = v.facilitator && v.round.Allows(plans.EditPlan) == nil
-	d.CanFreeze = v.facilitator && v.round.Allows(plans.Freeze) == nil && d.Latest != nil && !d.Latest.Frozen
+	_, d.Standing = plans.Adoption(v.round, counts, d.Signatures, hash)
+	d.Adopted = v.round.Phase == plans.Adopted // as the round records it: counts may have moved since
+	d.CanEdit = v.Facilitator && v.round.Allows(plans.EditPlan) == nil
+	d.CanFreeze = v.Facilitator && v.round.Allows(plans.Freeze) == nil && d.Latest != nil && !d.Latest.Frozen
 	if v.round.Allows(plans.Sign) == nil && hash != "" {
 		for _, st := range v.signingSeats() {
 			ss := signSeat{Kind: st.Kind, Org: st.Org, Name: v.names[st.Org]}
 			member := st.Org
 			if v.guest != nil {
-				member = "guest:" + strconv.FormatInt(v.guest.ID, 10)
-				ss.Name = guestLabel(v.guest) + " for " + strings.ToLower(st.Kind.Label())
+				member = v.guest.Key()
+				ss.Name = v.guest.Display() + " for " + strings.ToLower(st.Kind.Label())
 			}
 			for _, sg := range d.Signatures {
 				if sg.SHA256 == hash && sg.Member == member {
@@ -177,7 +178,7 @@ func (s *Server) planDocData(ctx context.Context, r *http.Request, rq *request, 
 			d.Signing = append(d.Signing, ss)
 		}
 	}
-	if v.facilitator {
+	if v.Facilitator {
 		d.Owners = evidenceOrgs(v)
 		ms, err := s.store.Measures(ctx)
 		if err != nil {
@@ -208,7 +209,7 @@ func (s *Server) renderPlanDoc(w http.ResponseWriter, r *http.Request, rq *reque
 	if wantsJSON(r) && len(errs) == 0 {
 		return writeJSON(w, status, d)
 	}
-	return s.render(w, r, rq, status, "plan_doc", page{Title: "The plan: " + v.round.Title, Nav: "plans", Errors: errs, Data: d})
+	return s.render(w, r, rq, status, "plan_doc", page{Title: "The plan: " + v.round.Title, Nav: "plans", Errors: errs, Data: d, Notice: planNotice(r)})
 }
 
 // planProblem shows a bad form on the plan page, or the error.
@@ -295,17 +296,16 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, rq *request) error
 	if seat == nil {
 		return problem.New(problem.Forbidden, "You do not sign for %s in this round: each constituency's signatory role signs.", orDefault(in.Org, "anyone"))
 	}
-	sg := plans.Signature{Version: in.Version, SHA256: in.SHA256, Constituency: seat.Kind, Member: seat.Org, MemberName: v.names[seat.Org], Signer: rq.actor()}
+	// The signature shows a name; the audit log keeps who signed (rq.actor).
+	sg := plans.Signature{Version: in.Version, SHA256: in.SHA256, Constituency: seat.Kind, Member: seat.Org, MemberName: v.names[seat.Org], Signer: rq.user.Name}
 	if v.guest != nil {
-		sg.Member, sg.MemberName = "guest:"+strconv.FormatInt(v.guest.ID, 10), guestLabel(v.guest)
-	} else {
-		sg.Signer = rq.user.Name + " <" + rq.user.Email + ">"
+		sg.Member, sg.MemberName, sg.Signer = v.guest.Key(), v.guest.Display(), v.guest.Display()
 	}
 	counts, err := s.memberCounts(r.Context(), v)
 	if err != nil {
 		return err
 	}
-	adopted, err := s.store.Sign(r.Context(), v.round, sg, counts)
+	adopted, err := s.store.Sign(r.Context(), rq.actor(), v.round, sg, counts)
 	if err != nil {
 		return s.planProblem(w, r, rq, v, err)
 	}
@@ -335,9 +335,12 @@ func (s *Server) addStep(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err := decodeInto(r, &in); err != nil {
 		return s.planProblem(w, r, rq, v, err)
 	}
+	if err := v.round.Allows(plans.EditObjectives); err != nil {
+		return s.planProblem(w, r, rq, v, err)
+	}
 	title, f := plans.PlainText("step", "the required step", in.Title, 200, true)
 	if f != nil {
-		return s.planProblem(w, r, rq, v, &problem.Error{Kind: problem.Invalid, Message: f.Message, Fields: problem.Fields{*f}})
+		return s.planProblem(w, r, rq, v, f.Err())
 	}
 	if err := s.store.AddChecklistItem(r.Context(), rq.actor(), v.round, title); err != nil {
 		return err
@@ -363,7 +366,7 @@ func (s *Server) tickStep(w http.ResponseWriter, r *http.Request, rq *request) e
 	}
 	note, f := plans.PlainText("note", "a note of what shows it is done", in.Note, 500, true)
 	if f != nil {
-		return s.planProblem(w, r, rq, v, &problem.Error{Kind: problem.Invalid, Message: f.Message, Fields: problem.Fields{*f}})
+		return s.planProblem(w, r, rq, v, f.Err())
 	}
 	if err := s.store.TickChecklistItem(r.Context(), rq.actor(), v.round, id, note); err != nil {
 		return s.planProblem(w, r, rq, v, err)
@@ -402,6 +405,9 @@ func (s *Server) editObjective(w http.ResponseWriter, r *http.Request, rq *reque
 	if err != nil {
 		return err
 	}
+	if err := v.round.Allows(plans.EditObjectives); err != nil {
+		return s.planProblem(w, r, rq, v, err)
+	}
 	ctx := r.Context()
 	switch all["what"] {
 	case "owner":
@@ -417,10 +423,13 @@ func (s *Server) editObjective(w http.ResponseWriter, r *http.Request, rq *reque
 		if err := inFootprint(v, a.Owner, "action_owner"); err != nil {
 			return s.planProblem(w, r, rq, v, err)
 		}
-		if all["due"] != "" {
-			due, err := time.Parse(time.DateOnly, strings.TrimSpace(all["due"]))
+		if raw := strings.TrimSpace(all["due"]); raw != "" {
+			due, err := time.Parse(time.DateOnly, raw)
 			if err != nil {
-				return s.planProblem(w, r, rq, v, problem.OnField(problem.Invalid, "due", "Enter the date it is due, like 2027-09-30"))
+				due, err = time.Parse("2/1/2006", raw) // as people in England write it
+			}
+			if err != nil {
+				return s.planProblem(w, r, rq, v, problem.OnField(problem.Invalid, "due", "Enter the date it is due, like 30/09/2027"))
 			}
 			a.Due = due
 		}
@@ -439,10 +448,16 @@ func (s *Server) editObjective(w http.ResponseWriter, r *http.Request, rq *reque
 	return s.done(w, r, s.planTo(v), all["what"], map[string]any{"objective": oid, "changed": all["what"]})
 }
 
-// addIndicator adds an indicator whose baseline is read from the data now
-// (or typed, where the data has none yet for the organisation).
+// addIndicator adds an indicator whose baseline is typed, or else read from
+// the data now (for claims, the last complete year's total).
 func (s *Server) addIndicator(ctx context.Context, rq *request, v planViewer, oid int64, all map[string]string) error {
 	in := plans.IndicatorInput{Kind: all["kind"], Measure: all["measure"], Org: all["org"], HigherBetter: all["direction"], Targets: map[int]string{}}
+	if in.HigherBetter == "" && plans.IndicatorKind(in.Kind) == plans.MeasureFigure && in.Measure != "" {
+		// Which way is better, unless said: as the measure says.
+		if m, err := s.store.Measure(ctx, in.Measure); err == nil && m.Direction != access.Neutral {
+			in.HigherBetter = string(m.Direction)
+		}
+	}
 	for _, y := range v.round.Years() {
 		in.Targets[y] = strings.TrimSpace(all[fmt.Sprintf("target_%d", y)])
 	}
@@ -457,17 +472,18 @@ func (s *Server) addIndicator(ctx context.Context, rq *request, v planViewer, oi
 	}
 	ind.Objective = oid
 	if ind.Kind == plans.MeasureFigure {
-		m, err := s.store.Measure(ctx, ind.Measure)
-		if err != nil {
+		if _, err := s.store.Measure(ctx, ind.Measure); err != nil {
 			return problem.OnField(problem.Invalid, "measure", "Choose one of the access measures")
-		}
-		if all["direction"] == "" && m.Direction != access.Neutral {
-			ind.HigherBetter = m.Direction == access.HigherBetter
 		}
 	}
 	rd, _, err := s.readFigure(ctx, rq, ind.Kind, ind.Measure, ind.Org, time.Time{})
 	if err != nil {
 		return err
+	}
+	if ind.Kind == plans.ClaimsFigure { // a whole year's claims: the last complete year
+		if rd, err = s.claimsYear(ctx, rq, ind.Org, financialYearStart(rq.today).AddDate(-1, 0, 0)); err != nil {
+			return err
+		}
 	}
 	switch typed := strings.TrimSpace(all["baseline"]); {
 	case typed != "":
@@ -566,13 +582,7 @@ func (s *Server) commitmentsPage(w http.ResponseWriter, r *http.Request, rq *req
 	if err != nil {
 		return err
 	}
-	codes := slices.Sorted(func(yield func(string) bool) {
-		for c := range scope {
-			if !yield(c) {
-				return
-			}
-		}
-	})
+	codes := slices.Sorted(maps.Keys(scope))
 	objs, err := s.store.ObjectivesOwnedIn(ctx, codes)
 	if err != nil {
 		return err
@@ -616,10 +626,15 @@ func (s *Server) commitmentsPage(w http.ResponseWriter, r *http.Request, rq *req
 		order = append(order, x.Code)
 		names[x.Code] = x.Name
 	}
-	below := func(owner, at string) bool {
-		chain, err := s.ancestry(ctx, rq, owner)
-		return err == nil && slices.Contains(chain, at)
+	chains := map[string][]string{}
+	for _, ob := range objs {
+		if _, ok := chains[ob.Owner]; !ok {
+			if chains[ob.Owner], err = s.ancestry(ctx, rq, ob.Owner); err != nil {
+				return err
+			}
+		}
 	}
+	below := func(owner, at string) bool { return slices.Contains(chains[owner], at) }
 	d.Rollup = plans.Roll(order, names, objs, rag, below)
 	return s.render(w, r, rq, http.StatusOK, "plan_commitments", page{Title: "Committed to: " + o.Name, Nav: "plans", Data: d})
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -95,7 +94,10 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request, rq *request) error
 	if code == "" {
 		return again(http.StatusUnprocessableEntity, problem.Fields{{Name: "code", Message: "Enter the 8 letters and numbers of your join code, like ABCD-EF23"}})
 	}
-	ok, until, err := s.store.TakeLoginAttempt(r.Context(), "join-code", clientIP(r))
+	// Counted like sign-ins, with the code as the account: a mistyped code
+	// slows down that code from this address, and an address only after
+	// many wrong codes (a room shares one), never the right codes of others.
+	ok, until, err := s.store.TakeLoginAttempt(r.Context(), "join:"+code, clientIP(r))
 	if err != nil {
 		return err
 	}
@@ -110,7 +112,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request, rq *request) error
 		}
 		return err
 	}
-	if err := s.store.LoginSucceeded(r.Context(), "join-code", clientIP(r)); err != nil {
+	if err := s.store.LoginSucceeded(r.Context(), "join:"+code, clientIP(r)); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: guestCookie, Value: secret, Path: "/", MaxAge: int(g.Expires.Sub(s.now()).Seconds()),
@@ -121,6 +123,28 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request, rq *request) error
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
+}
+
+// baseURL is this site's address as browsers see it: the configured public
+// address, or else the one this request came to.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.publicURL != "" {
+		return s.publicURL
+	}
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// qrDataURL draws a QR code of text as a PNG data: address, for an img.
+func qrDataURL(text string) (string, error) {
+	png, err := qrcode.Encode(text, qrcode.Medium, 192)
+	if err != nil {
+		return "", err
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), nil
 }
 
 // madeCode is a join code just made, shown once with its QR code.
@@ -174,27 +198,19 @@ func (s *Server) makeJoinCodes(w http.ResponseWriter, r *http.Request, rq *reque
 	if len(errs) > 0 {
 		return s.roundProblem(w, r, rq, v, errs.Err())
 	}
-	codes, err := s.store.CreateJoinCodes(r.Context(), rq.actor(), v.round, k, label, in.Count, in.Signatory, s.now().Add(time.Duration(in.Days)*24*time.Hour))
+	expires := s.now().Add(time.Duration(in.Days) * 24 * time.Hour)
+	codes, err := s.store.CreateJoinCodes(r.Context(), rq.actor(), v.round, k, label, in.Count, in.Signatory, expires)
 	if err != nil {
 		return err
 	}
-	base := s.publicURL
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
-	}
+	base := s.baseURL(r)
 	var made []madeCode
 	for _, c := range codes {
 		m := madeCode{Code: c, URL: base + "/join?code=" + c}
 		if !wantsJSON(r) {
-			png, err := qrcode.Encode(m.URL, qrcode.Medium, 192)
-			if err != nil {
+			if m.QR, err = qrDataURL(m.URL); err != nil {
 				return err
 			}
-			m.QR = "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
 		}
 		made = append(made, m)
 	}
@@ -207,14 +223,5 @@ func (s *Server) makeJoinCodes(w http.ResponseWriter, r *http.Request, rq *reque
 			Constituency plans.ConstituencyKind
 			Codes        []madeCode
 			Expires      time.Time
-		}{v.round, k, made, s.now().Add(time.Duration(in.Days) * 24 * time.Hour)}})
-}
-
-// guestLabel names a guest on pages and the voter roll.
-func guestLabel(g *plans.Guest) string {
-	name := strings.TrimSpace(g.Name)
-	if name == "" {
-		name = g.Label
-	}
-	return name + " (guest)"
+		}{v.round, k, made, expires}})
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/onepc/onepc/internal/plans"
-	"github.com/onepc/onepc/internal/problem"
 )
 
 // The away day's live updates. The state lives in the database (the round's
@@ -90,7 +89,7 @@ func (s *Server) watch(round int64, lr *liveRound) {
 		if err == nil && v != version {
 			var ev liveEvent
 			if ev, err = s.liveState(ctx, round); err == nil {
-				version = v
+				version = ev.Version
 				b, _ := json.Marshal(ev)
 				h.mu.Lock()
 				lr.last = b
@@ -107,6 +106,7 @@ func (s *Server) watch(round int64, lr *liveRound) {
 		cancel()
 		if err != nil {
 			s.log.Error("live watch", "round", round, "err", err)
+			time.Sleep(2 * time.Second) // a database that is down is not asked seven times a second
 		}
 	}
 }
@@ -169,6 +169,8 @@ func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request, rq *request)
 		select {
 		case <-r.Context().Done():
 			return nil
+		case <-s.stopping:
+			return nil
 		case b := <-events:
 			if send(b) != nil {
 				return nil
@@ -223,7 +225,6 @@ type consoleData struct {
 	Round     plans.Round
 	Decisions []plans.Decision
 	Live      liveEvent
-	LiveTitle string
 }
 
 // consolePage is the facilitator's console: push a question, watch turnout
@@ -242,7 +243,7 @@ func (s *Server) consolePage(w http.ResponseWriter, r *http.Request, rq *request
 		return err
 	}
 	return s.render(w, r, rq, http.StatusOK, "plan_console", page{Title: "Facilitator's console: " + v.round.Title, Nav: "plans",
-		Data: consoleData{Round: v.round, Decisions: ds, Live: ev}})
+		Data: consoleData{Round: v.round, Decisions: ds, Live: ev}, Notice: planNotice(r)})
 }
 
 // pushLive puts a question (or none) on everyone's screen.
@@ -268,8 +269,14 @@ func (s *Server) pushLive(w http.ResponseWriter, r *http.Request, rq *request) e
 	return s.done(w, r, fmt.Sprintf("/plans/%d/workshop/console", v.round.ID), "pushed", map[string]int64{"decision": in.Decision})
 }
 
-// screenPage is for the room's projector: the question, the turnout, and
-// the result once the question is closed (if it may be shown).
+// screenData is the room's screen: the question up, and how to join.
+type screenData struct {
+	decisionData
+	JoinURL, JoinQR string
+}
+
+// screenPage is for the room's projector: how to join, the question, the
+// turnout, and the result once the question is closed (if it may be shown).
 func (s *Server) screenPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	v, err := s.planFacilitator(r, rq)
 	if err != nil {
@@ -279,19 +286,19 @@ func (s *Server) screenPage(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	if live == 0 {
-		return s.render(w, r, rq, http.StatusOK, "plan_screen", page{Title: "Room screen: " + v.round.Title, Data: decisionData{Round: v.round, Live: true}})
+	var d plans.Decision
+	if live != 0 {
+		if d, err = s.store.Decision(r.Context(), v.round.ID, live); err != nil {
+			return err
+		}
 	}
-	d, err := s.store.Decision(r.Context(), v.round.ID, live)
-	if err != nil {
+	sd := screenData{JoinURL: s.baseURL(r) + "/join"}
+	if sd.decisionData, err = s.decisionData(r.Context(), rq, v, d, nil); err != nil {
 		return err
 	}
-	dd, err := s.decisionData(r.Context(), rq, v, d, nil)
-	if err != nil {
+	sd.Live = true
+	if sd.JoinQR, err = qrDataURL(sd.JoinURL); err != nil {
 		return err
 	}
-	dd.Live = true
-	return s.render(w, r, rq, http.StatusOK, "plan_screen", page{Title: "Room screen: " + v.round.Title, Data: dd})
+	return s.render(w, r, rq, http.StatusOK, "plan_screen", page{Title: "Room screen: " + v.round.Title, Data: sd, Bare: true})
 }
-
-var _ = problem.Invalid

@@ -21,10 +21,10 @@ func (s *Server) propose(w http.ResponseWriter, r *http.Request, rq *request) er
 		return err
 	}
 	vt, ok := v.voter(rq)
-	if !ok && !v.facilitator {
+	if !ok && !v.Facilitator {
 		return problem.New(problem.Forbidden, "Only those taking part in the round propose priorities.")
 	}
-	if err := v.round.Allows(plans.Propose); err != nil && !(v.facilitator && v.round.Allows(plans.Moderate) == nil) {
+	if err := v.round.Allows(plans.Propose); err != nil && !(v.Facilitator && v.round.Allows(plans.Moderate) == nil) {
 		return s.roundProblem(w, r, rq, v, err)
 	}
 	var in struct {
@@ -62,7 +62,7 @@ func (s *Server) propose(w http.ResponseWriter, r *http.Request, rq *request) er
 	if ok {
 		p.Constituency, p.ProposedBy, p.ProposerName = vt.Constituency, rq.actor(), vt.Name
 	} else { // a facilitator seeding one
-		p.Constituency, p.ProposedBy, p.ProposerName = plans.ConstituencyKind(v.round.FootprintKind), rq.actor(), rq.user.Name+" (facilitator)"
+		p.Constituency, p.ProposedBy, p.ProposerName = plans.ConstituencyFor(v.round.FootprintKind), rq.actor(), rq.user.Name+" (facilitator)"
 	}
 	ids, err := s.store.AddPriorities(r.Context(), rq.actor(), v.round, []plans.Priority{p})
 	if err != nil {
@@ -95,7 +95,7 @@ func (s *Server) seedPriorities(w http.ResponseWriter, r *http.Request, rq *requ
 	}
 	var ps []plans.Priority
 	for _, row := range rows {
-		ps = append(ps, plans.Priority{Title: row.Title, Problem: row.Problem, Constituency: plans.ConstituencyKind(v.round.FootprintKind),
+		ps = append(ps, plans.Priority{Title: row.Title, Problem: row.Problem, Constituency: plans.ConstituencyFor(v.round.FootprintKind),
 			ProposedBy: rq.actor(), ProposerName: rq.user.Name + " (seeded from " + hdr.Filename + ")"})
 	}
 	if _, err := s.store.AddPriorities(r.Context(), rq.actor(), v.round, ps); err != nil {
@@ -135,7 +135,8 @@ func (s *Server) endorse(w http.ResponseWriter, r *http.Request, rq *request) er
 	return s.done(w, r, fmt.Sprintf("/plans/%d", v.round.ID), "endorsed", map[string]int64{"priority": id})
 }
 
-// moderate merges, splits, declines, adopts or drops priorities.
+// moderate merges, splits, declines, adopts or drops priorities. Its
+// problems are shown on the priority's own moderation form.
 func (s *Server) moderate(w http.ResponseWriter, r *http.Request, rq *request) error {
 	v, err := s.planFacilitator(r, rq)
 	if err != nil {
@@ -145,6 +146,18 @@ func (s *Server) moderate(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
+	action, err := s.moderateOne(r, rq, v, id)
+	if err != nil {
+		k := problem.KindOf(err)
+		if k == problem.Invalid || k == problem.Conflict {
+			err = problem.OnField(k, fmt.Sprintf("moderate-%d", id), problem.Message(err))
+		}
+		return s.roundProblem(w, r, rq, v, err)
+	}
+	return s.done(w, r, fmt.Sprintf("/plans/%d", v.round.ID), action, map[string]any{"priority": id, "action": action})
+}
+
+func (s *Server) moderateOne(r *http.Request, rq *request, v planViewer, id int64) (string, error) {
 	var in struct {
 		Action string `form:"action"`
 		Reason string `form:"reason"`
@@ -152,67 +165,69 @@ func (s *Server) moderate(w http.ResponseWriter, r *http.Request, rq *request) e
 		Parts  string `form:"parts"` // split: one title a line
 	}
 	if err := decodeInto(r, &in); err != nil {
-		return s.roundProblem(w, r, rq, v, err)
-	}
-	needReason := in.Action != "adopt"
-	reason, f := plans.PlainText("reason", "the reason", in.Reason, 500, needReason)
-	if f != nil {
-		return s.roundProblem(w, r, rq, v, &problem.Error{Kind: problem.Invalid, Message: f.Message, Fields: problem.Fields{*f}})
+		return in.Action, err
 	}
 	action := plans.Moderate
 	if in.Action == "adopt" || in.Action == "drop" {
 		action = plans.AdoptPriority
 	}
 	if err := v.round.Allows(action); err != nil {
-		return s.roundProblem(w, r, rq, v, err)
+		return in.Action, err
 	}
-	ctx := r.Context()
+	// What the action itself needs is asked for first; the reason (for the
+	// moderation log) last, and not to adopt.
+	var others []int64
+	var parts []plans.Priority
 	switch in.Action {
 	case "merge":
-		var others []int64
 		for part := range strings.SplitSeq(in.Into, ",") {
 			if part = strings.TrimSpace(part); part == "" {
 				continue
 			}
 			o, err := strconv.ParseInt(part, 10, 64)
 			if err != nil {
-				return s.roundProblem(w, r, rq, v, problem.OnField(problem.Invalid, "into", fmt.Sprintf("%q is not a priority's number", part)))
+				return in.Action, problem.OnField(problem.Invalid, "into", fmt.Sprintf("%q is not a priority's number", part))
 			}
 			others = append(others, o)
 		}
-		if len(others) == 0 {
-			return s.roundProblem(w, r, rq, v, problem.OnField(problem.Invalid, "into", "Give the numbers of the priorities to fold into this one"))
+		if err := plans.CheckMerge(id, others); err != nil {
+			return in.Action, err
 		}
-		err = s.store.Merge(ctx, rq.actor(), v.round, id, others, reason)
 	case "split":
-		var parts []plans.Priority
 		for line := range strings.SplitSeq(in.Parts, "\n") {
 			if line = strings.TrimSpace(line); line == "" {
 				continue
 			}
-			p, err := plans.NewPriority(line, "Split from priority "+strconv.FormatInt(id, 10)+": "+reason)
+			p, err := plans.NewPriority(line, fmt.Sprintf("Split from priority %d.", id))
 			if err != nil {
-				return s.roundProblem(w, r, rq, v, problem.OnField(problem.Invalid, "parts", problem.FieldsOf(err)[0].Message))
+				return in.Action, problem.OnField(problem.Invalid, "parts", problem.FieldsOf(err)[0].Message)
 			}
 			parts = append(parts, p)
 		}
 		if len(parts) < 2 {
-			return s.roundProblem(w, r, rq, v, problem.OnField(problem.Invalid, "parts", "Give the title of each part, one a line: at least two"))
+			return in.Action, problem.OnField(problem.Invalid, "parts", "Give the title of each part, one a line: at least two")
 		}
-		_, err = s.store.Split(ctx, rq.actor(), v.round, id, parts, reason)
-	case "decline":
-		err = s.store.Decline(ctx, rq.actor(), v.round, id, reason)
-	case "adopt":
-		err = s.store.Adopt(ctx, rq.actor(), v.round, id)
-	case "drop":
-		err = s.store.Drop(ctx, rq.actor(), v.round, id, reason)
+	case "decline", "adopt", "drop":
 	default:
-		return s.roundProblem(w, r, rq, v, problem.OnField(problem.Invalid, "action", "Choose merge, split, decline, adopt or drop"))
+		return in.Action, problem.OnField(problem.Invalid, "action", "Choose merge, split, decline, adopt or drop")
 	}
-	if err != nil {
-		return s.roundProblem(w, r, rq, v, err)
+	reason, f := plans.PlainText("reason", "the reason (for the moderation log)", in.Reason, 500, in.Action != "adopt")
+	if f != nil {
+		return in.Action, f.Err()
 	}
-	return s.done(w, r, fmt.Sprintf("/plans/%d", v.round.ID), in.Action, map[string]any{"priority": id, "action": in.Action})
+	ctx := r.Context()
+	switch in.Action {
+	case "merge":
+		return in.Action, s.store.Merge(ctx, rq.actor(), v.round, id, others, reason)
+	case "split":
+		_, err := s.store.Split(ctx, rq.actor(), v.round, id, parts, reason)
+		return in.Action, err
+	case "decline":
+		return in.Action, s.store.Decline(ctx, rq.actor(), v.round, id, reason)
+	case "adopt":
+		return in.Action, s.store.Adopt(ctx, rq.actor(), v.round, id)
+	}
+	return in.Action, s.store.Drop(ctx, rq.actor(), v.round, id, reason)
 }
 
 // moderationCSV downloads the round's moderation log.
@@ -235,7 +250,11 @@ func (s *Server) moderationCSV(w http.ResponseWriter, r *http.Request, rq *reque
 		return strings.Join(out, " ")
 	}
 	for _, m := range log {
-		cw.Write([]string{m.At.In(london()).Format("2006-01-02 15:04"), m.By, m.Action, ids(m.Priorities), ids(m.Result), m.Reason})
+		by := m.By
+		if !v.Facilitator { // others see what was done and why, not staff addresses
+			by = "The facilitator"
+		}
+		cw.Write([]string{m.At.In(london()).Format("2006-01-02 15:04"), by, m.Action, ids(m.Priorities), ids(m.Result), m.Reason})
 	}
 	cw.Flush()
 	return cw.Error()

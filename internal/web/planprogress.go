@@ -2,10 +2,13 @@ package web
 
 import (
 	"context"
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/plans"
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -70,27 +73,26 @@ func (s *Server) readFigure(ctx context.Context, rq *request, kind plans.Indicat
 		}
 		return plans.Reading{Have: have, Value: total, Month: latest}, "", nil
 	case plans.ClaimsFigure:
-		fy := financialYearStart(rq.today)
-		codes := make([]string, 0, len(practices))
-		for c := range practices {
-			codes = append(codes, c)
-		}
-		total, err := s.store.ClaimsTotal(ctx, codes, fy)
-		if err != nil {
-			return plans.Reading{}, "", err
-		}
-		month := time.Date(rq.today.Year(), rq.today.Month(), 1, 0, 0, 0, 0, time.UTC)
-		return plans.Reading{Have: true, Value: total, Month: month}, "", nil
+		rd, err := s.claimsYear(ctx, rq, org, financialYearStart(rq.today))
+		rd.Month = time.Date(rq.today.Year(), rq.today.Month(), 1, 0, 0, 0, 0, time.UTC) // the year so far
+		return rd, "", err
 	}
 	return plans.Reading{}, "", problem.New(problem.Invalid, "unknown figure %q", kind)
 }
 
-func financialYearStart(d time.Time) time.Time {
-	y := d.Year()
-	if d.Month() < time.April {
-		y--
+// claimsYear is the pence of claims approved for an organisation and those
+// below it, for periods in the financial year from.
+func (s *Server) claimsYear(ctx context.Context, rq *request, org string, from time.Time) (plans.Reading, error) {
+	scope, err := s.scope(ctx, rq, []string{org})
+	if err != nil {
+		return plans.Reading{}, err
 	}
-	return time.Date(y, time.April, 1, 0, 0, 0, 0, time.UTC)
+	total, err := s.store.ClaimsTotal(ctx, slices.Collect(maps.Keys(scope)), from)
+	return plans.Reading{Have: true, Value: total, Month: from}, err
+}
+
+func financialYearStart(d time.Time) time.Time {
+	return time.Date(claims.FinancialYear(d), time.April, 1, 0, 0, 0, 0, time.UTC)
 }
 
 // evidenceView shows a figure attached to a priority: its current value and

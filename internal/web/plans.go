@@ -3,42 +3,40 @@ package web
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/plans"
 	"github.com/onepc/onepc/internal/problem"
 	"github.com/onepc/onepc/internal/tally"
 )
 
-// planViewer is where the person asking stands towards one planning round:
-// decided here, once a request, for every plan page and action.
+// planViewer is where the person asking stands towards one planning round,
+// as plans.AccessFor decides it (or as its guest), once a request.
 type planViewer struct {
-	round       plans.Round
-	facilitator bool         // holds ManagePlans at the footprint or above
-	seats       []plans.Seat // the constituencies they take part in
-	guest       *plans.Guest // a guest of this round
-	above       bool         // sees the round from an organisation above it, read-only
-	members     map[string]plans.ConstituencyKind
-	names       map[string]string
+	round plans.Round
+	plans.Access
+	guest   *plans.Guest // a guest of this round
+	members map[string]plans.ConstituencyKind
+	names   map[string]string
 }
 
 // participant says whether the viewer takes part: proposes, endorses, votes.
-func (v planViewer) participant() bool { return v.guest != nil || len(v.seats) > 0 }
+func (v planViewer) participant() bool { return v.guest != nil || len(v.Seats) > 0 }
 
 // voter is who votes, and for which constituency: a guest for theirs; a
 // person for the constituency of their first seat (signing seats first).
 func (v planViewer) voter(rq *request) (plans.Voter, bool) {
 	switch {
 	case v.guest != nil:
-		return plans.Voter{Key: "guest:" + strconv.FormatInt(v.guest.ID, 10), Name: guestLabel(v.guest), Constituency: v.guest.Constituency}, true
-	case len(v.seats) > 0:
-		return plans.Voter{Key: "user:" + strconv.FormatInt(rq.user.ID, 10), Name: rq.user.Name, Constituency: v.seats[0].Kind}, true
+		return plans.Voter{Key: v.guest.Key(), Name: v.guest.Display(), Constituency: v.guest.Constituency}, true
+	case len(v.Seats) > 0:
+		return plans.Voter{Key: "user:" + strconv.FormatInt(rq.user.ID, 10), Name: rq.user.Name, Constituency: v.Seats[0].Kind}, true
 	}
 	return plans.Voter{}, false
 }
@@ -53,7 +51,7 @@ func (v planViewer) signingSeats() []plans.Seat {
 		return nil
 	}
 	var out []plans.Seat
-	for _, st := range v.seats {
+	for _, st := range v.Seats {
 		if st.CanSign(v.round) && !slices.ContainsFunc(out, func(o plans.Seat) bool { return o.Org == st.Org }) {
 			out = append(out, st)
 		}
@@ -61,13 +59,13 @@ func (v planViewer) signingSeats() []plans.Seat {
 	return out
 }
 
-var errNoRound = func(id string) error {
+func errNoRound(id string) error {
 	return problem.New(problem.NotFound, "There is no planning round %s, or you do not take part in it.", id)
 }
 
-// planView loads the round named in the path and decides what the person
-// asking may do in it. Someone with no part in it is told it does not
-// exist, in the words used for one that does not.
+// planView loads the round named in the path and asks plans.AccessFor what
+// the person asking may do in it. Someone with no part in it is told it
+// does not exist, in the words used for one that does not.
 func (s *Server) planView(r *http.Request, rq *request) (planViewer, error) {
 	raw := r.PathValue("id")
 	id, err := strconv.ParseInt(raw, 10, 64)
@@ -88,31 +86,19 @@ func (s *Server) planView(r *http.Request, rq *request) (planViewer, error) {
 	if v.members, v.names, err = s.store.PlanMembers(r.Context(), round, rq.today); err != nil {
 		return v, err
 	}
-	if rq.guest == nil {
-		chain, err := s.ancestry(r.Context(), rq, round.Footprint)
-		if err != nil {
-			return v, err
-		}
-		v.facilitator = people.Authorize(rq.user.Grants, people.ManagePlans, chain)
-		v.above = people.Authorize(rq.user.Grants, people.ViewOrg, chain)
-		v.seats = plans.Seats(round, rq.user.Grants, v.members)
-		if !v.facilitator && !v.above && len(v.seats) == 0 {
-			// Someone at a practice in the footprint whose constituency
-			// does not take part still sees the plan of their area.
-			for _, g := range rq.user.Grants {
-				gchain, err := s.ancestry(r.Context(), rq, g.OrgCode)
-				if err != nil {
-					return v, err
-				}
-				if slices.Contains(gchain, round.Footprint) {
-					v.above = true // read-only, as from above
-					break
-				}
-			}
-		}
-		if !v.facilitator && !v.above && len(v.seats) == 0 {
-			return v, errNoRound(raw)
-		}
+	if rq.guest != nil {
+		return v, nil
+	}
+	chain, err := s.ancestry(r.Context(), rq, round.Footprint)
+	if err != nil {
+		return v, err
+	}
+	v.Access, err = plans.AccessFor(round, rq.user.Grants, chain, v.members, func(org string) ([]string, error) { return s.ancestry(r.Context(), rq, org) })
+	if err != nil {
+		return v, err
+	}
+	if !v.Sees() {
+		return v, errNoRound(raw)
 	}
 	return v, nil
 }
@@ -123,7 +109,7 @@ func (s *Server) planFacilitator(r *http.Request, rq *request) (planViewer, erro
 	if err != nil {
 		return v, err
 	}
-	if !v.facilitator {
+	if !v.Facilitator {
 		return v, problem.New(problem.Forbidden, "Only a commissioner of %s or above facilitates this round.", v.round.FootprintName)
 	}
 	return v, nil
@@ -167,13 +153,7 @@ func (s *Server) plansPage(w http.ResponseWriter, r *http.Request, rq *request) 
 			seen[c] = true
 		}
 	}
-	rounds, err := s.store.RoundsIn(r.Context(), slices.Sorted(func(yield func(string) bool) {
-		for c := range seen {
-			if !yield(c) {
-				return
-			}
-		}
-	}))
+	rounds, err := s.store.RoundsIn(r.Context(), slices.Sorted(maps.Keys(seen)))
 	if err != nil {
 		return err
 	}
@@ -190,7 +170,8 @@ type newRoundData struct {
 }
 
 // footprintOptions are the organisations where the person may open a
-// round: those where they hold ManagePlans, and the PCNs and practices below.
+// round from the form: those where they hold plans.manage (a round for one
+// below them is opened through the API, naming its code).
 func (s *Server) footprintOptions(ctx context.Context, rq *request) ([]string, error) {
 	var out []string
 	for _, code := range roots(rq.user, people.ManagePlans) {
@@ -223,9 +204,8 @@ func (s *Server) renderNewRound(w http.ResponseWriter, r *http.Request, rq *requ
 			"sign_practices": string(people.PracticeManager), "need_icb": "all", "need_place": "all", "need_pcns": "2/3", "need_practices": "none",
 			"need_local_authority": "none", "need_patients": "none", "need_voluntary": "none",
 			"take_place": "1", "take_pcns": "1", "take_practices": "1", "take_patients": "1"}
-		for i, pp := range plans.ChainFrom(start, map[plans.Phase]int{plans.Proposing: 28, plans.Shortlisting: 14, plans.Deciding: 14,
+		for _, pp := range plans.ChainFrom(start, map[plans.Phase]int{plans.Proposing: 28, plans.Shortlisting: 14, plans.Deciding: 14,
 			plans.Drafting: 28, plans.Consulting: 42, plans.Signing: 28}, nil) {
-			_ = i
 			form["on_"+string(pp.Phase)] = "1"
 			form["start_"+string(pp.Phase)] = pp.Start.Format(time.DateOnly)
 			form["end_"+string(pp.Phase)] = pp.End.Format(time.DateOnly)
@@ -300,8 +280,10 @@ func (s *Server) createRound(w http.ResponseWriter, r *http.Request, rq *request
 	}
 	fp := strings.TrimSpace(form["footprint"])
 	o, err := s.store.Org(r.Context(), fp)
-	if err != nil {
+	if problem.KindOf(err) == problem.NotFound {
 		errs.Add("footprint", "Choose the organisation the plan is for")
+	} else if err != nil {
+		return err
 	} else if ok, err := s.can(r.Context(), rq, people.ManagePlans, fp); err != nil {
 		return err
 	} else if !ok {
@@ -339,30 +321,31 @@ type evidenceView struct {
 }
 
 type roundData struct {
-	Round       plans.Round              `json:"round"`
-	Priorities  []plans.Priority         `json:"priorities"`
-	Decisions   []plans.Decision         `json:"decisions"`
-	Guests      []plans.Guest            `json:"guests,omitempty"`
-	Seats       []plans.Seat             `json:"seats"`
-	Facilitator bool                     `json:"facilitator"`
-	Views       []priorityView           `json:"-"`
-	Open        []priorityView           `json:"-"`
-	Adopted     int                      `json:"-"`
-	Next        plans.Phase              `json:"-"`
-	Overdue     int                      `json:"-"`
-	Participant bool                     `json:"-"`
-	CanPropose  bool                     `json:"-"`
-	CanEndorse  bool                     `json:"-"`
-	CanModerate bool                     `json:"-"`
-	CanAdopt    bool                     `json:"-"`
-	CanDecide   bool                     `json:"-"`
-	Measures    []string                 `json:"-"` // value, label pairs for evidence
-	EvidenceOrg []string                 `json:"-"`
-	Methods     []tally.Method           `json:"-"`
-	Kinds       []plans.ConstituencyKind `json:"-"`
-	Form        map[string]string        `json:"-"`
-	GuestName   string                   `json:"-"`
-	Titles      map[int64]string         `json:"-"`
+	Round             plans.Round              `json:"round"`
+	Priorities        []plans.Priority         `json:"priorities"`
+	Decisions         []plans.Decision         `json:"decisions"`
+	Guests            []plans.Guest            `json:"guests,omitempty"`
+	Seats             []plans.Seat             `json:"seats"`
+	Facilitator       bool                     `json:"facilitator"`
+	Views             []priorityView           `json:"-"`
+	Open              []priorityView           `json:"-"`
+	Adopted           int                      `json:"-"`
+	Next              plans.Phase              `json:"-"`
+	Overdue           int                      `json:"-"`
+	Participant       bool                     `json:"-"`
+	CanPropose        bool                     `json:"-"`
+	CanEndorse        bool                     `json:"-"`
+	CanModerate       bool                     `json:"-"`
+	CanAdopt          bool                     `json:"-"`
+	CanDecide         bool                     `json:"-"`
+	Measures          []string                 `json:"-"` // value, label pairs for evidence
+	EvidenceOrg       []string                 `json:"-"`
+	Methods           []tally.Method           `json:"-"`
+	Kinds             []plans.ConstituencyKind `json:"-"`
+	Form              map[string]string        `json:"-"`
+	GuestName         string                   `json:"-"`
+	GuestConstituency plans.ConstituencyKind   `json:"-"`
+	Titles            map[int64]string         `json:"-"`
 }
 
 // roundPage is a round: its phase, priorities, decisions and (for the
@@ -385,15 +368,15 @@ func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	d := roundData{Round: v.round, Priorities: ps, Decisions: ds, Seats: v.seats, Facilitator: v.facilitator, Participant: v.participant(),
+	d := roundData{Round: v.round, Priorities: ps, Decisions: ds, Seats: v.Seats, Facilitator: v.Facilitator, Participant: v.participant(),
 		Methods: tally.Methods, Kinds: plans.ConstituencyKinds, Form: form, Overdue: v.round.Overdue(rq.today), Titles: map[int64]string{}}
 	d.Next, _ = v.round.Next()
 	d.CanPropose = v.participant() && v.round.Allows(plans.Propose) == nil
 	d.CanEndorse = v.participant() && v.round.Allows(plans.Endorse) == nil
-	d.CanModerate = v.facilitator && v.round.Allows(plans.Moderate) == nil
-	d.CanAdopt = v.facilitator && v.round.Allows(plans.AdoptPriority) == nil
-	d.CanDecide = v.facilitator && v.round.Allows(plans.Decide) == nil
-	if v.facilitator {
+	d.CanModerate = v.Facilitator && v.round.Allows(plans.Moderate) == nil
+	d.CanAdopt = v.Facilitator && v.round.Allows(plans.AdoptPriority) == nil
+	d.CanDecide = v.Facilitator && v.round.Allows(plans.Decide) == nil
+	if v.Facilitator {
 		if d.Guests, err = s.store.Guests(ctx, v.round.ID); err != nil {
 			return err
 		}
@@ -404,8 +387,8 @@ func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request
 			return err
 		}
 	}
+	d.Titles = titlesOf(ps)
 	for _, p := range ps {
-		d.Titles[p.ID] = p.Title
 		pv := priorityView{Priority: p, Endorsed: endorsed[p.ID]}
 		for _, e := range p.Evidence {
 			ev, err := s.evidenceView(ctx, rq, e)
@@ -435,25 +418,19 @@ func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request
 		d.EvidenceOrg = evidenceOrgs(v)
 	}
 	if rq.guest != nil {
-		d.GuestName = guestLabel(rq.guest)
+		d.GuestName, d.GuestConstituency = rq.guest.Display(), rq.guest.Constituency
 	}
 	if wantsJSON(r) && len(errs) == 0 {
 		return writeJSON(w, status, d)
 	}
-	return s.render(w, r, rq, status, "plan_round", page{Title: v.round.Title, Nav: "plans", Errors: errs, Data: d})
+	return s.render(w, r, rq, status, "plan_round", page{Title: v.round.Title, Nav: "plans", Errors: errs, Data: d, Notice: planNotice(r)})
 }
 
 // evidenceOrgs are the organisations a figure may be attached for: the
 // footprint and its members, by name.
 func evidenceOrgs(v planViewer) []string {
 	out := []string{v.round.Footprint, v.round.FootprintName}
-	codes := slices.Sorted(func(yield func(string) bool) {
-		for c := range v.members {
-			if !yield(c) {
-				return
-			}
-		}
-	})
+	codes := slices.Sorted(maps.Keys(v.members))
 	for _, c := range codes {
 		if c != v.round.Footprint {
 			out = append(out, c, v.names[c])
@@ -532,8 +509,8 @@ func (s *Server) changeCap(w http.ResponseWriter, r *http.Request, rq *request) 
 		return s.roundProblem(w, r, rq, v, err)
 	}
 	var errs problem.Fields
-	if in.Cap < 1 || in.Cap > 20 {
-		errs.Add("cap", "The most priorities must be from 1 to 20")
+	if err := plans.CheckCap(in.Cap, 0); err != nil {
+		errs = append(errs, problem.FieldsOf(err)...)
 	}
 	reason, f := plans.PlainText("reason", "the reason for the change", in.Reason, 500, true)
 	if f != nil {
@@ -554,8 +531,8 @@ func (s *Server) publishPlan(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	if v.round.Phase != plans.Adopted {
-		return problem.New(problem.Conflict, "Only an adopted plan is published: it is adopted when enough constituencies have signed.")
+	if err := v.round.CanPublish(); err != nil {
+		return err
 	}
 	if err := s.store.PublishRound(r.Context(), rq.actor(), v.round); err != nil {
 		return err
@@ -563,4 +540,29 @@ func (s *Server) publishPlan(w http.ResponseWriter, r *http.Request, rq *request
 	return s.done(w, r, fmt.Sprintf("/plans/%d/plan", v.round.ID), "published", map[string]bool{"published": true})
 }
 
-var _ = orgs.Practice
+// planNotices are the success banners after a plan form, by the done=
+// its redirect carries.
+var planNotices = map[string]string{
+	"opened": "Done.", "phase": "The round has moved on.", "cap": "The most priorities the plan may adopt is changed, and the reason kept in the moderation log.",
+	"proposed": "Your priority is proposed. Others can now read and endorse it.", "seeded": "The priorities in the file are added.",
+	"endorsed": "Your endorsement is counted.", "merge": "The priorities are folded together; their endorsements and evidence are kept.",
+	"split": "The priority is split into its parts.", "decline": "The priority is declined, with your reason.", "adopt": "The priority is adopted into the plan.",
+	"drop": "The priority is dropped from the plan.", "voted": "Your vote is counted.", "closed": "The vote is closed: its result shows now.",
+	"paper": "The paper ballots are entered.", "pushed": "The question is on everyone's screen.", "saved": "A new version of the plan is saved.",
+	"frozen": "The version is frozen: each constituency's signatory can sign it now.", "signed": "Your signature is recorded.",
+	"adopted": "Your signature is recorded, and with it the plan is adopted.", "published": "The plan is published.",
+	"step": "The required step is added.", "step-done": "The step is marked done.", "owner": "The objective's owner is changed.",
+	"action": "The action is saved.", "indicator": "The indicator is added: its progress is read from the data.",
+}
+
+// planNotice is the banner for the form just sent, if any.
+func planNotice(r *http.Request) string { return planNotices[r.URL.Query().Get("done")] }
+
+// titlesOf maps each priority to its title.
+func titlesOf(ps []plans.Priority) map[int64]string {
+	out := map[int64]string{}
+	for _, p := range ps {
+		out[p.ID] = p.Title
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"encoding/csv"
 	"encoding/json"
@@ -44,6 +45,8 @@ type page struct {
 	Data     any
 	Demo     bool   // the database holds synthetic demo data: every page says so
 	Guest    string // a planning round's guest, by name: the header says so
+	Home     string // where the logo goes: "/" but for a guest, their round
+	Bare     bool   // a screen for a room's projector: no menus, no footer
 }
 
 func (s *Server) parseTemplates() (map[string]*template.Template, error) {
@@ -199,8 +202,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	if rq != nil && rq.guest != nil {
 		p.CSRF = rq.session.CSRFToken // derived from the guest's session (planguests.go)
 		if p.Guest == "" {
-			p.Guest = guestLabel(rq.guest)
+			p.Guest = rq.guest.Display()
 		}
+		p.Home = fmt.Sprintf("/plans/%d", rq.guest.Round) // "/" would ask them to sign in
+	}
+	if p.Home == "" {
+		p.Home = "/"
 	}
 	buf := s.buffers.Get().(*bytes.Buffer)
 	defer func() {
@@ -304,6 +311,9 @@ type errorBody struct {
 // fail writes err as the page or JSON a person can understand. Internal
 // details go to the log only.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, rq *request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return // the browser left before the answer: nobody to tell, nothing wrong
+	}
 	kind := problem.KindOf(err)
 	status := statusOf(kind)
 	msg := problem.Message(err)

@@ -59,8 +59,11 @@ type Server struct {
 	// growing a new buffer for each page was a fifth of the garbage under
 	// load (bench/mustdo).
 	buffers sync.Pool
-	// live fans the away day's events out to this server's streams (planlive.go).
-	live liveHub
+	// live fans the away day's events out to this server's streams
+	// (planlive.go); stopping ends them (Stop).
+	live     liveHub
+	stopping chan struct{}
+	stopOnce sync.Once
 	// hashSlots bounds the password checks running at once to the cores.
 	hashSlots chan struct{}
 
@@ -114,6 +117,7 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.routes = s.routeTable()
+	s.stopping = make(chan struct{})
 	s.tables = store.NewVersionCache[*access.Table](100)
 	s.scopes = store.NewVersionCache[map[string]bool](2000)
 	s.chains = store.NewVersionCache[[]string](20000)
@@ -122,6 +126,10 @@ func New(cfg Config) (*Server, error) {
 	s.feeds = store.NewVersionCache[*calendarFile](300) // a feed is a few hundred kB
 	return s, nil
 }
+
+// Stop ends the live streams, for a shutdown: http.Server.Shutdown waits
+// for requests in flight, and a stream would never finish by itself.
+func (s *Server) Stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
 
 // Handler returns the whole application with its middleware.
 func (s *Server) Handler() http.Handler {

@@ -123,9 +123,12 @@ CREATE TABLE plan_voters (
     PRIMARY KEY (decision_id, voter_key)
 );
 -- A ballot's id is random, not a sequence, and an anonymous ballot has no
--- voter and no time: nothing orders anonymous ballots against the roll.
+-- voter and no time. The ballots and their marks are kept in the order of
+-- their random ids (SQLite: without a rowid counting up as they are
+-- written), and an anonymous decision's ballots are written again, shuffled
+-- under new ids, when it closes: nothing orders them against the roll.
 CREATE TABLE plan_ballots (
-    id           BIGINT PRIMARY KEY,
+    id           BIGINT NOT NULL PRIMARY KEY,
     decision_id  BIGINT NOT NULL REFERENCES plan_decisions (id),
     constituency TEXT NOT NULL,
     weight       INTEGER NOT NULL,
@@ -134,7 +137,7 @@ CREATE TABLE plan_ballots (
     cast_at      {{timestamp}},
     reason       TEXT NOT NULL DEFAULT '',
     entered_by   TEXT NOT NULL DEFAULT ''
-);
+){{without_rowid}};
 CREATE INDEX plan_ballots_decision ON plan_ballots (decision_id);
 CREATE TABLE plan_marks (
     ballot_id   BIGINT NOT NULL REFERENCES plan_ballots (id),
@@ -142,7 +145,7 @@ CREATE TABLE plan_marks (
     criterion   INTEGER NOT NULL, -- 0 unless scored on criteria
     value       INTEGER NOT NULL, -- dots, an answer (0 first), a place (1 first) or a score
     PRIMARY KEY (ballot_id, priority_id, criterion)
-);
+){{without_rowid}};
 CREATE TABLE plan_objectives (
     id          {{id}},
     round_id    BIGINT NOT NULL REFERENCES plan_rounds (id),
