@@ -322,17 +322,24 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request, rq *request) error
 	return s.done(w, r, to, "voted", map[string]any{"decision": d.ID, "voted": true})
 }
 
-// closeDecision closes a decision: its results show from now on.
-func (s *Server) closeDecision(w http.ResponseWriter, r *http.Request, rq *request) error {
+// facilitatorDecision reads, for a facilitator's form on a decision, the
+// round, the decision and what was sent.
+func (s *Server) facilitatorDecision(r *http.Request, rq *request) (planViewer, plans.Decision, map[string]string, error) {
 	v, err := s.planFacilitator(r, rq)
 	if err != nil {
-		return err
+		return v, plans.Decision{}, nil, err
 	}
 	d, err := s.decisionOf(r, v)
 	if err != nil {
-		return err
+		return v, d, nil, err
 	}
 	all, err := decodeAll(r)
+	return v, d, all, err
+}
+
+// closeDecision closes a decision: its results show from now on.
+func (s *Server) closeDecision(w http.ResponseWriter, r *http.Request, rq *request) error {
+	v, d, all, err := s.facilitatorDecision(r, rq)
 	if err != nil {
 		return err
 	}
@@ -348,15 +355,7 @@ func (s *Server) closeDecision(w http.ResponseWriter, r *http.Request, rq *reque
 
 // enterPaper records paper ballots for a constituency, with a reason.
 func (s *Server) enterPaper(w http.ResponseWriter, r *http.Request, rq *request) error {
-	v, err := s.planFacilitator(r, rq)
-	if err != nil {
-		return err
-	}
-	d, err := s.decisionOf(r, v)
-	if err != nil {
-		return err
-	}
-	all, err := decodeAll(r)
+	v, d, all, err := s.facilitatorDecision(r, rq)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -46,17 +45,7 @@ func (s *Server) signInGuest(r *http.Request, rq *request) error {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return nil
 	}
-	token := r.Header.Get("X-CSRF-Token")
-	if token == "" {
-		if err := readForm(r); err != nil {
-			return err
-		}
-		token = r.PostForm.Get("csrf_token")
-	}
-	if token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(rq.session.CSRFToken)) != 1 {
-		return errCSRF
-	}
-	return nil
+	return checkCSRF(r, rq.session.CSRFToken)
 }
 
 type joinData struct {

@@ -196,6 +196,15 @@ func (s *Server) liveJSON(w http.ResponseWriter, r *http.Request, rq *request) e
 	return writeJSON(w, http.StatusOK, ev)
 }
 
+// liveDecision is the decision on everyone's screen (zero for none).
+func (s *Server) liveDecision(ctx context.Context, round int64) (plans.Decision, error) {
+	_, live, err := s.store.LiveState(ctx, round)
+	if err != nil || live == 0 {
+		return plans.Decision{}, err
+	}
+	return s.store.Decision(ctx, round, live)
+}
+
 // workshopPage is a participant's screen at the away day: the question the
 // facilitator has put up, with its ballot, updated live.
 func (s *Server) workshopPage(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -203,15 +212,9 @@ func (s *Server) workshopPage(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	_, live, err := s.store.LiveState(r.Context(), v.round.ID)
+	d, err := s.liveDecision(r.Context(), v.round.ID)
 	if err != nil {
 		return err
-	}
-	var d plans.Decision
-	if live != 0 {
-		if d, err = s.store.Decision(r.Context(), v.round.ID, live); err != nil {
-			return err
-		}
 	}
 	dd, err := s.decisionData(r.Context(), rq, v, d, nil)
 	if err != nil {
@@ -282,15 +285,9 @@ func (s *Server) screenPage(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	_, live, err := s.store.LiveState(r.Context(), v.round.ID)
+	d, err := s.liveDecision(r.Context(), v.round.ID)
 	if err != nil {
 		return err
-	}
-	var d plans.Decision
-	if live != 0 {
-		if d, err = s.store.Decision(r.Context(), v.round.ID, live); err != nil {
-			return err
-		}
 	}
 	sd := screenData{JoinURL: s.baseURL(r) + "/join"}
 	if sd.decisionData, err = s.decisionData(r.Context(), rq, v, d, nil); err != nil {
