@@ -157,8 +157,8 @@ func (c conn) setPhase(ctx context.Context, actor string, r plans.Round, to plan
 		map[string]any{"phase": r.Phase}, map[string]any{"phase": to})
 }
 
-// PublishRound marks a round's adopted plan published: readable as the plan
-// of record beyond those who took part.
+// PublishRound marks a round's adopted plan published: the plan of record,
+// as its pages and exports say.
 func (s *Store) PublishRound(ctx context.Context, actor string, r plans.Round) error {
 	return s.tx(ctx, func(c conn) error {
 		if _, err := c.exec(ctx, "UPDATE plan_rounds SET published = 1 WHERE id = ?", r.ID); err != nil {

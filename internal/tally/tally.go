@@ -54,7 +54,7 @@ func (m Method) Explain() string {
 	case Score:
 		return "Each person scores every option from 0 to 5 on each criterion. Options are ordered by their mean score; a person supports an option whose mean score from them is 3 or more."
 	case Ranked:
-		return "Each person puts the options in order. The first place goes to the option that wins an instant run-off (the option with fewest first preferences is dropped and its votes pass on, until one has more than half); the run-off is repeated without the winner for second place, and so on. A person supports an option they ranked in the top half."
+		return "Each person puts the options in order. The first place goes to the option that wins an instant run-off (the option with fewest first preferences is dropped and its votes pass on, until one has more than half; a tie for fewest drops the one ranked lower overall); the run-off is repeated without the winner for second place, and so on. A person supports an option they ranked in the top half."
 	case Sense:
 		return "Each person says of every option: looks good, not sure or concerned. A person supports an option they said looks good."
 	case Proposal:
