@@ -124,29 +124,44 @@ func run(engine, pg string, servers, n int, spread time.Duration) (result, error
 		csrf   string
 		home   string // the server whose stream they hold
 	}
+	// Everyone joins by code at once, from one address, as a room on one
+	// network does (not timed, but every join must succeed).
 	people := make([]person, n)
+	joinErrs := make(chan error, n)
+	var joins sync.WaitGroup
 	for i := range people {
-		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar, Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		home := urls[i%len(urls)]
-		body := fmt.Sprintf(`{"code":%q,"name":"Person %d"}`, code(i), i)
-		req, _ := http.NewRequest("POST", home+"/api/join", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := c.Do(req)
-		if err != nil {
-			return result{}, err
-		}
-		var joined struct {
-			CSRF string `json:"csrf_token"`
-		}
-		json.NewDecoder(resp.Body).Decode(&joined)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || joined.CSRF == "" {
-			return result{}, fmt.Errorf("join %d: status %d", i, resp.StatusCode)
-		}
-		// The cookie was set for the home server; the other server (another
-		// port, the same host) is sent it too: cookies ignore ports.
-		people[i] = person{client: c, csrf: joined.CSRF, home: home}
+		joins.Add(1)
+		go func() {
+			defer joins.Done()
+			jar, _ := cookiejar.New(nil)
+			c := &http.Client{Jar: jar, Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			home := urls[i%len(urls)]
+			body := fmt.Sprintf(`{"code":%q,"name":"Person %d"}`, code(i), i)
+			req, _ := http.NewRequest("POST", home+"/api/join", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := c.Do(req)
+			if err != nil {
+				joinErrs <- err
+				return
+			}
+			var joined struct {
+				CSRF string `json:"csrf_token"`
+			}
+			json.NewDecoder(resp.Body).Decode(&joined)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || joined.CSRF == "" {
+				joinErrs <- fmt.Errorf("join %d: status %d", i, resp.StatusCode)
+				return
+			}
+			// The cookie is sent to the other server (another port on the
+			// same host) too: cookies ignore ports.
+			people[i] = person{client: c, csrf: joined.CSRF, home: home}
+		}()
+	}
+	joins.Wait()
+	close(joinErrs)
+	if err := <-joinErrs; err != nil {
+		return result{}, err
 	}
 	// Everyone opens the stream.
 	type seen struct {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -138,5 +139,36 @@ func (s *Store) LoginSucceeded(ctx context.Context, email, address string) error
 func (s *Store) AuditLoginFailure(ctx context.Context, email, address string) error {
 	return s.tx(ctx, func(c conn) error {
 		return c.appendAudit(ctx, email, "session.failed", "user", email, nil, map[string]string{"address": address})
+	})
+}
+
+// MaxJoinFailures is how many wrong join codes one address may send in
+// LoginWindow. Join codes are eight characters of 31 (about 40 bits), so
+// this many guesses find none; a room sharing one address can mistype
+// freely. Only wrong codes count: a room of people joining at once is never
+// slowed down.
+const MaxJoinFailures = 30
+
+func joinKey(address string) string { return "join:" + address }
+
+// JoinThrottled says whether an address has sent too many wrong join codes
+// lately, and until when.
+func (s *Store) JoinThrottled(ctx context.Context, address string) (bool, time.Time, error) {
+	c := s.reader()
+	var n int
+	var start time.Time
+	err := c.queryRow(ctx, "SELECT failures, window_start FROM login_failures WHERE throttle_key = ? AND window_start >= ?",
+		joinKey(address), c.tsArg(c.now.Add(-LoginWindow))).Scan(&n, nullTime{&start})
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, time.Time{}, nil
+	}
+	return n >= MaxJoinFailures, start.Add(LoginWindow), err
+}
+
+// JoinFailed counts a wrong join code from an address.
+func (s *Store) JoinFailed(ctx context.Context, address string) error {
+	return s.tx(ctx, func(c conn) error {
+		_, _, err := c.countLogin(ctx, joinKey(address))
+		return err
 	})
 }

@@ -83,25 +83,24 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request, rq *request) error
 	if code == "" {
 		return again(http.StatusUnprocessableEntity, problem.Fields{{Name: "code", Message: "Enter the 8 letters and numbers of your join code, like ABCD-EF23"}})
 	}
-	// Counted like sign-ins, with the code as the account: a mistyped code
-	// slows down that code from this address, and an address only after
-	// many wrong codes (a room shares one), never the right codes of others.
-	ok, until, err := s.store.TakeLoginAttempt(r.Context(), "join:"+code, clientIP(r))
+	// Wrong codes from one address are limited (store.MaxJoinFailures);
+	// right ones never are, so a room joining at once is never held up.
+	throttled, until, err := s.store.JoinThrottled(r.Context(), clientIP(r))
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if throttled {
 		w.Header().Set("Retry-After", strconv.Itoa(int(until.Sub(s.now()).Seconds())+1))
 		return again(http.StatusTooManyRequests, problem.Fields{{Name: "code", Message: "Too many wrong codes from here: wait a few minutes and try again"}})
 	}
 	g, secret, err := s.store.RedeemJoinCode(r.Context(), code, name)
 	if err != nil {
 		if k := problem.KindOf(err); k == problem.Invalid || k == problem.Conflict {
+			if err := s.store.JoinFailed(r.Context(), clientIP(r)); err != nil {
+				return err
+			}
 			return again(statusOf(k), problem.FieldsOf(err))
 		}
-		return err
-	}
-	if err := s.store.LoginSucceeded(r.Context(), "join:"+code, clientIP(r)); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: guestCookie, Value: secret, Path: "/", MaxAge: int(g.Expires.Sub(s.now()).Seconds()),

@@ -433,7 +433,7 @@ func TestGuestsReachTheirRoundOnly(t *testing.T) {
 	comm := a.as(people.Commissioner)
 	comm.post("/plans", roundForm("Theirs")).status303(t, "open 1")
 	comm.post("/plans", roundForm("Another")).status303(t, "open 2")
-	codes := codeRe.FindAllStringSubmatch(comm.post("/plans/1/guests", url.Values{"constituency": {"patients"}, "label": {"PPG"}}).body, -1)
+	codes := codeRe.FindAllStringSubmatch(comm.post("/plans/1/guests", url.Values{"constituency": {"patients"}, "label": {"PPG"}, "count": {"2"}}).body, -1)
 	guest := guestJoin(t, a, codes[0][1], "Pat")
 	for _, rt := range a.srv.Routes() {
 		if rt.Perm == "" {
@@ -456,6 +456,13 @@ func TestGuestsReachTheirRoundOnly(t *testing.T) {
 	if got := guest.get("/plans/2/events"); got.status != 404 {
 		t.Errorf("another round's stream: %d", got.status)
 	}
+	// Codes cannot be guessed: after store.MaxJoinFailures wrong codes an
+	// address is refused for a while, even with a right one.
+	for i := range store.MaxJoinFailures {
+		const abc = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+		a.anon().post("/join", url.Values{"code": {"ZZZZ-Z" + string(abc[i%31]) + string(abc[i/31]) + "Z"}, "name": {"X"}}).want(t, 422, "a wrong code")
+	}
+	a.anon().post("/join", url.Values{"code": {codes[1][1]}, "name": {"Late"}}).want(t, 429, "a right code after many wrong ones", "Too many wrong codes")
 }
 
 // TestSeedPrioritiesFromCSV: a file of priorities is added whole, or, with
