@@ -30,8 +30,17 @@ func (s *Server) openDecision(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	in := plans.DecisionInput{Title: all["title"], Method: all["method"], Criteria: all["criteria"],
-		Anonymous: truthy(all["anonymous"]), ShowWhileOn: truthy(all["show_while_open"])}
+	in := plans.DecisionInput{Title: all["title"], Method: all["method"], Criteria: all["criteria"]}
+	for _, b := range []struct {
+		field string
+		dst   *bool
+	}{{"anonymous", &in.Anonymous}, {"show_while_open", &in.ShowWhileOn}} {
+		val, ok := boolField(all[b.field])
+		if !ok {
+			return s.roundProblem(w, r, rq, v, problem.OnField(problem.Invalid, b.field, fmt.Sprintf("%s is ticked or not: send true or false, not %q", b.field, all[b.field])))
+		}
+		*b.dst = val
+	}
 	if all["dots"] != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(all["dots"]))
 		if err != nil {
@@ -76,12 +85,21 @@ func (s *Server) openDecision(w http.ResponseWriter, r *http.Request, rq *reques
 	if d.ID, err = s.store.OpenDecision(r.Context(), rq.actor(), v.round, d); err != nil {
 		return err
 	}
-	d.Round = v.round.ID
+	d.Round, d.OpenedBy, d.OpenedAt = v.round.ID, rq.actor(), s.now()
 	return s.done(w, r, fmt.Sprintf("/plans/%d/decisions/%d", v.round.ID, d.ID), "opened", d)
 }
 
-func truthy(s string) bool {
-	return s == "1" || strings.EqualFold(s, "true") || strings.EqualFold(s, "on")
+// boolField reads a tick box (as a form or JSON sends it): ok is false for
+// anything that is neither ticked nor unticked, so that "yes" is not read
+// as no.
+func boolField(s string) (v, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "1", "true", "on":
+		return true, true
+	case "", "0", "false", "off":
+		return false, true
+	}
+	return false, false
 }
 
 // readFormOrJSON parses a form body (a JSON body is read by decodeAll).
@@ -114,6 +132,9 @@ func (s *Server) visibleResult(ctx context.Context, v planViewer, d plans.Decisi
 	}
 	res := tally.Count(d.Tally(), v.round.ConstituencyNames(), ballots)
 	if d.Anonymous {
+		if res.Voters < plans.MinGroup {
+			return nil, nil // with one or two voters, the count is their ballots
+		}
 		plans.HideSmallGroups(&res)
 	}
 	return &res, nil
@@ -160,6 +181,7 @@ func (s *Server) decisionPage(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 func (s *Server) decisionData(ctx context.Context, rq *request, v planViewer, d plans.Decision, form map[string]string) (decisionData, error) {
+	v.round.CreatedBy, d.OpenedBy = v.staffName(v.round.CreatedBy), v.staffName(d.OpenedBy)
 	dd := decisionData{Round: v.round, Decision: d, Titles: map[int64]string{}, Facilitator: v.Facilitator, Form: form,
 		Answers: d.Method.Answers(), Kinds: plans.ConstituencyKinds, Explain: d.Method.Explain(), Scores: []int{0, 1, 2, 3, 4, 5}}
 	if d.ID == 0 { // the away day's screen with no question up
@@ -400,6 +422,9 @@ func (s *Server) resultsCSV(w http.ResponseWriter, r *http.Request, rq *request)
 	res, err := s.visibleResult(r.Context(), v, d)
 	if err != nil {
 		return err
+	}
+	if res == nil && d.Closed {
+		return problem.New(problem.Conflict, "Fewer than %d people voted in this anonymous vote, so its result is not shown: it would show how they voted.", plans.MinGroup)
 	}
 	if res == nil {
 		return problem.New(problem.Conflict, "The results of this decision are hidden until it closes.")

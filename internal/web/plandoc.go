@@ -141,12 +141,19 @@ func (s *Server) planDocData(ctx context.Context, r *http.Request, rq *request, 
 	if d.Versions, err = s.store.PlanVersions(ctx, v.round.ID); err != nil {
 		return d, err
 	}
+	for i := range d.Versions {
+		d.Versions[i].By = v.staffName(d.Versions[i].By)
+	}
 	if n := len(d.Versions); n > 0 {
 		d.Latest = &d.Versions[n-1]
 	}
 	if d.Checklist, err = s.store.Checklist(ctx, v.round.ID); err != nil {
 		return d, err
 	}
+	for i := range d.Checklist {
+		d.Checklist[i].DoneBy = v.staffName(d.Checklist[i].DoneBy)
+	}
+	d.Round.CreatedBy = v.staffName(d.Round.CreatedBy)
 	if d.Signatures, err = s.store.Signatures(ctx, v.round.ID); err != nil {
 		return d, err
 	}

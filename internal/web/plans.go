@@ -368,6 +368,10 @@ func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
+	v.round.CreatedBy = v.staffName(v.round.CreatedBy)
+	for i := range ds {
+		ds[i].OpenedBy = v.staffName(ds[i].OpenedBy)
+	}
 	d := roundData{Round: v.round, Priorities: ps, Decisions: ds, Seats: v.Seats, Facilitator: v.Facilitator, Participant: v.participant(),
 		Methods: tally.Methods, Kinds: plans.ConstituencyKinds, Form: form, Overdue: v.round.Overdue(rq.today), Titles: map[int64]string{}}
 	d.Next, _ = v.round.Next()
@@ -557,6 +561,15 @@ var planNotices = map[string]string{
 
 // planNotice is the banner for the form just sent, if any.
 func planNotice(r *http.Request) string { return planNotices[r.URL.Query().Get("done")] }
+
+// staffName is how a member of staff is named to the viewer: as they are,
+// but to a guest, by their part only (a guest is not shown staff addresses).
+func (v planViewer) staffName(email string) string {
+	if v.guest != nil && email != "" {
+		return "the facilitator"
+	}
+	return email
+}
 
 // titlesOf maps each priority to its title.
 func titlesOf(ps []plans.Priority) map[int64]string {

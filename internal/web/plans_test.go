@@ -148,6 +148,11 @@ func TestSharedPlanJourney(t *testing.T) {
 		guest.post("/plans/1/priorities", url.Values{"title": {"Talk to us"}, "problem": {"Patients are not asked."}}).status303(t, "a guest proposes")
 
 		guest.get("/plans/1/workshop").want(t, 200, "the away day with no question up", `data-testid="waiting"`)
+		for _, p := range []string{"/api/plans/1", "/api/plans/1/plan", "/plans/1/moderation.csv"} {
+			if got := guest.get(p); strings.Contains(got.body, "@onepc.example") {
+				t.Errorf("%s shows a guest a staff email address", p)
+			}
+		}
 		// A dot vote, results hidden until close.
 		comm.post("/plans/1/decisions", url.Values{"title": {"Which matter most?"}, "method": {"dots"}, "option": {"1", "2", "3"}}).status303(t, "open a dot vote")
 		comm.post("/plans/1/decisions", url.Values{"title": {"Nothing"}, "method": {"dots"}, "option": {"99"}}).want(t, 422, "a vote on no open priority", "cannot be decided on")
@@ -419,9 +424,21 @@ func TestHiddenResultsNeverLeak(t *testing.T) {
 	if len(d.Roll) != 2 {
 		t.Errorf("the voter roll: %+v", d.Roll)
 	}
+	comm.post("/plans/1/decisions", url.Values{"title": {"Yes?"}, "method": {"dots"}, "option": {"1", "2"}, "anonymous": {"yes"}}).
+		want(t, 422, "an anonymous box sent as yes", "send true or false")
+	a.as(people.GP).post("/plans/1/decisions/1/vote", url.Values{"answer_1": {"0"}, "answer_2": {"0"}}).status303(t, "a third voter")
 	comm.post("/plans/1/decisions/1/close", nil).status303(t, "close")
 	pm.get("/plans/1/decisions/1").want(t, 200, "the result after close", "Consensus score", "1 block",
-		"not shown (fewer than 3 voters)") // each constituency had one voter: how they voted stays theirs
+		"not shown (fewer than 3 voters)") // the patients had one voter: how they voted stays theirs
+	// An anonymous vote with fewer than three voters shows no count at all.
+	comm.post("/plans/1/decisions", url.Values{"title": {"Small?"}, "method": {"sense"}, "option": {"1"}, "anonymous": {"1"}}).status303(t, "a small vote")
+	pm.post("/plans/1/decisions/2/vote", url.Values{"answer_1": {"2"}}).status303(t, "one voter")
+	comm.post("/plans/1/decisions/2/close", nil).status303(t, "close the small vote")
+	small := comm.get("/plans/1/decisions/2")
+	small.want(t, 200, "the small vote", `data-testid="withheld"`)
+	if strings.Contains(small.body, "Consensus score") {
+		t.Error("an anonymous vote of one shows its count")
+	}
 	guest.get("/plans/1/decisions/1/results.csv").want(t, 200, "the export after close", "Agree,Abstain,Disagree,Block")
 }
 
