@@ -227,7 +227,7 @@ func LoadPlans(ctx context.Context, s *store.Store, now time.Time) error {
 		return err
 	}
 	for i := range 9 {
-		if err := s.Endorse(ctx, "demo", deciding, ids[i%4], "demo:"+strconv.Itoa(i)); err != nil {
+		if err := s.Endorse(ctx, "demo:"+strconv.Itoa(i), deciding, ids[i%4], "demo:"+strconv.Itoa(i)); err != nil {
 			return err
 		}
 	}

@@ -153,6 +153,15 @@ func CheckMerge(keep int64, others []int64) error {
 	return nil
 }
 
+// CanEndorse says whether someone (as the audit log names them) may endorse
+// a priority proposed by proposer: not their own.
+func CanEndorse(proposer, who string) error {
+	if proposer != "" && proposer == who {
+		return problem.New(problem.Conflict, "You proposed this priority: endorsements are other people's support for it.")
+	}
+	return nil
+}
+
 // Decidable says whether a priority may be put to a decision: open ones,
 // and adopted ones (a final vote on what was adopted).
 func (p Priority) Decidable() bool { return p.Status == Open || p.Status == Chosen }

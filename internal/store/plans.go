@@ -357,6 +357,13 @@ func (s *Store) Endorse(ctx context.Context, actor string, r plans.Round, priori
 		if err := c.priorityIs(ctx, r.ID, priority, plans.Open); err != nil {
 			return err
 		}
+		var proposer string
+		if err := c.queryRow(ctx, "SELECT proposed_by FROM plan_priorities WHERE id = ?", priority).Scan(&proposer); err != nil {
+			return err
+		}
+		if err := plans.CanEndorse(proposer, actor); err != nil {
+			return err
+		}
 		res, err := c.exec(ctx, "INSERT INTO plan_endorsements (priority_id, voter_key, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", priority, voter, c.tsArg(c.now))
 		if err != nil {
 			return err

@@ -127,6 +127,7 @@ func TestSharedPlanJourney(t *testing.T) {
 		cd.post("/plans/1/priorities", url.Values{"title": {"A third"}, "problem": {"For the cap."}}).status303(t, "propose 3")
 		page := pm.get("/plans/1")
 		page.want(t, 200, "the round", "Same-day access", "Registered patients for RIVERSIDE MEDICAL CENTRE:", "Proposed by Sam Patel for Practices")
+		pm.post("/plans/1/priorities/1/endorse", nil).want(t, 409, "endorsing one's own", "You proposed this priority")
 		pm.post("/plans/1/priorities/2/endorse", nil).status303(t, "endorse")
 		pm.post("/plans/1/priorities/2/endorse", nil).want(t, 409, "endorse twice", "endorsed this priority already")
 
