@@ -153,6 +153,25 @@ func CheckMerge(keep int64, others []int64) error {
 	return nil
 }
 
+// Comment is something said about a priority by someone taking part.
+type Comment struct {
+	ID           int64            `json:"id"`
+	Priority     int64            `json:"priority"`
+	AuthorName   string           `json:"author_name"`
+	Constituency ConstituencyKind `json:"constituency"`
+	Body         string           `json:"body"`
+	At           time.Time        `json:"at"`
+}
+
+// CheckComment checks a comment's text: plain words, up to 2,000 characters.
+func CheckComment(body string) (string, error) {
+	b, f := PlainText("comment", "your comment", body, 2000, true)
+	if f != nil {
+		return "", f.Err()
+	}
+	return b, nil
+}
+
 // CanEndorse says whether someone (as the audit log names them) may endorse
 // a priority proposed by proposer: not their own.
 func CanEndorse(proposer, who string) error {

@@ -375,6 +375,45 @@ func (s *Store) Endorse(ctx context.Context, actor string, r plans.Round, priori
 	})
 }
 
+// AddComment adds a comment (checked by plans.CheckComment) to a priority
+// of the round that is still open or adopted.
+func (s *Store) AddComment(ctx context.Context, actor string, r plans.Round, cm plans.Comment) error {
+	return s.tx(ctx, func(c conn) error {
+		var st string
+		err := c.queryRow(ctx, "SELECT status FROM plan_priorities WHERE id = ? AND round_id = ?", cm.Priority, r.ID).Scan(&st)
+		if err != nil {
+			return notFound(err, "There is no priority %d in this round.", cm.Priority)
+		}
+		if p := (plans.Priority{Status: plans.Status(st)}); !p.Decidable() {
+			return problem.New(problem.Conflict, "Priority %d is %s: comments are closed on it.", cm.Priority, strings.ToLower(p.Status.Label()))
+		}
+		if _, err := c.exec(ctx, "INSERT INTO plan_comments (priority_id, author, author_name, constituency, body, at) VALUES (?, ?, ?, ?, ?, ?)",
+			cm.Priority, actor, cm.AuthorName, string(cm.Constituency), cm.Body, c.tsArg(c.now)); err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, actor, "comment on priority", "plan_round", roundKey(r.Footprint, r.ID), nil, cm)
+	})
+}
+
+// Comments lists a round's comments by priority, oldest first.
+func (s *Store) Comments(ctx context.Context, round int64) (map[int64][]plans.Comment, error) {
+	rows, err := s.reader().query(ctx, `SELECT c.id, c.priority_id, c.author_name, c.constituency, c.body, c.at FROM plan_comments c
+		JOIN plan_priorities p ON p.id = c.priority_id WHERE p.round_id = ? ORDER BY c.id`, round)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64][]plans.Comment{}
+	for rows.Next() {
+		var cm plans.Comment
+		if err := rows.Scan(&cm.ID, &cm.Priority, &cm.AuthorName, &cm.Constituency, &cm.Body, nullTime{&cm.At}); err != nil {
+			return nil, err
+		}
+		out[cm.Priority] = append(out[cm.Priority], cm)
+	}
+	return out, rows.Err()
+}
+
 // priorityIs checks that a priority belongs to the round and has status.
 func (c conn) priorityIs(ctx context.Context, round, id int64, want plans.Status) error {
 	var st string

@@ -105,6 +105,13 @@ func TestPlanPrioritiesAndModeration(t *testing.T) {
 		if d := byID[ids[3]]; d.Status != plans.Declined || d.Reason != "National, not ours" {
 			t.Errorf("declined: %+v", d)
 		}
+		if err := s.AddComment(ctx, "pm@a1", r, plans.Comment{Priority: ids[0], AuthorName: "Sam", Constituency: plans.Practices, Body: "Yes."}); err != nil {
+			t.Fatal(err)
+		}
+		mustKind(t, s.AddComment(ctx, "pm@a1", r, plans.Comment{Priority: ids[1], AuthorName: "Sam", Body: "On a merged one."}), problem.Conflict, "comments are closed")
+		if cs, err := s.Comments(ctx, r.ID); err != nil || len(cs[ids[0]]) != 1 || cs[ids[0]][0].Body != "Yes." {
+			t.Errorf("comments %v %v", cs, err)
+		}
 		log, _ := s.ModerationLog(ctx, r.ID)
 		if len(log) != 3 || log[1].Action != "split" || len(log[1].Result) != 2 {
 			t.Errorf("moderation log: %+v", log)

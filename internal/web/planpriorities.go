@@ -135,6 +135,37 @@ func (s *Server) endorse(w http.ResponseWriter, r *http.Request, rq *request) er
 	return s.done(w, r, fmt.Sprintf("/plans/%d", v.round.ID), "endorsed", map[string]int64{"priority": id})
 }
 
+// comment adds a participant's comment to a priority.
+func (s *Server) comment(w http.ResponseWriter, r *http.Request, rq *request) error {
+	v, err := s.planView(r, rq)
+	if err != nil {
+		return err
+	}
+	vt, ok := v.voter(rq)
+	if !ok {
+		return problem.New(problem.Forbidden, "Only those taking part in the round comment on its priorities.")
+	}
+	id, err := priorityID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Body string `form:"comment"`
+	}
+	if err := decodeInto(r, &in); err != nil {
+		return err
+	}
+	body, err := plans.CheckComment(in.Body)
+	if err != nil {
+		return s.roundProblem(w, r, rq, v, problem.OnField(problem.Invalid, fmt.Sprintf("comment-%d", id), problem.Message(err)))
+	}
+	cm := plans.Comment{Priority: id, AuthorName: vt.Name, Constituency: vt.Constituency, Body: body}
+	if err := s.store.AddComment(r.Context(), rq.actor(), v.round, cm); err != nil {
+		return s.roundProblem(w, r, rq, v, err)
+	}
+	return s.done(w, r, fmt.Sprintf("/plans/%d#priority-%d", v.round.ID, id), "commented", cm)
+}
+
 // moderate merges, splits, declines, adopts or drops priorities. Its
 // problems are shown on the priority's own moderation form.
 func (s *Server) moderate(w http.ResponseWriter, r *http.Request, rq *request) error {

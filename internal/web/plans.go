@@ -312,6 +312,7 @@ type priorityView struct {
 	plans.Priority
 	Endorsed bool
 	Evidence []evidenceView
+	Comments []plans.Comment
 }
 
 type evidenceView struct {
@@ -321,31 +322,32 @@ type evidenceView struct {
 }
 
 type roundData struct {
-	Round             plans.Round              `json:"round"`
-	Priorities        []plans.Priority         `json:"priorities"`
-	Decisions         []plans.Decision         `json:"decisions"`
-	Guests            []plans.Guest            `json:"guests,omitempty"`
-	Seats             []plans.Seat             `json:"seats"`
-	Facilitator       bool                     `json:"facilitator"`
-	Views             []priorityView           `json:"-"`
-	Open              []priorityView           `json:"-"`
-	Adopted           int                      `json:"-"`
-	Next              plans.Phase              `json:"-"`
-	Overdue           int                      `json:"-"`
-	Participant       bool                     `json:"-"`
-	CanPropose        bool                     `json:"-"`
-	CanEndorse        bool                     `json:"-"`
-	CanModerate       bool                     `json:"-"`
-	CanAdopt          bool                     `json:"-"`
-	CanDecide         bool                     `json:"-"`
-	Measures          []string                 `json:"-"` // value, label pairs for evidence
-	EvidenceOrg       []string                 `json:"-"`
-	Methods           []tally.Method           `json:"-"`
-	Kinds             []plans.ConstituencyKind `json:"-"`
-	Form              map[string]string        `json:"-"`
-	GuestName         string                   `json:"-"`
-	GuestConstituency plans.ConstituencyKind   `json:"-"`
-	Titles            map[int64]string         `json:"-"`
+	Round             plans.Round               `json:"round"`
+	Priorities        []plans.Priority          `json:"priorities"`
+	Comments          map[int64][]plans.Comment `json:"comments"` // by priority
+	Decisions         []plans.Decision          `json:"decisions"`
+	Guests            []plans.Guest             `json:"guests,omitempty"`
+	Seats             []plans.Seat              `json:"seats"`
+	Facilitator       bool                      `json:"facilitator"`
+	Views             []priorityView            `json:"-"`
+	Open              []priorityView            `json:"-"`
+	Adopted           int                       `json:"-"`
+	Next              plans.Phase               `json:"-"`
+	Overdue           int                       `json:"-"`
+	Participant       bool                      `json:"-"`
+	CanPropose        bool                      `json:"-"`
+	CanEndorse        bool                      `json:"-"`
+	CanModerate       bool                      `json:"-"`
+	CanAdopt          bool                      `json:"-"`
+	CanDecide         bool                      `json:"-"`
+	Measures          []string                  `json:"-"` // value, label pairs for evidence
+	EvidenceOrg       []string                  `json:"-"`
+	Methods           []tally.Method            `json:"-"`
+	Kinds             []plans.ConstituencyKind  `json:"-"`
+	Form              map[string]string         `json:"-"`
+	GuestName         string                    `json:"-"`
+	GuestConstituency plans.ConstituencyKind    `json:"-"`
+	Titles            map[int64]string          `json:"-"`
 }
 
 // roundPage is a round: its phase, priorities, decisions and (for the
@@ -385,6 +387,9 @@ func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request
 			return err
 		}
 	}
+	if d.Comments, err = s.store.Comments(ctx, v.round.ID); err != nil {
+		return err
+	}
 	var endorsed map[int64]bool
 	if vt, ok := v.voter(rq); ok {
 		if endorsed, err = s.store.Endorsed(ctx, v.round.ID, vt.Key); err != nil {
@@ -393,7 +398,7 @@ func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request
 	}
 	d.Titles = titlesOf(ps)
 	for _, p := range ps {
-		pv := priorityView{Priority: p, Endorsed: endorsed[p.ID]}
+		pv := priorityView{Priority: p, Endorsed: endorsed[p.ID], Comments: d.Comments[p.ID]}
 		for _, e := range p.Evidence {
 			ev, err := s.evidenceView(ctx, rq, e)
 			if err != nil {
@@ -549,7 +554,7 @@ func (s *Server) publishPlan(w http.ResponseWriter, r *http.Request, rq *request
 var planNotices = map[string]string{
 	"opened": "Done.", "phase": "The round has moved on.", "cap": "The most priorities the plan may adopt is changed, and the reason kept in the moderation log.",
 	"proposed": "Your priority is proposed. Others can now read and endorse it.", "seeded": "The priorities in the file are added.",
-	"endorsed": "Your endorsement is counted.", "merge": "The priorities are folded together; their endorsements and evidence are kept.",
+	"endorsed": "Your endorsement is counted.", "commented": "Your comment is added.", "merge": "The priorities are folded together; their endorsements and evidence are kept.",
 	"split": "The priority is split into its parts.", "decline": "The priority is declined, with your reason.", "adopt": "The priority is adopted into the plan.",
 	"drop": "The priority is dropped from the plan.", "voted": "Your vote is counted.", "closed": "The vote is closed: its result shows now.",
 	"paper": "The paper ballots are entered.", "pushed": "The question is on everyone's screen.", "saved": "A new version of the plan is saved.",

@@ -147,6 +147,11 @@ func TestSharedPlanJourney(t *testing.T) {
 		guest.get("/plans/2").want(t, 404, "a guest at another round")
 		guest.post("/plans/1/priorities", url.Values{"title": {"Talk to us"}, "problem": {"Patients are not asked."}, "csrf_token": {"forged"}}).want(t, 403, "a guest's forged token")
 		guest.post("/plans/1/priorities", url.Values{"title": {"Talk to us"}, "problem": {"Patients are not asked."}}).status303(t, "a guest proposes")
+		guest.post("/plans/1/priorities/1/comments", url.Values{"comment": {"<b>loud</b>"}}).want(t, 422, "a comment with markup", "looks like web page code")
+		guest.post("/plans/1/priorities/1/comments", url.Values{"comment": {"Evening slots would help working patients."}}).status303(t, "a guest comments")
+		cd.post("/plans/1/priorities/1/comments", url.Values{"comment": {"Agreed: our hub can take them."}}).status303(t, "a clinical director comments")
+		a.as(people.Admin).post("/plans/1/priorities/1/comments", url.Values{"comment": {"From above."}}).want(t, 403, "a comment from someone not taking part")
+		pm.get("/plans/1").want(t, 200, "the comments", "Pat Jones (guest)</strong> (Patient representatives", "Evening slots would help working patients.", "2 comments")
 
 		guest.get("/plans/1/workshop").want(t, 200, "the away day with no question up", `data-testid="waiting"`)
 		for _, p := range []string{"/api/plans/1", "/api/plans/1/plan", "/plans/1/moderation.csv"} {
@@ -205,6 +210,7 @@ func TestSharedPlanJourney(t *testing.T) {
 		comm.post("/plans/1/priorities/3/moderate", url.Values{"action": {"adopt"}}).want(t, 409, "a third under a cap of two", "at most 2 priorities")
 		comm.post("/plans/1/priorities/4/moderate", url.Values{"action": {"decline"}}).want(t, 422, "declining without a reason", "Enter the reason")
 		comm.post("/plans/1/priorities/4/moderate", url.Values{"action": {"decline"}, "reason": {"Covered by priority 2"}}).status303(t, "decline")
+		guest.post("/plans/1/priorities/4/comments", url.Values{"comment": {"Why?"}}).want(t, 409, "a comment on a declined priority", "comments are closed")
 		comm.get("/plans/1/moderation.csv").want(t, 200, "the moderation log", "adopt", "decline", "Covered by priority 2", "A small plan first")
 
 		// The plan: an indicator read from the data, an action, the text.

@@ -189,6 +189,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "POST /plans/{id}/priorities", perm: people.ViewOrg, guest: true, api: true, handle: s.propose},
 		{pattern: "POST /plans/{id}/priorities/seed", perm: people.ManagePlans, maxBody: seedLimit, handle: s.seedPriorities},
 		{pattern: "POST /plans/{id}/priorities/{pid}/endorse", perm: people.ViewOrg, guest: true, api: true, handle: s.endorse},
+		{pattern: "POST /plans/{id}/priorities/{pid}/comments", perm: people.ViewOrg, guest: true, api: true, handle: s.comment},
 		{pattern: "POST /plans/{id}/priorities/{pid}/moderate", perm: people.ManagePlans, api: true, handle: s.moderate},
 		{pattern: "GET /plans/{id}/moderation.csv", perm: people.ViewOrg, guest: true, handle: s.moderationCSV},
 		{pattern: "POST /plans/{id}/decisions", perm: people.ManagePlans, api: true, handle: s.openDecision},

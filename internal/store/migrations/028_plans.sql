@@ -64,6 +64,16 @@ CREATE TABLE plan_endorsements (
     at          {{timestamp}} NOT NULL,
     PRIMARY KEY (priority_id, voter_key)
 );
+CREATE TABLE plan_comments (
+    id           {{id}},
+    priority_id  BIGINT NOT NULL REFERENCES plan_priorities (id),
+    author       TEXT NOT NULL, -- as the audit log names them
+    author_name  TEXT NOT NULL,
+    constituency TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    at           {{timestamp}} NOT NULL
+);
+CREATE INDEX plan_comments_priority ON plan_comments (priority_id);
 CREATE TABLE plan_moderation (
     id         {{id}},
     round_id   BIGINT NOT NULL REFERENCES plan_rounds (id),
