@@ -85,11 +85,13 @@ func TestNewRound(t *testing.T) {
 
 func TestPhasesAllowAndNext(t *testing.T) {
 	in := validInput()
-	in.Phases[1].On = false
 	in.Phases = ChainFrom(day("2027-01-04"), nil, map[Phase]bool{Shortlisting: true})
 	r, err := NewRound(in, "P1", orgs.Place)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if r.Phases[1].On {
+		t.Fatal("shortlisting is on")
 	}
 	if next, _ := r.Next(); next != Deciding {
 		t.Errorf("next after proposing with shortlisting off: %s", next)
