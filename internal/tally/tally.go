@@ -240,9 +240,9 @@ type Result struct {
 }
 
 // Count tallies ballots (already checked) for d across the constituencies
-// taking part. Every constituency is in the consensus product, one without
-// voters as (0+1)/(0+2), so that the score does not depend on which
-// constituencies happened to vote, only on what each said.
+// taking part. The consensus product runs over the constituencies that
+// voted: one without voters would add (0+1)/(0+2) to every option alike,
+// changing no order but making the score harder to read.
 func Count(d Decision, constituencies []string, ballots []Ballot) Result {
 	res := Result{Method: d.Method, Turnout: map[string]int{}}
 	opts := make([]Option, len(d.Options))
@@ -310,7 +310,7 @@ func Count(d Decision, constituencies []string, ballots []Ballot) Result {
 	}
 	for i := range opts {
 		o := &opts[i]
-		o.Consensus = consensus(o.ByConstituency)
+		o.Consensus = consensus(o.ByConstituency, res.Turnout)
 		if d.Method == Score && res.Voters > 0 && len(d.Criteria) > 0 {
 			total := 0.0
 			for c := range o.CriterionMeans {
@@ -333,10 +333,13 @@ func Count(d Decision, constituencies []string, ballots []Ballot) Result {
 // option every group leans towards beats one a single large group loves.
 // Multiplication commutes, so the score is the same whatever order the
 // constituencies are listed in or named.
-func consensus(by map[string]Support) float64 {
+func consensus(by map[string]Support, turnout map[string]int) float64 {
 	keys := slices.Sorted(maps.Keys(by))
 	score := 1.0
 	for _, k := range keys { // a fixed order, so that rounding is too
+		if turnout[k] == 0 {
+			continue
+		}
 		s := by[k]
 		score *= float64(s.Agree+1) / float64(s.Votes+2)
 	}

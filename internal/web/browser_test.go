@@ -592,7 +592,7 @@ func TestBrowserSharedPlan(t *testing.T) {
 	}
 	moveOn("Shortlisting")
 	for i, id := range []string{"1", "2"} {
-		step(t, ctx, "adopt priority "+id, chromedp.Click(chromedp.CSS(`[data-testid="priority-`+id+`"] summary`)),
+		step(t, ctx, "adopt priority "+id, chromedp.Click(chromedp.CSS("#moderate-"+id+" summary")),
 			chromedp.SetValue(chromedp.CSS("#action-"+id), "adopt"), chromedp.Click(chromedp.CSS("#apply-"+id)))
 		waitFor(t, ctx, `[data-testid="adopted"]`, fmt.Sprintf("%d of at most", i+1))
 	}

@@ -166,6 +166,7 @@ type decisionData struct {
 	Explain      string                   `json:"-"`
 	Constituency plans.ConstituencyKind   `json:"-"`
 	Live         bool                     `json:"-"` // drawn inside the workshop page
+	Paper        map[string]string        `json:"-"` // the paper ballots form as sent, when it is drawn again with a problem
 }
 
 func (s *Server) decisionPage(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -220,6 +221,21 @@ func (s *Server) renderDecision(w http.ResponseWriter, r *http.Request, rq *requ
 	if err != nil {
 		return err
 	}
+	return s.drawDecision(w, r, rq, d, dd, status, errs)
+}
+
+// renderDecisionPaper draws the decision with the paper ballots form as
+// sent, and one's own ballot empty.
+func (s *Server) renderDecisionPaper(w http.ResponseWriter, r *http.Request, rq *request, v planViewer, d plans.Decision, status int, paper map[string]string, errs problem.Fields) error {
+	dd, err := s.decisionData(r.Context(), rq, v, d, nil)
+	if err != nil {
+		return err
+	}
+	dd.Paper = paper
+	return s.drawDecision(w, r, rq, d, dd, status, errs)
+}
+
+func (s *Server) drawDecision(w http.ResponseWriter, r *http.Request, rq *request, d plans.Decision, dd decisionData, status int, errs problem.Fields) error {
 	if wantsJSON(r) && len(errs) == 0 {
 		return writeJSON(w, status, dd)
 	}
@@ -383,7 +399,10 @@ func (s *Server) enterPaper(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	again := func(err error) error {
 		return redraw(r, err, "paper", all, func(status int, typed map[string]string, fs problem.Fields) error {
-			return s.renderDecision(w, r, rq, v, d, status, typed, fs)
+			for i := range fs {
+				fs[i].Name = "paper" // the form's problems are shown on it, not on one's own ballot
+			}
+			return s.renderDecisionPaper(w, r, rq, v, d, status, typed, fs)
 		})
 	}
 	count, err := strconv.Atoi(strings.TrimSpace(all["count"]))

@@ -398,7 +398,8 @@ func inFootprint(v planViewer, org, field string) error {
 }
 
 // editObjective sets an objective's owner, or adds an action or an
-// indicator to it (what says which).
+// indicator to it (what says which). Its problems are shown in the
+// objective's own box.
 func (s *Server) editObjective(w http.ResponseWriter, r *http.Request, rq *request) error {
 	v, err := s.planFacilitator(r, rq)
 	if err != nil {
@@ -408,18 +409,27 @@ func (s *Server) editObjective(w http.ResponseWriter, r *http.Request, rq *reque
 	if err != nil {
 		return err
 	}
+	err = s.changeObjective(w, r, rq, v, oid)
+	if k := problem.KindOf(err); k == problem.Invalid || k == problem.Conflict {
+		err = problem.OnField(k, fmt.Sprintf("objective-%d", oid), problem.Message(err))
+		return s.planProblem(w, r, rq, v, err)
+	}
+	return err
+}
+
+func (s *Server) changeObjective(w http.ResponseWriter, r *http.Request, rq *request, v planViewer, oid int64) error {
 	all, err := decodeAll(r)
 	if err != nil {
 		return err
 	}
 	if err := v.round.Allows(plans.EditObjectives); err != nil {
-		return s.planProblem(w, r, rq, v, err)
+		return err
 	}
 	ctx := r.Context()
 	switch all["what"] {
 	case "owner":
 		if err := inFootprint(v, all["owner"], "owner"); err != nil {
-			return s.planProblem(w, r, rq, v, err)
+			return err
 		}
 		err = s.store.SetObjectiveOwner(ctx, rq.actor(), v.round, oid, all["owner"])
 	case "action":
@@ -428,7 +438,7 @@ func (s *Server) editObjective(w http.ResponseWriter, r *http.Request, rq *reque
 			a.Owner = v.round.Footprint
 		}
 		if err := inFootprint(v, a.Owner, "action_owner"); err != nil {
-			return s.planProblem(w, r, rq, v, err)
+			return err
 		}
 		if raw := strings.TrimSpace(all["due"]); raw != "" {
 			due, err := time.Parse(time.DateOnly, raw)
@@ -436,12 +446,12 @@ func (s *Server) editObjective(w http.ResponseWriter, r *http.Request, rq *reque
 				due, err = time.Parse("2/1/2006", raw) // as people in England write it
 			}
 			if err != nil {
-				return s.planProblem(w, r, rq, v, problem.OnField(problem.Invalid, "due", "Enter the date it is due, like 30/09/2027"))
+				return problem.OnField(problem.Invalid, "due", "Enter the date it is due, like 30/09/2027")
 			}
 			a.Due = due
 		}
 		if err := plans.CheckAction(a); err != nil {
-			return s.planProblem(w, r, rq, v, err)
+			return err
 		}
 		err = s.store.AddPlanAction(ctx, rq.actor(), v.round, a)
 	case "indicator":
@@ -450,7 +460,7 @@ func (s *Server) editObjective(w http.ResponseWriter, r *http.Request, rq *reque
 		return problem.New(problem.Invalid, "Say what to change: owner, action or indicator")
 	}
 	if err != nil {
-		return s.planProblem(w, r, rq, v, err)
+		return err
 	}
 	return s.done(w, r, s.planTo(v), all["what"], map[string]any{"objective": oid, "changed": all["what"]})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"time"
@@ -126,20 +127,21 @@ func (s *Server) baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// qrDataURL draws a QR code of text as a PNG data: address, for an img.
-func qrDataURL(text string) (string, error) {
+// qrDataURL draws a QR code of text as a PNG data: address, for an img
+// (marked safe: html/template would otherwise refuse a data: address).
+func qrDataURL(text string) (template.URL, error) {
 	png, err := qrcode.Encode(text, qrcode.Medium, 192)
 	if err != nil {
 		return "", err
 	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), nil
+	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)), nil
 }
 
 // madeCode is a join code just made, shown once with its QR code.
 type madeCode struct {
-	Code string `json:"code"`
-	URL  string `json:"url"`
-	QR   string `json:"-"` // a data: URL of the PNG
+	Code string       `json:"code"`
+	URL  string       `json:"url"`
+	QR   template.URL `json:"-"` // a data: URL of the PNG
 }
 
 // makeJoinCodes makes one-time join codes for a constituency: printed on

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
 	"sync"
 	"time"
@@ -269,13 +270,18 @@ func (s *Server) pushLive(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err := s.store.SetLive(r.Context(), rq.actor(), v.round, in.Decision); err != nil {
 		return err
 	}
-	return s.done(w, r, fmt.Sprintf("/plans/%d/workshop/console", v.round.ID), "pushed", map[string]int64{"decision": in.Decision})
+	what := "pushed"
+	if in.Decision == 0 {
+		what = "cleared"
+	}
+	return s.done(w, r, fmt.Sprintf("/plans/%d/workshop/console", v.round.ID), what, map[string]int64{"decision": in.Decision})
 }
 
 // screenData is the room's screen: the question up, and how to join.
 type screenData struct {
 	decisionData
-	JoinURL, JoinQR string
+	JoinURL string
+	JoinQR  template.URL
 }
 
 // screenPage is for the room's projector: how to join, the question, the

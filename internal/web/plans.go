@@ -346,6 +346,8 @@ type roundData struct {
 	Kinds             []plans.ConstituencyKind  `json:"-"`
 	Form              map[string]string         `json:"-"`
 	GuestName         string                    `json:"-"`
+	DecisionTyped     map[string]string         `json:"-"` // the decision form as sent, when it is drawn again
+	Ticked            map[int64]bool            `json:"-"` // its priorities ticked, then
 	GuestConstituency plans.ConstituencyKind    `json:"-"`
 	Titles            map[int64]string          `json:"-"`
 }
@@ -385,6 +387,14 @@ func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request
 	if v.Facilitator {
 		if d.Guests, err = s.store.Guests(ctx, v.round.ID); err != nil {
 			return err
+		}
+	}
+	if r.PostForm != nil && r.URL.Path == fmt.Sprintf("/plans/%d/decisions", v.round.ID) { // the decision form, drawn again
+		d.DecisionTyped, d.Ticked, d.Form = form, map[int64]bool{}, nil
+		for _, o := range r.PostForm["option"] {
+			if id, err := strconv.ParseInt(o, 10, 64); err == nil {
+				d.Ticked[id] = true
+			}
 		}
 	}
 	if d.Comments, err = s.store.Comments(ctx, v.round.ID); err != nil {
@@ -557,7 +567,7 @@ var planNotices = map[string]string{
 	"endorsed": "Your endorsement is counted.", "commented": "Your comment is added.", "merge": "The priorities are folded together; their endorsements and evidence are kept.",
 	"split": "The priority is split into its parts.", "decline": "The priority is declined, with your reason.", "adopt": "The priority is adopted into the plan.",
 	"drop": "The priority is dropped from the plan.", "voted": "Your vote is counted.", "closed": "The vote is closed: its result shows now.",
-	"paper": "The paper ballots are entered.", "pushed": "The question is on everyone's screen.", "saved": "A new version of the plan is saved.",
+	"paper": "The paper ballots are entered.", "pushed": "The question is on everyone's screen.", "cleared": "Nothing is on anyone's screen now.", "saved": "A new version of the plan is saved.",
 	"frozen": "The version is frozen: each constituency's signatory can sign it now.", "signed": "Your signature is recorded.",
 	"adopted": "Your signature is recorded, and with it the plan is adopted.", "published": "The plan is published.",
 	"step": "The required step is added.", "step-done": "The step is marked done.", "owner": "The objective's owner is changed.",

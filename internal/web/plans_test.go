@@ -134,10 +134,15 @@ func TestSharedPlanJourney(t *testing.T) {
 		// Guests by join code.
 		comm.post("/plans/1/guests", url.Values{"constituency": {"patients"}, "label": {"PPG"}, "count": {"2"}, "signatory": {"1"}}).
 			want(t, 422, "two signatory codes", "is for one guest of the local authority")
-		codes := codeRe.FindAllStringSubmatch(comm.post("/plans/1/guests", url.Values{"constituency": {"patients"}, "label": {"PPG"}, "count": {"2"}}).body, -1)
+		made := comm.post("/plans/1/guests", url.Values{"constituency": {"patients"}, "label": {"PPG"}, "count": {"2"}})
+		codes := codeRe.FindAllStringSubmatch(made.body, -1)
 		if len(codes) != 2 {
 			t.Fatalf("codes made: %v", codes)
 		}
+		if !strings.Contains(made.body, `src="data:image/png;base64,`) || strings.Contains(made.body, "ZgotmplZ") {
+			t.Error("the join codes' QR codes are not drawn")
+		}
+		comm.get("/plans/1/workshop/screen").want(t, 200, "the room screen, nothing up", `src="data:image/png;base64,`, "/join</strong>")
 		a.anon().get("/join?code="+codes[0][1]).want(t, 200, "the join page from a QR code", codes[0][1])
 		guest := guestJoin(t, a, codes[0][1], "Pat Jones")
 		a.anon().post("/join", url.Values{"code": {codes[0][1]}, "name": {"Someone else"}}).want(t, 409, "a code used twice", "used already")
@@ -162,6 +167,8 @@ func TestSharedPlanJourney(t *testing.T) {
 		// A dot vote, results hidden until close.
 		comm.post("/plans/1/decisions", url.Values{"title": {"Which matter most?"}, "method": {"dots"}, "option": {"1", "2", "3"}}).status303(t, "open a dot vote")
 		comm.post("/plans/1/decisions", url.Values{"title": {"Nothing"}, "method": {"dots"}, "option": {"99"}}).want(t, 422, "a vote on no open priority", "cannot be decided on")
+		comm.post("/plans/1/decisions", url.Values{"title": {""}, "method": {"sense"}, "option": {"2"}, "anonymous": {"1"}}).
+			want(t, 422, "a decision with no question", `id="method-sense" name="method" type="radio" value="sense" checked`, `id="option-2" name="option" type="checkbox" value="2" checked`)
 		pm.post("/plans/1/decisions/1/vote", url.Values{"dots_1": {"6"}, "dots_2": {"3"}}).want(t, 422, "nine dots of eight", "placed 9 dots but have 8")
 		pm.post("/plans/1/decisions/1/vote", url.Values{"dots_1": {"5"}, "dots_2": {"3"}}).status303(t, "the practice manager votes")
 		pm.post("/plans/1/decisions/1/vote", url.Values{"dots_1": {"8"}}).want(t, 409, "voting twice", "voted in this decision already")
@@ -190,7 +197,7 @@ func TestSharedPlanJourney(t *testing.T) {
 		comm.get("/plans/1/workshop/console").want(t, 200, "the console", "Turnout by constituency", "Which matter most?")
 		comm.get("/plans/1/workshop/screen").want(t, 200, "the room screen", "Which matter most?")
 		comm.post("/plans/1/decisions/1/paper", url.Values{"constituency": {"patients"}, "count": {"3"}, "reason": {""}, "dots_1": {"8"}}).
-			want(t, 422, "paper ballots without a reason", "Enter the reason")
+			want(t, 422, "paper ballots without a reason", "Enter the reason", `id="paper" open`, `<option value="patients" selected>`)
 		comm.post("/plans/1/decisions/1/paper", url.Values{"constituency": {"patients"}, "count": {"3"}, "reason": {"No phones at the PPG table"}, "dots_1": {"8"}}).
 			status303(t, "paper ballots")
 		comm.post("/plans/1/decisions/1/close", nil).status303(t, "close")
