@@ -520,6 +520,19 @@ func (s *Store) Decline(ctx context.Context, actor string, r plans.Round, id int
 	})
 }
 
+// Reopen takes a declined priority back into the round, with a reason.
+func (s *Store) Reopen(ctx context.Context, actor string, r plans.Round, id int64, reason string) error {
+	return s.tx(ctx, func(c conn) error {
+		if err := c.setStatus(ctx, r.ID, id, plans.Declined, plans.Open, "", 0); err != nil {
+			return err
+		}
+		if err := c.logModeration(ctx, r.ID, actor, "reopen", []int64{id}, nil, reason); err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, actor, "reopen priority", "plan_round", roundKey(r.Footprint, r.ID), map[string]any{"priority": id, "status": plans.Declined}, map[string]any{"status": plans.Open, "reason": reason})
+	})
+}
+
 // Adopt makes an open priority one of the plan's, as an objective owned by
 // the footprint, if the cap allows (counted inside the transaction, so two
 // adoptions at once cannot pass it together).

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/onepc/onepc/internal/demo"
@@ -579,7 +580,17 @@ func TestBrowserSharedPlan(t *testing.T) {
 	step(t, pm, "the practice manager votes", chromedp.Click(chromedp.CSS("#cast-vote")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="voted"]`)))
 	waitElementText(t, ctx, "[data-voters]", "2")
 	screenshot(t, ctx, "plan-console")
-	step(t, ctx, "the commissioner closes the question", chromedp.Click(chromedp.CSS("#close-live")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="nothing-live"], [data-testid="live-title"]`)))
+	// Closing asks "are you sure?" first: the commissioner says yes.
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	step(t, ctx, "the commissioner closes the question, saying yes when asked", chromedp.Click(chromedp.CSS("#close-live")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="nothing-live"], [data-testid="live-title"]`)))
 	step(t, guest, "the result reaches the guest by itself", chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"]`)))
 	if got := text(t, guest, `[data-testid="result"]`); !strings.Contains(got, "Same-day access") || !strings.Contains(got, "11") {
 		t.Errorf("the guest's result: %q", got)

@@ -238,9 +238,9 @@ func (s *Server) moderateOne(r *http.Request, rq *request, v planViewer, id int6
 		if len(parts) < 2 {
 			return in.Action, problem.OnField(problem.Invalid, "parts", "Give the title of each part, one a line: at least two")
 		}
-	case "decline", "adopt", "drop":
+	case "decline", "adopt", "drop", "reopen":
 	default:
-		return in.Action, problem.OnField(problem.Invalid, "action", "Choose merge, split, decline, adopt or drop")
+		return in.Action, problem.OnField(problem.Invalid, "action", "Choose merge, split, decline, reopen, adopt or drop")
 	}
 	reason, f := plans.PlainText("reason", "the reason (for the moderation log)", in.Reason, 500, in.Action != "adopt")
 	if f != nil {
@@ -257,6 +257,8 @@ func (s *Server) moderateOne(r *http.Request, rq *request, v planViewer, id int6
 		return in.Action, s.store.Decline(ctx, rq.actor(), v.round, id, reason)
 	case "adopt":
 		return in.Action, s.store.Adopt(ctx, rq.actor(), v.round, id)
+	case "reopen":
+		return in.Action, s.store.Reopen(ctx, rq.actor(), v.round, id, reason)
 	}
 	return in.Action, s.store.Drop(ctx, rq.actor(), v.round, id, reason)
 }

@@ -565,7 +565,7 @@ var planNotices = map[string]string{
 	"opened": "Done.", "phase": "The round has moved on.", "cap": "The most priorities the plan may adopt is changed, and the reason kept in the moderation log.",
 	"proposed": "Your priority is proposed. Others can now read and endorse it.", "seeded": "The priorities in the file are added.",
 	"endorsed": "Your endorsement is counted.", "commented": "Your comment is added.", "merge": "The priorities are folded together; their endorsements and evidence are kept.",
-	"split": "The priority is split into its parts.", "decline": "The priority is declined, with your reason.", "adopt": "The priority is adopted into the plan.",
+	"split": "The priority is split into its parts.", "decline": "The priority is declined, with your reason.", "reopen": "The priority is open again.", "adopt": "The priority is adopted into the plan.",
 	"drop": "The priority is dropped from the plan.", "voted": "Your vote is counted.", "closed": "The vote is closed: its result shows now.",
 	"paper": "The paper ballots are entered.", "pushed": "The question is on everyone's screen.", "cleared": "Nothing is on anyone's screen now.", "saved": "A new version of the plan is saved.",
 	"frozen": "The version is frozen: each constituency's signatory can sign it now.", "signed": "Your signature is recorded.",

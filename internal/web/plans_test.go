@@ -218,7 +218,9 @@ func TestSharedPlanJourney(t *testing.T) {
 		comm.post("/plans/1/priorities/4/moderate", url.Values{"action": {"decline"}}).want(t, 422, "declining without a reason", "Enter the reason")
 		comm.post("/plans/1/priorities/4/moderate", url.Values{"action": {"decline"}, "reason": {"Covered by priority 2"}}).status303(t, "decline")
 		guest.post("/plans/1/priorities/4/comments", url.Values{"comment": {"Why?"}}).want(t, 409, "a comment on a declined priority", "comments are closed")
-		comm.get("/plans/1/moderation.csv").want(t, 200, "the moderation log", "adopt", "decline", "Covered by priority 2", "A small plan first")
+		comm.post("/plans/1/priorities/4/moderate", url.Values{"action": {"reopen"}, "reason": {"Declined by mistake"}}).status303(t, "reopen")
+		comm.post("/plans/1/priorities/4/moderate", url.Values{"action": {"decline"}, "reason": {"Covered by priority 2, after all"}}).status303(t, "decline again")
+		comm.get("/plans/1/moderation.csv").want(t, 200, "the moderation log", "adopt", "decline", "reopen", "Declined by mistake", "Covered by priority 2", "A small plan first")
 
 		// The plan: an indicator read from the data, an action, the text.
 		comm.post("/plans/1/phase", url.Values{"from": {"shortlisting"}}).status303(t, "to deciding")

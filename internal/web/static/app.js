@@ -60,3 +60,10 @@ if (live) {
     poll()
   }
 }
+
+// A form that cannot be undone asks first (without JavaScript it just goes).
+for (const form of document.querySelectorAll('form[data-confirm]')) {
+  form.addEventListener('submit', (e) => {
+    if (!window.confirm(form.dataset.confirm)) e.preventDefault()
+  })
+}
