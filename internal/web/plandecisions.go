@@ -110,6 +110,16 @@ func readFormOrJSON(r *http.Request) error {
 	return readForm(r)
 }
 
+// viewDecision is planView and the decision named in the path.
+func (s *Server) viewDecision(r *http.Request, rq *request) (planViewer, plans.Decision, error) {
+	v, err := s.planView(r, rq)
+	if err != nil {
+		return v, plans.Decision{}, err
+	}
+	d, err := s.decisionOf(r, v)
+	return v, d, err
+}
+
 // decisionOf loads the decision named in the path, of the viewer's round.
 func (s *Server) decisionOf(r *http.Request, v planViewer) (plans.Decision, error) {
 	id, err := strconv.ParseInt(r.PathValue("did"), 10, 64)
@@ -170,11 +180,7 @@ type decisionData struct {
 }
 
 func (s *Server) decisionPage(w http.ResponseWriter, r *http.Request, rq *request) error {
-	v, err := s.planView(r, rq)
-	if err != nil {
-		return err
-	}
-	d, err := s.decisionOf(r, v)
+	v, d, err := s.viewDecision(r, rq)
 	if err != nil {
 		return err
 	}
@@ -302,11 +308,7 @@ func ballotFrom(d plans.Decision, all map[string]string) (tally.Ballot, error) {
 
 // vote casts the participant's ballot, once, while the decision is open.
 func (s *Server) vote(w http.ResponseWriter, r *http.Request, rq *request) error {
-	v, err := s.planView(r, rq)
-	if err != nil {
-		return err
-	}
-	d, err := s.decisionOf(r, v)
+	v, d, err := s.viewDecision(r, rq)
 	if err != nil {
 		return err
 	}
@@ -430,11 +432,7 @@ func (s *Server) enterPaper(w http.ResponseWriter, r *http.Request, rq *request)
 // resultsCSV downloads a closed decision's count (or, while its results are
 // hidden, refuses: the export shows nothing a page would not).
 func (s *Server) resultsCSV(w http.ResponseWriter, r *http.Request, rq *request) error {
-	v, err := s.planView(r, rq)
-	if err != nil {
-		return err
-	}
-	d, err := s.decisionOf(r, v)
+	v, d, err := s.viewDecision(r, rq)
 	if err != nil {
 		return err
 	}
