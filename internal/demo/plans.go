@@ -30,9 +30,10 @@ var GuestCodes = []struct {
 // current financial year with five objectives whose indicators read the
 // demo's appointments, population and claims (some on track, some not, one
 // awaiting data); one round deciding, with a closed dot vote, an open score
-// vote and an away-day question ready to put up; one PCN round proposing;
-// and one consulting on its draft. It does nothing where the Place has a
-// round already.
+// vote and an away-day question ready to put up; and a round in each other
+// phase (a PCN's proposing, a practice's shortlisting, PCNs' drafting,
+// consulting and signing). It does nothing where the Place has a round
+// already.
 func LoadPlans(ctx context.Context, s *store.Store, now time.Time) error {
 	if have, err := s.RoundsIn(ctx, []string{PlaceCode, "U00001", "U00002"}); err != nil || len(have) > 0 {
 		return err
@@ -337,8 +338,55 @@ func LoadPlans(ctx context.Context, s *store.Store, now time.Time) error {
 	if err := moveTo(&hill, plans.Consulting, today.AddDate(0, -1, 0)); err != nil {
 		return err
 	}
-	_, err = s.SaveVersion(ctx, comm.Email, hill, 0, "# Hilltop PCN workforce plan\n\nA draft for the practices to comment on.\n\n## Recruit two salaried GPs\n\nBy March, shared across the PCN's six practices.\n")
-	return err
+	if _, err = s.SaveVersion(ctx, comm.Email, hill, 0, "# Hilltop PCN workforce plan\n\nA draft for the practices to comment on.\n\n## Recruit two salaried GPs\n\nBy March, shared across the PCN's six practices.\n"); err != nil {
+		return err
+	}
+	// 5–7. The remaining phases, one round each: a practice's own round
+	// shortlisting, a PCN's drafting and another's signing.
+	practiceRule := []plans.Constituency{{Kind: plans.Practices, SignRole: people.PracticeManager, NeedNum: 1, NeedDen: 1}, {Kind: plans.Patients, NeedDen: 1}}
+	later := []struct {
+		footprint string
+		kind      orgs.Kind
+		title     string
+		rule      []plans.Constituency
+		to        plans.Phase
+	}{
+		{"Y00001", orgs.Practice, "Riverside Medical Centre's own priorities " + plans.YearLabel(fy+1), practiceRule, plans.Shortlisting},
+		{"U00003", orgs.PCN, "Vale Market Towns PCN care homes plan " + plans.YearLabel(fy+1), pcnRule, plans.Drafting},
+		{"U00004", orgs.PCN, "Harbour and Coast PCN coastal access plan " + plans.YearLabel(fy+1), pcnRule, plans.Signing},
+	}
+	for _, l := range later {
+		r, err := open(l.footprint, l.kind, l.title, fy+1, fy+1, today.AddDate(0, -3, 0), l.rule)
+		if err != nil {
+			return fmt.Errorf("demo round %s: %w", l.title, err)
+		}
+		ids, err := s.AddPriorities(ctx, comm.Email, r, []plans.Priority{
+			{Title: "Same-day access", Problem: "Patients ring at 8am for same-day appointments.", Constituency: plans.ConstituencyFor(l.kind), ProposedBy: comm.Email, ProposerName: comm.Name},
+			{Title: "Continuity for housebound patients", Problem: "Housebound patients see someone new each visit.", Constituency: plans.ConstituencyFor(l.kind), ProposedBy: comm.Email, ProposerName: comm.Name},
+		})
+		if err != nil {
+			return err
+		}
+		if err := moveTo(&r, l.to, today.AddDate(0, -1, 0)); err != nil {
+			return err
+		}
+		if l.to == plans.Shortlisting {
+			continue
+		}
+		if err := s.Adopt(ctx, comm.Email, r, ids[0]); err != nil {
+			return err
+		}
+		body := "# " + l.title + "\n\nOne priority: same-day access, with a same-day hub shared by the PCN's practices.\n"
+		if _, err := s.SaveVersion(ctx, comm.Email, r, 0, body); err != nil {
+			return err
+		}
+		if l.to == plans.Signing {
+			if err := s.Freeze(ctx, comm.Email, r, 1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func openSet(ids []int64) map[int64]bool {

@@ -312,7 +312,7 @@ func TestDemoPlans(t *testing.T) {
 	for _, r := range list.Rounds {
 		phases[r.Phase] = r.ID
 	}
-	for _, p := range []plans.Phase{plans.Adopted, plans.Deciding, plans.Proposing, plans.Consulting} {
+	for _, p := range plans.Phases { // a round in every phase
 		if phases[p] == 0 {
 			t.Errorf("no demo round %s: %+v", p, phases)
 		}
