@@ -67,6 +67,14 @@ type Measure struct {
 	RetiredReason string    `json:"retired_reason,omitempty"`
 }
 
+// Suffix is written after a value of the unit: "%" or " per 1,000".
+func (u Unit) Suffix() string {
+	if u == Per1000 {
+		return " per 1,000"
+	}
+	return "%"
+}
+
 // BaseText says in words what the measure's percentage is a share of.
 func (m Measure) BaseText() string {
 	switch {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/plans"
@@ -41,10 +42,7 @@ func LoadPlans(ctx context.Context, s *store.Store, now time.Time) error {
 	defer s.SetClock(s.Clock())
 	today := orgs.Today(now)
 	at := func(d time.Time) { s.SetClock(func() time.Time { return d.Add(11 * time.Hour) }) }
-	fy := today.Year()
-	if today.Month() < time.April {
-		fy--
-	}
+	fy := claims.FinancialYear(today)
 	comm, err := s.UserByEmail(ctx, "commissioner@onepc.example")
 	if err != nil {
 		return err
@@ -528,7 +526,7 @@ func demoObjectives(ctx context.Context, s *store.Store, r plans.Round, today ti
 	}
 	// Behind last year's pace: the year so far is below the same share of
 	// last year's total (the baseline), as plans.Assess compares claims.
-	elapsed := int64(today.Month()-time.April+12)%12 + 1
+	elapsed, _ := plans.YearShare(today)
 	inds[3].Baseline = max(lastYear, (thisYear+100_00)*12/elapsed+1)
 	inds[3].Targets[fy] = inds[3].Baseline * 11 / 10
 	for _, ind := range inds {

@@ -84,21 +84,19 @@ func PlainText(field, label, s string, limit int, required bool) (string, *probl
 	case n == 0 && required:
 		return s, &problem.Field{Name: field, Message: "Enter " + label}
 	case n > limit:
-		return s, &problem.Field{Name: field, Message: fmt.Sprintf("%s must be %d characters or fewer (it has %d)", capital(label), limit, n)}
+		return s, &problem.Field{Name: field, Message: fmt.Sprintf("%s must be %d characters or fewer (it has %d)", Capital(label), limit, n)}
 	}
 	if m := htmlTag.FindString(s); m != "" {
-		return s, &problem.Field{Name: field, Message: fmt.Sprintf("%s holds %q, which looks like web page code: write it in plain words", capital(label), m)}
+		return s, &problem.Field{Name: field, Message: fmt.Sprintf("%s holds %q, which looks like web page code: write it in plain words", Capital(label), m)}
 	}
 	if strings.ContainsRune(s, 0) {
-		return s, &problem.Field{Name: field, Message: capital(label) + " holds a character that cannot be stored"}
+		return s, &problem.Field{Name: field, Message: Capital(label) + " holds a character that cannot be stored"}
 	}
 	return s, nil
 }
 
 // Capital gives s a capital first letter (after a leading "a " or "the ").
-func Capital(s string) string { return capital(s) }
-
-func capital(s string) string {
+func Capital(s string) string {
 	if s == "" {
 		return s
 	}

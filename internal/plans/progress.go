@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/numfmt"
+	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/problem"
 )
 
@@ -104,13 +107,10 @@ func (ind Indicator) Trajectory(fromYear, toYear int, month time.Time) int64 {
 	return prev
 }
 
-// yearShare is how far into its financial year month is, in twelfths
+// YearShare is how far into its financial year month is, in twelfths
 // (April is 1, March 12), and that year.
-func yearShare(month time.Time) (elapsed int64, year int) {
-	year = month.Year()
-	if month.Month() < time.April {
-		year--
-	}
+func YearShare(month time.Time) (elapsed int64, year int) {
+	year = claims.FinancialYear(month)
 	return int64((month.Year()-year)*12+int(month.Month())-int(time.April)) + 1, year
 }
 
@@ -128,7 +128,7 @@ func Assess(ind Indicator, fromYear, toYear int, r Reading) Progress {
 	if ind.Kind == ClaimsFigure {
 		// Claims build up from April: the year so far is compared with the
 		// same share of the year's target and of the baseline year's total.
-		elapsed, year := yearShare(r.Month)
+		elapsed, year := YearShare(r.Month)
 		target, ok := ind.Targets[year]
 		for y := year - 1; !ok && y >= fromYear; y-- {
 			target, ok = ind.Targets[y]
@@ -173,55 +173,31 @@ type IndicatorInput struct {
 // ParseFigure reads a value typed in the figure's unit into the stored
 // whole number: 43.2 (%) → 43200; 5,000 (patients) → 5000; £1,234.56 → 123456.
 func ParseFigure(k IndicatorKind, s string) (int64, error) {
-	var scale int64 = 1
 	switch k {
 	case MeasureFigure:
-		scale = 1000
+		return parseScaled(s, 1000)
 	case ClaimsFigure:
-		scale = 100
+		if p, ok := payrules.ParsePounds(s); ok {
+			return p, nil
+		}
+		return 0, fmt.Errorf("%q is not an amount in pounds, like £1,250.00", s)
 	}
-	return parseScaled(s, scale)
+	return parseScaled(s, 1)
 }
 
 // FormatFigure writes a stored value back in its unit.
 func FormatFigure(k IndicatorKind, unit access.Unit, v int64) string {
 	switch k {
 	case MeasureFigure:
-		s := fmt.Sprintf("%.1f", float64(v)/1000)
-		if unit == access.Per1000 {
-			return s + " per 1,000"
-		}
-		return s + "%"
+		return fmt.Sprintf("%.1f", float64(v)/1000) + unit.Suffix()
 	case ClaimsFigure:
-		sign := ""
-		if v < 0 {
-			sign = "-"
+		sign, p := "", v
+		if p < 0 {
+			sign, p = "-", -p
 		}
-		return fmt.Sprintf("%s£%s.%02d", sign, thousands(abs(v)/100), abs(v)%100)
+		return fmt.Sprintf("%s£%s.%02d", sign, numfmt.Count(p/100), p%100)
 	}
-	return thousands(v)
-}
-
-func abs(v int64) int64 {
-	if v < 0 {
-		return -v
-	}
-	return v
-}
-
-func thousands(v int64) string {
-	s := fmt.Sprint(abs(v))
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if v < 0 {
-		return "-" + string(out)
-	}
-	return string(out)
+	return numfmt.Count(v)
 }
 
 // parseScaled reads a decimal (commas, a £ and a % allowed) into a whole

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -104,9 +102,7 @@ const ResetLife = time.Hour
 // CreateReset makes a one-use link token to set a user's password, lasting
 // life; only its hash is kept. A disabled user gets none.
 func (s *Store) CreateReset(ctx context.Context, actor string, userID int64, life time.Duration) (string, error) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	secret := base64.RawURLEncoding.EncodeToString(b)
+	secret := randomToken()
 	err := s.tx(ctx, func(c conn) error {
 		var disabled sql.NullString
 		if err := c.queryRow(ctx, "SELECT disabled_at FROM users WHERE id = ?", userID).Scan(&disabled); err != nil {

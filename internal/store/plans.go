@@ -3,10 +3,8 @@ package store
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
@@ -581,13 +579,6 @@ func (s *Store) Drop(ctx context.Context, actor string, r plans.Round, id int64,
 	})
 }
 
-// hashSecret is what is kept of a join code or a guest's session: its
-// SHA-256, so that the database holds nothing a reader could use to join.
-func hashSecret(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:])
-}
-
 // CreateJoinCodes makes n one-time join codes for a constituency of a round
 // and returns them; only their hashes are kept.
 func (s *Store) CreateJoinCodes(ctx context.Context, actor string, r plans.Round, k plans.ConstituencyKind, label string, n int, signatory bool, expires time.Time) ([]string, error) {
@@ -608,7 +599,7 @@ func (s *Store) AddJoinCodes(ctx context.Context, actor string, r plans.Round, k
 				l = fmt.Sprintf("%s %d", label, i+1)
 			}
 			if _, err := c.exec(ctx, `INSERT INTO plan_guests (round_id, constituency, label, signatory, code_hash, expires_at, created_by, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, string(k), l, boolInt(signatory), hashSecret(code), c.tsArg(expires), actor, c.tsArg(c.now)); err != nil {
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, string(k), l, boolInt(signatory), hashToken(code), c.tsArg(expires), actor, c.tsArg(c.now)); err != nil {
 				return err
 			}
 		}
@@ -653,9 +644,9 @@ func (s *Store) RedeemJoinCode(ctx context.Context, code, name string) (plans.Gu
 	secret := rand.Text()
 	var g plans.Guest
 	err := s.tx(ctx, func(c conn) error {
-		h := hashSecret(code)
+		h := hashToken(code)
 		res, err := c.exec(ctx, "UPDATE plan_guests SET used_at = ?, name = ?, session_hash = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
-			c.tsArg(c.now), name, hashSecret(secret), h, c.tsArg(c.now))
+			c.tsArg(c.now), name, hashToken(secret), h, c.tsArg(c.now))
 		if err != nil {
 			return err
 		}
@@ -691,7 +682,7 @@ func (s *Store) RedeemJoinCode(ctx context.Context, code, name string) (plans.Gu
 // code it came from has not expired.
 func (s *Store) GuestBySession(ctx context.Context, secret string) (plans.Guest, error) {
 	c := s.reader()
-	g, err := scanGuest(c.queryRow(ctx, "SELECT "+guestColumns+" FROM plan_guests WHERE session_hash = ? AND expires_at > ?", hashSecret(secret), c.tsArg(c.now)))
+	g, err := scanGuest(c.queryRow(ctx, "SELECT "+guestColumns+" FROM plan_guests WHERE session_hash = ? AND expires_at > ?", hashToken(secret), c.tsArg(c.now)))
 	if err != nil {
 		return g, notFound(err, "Your guest pass has ended: ask the facilitator for a new join code.")
 	}

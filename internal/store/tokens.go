@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,9 +18,7 @@ import (
 // cannot be shown again.
 func (s *Store) CreateToken(ctx context.Context, actor string, userID int64, name string, canWrite bool, days int) (people.APIToken, string, error) {
 	name = strings.TrimSpace(name)
-	b := make([]byte, 32)
-	rand.Read(b)
-	secret := people.TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	secret := people.TokenPrefix + randomToken()
 	var t people.APIToken
 	err := s.tx(ctx, func(c conn) error {
 		var active int

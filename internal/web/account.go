@@ -20,7 +20,6 @@ type accountData struct {
 	Must     bool              `json:"must_change_password"`
 	Made     *people.APIToken  `json:"-"`
 	Typed    map[string]string `json:"-"`
-	Now      int64             `json:"-"`
 	Active   map[int64]bool    `json:"-"`
 }
 

@@ -369,13 +369,10 @@ var errNotTop = problem.New(problem.Forbidden, "Only an administrator at an ICB 
 // atICB reports whether the person holds perm at an ICB or a region: the
 // things shared across Places (organisations under no one, shipped
 // measures) are for them.
+// Each grant carries its organisation's kind, so no query is needed.
 func (s *Server) atICB(r *http.Request, rq *request, perm people.Permission) (bool, error) {
-	for _, code := range roots(rq.user, perm) {
-		o, err := s.store.Org(r.Context(), code)
-		if err != nil {
-			return false, err
-		}
-		if o.Kind == orgs.ICB || o.Kind == orgs.Region {
+	for _, g := range rq.user.Grants {
+		if k := orgs.Kind(g.OrgKind); g.Role.Allows(perm) && (k == orgs.ICB || k == orgs.Region) {
 			return true, nil
 		}
 	}

@@ -231,11 +231,7 @@ func newDecileChart(d *access.Table, w, h int, highlight *series, others []serie
 		return left + i*(w-left-right)/(len(d.Months)-1)
 	}
 	yOf := func(v float64) int { return top + int((hi-v)*float64(h-top-bottom)/(hi-lo)) }
-	unit := "%"
-	if d.Measure.Unit == access.Per1000 {
-		unit = " per 1,000"
-	}
-	c := &decileChart{Width: w, Height: h, Title: d.Measure.Title, Unit: unit, Left: left, Right: w - right, AxisY: h - 10}
+	c := &decileChart{Width: w, Height: h, Title: d.Measure.Title, Unit: d.Measure.Unit.Suffix(), Left: left, Right: w - right, AxisY: h - 10}
 	for k := 0; k < 9; k++ {
 		var b strings.Builder
 		for i, dec := range d.Deciles {
@@ -251,7 +247,7 @@ func newDecileChart(d *access.Table, w, h int, highlight *series, others []serie
 		for i, x := range s.Values {
 			if !math.IsNaN(x) {
 				fmt.Fprintf(&b, "%d,%d ", xOf(i), yOf(x))
-				line.Dots = append(line.Dots, lineDot{X: xOf(i), Y: yOf(x), Label: d.Months[i].Format("Jan 2006") + ": " + num1(x) + unit})
+				line.Dots = append(line.Dots, lineDot{X: xOf(i), Y: yOf(x), Label: d.Months[i].Format("Jan 2006") + ": " + num1(x) + c.Unit})
 			}
 		}
 		line.Points = strings.TrimSpace(b.String())

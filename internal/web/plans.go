@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/plans"
 	"github.com/onepc/onepc/internal/problem"
@@ -195,10 +196,7 @@ func (s *Server) renderNewRound(w http.ResponseWriter, r *http.Request, rq *requ
 	}
 	if form == nil {
 		start := rq.today.AddDate(0, 0, 7)
-		y := start.Year()
-		if start.Month() < time.April {
-			y--
-		}
+		y := claims.FinancialYear(start)
 		form = map[string]string{"from_year": strconv.Itoa(y + 1), "to_year": strconv.Itoa(y + 3), "cap": strconv.Itoa(plans.DefaultCap),
 			"sign_icb": string(people.Commissioner), "sign_place": string(people.Commissioner), "sign_pcns": string(people.PCNClinicalDirector),
 			"sign_practices": string(people.PracticeManager), "need_icb": "all", "need_place": "all", "need_pcns": "2/3", "need_practices": "none",

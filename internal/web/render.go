@@ -91,12 +91,7 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 			}
 		},
 		"milli": func(pm *int64) string { return num1(float64(*pm) / 1000) }, // a target, kept in thousandths
-		"unit": func(u access.Unit) string { // after a value
-			if u == access.Percent {
-				return "%"
-			}
-			return " per 1,000"
-		},
+		"unit":  access.Unit.Suffix,                                          // after a value
 		"changeUnit": func(u access.Unit) string { // after a change
 			if u == access.Percent {
 				return " points"
