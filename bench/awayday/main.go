@@ -136,7 +136,7 @@ func run(engine, pg string, servers, n int, spread time.Duration) (result, error
 			jar, _ := cookiejar.New(nil)
 			c := &http.Client{Jar: jar, Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 			home := urls[i%len(urls)]
-			body := fmt.Sprintf(`{"code":%q,"name":"Person %d"}`, code(i), i)
+			body := fmt.Sprintf(`{"code":%q,"name":"Person %d"}`, round.Codes[i], i)
 			req, _ := http.NewRequest("POST", home+"/api/join", strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			resp, err := c.Do(req)
@@ -207,7 +207,6 @@ func run(engine, pg string, servers, n int, spread time.Duration) (result, error
 						closedOnce.Do(func() { close(allClosed) })
 					}
 					mu.Unlock()
-					io.Copy(io.Discard, io.LimitReader(resp.Body, 0))
 					return
 				}
 			}
@@ -300,13 +299,7 @@ func run(engine, pg string, servers, n int, spread time.Duration) (result, error
 type benchRound struct {
 	ID, Decision int64
 	Options      []int64
-}
-
-func code(i int) string {
-	const alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-	b := []byte("BNCH-0000")
-	b[5], b[6], b[7], b[8] = alphabet[i/(31*31*31)%31], alphabet[i/(31*31)%31], alphabet[i/31%31], alphabet[i%31]
-	return string(b)
+	Codes        []string // one join code a person
 }
 
 // openRound opens a round on the demo Place with a dot vote on screen and
@@ -334,14 +327,11 @@ func openRound(ctx context.Context, s *store.Store, n int) (benchRound, error) {
 	if err := s.SetLive(ctx, "bench", r, d.ID); err != nil {
 		return benchRound{}, err
 	}
-	var codes []string
-	for i := range n {
-		codes = append(codes, code(i))
-	}
-	if err := s.AddJoinCodes(ctx, "bench", r, plans.Patients, "Away day", codes, false, time.Now().Add(24*time.Hour)); err != nil {
+	codes, err := s.CreateJoinCodes(ctx, "bench", r, plans.Patients, "Away day", n, false, time.Now().Add(24*time.Hour))
+	if err != nil {
 		return benchRound{}, err
 	}
-	return benchRound{ID: r.ID, Decision: d.ID, Options: ids}, nil
+	return benchRound{ID: r.ID, Decision: d.ID, Options: ids, Codes: codes}, nil
 }
 
 // facilitator signs the demo commissioner in, returning a function that

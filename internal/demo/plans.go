@@ -82,7 +82,7 @@ func LoadPlans(ctx context.Context, s *store.Store, now time.Time) error {
 
 	// 1. The adopted plan for this financial year.
 	start := time.Date(fy-1, time.September, 1, 0, 0, 0, 0, time.UTC)
-	adopted, err := open(PlaceCode, orgs.Place, fmt.Sprintf("Riverside and Vale primary care plan %s", plans.YearLabel(fy)), fy, fy, start, placeRule)
+	adopted, err := open(PlaceCode, orgs.Place, fmt.Sprintf("Riverside and Vale primary care plan %s", claims.YearLabel(fy)), fy, fy, start, placeRule)
 	if err != nil {
 		return fmt.Errorf("demo adopted plan: %w", err)
 	}
@@ -195,7 +195,7 @@ func LoadPlans(ctx context.Context, s *store.Store, now time.Time) error {
 
 	// 2. Next year's three-year plan, deciding now.
 	start = today.AddDate(0, 0, -70)
-	deciding, err := open(PlaceCode, orgs.Place, fmt.Sprintf("Riverside and Vale primary care plan %s to %s", plans.YearLabel(fy+1), plans.YearLabel(fy+3)), fy+1, fy+3, start, placeRule)
+	deciding, err := open(PlaceCode, orgs.Place, fmt.Sprintf("Riverside and Vale primary care plan %s to %s", claims.YearLabel(fy+1), claims.YearLabel(fy+3)), fy+1, fy+3, start, placeRule)
 	if err != nil {
 		return fmt.Errorf("demo deciding round: %w", err)
 	}
@@ -309,7 +309,7 @@ func LoadPlans(ctx context.Context, s *store.Store, now time.Time) error {
 		{Kind: plans.Practices, SignRole: people.PracticeManager, NeedNum: 1, NeedDen: 2},
 		{Kind: plans.Patients, NeedDen: 1},
 	}
-	pcnRound, err := open("U00001", orgs.PCN, "Riverside PCN access plan "+plans.YearLabel(fy+1), fy+1, fy+1, today.AddDate(0, 0, -5), pcnRule)
+	pcnRound, err := open("U00001", orgs.PCN, "Riverside PCN access plan "+claims.YearLabel(fy+1), fy+1, fy+1, today.AddDate(0, 0, -5), pcnRule)
 	if err != nil {
 		return fmt.Errorf("demo PCN round: %w", err)
 	}
@@ -319,7 +319,7 @@ func LoadPlans(ctx context.Context, s *store.Store, now time.Time) error {
 	}
 
 	// 4. Hilltop PCN's workforce plan, consulting on its draft.
-	hill, err := open("U00002", orgs.PCN, "Hilltop PCN workforce plan "+plans.YearLabel(fy+1), fy+1, fy+1, today.AddDate(0, -4, 0), pcnRule)
+	hill, err := open("U00002", orgs.PCN, "Hilltop PCN workforce plan "+claims.YearLabel(fy+1), fy+1, fy+1, today.AddDate(0, -4, 0), pcnRule)
 	if err != nil {
 		return fmt.Errorf("demo consulting round: %w", err)
 	}
@@ -349,9 +349,9 @@ func LoadPlans(ctx context.Context, s *store.Store, now time.Time) error {
 		rule      []plans.Constituency
 		to        plans.Phase
 	}{
-		{"Y00001", orgs.Practice, "Riverside Medical Centre's own priorities " + plans.YearLabel(fy+1), practiceRule, plans.Shortlisting},
-		{"U00003", orgs.PCN, "Vale Market Towns PCN care homes plan " + plans.YearLabel(fy+1), pcnRule, plans.Drafting},
-		{"U00004", orgs.PCN, "Harbour and Coast PCN coastal access plan " + plans.YearLabel(fy+1), pcnRule, plans.Signing},
+		{"Y00001", orgs.Practice, "Riverside Medical Centre's own priorities " + claims.YearLabel(fy+1), practiceRule, plans.Shortlisting},
+		{"U00003", orgs.PCN, "Vale Market Towns PCN care homes plan " + claims.YearLabel(fy+1), pcnRule, plans.Drafting},
+		{"U00004", orgs.PCN, "Harbour and Coast PCN coastal access plan " + claims.YearLabel(fy+1), pcnRule, plans.Signing},
 	}
 	for _, l := range later {
 		r, err := open(l.footprint, l.kind, l.title, fy+1, fy+1, today.AddDate(0, -3, 0), l.rule)
@@ -418,7 +418,7 @@ the data OnePC holds, so that progress is shown, not reported.
 3. **More GP capacity in Hilltop**.
 4. **Use the local enhanced services offered**: claims made the easy way.
 5. **Care for the Porthaven coast**: follow up Quayside Surgery's patients.
-`, plans.YearLabel(fy), status)
+`, claims.YearLabel(fy), status)
 }
 
 // demoObjectives gives the adopted plan's objectives owners, actions and

@@ -30,7 +30,7 @@ func AccessFor(r Round, grants []people.Grant, chain []string, members map[strin
 		Seats:       Seats(r, grants, members),
 		ReadOnly:    people.Authorize(grants, people.ViewOrg, chain),
 	}
-	if a.Facilitator || a.ReadOnly || len(a.Seats) > 0 {
+	if a.Sees() {
 		return a, nil
 	}
 	for _, g := range grants {

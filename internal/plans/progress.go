@@ -99,7 +99,7 @@ func (ind Indicator) Trajectory(fromYear, toYear int, month time.Time) int64 {
 			return prev
 		}
 		if month.Before(end) {
-			elapsed := int64((month.Year()-y)*12+int(month.Month())-int(time.April)) + 1 // months done, counting this one
+			elapsed, _ := YearShare(month) // months done, counting this one
 			return prev + (target-prev)*elapsed/12
 		}
 		prev = target
@@ -271,7 +271,7 @@ func NewIndicator(in IndicatorInput, years []int) (Indicator, error) {
 		}
 		v, err := ParseFigure(ind.Kind, raw)
 		if err != nil {
-			errs.Add(fmt.Sprintf("target_%d", y), fmt.Sprintf("Target for %s: %v", YearLabel(y), err))
+			errs.Add(fmt.Sprintf("target_%d", y), fmt.Sprintf("Target for %s: %v", claims.YearLabel(y), err))
 			continue
 		}
 		ind.Targets[y] = v

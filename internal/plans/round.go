@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
@@ -177,9 +178,9 @@ type Round struct {
 // Period writes the plan's years as 2027/28–2029/30.
 func (r Round) Period() string {
 	if r.FromYear == r.ToYear {
-		return YearLabel(r.FromYear)
+		return claims.YearLabel(r.FromYear)
 	}
-	return YearLabel(r.FromYear) + "–" + YearLabel(r.ToYear)
+	return claims.YearLabel(r.FromYear) + "–" + claims.YearLabel(r.ToYear)
 }
 
 // Years lists the plan's financial years.
@@ -190,9 +191,6 @@ func (r Round) Years() []int {
 	}
 	return out
 }
-
-// YearLabel writes 2027 as 2027/28.
-func YearLabel(y int) string { return fmt.Sprintf("%d/%02d", y, (y+1)%100) }
 
 // Constituency returns the round's constituency of kind k.
 func (r Round) Constituency(k ConstituencyKind) (Constituency, bool) {

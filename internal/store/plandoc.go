@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/onepc/onepc/internal/claims"
@@ -187,10 +189,11 @@ func (s *Store) AddIndicator(ctx context.Context, actor string, r plans.Round, i
 		if err != nil {
 			return err
 		}
-		for y, t := range ind.Targets {
-			if _, err := c.exec(ctx, "INSERT INTO plan_targets (indicator_id, year, target) VALUES (?, ?, ?)", id, y, t); err != nil {
-				return err
-			}
+		years := slices.Sorted(maps.Keys(ind.Targets))
+		if err := c.bulkInsert(ctx, "plan_targets", []string{"indicator_id", "year", "target"}, len(years), func(i int) []any {
+			return []any{id, years[i], ind.Targets[years[i]]}
+		}); err != nil {
+			return err
 		}
 		ind.ID = id
 		return c.appendAudit(ctx, actor, "add plan indicator", "plan_round", roundKey(r.Footprint, r.ID), nil, ind)
@@ -413,16 +416,10 @@ func (s *Store) Sign(ctx context.Context, actor string, r plans.Round, sg plans.
 
 // PlanMembers are the organisations that take part in a round as members of
 // its constituencies, today: those of each constituency's kind at or below
-// the footprint, and the Place and ICB above it.
-func (s *Store) PlanMembers(ctx context.Context, r plans.Round, today time.Time) (map[string]plans.ConstituencyKind, map[string]string, error) {
-	scope, err := s.Scope(ctx, []string{r.Footprint}, today)
-	if err != nil {
-		return nil, nil, err
-	}
-	chain, err := s.Ancestry(ctx, r.Footprint, today)
-	if err != nil {
-		return nil, nil, err
-	}
+// the footprint, and the Place and ICB above it. scope (the footprint and
+// every organisation below it) and chain (it and those above it) are the
+// caller's, who has them at hand (web keeps them per data version).
+func (s *Store) PlanMembers(ctx context.Context, r plans.Round, scope map[string]bool, chain []string, today time.Time) (map[string]plans.ConstituencyKind, map[string]string, error) {
 	codes := append([]string{}, chain...)
 	for c := range scope {
 		codes = append(codes, c)
@@ -466,8 +463,8 @@ func (s *Store) ClaimsTotal(ctx context.Context, codes []string, from time.Time)
 	in, args := inClause(codes)
 	var total int64
 	err := s.reader().queryRow(ctx, `SELECT COALESCE(SUM(pence), 0) FROM claims WHERE org_code IN `+in+`
-		AND status IN (?, ?, ?) AND period_start >= ? AND period_start < ?`,
-		append(args, string(claims.Approved), string(claims.Finance), string(claims.Paid), dateArg(from), dateArg(from.AddDate(1, 0, 0)))...).Scan(&total)
+		AND status IN (?, ?) AND period_start >= ? AND period_start < ?`, // paid is worked out on reading, from these
+		append(args, string(claims.Approved), string(claims.Finance), dateArg(from), dateArg(from.AddDate(1, 0, 0)))...).Scan(&total)
 	if err != nil {
 		return 0, fmt.Errorf("claims total: %w", err)
 	}

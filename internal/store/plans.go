@@ -32,17 +32,17 @@ func (s *Store) CreateRound(ctx context.Context, actor string, r plans.Round) (i
 		if err != nil {
 			return err
 		}
-		for _, pp := range r.Phases {
-			if _, err := c.exec(ctx, "INSERT INTO plan_phases (round_id, phase, is_on, start_date, end_date) VALUES (?, ?, ?, ?, ?)",
-				id, string(pp.Phase), boolInt(pp.On), dateArg(pp.Start), dateArg(pp.End)); err != nil {
-				return err
-			}
+		if err := c.bulkInsert(ctx, "plan_phases", []string{"round_id", "phase", "is_on", "start_date", "end_date"}, len(r.Phases), func(i int) []any {
+			pp := r.Phases[i]
+			return []any{id, string(pp.Phase), boolInt(pp.On), dateArg(pp.Start), dateArg(pp.End)}
+		}); err != nil {
+			return err
 		}
-		for i, k := range r.Constituencies {
-			if _, err := c.exec(ctx, "INSERT INTO plan_constituencies (round_id, kind, sign_role, need_num, need_den, position) VALUES (?, ?, ?, ?, ?, ?)",
-				id, string(k.Kind), string(k.SignRole), k.NeedNum, k.NeedDen, i); err != nil {
-				return err
-			}
+		if err := c.bulkInsert(ctx, "plan_constituencies", []string{"round_id", "kind", "sign_role", "need_num", "need_den", "position"}, len(r.Constituencies), func(i int) []any {
+			k := r.Constituencies[i]
+			return []any{id, string(k.Kind), string(k.SignRole), k.NeedNum, k.NeedDen, i}
+		}); err != nil {
+			return err
 		}
 		r.ID = id
 		return c.appendAudit(ctx, actor, "open planning round", "plan_round", roundKey(r.Footprint, id), nil, r)
@@ -144,7 +144,7 @@ func (s *Store) SetPhase(ctx context.Context, actor string, r plans.Round, to pl
 }
 
 func (c conn) setPhase(ctx context.Context, actor string, r plans.Round, to plans.Phase) error {
-	res, err := c.exec(ctx, "UPDATE plan_rounds SET phase = ?, live_version = live_version + 1 WHERE id = ? AND phase = ?", string(to), r.ID, string(r.Phase))
+	res, err := c.exec(ctx, "UPDATE plan_rounds SET phase = ? WHERE id = ? AND phase = ?", string(to), r.ID, string(r.Phase))
 	if err != nil {
 		return err
 	}
@@ -192,10 +192,17 @@ func (s *Store) SetCap(ctx context.Context, actor string, r plans.Round, cap int
 	})
 }
 
-// lockRound takes the round's row for the rest of the transaction (moving
-// its live counter): what is decided from the round's state (adoptions under
-// the cap, versions, signatures) is decided one transaction at a time.
+// lockRound takes the round's row for the rest of the transaction (a write
+// that changes nothing): what is decided from the round's state (adoptions
+// under the cap, versions, signatures) is decided one transaction at a time.
 func (c conn) lockRound(ctx context.Context, round int64) error {
+	_, err := c.exec(ctx, "UPDATE plan_rounds SET cap = cap WHERE id = ?", round)
+	return err
+}
+
+// bumpLive moves the round's live counter: the away day's streams send
+// their event again (a vote, a push, a close).
+func (c conn) bumpLive(ctx context.Context, round int64) error {
 	_, err := c.exec(ctx, "UPDATE plan_rounds SET live_version = live_version + 1 WHERE id = ?", round)
 	return err
 }
@@ -249,6 +256,7 @@ func (s *Store) ModerationLog(ctx context.Context, round int64) ([]plans.Moderat
 func (s *Store) AddPriorities(ctx context.Context, actor string, r plans.Round, ps []plans.Priority) ([]int64, error) {
 	var ids []int64
 	err := s.tx(ctx, func(c conn) error {
+		var items []auditItem
 		for _, p := range ps {
 			id, err := c.insertPriority(ctx, r.ID, p)
 			if err != nil {
@@ -256,11 +264,9 @@ func (s *Store) AddPriorities(ctx context.Context, actor string, r plans.Round, 
 			}
 			ids = append(ids, id)
 			p.ID, p.Round = id, r.ID
-			if err := c.appendAudit(ctx, actor, "propose priority", "plan_round", roundKey(r.Footprint, r.ID), nil, p); err != nil {
-				return err
-			}
+			items = append(items, auditItem{"propose priority", "plan_round", roundKey(r.Footprint, r.ID), nil, p})
 		}
-		return nil
+		return c.appendAudits(ctx, actor, items) // one look at the log's end however many there are
 	})
 	return ids, err
 }
@@ -507,28 +513,31 @@ func (s *Store) Split(ctx context.Context, actor string, r plans.Round, id int64
 
 // Decline turns a priority down with a reason.
 func (s *Store) Decline(ctx context.Context, actor string, r plans.Round, id int64, reason string) error {
+	return s.moderateStatus(ctx, actor, r, id, plans.Open, plans.Declined, "decline", reason)
+}
+
+// moderateStatus moves a priority from one status to another (keeping the
+// reason on it, but for one reopened), logged and audited.
+func (s *Store) moderateStatus(ctx context.Context, actor string, r plans.Round, id int64, from, to plans.Status, action, reason string) error {
 	return s.tx(ctx, func(c conn) error {
-		if err := c.setStatus(ctx, r.ID, id, plans.Open, plans.Declined, reason, 0); err != nil {
+		kept := reason
+		if to == plans.Open {
+			kept = ""
+		}
+		if err := c.setStatus(ctx, r.ID, id, from, to, kept, 0); err != nil {
 			return err
 		}
-		if err := c.logModeration(ctx, r.ID, actor, "decline", []int64{id}, nil, reason); err != nil {
+		if err := c.logModeration(ctx, r.ID, actor, action, []int64{id}, nil, reason); err != nil {
 			return err
 		}
-		return c.appendAudit(ctx, actor, "decline priority", "plan_round", roundKey(r.Footprint, r.ID), map[string]any{"priority": id}, map[string]any{"status": plans.Declined, "reason": reason})
+		return c.appendAudit(ctx, actor, action+" priority", "plan_round", roundKey(r.Footprint, r.ID),
+			map[string]any{"priority": id, "status": from}, map[string]any{"status": to, "reason": reason})
 	})
 }
 
 // Reopen takes a declined priority back into the round, with a reason.
 func (s *Store) Reopen(ctx context.Context, actor string, r plans.Round, id int64, reason string) error {
-	return s.tx(ctx, func(c conn) error {
-		if err := c.setStatus(ctx, r.ID, id, plans.Declined, plans.Open, "", 0); err != nil {
-			return err
-		}
-		if err := c.logModeration(ctx, r.ID, actor, "reopen", []int64{id}, nil, reason); err != nil {
-			return err
-		}
-		return c.appendAudit(ctx, actor, "reopen priority", "plan_round", roundKey(r.Footprint, r.ID), map[string]any{"priority": id, "status": plans.Declined}, map[string]any{"status": plans.Open, "reason": reason})
-	})
+	return s.moderateStatus(ctx, actor, r, id, plans.Declined, plans.Open, "reopen", reason)
 }
 
 // Adopt makes an open priority one of the plan's, as an objective owned by
@@ -568,15 +577,7 @@ func (s *Store) Adopt(ctx context.Context, actor string, r plans.Round, id int64
 // Drop takes an adopted priority out of the plan, with a reason; its
 // objective stays on record but leaves the plan.
 func (s *Store) Drop(ctx context.Context, actor string, r plans.Round, id int64, reason string) error {
-	return s.tx(ctx, func(c conn) error {
-		if err := c.setStatus(ctx, r.ID, id, plans.Chosen, plans.Dropped, reason, 0); err != nil {
-			return err
-		}
-		if err := c.logModeration(ctx, r.ID, actor, "drop", []int64{id}, nil, reason); err != nil {
-			return err
-		}
-		return c.appendAudit(ctx, actor, "drop priority", "plan_round", roundKey(r.Footprint, r.ID), map[string]any{"priority": id, "status": plans.Chosen}, map[string]any{"status": plans.Dropped, "reason": reason})
-	})
+	return s.moderateStatus(ctx, actor, r, id, plans.Chosen, plans.Dropped, "drop", reason)
 }
 
 // CreateJoinCodes makes n one-time join codes for a constituency of a round
@@ -593,15 +594,15 @@ func (s *Store) CreateJoinCodes(ctx context.Context, actor string, r plans.Round
 // come from CreateJoinCodes).
 func (s *Store) AddJoinCodes(ctx context.Context, actor string, r plans.Round, k plans.ConstituencyKind, label string, codes []string, signatory bool, expires time.Time) error {
 	return s.tx(ctx, func(c conn) error {
-		for i, code := range codes {
+		err := c.bulkInsert(ctx, "plan_guests", []string{"round_id", "constituency", "label", "signatory", "code_hash", "expires_at", "created_by", "created_at"}, len(codes), func(i int) []any {
 			l := label
 			if len(codes) > 1 {
 				l = fmt.Sprintf("%s %d", label, i+1)
 			}
-			if _, err := c.exec(ctx, `INSERT INTO plan_guests (round_id, constituency, label, signatory, code_hash, expires_at, created_by, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, string(k), l, boolInt(signatory), hashToken(code), c.tsArg(expires), actor, c.tsArg(c.now)); err != nil {
-				return err
-			}
+			return []any{r.ID, string(k), l, boolInt(signatory), hashToken(codes[i]), c.tsArg(expires), actor, c.tsArg(c.now)}
+		})
+		if err != nil {
+			return err
 		}
 		return c.appendAudit(ctx, actor, "make join codes", "plan_round", roundKey(r.Footprint, r.ID), nil,
 			map[string]any{"constituency": k, "label": label, "count": len(codes), "signatory": signatory, "expires": expires})
@@ -641,7 +642,7 @@ func (s *Store) Guests(ctx context.Context, round int64) ([]plans.Guest, error) 
 // people typing one code at once get one seat. It returns the guest and the
 // secret for their session cookie.
 func (s *Store) RedeemJoinCode(ctx context.Context, code, name string) (plans.Guest, string, error) {
-	secret := rand.Text()
+	secret := randomToken()
 	var g plans.Guest
 	err := s.tx(ctx, func(c conn) error {
 		h := hashToken(code)
@@ -699,10 +700,10 @@ func (s *Store) OpenDecision(ctx context.Context, actor string, r plans.Round, d
 		if err != nil {
 			return err
 		}
-		for i, o := range d.Options {
-			if _, err := c.exec(ctx, "INSERT INTO plan_decision_options (decision_id, priority_id, position) VALUES (?, ?, ?)", id, o, i); err != nil {
-				return err
-			}
+		if err := c.bulkInsert(ctx, "plan_decision_options", []string{"decision_id", "priority_id", "position"}, len(d.Options), func(i int) []any {
+			return []any{id, d.Options[i], i}
+		}); err != nil {
+			return err
 		}
 		d.ID, d.Round = id, r.ID
 		return c.appendAudit(ctx, actor, "open decision", "plan_round", roundKey(r.Footprint, r.ID), nil, d)
@@ -736,25 +737,28 @@ func (c conn) decisions(ctx context.Context, where string, args ...any) ([]plans
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for i := range out {
-		orows, err := c.query(ctx, "SELECT priority_id FROM plan_decision_options WHERE decision_id = ? ORDER BY position", out[i].ID)
-		if err != nil {
-			return nil, err
-		}
-		for orows.Next() {
-			var id int64
-			if err := orows.Scan(&id); err != nil {
-				orows.Close()
-				return nil, err
-			}
-			out[i].Options = append(out[i].Options, id)
-		}
-		orows.Close()
-		if err := orows.Err(); err != nil {
-			return nil, err
-		}
+	if len(out) == 0 {
+		return out, nil
 	}
-	return out, nil
+	idx := map[int64]int{}
+	ids := make([]int64, len(out))
+	for i, d := range out {
+		idx[d.ID], ids[i] = i, d.ID
+	}
+	in, args := inClause(ids) // every decision's options in one query
+	orows, err := c.query(ctx, "SELECT decision_id, priority_id FROM plan_decision_options WHERE decision_id IN "+in+" ORDER BY decision_id, position", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer orows.Close()
+	for orows.Next() {
+		var d, o int64
+		if err := orows.Scan(&d, &o); err != nil {
+			return nil, err
+		}
+		out[idx[d]].Options = append(out[idx[d]].Options, o)
+	}
+	return out, orows.Err()
 }
 
 // Decisions lists a round's decisions, oldest first.
@@ -785,10 +789,10 @@ func ballotID() int64 {
 }
 
 // CastBallot records a voter's ballot (checked by tally) on an open
-// decision, once. Counting the voter in and the decision's still being open
-// are one compare-and-set on the decision's row, so a vote racing the close
-// either lands before it or is refused; a second vote by the same voter
-// meets the voter roll's key and changes nothing.
+// decision, once. The decision's still being open is checked by a write
+// on its row (compare-and-set), so a vote racing the close either lands
+// before it or is refused; a second vote by the same voter meets the voter
+// roll's key and changes nothing.
 func (s *Store) CastBallot(ctx context.Context, r plans.Round, d plans.Decision, v plans.Voter, b tally.Ballot) error {
 	return s.tx(ctx, func(c conn) error {
 		return c.castBallot(ctx, r, d, v, b, "", "")
@@ -797,7 +801,9 @@ func (s *Store) CastBallot(ctx context.Context, r plans.Round, d plans.Decision,
 
 func (c conn) castBallot(ctx context.Context, r plans.Round, d plans.Decision, v plans.Voter, b tally.Ballot, reason, enteredBy string) error {
 	w := max(b.Weight, 1)
-	res, err := c.exec(ctx, "UPDATE plan_decisions SET voters = voters + ? WHERE id = ? AND round_id = ? AND closed_at IS NULL", w, d.ID, r.ID)
+	// Takes the decision's row while it is open (a write that changes
+	// nothing): a close at the same time comes before or after, never between.
+	res, err := c.exec(ctx, "UPDATE plan_decisions SET closed_at = NULL WHERE id = ? AND round_id = ? AND closed_at IS NULL", d.ID, r.ID)
 	if err != nil {
 		return err
 	}
@@ -842,7 +848,7 @@ func (c conn) castBallot(ctx context.Context, r plans.Round, d plans.Decision, v
 	}); err != nil {
 		return err
 	}
-	if _, err := c.exec(ctx, "UPDATE plan_rounds SET live_version = live_version + 1 WHERE id = ?", r.ID); err != nil {
+	if err := c.bumpLive(ctx, r.ID); err != nil {
 		return err
 	}
 	// The audit log records that a vote was cast and for which
@@ -869,6 +875,10 @@ func (s *Store) EnterPaper(ctx context.Context, actor string, r plans.Round, d p
 // Ballots reads a decision's ballots for counting.
 func (s *Store) Ballots(ctx context.Context, decision int64) ([]tally.Ballot, error) {
 	c := s.reader()
+	var method string
+	if err := c.queryRow(ctx, "SELECT method FROM plan_decisions WHERE id = ?", decision).Scan(&method); err != nil {
+		return nil, err
+	}
 	rows, err := c.query(ctx, `SELECT b.id, b.constituency, b.weight, m.priority_id, m.criterion, m.value FROM plan_ballots b
 		JOIN plan_marks m ON m.ballot_id = b.id WHERE b.decision_id = ? ORDER BY b.id, m.priority_id, m.criterion`, decision)
 	if err != nil {
@@ -877,10 +887,6 @@ func (s *Store) Ballots(ctx context.Context, decision int64) ([]tally.Ballot, er
 	defer rows.Close()
 	var out []tally.Ballot
 	var last int64 = -1
-	var method string
-	if err := c.queryRow(ctx, "SELECT method FROM plan_decisions WHERE id = ?", decision).Scan(&method); err != nil {
-		return nil, err
-	}
 	for rows.Next() {
 		var id, prio int64
 		var k string
@@ -972,7 +978,7 @@ func (s *Store) CloseDecision(ctx context.Context, actor string, r plans.Round, 
 				return err
 			}
 		}
-		if _, err := c.exec(ctx, "UPDATE plan_rounds SET live_version = live_version + 1 WHERE id = ?", r.ID); err != nil {
+		if err := c.bumpLive(ctx, r.ID); err != nil {
 			return err
 		}
 		return c.appendAudit(ctx, actor, "close decision", "plan_round", roundKey(r.Footprint, r.ID), map[string]any{"decision": d.ID}, map[string]any{"closed": true})
@@ -1032,19 +1038,22 @@ func (c conn) shuffleBallots(ctx context.Context, decision int64) error {
 		return err
 	}
 	mrand.Shuffle(len(bs), func(i, j int) { bs[i], bs[j] = bs[j], bs[i] })
+	var marks [][4]int64 // ballot, priority, criterion, value
 	for _, b := range bs {
-		id := ballotID()
-		if _, err := c.exec(ctx, "INSERT INTO plan_ballots (id, decision_id, constituency, weight, paper, reason, entered_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			id, decision, b.constituency, b.weight, b.paper, b.reason, b.enteredBy); err != nil {
-			return err
-		}
-		if err := c.bulkInsert(ctx, "plan_marks", []string{"ballot_id", "priority_id", "criterion", "value"}, len(b.marks), func(i int) []any {
-			return []any{id, b.marks[i][0], b.marks[i][1], b.marks[i][2]}
-		}); err != nil {
-			return err
+		b.id = ballotID()
+		for _, m := range b.marks {
+			marks = append(marks, [4]int64{b.id, m[0], m[1], m[2]})
 		}
 	}
-	return nil
+	if err := c.bulkInsert(ctx, "plan_ballots", []string{"id", "decision_id", "constituency", "weight", "paper", "reason", "entered_by"}, len(bs), func(i int) []any {
+		b := bs[i]
+		return []any{b.id, decision, b.constituency, b.weight, b.paper, b.reason, b.enteredBy}
+	}); err != nil {
+		return err
+	}
+	return c.bulkInsert(ctx, "plan_marks", []string{"ballot_id", "priority_id", "criterion", "value"}, len(marks), func(i int) []any {
+		return []any{marks[i][0], marks[i][1], marks[i][2], marks[i][3]}
+	})
 }
 
 // SetLive pushes a decision to everyone's screen at the away day (0 clears it).

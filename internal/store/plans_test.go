@@ -258,7 +258,9 @@ func TestPlanVotingAndSigning(t *testing.T) {
 		if err := s.SetPhase(ctx, "comm@p1", plans.Round{ID: r.ID, Footprint: "P1", Phase: plans.Proposing}, plans.Signing); err != nil {
 			t.Fatal(err)
 		}
-		members, _, err := s.PlanMembers(ctx, r, day("2027-06-01"))
+		below, _ := s.Scope(ctx, []string{r.Footprint}, day("2027-06-01"))
+		chain, _ := s.Ancestry(ctx, r.Footprint, day("2027-06-01"))
+		members, _, err := s.PlanMembers(ctx, r, below, chain, day("2027-06-01"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,10 +23,7 @@ func (s *Server) openDecision(w http.ResponseWriter, r *http.Request, rq *reques
 	if err := v.round.Allows(plans.Decide); err != nil {
 		return s.roundProblem(w, r, rq, v, err)
 	}
-	if err := readFormOrJSON(r); err != nil {
-		return err
-	}
-	all, err := decodeAll(r)
+	all, err := decodeAll(r) // a form's option boxes are then in r.PostForm too
 	if err != nil {
 		return err
 	}
@@ -102,14 +99,6 @@ func boolField(s string) (v, ok bool) {
 	return false, false
 }
 
-// readFormOrJSON parses a form body (a JSON body is read by decodeAll).
-func readFormOrJSON(r *http.Request) error {
-	if wantsJSONBody(r) {
-		return nil
-	}
-	return readForm(r)
-}
-
 // viewDecision is planView and the decision named in the path.
 func (s *Server) viewDecision(r *http.Request, rq *request) (planViewer, plans.Decision, error) {
 	v, err := s.planView(r, rq)
@@ -158,25 +147,24 @@ type optionView struct {
 }
 
 type decisionData struct {
-	Round        plans.Round              `json:"round"`
-	Decision     plans.Decision           `json:"decision"`
-	Titles       map[int64]string         `json:"titles"`
-	Turnout      map[string]int           `json:"turnout"`
-	Roll         []store.VoterRow         `json:"voter_roll"`
-	Result       *tally.Result            `json:"result,omitempty"`
-	Voted        bool                     `json:"voted"`
-	CanVote      bool                     `json:"-"`
-	Facilitator  bool                     `json:"-"`
-	Options      []optionView             `json:"-"`
-	Answers      []string                 `json:"-"`
-	Places       []int                    `json:"-"`
-	Scores       []int                    `json:"-"`
-	Kinds        []plans.ConstituencyKind `json:"-"`
-	Form         map[string]string        `json:"-"`
-	Explain      string                   `json:"-"`
-	Constituency plans.ConstituencyKind   `json:"-"`
-	Live         bool                     `json:"-"` // drawn inside the workshop page
-	Paper        map[string]string        `json:"-"` // the paper ballots form as sent, when it is drawn again with a problem
+	Round        plans.Round            `json:"round"`
+	Decision     plans.Decision         `json:"decision"`
+	Titles       map[int64]string       `json:"titles"`
+	Turnout      map[string]int         `json:"turnout"`
+	Roll         []store.VoterRow       `json:"voter_roll"`
+	Result       *tally.Result          `json:"result,omitempty"`
+	Voted        bool                   `json:"voted"`
+	CanVote      bool                   `json:"-"`
+	Facilitator  bool                   `json:"-"`
+	Options      []optionView           `json:"-"`
+	Answers      []string               `json:"-"`
+	Places       []int                  `json:"-"`
+	Scores       []int                  `json:"-"`
+	Form         map[string]string      `json:"-"`
+	Explain      string                 `json:"-"`
+	Constituency plans.ConstituencyKind `json:"-"`
+	Live         bool                   `json:"-"` // drawn inside the workshop page
+	Paper        map[string]string      `json:"-"` // the paper ballots form as sent, when it is drawn again with a problem
 }
 
 func (s *Server) decisionPage(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -190,7 +178,7 @@ func (s *Server) decisionPage(w http.ResponseWriter, r *http.Request, rq *reques
 func (s *Server) decisionData(ctx context.Context, rq *request, v planViewer, d plans.Decision, form map[string]string) (decisionData, error) {
 	v.round.CreatedBy, d.OpenedBy = v.staffName(v.round.CreatedBy), v.staffName(d.OpenedBy)
 	dd := decisionData{Round: v.round, Decision: d, Titles: map[int64]string{}, Facilitator: v.Facilitator, Form: form,
-		Answers: d.Method.Answers(), Kinds: plans.ConstituencyKinds, Explain: d.Method.Explain(), Scores: []int{0, 1, 2, 3, 4, 5}}
+		Answers: d.Method.Answers(), Explain: d.Method.Explain(), Scores: []int{0, 1, 2, 3, 4, 5}}
 	if d.ID == 0 { // the away day's screen with no question up
 		return dd, nil
 	}
@@ -344,12 +332,14 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request, rq *request) error
 		return again(err)
 	}
 	b.Constituency = string(vt.Constituency)
-	ps, err := s.store.Priorities(r.Context(), v.round.ID)
-	if err != nil {
-		return err
-	}
-	titles := titlesOf(ps)
-	if err := d.Tally().Check(b, func(o int64) string { return titles[o] }); err != nil {
+	if err := d.Tally().Check(b, func(int64) string { return "" }); err != nil {
+		// Read the titles only for a ballot that is wrong, to name them.
+		ps, perr := s.store.Priorities(r.Context(), v.round.ID)
+		if perr != nil {
+			return perr
+		}
+		titles := titlesOf(ps)
+		err = d.Tally().Check(b, func(o int64) string { return titles[o] })
 		return again(problem.OnField(problem.Invalid, "ballot", plans.Capital(err.Error())))
 	}
 	if err := s.store.CastBallot(r.Context(), v.round, d, vt, b); err != nil {
@@ -450,10 +440,7 @@ func (s *Server) resultsCSV(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	titles := map[int64]string{}
-	for _, p := range ps {
-		titles[p.ID] = p.Title
-	}
+	titles := titlesOf(ps)
 	cw := csvDownload(w, fmt.Sprintf("decision-%d-results.csv", d.ID))
 	head := []string{"Place", "Priority", "Consensus score"}
 	switch d.Method {

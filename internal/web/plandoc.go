@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/plans"
 	"github.com/onepc/onepc/internal/problem"
@@ -187,14 +188,8 @@ func (s *Server) planDocData(ctx context.Context, r *http.Request, rq *request, 
 	}
 	if v.Facilitator {
 		d.Owners = evidenceOrgs(v)
-		ms, err := s.store.Measures(ctx)
-		if err != nil {
+		if d.Measures, err = s.measureOptions(ctx); err != nil {
 			return d, err
-		}
-		for _, m := range ms {
-			if m.Retired.IsZero() {
-				d.Measures = append(d.Measures, m.ID, m.Title)
-			}
 		}
 	}
 	if r != nil {
@@ -469,10 +464,12 @@ func (s *Server) changeObjective(w http.ResponseWriter, r *http.Request, rq *req
 // the data now (for claims, the last complete year's total).
 func (s *Server) addIndicator(ctx context.Context, rq *request, v planViewer, oid int64, all map[string]string) error {
 	in := plans.IndicatorInput{Kind: all["kind"], Measure: all["measure"], Org: all["org"], HigherBetter: all["direction"], Targets: map[int]string{}}
-	if in.HigherBetter == "" && plans.IndicatorKind(in.Kind) == plans.MeasureFigure && in.Measure != "" {
-		// Which way is better, unless said: as the measure says.
-		if m, err := s.store.Measure(ctx, in.Measure); err == nil && m.Direction != access.Neutral {
-			in.HigherBetter = string(m.Direction)
+	var measureErr error // read once: for the direction, and to refuse an unknown measure
+	if plans.IndicatorKind(in.Kind) == plans.MeasureFigure && in.Measure != "" {
+		var m access.Measure
+		m, measureErr = s.store.Measure(ctx, in.Measure)
+		if in.HigherBetter == "" && measureErr == nil && m.Direction != access.Neutral {
+			in.HigherBetter = string(m.Direction) // which way is better, unless said: as the measure says
 		}
 	}
 	for _, y := range v.round.Years() {
@@ -488,19 +485,17 @@ func (s *Server) addIndicator(ctx context.Context, rq *request, v planViewer, oi
 		return err
 	}
 	ind.Objective = oid
-	if ind.Kind == plans.MeasureFigure {
-		if _, err := s.store.Measure(ctx, ind.Measure); err != nil {
-			return problem.OnField(problem.Invalid, "measure", "Choose one of the access measures")
-		}
+	if ind.Kind == plans.MeasureFigure && measureErr != nil {
+		return problem.OnField(problem.Invalid, "measure", "Choose one of the access measures")
 	}
-	rd, _, err := s.readFigure(ctx, rq, ind.Kind, ind.Measure, ind.Org, time.Time{})
+	var rd plans.Reading
+	if ind.Kind == plans.ClaimsFigure { // a whole year's claims: the last complete year
+		rd, err = s.claimsYear(ctx, rq, ind.Org, financialYearStart(rq.today).AddDate(-1, 0, 0))
+	} else {
+		rd, _, err = s.readFigure(ctx, rq, ind.Kind, ind.Measure, ind.Org, time.Time{})
+	}
 	if err != nil {
 		return err
-	}
-	if ind.Kind == plans.ClaimsFigure { // a whole year's claims: the last complete year
-		if rd, err = s.claimsYear(ctx, rq, ind.Org, financialYearStart(rq.today).AddDate(-1, 0, 0)); err != nil {
-			return err
-		}
 	}
 	switch typed := strings.TrimSpace(all["baseline"]); {
 	case typed != "":
@@ -556,7 +551,7 @@ func (s *Server) planCSV(w http.ResponseWriter, r *http.Request, rq *request) er
 	cw := csvDownload(w, fmt.Sprintf("plan-round-%d.csv", v.round.ID))
 	head := []string{"Objective", "Owner", "Row", "What", "Organisation", "Due or baseline", "Now", "Expected now", "RAG", "Note"}
 	for _, y := range v.round.Years() {
-		head = append(head, "Target "+plans.YearLabel(y))
+		head = append(head, "Target "+claims.YearLabel(y))
 	}
 	cw.Write(head)
 	for _, ov := range views {

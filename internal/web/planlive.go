@@ -86,11 +86,11 @@ func (s *Server) watch(round int64, lr *liveRound) {
 		}
 		h.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		v, _, err := s.store.LiveState(ctx, round)
+		v, decision, err := s.store.LiveState(ctx, round)
 		if err == nil && v != version {
 			var ev liveEvent
-			if ev, err = s.liveState(ctx, round); err == nil {
-				version = ev.Version
+			if ev, err = s.liveEventAt(ctx, round, v, decision); err == nil {
+				version = v
 				b, _ := json.Marshal(ev)
 				h.mu.Lock()
 				lr.last = b
@@ -118,6 +118,12 @@ func (s *Server) liveState(ctx context.Context, round int64) (liveEvent, error) 
 	if err != nil {
 		return liveEvent{}, err
 	}
+	return s.liveEventAt(ctx, round, version, decision)
+}
+
+// liveEventAt builds the event for the round's counter and question on
+// screen, as just read.
+func (s *Server) liveEventAt(ctx context.Context, round, version, decision int64) (liveEvent, error) {
 	ev := liveEvent{Round: round, Version: version, Decision: decision, Turnout: map[string]int{}}
 	if decision == 0 {
 		return ev, nil

@@ -92,7 +92,8 @@ func (s *Server) claimsYear(ctx context.Context, rq *request, org string, from t
 }
 
 func financialYearStart(d time.Time) time.Time {
-	return time.Date(claims.FinancialYear(d), time.April, 1, 0, 0, 0, 0, time.UTC)
+	first, _ := claims.YearRange(claims.FinancialYear(d))
+	return first
 }
 
 // evidenceView shows a figure attached to a priority: its current value and

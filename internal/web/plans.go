@@ -84,15 +84,19 @@ func (s *Server) planView(r *http.Request, rq *request) (planViewer, error) {
 		return planViewer{}, err
 	}
 	v := planViewer{round: round, guest: rq.guest}
-	if v.members, v.names, err = s.store.PlanMembers(r.Context(), round, rq.today); err != nil {
+	chain, err := s.ancestry(r.Context(), rq, round.Footprint)
+	if err != nil {
+		return v, err
+	}
+	below, err := s.scope(r.Context(), rq, []string{round.Footprint})
+	if err != nil {
+		return v, err
+	}
+	if v.members, v.names, err = s.store.PlanMembers(r.Context(), round, below, chain, rq.today); err != nil {
 		return v, err
 	}
 	if rq.guest != nil {
 		return v, nil
-	}
-	chain, err := s.ancestry(r.Context(), rq, round.Footprint)
-	if err != nil {
-		return v, err
 	}
 	v.Access, err = plans.AccessFor(round, rq.user.Grants, chain, v.members, func(org string) ([]string, error) { return s.ancestry(r.Context(), rq, org) })
 	if err != nil {
@@ -341,13 +345,11 @@ type roundData struct {
 	Measures          []string                  `json:"-"` // value, label pairs for evidence
 	EvidenceOrg       []string                  `json:"-"`
 	Methods           []tally.Method            `json:"-"`
-	Kinds             []plans.ConstituencyKind  `json:"-"`
 	Form              map[string]string         `json:"-"`
 	GuestName         string                    `json:"-"`
 	DecisionTyped     map[string]string         `json:"-"` // the decision form as sent, when it is drawn again
 	Ticked            map[int64]bool            `json:"-"` // its priorities ticked, then
 	GuestConstituency plans.ConstituencyKind    `json:"-"`
-	Titles            map[int64]string          `json:"-"`
 }
 
 // roundPage is a round: its phase, priorities, decisions and (for the
@@ -375,7 +377,7 @@ func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request
 		ds[i].OpenedBy = v.staffName(ds[i].OpenedBy)
 	}
 	d := roundData{Round: v.round, Priorities: ps, Decisions: ds, Seats: v.Seats, Facilitator: v.Facilitator, Participant: v.participant(),
-		Methods: tally.Methods, Kinds: plans.ConstituencyKinds, Form: form, Overdue: v.round.Overdue(rq.today), Titles: map[int64]string{}}
+		Methods: tally.Methods, Form: form, Overdue: v.round.Overdue(rq.today)}
 	d.Next, _ = v.round.Next()
 	d.CanPropose = v.participant() && v.round.Allows(plans.Propose) == nil
 	d.CanEndorse = v.participant() && v.round.Allows(plans.Endorse) == nil
@@ -404,7 +406,6 @@ func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request
 			return err
 		}
 	}
-	d.Titles = titlesOf(ps)
 	for _, p := range ps {
 		pv := priorityView{Priority: p, Endorsed: endorsed[p.ID], Comments: d.Comments[p.ID]}
 		for _, e := range p.Evidence {
@@ -423,14 +424,8 @@ func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request
 		}
 	}
 	if d.CanPropose {
-		ms, err := s.store.Measures(ctx)
-		if err != nil {
+		if d.Measures, err = s.measureOptions(ctx); err != nil {
 			return err
-		}
-		for _, m := range ms {
-			if m.Retired.IsZero() {
-				d.Measures = append(d.Measures, m.ID, m.Title)
-			}
 		}
 		d.EvidenceOrg = evidenceOrgs(v)
 	}
@@ -582,6 +577,18 @@ func (v planViewer) staffName(email string) string {
 		return "the facilitator"
 	}
 	return email
+}
+
+// measureOptions are the measures in use, as value, label pairs for a select.
+func (s *Server) measureOptions(ctx context.Context) ([]string, error) {
+	ms, err := s.store.Measures(ctx)
+	var out []string
+	for _, m := range ms {
+		if m.Retired.IsZero() {
+			out = append(out, m.ID, m.Title)
+		}
+	}
+	return out, err
 }
 
 // titlesOf maps each priority to its title.

@@ -109,7 +109,6 @@ CREATE TABLE plan_decisions (
     criteria     TEXT NOT NULL DEFAULT '', -- one a line
     anonymous    INTEGER NOT NULL,
     hide_results INTEGER NOT NULL,
-    voters       INTEGER NOT NULL DEFAULT 0, -- ballots cast, weighted: every vote moves it only while the decision is open
     opened_by    TEXT NOT NULL,
     opened_at    {{timestamp}} NOT NULL,
     closed_at    {{timestamp}}
