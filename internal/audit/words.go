@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -60,22 +61,19 @@ func (e Entry) Changes(max int) []string {
 	for k := range after {
 		keys[k] = true
 	}
+	var changed []string
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		if !bytes.Equal(before[k], after[k]) {
+			changed = append(changed, k)
+		}
+	}
 	var out []string
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range keys {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
-		b, a := before[k], after[k]
-		if bytes.Equal(b, a) {
-			continue
-		}
-		if len(out) == max {
-			out = append(out, fmt.Sprintf("and %d more", countChanged(before, after)-max))
+	for i, k := range changed {
+		if i == max {
+			out = append(out, fmt.Sprintf("and %d more", len(changed)-max))
 			break
 		}
+		b, a := before[k], after[k]
 		switch {
 		case len(b) == 0:
 			out = append(out, fmt.Sprintf("%s: %s", label(k), short(a)))
@@ -86,21 +84,6 @@ func (e Entry) Changes(max int) []string {
 		}
 	}
 	return out
-}
-
-func countChanged(before, after map[string]json.RawMessage) int {
-	n := 0
-	for k, a := range after {
-		if !bytes.Equal(before[k], a) {
-			n++
-		}
-	}
-	for k := range before {
-		if _, ok := after[k]; !ok {
-			n++
-		}
-	}
-	return n
 }
 
 func label(k string) string { return strings.ReplaceAll(k, "_", " ") }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -22,18 +21,43 @@ func (s *Store) EnsureMeasures(ctx context.Context) error {
 		if err := c.lockMeasures(ctx); err != nil {
 			return err
 		}
+		// Every definition in one read; a commissioner's own measure that
+		// happens to have a shipped id is theirs, left alone.
+		type stored struct {
+			def     string
+			builtin bool
+		}
+		have := map[string]stored{}
+		rows, err := c.query(ctx, "SELECT id, definition, builtin FROM measures")
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			var st stored
+			var builtin int
+			if err := rows.Scan(&id, &st.def, &builtin); err != nil {
+				rows.Close()
+				return err
+			}
+			st.builtin = builtin == 1
+			have[id] = st
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		changed := map[string]bool{}
 		for _, m := range access.Shipped {
 			def, _ := json.Marshal(m)
-			var was string
-			err := c.queryRow(ctx, "SELECT definition FROM measures WHERE id = ?", m.ID).Scan(&was)
+			st, ok := have[m.ID]
 			switch {
-			case errors.Is(err, sql.ErrNoRows):
+			case !ok:
 				_, err = c.exec(ctx, "INSERT INTO measures (id, definition, builtin, created_by, created_at) VALUES (?, ?, 1, 'onepc', ?)",
 					m.ID, string(def), c.tsArg(c.now))
-			case err == nil && was != string(def):
-				_, err = c.exec(ctx, "UPDATE measures SET definition = ? WHERE id = ? AND builtin = 1", string(def), m.ID)
-			case err == nil:
+			case st.builtin && st.def != string(def):
+				_, err = c.exec(ctx, "UPDATE measures SET definition = ? WHERE id = ?", string(def), m.ID)
+			default:
 				continue
 			}
 			if err != nil {

@@ -78,18 +78,14 @@ func (s *Store) SetDisabled(ctx context.Context, actor string, userID int64, dis
 		action := "user.enable"
 		if disabled {
 			action = "user.disable"
-			for _, q := range []string{
-				"DELETE FROM sessions WHERE user_id = ?",
-				"UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-				"UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL",
-			} {
-				args := []any{userID}
-				if q[0] == 'U' {
-					args = []any{c.tsArg(c.now), userID}
-				}
-				if _, err := c.exec(ctx, q, args...); err != nil {
-					return err
-				}
+			if _, err := c.exec(ctx, "DELETE FROM sessions WHERE user_id = ?", userID); err != nil {
+				return err
+			}
+			if _, err := c.exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", c.tsArg(c.now), userID); err != nil {
+				return err
+			}
+			if _, err := c.exec(ctx, "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL", c.tsArg(c.now), userID); err != nil {
+				return err
 			}
 		}
 		return c.appendAudit(ctx, actor, action, "user", fmt.Sprint(userID), nil, nil)
@@ -141,15 +137,12 @@ func (s *Store) ResetUser(ctx context.Context, secret string) (int64, error) {
 func (s *Store) UseReset(ctx context.Context, secret, hash string) (int64, error) {
 	var id int64
 	err := s.tx(ctx, func(c conn) error {
-		res, err := c.exec(ctx, "UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
-			c.tsArg(c.now), hashToken(secret), c.tsArg(c.now))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
+		err := c.queryRow(ctx, "UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id",
+			c.tsArg(c.now), hashToken(secret), c.tsArg(c.now)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
 			return ErrResetRefused
 		}
-		if err := c.queryRow(ctx, "SELECT user_id FROM password_resets WHERE token_hash = ?", hashToken(secret)).Scan(&id); err != nil {
+		if err != nil {
 			return err
 		}
 		return c.setPassword(ctx, "reset-link", id, hash, false, "")

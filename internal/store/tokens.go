@@ -93,11 +93,14 @@ func (s *Store) TokenUser(ctx context.Context, secret string) (people.APIToken, 
 	c := s.reader()
 	var t people.APIToken
 	var w int
-	var disabled sql.NullString
+	var disabled, by sql.NullString
+	var u people.User
 	// The person's account in the same read: a disabled one's tokens are refused.
-	err := c.queryRow(ctx, `SELECT t.id, t.user_id, t.name, t.prefix, t.can_write, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, u.disabled_at
+	err := c.queryRow(ctx, `SELECT t.id, t.user_id, t.name, t.prefix, t.can_write, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, u.disabled_at,
+		u.email, u.name, u.created_at, u.created_by
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, hashToken(secret)).
-		Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &w, nullTime{&t.CreatedAt}, nullTime{&t.ExpiresAt}, nullTime{&t.LastUsed}, nullTime{&t.RevokedAt}, &disabled)
+		Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &w, nullTime{&t.CreatedAt}, nullTime{&t.ExpiresAt}, nullTime{&t.LastUsed}, nullTime{&t.RevokedAt}, &disabled,
+			&u.Email, &u.Name, nullTime{&u.CreatedAt}, &by)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (!t.Active(c.now) || disabled.Valid) {
 		return t, people.User{}, ErrTokenRefused
 	}
@@ -105,8 +108,8 @@ func (s *Store) TokenUser(ctx context.Context, secret string) (people.APIToken, 
 		return t, people.User{}, err
 	}
 	t.CanWrite = w == 1
-	u, err := s.User(ctx, t.UserID)
-	if err != nil {
+	u.ID, u.CreatedBy = t.UserID, by.String
+	if u.Grants, err = c.grants(ctx, t.UserID); err != nil {
 		return t, u, err
 	}
 	u.Grants = sso.SessionGrants(u.Grants, "", false)

@@ -105,6 +105,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *request) error
 func (s *Server) todos(ctx context.Context, rq *request) ([]todo, error) {
 	var out []todo
 	done := map[string]bool{}
+	var ms []access.Measure // read once, for the first practice that needs them
 	for _, g := range rq.user.Grants {
 		if done[g.OrgCode] {
 			continue
@@ -148,7 +149,12 @@ func (s *Server) todos(ctx context.Context, rq *request) ([]todo, error) {
 			}
 		}
 		if o.Kind == orgs.Practice {
-			alerts, err := s.declines(ctx, rq, o)
+			if ms == nil {
+				if ms, err = s.store.Measures(ctx); err != nil {
+					return nil, err
+				}
+			}
+			alerts, err := s.declines(ctx, rq, o, ms)
 			if err != nil {
 				return nil, err
 			}
@@ -182,11 +188,7 @@ func (s *Server) todos(ctx context.Context, rq *request) ([]todo, error) {
 
 // declines are a practice's sustained falls in measures where higher is
 // better (or rises where lower is), as the access page's CUSUM finds them.
-func (s *Server) declines(ctx context.Context, rq *request, o orgs.Org) ([]todo, error) {
-	ms, err := s.store.Measures(ctx)
-	if err != nil {
-		return nil, err
-	}
+func (s *Server) declines(ctx context.Context, rq *request, o orgs.Org, ms []access.Measure) ([]todo, error) {
 	var out []todo
 	for _, m := range ms {
 		t, err := s.measureTable(ctx, rq, m.ID)

@@ -21,7 +21,7 @@ func (s *Server) openDecision(w http.ResponseWriter, r *http.Request, rq *reques
 		return err
 	}
 	if err := v.round.Allows(plans.Decide); err != nil {
-		return s.roundProblem(w, r, rq, v, err)
+		return s.decisionProblem(w, r, rq, v, err)
 	}
 	all, err := decodeAll(r) // a form's option boxes are then in r.PostForm too
 	if err != nil {
@@ -34,14 +34,14 @@ func (s *Server) openDecision(w http.ResponseWriter, r *http.Request, rq *reques
 	}{{"anonymous", &in.Anonymous}, {"show_while_open", &in.ShowWhileOn}} {
 		val, ok := boolField(all[b.field])
 		if !ok {
-			return s.roundProblem(w, r, rq, v, problem.OnField(problem.Invalid, b.field, fmt.Sprintf("%s is ticked or not: send true or false, not %q", b.field, all[b.field])))
+			return s.decisionProblem(w, r, rq, v, problem.OnField(problem.Invalid, b.field, fmt.Sprintf("%s is ticked or not: send true or false, not %q", b.field, all[b.field])))
 		}
 		*b.dst = val
 	}
 	if all["dots"] != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(all["dots"]))
 		if err != nil {
-			return s.roundProblem(w, r, rq, v, problem.OnField(problem.Invalid, "dots", "Enter the dots each person has as a whole number, like 8"))
+			return s.decisionProblem(w, r, rq, v, problem.OnField(problem.Invalid, "dots", "Enter the dots each person has as a whole number, like 8"))
 		}
 		in.Dots = n
 	}
@@ -56,7 +56,7 @@ func (s *Server) openDecision(w http.ResponseWriter, r *http.Request, rq *reques
 	for _, x := range raw {
 		id, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
 		if err != nil {
-			return s.roundProblem(w, r, rq, v, problem.OnField(problem.Invalid, "options", fmt.Sprintf("%q is not a priority's number", x)))
+			return s.decisionProblem(w, r, rq, v, problem.OnField(problem.Invalid, "options", fmt.Sprintf("%q is not a priority's number", x)))
 		}
 		in.Options = append(in.Options, id)
 	}
@@ -70,14 +70,7 @@ func (s *Server) openDecision(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	d, err := plans.NewDecision(in, open)
 	if err != nil {
-		// The round page has a title field of its own (to propose): point
-		// at the decision form's.
-		for i, f := range problem.FieldsOf(err) {
-			if f.Name == "title" {
-				problem.FieldsOf(err)[i].Name = "decision-title"
-			}
-		}
-		return s.roundProblem(w, r, rq, v, err)
+		return s.decisionProblem(w, r, rq, v, err)
 	}
 	if d.ID, err = s.store.OpenDecision(r.Context(), rq.actor(), v.round, d); err != nil {
 		return err

@@ -359,10 +359,12 @@ func (s *Server) roundPage(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	return s.renderRound(w, r, rq, v, http.StatusOK, nil, nil)
+	return s.renderRound(w, r, rq, v, http.StatusOK, nil, nil, nil)
 }
 
-func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request, v planViewer, status int, form map[string]string, errs problem.Fields) error {
+// renderRound draws the round page: form is a form drawn again with what was
+// typed; decision, the decision form drawn again (its boxes ticked as sent).
+func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request, v planViewer, status int, form, decision map[string]string, errs problem.Fields) error {
 	ctx := r.Context()
 	ps, err := s.store.Priorities(ctx, v.round.ID)
 	if err != nil {
@@ -389,8 +391,8 @@ func (s *Server) renderRound(w http.ResponseWriter, r *http.Request, rq *request
 			return err
 		}
 	}
-	if r.PostForm != nil && r.URL.Path == fmt.Sprintf("/plans/%d/decisions", v.round.ID) { // the decision form, drawn again
-		d.DecisionTyped, d.Ticked, d.Form = form, map[int64]bool{}, nil
+	if decision != nil {
+		d.DecisionTyped, d.Ticked = decision, map[int64]bool{}
 		for _, o := range r.PostForm["option"] {
 			if id, err := strconv.ParseInt(o, 10, 64); err == nil {
 				d.Ticked[id] = true
@@ -454,7 +456,20 @@ func evidenceOrgs(v planViewer) []string {
 // roundProblem shows a bad form on the round page, or the error.
 func (s *Server) roundProblem(w http.ResponseWriter, r *http.Request, rq *request, v planViewer, err error) error {
 	return redraw(r, err, "priorities", nil, func(status int, typed map[string]string, fs problem.Fields) error {
-		return s.renderRound(w, r, rq, v, status, typed, fs)
+		return s.renderRound(w, r, rq, v, status, typed, nil, fs)
+	})
+}
+
+// decisionProblem shows a bad decision form on the round page, on its own
+// fields (the page's other title field is the proposal's), or the error.
+func (s *Server) decisionProblem(w http.ResponseWriter, r *http.Request, rq *request, v planViewer, err error) error {
+	for i, f := range problem.FieldsOf(err) {
+		if f.Name == "title" {
+			problem.FieldsOf(err)[i].Name = "decision-title"
+		}
+	}
+	return redraw(r, err, "priorities", nil, func(status int, typed map[string]string, fs problem.Fields) error {
+		return s.renderRound(w, r, rq, v, status, nil, typed, fs)
 	})
 }
 
