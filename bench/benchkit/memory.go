@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // ResetPeakRSS starts the peak resident memory afresh (Linux 4.0 and
@@ -29,4 +31,13 @@ func PeakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// CPUTime is the CPU time the process has used so far, user and system.
+func CPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -3,8 +3,10 @@
 // exact published layout (about 6,300 practices, one file per month), loads
 // them with `onepc import gpad`'s own code into SQLite and PostgreSQL, has
 // DuckDB read the same files (bench/duckdb, a module of its own so that
-// DuckDB never enters OnePC's go.mod), and times the measure and access
-// pages under 50 concurrent loopback clients. It prints one table with the
+// DuckDB never enters OnePC's go.mod), all at once and a month at a time
+// into the database holding the months before (the yardstick: a month into
+// an existing database in at most half DuckDB's time), and times the
+// measure and access pages under 50 concurrent loopback clients. It prints one table with the
 // core count and Go version.
 //
 //	go run ./bench/gpad [-practices 6300] [-months 12] [-dir DIR] [-postgres URL]
@@ -22,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,6 +87,7 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool,
 		return err
 	}
 	var out []row
+	monthly := map[string]time.Duration{} // by engine: median time of a month into an existing database
 	engines := []string{"SQLite"}
 	if pg != "" {
 		engines = append(engines, "PostgreSQL")
@@ -100,6 +104,7 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool,
 		startHWM := benchkit.PeakRSS()
 		start := time.Now()
 		var firstHWM int64
+		var each []time.Duration // a month into a database holding the months before it
 		for i, f := range files {
 			fileStart := time.Now()
 			if err := importFile(ctx, s, f); err != nil {
@@ -109,9 +114,15 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool,
 			fmt.Fprintf(os.Stderr, "%s: %s in %s\n", engine, filepath.Base(f), time.Since(fileStart).Round(time.Millisecond))
 			if i == 0 {
 				firstHWM = benchkit.PeakRSS()
+			} else {
+				each = append(each, time.Since(fileStart))
 			}
 		}
 		took := time.Since(start)
+		if len(each) > 0 {
+			monthly[engine] = median(each)
+			out = append(out, row{"a month into an existing database (median)", engine, monthly[engine].Round(time.Millisecond).String()})
+		}
 		out = append(out, row{"import, rows/s", engine, fmt.Sprintf("%s (%s rows in %s)", count(int64(float64(rowsWritten)/took.Seconds())), count(rowsWritten), took.Round(time.Millisecond))})
 		out = append(out, row{"import, MB/s", engine, fmt.Sprintf("%.1f", float64(bytes)/1e6/took.Seconds())})
 		allHWM := benchkit.PeakRSS()
@@ -135,7 +146,7 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool,
 		cleanup()
 	}
 	if !noDuck {
-		res, err := duck(files, rowsWritten, bytes)
+		res, err := duck(files, rowsWritten, bytes, monthly)
 		if err != nil {
 			out = append(out, row{"import, rows/s", "DuckDB", "not run: " + err.Error()})
 		} else {
@@ -215,6 +226,14 @@ func existing(dir string, practices, months int) ([]string, int64, int64, error)
 	if err != nil || len(files) == 0 {
 		return nil, 0, 0, fmt.Errorf("no files in %s to reuse", dir)
 	}
+	// In the order of their months, as generate wrote them and as a
+	// publication a month arrives (the names sort by month name).
+	month := func(name string) time.Time {
+		base := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(name), "Practice_Level_Crosstab_"), ".csv")
+		t, _ := time.Parse("Jan_06", base)
+		return t
+	}
+	slices.SortFunc(files, func(a, b string) int { return month(a).Compare(month(b)) })
 	var rows, size int64
 	buf := make([]byte, 1<<20)
 	for _, name := range files {
@@ -293,25 +312,73 @@ func pageLoad(ctx context.Context, s *store.Store, path string, d time.Duration)
 	return benchkit.Load(base+path, token, 50, d)
 }
 
-// duck runs bench/duckdb on the same files and reads its "rows seconds" line.
-func duck(files []string, rows, bytes int64) ([]row, error) {
-	_, self, _, _ := runtime.Caller(0)
-	cmd := exec.Command("go", append([]string{"run", "."}, files...)...)
-	cmd.Dir = filepath.Join(filepath.Dir(self), "..", "duckdb")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
+// duck runs bench/duckdb on the same files, all at once and then a month
+// at a time into the database holding the months before, and compares each
+// month with OnePC's (the issue's yardstick: at most half DuckDB's time).
+func duck(files []string, rows, bytes int64, monthly map[string]time.Duration) ([]row, error) {
+	lines, err := duckRun(files...)
 	if err != nil {
 		return nil, err
 	}
-	var n int64
-	var secs float64
-	if _, err := fmt.Sscanf(strings.TrimSpace(string(out)), "%d %f", &n, &secs); err != nil {
-		return nil, fmt.Errorf("unexpected output %q", out)
-	}
-	return []row{
+	n, secs := lines[0].rows, lines[0].secs
+	out := []row{
 		{"import, rows/s", "DuckDB", fmt.Sprintf("%s (%s rows in %.3fs)", count(int64(float64(n)/secs)), count(n), secs)},
 		{"import, MB/s", "DuckDB", fmt.Sprintf("%.1f", float64(bytes)/1e6/secs)},
-	}, nil
+	}
+	if len(files) < 2 {
+		return out, nil
+	}
+	lines, err = duckRun(append([]string{"-each"}, files...)...)
+	if err != nil {
+		return nil, err
+	}
+	var each []time.Duration
+	for _, l := range lines[1:] { // the first creates the table
+		each = append(each, time.Duration(l.secs*float64(time.Second)))
+	}
+	d := median(each)
+	out = append(out, row{"a month into an existing database (median)", "DuckDB", d.Round(time.Millisecond).String()})
+	for _, engine := range []string{"SQLite", "PostgreSQL"} {
+		if m, ok := monthly[engine]; ok {
+			out = append(out, row{"a month: OnePC's time ÷ DuckDB's (goal ≤ 0.5)", engine, fmt.Sprintf("%.2f", m.Seconds()/d.Seconds())})
+		}
+	}
+	return out, nil
+}
+
+type duckLine struct {
+	rows int64
+	secs float64
+}
+
+// duckRun runs bench/duckdb and reads its "rows seconds" lines.
+func duckRun(args ...string) ([]duckLine, error) {
+	_, self, _, _ := runtime.Caller(0)
+	cmd := exec.Command("go", append([]string{"run", "."}, args...)...)
+	cmd.Dir = filepath.Join(filepath.Dir(self), "..", "duckdb")
+	cmd.Stderr = os.Stderr
+	text, err := cmd.Output()
+	if err != nil {
+		return nil, err
+	}
+	var out []duckLine
+	for line := range strings.Lines(strings.TrimSpace(string(text))) {
+		var l duckLine
+		if _, err := fmt.Sscanf(strings.TrimSpace(line), "%d %f", &l.rows, &l.secs); err != nil {
+			return nil, fmt.Errorf("unexpected output %q", line)
+		}
+		out = append(out, l)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no output")
+	}
+	return out, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 func count(n int64) string { return numfmt.Count(n) }

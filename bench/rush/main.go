@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -45,6 +46,7 @@ func main() {
 	pg := flag.String("postgres", os.Getenv("ONEPC_TEST_POSTGRES"), "PostgreSQL server URL; empty skips PostgreSQL")
 	only := flag.String("engine", "", "run one engine only: SQLite or PostgreSQL")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	think := flag.Duration("think", 0, "how long each person reads a page before the next (0: none, a stress test)")
 	flag.Parse()
 	if *cpuProfile != "" {
 		if f, err := os.Create(*cpuProfile); err == nil {
@@ -61,7 +63,7 @@ func main() {
 		if *only != "" && engine != *only {
 			continue
 		}
-		r, err := rush(context.Background(), engine, *pg, *clients, *load)
+		r, err := rush(context.Background(), engine, *pg, *clients, *load, *think)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "rush:", err)
 			pprof.StopCPUProfile()
@@ -69,7 +71,13 @@ func main() {
 		}
 		rows = append(rows, r...)
 	}
-	fmt.Printf("\nOnePC month-end rush: %d practice managers sign in at once, then work for %s\n", *clients, *load)
+	fmt.Printf("\nOnePC month-end rush: %d practice managers sign in at once, then work for %s", *clients, *load)
+	if *think > 0 {
+		fmt.Printf(", reading each page for about %s", *think)
+	} else {
+		fmt.Printf(", each asking for the next page as soon as one comes")
+	}
+	fmt.Println()
 	fmt.Printf("machine: %d cores, %s, %s/%s\n\n", runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Printf("| %-22s | %-10s | %-62s |\n|%s|%s|%s|\n", "page", "engine", "result", strings.Repeat("-", 24), strings.Repeat("-", 12), strings.Repeat("-", 64))
 	for _, r := range rows {
@@ -113,7 +121,7 @@ func (s *stats) String(over time.Duration) string {
 	return out + s.note
 }
 
-func rush(ctx context.Context, engine, pg string, clients int, load time.Duration) ([][3]string, error) {
+func rush(ctx context.Context, engine, pg string, clients int, load, think time.Duration) ([][3]string, error) {
 	s, cleanup, err := benchkit.Open(ctx, engine, pg)
 	if err != nil {
 		return nil, err
@@ -194,27 +202,47 @@ func rush(ctx context.Context, engine, pg string, clients int, load time.Duratio
 				return
 			}
 			deadline := time.Now().Add(load) // each works for the load's length after signing in
+			// A person reads each page for about the think time (half to one
+			// and a half times it, so that they do not move in step).
+			rng := rand.New(rand.NewPCG(uint64(i), 7))
+			read := func() {
+				if think > 0 {
+					time.Sleep(think/2 + time.Duration(rng.Int64N(int64(think))))
+				}
+			}
 			for n := 0; n < 1_000_000 && time.Now().Before(deadline); n++ {
 				timed(pages["return page"], func() error { return get(c, ts.URL+"/orgs/"+org+"/returns/"+month) })
+				read()
 				if field != "" {
 					timed(pages["save a draft"], func() error {
 						return post(c, ts.URL+"/orgs/"+org+"/returns/"+month, url.Values{"csrf_token": {csrf}, "action": {"save"}, field: {fmt.Sprint(n % 90)}})
 					})
+					read()
 				}
 				timed(pages["access page"], func() error { return get(c, ts.URL+"/orgs/"+org+"/access") })
+				read()
 				timed(pages["measure page"], func() error { return get(c, ts.URL+"/measures/within-1-day") })
+				read()
 			}
 		}()
 	}
 	workFrom = time.Now()
+	cpuFrom := benchkit.CPUTime()
 	close(start)
 	wg.Wait()
 	took := time.Since(workFrom)
+	cpu := benchkit.CPUTime() - cpuFrom
 	var out [][3]string
 	pages["sign in"].note = fmt.Sprintf(", %d asked to wait and try again", retries.Load())
 	for _, name := range []string{"sign in", "return page", "save a draft", "access page", "measure page"} {
 		out = append(out, [3]string{name, engine, pages[name].String(took)})
 	}
+	requests := 0
+	for _, st := range pages {
+		requests += len(st.lat) + st.failures
+	}
+	out = append(out, [3]string{"CPU a request", engine, fmt.Sprintf("%s (%.2f of %d cores busy), server and load generator together",
+		(cpu / time.Duration(max(requests, 1))).Round(time.Microsecond), cpu.Seconds()/took.Seconds(), runtime.NumCPU())})
 	out = append(out, [3]string{"peak memory (RSS)", engine, fmt.Sprintf("%d MB, server and load generator together", benchkit.PeakRSS()>>20)})
 	return out, nil
 }

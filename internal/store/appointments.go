@@ -97,9 +97,13 @@ type appointmentWriter struct {
 	written map[practiceMonth]bool // by this import: a second batch adds to it
 	created int
 	ms      *measureSet
-	// maxPending bounds the measure values held (about 40 bytes each; a
-	// national month of the shipped measures is about 44,000).
+	// maxPending bounds the measure values held (16 bytes each; a national
+	// month of the shipped measures is about 100,000).
 	maxPending int
+	// loaded are the months stored before this import: only their
+	// practice-months can have rows to replace.
+	loaded map[string]bool // by time.DateOnly
+	rows   appointmentRows // a batch's, the space kept for the next
 }
 
 func (c conn) newAppointmentWriter(ctx context.Context, actor, file string) (*appointmentWriter, error) {
@@ -111,7 +115,15 @@ func (c conn) newAppointmentWriter(ctx context.Context, actor, file string) (*ap
 	if err != nil {
 		return nil, err
 	}
-	return &appointmentWriter{c: c, actor: actor, file: file, known: known, written: map[practiceMonth]bool{}, ms: ms}, nil
+	months, err := c.dates(ctx, "SELECT month FROM appointment_months")
+	if err != nil {
+		return nil, err
+	}
+	loaded := map[string]bool{}
+	for _, m := range months {
+		loaded[m.Format(time.DateOnly)] = true
+	}
+	return &appointmentWriter{c: c, actor: actor, file: file, known: known, written: map[practiceMonth]bool{}, ms: ms, loaded: loaded}, nil
 }
 
 func (w *appointmentWriter) add(ctx context.Context, batch []access.PracticeMonth) error {
@@ -156,8 +168,10 @@ func (w *appointmentWriter) add(ctx context.Context, batch []access.PracticeMont
 			}
 			pm.Counts.Add(before)
 		}
+		if w.written[k] || w.loaded[k.month.Format(time.DateOnly)] {
+			stale = append(stale, k)
+		}
 		w.written[k] = true
-		stale = append(stale, k)
 		if err := w.ms.add(ctx, w.c, k.practice, k.month, pm.Counts); err != nil {
 			return err
 		}
@@ -165,14 +179,14 @@ func (w *appointmentWriter) add(ctx context.Context, batch []access.PracticeMont
 	if err := w.c.deletePracticeMonths(ctx, stale); err != nil {
 		return err
 	}
-	var rows appointmentRows
+	w.rows.reset()
 	for _, pm := range batch {
-		rows.add(pm.Month, pm.Practice.Code, pm.Counts)
+		w.rows.add(pm.Month, pm.Practice.Code, pm.Counts)
 	}
-	if err := w.c.insertAppointmentRows(ctx, &rows); err != nil {
+	if err := w.c.insertAppointmentRows(ctx, &w.rows); err != nil {
 		return err
 	}
-	if w.ms.pending < w.maxPending {
+	if w.ms.pending() < w.maxPending {
 		return nil
 	}
 	return w.ms.write(ctx, w.c)
@@ -244,6 +258,15 @@ type appointmentRows struct {
 	bands             [8][]int64 // the count columns, in bandColumns order
 }
 
+// reset empties r, keeping its space.
+func (r *appointmentRows) reset() {
+	r.months, r.practices = r.months[:0], r.practices[:0]
+	r.status, r.hcp, r.mode = r.status[:0], r.hcp[:0], r.mode[:0]
+	for b := range r.bands {
+		r.bands[b] = r.bands[b][:0]
+	}
+}
+
 // add appends a practice-month's rows: one per status, clinician type and
 // mode that has any appointments, with its count in each band. A cell
 // number's last three bits are its band (access.Cell), so a row is eight
@@ -284,9 +307,22 @@ func (c conn) insertAppointmentRows(ctx context.Context, r *appointmentRows) err
 			args...)
 		return err
 	}
+	// One row's values, filled afresh for each row (bulkInsert copies them),
+	// with the month and practice boxed once for all their rows: boxing
+	// every value of a national month was most of its garbage.
+	vals := make([]any, len(appointmentColumns))
 	return c.bulkInsert(ctx, "practice_appointments", appointmentColumns, len(r.months), func(i int) []any {
-		return []any{r.months[i], r.practices[i], r.status[i], r.hcp[i], r.mode[i],
-			r.bands[0][i], r.bands[1][i], r.bands[2][i], r.bands[3][i], r.bands[4][i], r.bands[5][i], r.bands[6][i], r.bands[7][i]}
+		if i == 0 || r.months[i] != r.months[i-1] {
+			vals[0] = r.months[i]
+		}
+		if i == 0 || r.practices[i] != r.practices[i-1] {
+			vals[1] = r.practices[i]
+		}
+		vals[2], vals[3], vals[4] = r.status[i], r.hcp[i], r.mode[i]
+		for b := range r.bands {
+			vals[5+b] = r.bands[b][i]
+		}
+		return vals
 	})
 }
 
@@ -297,10 +333,17 @@ type measureSet struct {
 	masks    []*access.Mask // each measure's numerator and denominator, in turn
 	sums     []int64
 	lists    map[time.Time]map[string]int // registered lists, for per-1,000 measures
-	vals     map[string][]access.Value    // by measure: worked out, not yet written
-	pending  int                          // values in vals
-	seen     map[time.Time]bool           // every month given
+	// vals are the values worked out and not yet written: a practice-month's
+	// for every measure in turn, from at[practice-month] on. A practice-month
+	// met again (its rows fell either side of a batch) is worked out again
+	// whole, over the values it had.
+	vals []measureValue
+	at   map[practiceMonth]int
+	seen map[time.Time]bool // every month given
 }
+
+// measureValue is a numerator and denominator (den < 0: not known).
+type measureValue struct{ num, den int64 }
 
 // measuresLock serialises, across PostgreSQL connections and servers, the
 // transactions that write measure values, so that two imports of the same
@@ -328,7 +371,9 @@ func (c conn) newMeasureSet(ctx context.Context, pick func(access.Measure) bool)
 	if err != nil {
 		return nil, err
 	}
-	ms := &measureSet{lists: map[time.Time]map[string]int{}, vals: map[string][]access.Value{}, seen: map[time.Time]bool{}}
+	ms := &measureSet{lists: map[time.Time]map[string]int{}, at: map[practiceMonth]int{}, seen: map[time.Time]bool{}}
+	// In id order, the order of the table's key.
+	slices.SortFunc(all, func(a, b access.Measure) int { return strings.Compare(a.ID, b.ID) })
 	for _, m := range all {
 		if pick == nil || pick(m) {
 			ms.measures = append(ms.measures, m)
@@ -358,16 +403,27 @@ func (ms *measureSet) add(ctx context.Context, c conn, practice string, month ti
 // (numerator and denominator per measure, in turn); a per-1,000 measure's
 // denominator is the practice's registered list that month, where known.
 func (ms *measureSet) collect(practice string, month time.Time, lists map[string]int) {
-	for i, m := range ms.measures {
-		v := access.Value{Practice: practice, Month: month, Num: ms.sums[2*i], Den: ms.sums[2*i+1], HasDen: true}
+	k := practiceMonth{practice, month}
+	i, ok := ms.at[k]
+	if !ok {
+		i = len(ms.vals)
+		ms.at[k] = i
+		ms.vals = slices.Grow(ms.vals, len(ms.measures))[:i+len(ms.measures)]
+	}
+	for j, m := range ms.measures {
+		v := measureValue{num: ms.sums[2*j], den: ms.sums[2*j+1]}
 		if m.Unit == access.Per1000 {
-			n, ok := lists[practice]
-			v.Den, v.HasDen = int64(n), ok
+			v.den = -1
+			if n, ok := lists[practice]; ok {
+				v.den = int64(n)
+			}
 		}
-		ms.vals[m.ID] = append(ms.vals[m.ID], v)
-		ms.pending++
+		ms.vals[i+j] = v
 	}
 }
+
+// pending is how many values are held, not yet written.
+func (ms *measureSet) pending() int { return len(ms.vals) }
 
 func (ms *measureSet) months() []time.Time {
 	out := slices.Collect(maps.Keys(ms.seen))
@@ -378,31 +434,27 @@ func (ms *measureSet) months() []time.Time {
 // write stores the values worked out: a practice's value for a month
 // replaces its old one; other practices' stay.
 func (ms *measureSet) write(ctx context.Context, c conn) error {
-	defer func() { clear(ms.vals); ms.pending = 0 }()
-	type row struct {
-		measure string
-		access.Value
+	defer func() { ms.vals = ms.vals[:0]; clear(ms.at) }()
+	// In the table's key order (measure, month, practice), so that each
+	// statement's rows go into neighbouring pages.
+	keys := slices.SortedFunc(maps.Keys(ms.at), func(a, b practiceMonth) int {
+		return cmp.Or(a.month.Compare(b.month), strings.Compare(a.practice, b.practice))
+	})
+	months, starts := make([]string, len(keys)), make([]int, len(keys))
+	for i, k := range keys {
+		months[i], starts[i] = k.month.Format(time.DateOnly), ms.at[k]
 	}
-	var rows []row // every measure's in one write: one statement prepared for them all
-	for id, vals := range ms.vals {
-		// A practice-month whose rows fell either side of a batch was added
-		// twice; the later, whole one stands.
-		slices.Reverse(vals)
-		vals = slices.CompactFunc(slices.SortedStableFunc(slices.Values(vals), func(a, b access.Value) int {
-			return cmp.Or(a.Month.Compare(b.Month), strings.Compare(a.Practice, b.Practice))
-		}), func(a, b access.Value) bool { return a.Month.Equal(b.Month) && a.Practice == b.Practice })
-		for _, v := range vals {
-			rows = append(rows, row{id, v})
-		}
-	}
+	n := len(keys)
+	row := make([]any, 5) // filled afresh for each row (bulkUpsert copies it)
 	return c.bulkUpsert(ctx, "practice_measure_values", []string{"measure_id", "month", "practice_code", "numerator", "denominator"},
-		"measure_id, month, practice_code", len(rows), func(i int) []any {
-			v := rows[i]
-			var den any
-			if v.HasDen {
-				den = v.Den
+		"measure_id, month, practice_code", len(ms.measures)*n, func(i int) []any {
+			m, k := i/n, i%n
+			v := ms.vals[starts[k]+m]
+			row[0], row[1], row[2], row[3], row[4] = ms.measures[m].ID, months[k], keys[k].practice, v.num, nil
+			if v.den >= 0 {
+				row[4] = v.den
 			}
-			return []any{v.measure, dateArg(v.Month), v.Practice, v.Num, den}
+			return row
 		})
 }
 

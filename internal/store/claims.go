@@ -101,14 +101,32 @@ func (s *Store) Return(ctx context.Context, org string, month time.Time, chain .
 		return nil, err
 	}
 	lines := claims.ReturnLines(month, o, chain, services, offers, saved)
+	if len(lines) == 0 {
+		return lines, nil
+	}
+	periods := make([]claims.Period, len(lines))
+	for i, l := range lines {
+		periods[i] = l.Period
+	}
+	history, err := s.history(ctx, o, periods)
+	if err != nil {
+		return nil, err
+	}
+	lists := map[time.Time]*claims.List{} // lines mostly share a period's first day
 	for i := range lines {
 		l := &lines[i]
-		if l.Facts, err = s.facts(ctx, l.Service, o, l.Period, l.Offer); err != nil {
-			return nil, err
+		var list *claims.List
+		if l.Service.NeedsList() {
+			var ok bool
+			if list, ok = lists[l.Period.Start]; !ok {
+				if list, err = s.listOn(ctx, o, l.Period.Start); err != nil {
+					return nil, err
+				}
+				lists[l.Period.Start] = list
+			}
 		}
-		if l.Usual, err = s.usual(ctx, l.Service, o, l.Period); err != nil {
-			return nil, err
-		}
+		l.Facts = claims.FactsFor(list, l.Offer, o.CloseDate)
+		l.Usual = history.usual(l.Service, o, l.Period)
 		if err := l.PricePreview(); err != nil {
 			return nil, err
 		}
@@ -116,33 +134,65 @@ func (s *Store) Return(ctx context.Context, org string, month time.Time, chain .
 	return lines, nil
 }
 
+// pastClaim is a claim made (not a draft), as usual compares with it.
+type pastClaim struct {
+	service  string
+	start    time.Time
+	activity map[string]int64
+}
+
+// claimHistory is an organisation's claims in the twelve months before the
+// earliest of some periods, up to the latest: one read for a whole return.
+type claimHistory []pastClaim
+
+func (s *Store) history(ctx context.Context, o orgs.Org, periods []claims.Period) (claimHistory, error) {
+	from, to := periods[0].Start, periods[0].Start
+	for _, p := range periods {
+		if p.Start.Before(from) {
+			from = p.Start
+		}
+		if p.Start.After(to) {
+			to = p.Start
+		}
+	}
+	rows, err := s.reader().query(ctx, `SELECT sv.code, c.period_start, c.activity_json FROM claims c JOIN services sv ON sv.id = c.service_id
+		WHERE c.org_code = ? AND c.status <> 'draft' AND c.period_start < ? AND c.period_start >= ?`,
+		o.Code, dateArg(to), dateArg(from.AddDate(-1, 0, 0)))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out claimHistory
+	for rows.Next() {
+		var pc pastClaim
+		var act string
+		if err := rows.Scan(&pc.service, nullTime{&pc.start}, &act); err != nil {
+			return nil, err
+		}
+		if json.Unmarshal([]byte(act), &pc.activity) == nil {
+			out = append(out, pc)
+		}
+	}
+	return out, rows.Err()
+}
+
 // usual is what a line's figures are compared with: the practice's list
 // and its claims for the service over the twelve months before the period.
-func (s *Store) usual(ctx context.Context, sv claims.Service, o orgs.Org, p claims.Period) (claims.Usual, error) {
+func (h claimHistory) usual(sv claims.Service, o orgs.Org, p claims.Period) claims.Usual {
 	u := claims.Usual{History: map[string][]int64{}}
 	if o.Kind == orgs.Practice {
 		u.ListSize = int64(o.ListSize)
 	}
-	rows, err := s.reader().query(ctx, `SELECT c.activity_json FROM claims c JOIN services sv ON sv.id = c.service_id
-		WHERE c.org_code = ? AND sv.code = ? AND c.status <> 'draft' AND c.period_start < ? AND c.period_start >= ?`,
-		o.Code, sv.Code, dateArg(p.Start), dateArg(p.Start.AddDate(-1, 0, 0)))
-	if err != nil {
-		return u, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var act string
-		if err := rows.Scan(&act); err != nil {
-			return u, err
+	from := p.Start.AddDate(-1, 0, 0)
+	for _, pc := range h {
+		if pc.service != sv.Code || !pc.start.Before(p.Start) || pc.start.Before(from) {
+			continue
 		}
-		var m map[string]int64
-		if json.Unmarshal([]byte(act), &m) == nil {
-			for k, v := range m {
-				u.History[k] = append(u.History[k], v)
-			}
+		for k, v := range pc.activity {
+			u.History[k] = append(u.History[k], v)
 		}
 	}
-	return u, rows.Err()
+	return u
 }
 
 // facts gathers what pricing needs beyond the claim: the list on the
@@ -343,10 +393,11 @@ func (s *Store) Amend(ctx context.Context, actor, org string, id int64, raw map[
 	if err != nil {
 		return err
 	}
-	usual, err := s.usual(ctx, sv, o, cl.Period)
+	history, err := s.history(ctx, o, []claims.Period{cl.Period})
 	if err != nil {
 		return err
 	}
+	usual := history.usual(sv, o, cl.Period)
 	act, res, flag, err := claims.PrepareAmend(cl, sv, raw, declared, facts, usual, unusual)
 	if err != nil {
 		return err

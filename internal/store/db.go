@@ -43,6 +43,11 @@ type Store struct {
 	now     func() time.Time
 	// catalogue caches the service catalogue (see Services).
 	catalogue catalogue
+	// stmts keeps SQLite's reads prepared (nil on PostgreSQL).
+	stmts *stmtCache
+	// writer runs SQLite's write transactions (nil on PostgreSQL, whose
+	// connections write at once).
+	writer *writer
 	// maxPendingValues bounds the measure values an appointments import
 	// holds before merging them into the stored months (tests lower it).
 	maxPendingValues int
@@ -51,7 +56,7 @@ type Store struct {
 // Open connects to dsn: a postgres:// or postgresql:// URL, or an SQLite file
 // path (optionally file:…). It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	s := &Store{now: time.Now, maxPendingValues: 100_000}
+	s := &Store{now: time.Now, maxPendingValues: 250_000}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		s.dialect = Postgres
 		db, err := sql.Open("pgx", dsn)
@@ -89,6 +94,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		r.SetMaxOpenConns(8)
 		r.SetMaxIdleConns(8)
 		s.read, s.write = r, w
+		s.stmts = &stmtCache{db: r}
+		s.writer = newWriter()
 	}
 	if err := s.write.PingContext(ctx); err != nil {
 		s.Close()
@@ -105,6 +112,12 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // Close closes every connection.
 func (s *Store) Close() error {
+	if s.writer != nil {
+		s.writer.stop()
+	}
+	if s.stmts != nil {
+		s.stmts.close()
+	}
 	err := s.read.Close()
 	if s.write != s.read {
 		err = errors.Join(err, s.write.Close())
@@ -136,19 +149,37 @@ type conn struct {
 	q       querier
 	dialect Dialect
 	now     time.Time
-	changed *bool // in a write transaction: set by referenceChanged
+	changed *bool      // in a write transaction: set by referenceChanged
+	stmts   *stmtCache // on SQLite's read pool, outside transactions
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := c.prepared(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return c.q.ExecContext(ctx, c.rebind(query), args...)
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := c.prepared(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return c.q.QueryContext(ctx, c.rebind(query), args...)
 }
 
 func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := c.prepared(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return c.q.QueryRowContext(ctx, c.rebind(query), args...)
+}
+
+// prepared is query kept prepared, or nil (see stmtCache).
+func (c conn) prepared(ctx context.Context, query string) *sql.Stmt {
+	if c.stmts == nil {
+		return nil
+	}
+	return c.stmts.get(ctx, query)
 }
 
 // rebind turns ? into $1, $2 … for PostgreSQL. Queries here never hold a
@@ -172,15 +203,31 @@ func (c conn) rebind(q string) string {
 
 // reader returns a conn on the read pool.
 func (s *Store) reader() conn {
-	return conn{q: s.read, dialect: s.dialect, now: s.now()}
+	return conn{q: s.read, dialect: s.dialect, now: s.now(), stmts: s.stmts}
 }
 
-// tx runs fn in one write transaction, committed only if fn returns nil.
+// tx runs fn in one write transaction, committed only if fn returns nil
+// (on SQLite, on the writer's goroutine).
 func (s *Store) tx(ctx context.Context, fn func(c conn) error) error {
+	if s.writer != nil {
+		return s.writer.do(ctx, func() error { return s.runTx(ctx, fn) })
+	}
+	return s.runTx(ctx, fn)
+}
+
+func (s *Store) runTx(ctx context.Context, fn func(c conn) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
+	// A panic in fn rolls back, or the connection (SQLite's only writer)
+	// would stay taken for good.
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+	}()
 	var changed bool
 	c := conn{q: tx, dialect: s.dialect, now: s.now(), changed: &changed}
 	err = fn(c)
