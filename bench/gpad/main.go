@@ -328,6 +328,18 @@ func duck(files []string, rows, bytes int64, monthly map[string]time.Duration) (
 	if len(files) < 2 {
 		return out, nil
 	}
+	// Each month's file alone into a new durable database: the issue's
+	// yardstick, "the same file into a durable database".
+	var fresh []time.Duration
+	for _, f := range files[1:] {
+		lines, err := duckRun(f)
+		if err != nil {
+			return nil, err
+		}
+		fresh = append(fresh, time.Duration(lines[0].secs*float64(time.Second)))
+	}
+	// And the stricter one: each month into the database holding the months
+	// before it, as OnePC's are timed.
 	lines, err = duckRun(append([]string{"-each"}, files...)...)
 	if err != nil {
 		return nil, err
@@ -336,11 +348,13 @@ func duck(files []string, rows, bytes int64, monthly map[string]time.Duration) (
 	for _, l := range lines[1:] { // the first creates the table
 		each = append(each, time.Duration(l.secs*float64(time.Second)))
 	}
-	d := median(each)
-	out = append(out, row{"a month into an existing database (median)", "DuckDB", d.Round(time.Millisecond).String()})
+	dFresh, dEach := median(fresh), median(each)
+	out = append(out, row{"a month into a new database (median)", "DuckDB", dFresh.Round(time.Millisecond).String()})
+	out = append(out, row{"a month into an existing database (median)", "DuckDB", dEach.Round(time.Millisecond).String()})
 	for _, engine := range []string{"SQLite", "PostgreSQL"} {
 		if m, ok := monthly[engine]; ok {
-			out = append(out, row{"a month: OnePC's time ÷ DuckDB's (goal ≤ 0.5)", engine, fmt.Sprintf("%.2f", m.Seconds()/d.Seconds())})
+			out = append(out, row{"a month, OnePC ÷ DuckDB (new / existing)", engine,
+				fmt.Sprintf("%.2f / %.2f (goal ≤ 0.5)", m.Seconds()/dFresh.Seconds(), m.Seconds()/dEach.Seconds())})
 		}
 	}
 	return out, nil

@@ -220,14 +220,10 @@ func (s *Store) runTx(ctx context.Context, fn func(c conn) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	// A panic in fn rolls back, or the connection (SQLite's only writer)
-	// would stay taken for good.
-	defer func() {
-		if p := recover(); p != nil {
-			tx.Rollback()
-			panic(p)
-		}
-	}()
+	// A panic in fn (or its goroutine's end) rolls back, or the connection,
+	// SQLite's only writer, would stay taken for good; after a commit it
+	// does nothing.
+	defer tx.Rollback()
 	var changed bool
 	c := conn{q: tx, dialect: s.dialect, now: s.now(), changed: &changed}
 	err = fn(c)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 )
 
@@ -41,15 +40,30 @@ func newWriter() *writer {
 }
 
 func (w *writer) loop() {
-	defer close(w.done)
 	for {
 		select {
 		case job := <-w.jobs:
-			job.result <- job.run()
+			w.serve(job)
 		case <-w.quit:
+			close(w.done)
 			return
 		}
 	}
+}
+
+// serve runs one job. A job whose function ends its goroutine
+// (runtime.Goexit: t.FailNow in a test) is told so, and a new goroutine
+// takes the loop over.
+func (w *writer) serve(job writeJob) {
+	finished := false
+	defer func() {
+		if !finished {
+			job.result <- writeResult{err: errors.New("a write transaction's function ended its goroutine")}
+			go w.loop()
+		}
+	}()
+	job.result <- job.run()
+	finished = true
 }
 
 func (j writeJob) run() (res writeResult) {
@@ -76,7 +90,7 @@ func (w *writer) do(ctx context.Context, fn func() error) error {
 	}
 	res := <-job.result
 	if res.panic != nil {
-		panic(fmt.Sprint("in a write transaction: ", res.panic))
+		panic(res.panic) // the value itself, as on PostgreSQL (http.ErrAbortHandler stays itself)
 	}
 	return res.err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,8 +68,8 @@ func TestWriterPanicsOnCallersGoroutine(t *testing.T) {
 	ctx := context.Background()
 	func() {
 		defer func() {
-			if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "boom") {
-				t.Errorf("recovered %v, want the transaction's panic", p)
+			if p := recover(); p != "boom" {
+				t.Errorf("recovered %#v, want the transaction's own panic value", p)
 			}
 		}()
 		s.tx(ctx, func(c conn) error { panic("boom") })
@@ -130,5 +131,28 @@ func TestStatementCache(t *testing.T) {
 	// A query the database refuses is refused with its own error.
 	if _, err := r.query(ctx, "SELECT nonsense FROM nowhere"); err == nil || !strings.Contains(err.Error(), "nowhere") {
 		t.Errorf("bad query: %v", err)
+	}
+}
+
+// A transaction whose function ends its goroutine (t.FailNow) is rolled
+// back and reported, and the writer carries on.
+func TestWriterSurvivesGoexit(t *testing.T) {
+	s := openSQLite(t)
+	ctx := context.Background()
+	err := s.tx(ctx, func(c conn) error {
+		if _, err := c.exec(ctx, "INSERT INTO settings (key, value) VALUES ('lost', 'x')"); err != nil {
+			return err
+		}
+		runtime.Goexit()
+		return nil
+	})
+	if err == nil {
+		t.Error("a transaction that ended its goroutine reported success")
+	}
+	var n int
+	if err := s.tx(ctx, func(c conn) error {
+		return c.queryRow(ctx, "SELECT COUNT(*) FROM settings WHERE key = 'lost'").Scan(&n)
+	}); err != nil || n != 0 {
+		t.Errorf("after Goexit: %d rows kept, %v; want none, and the writer working", n, err)
 	}
 }

@@ -117,7 +117,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, rq *requ
 	if err != nil {
 		return err
 	}
-	release, err := s.hashSlot(r)
+	release, err := s.hashSlot(w, r)
 	if err != nil {
 		return err
 	}
@@ -146,13 +146,16 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, rq *requ
 	return s.doneRedirect(w, r, "/account?done=password")
 }
 
-// hashSlot waits for one of the password-hashing slots (a check takes
-// about 19 MiB and a core for a moment), and returns its release.
-func (s *Server) hashSlot(r *http.Request) (func(), error) {
+// hashSlot waits for one of the password-hashing slots, and returns its
+// release. A password check takes about 19 MiB and a core for a moment: at
+// most one runs per core at once; others wait (a month-end rush of sign-ins
+// queues, and is served), and after hashWait are asked to try again.
+func (s *Server) hashSlot(w http.ResponseWriter, r *http.Request) (func(), error) {
 	select {
 	case s.hashSlots <- struct{}{}:
 		return func() { <-s.hashSlots }, nil
-	case <-time.After(10 * time.Second):
+	case <-time.After(s.hashWait):
+		w.Header().Set("Retry-After", "2")
 		return nil, problem.New(problem.TooMany, "OnePC is busy. Wait a moment and try again.")
 	case <-r.Context().Done():
 		return nil, r.Context().Err()

@@ -111,20 +111,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 			Message: "There have been too many failed attempts to sign in. Wait " + plural(mins, "minute") + " and try again."})
 		return nil
 	}
-	// A password check takes about 19 MiB and a core for a moment: at most
-	// one per core at once; others wait a little, then are asked to retry.
-	select {
-	case s.hashSlots <- struct{}{}:
-		defer func() { <-s.hashSlots }()
-	case <-time.After(10 * time.Second): // a month-end rush of sign-ins queues, and is served
-		if err := s.store.LoginNotChecked(r.Context(), f.Email, clientIP(r)); err != nil {
-			return err
-		}
-		w.Header().Set("Retry-After", "2")
-		return problem.New(problem.TooMany, "OnePC is busy signing people in. Wait a moment and try again.")
-	case <-r.Context().Done():
-		return errors.Join(r.Context().Err(), s.store.LoginNotChecked(context.WithoutCancel(r.Context()), f.Email, clientIP(r)))
+	release, err := s.hashSlot(w, r)
+	if err != nil { // a check the server was too busy to make does not count against the person
+		return errors.Join(err, s.store.LoginNotChecked(context.WithoutCancel(r.Context()), f.Email, clientIP(r)))
 	}
+	defer release()
 	user, hash, err := s.store.UserForLogin(r.Context(), f.Email)
 	switch {
 	case problem.KindOf(err) == problem.NotFound:

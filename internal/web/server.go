@@ -64,8 +64,10 @@ type Server struct {
 	live     liveHub
 	stopping chan struct{}
 	stopOnce sync.Once
-	// hashSlots bounds the password checks running at once to the cores.
+	// hashSlots bounds the password checks running at once to the cores;
+	// hashWait is how long a check waits for a slot (10 s).
 	hashSlots chan struct{}
+	hashWait  time.Duration
 
 	// Caches of what is built from reference data, keyed by its version
 	// (store.DataVersion), so never stale, and never emptied by sign-ins or
@@ -89,7 +91,7 @@ type Server struct {
 // New builds a server and parses every template, failing at start rather
 // than at the first request.
 func New(cfg Config) (*Server, error) {
-	s := &Server{store: cfg.Store, log: cfg.Log, secure: cfg.SecureCookies, now: cfg.Now, hashSlots: make(chan struct{}, runtime.NumCPU())}
+	s := &Server{store: cfg.Store, log: cfg.Log, secure: cfg.SecureCookies, now: cfg.Now, hashSlots: make(chan struct{}, runtime.NumCPU()), hashWait: 10 * time.Second}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
