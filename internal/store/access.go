@@ -300,8 +300,19 @@ func (s *Store) AppointmentMonths(ctx context.Context) ([]time.Time, error) {
 // MeasureValues returns a measure's values for every practice loaded, in
 // the months from..to inclusive.
 func (s *Store) MeasureValues(ctx context.Context, id string, from, to time.Time) ([]access.Value, error) {
-	rows, err := s.reader().query(ctx, `SELECT month, practice_code, numerator, denominator FROM practice_measure_values
-		WHERE measure_id = ? AND month >= ? AND month <= ? ORDER BY month, practice_code`, id, dateArg(from), dateArg(to))
+	// Values are keyed by month first: one look-up a month, each a run of
+	// the measure's practices in order.
+	months := monthStarts(from, to)
+	var rows *sql.Rows
+	var err error
+	if len(months) == 0 || len(months) > maxMonthLookups {
+		rows, err = s.reader().query(ctx, `SELECT month, practice_code, numerator, denominator FROM practice_measure_values
+			WHERE month >= ? AND month <= ? AND measure_id = ? ORDER BY month, practice_code`, dateArg(from), dateArg(to), id)
+	} else {
+		in, args := inClause(months)
+		rows, err = s.reader().query(ctx, `SELECT month, practice_code, numerator, denominator FROM practice_measure_values
+			WHERE month IN `+in+` AND measure_id = ? ORDER BY month, practice_code`, append(args, id)...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -317,6 +328,28 @@ func (s *Store) MeasureValues(ctx context.Context, id string, from, to time.Time
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// maxMonthLookups bounds the months MeasureValues looks up one by one; a
+// longer span is read as a range.
+const maxMonthLookups = 240
+
+// monthStarts lists the first days of the months from..to holds (values
+// are stored against their month's first day), or nil for more than
+// maxMonthLookups of them.
+func monthStarts(from, to time.Time) []string {
+	var out []string
+	m := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if m.Before(from) {
+		m = m.AddDate(0, 1, 0)
+	}
+	for ; !m.After(to); m = m.AddDate(0, 1, 0) {
+		if len(out) == maxMonthLookups {
+			return nil
+		}
+		out = append(out, m.Format(time.DateOnly))
+	}
+	return out
 }
 
 // CreateMeasure adds a commissioner's measure and works out its values for

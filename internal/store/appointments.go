@@ -435,8 +435,8 @@ func (ms *measureSet) months() []time.Time {
 // replaces its old one; other practices' stay.
 func (ms *measureSet) write(ctx context.Context, c conn) error {
 	defer func() { ms.vals = ms.vals[:0]; clear(ms.at) }()
-	// In the table's key order (measure, month, practice), so that each
-	// statement's rows go into neighbouring pages.
+	// In the table's key order (month, measure, practice), so that a new
+	// month is written at the table's end, page after page.
 	keys := slices.SortedFunc(maps.Keys(ms.at), func(a, b practiceMonth) int {
 		return cmp.Or(a.month.Compare(b.month), strings.Compare(a.practice, b.practice))
 	})
@@ -444,13 +444,27 @@ func (ms *measureSet) write(ctx context.Context, c conn) error {
 	for i, k := range keys {
 		months[i], starts[i] = k.month.Format(time.DateOnly), ms.at[k]
 	}
-	n := len(keys)
+	// Each month's keys (keys[from:to]) once for every measure, in id order.
+	type ref struct{ key, measure int }
+	order := make([]ref, 0, len(keys)*len(ms.measures))
+	for from := 0; from < len(keys); {
+		to := from + 1
+		for to < len(keys) && months[to] == months[from] {
+			to++
+		}
+		for m := range ms.measures {
+			for k := from; k < to; k++ {
+				order = append(order, ref{k, m})
+			}
+		}
+		from = to
+	}
 	row := make([]any, 5) // filled afresh for each row (bulkUpsert copies it)
-	return c.bulkUpsert(ctx, "practice_measure_values", []string{"measure_id", "month", "practice_code", "numerator", "denominator"},
-		"measure_id, month, practice_code", len(ms.measures)*n, func(i int) []any {
-			m, k := i/n, i%n
-			v := ms.vals[starts[k]+m]
-			row[0], row[1], row[2], row[3], row[4] = ms.measures[m].ID, months[k], keys[k].practice, v.num, nil
+	return c.bulkUpsert(ctx, "practice_measure_values", []string{"month", "measure_id", "practice_code", "numerator", "denominator"},
+		"month, measure_id, practice_code", len(order), func(i int) []any {
+			o := order[i]
+			v := ms.vals[starts[o.key]+o.measure]
+			row[0], row[1], row[2], row[3], row[4] = months[o.key], ms.measures[o.measure].ID, keys[o.key].practice, v.num, nil
 			if v.den >= 0 {
 				row[4] = v.den
 			}

@@ -502,7 +502,7 @@ func TestInformationPages(t *testing.T) {
 		}
 	}
 	got := anon.get("/status")
-	got.has(t, "Working", "SQLite (one file)", "migrations applied; the newest 028_plans", "Synthetic demonstration data")
+	got.has(t, "Working", "SQLite (one file)", "migrations applied; the newest 029_measure_values_by_month", "Synthetic demonstration data")
 	var st struct {
 		OK     bool `json:"database_reachable"`
 		Schema struct {
