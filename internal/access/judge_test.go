@@ -3,6 +3,7 @@ package access
 import (
 	"math"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,6 +105,35 @@ func TestSummarise(t *testing.T) {
 	}
 	if _, ok := NewTable(m, nil, nil).Summarise("A", a, 1); ok {
 		t.Error("nothing loaded: no figures")
+	}
+}
+
+// The median over a period is every practice's own value over it, worked
+// out once per period and the same however many ask at once.
+func TestSummariseMedian(t *testing.T) {
+	m := Measure{Unit: Percent, Direction: HigherBetter}
+	months := []time.Time{time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	var vals []Value
+	for i, p := range []string{"A", "B", "C"} { // over both months: 15%, 55%, 95%
+		vals = append(vals, Value{Practice: p, Month: months[0], Num: int64(10 + 40*i), Den: 100, HasDen: true},
+			Value{Practice: p, Month: months[1], Num: int64(20 + 40*i), Den: 100, HasDen: true})
+	}
+	vals = append(vals, Value{Practice: "D", Month: months[1], Num: 1}) // no denominator: no value
+	tab := NewTable(m, months, vals)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if st, _ := tab.Summarise("A", map[string]bool{"A": true}, 2); st.Median != 55 {
+				t.Errorf("median over two months = %v, want 55", st.Median)
+			}
+			if st, _ := tab.Summarise("A", map[string]bool{"A": true}, 1); st.Median != 60 {
+				t.Errorf("median over the last month = %v, want 60", st.Median)
+			}
+		})
+	}
+	wg.Wait()
+	if len(tab.medians) != 2 {
+		t.Errorf("medians kept for %d periods, want 2 (each worked out once)", len(tab.medians))
 	}
 }
 

@@ -2,6 +2,7 @@ package access
 
 import (
 	"math"
+	"sync"
 	"time"
 )
 
@@ -32,6 +33,9 @@ type Table struct {
 	Ranked  map[string][]Ranked // practice → per month
 	Raw     map[string][]Value  // practice → per month (numerator, denominator)
 	Count   []int               // practices with a value, per month
+
+	mediansMu sync.Mutex
+	medians   map[[2]int]float64 // by the months' indexes, see periodMedian
 }
 
 // NewTable ranks vals (any order) over months (oldest first).
