@@ -78,17 +78,18 @@ func (s *Store) ClaimBy(ctx context.Context, org string, id int64) (claims.Claim
 // the caller has it already (nil to look it up): eligibility turns on the
 // Place and ICB above, which a move between PCNs does not change.
 func (s *Store) Return(ctx context.Context, org string, month time.Time, chain ...string) ([]claims.ReturnLine, error) {
-	o, err := s.Org(ctx, org)
+	returns, err := s.Returns(ctx, org, []time.Time{month}, chain...)
 	if err != nil {
 		return nil, err
 	}
-	first, last := claims.MonthOf(month)
-	if len(chain) == 0 {
-		if chain, err = s.Ancestry(ctx, org, last); err != nil {
-			return nil, err
-		}
-	}
-	services, err := s.Services(ctx, nil, claims.FinancialYear(month))
+	return returns[0], nil
+}
+
+// Returns is Return for several months at once (the year of returns a home
+// page shows), reading what they share once: the organisation, its offers,
+// its claims and their history, and its registered lists.
+func (s *Store) Returns(ctx context.Context, org string, months []time.Time, chain ...string) ([][]claims.ReturnLine, error) {
+	o, err := s.Org(ctx, org)
 	if err != nil {
 		return nil, err
 	}
@@ -96,42 +97,74 @@ func (s *Store) Return(ctx context.Context, org string, month time.Time, chain .
 	if err != nil {
 		return nil, err
 	}
-	saved, err := s.reader().claimList(ctx, " WHERE c.org_code = ? AND c.period_end >= ? AND c.period_end <= ?", org, dateArg(first), dateArg(last))
+	var from, to time.Time // the months' first and last days
+	for i, m := range months {
+		first, last := claims.MonthOf(m)
+		if i == 0 || first.Before(from) {
+			from = first
+		}
+		if i == 0 || last.After(to) {
+			to = last
+		}
+	}
+	saved, err := s.reader().claimList(ctx, " WHERE c.org_code = ? AND c.period_end >= ? AND c.period_end <= ?", org, dateArg(from), dateArg(to))
 	if err != nil {
 		return nil, err
 	}
-	lines := claims.ReturnLines(month, o, chain, services, offers, saved)
-	if len(lines) == 0 {
-		return lines, nil
+	out := make([][]claims.ReturnLine, len(months))
+	var periods []claims.Period
+	for i, month := range months {
+		first, last := claims.MonthOf(month)
+		chain := chain
+		if len(chain) == 0 {
+			if chain, err = s.Ancestry(ctx, org, last); err != nil {
+				return nil, err
+			}
+		}
+		services, err := s.Services(ctx, nil, claims.FinancialYear(month))
+		if err != nil {
+			return nil, err
+		}
+		var inMonth []claims.Claim
+		for _, cl := range saved {
+			if !cl.Period.End.Before(first) && !cl.Period.End.After(last) {
+				inMonth = append(inMonth, cl)
+			}
+		}
+		out[i] = claims.ReturnLines(month, o, chain, services, offers, inMonth)
+		for _, l := range out[i] {
+			periods = append(periods, l.Period)
+		}
 	}
-	periods := make([]claims.Period, len(lines))
-	for i, l := range lines {
-		periods[i] = l.Period
+	if len(periods) == 0 {
+		return out, nil
 	}
 	history, err := s.history(ctx, o, periods)
 	if err != nil {
 		return nil, err
 	}
 	lists := map[time.Time]*claims.List{} // lines mostly share a period's first day
-	for i := range lines {
-		l := &lines[i]
-		var list *claims.List
-		if l.Service.NeedsList() {
-			var ok bool
-			if list, ok = lists[l.Period.Start]; !ok {
-				if list, err = s.listOn(ctx, o, l.Period.Start); err != nil {
-					return nil, err
+	for _, lines := range out {
+		for i := range lines {
+			l := &lines[i]
+			var list *claims.List
+			if l.Service.NeedsList() {
+				var ok bool
+				if list, ok = lists[l.Period.Start]; !ok {
+					if list, err = s.listOn(ctx, o, l.Period.Start); err != nil {
+						return nil, err
+					}
+					lists[l.Period.Start] = list
 				}
-				lists[l.Period.Start] = list
+			}
+			l.Facts = claims.FactsFor(list, l.Offer, o.CloseDate)
+			l.Usual = history.usual(l.Service, o, l.Period)
+			if err := l.PricePreview(); err != nil {
+				return nil, err
 			}
 		}
-		l.Facts = claims.FactsFor(list, l.Offer, o.CloseDate)
-		l.Usual = history.usual(l.Service, o, l.Period)
-		if err := l.PricePreview(); err != nil {
-			return nil, err
-		}
 	}
-	return lines, nil
+	return out, nil
 }
 
 // pastClaim is a claim made (not a draft), as usual compares with it.

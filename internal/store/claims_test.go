@@ -3,12 +3,14 @@ package store_test
 import (
 	"context"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/onepc/onepc/bench/benchkit"
 	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/demo"
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/problem"
 	"github.com/onepc/onepc/internal/store"
@@ -294,6 +296,42 @@ func TestScheduleEqualsStatements(t *testing.T) {
 		}
 		if _, total, _ := s.Claims(ctx, store.ClaimQuery{Status: claims.Paid, Limit: 1}); total != len(paid) {
 			t.Errorf("%d claims show as paid, %d were in schedules", total, len(paid))
+		}
+	})
+}
+
+// A year of returns read at once is each month's return as read alone.
+func TestReturnsForMonthsAsEachAlone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		now := time.Now()
+		if _, err := demo.LoadAll(ctx, s, now); err != nil {
+			t.Fatal(err)
+		}
+		first, _ := claims.MonthOf(now)
+		months := make([]time.Time, 13)
+		for i := range months {
+			months[i] = first.AddDate(0, -i, 0)
+		}
+		for _, org := range []string{"Y00001", "Y00002", "U00001"} {
+			all, err := s.Returns(ctx, org, months)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := 0
+			for i, m := range months {
+				alone, err := s.Return(ctx, org, m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lines += len(alone)
+				if !reflect.DeepEqual(alone, all[i]) {
+					t.Errorf("%s, %s: the year's return differs from the month's alone", org, m.Format("2006-01"))
+				}
+			}
+			if org == "Y00001" && lines == 0 {
+				t.Errorf("%s: no lines in a year: the demo's services are missing", org)
+			}
 		}
 	})
 }

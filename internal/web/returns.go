@@ -137,12 +137,16 @@ func (s *Server) returnsHome(w http.ResponseWriter, r *http.Request, rq *request
 func (s *Server) monthsDue(ctx context.Context, o orgs.Org, chain []string, today time.Time) ([]monthDue, error) {
 	var out []monthDue
 	first, _ := claims.MonthOf(today)
-	for i := 0; i <= 12; i++ {
-		m := first.AddDate(0, -i, 0)
-		lines, err := s.store.Return(ctx, o.Code, m, chain...)
-		if err != nil {
-			return nil, err
-		}
+	months := make([]time.Time, 13)
+	for i := range months {
+		months[i] = first.AddDate(0, -i, 0)
+	}
+	returns, err := s.store.Returns(ctx, o.Code, months, chain...)
+	if err != nil {
+		return nil, err
+	}
+	for i, m := range months {
+		lines := returns[i]
 		md := monthDue{Month: m, Lines: len(lines)}
 		open, overdue := false, false
 		for _, l := range lines {
