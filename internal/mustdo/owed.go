@@ -195,6 +195,9 @@ func Current(items []Item) []Item {
 	return out
 }
 
+// ClaimPrefix starts the code of a claim's item (ClaimItems).
+const ClaimPrefix = "CLAIM-"
+
 // ClaimItems are the claims an organisation owes for the services it
 // signed up to (a local service's claims are due a set number of days after
 // each period ends), due from from to to. A practice that accepts a service
@@ -208,7 +211,7 @@ func ClaimItems(signedUp map[string][]claims.Service, from, to time.Time, states
 				if due.Before(from) || due.After(to) {
 					continue
 				}
-				it := Item{Code: "CLAIM-" + sv.Code, Title: "Claim for " + sv.Name + ", " + p.Label(sv.Frequency), Org: org, Due: due}
+				it := Item{Code: ClaimPrefix + sv.Code, Title: "Claim for " + sv.Name + ", " + p.Label(sv.Frequency), Org: org, Due: due}
 				it.period = p.Start
 				it.State = states[it.Key()]
 				out = append(out, it)

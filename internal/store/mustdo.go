@@ -466,7 +466,7 @@ func (s *Store) ClaimStates(ctx context.Context, orgCodes []string) (map[mustdo.
 		if err := rows.Scan(&code, &org, nullTime{&period}, nullTime{&at}); err != nil {
 			return nil, err
 		}
-		out[mustdo.Key{Code: "CLAIM-" + code, Org: org, Period: period}] = mustdo.State{Done: true, DoneBy: "the claim", DoneAt: at, Note: "Claim submitted"}
+		out[mustdo.Key{Code: mustdo.ClaimPrefix + code, Org: org, Period: period}] = mustdo.State{Done: true, DoneBy: "the claim", DoneAt: at, Note: "Claim submitted"}
 	}
 	return out, rows.Err()
 }

@@ -127,37 +127,27 @@ func (s *Server) myWeek(w http.ResponseWriter, r *http.Request, rq *request) err
 	return s.renderWeekWithErrors(w, r, rq, nil)
 }
 
-// renderWeekWithErrors shows My week, with any problems from a form on it.
-func (s *Server) renderWeekWithErrors(w http.ResponseWriter, r *http.Request, rq *request, errs problem.Fields) error {
+// week is what the person's organisations owe from a year ago to 30 days
+// ahead, sorted as My week shows it (the home page counts it too).
+func (s *Server) week(ctx context.Context, rq *request) (weekData, error) {
 	var codes []string
 	for _, g := range rq.user.Grants {
 		if !slices.Contains(codes, g.OrgCode) {
 			codes = append(codes, g.OrgCode)
 		}
 	}
-	items, os, err := s.owedFor(r.Context(), codes, rq.today.AddDate(-1, 0, 0), rq.today.AddDate(0, 0, 30))
+	d := weekData{Today: rq.today}
+	items, os, err := s.owedFor(ctx, codes, rq.today.AddDate(-1, 0, 0), rq.today.AddDate(0, 0, 30))
 	if err != nil {
-		return err
+		return d, err
 	}
 	names := map[string]string{}
 	for _, o := range os {
 		names[o.Code] = o.Name
 	}
-	guides, err := s.guides(r.Context())
+	guides, err := s.guides(ctx)
 	if err != nil {
-		return err
-	}
-	d := weekData{Today: rq.today}
-	if d.HasFeed, err = s.store.HasFeed(r.Context(), rq.user.ID); err != nil {
-		return err
-	}
-	prefs, err := s.store.ReminderPrefs(r.Context())
-	if err != nil {
-		return err
-	}
-	d.Prefs = mustdo.DefaultPrefs
-	if p, ok := prefs[rq.actor()]; ok {
-		d.Prefs = p
+		return d, err
 	}
 	for _, it := range items {
 		if !it.VisibleTo(rq.actor()) {
@@ -176,6 +166,26 @@ func (s *Server) renderWeekWithErrors(w http.ResponseWriter, r *http.Request, rq
 		default:
 			d.Month = append(d.Month, v)
 		}
+	}
+	return d, nil
+}
+
+// renderWeekWithErrors shows My week, with any problems from a form on it.
+func (s *Server) renderWeekWithErrors(w http.ResponseWriter, r *http.Request, rq *request, errs problem.Fields) error {
+	d, err := s.week(r.Context(), rq)
+	if err != nil {
+		return err
+	}
+	if d.HasFeed, err = s.store.HasFeed(r.Context(), rq.user.ID); err != nil {
+		return err
+	}
+	prefs, err := s.store.ReminderPrefs(r.Context())
+	if err != nil {
+		return err
+	}
+	d.Prefs = mustdo.DefaultPrefs
+	if p, ok := prefs[rq.actor()]; ok {
+		d.Prefs = p
 	}
 	status := http.StatusOK
 	if len(errs) > 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/onepc/onepc/internal/access"
 	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/mustdo"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
@@ -182,6 +183,33 @@ func (s *Server) todos(ctx context.Context, rq *request) ([]todo, error) {
 				}
 			}
 		}
+	}
+	more, err := s.mustDos(ctx, rq)
+	return append(out, more...), err
+}
+
+// mustDos are the person's must-dos overdue and due within 7 days, as My
+// week lists them; claims are left out, as the returns above name them.
+func (s *Server) mustDos(ctx context.Context, rq *request) ([]todo, error) {
+	wk, err := s.week(ctx, rq)
+	if err != nil {
+		return nil, err
+	}
+	count := func(list []dueView) int {
+		n := 0
+		for _, v := range list {
+			if !strings.HasPrefix(v.Code, mustdo.ClaimPrefix) {
+				n++
+			}
+		}
+		return n
+	}
+	var out []todo
+	if n := count(wk.Overdue); n > 0 {
+		out = append(out, todo{countOf(n, "A must-do is", "must-dos are") + " overdue: see My week", "/my-week", true})
+	}
+	if n := count(wk.Week); n > 0 {
+		out = append(out, todo{countOf(n, "A must-do is", "must-dos are") + " due in the next 7 days: see My week", "/my-week", false})
 	}
 	return out, nil
 }

@@ -109,7 +109,7 @@ func TestPages(t *testing.T) {
 		}
 		pm := b.as(people.PracticeManager).get("/")
 		pm.has(t, `data-testid="todo"`, "RIVERSIDE MEDICAL CENTRE: your commissioner asked about a claim on October 2026", "is overdue: it was due by",
-			"November 2024 to October 2026 loaded.")
+			"November 2024 to October 2026 loaded.", "overdue: see My week", `href="/my-week"`)
 		// A practice with a sustained decline in a measure is told so.
 		u, err := b.store.UserByEmail(t.Context(), "practice.manager@onepc.example")
 		if err != nil {
