@@ -227,7 +227,7 @@ func (s *Server) declines(ctx context.Context, rq *request, o orgs.Org, ms []acc
 		if better := access.Better(m, a.Rising); !ok || better == nil || *better {
 			continue
 		}
-		out = append(out, todo{fmt.Sprintf("%s: a sustained decline in “%s” since %s (percentile %.0f → %.0f): look at it with your team",
+		out = append(out, todo{fmt.Sprintf("%s: a sustained decline in “%s” since %s (average percentile %.0f in its first year, %.0f since): look at it with your team",
 			o.Name, m.Title, t.Months[a.Start].Format("January 2006"), a.From, a.To), "/orgs/" + o.Code + "/access", false})
 	}
 	return out, nil

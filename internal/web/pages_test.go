@@ -119,7 +119,7 @@ func TestPages(t *testing.T) {
 			t.Fatal(err)
 		}
 		alerts := b.as(people.PracticeManager).get("/")
-		if !regexp.MustCompile(`: a sustained decline in “[^”]+” since [A-Z][a-z]+ 20\d\d \(percentile \d+ → \d+\)`).MatchString(alerts.body) {
+		if !regexp.MustCompile(`: a sustained decline in “[^”]+” since [A-Z][a-z]+ 20\d\d \(average percentile \d+ in its first year, \d+ since\)`).MatchString(alerts.body) {
 			t.Errorf("no decline on the home page: %s", pageText(alerts.body)[:min(1200, len(pageText(alerts.body)))])
 		}
 		comm := b.as(people.Commissioner).get("/")
