@@ -48,16 +48,10 @@ func main() {
 	only := flag.String("engine", "", "run one engine only: SQLite or PostgreSQL")
 	flag.Parse()
 	raiseFileLimit()
-	engines := []string{"SQLite"}
-	if *pg != "" {
-		engines = append(engines, "PostgreSQL")
-	}
+	engines := benchkit.Engines(*pg, *only)
 	fmt.Printf("Away day: %d people streaming and voting within %s; %d cores, %s\n\n", *n, *spread, runtime.NumCPU(), runtime.Version())
 	fmt.Printf("%-34s %8s %10s %10s %9s %16s %s\n", "engine", "votes", "vote p50", "vote p99", "failed", "last saw close", "streams that saw every vote")
 	for _, engine := range engines {
-		if *only != "" && *only != engine {
-			continue
-		}
 		servers := 1
 		if engine == "PostgreSQL" {
 			servers = 2

@@ -168,3 +168,15 @@ func Load(url, token string, clients int, d time.Duration) (string, error) {
 	return fmt.Sprintf("%.0f req/s, p50 %s, p99 %s, %d failed", float64(len(lat))/d.Seconds(),
 		pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), failures), nil
 }
+
+// Engines are the engines a benchmark runs on: SQLite, and PostgreSQL when
+// a server URL is given; only (if not empty) keeps that one alone.
+func Engines(pg, only string) []string {
+	var out []string
+	for _, e := range []string{"SQLite", "PostgreSQL"} {
+		if (e == "SQLite" || pg != "") && (only == "" || only == e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -47,10 +47,7 @@ var profilePath string
 func run(pg string, practices, services int, load time.Duration, clients int) error {
 	ctx := context.Background()
 	var rows []row
-	engines := []string{"SQLite"}
-	if pg != "" {
-		engines = append(engines, "PostgreSQL")
-	}
+	engines := benchkit.Engines(pg, "")
 	for _, engine := range engines {
 		for _, scope := range []string{"one month", "whole year"} {
 			s, cleanup, err := benchkit.Open(ctx, engine, pg)

@@ -88,14 +88,8 @@ func run(practices, months int, dir, pg string, load time.Duration, noDuck bool,
 	}
 	var out []row
 	monthly := map[string]time.Duration{} // by engine: median time of a month into an existing database
-	engines := []string{"SQLite"}
-	if pg != "" {
-		engines = append(engines, "PostgreSQL")
-	}
+	engines := benchkit.Engines(pg, only)
 	for _, engine := range engines {
-		if only != "" && engine != only {
-			continue
-		}
 		s, cleanup, err := benchkit.Open(ctx, engine, pg)
 		if err != nil {
 			return err

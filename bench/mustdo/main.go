@@ -58,10 +58,7 @@ type row struct{ what, engine, value, goal string }
 
 func run(pg string, practices, monthly int, load time.Duration, clients int) error {
 	ctx := context.Background()
-	engines := []string{"SQLite"}
-	if pg != "" {
-		engines = append(engines, "PostgreSQL")
-	}
+	engines := benchkit.Engines(pg, "")
 	var rows []row
 	for _, engine := range engines {
 		s, cleanup, err := benchkit.Open(ctx, engine, pg)

@@ -54,15 +54,9 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	engines := []string{"SQLite"}
-	if *pg != "" {
-		engines = append(engines, "PostgreSQL")
-	}
+	engines := benchkit.Engines(*pg, *only)
 	var rows [][3]string
 	for _, engine := range engines {
-		if *only != "" && engine != *only {
-			continue
-		}
 		r, err := rush(context.Background(), engine, *pg, *clients, *load, *think)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "rush:", err)

@@ -147,17 +147,9 @@ func (s *Store) Returns(ctx context.Context, org string, months []time.Time, cha
 	for _, lines := range out {
 		for i := range lines {
 			l := &lines[i]
-			var list *claims.List
-			if l.Service.NeedsList() {
-				var ok bool
-				if list, ok = lists[l.Period.Start]; !ok {
-					if list, err = s.listOn(ctx, o, l.Period.Start); err != nil {
-						return nil, err
-					}
-					lists[l.Period.Start] = list
-				}
+			if l.Facts, err = s.facts(ctx, l.Service, o, l.Period, l.Offer, lists); err != nil {
+				return nil, err
 			}
-			l.Facts = claims.FactsFor(list, l.Offer, o.CloseDate)
 			l.Usual = history.usual(l.Service, o, l.Period)
 			if err := l.PricePreview(); err != nil {
 				return nil, err
@@ -230,13 +222,17 @@ func (h claimHistory) usual(sv claims.Service, o orgs.Org, p claims.Period) clai
 
 // facts gathers what pricing needs beyond the claim: the list on the
 // period's first day (a PCN's: its members' then), and the days signed up
-// and open.
-func (s *Store) facts(ctx context.Context, sv claims.Service, o orgs.Org, p claims.Period, offer *claims.Offer) (claims.Facts, error) {
+// and open. lists keeps the lists read, by day, for the next line.
+func (s *Store) facts(ctx context.Context, sv claims.Service, o orgs.Org, p claims.Period, offer *claims.Offer, lists map[time.Time]*claims.List) (claims.Facts, error) {
 	var list *claims.List
 	if sv.NeedsList() {
-		var err error
-		if list, err = s.listOn(ctx, o, p.Start); err != nil {
-			return claims.Facts{}, err
+		var ok bool
+		if list, ok = lists[p.Start]; !ok {
+			var err error
+			if list, err = s.listOn(ctx, o, p.Start); err != nil {
+				return claims.Facts{}, err
+			}
+			lists[p.Start] = list
 		}
 	}
 	return claims.FactsFor(list, offer, o.CloseDate), nil
@@ -422,7 +418,7 @@ func (s *Store) Amend(ctx context.Context, actor, org string, id int64, raw map[
 	} else if len(ol) > 0 {
 		offer = &ol[0]
 	}
-	facts, err := s.facts(ctx, sv, o, cl.Period, offer)
+	facts, err := s.facts(ctx, sv, o, cl.Period, offer, map[time.Time]*claims.List{})
 	if err != nil {
 		return err
 	}

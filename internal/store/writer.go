@@ -51,31 +51,29 @@ func (w *writer) loop() {
 	}
 }
 
-// serve runs one job. A job whose function ends its goroutine
-// (runtime.Goexit: t.FailNow in a test) is told so, and a new goroutine
-// takes the loop over.
+// serve runs one job and sends its result. A panic in the job's function
+// goes back to the caller to be raised there; a function that ends its
+// goroutine (runtime.Goexit: t.FailNow in a test) is reported, and a new
+// goroutine takes the loop over.
 func (w *writer) serve(job writeJob) {
-	finished := false
+	sent := false
 	defer func() {
-		if !finished {
-			job.result <- writeResult{err: errors.New("a write transaction's function ended its goroutine")}
-			go w.loop()
+		if sent {
+			return
 		}
-	}()
-	job.result <- job.run()
-	finished = true
-}
-
-func (j writeJob) run() (res writeResult) {
-	defer func() {
 		if p := recover(); p != nil {
-			res.panic = p
+			job.result <- writeResult{panic: p}
+			return
 		}
+		job.result <- writeResult{err: errors.New("a write transaction's function ended its goroutine")}
+		go w.loop()
 	}()
-	if err := j.ctx.Err(); err != nil { // the caller has gone while it queued
-		return writeResult{err: err}
+	err := job.ctx.Err() // the caller may have gone while it queued
+	if err == nil {
+		err = job.fn()
 	}
-	return writeResult{err: j.fn()}
+	sent = true
+	job.result <- writeResult{err: err}
 }
 
 // do runs fn on the writer's goroutine and returns its error.

@@ -128,7 +128,8 @@ func (s *Server) myWeek(w http.ResponseWriter, r *http.Request, rq *request) err
 }
 
 // week is what the person's organisations owe from a year ago to 30 days
-// ahead, sorted as My week shows it (the home page counts it too).
+// ahead, sorted as My week shows it (the home page counts it too), without
+// the catalogue's guidance, which only My week shows.
 func (s *Server) week(ctx context.Context, rq *request) (weekData, error) {
 	var codes []string
 	for _, g := range rq.user.Grants {
@@ -145,16 +146,12 @@ func (s *Server) week(ctx context.Context, rq *request) (weekData, error) {
 	for _, o := range os {
 		names[o.Code] = o.Name
 	}
-	guides, err := s.guides(ctx)
-	if err != nil {
-		return d, err
-	}
 	for _, it := range items {
 		if !it.VisibleTo(rq.actor()) {
 			d.Others++
 			continue
 		}
-		v := s.viewItem(rq, it, names, guides)
+		v := s.viewItem(rq, it, names, nil) // guidance is My week's alone (renderWeekWithErrors)
 		switch {
 		case v.Status == mustdo.Done || v.Status == mustdo.Later:
 		case it.Assignee != "" && !v.Mine && !strings.EqualFold(it.Deputy, rq.actor()):
@@ -175,6 +172,15 @@ func (s *Server) renderWeekWithErrors(w http.ResponseWriter, r *http.Request, rq
 	d, err := s.week(r.Context(), rq)
 	if err != nil {
 		return err
+	}
+	guides, err := s.guides(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, list := range [][]dueView{d.Overdue, d.Week, d.Month, d.Waiting} {
+		for i := range list {
+			list[i].Guidance = guides[list[i].Code]
+		}
 	}
 	if d.HasFeed, err = s.store.HasFeed(r.Context(), rq.user.ID); err != nil {
 		return err
