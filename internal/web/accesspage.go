@@ -123,7 +123,7 @@ func (s *Server) accessData(r *http.Request, rq *request) (*accessData, error) {
 	if err != nil {
 		return nil, err
 	}
-	ms, err := s.store.Measures(ctx)
+	ms, err := s.measures(ctx, rq)
 	if err != nil {
 		return nil, err
 	}

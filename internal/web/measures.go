@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,6 +48,24 @@ func (s *Server) measureTable(ctx context.Context, rq *request, id string) (*acc
 	return t, nil
 }
 
+// measures is store.Measures, decoded once per data version (measures
+// change only with it). Callers get their own slice; the measures' own
+// filters are shared and must not be changed.
+func (s *Server) measures(ctx context.Context, rq *request) ([]access.Measure, error) {
+	v, err := s.dataVersion(ctx, rq)
+	if err != nil {
+		return nil, err
+	}
+	ms, ok := s.measureList.Get(v, "")
+	if !ok {
+		if ms, err = s.store.Measures(ctx); err != nil {
+			return nil, err
+		}
+		s.measureList.Put(v, "", ms)
+	}
+	return slices.Clone(ms), nil
+}
+
 type measuresListData struct {
 	Measures []access.Measure `json:"measures"`
 	Months   []time.Time      `json:"months"`
@@ -54,7 +73,7 @@ type measuresListData struct {
 }
 
 func (s *Server) measuresPage(w http.ResponseWriter, r *http.Request, rq *request) error {
-	ms, err := s.store.Measures(r.Context())
+	ms, err := s.measures(r.Context(), rq)
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,9 @@ type Server struct {
 	tables *store.VersionCache[*access.Table]   // measure → ranked across every practice
 	scopes *store.VersionCache[map[string]bool] // roots and day → every organisation at or below
 	chains *store.VersionCache[[]string]        // organisation and day → it and those above it
+	// measures in use, decoded from their JSON definitions: a twentieth of
+	// bench/rush's CPU when every access page decoded all sixteen.
+	measureList *store.VersionCache[[]access.Measure]
 	// Kept while store.MustDoVersion stands (bench/mustdo: an ICB of 200
 	// practices' heat map is a hundred thousand items worked out; a calendar
 	// feed, hundreds of events written).
@@ -123,6 +126,7 @@ func New(cfg Config) (*Server, error) {
 	s.tables = store.NewVersionCache[*access.Table](100)
 	s.scopes = store.NewVersionCache[map[string]bool](2000)
 	s.chains = store.NewVersionCache[[]string](20000)
+	s.measureList = store.NewVersionCache[[]access.Measure](1)
 	s.buffers.New = func() any { return new(bytes.Buffer) }
 	s.heats = store.NewVersionCache[*mustdoHeatData](200)
 	s.feeds = store.NewVersionCache[*calendarFile](300) // a feed is a few hundred kB
