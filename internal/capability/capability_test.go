@@ -54,6 +54,11 @@ func TestParseRefusesBadFrameworks(t *testing.T) {
 	if _, err := Parse([]byte(good), known); err != nil {
 		t.Fatal(err)
 	}
+	// A byte-order mark (as Windows editors write) and escaped line breaks
+	// and tabs are fine.
+	if _, err := Parse([]byte("\ufeff"+strings.Replace(good, `"A?"`, `"A?\nand\ttab"`, 1)), known); err != nil {
+		t.Errorf("a byte-order mark or escaped line break refused: %v", err)
+	}
 	tests := []struct {
 		name, change, with string
 		line               int
@@ -68,6 +73,9 @@ func TestParseRefusesBadFrameworks(t *testing.T) {
 		{"unknown field", `"low_at":1,`, `"low_at":1,"colour":"red",`, 2, ""},
 		{"a level of 0", `{"value":1,"label":"Low"}`, `{"value":0,"label":"Low"}`, 2, "scale"},
 		{"trailing text", `]}]}`, `]}]} extra`, 5, ""},
+		{"bytes not UTF-8", `"question":"B?"`, "\"question\":\"B\xff?\"", 5, ""},
+		{"an escaped NUL", `"question":"B?"`, `"question":"B\u0000?"`, 5, ""},
+		{"an escaped escape character", `"title":"X"`, `"title":"X\u001b"`, 1, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/onepc/onepc/internal/orgs"
 )
@@ -141,6 +142,31 @@ func (e *LineError) Error() string {
 
 var codePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,39}$`)
 
+// controlEscape is a JSON escape for a control character other than tab,
+// line feed and carriage return.
+var controlEscape = regexp.MustCompile(`\\u00(?:[01][0-8bcefBCEF]|1[0-9a-fA-F]|7[fF])`)
+
+// unstorable is the offset of the first text in b that OnePC will not
+// store (see problem.BadRune), written raw or as a JSON escape, or -1.
+func unstorable(b []byte) int {
+	if !utf8.Valid(b) {
+		for i := 0; i < len(b); {
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && size == 1 {
+				return i
+			}
+			i += size
+		}
+	}
+	if i := bytes.IndexByte(b, 0x7f); i >= 0 {
+		return i
+	}
+	if loc := controlEscape.FindIndex(b); loc != nil {
+		return loc[0]
+	}
+	return -1
+}
+
 // MaxFrameworkBytes and MaxItems bound an uploaded framework: the shipped
 // ones have up to fourteen items; a review page shows every item at once.
 const (
@@ -154,6 +180,10 @@ func Parse(b []byte, measureKnown func(string) bool) (Framework, error) {
 	var f Framework
 	if len(b) > MaxFrameworkBytes {
 		return f, &LineError{Line: 1, Msg: "a framework file is at most 1 MB"}
+	}
+	b = bytes.TrimPrefix(b, []byte("\ufeff")) // a byte-order mark, as Windows editors write
+	if off := unstorable(b); off >= 0 {
+		return f, &LineError{Line: lineAt(b, int64(off)), Msg: "the file holds a character that cannot be saved (bytes that are not UTF-8 text, or a control character): save it as UTF-8 text"}
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

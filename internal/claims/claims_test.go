@@ -90,6 +90,12 @@ func TestValidateAndParse(t *testing.T) {
 	if len(errs) != 0 || act["ecgs_performed"] != 1204 {
 		t.Errorf("parse: %v %v", act, errs)
 	}
+	// A comma out of place is refused, not dropped ("1,5" was saved as 15).
+	for in, want := range map[string]string{"1,5": "commas only between thousands", "1,2,3": "whole number", "-4": "cannot be negative", "0x10": "whole number"} {
+		if act, errs := ParseActivity(s, map[string]string{"ecgs_performed": in}, true); len(errs) == 0 || !strings.Contains(errs[0].Message, want) {
+			t.Errorf("ParseActivity(%q) = %v %v, want %q", in, act, errs, want)
+		}
+	}
 	if FieldKey("GP sessions backfilled (half days)") != "gp_sessions_backfilled_half_days" || FieldKey("2nd dose") != "f2nd_dose" {
 		t.Error("FieldKey")
 	}

@@ -3,11 +3,11 @@ package claims
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/onepc/onepc/internal/numfmt"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/problem"
@@ -222,19 +222,19 @@ func ParseActivity(s Service, raw map[string]string, submit bool) (map[string]in
 	var errs problem.Fields
 	for _, f := range s.Fields {
 		name := FieldName(s.Code, f.Key)
-		text := strings.ReplaceAll(strings.TrimSpace(raw[f.Key]), ",", "")
+		text := strings.TrimSpace(raw[f.Key])
 		if text == "" {
 			if submit {
 				errs.Add(name, fmt.Sprintf("%s: enter %s", s.Name, strings.ToLower(f.Label)))
 			}
 			continue
 		}
-		n, err := strconv.ParseInt(text, 10, 64)
+		n, ok := numfmt.ParseDecimal(text, 0)
 		switch {
-		case err != nil:
-			errs.Add(name, fmt.Sprintf("%s: %s must be a whole number, not %q", s.Name, f.Label, raw[f.Key]))
-		case n < 0:
+		case strings.HasPrefix(text, "-") || strings.HasPrefix(text, "−"):
 			errs.Add(name, fmt.Sprintf("%s: %s cannot be negative", s.Name, f.Label))
+		case !ok:
+			errs.Add(name, fmt.Sprintf("%s: %s must be a whole number (commas only between thousands, as in 1,050), not %q", s.Name, f.Label, raw[f.Key]))
 		case n > 10_000_000:
 			errs.Add(name, fmt.Sprintf("%s: %s is too large", s.Name, f.Label))
 		default:

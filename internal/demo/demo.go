@@ -83,6 +83,9 @@ var Logins = []Login{
 	{"gp@onepc.example", people.GP, "Y00001"},
 	{"pcn.manager@onepc.example", people.PCNManager, "U00001"},
 	{"clinical.director@onepc.example", people.PCNClinicalDirector, "U00001"},
+	// An ICB's commissioner, who sets the national must-dos' dates (listed
+	// first, so that the Place's is the commissioner kept by role).
+	{"icb.commissioner@onepc.example", people.Commissioner, ICBCode},
 	{"commissioner@onepc.example", people.Commissioner, PlaceCode},
 	{"finance@onepc.example", people.FinanceOfficer, PlaceCode},
 	{"admin@onepc.example", people.Admin, ICBCode},
@@ -169,8 +172,11 @@ func Load(ctx context.Context, s *store.Store, now time.Time) ([]Login, error) {
 		u, err := s.UserByEmail(ctx, l.Email)
 		if problem.KindOf(err) == problem.NotFound {
 			name := names[l.Role]
-			if l.Email == "deputy.manager@onepc.example" {
+			switch l.Email {
+			case "deputy.manager@onepc.example":
 				name = "Jamie Reed"
+			case "icb.commissioner@onepc.example":
+				name = "Kim Okafor"
 			}
 			u, err = s.AddUser(ctx, actor, people.User{Email: l.Email, Name: name}, hash)
 		}

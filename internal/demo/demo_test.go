@@ -325,7 +325,7 @@ func TestDemoMustDos(t *testing.T) {
 		if overdue != 2 || assigned == 0 || len(pensions) != 2 {
 			t.Errorf("%d overdue, %d assigned, pensions for %v", overdue, assigned, pensions)
 		}
-		if _, total, _ := s.Outbox(ctx, 10); total != 7 {
+		if _, total, _ := s.Outbox(ctx, nil, 10); total != 7 {
 			t.Errorf("outbox: %d", total)
 		}
 		if err := LoadMustDos(ctx, s, now); err != nil {

@@ -133,7 +133,7 @@ func TestNoLostNoDoubledMail(t *testing.T) {
 		if n, _ := o.Flush(ctx, 10); n != 0 {
 			t.Errorf("sent again after all were recorded: %d", n)
 		}
-		out, total, _ := s.Outbox(ctx, 10)
+		out, total, _ := s.Outbox(ctx, nil, 10)
 		if total != 3 || out[0].SentAt.IsZero() {
 			t.Errorf("outbox: %d %+v", total, out)
 		}
@@ -184,7 +184,7 @@ func TestReminderRun(t *testing.T) {
 	if _, _, err := r.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	out, _, _ := s.Outbox(ctx, 1000)
+	out, _, _ := s.Outbox(ctx, nil, 1000)
 	for _, m := range out {
 		if strings.HasPrefix(m.Key, "digest/2026-12-01") {
 			t.Errorf("a digest before 07:00: %s", m.Key)

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/onepc/onepc/internal/problem"
 )
 
 // Owner is who owes an obligation.
@@ -134,13 +136,25 @@ func ParseCatalogue(r io.Reader) ([]Obligation, error) {
 	if err != nil {
 		return nil, &LineError{Line: 1, Msg: "the file is empty or not CSV"}
 	}
+	// Every column, and no other: the file replaces the whole catalogue, so
+	// a column misspelt or left out would empty that field of every
+	// obligation without a word.
 	col := map[string]int{}
+	names := make([]string, len(head))
 	for i, h := range head {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		names[i] = h
+		if !slices.Contains(Header, h) {
+			return nil, &LineError{Line: 1, Field: h, Msg: fmt.Sprintf("the header has a column %q, which a catalogue does not have (its columns are %s)", h, strings.Join(Header, ", "))}
+		}
+		if _, dup := col[h]; dup {
+			return nil, &LineError{Line: 1, Field: h, Msg: "the header has the column " + h + " twice"}
+		}
+		col[h] = i
 	}
-	for _, h := range []string{"code", "title", "owner", "recurrence", "source", "checked"} {
+	for _, h := range Header {
 		if _, ok := col[h]; !ok {
-			return nil, &LineError{Line: 1, Field: h, Msg: "the header has no column " + h}
+			return nil, &LineError{Line: 1, Field: h, Msg: "the header has no column " + h + " (download the catalogue for a file with every column)"}
 		}
 	}
 	var out []Obligation
@@ -159,6 +173,15 @@ func ParseCatalogue(r io.Reader) ([]Obligation, error) {
 			return nil, &LineError{Line: line, Msg: err.Error()}
 		}
 		line, _ := cr.FieldPos(0)
+		for i, v := range rec {
+			if pos, what := problem.BadRune(v); pos > 0 {
+				field := ""
+				if i < len(names) {
+					field = names[i]
+				}
+				return nil, &LineError{Line: line, Field: field, Msg: fmt.Sprintf("holds %s at character %d, which cannot be saved", what, pos)}
+			}
+		}
 		if len(out) >= MaxObligations {
 			return nil, &LineError{Line: line, Msg: fmt.Sprintf("a catalogue has at most %d obligations", MaxObligations)}
 		}

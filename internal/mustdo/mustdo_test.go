@@ -59,6 +59,12 @@ func TestParseCatalogueRefusesWhole(t *testing.T) {
 		{"working day 0", head + "X1,Thing,,practice,monthly,,,,,0,,no,src,2026-01-01\n", 2, "nth_working_day"},
 		{"unknown owner", head + "X1,Thing,,surgery,yearly,6,30,,,,,no,src,2026-01-01\n", 2, "owner"},
 		{"duplicate", head + good + good, 3, "code"},
+		// A misspelt column once emptied every obligation's guidance.
+		{"a misspelt column", strings.Replace(head, "guidance", "guidence", 1) + good, 1, "guidence"},
+		{"a column left out", strings.Replace(head, ",guidance", "", 1) + strings.Replace(good, "Thing,,", "Thing,", 1), 1, "guidance"},
+		{"a column twice", strings.TrimSuffix(head, "\n") + ",title\n" + good, 1, "title"},
+		{"a NUL in a title", head + good + "X2,Thi\x00ng,,practice,yearly,6,30,,,,,no,src,2026-01-01\n", 3, "title"},
+		{"bytes not UTF-8", head + "X1,Thing,\xff,practice,yearly,6,30,,,,,no,src,2026-01-01\n", 2, "guidance"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseCatalogue(strings.NewReader(tc.body))

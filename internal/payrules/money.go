@@ -58,32 +58,9 @@ func percent(pm int64) string {
 }
 
 // ParsePounds reads "1,050.00", "£25" or "0.5" as pence; ok is false for
-// anything else, negative amounts and more than two decimal places.
+// anything else (numfmt.ParseDecimal), negative amounts, more than two
+// decimal places and more than £10 billion.
 func ParsePounds(s string) (int64, bool) {
-	s = strings.TrimPrefix(strings.ReplaceAll(strings.TrimSpace(s), ",", ""), "£")
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" && frac == "" || len(frac) > 2 {
-		return 0, false
-	}
-	if whole == "" {
-		whole = "0"
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w < 0 || strings.HasPrefix(whole, "+") || w > 1e12 {
-		return 0, false
-	}
-	f := int64(0)
-	if frac != "" {
-		if f, err = strconv.ParseInt(pad2(frac), 10, 64); err != nil || strings.ContainsAny(frac, "+-") {
-			return 0, false
-		}
-	}
-	return w*100 + f, true
-}
-
-func pad2(s string) string {
-	if len(s) == 1 {
-		return s + "0"
-	}
-	return s
+	p, ok := numfmt.ParseDecimal(strings.TrimPrefix(strings.TrimSpace(s), "£"), 2)
+	return p, ok && p <= 1e12
 }

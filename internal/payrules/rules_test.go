@@ -143,7 +143,7 @@ func TestMoney(t *testing.T) {
 			t.Errorf("ParsePounds(%q) = %d %v", in, got, ok)
 		}
 	}
-	for _, bad := range []string{"", "-1", "1.234", "ten", "1.-5", "£"} {
+	for _, bad := range []string{"", "-1", "1.234", "ten", "1.-5", "£", "-0.50", "1,0.5", "2 50", "+5", "10,000,000,000.01"} {
 		if _, ok := ParsePounds(bad); ok {
 			t.Errorf("ParsePounds(%q) accepted", bad)
 		}

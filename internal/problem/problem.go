@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Kind is what sort of failure an error is.
@@ -20,6 +21,7 @@ const (
 	Unauthorized             // not signed in, or the session has ended
 	TooMany                  // too many attempts; try later
 	TooLarge                 // the request body is over its route's limit
+	Unsupported              // the request body is of a type nothing reads
 )
 
 // Error is a failure with a message fit to show the person who caused it.
@@ -127,4 +129,32 @@ func (f Field) Err() error { return OnField(Invalid, f.Name, f.Message) }
 // BadField is an Invalid problem with one field.
 func BadField(name, format string, args ...any) *Error {
 	return OnField(Invalid, name, fmt.Sprintf(format, args...))
+}
+
+// BadRune finds the first character in s that OnePC will not store:
+// bytes that are not UTF-8, or a control character other than tab, line
+// feed and carriage return. PostgreSQL cannot store a NUL or invalid UTF-8,
+// SQLite would keep them, and a control character carried into an export
+// corrupts the file a practice opens; every engine refuses the same text.
+// It returns the character's position (from 1) and a name for it, or 0.
+func BadRune(s string) (pos int, what string) {
+	for i, r := range s {
+		pos++
+		switch {
+		case r == utf8.RuneError && !sentAsReplacement(s[i:]):
+			return pos, "a byte that is not UTF-8 text"
+		case r == 0:
+			return pos, "a NUL character (code 0)"
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0x7f:
+			return pos, fmt.Sprintf("a control character (code %d)", r)
+		}
+	}
+	return 0, ""
+}
+
+// sentAsReplacement reports whether s begins with U+FFFD itself, sent as
+// such, rather than a byte that is not UTF-8.
+func sentAsReplacement(s string) bool {
+	_, size := utf8.DecodeRuneInString(s)
+	return size == 3
 }

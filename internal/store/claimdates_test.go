@@ -101,7 +101,7 @@ func TestClaimDates(t *testing.T) {
 		if !has("A1", "2026-12-01", ecg) || has("A1", "2027-01-01", ecg) {
 			t.Error("a service ended on 31 December: December open, January closed")
 		}
-		mail, _, err := s.Outbox(ctx, 10)
+		mail, _, err := s.Outbox(ctx, nil, 10)
 		if err != nil || len(mail) != 1 || mail[0].To != "pm@a1.example" || mail[0].Subject != "ECGs ends on 31 December 2026" ||
 			!strings.Contains(mail[0].Body, "https://onepc.example/orgs/A1/services") {
 			t.Errorf("notice of the end: %+v %v", mail, err)
@@ -314,7 +314,7 @@ func TestWithdrawService(t *testing.T) {
 		if _, err := s.WithdrawService(ctx, "comm", dm.ID, "Set up in error: the ICB commissions it", link); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("withdrawing twice: %v", err)
 		}
-		mail, _, err := s.Outbox(ctx, 10)
+		mail, _, err := s.Outbox(ctx, nil, 10)
 		if err != nil || len(mail) != 1 || mail[0].To != "pm@a1.example" || mail[0].Subject != "Diabetes control is withdrawn" ||
 			!strings.Contains(mail[0].Body, "Set up in error") || !strings.Contains(mail[0].Body, "https://onepc.example/orgs/A1/services") {
 			t.Errorf("notice of the withdrawal: %+v %v", mail, err)

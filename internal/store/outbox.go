@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/onepc/onepc/internal/mustdo"
@@ -11,10 +13,14 @@ import (
 
 // OutboxMessage is a reminder in the outbox.
 type OutboxMessage struct {
-	Key, To, Subject, Body string
-	CreatedAt, SentAt      time.Time
-	Attempts               int
-	LastError              string
+	Key       string    `json:"key"`
+	To        string    `json:"to"`
+	Subject   string    `json:"subject"`
+	Body      string    `json:"-"` // never shown: a reset email's body is a way into the account
+	CreatedAt time.Time `json:"created_at"`
+	SentAt    time.Time `json:"sent_at"`
+	Attempts  int       `json:"attempts"`
+	LastError string    `json:"last_error,omitempty"`
 }
 
 // MessageID is the message's Message-ID: the same on every attempt, so that
@@ -83,13 +89,26 @@ func (s *Store) MarkFailed(ctx context.Context, key, why string) error {
 	})
 }
 
-// Outbox lists the newest messages, for administrators.
-func (s *Store) Outbox(ctx context.Context, limit int) ([]OutboxMessage, int, error) {
+// Outbox lists the newest messages, for administrators. With a scope (nil
+// for an administrator at the top of the hierarchy), only messages to
+// people every one of whose roles lies in it: where else they work, and
+// what they are sent about it, is for the administrators there.
+func (s *Store) Outbox(ctx context.Context, scope map[string]bool, limit int) ([]OutboxMessage, int, error) {
+	where, args := "", []any{}
+	if scope != nil {
+		in, inArgs := inClause(slices.Sorted(maps.Keys(scope)))
+		if len(scope) == 0 {
+			in, inArgs = "(NULL)", nil
+		}
+		where = " WHERE EXISTS (SELECT 1 FROM users u JOIN grants g ON g.user_id = u.id WHERE LOWER(u.email) = LOWER(o.to_addr) AND g.org_code IN " + in + ")" +
+			" AND NOT EXISTS (SELECT 1 FROM users u JOIN grants g ON g.user_id = u.id WHERE LOWER(u.email) = LOWER(o.to_addr) AND g.org_code NOT IN " + in + ")"
+		args = append(append(args, inArgs...), inArgs...)
+	}
 	var total int
-	if err := s.reader().queryRow(ctx, "SELECT COUNT(*) FROM mustdo_outbox").Scan(&total); err != nil {
+	if err := s.reader().queryRow(ctx, "SELECT COUNT(*) FROM mustdo_outbox o"+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.reader().query(ctx, "SELECT key, to_addr, subject, body, created_at, sent_at, attempts, last_error FROM mustdo_outbox ORDER BY created_at DESC, key LIMIT ?", limit)
+	rows, err := s.reader().query(ctx, "SELECT key, to_addr, subject, body, created_at, sent_at, attempts, last_error FROM mustdo_outbox o"+where+" ORDER BY created_at DESC, key LIMIT ?", append(args, limit)...)
 	if err != nil {
 		return nil, 0, err
 	}

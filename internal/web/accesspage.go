@@ -8,9 +8,11 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/numfmt"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/problem"
@@ -249,16 +251,17 @@ func (s *Server) setTarget(w http.ResponseWriter, r *http.Request, rq *request) 
 		return err
 	}
 	t := store.Target{Measure: m.ID, Org: code}
+	in.Target = strings.TrimSpace(in.Target)
 	clear := in.Target == ""
 	if !clear {
-		v, err := strconv.ParseFloat(in.Target, 64)
-		if err != nil {
-			return problem.BadField("target", "Enter the target as a number, like 62.5, not %q", in.Target)
+		milli, ok := numfmt.ParseDecimal(in.Target, 3)
+		if !ok {
+			return problem.BadField("target", "Enter the target as a number of at most three decimal places, like 62.5, not %q", in.Target)
 		}
-		if err := access.CheckTarget(m, v); err != nil {
+		if err := access.CheckTarget(m, float64(milli)/1000); err != nil {
 			return err
 		}
-		t.Milli = int64(math.Round(v * 1000))
+		t.Milli = milli
 	}
 	if err := s.store.SetTarget(ctx, rq.actor(), t, clear); err != nil {
 		return err

@@ -106,7 +106,7 @@ func TestAccounts(t *testing.T) {
 			t.Errorf("forgot for %s: %d %s", email, code, pageText(body))
 		}
 	}
-	mail, _, err := a.store.Outbox(t.Context(), 10)
+	mail, _, err := a.store.Outbox(t.Context(), nil, 10)
 	if err != nil || len(mail) != 1 || mail[0].To != "new.person@example.org" {
 		t.Fatalf("reset emails: %+v %v", mail, err)
 	}

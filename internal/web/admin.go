@@ -35,6 +35,16 @@ func (s *Server) adminScope(r *http.Request, rq *request) (map[string]bool, erro
 	return s.store.Scope(r.Context(), rs, rq.today)
 }
 
+// auditScope is the organisations whose records (the audit log's, the
+// outbox's) an administrator reads: nil, for all, at the top of a hierarchy.
+func (s *Server) auditScope(r *http.Request, rq *request) (map[string]bool, error) {
+	rs := roots(rq.user, people.ViewAudit)
+	if top, err := s.atTop(r, rs); err != nil || top {
+		return nil, err
+	}
+	return s.store.Scope(r.Context(), rs, rq.today)
+}
+
 // atTop reports whether any of the organisations has none above it.
 func (s *Server) atTop(r *http.Request, codes []string) (bool, error) {
 	for _, code := range codes {
@@ -107,9 +117,11 @@ type userData struct {
 	MustChange      bool              `json:"must_change_password"`
 	Identities      []store.Identity  `json:"identities"`
 	Providers       []ssoButton       `json:"-"`
-	ProviderOptions []string          `json:"-"` // value, label pairs
-	SourceNames     map[string]string `json:"-"` // grant source → the provider's name
-	Manage          map[string]bool   `json:"-"` // grants (role|org) this admin may revoke
+	ProviderOptions []string          `json:"-"`               // value, label pairs
+	SourceNames     map[string]string `json:"-"`               // grant source → the provider's name
+	Manage          map[string]bool   `json:"-"`               // grants (role|org) this admin may revoke
+	Elsewhere       int               `json:"roles_elsewhere"` // roles at organisations this admin does not administer, not shown
+	Whole           bool              `json:"-"`               // this admin may act for the person as a whole (targetWholeUser)
 	Roles           []people.Role     `json:"-"`
 	Form            map[string]string `json:"-"`
 	Notice          string            `json:"-"`
@@ -132,6 +144,21 @@ func (s *Server) targetUser(r *http.Request, rq *request) (people.User, map[stri
 	}
 	if !people.Manages(rq.user, scope, scope == nil, u) {
 		return u, nil, problem.New(problem.Forbidden, "This user holds no role at an organisation you administer.")
+	}
+	return u, scope, nil
+}
+
+// targetWholeUser is targetUser for what acts for the person as a whole (a
+// reset link signs in with every role they hold; disabling ends them all):
+// only an administrator at the top of the hierarchy, or one managing every
+// role they hold (people.ManagesWhole), may.
+func (s *Server) targetWholeUser(r *http.Request, rq *request, what string) (people.User, map[string]bool, error) {
+	u, scope, err := s.targetUser(r, rq)
+	if err != nil {
+		return u, nil, err
+	}
+	if !people.ManagesWhole(scope, scope == nil, u) {
+		return u, nil, problem.New(problem.Forbidden, "Only an administrator at the top of the hierarchy can %s for %s: they hold roles outside the organisations you administer, or an administrator's or commissioner's role.", what, u.Name)
 	}
 	return u, scope, nil
 }
@@ -170,8 +197,17 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, rq *request,
 		return err
 	}
 	d.Disabled, d.MustChange = state.Disabled, state.MustChange
+	d.Whole = people.ManagesWhole(scope, scope == nil, u)
+	// Roles elsewhere are counted, not named: where else a person works is
+	// for the administrators there.
+	d.User.Grants = nil
 	for _, g := range u.Grants {
-		d.Manage[string(g.Role)+"|"+g.OrgCode] = scope == nil || scope[g.OrgCode] // nil: a top administrator's
+		if scope != nil && !scope[g.OrgCode] { // nil: a top administrator's
+			d.Elsewhere++
+			continue
+		}
+		d.User.Grants = append(d.User.Grants, g)
+		d.Manage[string(g.Role)+"|"+g.OrgCode] = true
 	}
 	return s.render(w, r, rq, status, "user", page{Title: u.Name, Nav: "users", Errors: errs, Data: d, Notice: d.Notice})
 }
@@ -316,7 +352,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, rq *request) 
 // on to a person who has forgotten their password (where mail is not set
 // up, or has not arrived). It is shown once.
 func (s *Server) resetLink(w http.ResponseWriter, r *http.Request, rq *request) error {
-	u, scope, err := s.targetUser(r, rq)
+	u, scope, err := s.targetWholeUser(r, rq, "make a reset link")
 	if err != nil {
 		return err
 	}
@@ -334,7 +370,7 @@ func (s *Server) resetLink(w http.ResponseWriter, r *http.Request, rq *request) 
 // disableUser disables a person (every session and token ends; sign-in is
 // refused) or, with enable=1, lets them in again.
 func (s *Server) disableUser(w http.ResponseWriter, r *http.Request, rq *request) error {
-	u, _, err := s.targetUser(r, rq)
+	u, _, err := s.targetWholeUser(r, rq, "disable or enable the account")
 	if err != nil {
 		return err
 	}

@@ -125,6 +125,10 @@ func expected(role people.Role, perm people.Permission, method string, inScope b
 	case method == "POST" && strings.HasPrefix(pattern, "/measures/{id}/"):
 		// A shipped measure is changed only from an ICB: the handler says so.
 		return map[int]bool{303: true, 403: true, 409: true, 422: true}
+	case method == "POST" && strings.HasPrefix(pattern, "/mustdos/") && pattern != "/mustdos/catalogue" && role == people.Commissioner:
+		// The national must-dos are changed only from an ICB: the demo's
+		// commissioner is a Place's, and the handler says so.
+		return map[int]bool{403: true}
 	case method == "GET" && strict[pattern]:
 		return map[int]bool{200: true}
 	case method == "GET":

@@ -71,3 +71,104 @@ func TestLongEmailAtSignIn(t *testing.T) {
 		t.Error("a refused sign-in with a giant email was recorded")
 	}
 }
+
+// TestUnstorableText: a NUL, a control character or bytes that are not
+// UTF-8 are refused, naming the field, the same on both engines, wherever
+// they come: a form (signed in or not), a JSON body, an address. Before,
+// PostgreSQL failed with a 500 and SQLite stored them as sent.
+func TestUnstorableText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a := newApp(t, s)
+		comm, pm := a.as(people.Commissioner), a.as(people.PracticeManager)
+		cases := []struct {
+			name  string
+			send  func() result
+			field string
+		}{
+			{"signed-out sign-in, NUL in the email", func() result {
+				return a.anon().post("/login", url.Values{"email": {"gp@onepc.example\x00"}, "password": {"x"}})
+			}, `\"email\" holds a NUL character`},
+			{"sign-in, not UTF-8", func() result {
+				return a.anon().post("/login", url.Values{"email": {"gp\xff@onepc.example"}, "password": {"x"}})
+			}, `\"email\" holds a byte that is not UTF-8 text`},
+			{"a service's name with an escape", func() result {
+				return comm.post("/orgs/99X/services", url.Values{"name": {"Flu \x1b[31m clinics"}})
+			}, `\"name\" holds a control character (code 27) at character 5`},
+			{"a payment run's reason, JSON", func() result {
+				return a.as(people.FinanceOfficer).postJSON("/api/orgs/99X/payments", `{"month": "2026-10", "reason": "x\u0000y"}`)
+			}, `\"reason\" holds a NUL character`},
+			{"a practice's return note", func() result {
+				return pm.post("/orgs/Y00001/returns/2026-10", url.Values{"note": {"ok\x00"}})
+			}, `\"note\" holds a NUL character`},
+			{"an address's query", func() result { return comm.get("/measures/within-1-day?org=Y00001%00") },
+				`\"org\" holds a NUL character`},
+		}
+		for _, c := range cases {
+			got := c.send()
+			if got.status != http.StatusUnprocessableEntity {
+				t.Errorf("%s: status %d, want 422 (%.200s)", c.name, got.status, got.body)
+				continue
+			}
+			if html := strings.ReplaceAll(c.field, `\"`, "&#34;"); !strings.Contains(got.body, html) && !strings.Contains(got.body, c.field) {
+				t.Errorf("%s: the answer does not say %s: %.300s", c.name, c.field, got.body)
+			}
+		}
+		// A line break and a tab are text.
+		if got := comm.post("/orgs/99X/services", url.Values{"name": {"Flu\tclinics"}, "spec": {"line one\r\nline two"}}); got.status == http.StatusUnprocessableEntity {
+			if strings.Contains(got.body, "cannot be saved") {
+				t.Errorf("a tab or a line break refused: %.300s", got.body)
+			}
+		}
+	})
+}
+
+// TestUnreadableBodyType: a body of a type no page reads is refused with
+// 415, not read as an empty form and answered as saved.
+func TestUnreadableBodyType(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	pm := a.as(people.PracticeManager)
+	req, _ := http.NewRequest("POST", a.http.URL+"/orgs/Y00001/returns/2026-10", strings.NewReader("LES-ANTICOAG.inr_tests=5"))
+	req.Header.Set("Content-Type", "text/plain")
+	req.Header.Set("X-CSRF-Token", pm.csrf)
+	resp, err := pm.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain body: status %d, want 415", resp.StatusCode)
+	}
+}
+
+// TestNumbersReadAsTyped: a number is saved as typed or refused naming its
+// field, never read as another (a probe's rate of -0.50 was saved as 50p, a
+// threshold of -0.5% as 0.5%, a capitation rate wrapped round to 84p, a
+// target of 0x1p-2 was saved as 0.25, and "1,5" items as 15).
+func TestNumbersReadAsTyped(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm := a.as(people.Commissioner)
+	for _, tc := range []struct {
+		name  string
+		extra map[string]string
+		field string
+	}{
+		{"a negative fee", map[string]string{"fields": "Visits", "rule_kind": "fee_per_item", "rule_field": "Visits", "rate": "-0.50"}, "rate"},
+		{"a comma out of place", map[string]string{"fields": "Visits", "rule_kind": "fee_per_item", "rule_field": "Visits", "rate": "1,0.5"}, "rate"},
+		{"a capitation rate past int64", map[string]string{"fields": "Visits", "rule_kind": "capitation", "rate_per_patient": "1844674407370956"}, "rate_per_patient"},
+		{"a negative threshold", map[string]string{"fields": "N\nD", "rule_kind": "achievement", "numerator": "N", "denominator": "D", "lower": "-0.5", "upper": "90", "max": "100"}, "lower"},
+		{"a most expected with a stray comma", map[string]string{"fields": "Visits | 1,0", "rule_kind": "block", "block": "100"}, "fields"},
+	} {
+		got := comm.post("/orgs/99X/services", serviceForm("NUM-TEST", "Numbers", tc.extra))
+		if got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, `id="`+tc.field+`-error"`) {
+			t.Errorf("%s: status %d, no error on %s: %s", tc.name, got.status, tc.field, pageText(got.body))
+		}
+	}
+	for _, target := range []string{"0x1p-2", "1_0", "6e1", "62.5.1"} {
+		if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"dna-rate"}, "target": {target}}); got.status != http.StatusUnprocessableEntity {
+			t.Errorf("target %q: status %d", target, got.status)
+		}
+	}
+	if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"dna-rate"}, "target": {" 4.5 "}}); got.status != http.StatusSeeOther {
+		t.Errorf("target with spaces around it: %d %s", got.status, pageText(got.body))
+	}
+}

@@ -50,6 +50,10 @@ func (s *Server) wrap(rt route) http.Handler {
 		if s.demo { // files and JSON say so too, where no banner can
 			w.Header().Set("OnePC-Data", "synthetic demonstration data")
 		}
+		if err := checkAddress(r); err != nil {
+			s.fail(w, r, rq, err)
+			return
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			limit := rt.maxBody
 			if limit == 0 {

@@ -470,7 +470,7 @@ func (s *Server) mustDoHeat(r *http.Request, rq *request) (*mustdoHeatData, erro
 		s.heats.Put(v, key, shared)
 	}
 	d := *shared // the rows are shared: read only
-	d.CanSet = people.Authorize(rq.user.Grants, people.SetMustDos, nil)
+	d.CanSet = s.mayChangeMustDos(r, rq) == nil
 	d.CanNudge = d.Org.Kind == orgs.PCN && people.AuthorizeHere(rq.user.Grants, people.DoMustDos, code)
 	d.Pager = newPager(r, len(d.Rows))
 	d.Pager.Limit = heatPageSize
@@ -650,8 +650,25 @@ func (s *Server) mustDoHeatXLSX(w http.ResponseWriter, r *http.Request, rq *requ
 	return writeXLSX(w, fmt.Sprintf("mustdos-%s-%d.xlsx", d.Org.Code, d.Year), "Must-dos", header, rows)
 }
 
+// errNotICBCommissioner answers a commissioner below an ICB: the must-dos'
+// dates, one-off items and withdrawals apply to every organisation, in
+// every Place and ICB, like the catalogue they change.
+var errNotICBCommissioner = problem.New(problem.Forbidden, "Only a commissioner at an ICB or a region can change the national must-dos (a year's dates, one-off items, withdrawals): they apply to every organisation.")
+
+// mayChangeMustDos is the check of errNotICBCommissioner.
+func (s *Server) mayChangeMustDos(r *http.Request, rq *request) error {
+	ok, err := s.atICB(r, rq, people.SetMustDos)
+	if err == nil && !ok {
+		err = errNotICBCommissioner
+	}
+	return err
+}
+
 // setMustDoDates sets an obligation's own dates for a year (a commissioner).
 func (s *Server) setMustDoDates(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if err := s.mayChangeMustDos(r, rq); err != nil {
+		return err
+	}
 	var in struct {
 		Code  string `form:"code"`
 		Year  int    `form:"year"`
@@ -695,6 +712,9 @@ func (s *Server) setMustDoDates(w http.ResponseWriter, r *http.Request, rq *requ
 // addOneOff adds a one-off obligation for every organisation of a kind (a
 // contract change), from a commissioner.
 func (s *Server) addOneOff(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if err := s.mayChangeMustDos(r, rq); err != nil {
+		return err
+	}
 	var in struct {
 		Code     string `form:"code"`
 		Title    string `form:"title"`
@@ -850,6 +870,9 @@ func (s *Server) calendarAddress(w http.ResponseWriter, r *http.Request, rq *req
 
 // withdrawMustDo withdraws an obligation (a commissioner).
 func (s *Server) withdrawMustDo(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if err := s.mayChangeMustDos(r, rq); err != nil {
+		return err
+	}
 	var in struct {
 		Code string `form:"code"`
 	}
@@ -865,7 +888,11 @@ func (s *Server) withdrawMustDo(w http.ResponseWriter, r *http.Request, rq *requ
 // outboxPage shows administrators the reminder emails: sent, and waiting
 // (all of them, where no mail server is configured).
 func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request, rq *request) error {
-	msgs, total, err := s.store.Outbox(r.Context(), 200)
+	scope, err := s.auditScope(r, rq)
+	if err != nil {
+		return err
+	}
+	msgs, total, err := s.store.Outbox(r.Context(), scope, 200)
 	if err != nil {
 		return err
 	}

@@ -86,6 +86,22 @@ func TestMustDosJourney(t *testing.T) {
 	if csv := comm.get("/orgs/99X/mustdos/overview.csv?year=2026"); !strings.HasPrefix(csv.body, "org_code,org_name,") || !strings.Contains(csv.body, "RIVERSIDE MEDICAL CENTRE") {
 		t.Errorf("overview CSV: %s", csv.body[:100])
 	}
+	// The national must-dos are an ICB's commissioner's to change; the
+	// Place's is refused (a probe moved every ICB's eDEC from another
+	// Place), and is not offered the form.
+	if got := comm.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "opens": {"2027-04-07"}, "due": {"2027-06-12"}}); got.status != 403 {
+		t.Errorf("a Place's commissioner sets national dates: %d", got.status)
+	}
+	for _, path := range []string{"/mustdos/oneoff", "/mustdos/withdraw"} {
+		if got := comm.post(path, url.Values{"code": {"EDEC"}, "title": {"x"}, "owner": {"practice"}, "date": {"2027-01-15"}}); got.status != 403 {
+			t.Errorf("%s by a Place's commissioner: %d", path, got.status)
+		}
+	}
+	if strings.Contains(over.body, `action="/mustdos/dates"`) {
+		t.Error("a Place's commissioner is offered the national dates form")
+	}
+	comm = a.signIn("icb.commissioner@onepc.example")
+	comm.get("/orgs/99X/mustdos/overview?year=2026").has(t, `action="/mustdos/dates"`)
 	if got := comm.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "opens": {"2027-04-07"}, "due": {"2027-06-12"}}); got.status != 303 {
 		t.Errorf("set dates: %d %s", got.status, pageText(got.body))
 	}
@@ -187,6 +203,7 @@ func TestCalendarFeed(t *testing.T) {
 		t.Errorf("first alarm %s", got)
 	}
 	// The year's date moves: same UID, higher SEQUENCE, new date.
+	comm = a.signIn("icb.commissioner@onepc.example")
 	comm.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "opens": {"2027-04-07"}, "due": {"2027-06-12"}})
 	comm.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "opens": {"2027-04-07"}, "due": {"2027-06-14"}})
 	cal, _ = read(pmFeed)
@@ -300,7 +317,7 @@ func TestPCNNudgeAndCatalogue(t *testing.T) {
 	if got := pcn.post("/orgs/U00001/mustdos/nudge", url.Values{"practice": {"Y00001"}, "obligation": {"DSPT"}}); got.status != 303 {
 		t.Fatalf("nudge: %d %s", got.status, pageText(got.body))
 	}
-	out, _, _ := s.Outbox(t.Context(), 50)
+	out, _, _ := s.Outbox(t.Context(), nil, 50)
 	if len(out) == 0 || !strings.Contains(out[0].Subject, "A nudge from your PCN") {
 		t.Errorf("no nudge in the outbox: %+v", out)
 	}

@@ -155,7 +155,7 @@ func reviewFromJSON(r *http.Request) error {
 		form.Set("all", "1")
 	}
 	r.PostForm = form
-	return nil
+	return checkValues(form)
 }
 
 func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *request) error {

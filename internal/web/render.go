@@ -294,6 +294,8 @@ func statusOf(k problem.Kind) int {
 		return http.StatusTooManyRequests
 	case problem.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case problem.Unsupported:
+		return http.StatusUnsupportedMediaType
 	}
 	return http.StatusInternalServerError
 }
@@ -445,6 +447,14 @@ func decodeAll(r *http.Request) (map[string]string, error) {
 			return nil, problem.New(problem.Invalid, "The request body is not valid JSON: %v", err)
 		}
 		for k, v := range m {
+			if err := checkText("a field's name", k); err != nil {
+				return nil, err
+			}
+			if s, ok := v.(string); ok {
+				if err := checkText(k, s); err != nil {
+					return nil, err
+				}
+			}
 			switch v := v.(type) {
 			case nil:
 			case bool: // as a form's checkbox: ticked is "1", unticked is not sent
@@ -564,7 +574,12 @@ func readForm(r *http.Request) error {
 	}
 	switch {
 	case err == nil:
-		return nil
+		if r.MultipartForm != nil {
+			if err := checkFiles(r.MultipartForm.File); err != nil {
+				return err
+			}
+		}
+		return checkValues(r.PostForm)
 	case tooLarge(err):
 		return errTooLarge(r)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/nhsfile"
+	"github.com/onepc/onepc/internal/numfmt"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
@@ -292,8 +293,8 @@ func parseServiceForm(in map[string]string) (claims.Service, problem.Fields) {
 			continue
 		}
 		if hasMost {
-			n, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(most), ",", ""), 10, 64)
-			if err != nil || n < 1 {
+			n, ok := numfmt.ParseDecimal(most, 0)
+			if !ok || n < 1 {
 				errs.Add("fields", fmt.Sprintf("Line %d: after the bar, enter the most expected a period as a whole number, like “ECGs performed | 200”", i+1))
 			}
 			f.Expected = n
@@ -327,25 +328,18 @@ func parseRule(in map[string]string) (payrules.Rule, problem.Fields) {
 		if v == "" {
 			return 0
 		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
+		n, ok := numfmt.ParseDecimal(v, 0)
+		if !ok {
 			errs.Add(name, "Enter "+what+" as a whole number")
 		}
 		return n
 	}
 	percent := func(name, what string) int64 {
-		v := strings.TrimSuffix(strings.TrimSpace(in[name]), "%")
-		whole, frac, _ := strings.Cut(v, ".")
-		n, err1 := strconv.ParseInt(whole, 10, 64)
-		f := int64(0)
-		var err2 error
-		if frac != "" {
-			f, err2 = strconv.ParseInt(frac[:1], 10, 64)
-		}
-		if err1 != nil || err2 != nil || len(frac) > 1 || n < 0 || n > 100 {
+		pm, ok := numfmt.ParseDecimal(strings.TrimSuffix(strings.TrimSpace(in[name]), "%"), 1)
+		if !ok || pm > 1000 {
 			errs.Add(name, "Enter "+what+" as a percentage from 0 to 100, like 60 or 72.5")
 		}
-		return n*10 + f
+		return pm
 	}
 	rule := payrules.Rule{Kind: payrules.Kind(in["rule_kind"])}
 	switch rule.Kind {
@@ -357,14 +351,11 @@ func parseRule(in map[string]string) (payrules.Rule, problem.Fields) {
 		rule.Field, rule.RatePence = key(in["rule_field"]), money("rate", "the rate per session", true)
 		rule.Unit, rule.Units = strings.TrimSpace(in["unit"]), strings.TrimSpace(in["units"])
 	case payrules.Capitation:
-		v := strings.TrimPrefix(strings.TrimSpace(in["rate_per_patient"]), "£")
-		w, f, _ := strings.Cut(v, ".")
-		n, err1 := strconv.ParseInt(w, 10, 64)
-		fr, err2 := strconv.ParseInt((f + "0000")[:4], 10, 64)
-		if v == "" || err1 != nil || err2 != nil || len(f) > 4 || strings.ContainsAny(v, "+-") {
+		n, ok := numfmt.ParseDecimal(strings.TrimPrefix(strings.TrimSpace(in["rate_per_patient"]), "£"), 4)
+		if !ok {
 			errs.Add("rate_per_patient", "Enter the rate per patient in pounds, up to four decimal places, like 0.1250")
 		}
-		rule.RateCentipence, rule.Weighted = n*10000+fr, in["weighted"] != ""
+		rule.RateCentipence, rule.Weighted = n, in["weighted"] != ""
 	case payrules.Achievement:
 		rule.Numerator, rule.Denominator = key(in["numerator"]), key(in["denominator"])
 		rule.LowerPM, rule.UpperPM = percent("lower", "the lower threshold"), percent("upper", "the upper threshold")

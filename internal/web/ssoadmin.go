@@ -214,12 +214,9 @@ func (s *Server) ssoRulesCSV(w http.ResponseWriter, r *http.Request, rq *request
 // account carries every role the account holds, so an administrator may
 // only link people they manage as a whole (people.ManagesWhole).
 func (s *Server) changeIdentity(w http.ResponseWriter, r *http.Request, rq *request, link bool) error {
-	u, scope, err := s.targetUser(r, rq)
+	u, scope, err := s.targetWholeUser(r, rq, "link sign-ins")
 	if err != nil {
 		return err
-	}
-	if !people.ManagesWhole(scope, scope == nil, u) {
-		return problem.New(problem.Forbidden, "Only an administrator at the top of the hierarchy can link sign-ins for %s: they hold roles outside the organisations you administer, or an administrator's or commissioner's role.", u.Name)
 	}
 	var in struct {
 		Provider string `form:"provider"`

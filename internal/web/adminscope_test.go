@@ -1,0 +1,82 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/onepc/onepc/internal/demo"
+	"github.com/onepc/onepc/internal/mustdo"
+	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/store/storetest"
+)
+
+// TestAdminReachOutsideScope: an administrator in one ICB cannot reach a
+// person who also works in another (a probe took over a finance officer of
+// the demo Place through a reset link made by the other ICB's
+// administrator, and read reset links for anyone in the outbox).
+func TestAdminReachOutsideScope(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	ctx := t.Context()
+	hash, err := people.HashPassword(demo.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The other ICB's administrator.
+	other, err := a.store.AddUser(ctx, "test", people.User{Email: "admin.qyy@example.org", Name: "Admin QYY"}, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.store.GrantRole(ctx, "test", other.ID, people.Admin, "QYY"); err != nil {
+		t.Fatal(err)
+	}
+	// The demo Place's finance officer also works at the other ICB's practice.
+	finance, err := a.store.UserByEmail(ctx, a.logins[people.FinanceOfficer].Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.store.GrantRole(ctx, "test", finance.ID, people.PracticeStaff, "Z00001"); err != nil {
+		t.Fatal(err)
+	}
+	c := a.signIn(other.Email)
+
+	user := fmt.Sprintf("/admin/users/%d", finance.ID)
+	for _, path := range []string{"/reset-link", "/disable"} {
+		if got := c.postJSON("/api"+user+path, `{}`); got.status != http.StatusForbidden || !strings.Contains(got.body, "top of the hierarchy") {
+			t.Errorf("%s by another ICB's administrator: %d %.200s", path, got.status, got.body)
+		}
+	}
+	// The person's page shows the role here, and only counts the other.
+	got := c.get(user)
+	if got.status != 200 || strings.Contains(got.body, `href="/orgs/99X"`) || strings.Contains(got.body, "Make a link") || !strings.Contains(got.body, "also holds 1 role at organisations you do not administer") {
+		t.Errorf("the person's page shows roles elsewhere: %d %s", got.status, pageText(got.body))
+	}
+	// The Place's own administrator may (the finance officer's roles there
+	// are not all theirs either, so not them: the top only).
+	if got := a.as(people.Admin).postJSON("/api"+user+"/reset-link", `{}`); got.status != http.StatusForbidden {
+		t.Errorf("reset link for someone working in two ICBs by one ICB's administrator: %d", got.status)
+	}
+	// A practice manager wholly in the ICB: its administrator may.
+	pm, err := a.store.UserByEmail(ctx, a.logins[people.PracticeManager].Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.as(people.Admin).postJSON(fmt.Sprintf("/api/admin/users/%d/reset-link", pm.ID), `{}`); got.status != http.StatusCreated {
+		t.Errorf("reset link for a practice manager in scope: %d %s", got.status, got.body)
+	}
+
+	// The outbox: a reset email for the demo ICB's administrator is not the
+	// other ICB's to see, and no one sees its link.
+	if _, err := a.store.QueueReminders(ctx, []mustdo.Reminder{{Key: "reset/test", To: a.logins[people.Admin].Email,
+		Subject: "Reset your OnePC password", Body: "https://onepc.example/login/reset?token=SECRET-TOKEN"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.get("/api/admin/outbox"); got.status != 200 || strings.Contains(got.body, a.logins[people.Admin].Email) || strings.Contains(got.body, "SECRET-TOKEN") {
+		t.Errorf("another ICB's administrator reads the outbox: %d %.300s", got.status, got.body)
+	}
+	got = a.as(people.Admin).get("/api/admin/outbox")
+	if got.status != 200 || !strings.Contains(got.body, "Reset your OnePC password") || strings.Contains(got.body, "SECRET-TOKEN") {
+		t.Errorf("the ICB's administrator's outbox: %d %.300s", got.status, got.body)
+	}
+}
