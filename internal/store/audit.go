@@ -58,7 +58,7 @@ func auditOrg(it auditItem) string {
 	case "offer":
 		_, org, _ := strings.Cut(it.id, "/")
 		return org
-	case "record_collection", "legal_hold", "destruction_certificate", "capability_review", "plan_round":
+	case "record_collection", "legal_hold", "destruction_certificate", "capability_review", "plan_round", "mustdo_item":
 		org, _, _ := strings.Cut(it.id, "/") // ORG/number
 		return org
 	}
@@ -138,9 +138,13 @@ type AuditQuery struct {
 	// them (today), and those Actor made; All lifts the limit, for an
 	// administrator at the top of a hierarchy, and shows the entries about
 	// no one organisation too.
-	Roots     []string
-	Actor     string
-	All       bool
+	Roots []string
+	Actor string
+	All   bool
+	// National shows, besides, the entries about no one organisation that
+	// are not about a person (the must-do catalogue, measures, frameworks):
+	// changes that reach everyone, for administrators at an ICB or region.
+	National  bool
 	On        time.Time
 	Entity    string
 	EntityID  string
@@ -157,7 +161,17 @@ func (s *Store) AuditEntries(ctx context.Context, q AuditQuery) ([]audit.Entry, 
 	cte, where, args := "", " WHERE 1=1", []any{}
 	if !q.All {
 		cte, args = s.dialect.scopeCTE(q.Roots, q.On)
-		where += " AND (org_code IN (SELECT code FROM scope) OR actor = ?)"
+		// Entries about a person (kept by their id or email) are about every
+		// organisation they hold a role at: the administrators of any of
+		// them read them (a reset link made for one of theirs by someone
+		// elsewhere, say).
+		cte += `, scoped_people(k) AS (SELECT CAST(u.id AS TEXT) FROM users u JOIN grants g ON g.user_id = u.id WHERE g.org_code IN (SELECT code FROM scope)
+			UNION SELECT LOWER(u.email) FROM users u JOIN grants g ON g.user_id = u.id WHERE g.org_code IN (SELECT code FROM scope))`
+		national := ""
+		if q.National {
+			national = " OR (org_code IS NULL AND entity <> 'user')"
+		}
+		where += " AND (org_code IN (SELECT code FROM scope) OR actor = ? OR (entity = 'user' AND LOWER(entity_id) IN (SELECT k FROM scoped_people))" + national + ")"
 		args = append(args, q.Actor)
 	}
 	if q.Entity != "" {

@@ -464,3 +464,44 @@ func TestMembershipImportSupersedesOverlappingSpells(t *testing.T) {
 		}
 	})
 }
+
+// TestJoinAttemptsCountedExactly: join codes sent at once from one address
+// are counted before they are tried, so exactly MaxJoinFailures go ahead (a
+// probe had 102 of 200 tried when they were counted after); a code that was
+// not a wrong guess takes its count back.
+func TestJoinAttemptsCountedExactly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		var allowed atomic.Int32
+		for range 100 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if ok, _, err := s.TakeJoinAttempt(ctx, "10.8.8.8"); err == nil && ok {
+					allowed.Add(1)
+				} else if err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if got := allowed.Load(); got != store.MaxJoinFailures {
+			t.Errorf("%d of 100 simultaneous join codes were tried, want %d", got, store.MaxJoinFailures)
+		}
+		if ok, until, err := s.TakeJoinAttempt(ctx, "10.8.8.8"); ok || err != nil || until.IsZero() {
+			t.Errorf("one more: %v %v %v, want refused with a time to wait", ok, until, err)
+		}
+		// A right code takes its attempt back: the next may be tried.
+		if err := s.JoinNotWrong(ctx, "10.8.8.8"); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _, err := s.TakeJoinAttempt(ctx, "10.8.8.8"); !ok || err != nil {
+			t.Errorf("after a right code: %v %v", ok, err)
+		}
+		// Another address is not held up.
+		if ok, _, err := s.TakeJoinAttempt(ctx, "10.8.8.9"); !ok || err != nil {
+			t.Errorf("another address: %v %v", ok, err)
+		}
+	})
+}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -151,24 +150,26 @@ const MaxJoinFailures = 30
 
 func joinKey(address string) string { return "join:" + address }
 
-// JoinThrottled says whether an address has sent too many wrong join codes
-// lately, and until when.
-func (s *Store) JoinThrottled(ctx context.Context, address string) (bool, time.Time, error) {
-	c := s.reader()
-	var n int
-	var start time.Time
-	err := c.queryRow(ctx, "SELECT failures, window_start FROM login_failures WHERE throttle_key = ? AND window_start >= ?",
-		joinKey(address), c.tsArg(c.now.Add(-LoginWindow))).Scan(&n, nullTime{&start})
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, time.Time{}, nil
-	}
-	return n >= MaxJoinFailures, start.Add(LoginWindow), err
+// TakeJoinAttempt counts a join code from an address before it is tried,
+// and reports whether it may be (until: when the address may try again).
+// The count is raised in one statement, so that codes sent at once are
+// counted exactly (a probe had 102 of 200 at once tried against a limit of
+// 30, when they were counted after trying); a right code, or one already
+// used (a real code, sent twice), takes its count back (JoinNotWrong).
+func (s *Store) TakeJoinAttempt(ctx context.Context, address string) (ok bool, until time.Time, err error) {
+	err = s.tx(ctx, func(c conn) error {
+		n, start, err := c.countLogin(ctx, joinKey(address))
+		if err != nil || n <= MaxJoinFailures {
+			ok = true
+			return err
+		}
+		until = start.Add(LoginWindow)
+		return c.uncount(ctx, joinKey(address))
+	})
+	return ok && err == nil, until, err
 }
 
-// JoinFailed counts a wrong join code from an address.
-func (s *Store) JoinFailed(ctx context.Context, address string) error {
-	return s.tx(ctx, func(c conn) error {
-		_, _, err := c.countLogin(ctx, joinKey(address))
-		return err
-	})
+// JoinNotWrong takes back the attempt of a code that was not a wrong guess.
+func (s *Store) JoinNotWrong(ctx context.Context, address string) error {
+	return s.tx(ctx, func(c conn) error { return c.uncount(ctx, joinKey(address)) })
 }

@@ -324,6 +324,9 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, rq *request) 
 	if aq.All, err = s.atTop(r, aq.Roots); err != nil {
 		return err
 	}
+	if aq.National, err = s.atICB(r, rq, people.ViewAudit); err != nil {
+		return err
+	}
 	entries, total, err := s.store.AuditEntries(r.Context(), aq)
 	if err != nil {
 		return err

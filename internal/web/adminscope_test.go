@@ -3,12 +3,14 @@ package web_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/onepc/onepc/internal/demo"
 	"github.com/onepc/onepc/internal/mustdo"
 	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/store/storetest"
 )
 
@@ -79,4 +81,57 @@ func TestAdminReachOutsideScope(t *testing.T) {
 	if got.status != 200 || !strings.Contains(got.body, "Reset your OnePC password") || strings.Contains(got.body, "SECRET-TOKEN") {
 		t.Errorf("the ICB's administrator's outbox: %d %.300s", got.status, got.body)
 	}
+}
+
+// TestAuditSeesWhatReachesItsPeople: an ICB's administrator reads what was
+// done to its people from above (a reset link made by the region's
+// administrator) and the national changes that reach its organisations (a
+// year's must-do dates); neither is about one organisation, so neither was
+// shown (issue 15's probe).
+func TestAuditSeesWhatReachesItsPeople(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a := newApp(t, s)
+		ctx := t.Context()
+		hash, err := people.HashPassword(demo.Password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		region, err := a.store.AddUser(ctx, "test", people.User{Email: "admin.region@example.org", Name: "Admin Region"}, hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.store.GrantRole(ctx, "test", region.ID, people.Admin, demo.RegionCode); err != nil {
+			t.Fatal(err)
+		}
+		pm, err := a.store.UserByEmail(ctx, a.logins[people.PracticeManager].Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := a.signIn(region.Email).postJSON(fmt.Sprintf("/api/admin/users/%d/reset-link", pm.ID), `{}`); got.status != http.StatusCreated {
+			t.Fatalf("reset link from the region: %d %s", got.status, got.body)
+		}
+		if got := a.signIn("icb.commissioner@onepc.example").post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "due": {"2027-06-12"}}); got.status != http.StatusSeeOther {
+			t.Fatalf("set dates: %d", got.status)
+		}
+		admin := a.as(people.Admin)
+		for _, action := range []string{"user.reset-link", "mustdo.dates"} {
+			if got := admin.get("/api/admin/audit?action=" + action); got.status != 200 || !strings.Contains(got.body, `"action": "`+action+`"`) {
+				t.Errorf("the ICB's administrator does not read %s: %d %.300s", action, got.status, got.body)
+			}
+		}
+		// Another ICB's administrator reads neither the reset link (not one
+		// of theirs) nor, below an ICB, the national change.
+		other, err := a.store.AddUser(ctx, "test", people.User{Email: "admin.98y@example.org", Name: "Admin 98Y"}, hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.store.GrantRole(ctx, "test", other.ID, people.Admin, "98Y"); err != nil {
+			t.Fatal(err)
+		}
+		for _, action := range []string{"user.reset-link", "mustdo.dates"} {
+			if got := a.signIn(other.Email).get("/api/admin/audit?action=" + action); strings.Contains(got.body, `"action": "`+action+`"`) {
+				t.Errorf("another Place's administrator reads %s", action)
+			}
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store"
@@ -170,5 +171,38 @@ func TestNumbersReadAsTyped(t *testing.T) {
 	}
 	if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"dna-rate"}, "target": {" 4.5 "}}); got.status != http.StatusSeeOther {
 		t.Errorf("target with spaces around it: %d %s", got.status, pageText(got.body))
+	}
+}
+
+// TestOneValueEach: a figure sent twice, a JSON key sent twice, a value that
+// is an object, or more after the JSON object is refused naming it, not
+// settled by keeping one (a probe's 7 then 9 was saved as 7); "false" is not
+// a ticked box.
+func TestOneValueEach(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	pm, comm := a.as(people.PracticeManager), a.as(people.Commissioner)
+	a.store.SetClock(func() time.Time { return time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC) })
+	serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-ECG", "ECGs", map[string]string{"fields": "ECGs performed",
+		"rule_kind": "fee_per_item", "rule_field": "ECGs performed", "rate": "25.00"})))
+	a.store.SetClock(func() time.Time { return now })
+	got := pm.post("/orgs/Y00001/returns/2026-10", url.Values{"action": {"save"}, "LES-ECG.ecgs_performed": {"7", "9"}})
+	if got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, "LES-ECG.ecgs_performed was sent 2 times (7, 9)") {
+		t.Errorf("a figure sent twice: %d %s", got.status, pageText(got.body))
+	}
+	for body, want := range map[string]string{
+		`{"action": "save", "LES-ECG.ecgs_performed": 7, "LES-ECG.ecgs_performed": 9}`: `is sent twice`,
+		`{"action": "save"} {"LES-ECG.ecgs_performed": 9}`:                             `more after its JSON object`,
+		`{"action": {"save": 1}}`:                                                      `must be a string, a number, true or false`,
+		`["save"]`:                                                                     `must be one JSON object`,
+	} {
+		if got := pm.postJSON("/api/orgs/Y00001/returns/2026-10", body); got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, want) {
+			t.Errorf("%s: %d %s, want %q", body, got.status, got.body, want)
+		}
+	}
+	body := `{"code": "DECL-TEST", "name": "Declarations", "year": "2026", "starts_on": "2026-04-01", "frequency": "monthly", "deadline_days": "10",
+		"eligibility": "place", "needs_declaration": "false", "needs_approval": "1", "fields": "Visits", "rule_kind": "block", "block": "100"}`
+	got = comm.postJSON("/api/orgs/99X/services", body)
+	if got.status != http.StatusCreated || !strings.Contains(got.body, `"needs_declaration": false`) {
+		t.Errorf(`needs_declaration "false": %d %.400s`, got.status, got.body)
 	}
 }

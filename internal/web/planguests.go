@@ -84,22 +84,25 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request, rq *request) error
 	if code == "" {
 		return again(http.StatusUnprocessableEntity, problem.Fields{{Name: "code", Message: "Enter the 8 letters and numbers of your join code, like ABCD-EF23"}})
 	}
-	// Wrong codes from one address are limited (store.MaxJoinFailures);
-	// right ones never are, so a room joining at once is never held up.
-	throttled, until, err := s.store.JoinThrottled(r.Context(), clientIP(r))
+	// Wrong codes from one address are limited (store.MaxJoinFailures),
+	// counted before they are tried; right ones, and codes already used,
+	// take their count back, so a room joining at once is never held up.
+	ok, until, err := s.store.TakeJoinAttempt(r.Context(), clientIP(r))
 	if err != nil {
 		return err
 	}
-	if throttled {
+	if !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(until.Sub(s.now()).Seconds())+1))
 		return again(http.StatusTooManyRequests, problem.Fields{{Name: "code", Message: "Too many wrong codes from here: wait a few minutes and try again"}})
 	}
 	g, secret, err := s.store.RedeemJoinCode(r.Context(), code, name)
+	if k := problem.KindOf(err); err == nil || k == problem.Conflict {
+		if err := s.store.JoinNotWrong(r.Context(), clientIP(r)); err != nil {
+			return err
+		}
+	}
 	if err != nil {
 		if k := problem.KindOf(err); k == problem.Invalid || k == problem.Conflict {
-			if err := s.store.JoinFailed(r.Context(), clientIP(r)); err != nil {
-				return err
-			}
 			return again(statusOf(k), problem.FieldsOf(err))
 		}
 		return err

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"math"
 	"net/http"
@@ -404,11 +405,17 @@ func decode(r *http.Request, fields ...string) (map[string]string, error) {
 
 // decodeOnly is decode where a key outside fields is refused, naming it:
 // figures sent for something a page does not hold (a service not on a
-// return) are not dropped in silence.
+// return) are not dropped in silence; so is a field sent twice (which of
+// two figures was meant is not for OnePC to guess).
 func decodeOnly(r *http.Request, fields ...string) (map[string]string, error) {
 	all, err := decodeAll(r)
 	if err != nil {
 		return nil, err
+	}
+	for _, k := range fields {
+		if vs := r.PostForm[k]; len(vs) > 1 {
+			return nil, problem.OnField(problem.Invalid, k, fmt.Sprintf("%s was sent %d times (%s): send it once", k, len(vs), strings.Join(vs, ", ")))
+		}
 	}
 	var extra []string
 	for k := range all {
@@ -435,45 +442,83 @@ func pick(all map[string]string, fields []string) map[string]string {
 // decodeAll reads every key of a form or a JSON object (JSON null is left
 // out, like a missing key).
 func decodeAll(r *http.Request) (map[string]string, error) {
-	out := map[string]string{}
 	if wantsJSONBody(r) {
-		var m map[string]any
-		dec := json.NewDecoder(r.Body)
-		dec.UseNumber() // 1000000 stays "1000000", not "1e+06"
-		if err := dec.Decode(&m); err != nil {
-			if tooLarge(err) {
-				return nil, errTooLarge(r)
-			}
-			return nil, problem.New(problem.Invalid, "The request body is not valid JSON: %v", err)
-		}
-		for k, v := range m {
-			if err := checkText("a field's name", k); err != nil {
-				return nil, err
-			}
-			if s, ok := v.(string); ok {
-				if err := checkText(k, s); err != nil {
-					return nil, err
-				}
-			}
-			switch v := v.(type) {
-			case nil:
-			case bool: // as a form's checkbox: ticked is "1", unticked is not sent
-				if v {
-					out[k] = "1"
-				}
-			case string, json.Number:
-				out[k] = fmt.Sprint(v)
-			default:
-				return nil, problem.New(problem.Invalid, "%q must be a string, a number, true or false", k)
-			}
-		}
-		return out, nil
+		return decodeJSONObject(r)
 	}
+	out := map[string]string{}
 	if err := readForm(r); err != nil {
 		return nil, err
 	}
 	for k := range r.PostForm {
 		out[k] = r.PostForm.Get(k)
+	}
+	return out, nil
+}
+
+// ticked reads a checkbox as a form or JSON sends it: "1", "true" or "on"
+// (a JSON true arrives as "1"); anything else, "false" included, is not.
+func ticked(v string) bool {
+	return v == "1" || strings.EqualFold(v, "true") || strings.EqualFold(v, "on")
+}
+
+// decodeJSONObject reads a JSON body that is one flat object, key by key:
+// a key sent twice, a value that is an object or a list, or anything after
+// the object is refused (a map would have kept the last of two values, and
+// ignored what followed, without a word). JSON null is left out, like a
+// missing key; true is "1", as a ticked box, and false is not sent.
+func decodeJSONObject(r *http.Request) (map[string]string, error) {
+	bad := func(err error) error {
+		if tooLarge(err) {
+			return errTooLarge(r)
+		}
+		return problem.New(problem.Invalid, "The request body is not valid JSON: %v", err)
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.UseNumber() // 1000000 stays "1000000", not "1e+06"
+	if t, err := dec.Token(); err != nil {
+		return nil, bad(err)
+	} else if t != json.Delim('{') {
+		return nil, problem.New(problem.Invalid, "The request body must be one JSON object, like {\"name\": \"value\"}")
+	}
+	out, seen := map[string]string{}, map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, bad(err)
+		}
+		k := t.(string) // inside an object, the decoder gives keys as strings
+		if err := checkText("a field's name", k); err != nil {
+			return nil, err
+		}
+		if seen[k] {
+			return nil, problem.OnField(problem.Invalid, k, fmt.Sprintf("%q is sent twice: send it once", k))
+		}
+		seen[k] = true
+		if t, err = dec.Token(); err != nil {
+			return nil, bad(err)
+		}
+		switch v := t.(type) {
+		case nil:
+		case bool: // as a form's checkbox: ticked is "1", unticked is not sent
+			if v {
+				out[k] = "1"
+			}
+		case string:
+			if err := checkText(k, v); err != nil {
+				return nil, err
+			}
+			out[k] = v
+		case json.Number:
+			out[k] = v.String()
+		default:
+			return nil, problem.OnField(problem.Invalid, k, fmt.Sprintf("%q must be a string, a number, true or false", k))
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, bad(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, problem.New(problem.Invalid, "The request body has more after its JSON object: send one object")
 	}
 	return out, nil
 }
@@ -507,7 +552,7 @@ func decodeInto(r *http.Request, dst any) error {
 		case reflect.String:
 			f.SetString(raw)
 		case reflect.Bool:
-			f.SetBool(raw == "1" || strings.EqualFold(raw, "true") || strings.EqualFold(raw, "on"))
+			f.SetBool(ticked(raw))
 		case reflect.Int, reflect.Int64:
 			if strings.TrimSpace(raw) == "" {
 				continue

@@ -629,7 +629,7 @@ func (s *Server) amendClaim(w http.ResponseWriter, r *http.Request, rq *request)
 	for _, f := range sv.Fields {
 		fields = append(fields, claims.FieldName(sv.Code, f.Key))
 	}
-	in, err := decode(r, fields...)
+	in, err := decodeOnly(r, fields...)
 	if err != nil {
 		return err
 	}

@@ -255,8 +255,8 @@ func parseServiceForm(in map[string]string) (claims.Service, problem.Fields) {
 	var errs problem.Fields
 	sv := claims.Service{Code: in["code"], Name: in["name"], Spec: strings.TrimSpace(in["spec"]),
 		Frequency: claims.Frequency(in["frequency"]), Eligibility: claims.Eligibility(in["eligibility"]),
-		SignUp: in["sign_up"] != "", NeedsDeclaration: in["needs_declaration"] != "", NeedsApproval: in["needs_approval"] != "",
-		NeedsFinance: in["needs_finance"] != "", SameFinance: in["same_finance"] != ""}
+		SignUp: ticked(in["sign_up"]), NeedsDeclaration: ticked(in["needs_declaration"]), NeedsApproval: ticked(in["needs_approval"]),
+		NeedsFinance: ticked(in["needs_finance"]), SameFinance: ticked(in["same_finance"])}
 	var err error
 	if sv.Year, err = strconv.Atoi(strings.TrimSpace(in["year"])); err != nil {
 		sv.Year = 0
@@ -355,7 +355,7 @@ func parseRule(in map[string]string) (payrules.Rule, problem.Fields) {
 		if !ok {
 			errs.Add("rate_per_patient", "Enter the rate per patient in pounds, up to four decimal places, like 0.1250")
 		}
-		rule.RateCentipence, rule.Weighted = n, in["weighted"] != ""
+		rule.RateCentipence, rule.Weighted = n, ticked(in["weighted"])
 	case payrules.Achievement:
 		rule.Numerator, rule.Denominator = key(in["numerator"]), key(in["denominator"])
 		rule.LowerPM, rule.UpperPM = percent("lower", "the lower threshold"), percent("upper", "the upper threshold")
