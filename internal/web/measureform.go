@@ -1,9 +1,11 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/onepc/onepc/internal/access"
 	"github.com/onepc/onepc/internal/problem"
@@ -48,6 +50,9 @@ func (s *Server) renderMeasureForm(w http.ResponseWriter, r *http.Request, rq *r
 // of numerator and denominator, the values of each dimension to count (none
 // ticked means all).
 func (s *Server) createMeasure(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if wantsJSONBody(r) {
+		return s.createMeasureJSON(w, r, rq)
+	}
 	if err := readForm(r); err != nil {
 		return err
 	}
@@ -111,6 +116,45 @@ func (s *Server) createMeasure(w http.ResponseWriter, r *http.Request, rq *reque
 			return &problem.Error{Kind: problem.Invalid, Message: "The measure was not saved", Fields: errs}
 		}
 		return s.renderMeasureForm(w, r, rq, http.StatusUnprocessableEntity, vals, checked, errs)
+	}
+	return s.doneRedirect(w, r, "/measures/"+m.ID)
+}
+
+// createMeasureJSON adds a measure sent as JSON in the shape the API gives
+// one (GET /api/measures/{id}'s "measure"): the same checks as the form.
+func (s *Server) createMeasureJSON(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var m access.Measure
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		if tooLarge(err) {
+			return errTooLarge(r)
+		}
+		return problem.New(problem.Invalid, "The request body is not a measure: %v. Send it as GET /api/measures/{id} gives one: {\"id\", \"title\", \"description\", \"why\", \"unit\", \"direction\", \"numerator\": {\"statuses\": [\"Attended\"]}, \"denominator\"}", err)
+	}
+	if dec.More() {
+		return problem.New(problem.Invalid, "The request body has more after the measure: send one JSON object")
+	}
+	for field, v := range map[string]string{"id": m.ID, "title": m.Title, "description": m.Description, "why": m.Why} {
+		if err := checkText(field, v); err != nil {
+			return err
+		}
+	}
+	// What the table, not the sender, says of a measure.
+	m.Builtin, m.Quality, m.CreatedBy, m.Retired, m.RetiredReason = false, false, "", time.Time{}, ""
+	m.ID, m.Title, m.Description, m.Why = strings.TrimSpace(m.ID), strings.TrimSpace(m.Title), strings.TrimSpace(m.Description), strings.TrimSpace(m.Why)
+	m.Base = access.AllAppointments
+	if !m.Denominator.Empty() {
+		m.Base = access.Chosen
+	}
+	if err := m.Validate(); err != nil {
+		return &problem.Error{Kind: problem.Invalid, Message: "The measure was not saved", Fields: problem.FieldsOf(err)}
+	}
+	if err := s.store.CreateMeasure(r.Context(), rq.actor(), m); err != nil {
+		if fs := problem.FieldsOf(err); len(fs) > 0 {
+			return &problem.Error{Kind: problem.Invalid, Message: "The measure was not saved", Fields: fs}
+		}
+		return err
 	}
 	return s.doneRedirect(w, r, "/measures/"+m.ID)
 }

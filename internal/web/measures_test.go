@@ -179,6 +179,28 @@ func TestAddMeasure(t *testing.T) {
 	if got := a.as(people.PracticeManager).post("/measures", url.Values{"id": {"x-y"}}); got.status != 403 {
 		t.Errorf("a practice manager adding a measure: %d", got.status)
 	}
+	// The API takes a measure in the shape it gives one (it had read only
+	// a form, and answered a JSON measure that every field was missing).
+	var shown struct {
+		Measure map[string]any `json:"measure"`
+	}
+	if err := json.Unmarshal([]byte(comm.get("/api/measures/video-share").body), &shown); err != nil || shown.Measure == nil {
+		t.Fatalf("read the measure: %v", err)
+	}
+	shown.Measure["id"], shown.Measure["title"] = "video-share-2", "Video appointments again"
+	body, _ := json.Marshal(shown.Measure)
+	if got := comm.postJSON("/api/measures", string(body)); got.status != 204 {
+		t.Fatalf("add a measure as JSON: %d %s", got.status, got.body)
+	}
+	comm.get("/api/measures/video-share-2").has(t, "Video appointments again")
+	for in, want := range map[string]string{
+		`{"id": "x-y", "title": "X", "unit": "percent", "direction": "up", "numerator": {}}`: "which way is better",
+		`{"id": "x-y", "colour": "red"}`:                                                      `unknown field \"colour\"`,
+	} {
+		if got := comm.postJSON("/api/measures", in); got.status != 422 || !strings.Contains(got.body, want) {
+			t.Errorf("%s: %d %s, want %q", in, got.status, got.body, want)
+		}
+	}
 }
 
 func TestMeasureSplitByPCN(t *testing.T) {

@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/onepc/onepc/internal/demo"
+	"github.com/onepc/onepc/internal/mustdo"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/store/storetest"
@@ -383,4 +387,34 @@ func TestHeatMapPages(t *testing.T) {
 	}
 	odd := comm.get("/orgs/99X/mustdos/overview?year=2026&offset=73")
 	odd.has(t, "Practices 51 to 75 of 83, by name.")
+}
+
+// TestUploadRefusalsInJSON: a file refused answers a script with what is
+// wrong and where, as any refusal does, not with the page's data alone.
+func TestUploadRefusalsInJSON(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	admin := a.as(people.Admin)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf_token", admin.csrf)
+	fw, _ := mw.CreateFormFile("file", "catalogue.csv")
+	fw.Write([]byte(strings.Join(mustdo.Header, ",") + "\nX1,Thing,,practice,fortnightly,,,,,,,no,src,2026-01-01\n"))
+	mw.Close()
+	req, _ := http.NewRequest("POST", a.http.URL+"/mustdos/catalogue", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept", "application/json")
+	resp, err := admin.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		Error  string `json:"error"`
+		Fields []struct {
+			Name string `json:"field"`
+		} `json:"fields"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 422 || !strings.Contains(got.Error, "line 2: recurrence") || len(got.Fields) != 1 || got.Fields[0].Name != "file" {
+		t.Errorf("a bad catalogue, as JSON: %d %+v %v", resp.StatusCode, got, err)
+	}
 }

@@ -183,6 +183,11 @@ const maxPooledBuffer = 1 << 20
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, status int, name string, p page) error {
 	if wantsJSON(r) {
+		// A form refused answers as every refusal does (fail): what is
+		// wrong, by field, not the page's data without a word of it.
+		if status >= 400 && len(p.Errors) > 0 {
+			return writeJSON(w, status, errorBody{Error: p.Errors[0].Message, Fields: p.Errors})
+		}
 		return writeJSON(w, status, p.Data)
 	}
 	t, ok := s.pages[name]
