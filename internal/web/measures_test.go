@@ -195,7 +195,7 @@ func TestAddMeasure(t *testing.T) {
 	comm.get("/api/measures/video-share-2").has(t, "Video appointments again")
 	for in, want := range map[string]string{
 		`{"id": "x-y", "title": "X", "unit": "percent", "direction": "up", "numerator": {}}`: "which way is better",
-		`{"id": "x-y", "colour": "red"}`:                                                      `unknown field \"colour\"`,
+		`{"id": "x-y", "colour": "red"}`: `unknown field \"colour\"`,
 	} {
 		if got := comm.postJSON("/api/measures", in); got.status != 422 || !strings.Contains(got.body, want) {
 			t.Errorf("%s: %d %s, want %q", in, got.status, got.body, want)
