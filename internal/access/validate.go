@@ -1,9 +1,11 @@
 package access
 
 import (
+	"fmt"
 	"math"
 	"regexp"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -19,6 +21,15 @@ func (m Measure) Validate() error {
 	}
 	if m.Title == "" {
 		errs.Add("title", "Enter the measure's title")
+	}
+	// Titles head tables and charts; the words explain it on its page.
+	for _, f := range []struct {
+		field, text, label string
+		most               int
+	}{{"title", m.Title, "title", 200}, {"description", m.Description, "description", 2000}, {"why", m.Why, "reason it matters", 2000}} {
+		if n := utf8.RuneCountInString(f.text); n > f.most {
+			errs.Add(f.field, fmt.Sprintf("The %s is at most %d characters (this has %d)", f.label, f.most, n))
+		}
 	}
 	if m.Unit != Percent && m.Unit != Per1000 {
 		errs.Add("unit", "Choose what the measure counts")

@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/onepc/onepc/internal/numfmt"
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -191,6 +193,14 @@ func FieldKey(label string) string {
 // then the Rule field's JSON name, such as rule.rate_pence.
 const RuleFieldPrefix = "rule."
 
+// A service's name is shown on every return and statement; its
+// specification's text is a summary beside its PDF (a probe saved a 10 kB
+// name and 900 kB of text).
+const (
+	MaxServiceName = 200
+	MaxServiceSpec = 20_000
+)
+
 // Validate checks a service before it is saved; problems name the form field,
 // or the payment rule's field after RuleFieldPrefix.
 func (s *Service) Validate() error {
@@ -202,6 +212,11 @@ func (s *Service) Validate() error {
 	}
 	if s.Name == "" {
 		errs.Add("name", "Enter the service's name")
+	} else if n := utf8.RuneCountInString(s.Name); n > MaxServiceName {
+		errs.Add("name", fmt.Sprintf("A service's name is at most %d characters (this has %s)", MaxServiceName, numfmt.Count(int64(n))))
+	}
+	if n := utf8.RuneCountInString(s.Spec); n > MaxServiceSpec {
+		errs.Add("spec", fmt.Sprintf("The specification's text is at most %s characters (this has %s): attach the full document as a PDF", numfmt.Count(MaxServiceSpec), numfmt.Count(int64(n))))
 	}
 	if s.Year < 2000 || s.Year > 2100 {
 		errs.Add("year", "Enter the financial year it starts in, like 2026 for 2026/27")

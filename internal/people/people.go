@@ -152,6 +152,8 @@ func NewUser(email, name, password string) (User, error) {
 	var errs problem.Fields
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || a.Name != "" {
 		errs.Add("email", "Enter an email address like name@example.nhs.uk")
+	} else if len(email) > 254 { // the most an address can be (RFC 5321)
+		errs.Add("email", "An email address is at most 254 characters")
 	}
 	if name == "" {
 		errs.Add("name", "Enter the person's full name")

@@ -206,3 +206,29 @@ func TestOneValueEach(t *testing.T) {
 		t.Errorf(`needs_declaration "false": %d %.400s`, got.status, got.body)
 	}
 }
+
+// TestLengthLimits: text past what its page can show is refused naming the
+// field (a probe saved a 10 kB service name, 900 kB of specification, a
+// 10 kB measure title and email, and a one-off must-do for 9999).
+func TestLengthLimits(t *testing.T) {
+	a := newApp(t, storetest.Open(t, "sqlite"))
+	comm := a.as(people.Commissioner)
+	long := strings.Repeat("x", 201)
+	for field, v := range map[string]string{"name": long, "spec": strings.Repeat("y", 20_001)} {
+		f := serviceForm("LEN-TEST", "Lengths", map[string]string{"fields": "Visits", "rule_kind": "block", "block": "100", field: v})
+		if got := comm.post("/orgs/99X/services", f); got.status != 422 || !strings.Contains(got.body, `id="`+field+`-error"`) || !strings.Contains(got.body, "at most") {
+			t.Errorf("service %s of %d characters: %d %s", field, len(v), got.status, pageText(got.body))
+		}
+	}
+	if got := comm.post("/measures", url.Values{"id": {"long-one"}, "title": {long}, "unit": {"percent"}, "direction": {"neutral"}, "num_mode": {"3"}}); got.status != 422 || !strings.Contains(got.body, "title is at most 200 characters") {
+		t.Errorf("a measure title of 201 characters: %d", got.status)
+	}
+	email := strings.Repeat("a", 250) + "@example.org"
+	if got := a.as(people.Admin).post("/admin/users", url.Values{"email": {email}, "name": {"Long Address"}, "password": {"kettle orbit meadow 42"}}); got.status != 422 || !strings.Contains(got.body, "at most 254 characters") {
+		t.Errorf("an email of %d characters: %d", len(email), got.status)
+	}
+	icb := a.signIn("icb.commissioner@onepc.example")
+	if got := icb.post("/mustdos/oneoff", url.Values{"code": {"FAR-OFF"}, "title": {"Far off"}, "owner": {"practice"}, "date": {"9999-12-31"}}); got.status != 422 || !strings.Contains(got.body, "within five years") {
+		t.Errorf("a one-off in 9999: %d", got.status)
+	}
+}

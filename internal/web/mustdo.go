@@ -732,6 +732,11 @@ func (s *Server) addOneOff(w http.ResponseWriter, r *http.Request, rq *request) 
 	if field, msg := o.Check(); field != "" {
 		return problem.OnField(problem.Invalid, field, strings.ToUpper(msg[:1])+msg[1:])
 	}
+	// A one-off is for a contract change at hand: a date past five years
+	// is a slip of the keyboard, and would sit on every calendar until then.
+	if d, _ := time.Parse(time.DateOnly, o.Date); d.After(rq.today.AddDate(5, 0, 0)) {
+		return problem.OnField(problem.Invalid, "date", "Give a date within five years: a one-off must-do is for a change at hand")
+	}
 	if err := s.store.AddOneOff(r.Context(), rq.actor(), o); err != nil {
 		return err
 	}
