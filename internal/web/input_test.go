@@ -163,6 +163,11 @@ func TestNumbersReadAsTyped(t *testing.T) {
 		if got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, `id="`+tc.field+`-error"`) {
 			t.Errorf("%s: status %d, no error on %s: %s", tc.name, got.status, tc.field, pageText(got.body))
 		}
+		// One message a field: a fee that could not be read is not also
+		// "not greater than zero".
+		if n := strings.Count(got.body, `href="#`+tc.field+`"`); n != 1 {
+			t.Errorf("%s: %d messages for %s in the summary, want 1", tc.name, n, tc.field)
+		}
 	}
 	for _, target := range []string{"0x1p-2", "1_0", "6e1", "62.5.1"} {
 		if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"dna-rate"}, "target": {target}}); got.status != http.StatusUnprocessableEntity {

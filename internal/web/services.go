@@ -190,14 +190,20 @@ var ruleInputs = map[string]string{
 	"rule.max_pence": "max", "rule.block_pence": "block", "rule.unit": "unit", "rule.units": "units",
 }
 
-// formFields names each problem by the service form's input it is about.
+// formFields names each problem by the service form's input it is about,
+// the first only of each input: an amount that could not be read is not
+// also "not greater than zero".
 func formFields(errs problem.Fields) problem.Fields {
-	out := make(problem.Fields, len(errs))
-	for i, e := range errs {
+	var out problem.Fields
+	seen := map[string]bool{}
+	for _, e := range errs {
 		if input, ok := ruleInputs[e.Name]; ok {
 			e.Name = input
 		}
-		out[i] = e
+		if !seen[e.Name] {
+			seen[e.Name] = true
+			out = append(out, e)
+		}
 	}
 	return out
 }
