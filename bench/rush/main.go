@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -47,7 +48,12 @@ func main() {
 	only := flag.String("engine", "", "run one engine only: SQLite or PostgreSQL")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	think := flag.Duration("think", 0, "how long each person reads a page before the next (0: none, a stress test)")
+	// As onepc serve collects garbage (cmd/onepc/gc.go); -gogc 100 is Go's default.
+	gogc := flag.Int("gogc", 400, "GOGC for the run, as onepc serve sets it")
+	memLimit := flag.Int64("memlimit", 400<<20, "soft memory limit in bytes, as onepc serve sets it")
 	flag.Parse()
+	debug.SetGCPercent(*gogc)
+	debug.SetMemoryLimit(*memLimit)
 	if *cpuProfile != "" {
 		if f, err := os.Create(*cpuProfile); err == nil {
 			pprof.StartCPUProfile(f)
@@ -72,7 +78,7 @@ func main() {
 		fmt.Printf(", each asking for the next page as soon as one comes")
 	}
 	fmt.Println()
-	fmt.Printf("machine: %d cores, %s, %s/%s\n\n", runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("machine: %d cores, %s, %s/%s; GOGC %d, soft memory limit %d MiB\n\n", runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, *gogc, *memLimit>>20)
 	fmt.Printf("| %-22s | %-10s | %-62s |\n|%s|%s|%s|\n", "page", "engine", "result", strings.Repeat("-", 24), strings.Repeat("-", 12), strings.Repeat("-", 64))
 	for _, r := range rows {
 		fmt.Printf("| %-22s | %-10s | %-62s |\n", r[0], r[1], r[2])
