@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onepc/onepc/internal/nhsfile"
 	"github.com/onepc/onepc/internal/problem"
 )
 
@@ -130,7 +131,16 @@ const MaxObligations = 2000
 // ParseCatalogue reads a catalogue CSV (Header); any bad line refuses the
 // whole file, naming the line and the field.
 func ParseCatalogue(r io.Reader) ([]Obligation, error) {
-	cr := csv.NewReader(r)
+	text, err := nhsfile.NewReader(r) // a BOM, Windows-1252, lines ended by CR alone
+	if err != nil {
+		le := &LineError{Line: 1, Msg: err.Error()}
+		var ee *nhsfile.EncodingError
+		if errors.As(err, &ee) {
+			le.Line = ee.Line
+		}
+		return nil, le
+	}
+	cr := csv.NewReader(text)
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
 	if err != nil {

@@ -63,8 +63,8 @@ func TestParseCatalogueRefusesWhole(t *testing.T) {
 		{"a misspelt column", strings.Replace(head, "guidance", "guidence", 1) + good, 1, "guidence"},
 		{"a column left out", strings.Replace(head, ",guidance", "", 1) + strings.Replace(good, "Thing,,", "Thing,", 1), 1, "guidance"},
 		{"a column twice", strings.TrimSuffix(head, "\n") + ",title\n" + good, 1, "title"},
-		{"a NUL in a title", head + good + "X2,Thi\x00ng,,practice,yearly,6,30,,,,,no,src,2026-01-01\n", 3, "title"},
-		{"bytes not UTF-8", head + "X1,Thing,\xff,practice,yearly,6,30,,,,,no,src,2026-01-01\n", 2, "guidance"},
+		{"a NUL in a title", head + good + "X2,Thi\x00ng,,practice,yearly,6,30,,,,,no,src,2026-01-01\n", 3, ""},
+		{"an escape character", head + "X1,Thing,\x1b[31m,practice,yearly,6,30,,,,,no,src,2026-01-01\n", 2, "guidance"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseCatalogue(strings.NewReader(tc.body))
@@ -178,4 +178,16 @@ func FuzzParseCatalogue(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCatalogueAsExcelSavesIt: a catalogue saved by Excel for Mac as "CSV
+// (Macintosh)" (lines ended by a carriage return alone) or by Excel for
+// Windows in Windows-1252 reads as it was written (a probe's file was
+// refused as having no column "checked": it had read as one long line).
+func TestCatalogueAsExcelSavesIt(t *testing.T) {
+	file := strings.Join(Header, ",") + "\rX1,Thing,Costs \xa35,practice,yearly,6,30,,,,,no,src,2026-01-01\rX2,Other,,practice,yearly,7,31,,,,,no,src,2026-01-01\r"
+	os, err := ParseCatalogue(strings.NewReader(file))
+	if err != nil || len(os) != 2 || os[0].Guidance != "Costs £5" || os[1].Code != "X2" {
+		t.Errorf("got %+v %v", os, err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"unicode/utf8"
 
@@ -15,6 +16,15 @@ import (
 
 // ErrEncoding reports a file in an encoding NHS files never use (UTF-16, binary).
 var ErrEncoding = errors.New("file is not text in UTF-8 or Windows-1252 (is it UTF-16, a spreadsheet or a zip?)")
+
+// EncodingError is a NUL character in what is otherwise text: where it is.
+type EncodingError struct{ Line, Column int }
+
+func (e *EncodingError) Error() string {
+	return fmt.Sprintf("line %d, column %d: a NUL character, which text never holds (is the file UTF-16, a spreadsheet or a zip?)", e.Line, e.Column)
+}
+
+func (e *EncodingError) Unwrap() error { return ErrEncoding }
 
 // NewReader returns a reader yielding UTF-8 text from r. A UTF-8 BOM is
 // dropped; bytes that are not valid UTF-8 are read as Windows-1252, the other
@@ -25,14 +35,37 @@ func NewReader(r io.Reader) (io.Reader, error) {
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, err
 	}
-	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) ||
-		bytes.IndexByte(head, 0) >= 0 {
+	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
+		return nil, ErrEncoding
+	}
+	if i := bytes.IndexByte(head, 0); i > 1 { // past where UTF-16 text has one
+		line := bytes.Count(head[:i], []byte{'\n'}) + 1
+		return nil, &EncodingError{Line: line, Column: i - bytes.LastIndexByte(head[:i], '\n')}
+	} else if i >= 0 {
 		return nil, ErrEncoding
 	}
 	if bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3)
 	}
+	// Lines ended by a carriage return alone, as Excel for Mac's "CSV
+	// (Macintosh)" writes them, read as lines, not as one long line.
+	if bytes.IndexByte(head, '\r') >= 0 && bytes.IndexByte(head, '\n') < 0 {
+		return crLines{&mixedReader{src: br}}, nil
+	}
 	return &mixedReader{src: br}, nil
+}
+
+// crLines reads each carriage return as a line feed.
+type crLines struct{ r io.Reader }
+
+func (c crLines) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
 }
 
 // mixedReader passes valid UTF-8 through and maps every invalid byte through

@@ -1,6 +1,7 @@
 package nhsfile
 
 import (
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -15,6 +16,8 @@ func TestNewReaderDecodes(t *testing.T) {
 		{"Windows-1252 pound and e-acute", "\xa35 caf\xe9", "£5 café"},
 		{"mixed", "caf\xe9 £", "café £"},
 		{"inner double spaces kept", "8  to 14 Days", "8  to 14 Days"},
+		{"lines ended by CR alone (Excel for Mac)", "a,b\rc,d\r", "a,b\nc,d\n"},
+		{"a CR inside CRLF lines kept", "a,\"x\ry\"\r\nc,d\r\n", "a,\"x\ry\"\r\nc,d\r\n"},
 	}
 	for _, tc := range tests {
 		r, err := NewReader(strings.NewReader(tc.in))
@@ -28,6 +31,12 @@ func TestNewReaderDecodes(t *testing.T) {
 	}
 	if _, err := NewReader(strings.NewReader("\xff\xfea\x00")); err != ErrEncoding {
 		t.Errorf("UTF-16: got %v", err)
+	}
+	// A NUL in text says where it is, and is still an encoding error.
+	_, err := NewReader(strings.NewReader("a,b\nc,d\x00e\n"))
+	var ee *EncodingError
+	if !errors.As(err, &ee) || ee.Line != 2 || ee.Column != 4 || !errors.Is(err, ErrEncoding) {
+		t.Errorf("a NUL on line 2: got %v", err)
 	}
 }
 
