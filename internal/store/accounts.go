@@ -150,15 +150,6 @@ func (s *Store) UseReset(ctx context.Context, secret, hash string) (int64, error
 	return id, err
 }
 
-// RequirePasswordChange marks a user's password as one an administrator
-// chose: they choose their own at the next sign-in.
-func (s *Store) RequirePasswordChange(ctx context.Context, userID int64) error {
-	return s.tx(ctx, func(c conn) error {
-		_, err := c.exec(ctx, "UPDATE users SET must_change_password = 1 WHERE id = ?", userID)
-		return err
-	})
-}
-
 // QueueMail puts one email in the outbox, once for its key.
 func (s *Store) QueueMail(ctx context.Context, key, to, subject, body string) error {
 	return s.tx(ctx, func(c conn) error {

@@ -13,11 +13,23 @@ import (
 
 // AddUser creates a user with an already-hashed password.
 func (s *Store) AddUser(ctx context.Context, actor string, u people.User, passwordHash string) (people.User, error) {
+	return s.addUser(ctx, actor, u, passwordHash, false)
+}
+
+// AddUserGivenPassword is AddUser for a password an administrator chose:
+// the person must choose their own at their first sign-in, marked in the
+// same transaction, so that no failure between leaves the given one for
+// good.
+func (s *Store) AddUserGivenPassword(ctx context.Context, actor string, u people.User, passwordHash string) (people.User, error) {
+	return s.addUser(ctx, actor, u, passwordHash, true)
+}
+
+func (s *Store) addUser(ctx context.Context, actor string, u people.User, passwordHash string, mustChange bool) (people.User, error) {
 	err := s.tx(ctx, func(c conn) error {
 		u.CreatedAt = c.now.UTC().Truncate(1000)
 		u.CreatedBy = actor
-		err := c.queryRow(ctx, `INSERT INTO users (email, name, password_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			u.Email, u.Name, passwordHash, c.tsArg(u.CreatedAt), actor).Scan(&u.ID)
+		err := c.queryRow(ctx, `INSERT INTO users (email, name, password_hash, created_at, created_by, must_change_password) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			u.Email, u.Name, passwordHash, c.tsArg(u.CreatedAt), actor, b2i(mustChange)).Scan(&u.ID)
 		if err != nil {
 			if problem.KindOf(mapError(err)) == problem.Conflict {
 				return problem.OnField(problem.Conflict, "email", "A user with the email address "+u.Email+" already exists")

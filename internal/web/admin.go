@@ -92,10 +92,8 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) er
 		if hash, err = people.HashPassword(in.Password); err != nil {
 			return err
 		}
-		if u, err = s.store.AddUser(r.Context(), rq.actor(), u, hash); err == nil {
-			// The administrator chose it: the person chooses their own at first sign-in.
-			err = s.store.RequirePasswordChange(r.Context(), u.ID)
-		}
+		// The administrator chose it: the person chooses their own at first sign-in.
+		u, err = s.store.AddUserGivenPassword(r.Context(), rq.actor(), u, hash)
 	}
 	if err != nil {
 		if k := problem.KindOf(err); (k == problem.Invalid || k == problem.Conflict) && !wantsJSON(r) {
