@@ -30,6 +30,9 @@ var layouts = map[DateStyle]string{
 
 // ParseDate reads s in the first of styles that fits and returns midnight UTC.
 // Month names are matched in any case (DEC, Dec).
+//
+// A date is from MinYear to MaxYear: no record OnePC keeps is older, and
+// PostgreSQL cannot store year 0 at all, which the layouts would accept.
 func ParseDate(s string, styles ...DateStyle) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, st := range styles {
@@ -38,6 +41,9 @@ func ParseDate(s string, styles ...DateStyle) (time.Time, error) {
 			v = titleMonth(v)
 		}
 		if t, err := time.Parse(layouts[st], v); err == nil {
+			if t.Year() < MinYear || t.Year() > MaxYear {
+				return time.Time{}, fmt.Errorf("%q is not a date from %d to %d", s, MinYear, MaxYear)
+			}
 			return t, nil
 		}
 	}
@@ -47,6 +53,12 @@ func ParseDate(s string, styles ...DateStyle) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("%q is not a date (expected %s)", s, strings.Join(want, " or "))
 }
+
+// The years a date may fall in (see ParseDate).
+const (
+	MinYear = 1900
+	MaxYear = 2999
+)
 
 var example = map[DateStyle]string{
 	YYYYMMDD:  "YYYYMMDD such as 20130401",

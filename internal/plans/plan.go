@@ -88,8 +88,8 @@ func CheckBody(body string) error {
 	if len(body) > 200_000 {
 		return problem.OnField(problem.Invalid, "body", "The plan's text must be 200,000 characters or fewer")
 	}
-	if strings.ContainsRune(body, 0) {
-		return problem.OnField(problem.Invalid, "body", "The plan's text holds a character that cannot be stored")
+	if pos, what := problem.BadRune(body); pos > 0 {
+		return problem.OnField(problem.Invalid, "body", fmt.Sprintf("The plan's text holds %s at character %d, which cannot be saved", what, pos))
 	}
 	return nil
 }

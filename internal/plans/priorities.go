@@ -89,8 +89,8 @@ func PlainText(field, label, s string, limit int, required bool) (string, *probl
 	if m := htmlTag.FindString(s); m != "" {
 		return s, &problem.Field{Name: field, Message: fmt.Sprintf("%s holds %q, which looks like web page code: write it in plain words", Capital(label), m)}
 	}
-	if strings.ContainsRune(s, 0) {
-		return s, &problem.Field{Name: field, Message: Capital(label) + " holds a character that cannot be stored"}
+	if pos, what := problem.BadRune(s); pos > 0 {
+		return s, &problem.Field{Name: field, Message: fmt.Sprintf("%s holds %s at character %d, which cannot be saved", Capital(label), what, pos)}
 	}
 	return s, nil
 }

@@ -252,6 +252,8 @@ func mapError(err error) error {
 			return &problem.Error{Kind: problem.Conflict, Message: "That already exists", Err: err}
 		case "23503":
 			return &problem.Error{Kind: problem.Invalid, Message: "That refers to something that does not exist", Err: err}
+		case "22008": // a date PostgreSQL cannot keep, such as year 0
+			return &problem.Error{Kind: problem.Invalid, Message: "What was sent holds a date outside the years OnePC keeps", Err: err}
 		case "22021": // a NUL or bytes that are not UTF-8, which SQLite would keep
 			return &problem.Error{Kind: problem.Invalid, Message: "What was sent holds a character that cannot be saved (a NUL, or bytes that are not UTF-8 text)", Err: err}
 		}

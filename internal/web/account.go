@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
@@ -203,7 +205,9 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request, rq *request) err
 	if u, err := s.store.UserByEmail(r.Context(), email); err == nil && ok {
 		if secret, err := s.store.CreateReset(r.Context(), "forgot:"+email, u.ID, store.ResetLife); err == nil {
 			link := s.publicURL + "/login/reset?token=" + secret
-			if err := s.store.QueueMail(r.Context(), "reset/"+secret[:12], u.Email, "Set a new OnePC password",
+			// Keyed by a hash, not by the secret's start: administrators read keys.
+			key := sha256.Sum256([]byte("outbox:" + secret))
+			if err := s.store.QueueMail(r.Context(), "reset/"+hex.EncodeToString(key[:8]), u.Email, "Set a new OnePC password",
 				"Someone (we hope you) asked to set a new password for your OnePC account.\n\nTo set one, open this link within an hour. It works once:\n\n"+link+
 					"\n\nIf you did not ask, ignore this email: your password stays as it is.\n"); err != nil {
 				return err

@@ -73,6 +73,9 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
+	for i := range d.Users {
+		d.Users[i], _ = rolesHere(d.Users[i], scope)
+	}
 	d.Pager = newPager(r, d.Total)
 	return s.render(w, r, rq, status, "users", page{Title: "Users", Nav: "users", Errors: errs, Data: d})
 }
@@ -146,6 +149,26 @@ func (s *Server) targetUser(r *http.Request, rq *request) (people.User, map[stri
 	return u, scope, nil
 }
 
+// rolesHere is the person with only their roles in the administrator's
+// scope (nil: a top administrator's, all of them), and how many others they
+// hold: where else a person works is for the administrators there, so it is
+// counted, never named.
+func rolesHere(u people.User, scope map[string]bool) (people.User, int) {
+	if scope == nil {
+		return u, 0
+	}
+	all, elsewhere := u.Grants, 0
+	u.Grants = nil
+	for _, g := range all {
+		if scope[g.OrgCode] {
+			u.Grants = append(u.Grants, g)
+		} else {
+			elsewhere++
+		}
+	}
+	return u, elsewhere
+}
+
 // targetWholeUser is targetUser for what acts for the person as a whole (a
 // reset link signs in with every role they hold; disabling ends them all):
 // only an administrator at the top of the hierarchy, or one managing every
@@ -196,15 +219,8 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, rq *request,
 	}
 	d.Disabled, d.MustChange = state.Disabled, state.MustChange
 	d.Whole = people.ManagesWhole(scope, scope == nil, u)
-	// Roles elsewhere are counted, not named: where else a person works is
-	// for the administrators there.
-	d.User.Grants = nil
-	for _, g := range u.Grants {
-		if scope != nil && !scope[g.OrgCode] { // nil: a top administrator's
-			d.Elsewhere++
-			continue
-		}
-		d.User.Grants = append(d.User.Grants, g)
+	d.User, d.Elsewhere = rolesHere(u, scope)
+	for _, g := range d.User.Grants {
 		d.Manage[string(g.Role)+"|"+g.OrgCode] = true
 	}
 	return s.render(w, r, rq, status, "user", page{Title: u.Name, Nav: "users", Errors: errs, Data: d, Notice: d.Notice})
@@ -283,6 +299,7 @@ func (s *Server) changeGrant(w http.ResponseWriter, r *http.Request, rq *request
 		if err != nil {
 			return err
 		}
+		u, _ = rolesHere(u, scope)
 		return writeJSON(w, http.StatusOK, u)
 	}
 	http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(u.ID, 10)+"?done="+done, http.StatusSeeOther)

@@ -54,6 +54,13 @@ func TestAdminReachOutsideScope(t *testing.T) {
 	if got.status != 200 || strings.Contains(got.body, `href="/orgs/99X"`) || strings.Contains(got.body, "Make a link") || !strings.Contains(got.body, "also holds 1 role at organisations you do not administer") {
 		t.Errorf("the person's page shows roles elsewhere: %d %s", got.status, pageText(got.body))
 	}
+	// Nor does the list of users, or the answer to giving a role.
+	if got := a.as(people.Admin).get("/api/admin/users?q=finance"); got.status != 200 || strings.Contains(got.body, "Z00001") || !strings.Contains(got.body, "99X") {
+		t.Errorf("the ICB's users list names roles elsewhere: %d %.300s", got.status, got.body)
+	}
+	if got := a.as(people.Admin).postJSON("/api"+user+"/grants", `{"role": "practice_staff", "org": "Y00002"}`); got.status != 200 || strings.Contains(got.body, "Z00001") {
+		t.Errorf("giving a role answers with roles elsewhere: %d %.300s", got.status, got.body)
+	}
 	// The Place's own administrator may (the finance officer's roles there
 	// are not all theirs either, so not them: the top only).
 	if got := a.as(people.Admin).postJSON("/api"+user+"/reset-link", `{}`); got.status != http.StatusForbidden {

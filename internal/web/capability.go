@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/onepc/onepc/internal/access"
 	"github.com/onepc/onepc/internal/capability"
@@ -562,7 +561,7 @@ func (s *Server) addReviewAction(w http.ResponseWriter, r *http.Request, rq *req
 		return err
 	}
 	a := capability.Action{Item: in.Item, Title: strings.TrimSpace(in.Title), Owner: strings.TrimSpace(in.Owner)}
-	a.Due, _ = time.Parse(time.DateOnly, strings.TrimSpace(in.Due))
+	a.Due, _ = parseDay(strings.TrimSpace(in.Due))
 	err = capability.CheckAction(f, a, rq.today)
 	if err == nil {
 		a, err = s.store.AddAction(r.Context(), rq.actor(), code, id, a)

@@ -2,11 +2,12 @@ package web
 
 import (
 	"fmt"
-	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"time"
 
+	"github.com/onepc/onepc/internal/nhsfile"
 	"github.com/onepc/onepc/internal/problem"
 )
 
@@ -74,8 +75,7 @@ func checkAddress(r *http.Request) error {
 		return nil
 	}
 	ct := r.Header.Get("Content-Type")
-	mt, _, _ := mime.ParseMediaType(ct)
-	switch mt {
+	switch mediaType(r) {
 	case "application/x-www-form-urlencoded", "multipart/form-data", "application/json":
 		return nil
 	}
@@ -85,3 +85,7 @@ func checkAddress(r *http.Request) error {
 	return problem.New(problem.Unsupported,
 		"The request body was sent as %s, which no page reads: send a form (application/x-www-form-urlencoded or multipart/form-data) or JSON (application/json).", ct)
 }
+
+// parseDay reads a date typed as YYYY-MM-DD, from nhsfile.MinYear to
+// MaxYear (time.Parse takes year 0, which PostgreSQL cannot store).
+func parseDay(s string) (time.Time, error) { return nhsfile.ParseDate(s, nhsfile.ISO) }

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"bytes"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -236,4 +238,53 @@ func TestLengthLimits(t *testing.T) {
 	if got := icb.post("/mustdos/oneoff", url.Values{"code": {"FAR-OFF"}, "title": {"Far off"}, "owner": {"practice"}, "date": {"9999-12-31"}}); got.status != 422 || !strings.Contains(got.body, "within five years") {
 		t.Errorf("a one-off in 9999: %d", got.status)
 	}
+}
+
+// TestSecondProbe: what a second probe found round the first fixes, on
+// both engines: a capitalised body type skipped the text checks (and JSON
+// so sent was read as an empty form), a weight of -0.5 was saved as 0.5, a
+// year-0000 date failed PostgreSQL with a 500, a sign slipped into whole
+// numbers, and an idempotency key with a stray byte was stored on one engine
+// and refused on the other.
+func TestSecondProbe(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a := newApp(t, s)
+		pm, comm, icb := a.as(people.PracticeManager), a.as(people.Commissioner), a.signIn("icb.commissioner@onepc.example")
+
+		// A multipart form sent as "Multipart/Form-Data" is checked as one.
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("csrf_token", pm.csrf)
+		fw, _ := mw.CreateFormFile("file", "return\x1b[31m.csv")
+		fw.Write([]byte("practice_code\n"))
+		mw.Close()
+		req, _ := http.NewRequest("POST", a.http.URL+"/orgs/Y00001/returns/2026-10/upload", &buf)
+		req.Header.Set("Content-Type", strings.Replace(mw.FormDataContentType(), "multipart/form-data", "Multipart/Form-Data", 1))
+		if resp, err := pm.http.Do(req); err != nil || resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("a capitalised multipart type with an escape in the file name: %v %v", resp.StatusCode, err)
+		} else {
+			resp.Body.Close()
+		}
+		// JSON sent as "Application/JSON" is read as JSON.
+		if got := pm.postJSON("/api/orgs/Y00001/returns/2026-10", `{"NOT-HERE.items": "1"}`, "Content-Type", "Application/JSON"); got.status != 422 || !strings.Contains(got.body, "not on this page") {
+			t.Errorf("JSON with a capitalised type: %d %s", got.status, got.body)
+		}
+
+		bad := weightsForm(map[string]string{"F17": "-0.5"})
+		if got := comm.post("/orgs/99X/weights", bad); got.status != 422 {
+			t.Errorf("a weight of -0.5: %d", got.status)
+		}
+		if got := pm.get("/orgs/Y00001?on=0000-01-01"); got.status != 422 {
+			t.Errorf("as at 0000-01-01: %d", got.status)
+		}
+		for _, year := range []string{"-1", "+2026", "0"} {
+			if got := icb.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {year}, "due": {"0000-06-01"}}); got.status != 422 {
+				t.Errorf("must-do dates for year %s due 0000-06-01: %d", year, got.status)
+			}
+		}
+		got := pm.postJSON("/api/my-week/reminders", `{"digest": "weekly"}`, "Idempotency-Key", "abc\xffdefghij")
+		if got.status >= 500 || got.status == 422 {
+			t.Errorf("a stray byte in the idempotency key: %d %s", got.status, got.body)
+		}
+	})
 }

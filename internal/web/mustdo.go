@@ -219,7 +219,7 @@ type dueForm struct {
 
 // key is the item the form names at org.
 func (in dueForm) key(org string) (mustdo.Key, error) {
-	p, err := time.Parse(time.DateOnly, in.Period)
+	p, err := parseDay(in.Period)
 	if err != nil || in.Code == "" {
 		return mustdo.Key{}, problem.New(problem.Invalid, "That is not one of the organisation's obligations")
 	}
@@ -315,7 +315,7 @@ func (s *Server) completeMustDo(w http.ResponseWriter, r *http.Request, rq *requ
 
 // mustDoFile sends an item's evidence file to those who may see the item.
 func (s *Server) mustDoFile(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, err := time.Parse(time.DateOnly, r.URL.Query().Get("period"))
+	p, err := parseDay(r.URL.Query().Get("period"))
 	if err != nil {
 		return problem.New(problem.NotFound, "There is no such item")
 	}
@@ -686,13 +686,16 @@ func (s *Server) setMustDoDates(w http.ResponseWriter, r *http.Request, rq *requ
 	if !slices.ContainsFunc(cat, func(o mustdo.Obligation) bool { return o.Code == in.Code }) {
 		errs.Add("code", "Choose an obligation")
 	}
+	if in.Year < 2000 || in.Year > 2100 {
+		errs.Add("year", "Enter the year the dates are for, like 2027")
+	}
 	var d mustdo.Dates
 	if in.Opens != "" {
-		if d.Opens, err = time.Parse(time.DateOnly, in.Opens); err != nil {
+		if d.Opens, err = parseDay(in.Opens); err != nil {
 			errs.Add("opens", "Enter a real date as YYYY-MM-DD")
 		}
 	}
-	if d.Due, err = time.Parse(time.DateOnly, in.Due); err != nil {
+	if d.Due, err = parseDay(in.Due); err != nil {
 		errs.Add("due", "Enter a real date as YYYY-MM-DD")
 	} else if d.Due.Year() != in.Year && d.Due.Year() != in.Year+1 {
 		errs.Add("due", fmt.Sprintf("The due date must fall in %d or early %d", in.Year, in.Year+1))
@@ -734,7 +737,7 @@ func (s *Server) addOneOff(w http.ResponseWriter, r *http.Request, rq *request) 
 	}
 	// A one-off is for a contract change at hand: a date past five years
 	// is a slip of the keyboard, and would sit on every calendar until then.
-	if d, _ := time.Parse(time.DateOnly, o.Date); d.After(rq.today.AddDate(5, 0, 0)) {
+	if d, err := parseDay(o.Date); err != nil || d.After(rq.today.AddDate(5, 0, 0)) {
 		return problem.OnField(problem.Invalid, "date", "Give a date within five years: a one-off must-do is for a change at hand")
 	}
 	if err := s.store.AddOneOff(r.Context(), rq.actor(), o); err != nil {

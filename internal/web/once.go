@@ -39,8 +39,8 @@ func formKey(r *http.Request) string {
 	if key == "" && r.PostForm != nil {
 		key = r.PostForm.Get("idem")
 	}
-	if len(key) < 8 || len(key) > 100 || strings.ContainsAny(key, " \t\r\n") {
-		return ""
+	if len(key) < 8 || len(key) > 100 || strings.ContainsFunc(key, func(c rune) bool { return c <= ' ' || c >= 0x7f }) {
+		return "" // not a key a form or a script makes: the request is served without one
 	}
 	return key
 }

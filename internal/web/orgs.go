@@ -292,7 +292,7 @@ func (s *Server) orgPage(w http.ResponseWriter, r *http.Request, rq *request) er
 	code := r.PathValue("code")
 	d := orgData{On: rq.today, Today: true}
 	if v := r.URL.Query().Get("on"); v != "" {
-		on, err := time.Parse(time.DateOnly, v)
+		on, err := parseDay(v)
 		if err != nil {
 			msg := "Enter a real date for “as at”, for example 2025-04-01"
 			return problem.OnField(problem.Invalid, "on", msg)

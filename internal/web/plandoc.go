@@ -436,7 +436,7 @@ func (s *Server) changeObjective(w http.ResponseWriter, r *http.Request, rq *req
 			return err
 		}
 		if raw := strings.TrimSpace(all["due"]); raw != "" {
-			due, err := time.Parse(time.DateOnly, raw)
+			due, err := parseDay(raw)
 			if err != nil {
 				due, err = time.Parse("2/1/2006", raw) // as people in England write it
 			}

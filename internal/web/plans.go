@@ -256,7 +256,7 @@ func (s *Server) createRound(w http.ResponseWriter, r *http.Request, rq *request
 				name string
 				dst  *time.Time
 			}{{"start_" + string(p), &pp.Start}, {"end_" + string(p), &pp.End}} {
-				if t, err := time.Parse(time.DateOnly, strings.TrimSpace(form[part.name])); err == nil {
+				if t, err := parseDay(strings.TrimSpace(form[part.name])); err == nil {
 					*part.dst = t
 				} else if form[part.name] != "" {
 					errs.Add(part.name, fmt.Sprintf("%s: enter a date like 2027-01-04", p.Label()))

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onepc/onepc/internal/numfmt"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/population"
@@ -238,7 +239,7 @@ func (s *Server) populationRequest(r *http.Request, rq *request) (*popData, erro
 	}
 	var extract time.Time
 	if v := r.URL.Query().Get("extract"); v != "" {
-		if extract, err = time.Parse(time.DateOnly, v); err != nil {
+		if extract, err = parseDay(v); err != nil {
 			msg := "Choose one of the extracts loaded"
 			return nil, problem.OnField(problem.Invalid, "extract", msg)
 		}
@@ -410,23 +411,8 @@ func (s *Server) saveWeights(w http.ResponseWriter, r *http.Request, rq *request
 
 // parseMilli reads "1.25" as 1250; at most three decimals, 0 to 100.
 func parseMilli(s string) (int, bool) {
-	s = strings.TrimSpace(s)
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 3 {
-		return 0, false
-	}
-	n, err := strconv.Atoi(whole)
-	if err != nil || n < 0 || n > 100 || strings.HasPrefix(whole, "+") {
-		return 0, false
-	}
-	f := 0
-	if frac != "" {
-		if f, err = strconv.Atoi(frac + strings.Repeat("0", 3-len(frac))); err != nil || strings.HasPrefix(frac, "-") || strings.HasPrefix(frac, "+") {
-			return 0, false
-		}
-	}
-	v := n*1000 + f
-	return v, v <= 100000
+	v, ok := numfmt.ParseDecimal(s, 3) // no sign: "-0.5" had been read as 0.5
+	return int(v), ok && v <= 100000
 }
 
 // SortURL links a column header: ascending first, then the other way.

@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"mime"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -173,8 +174,14 @@ func wantsJSON(r *http.Request) bool {
 }
 
 // wantsJSONBody is true when the request body is JSON (not a form).
-func wantsJSONBody(r *http.Request) bool {
-	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
+func wantsJSONBody(r *http.Request) bool { return mediaType(r) == "application/json" }
+
+// mediaType is the request body's type, in lower case, without parameters:
+// "Application/JSON; charset=utf-8" is "application/json", as net/http
+// reads it, so that no check reads it otherwise.
+func mediaType(r *http.Request) string {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt
 }
 
 // render writes data as JSON for the API, or the named page as HTML.
@@ -532,7 +539,8 @@ func decodeJSONObject(r *http.Request) (map[string]string, error) {
 // field by field as its `form` tags name them (the JSON keys are the same
 // names), so that the page and the API share one typed input. Strings are
 // taken as sent; bool fields are true for any of "1", "true" or "on"; a
-// number field that does not read as one is an Invalid problem naming it.
+// number field that does not read as one (numfmt.ParseDecimal: no sign) is
+// an Invalid problem naming it.
 func decodeInto(r *http.Request, dst any) error {
 	v := reflect.ValueOf(dst).Elem()
 	t := v.Type()
@@ -562,8 +570,8 @@ func decodeInto(r *http.Request, dst any) error {
 			if strings.TrimSpace(raw) == "" {
 				continue
 			}
-			n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
-			if err != nil {
+			n, ok := numfmt.ParseDecimal(raw, 0) // no sign: every count, year and level here is zero or more
+			if !ok {
 				errs.Add(name, fmt.Sprintf("Enter a whole number, not %q", raw))
 				continue
 			}
@@ -614,7 +622,7 @@ func humanBytes(n int64) string {
 // once; a body over the limit is refused whole.
 func readForm(r *http.Request) error {
 	var err error
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+	if mediaType(r) == "multipart/form-data" {
 		if r.MultipartForm != nil {
 			return nil
 		}

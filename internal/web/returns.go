@@ -15,6 +15,7 @@ import (
 
 	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/nhsfile"
+	"github.com/onepc/onepc/internal/numfmt"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
@@ -583,10 +584,11 @@ func parseReturnRows(each func(fn func(line int, rec []string) error) error, fil
 		}
 		val := v("value")
 		if val != "" {
-			val = strings.NewReplacer(",", "", " ", "").Replace(val)
-			if n, err := strconv.ParseInt(val, 10, 64); err != nil || n < 0 {
-				return fail(line, "value", "%q must be a whole number of zero or more", v("value"))
+			n, ok := numfmt.ParseDecimal(val, 0)
+			if !ok {
+				return fail(line, "value", "%q must be a whole number of zero or more (commas only between thousands, as in 1,050)", v("value"))
 			}
+			val = strconv.FormatInt(n, 10)
 		}
 		e.Activity[key] = val
 		return nil

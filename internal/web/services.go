@@ -505,7 +505,7 @@ func (s *Server) changeRule(w http.ResponseWriter, r *http.Request, rq *request)
 	rule, errs := parseRule(in)
 	var from time.Time
 	if !sv.Draft {
-		if from, err = time.Parse(time.DateOnly, in["from"]); err != nil {
+		if from, err = parseDay(in["from"]); err != nil {
 			errs.Add("from", "Choose the period the new rule starts with")
 		}
 	}
@@ -588,7 +588,7 @@ func (s *Server) renderService(w http.ResponseWriter, r *http.Request, rq *reque
 		d.Periods = sv.Periods()
 		d.Period = sv.LatestEnded(rq.today)
 		if v := r.URL.Query().Get("period"); v != "" {
-			if t, err := time.Parse(time.DateOnly, v); err == nil {
+			if t, err := parseDay(v); err == nil {
 				if p, ok := sv.PeriodStarting(t); ok {
 					d.Period = p
 				}
