@@ -4,6 +4,7 @@
 package orgs
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -39,6 +40,15 @@ func (k Kind) Level() int {
 		return 3
 	}
 	return 4
+}
+
+// ALabel is Label with its article: "an Integrated Care Board", "a GP practice".
+func (k Kind) ALabel() string {
+	l := k.Label()
+	if l != "" && strings.ContainsRune("AEIOU", rune(l[0])) {
+		return "an " + l
+	}
+	return "a " + l
 }
 
 // Label is the name people use for a kind.

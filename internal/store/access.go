@@ -395,7 +395,7 @@ func (s *Store) SetTarget(ctx context.Context, actor string, t Target, clear boo
 			return notFound(err, "There is no organisation with the code %s", t.Org)
 		}
 		if !kind.Commissions() {
-			return problem.New(problem.Invalid, "Targets are set for a Place or an ICB; %s is a %s", t.Org, kind.Label())
+			return problem.New(problem.Invalid, "Targets are set for a Place or an ICB; %s is %s", t.Org, kind.ALabel())
 		}
 		var kept any = t.Milli // the history keeps every setting, and each clearing (NULL)
 		if clear {

@@ -37,7 +37,7 @@ func (p *orgPlan) org(where string, known map[string]orgs.Org, o orgs.Org) error
 	}
 	if k, ok := known[o.Code]; ok {
 		if k.Kind != o.Kind {
-			return problem.New(problem.Conflict, "%s: %s is already known as a %s, not a %s", where, o.Code, k.Kind.Label(), o.Kind.Label())
+			return problem.New(problem.Conflict, "%s: %s is already known as %s, not %s", where, o.Code, k.Kind.ALabel(), o.Kind.ALabel())
 		}
 		return nil
 	}

@@ -486,7 +486,7 @@ func (s *Store) PlaceOrg(ctx context.Context, actor, code, parent string) error 
 		case !ok:
 			return problem.BadField("parent", "There is no organisation with the code %q", parent)
 		case p.Kind != want:
-			return problem.BadField("parent", "%s is a %s: put it under a %s, not a %s", o.Code, o.Kind.Label(), want.Label(), p.Kind.Label())
+			return problem.BadField("parent", "%s is %s: put it under %s, not %s", o.Code, o.Kind.ALabel(), want.ALabel(), p.Kind.ALabel())
 		}
 		before := o
 		o.ParentCode = p.Code

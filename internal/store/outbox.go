@@ -18,7 +18,7 @@ type OutboxMessage struct {
 	Subject   string    `json:"subject"`
 	Body      string    `json:"-"` // never shown: a reset email's body is a way into the account
 	CreatedAt time.Time `json:"created_at"`
-	SentAt    time.Time `json:"sent_at"`
+	SentAt    time.Time `json:"sent_at,omitzero"`
 	Attempts  int       `json:"attempts"`
 	LastError string    `json:"last_error,omitempty"`
 }

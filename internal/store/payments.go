@@ -69,7 +69,7 @@ func (s *Store) draftRun(ctx context.Context, actor, commissioner string, month 
 			return notFound(err, "There is no organisation with the code %s", commissioner)
 		}
 		if !kind.Commissions() {
-			return problem.New(problem.Invalid, "Payment runs are made by a Place or an ICB; %s is a %s", commissioner, kind.Label())
+			return problem.New(problem.Invalid, "Payment runs are made by a Place or an ICB; %s is %s", commissioner, kind.ALabel())
 		}
 		if err := c.monthFree(ctx, commissioner, month); err != nil {
 			return err

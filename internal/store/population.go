@@ -308,7 +308,7 @@ func (s *Store) SaveWeights(ctx context.Context, actor, org string, w *populatio
 			return notFound(err, "There is no organisation with the code %s", org)
 		}
 		if !o.Kind.Commissions() {
-			return problem.New(problem.Invalid, "Needs weights are set for a Place or an ICB; %s is a %s", o.Name, o.Kind.Label())
+			return problem.New(problem.Invalid, "Needs weights are set for a Place or an ICB; %s is %s", o.Name, o.Kind.ALabel())
 		}
 		if w != nil {
 			if err := w.Check(); err != nil {

@@ -101,7 +101,7 @@ func (c conn) checkServiceOrgs(ctx context.Context, sv claims.Service) error {
 		return notFound(err, "There is no organisation with the code %s", sv.Commissioner)
 	}
 	if !kind.Commissions() {
-		return problem.New(problem.Invalid, "Services are commissioned by a Place or an ICB; %s is a %s", sv.Commissioner, kind.Label())
+		return problem.New(problem.Invalid, "Services are commissioned by a Place or an ICB; %s is %s", sv.Commissioner, kind.ALabel())
 	}
 	inArea, err := c.within(ctx, sv.Commissioner, sv.Chosen)
 	if err != nil {

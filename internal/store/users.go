@@ -220,9 +220,9 @@ func (c conn) grantable(ctx context.Context, role people.Role, orgCode string) (
 		if k == o.Kind {
 			return o, nil
 		}
-		kinds = append(kinds, k.Label())
+		kinds = append(kinds, k.ALabel())
 	}
-	msg := role.Label() + " can only be given at a " + strings.Join(kinds, " or ") + "; " + o.Name + " is a " + o.Kind.Label()
+	msg := role.Label() + " can only be given at " + strings.Join(kinds, " or ") + "; " + o.Name + " is " + o.Kind.ALabel()
 	return o, problem.OnField(problem.Invalid, "org", msg)
 }
 

@@ -237,7 +237,7 @@ func (s *Server) setTarget(w http.ResponseWriter, r *http.Request, rq *request) 
 		return err
 	}
 	if !o.Kind.Commissions() {
-		return problem.New(problem.Invalid, "Targets are set for a Place or an ICB; %s is a %s", o.Name, o.Kind.Label())
+		return problem.New(problem.Invalid, "Targets are set for a Place or an ICB; %s is %s", o.Name, o.Kind.ALabel())
 	}
 	var in struct {
 		Measure string `form:"measure"`

@@ -123,6 +123,7 @@ type userData struct {
 	Manage          map[string]bool   `json:"-"`               // grants (role|org) this admin may revoke
 	Elsewhere       int               `json:"roles_elsewhere"` // roles at organisations this admin does not administer, not shown
 	Whole           bool              `json:"-"`               // this admin may act for the person as a whole (targetWholeUser)
+	WhyNot          string            `json:"-"`               // why not, when not
 	Roles           []people.Role     `json:"-"`
 	Form            map[string]string `json:"-"`
 	Notice          string            `json:"-"`
@@ -169,6 +170,22 @@ func rolesHere(u people.User, scope map[string]bool) (people.User, int) {
 	return u, elsewhere
 }
 
+// whyNotWhole says why an administrator may not act for a person as a whole
+// (people.ManagesWhole), in words for the page.
+func whyNotWhole(u people.User, scope map[string]bool) string {
+	for _, g := range u.Grants {
+		if !scope[g.OrgCode] {
+			return "they also hold a role at an organisation you do not administer"
+		}
+	}
+	for _, g := range u.Grants {
+		if g.Role == people.Admin {
+			return "they are an administrator"
+		}
+	}
+	return "they approve or pay money (a reset link or a linked sign-in would act as them)"
+}
+
 // targetWholeUser is targetUser for what acts for the person as a whole (a
 // reset link signs in with every role they hold; disabling ends them all):
 // only an administrator at the top of the hierarchy, or one managing every
@@ -179,7 +196,7 @@ func (s *Server) targetWholeUser(r *http.Request, rq *request, what string) (peo
 		return u, nil, err
 	}
 	if !people.ManagesWhole(scope, scope == nil, u) {
-		return u, nil, problem.New(problem.Forbidden, "Only an administrator at the top of the hierarchy can %s for %s: they hold roles outside the organisations you administer, or an administrator's or commissioner's role.", what, u.Name)
+		return u, nil, problem.New(problem.Forbidden, "Only an administrator at the top of the hierarchy can %s for %s: %s.", what, u.Name, whyNotWhole(u, scope))
 	}
 	return u, scope, nil
 }
@@ -219,6 +236,9 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, rq *request,
 	}
 	d.Disabled, d.MustChange = state.Disabled, state.MustChange
 	d.Whole = people.ManagesWhole(scope, scope == nil, u)
+	if !d.Whole {
+		d.WhyNot = whyNotWhole(u, scope)
+	}
 	d.User, d.Elsewhere = rolesHere(u, scope)
 	for _, g := range d.User.Grants {
 		d.Manage[string(g.Role)+"|"+g.OrgCode] = true

@@ -63,8 +63,8 @@ func TestAdminReachOutsideScope(t *testing.T) {
 	}
 	// The Place's own administrator may (the finance officer's roles there
 	// are not all theirs either, so not them: the top only).
-	if got := a.as(people.Admin).postJSON("/api"+user+"/reset-link", `{}`); got.status != http.StatusForbidden {
-		t.Errorf("reset link for someone working in two ICBs by one ICB's administrator: %d", got.status)
+	if got := a.as(people.Admin).postJSON("/api"+user+"/reset-link", `{}`); got.status != http.StatusForbidden || !strings.Contains(got.body, "they also hold a role at an organisation you do not administer") {
+		t.Errorf("reset link for someone working in two ICBs by one ICB's administrator: %d %s", got.status, got.body)
 	}
 	// A practice manager wholly in the ICB: its administrator may.
 	pm, err := a.store.UserByEmail(ctx, a.logins[people.PracticeManager].Email)

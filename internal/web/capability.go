@@ -679,7 +679,7 @@ func (s *Server) distributionPage(w http.ResponseWriter, r *http.Request, rq *re
 		return err
 	}
 	if o.Kind != orgs.PCN && o.Kind != orgs.Place && o.Kind != orgs.ICB {
-		return problem.New(problem.NotFound, "A distribution of reviews is for a PCN, Place or ICB, not a %s", o.Kind.Label())
+		return problem.New(problem.NotFound, "A distribution of reviews is for a PCN, Place or ICB, not %s", o.Kind.ALabel())
 	}
 	q := r.URL.Query()
 	d := distributionData{Org: o, Year: rq.today.Year(), Tiers: map[string][]string{}}

@@ -683,8 +683,9 @@ func (s *Server) setMustDoDates(w http.ResponseWriter, r *http.Request, rq *requ
 		return err
 	}
 	var errs problem.Fields
+	in.Code = strings.ToUpper(strings.TrimSpace(in.Code))
 	if !slices.ContainsFunc(cat, func(o mustdo.Obligation) bool { return o.Code == in.Code }) {
-		errs.Add("code", "Choose an obligation")
+		errs.Add("code", fmt.Sprintf("There is no obligation with the code %q: the catalogue (Must-dos, then The catalogue) lists them", in.Code))
 	}
 	if in.Year < 2000 || in.Year > 2100 {
 		errs.Add("year", "Enter the year the dates are for, like 2027")

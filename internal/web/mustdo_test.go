@@ -101,11 +101,18 @@ func TestMustDosJourney(t *testing.T) {
 			t.Errorf("%s by a Place's commissioner: %d", path, got.status)
 		}
 	}
-	if strings.Contains(over.body, `action="/mustdos/dates"`) {
-		t.Error("a Place's commissioner is offered the national dates form")
+	if strings.Contains(over.body, `action="/mustdos/dates"`) || !strings.Contains(over.body, `data-testid="set-by-icb"`) {
+		t.Error("a Place's commissioner is offered the national dates form, or not told who sets them")
 	}
 	comm = a.signIn("icb.commissioner@onepc.example")
 	comm.get("/orgs/99X/mustdos/overview?year=2026").has(t, `action="/mustdos/dates"`)
+	// Back to the page it came from, with its year and the notice (the
+	// address had two question marks, and no notice showed). A code may be
+	// typed in lower case.
+	back := "/orgs/99X/mustdos/overview?year=2026"
+	if got := comm.post("/mustdos/dates", url.Values{"code": {"edec"}, "year": {"2026"}, "due": {"2026-11-30"}, "back": {back}}); got.status != 303 || got.header.Get("Location") != back+"&done=dates" {
+		t.Errorf("set dates from the overview: %d to %q", got.status, got.header.Get("Location"))
+	}
 	if got := comm.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "opens": {"2027-04-07"}, "due": {"2027-06-12"}}); got.status != 303 {
 		t.Errorf("set dates: %d %s", got.status, pageText(got.body))
 	}

@@ -252,7 +252,11 @@ func (s *Server) done(w http.ResponseWriter, r *http.Request, to, what string, v
 	if wantsJSON(r) {
 		return writeJSON(w, http.StatusOK, v)
 	}
-	http.Redirect(w, r, to+"?done="+what, http.StatusSeeOther)
+	sep := "?"
+	if strings.Contains(to, "?") { // a page with its own query, such as a year
+		sep = "&"
+	}
+	http.Redirect(w, r, to+sep+"done="+what, http.StatusSeeOther)
 	return nil
 }
 

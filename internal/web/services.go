@@ -175,7 +175,7 @@ func (s *Server) newServicePage(w http.ResponseWriter, r *http.Request, rq *requ
 
 func (s *Server) renderServiceForm(w http.ResponseWriter, r *http.Request, rq *request, status int, o orgs.Org, vals map[string]string, errs problem.Fields) error {
 	if !isCommissioner(o) {
-		return problem.New(problem.Invalid, "Services are commissioned by a Place or an ICB; %s is a %s", o.Name, o.Kind.Label())
+		return problem.New(problem.Invalid, "Services are commissioned by a Place or an ICB; %s is %s", o.Name, o.Kind.ALabel())
 	}
 	d := serviceForm{Org: o, Values: vals, Kinds: payrules.Kinds, Freqs: claims.Frequencies}
 	return s.render(w, r, rq, status, "service_new", page{Title: "Add a service", Nav: "orgs", Errors: errs, Data: d})
