@@ -69,6 +69,7 @@ type accessData struct {
 	Improved  []alertView          `json:"most_improved,omitempty"`
 	Declined  []alertView          `json:"most_declined,omitempty"`
 	Measures  []access.Measure     `json:"-"`
+	Typed     map[string]string    `json:"-"` // the target form as typed, when refused
 	Heat      []heatRow            `json:"-"`
 	Sort      string               `json:"-"`
 	HasData   bool                 `json:"has_data"`
@@ -267,6 +268,22 @@ func (s *Server) setTarget(w http.ResponseWriter, r *http.Request, rq *request) 
 		return err
 	}
 	return s.doneRedirect(w, r, "/orgs/"+code+"/access?done=target")
+}
+
+// setTarget saves a target, or shows the access page again with the form
+// as typed and what is wrong with it (not a page with no form to mend).
+func (s *Server) setTargetOrSay(w http.ResponseWriter, r *http.Request, rq *request) error {
+	err := s.setTarget(w, r, rq)
+	fields := problem.FieldsOf(err)
+	if err == nil || len(fields) == 0 || wantsJSON(r) {
+		return err
+	}
+	d, derr := s.accessData(r, rq)
+	if derr != nil {
+		return derr
+	}
+	d.Typed = map[string]string{"measure": r.PostForm.Get("measure"), "target": r.PostForm.Get("target")}
+	return s.render(w, r, rq, http.StatusUnprocessableEntity, "access", page{Title: "Access – " + d.Org.Name, Nav: "measures", Data: d, Errors: fields})
 }
 
 // accessCSV downloads an organisation's access page as CSV: one row per

@@ -171,8 +171,11 @@ func TestNumbersReadAsTyped(t *testing.T) {
 			t.Errorf("%s: %d messages for %s in the summary, want 1", tc.name, n, tc.field)
 		}
 	}
+	loadDemoAppointments(t, a) // the target form is on the access page's figures
 	for _, target := range []string{"0x1p-2", "1_0", "6e1", "62.5.1"} {
-		if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"dna-rate"}, "target": {target}}); got.status != http.StatusUnprocessableEntity {
+		// Refused on the access page itself, with the form as typed.
+		if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"dna-rate"}, "target": {target}}); got.status != http.StatusUnprocessableEntity ||
+			!strings.Contains(got.body, `id="target-error"`) || !strings.Contains(got.body, `value="`+target+`"`) {
 			t.Errorf("target %q: status %d", target, got.status)
 		}
 	}
@@ -195,6 +198,11 @@ func TestOneValueEach(t *testing.T) {
 	got := pm.post("/orgs/Y00001/returns/2026-10", url.Values{"action": {"save"}, "LES-ECG.ecgs_performed": {"7", "9"}})
 	if got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, "LES-ECG.ecgs_performed was sent 2 times (7, 9)") {
 		t.Errorf("a figure sent twice: %d %s", got.status, pageText(got.body))
+	}
+	// Upload pressed with no file: said by the upload form, on the return page.
+	if got := pm.post("/orgs/Y00001/returns/2026-10/upload", url.Values{}); got.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(got.body, "Choose the CSV or Excel file to upload") || !strings.Contains(got.body, `action="/orgs/Y00001/returns/2026-10/upload"`) {
+		t.Errorf("upload with no file: %d %s", got.status, pageText(got.body))
 	}
 	for body, want := range map[string]string{
 		`{"action": "save", "LES-ECG.ecgs_performed": 7, "LES-ECG.ecgs_performed": 9}`: `is sent twice`,
@@ -235,7 +243,7 @@ func TestLengthLimits(t *testing.T) {
 		t.Errorf("an email of %d characters: %d", len(email), got.status)
 	}
 	icb := a.signIn("icb.commissioner@onepc.example")
-	if got := icb.post("/mustdos/oneoff", url.Values{"code": {"FAR-OFF"}, "title": {"Far off"}, "owner": {"practice"}, "date": {"9999-12-31"}}); got.status != 422 || !strings.Contains(got.body, "within five years") {
+	if got := icb.post("/mustdos/oneoff", url.Values{"code": {"FAR-OFF"}, "title": {"Far off"}, "owner": {"practice"}, "date": {"9999-12-31"}}); got.status != 422 || !strings.Contains(got.body, "from today to five years ahead") {
 		t.Errorf("a one-off in 9999: %d", got.status)
 	}
 }

@@ -428,19 +428,20 @@ type dutyCount struct {
 }
 
 type mustdoHeatData struct {
-	Org        orgs.Org        `json:"org"`
-	Year       int             `json:"year"`
-	Codes      []string        `json:"obligations"`
-	Titles     []string        `json:"-"`
-	Rows       []dutyRow       `json:"-"`
-	Counts     []dutyCount     `json:"counts"`
-	CanSet     bool            `json:"-"`
-	CanNudge   bool            `json:"-"` // a PCN's own people, of its member practices
-	Tables     []template.HTML `json:"-"` // each page's table, without nudges
-	Pager      pager           `json:"-"`
-	PageRows   []dutyRow       `json:"-"` // the page's rows
-	Table      template.HTML   `json:"-"` // the page's table, without nudges
-	CountsHTML template.HTML   `json:"-"` // the counts, as a list
+	Org        orgs.Org          `json:"org"`
+	Year       int               `json:"year"`
+	Codes      []string          `json:"obligations"`
+	Titles     []string          `json:"-"`
+	Rows       []dutyRow         `json:"-"`
+	Counts     []dutyCount       `json:"counts"`
+	CanSet     bool              `json:"-"`
+	Typed      map[string]string `json:"-"` // a refused form as typed (its name: "dates" or "oneoff", then its fields)
+	CanNudge   bool              `json:"-"` // a PCN's own people, of its member practices
+	Tables     []template.HTML   `json:"-"` // each page's table, without nudges
+	Pager      pager             `json:"-"`
+	PageRows   []dutyRow         `json:"-"` // the page's rows
+	Table      template.HTML     `json:"-"` // the page's table, without nudges
+	CountsHTML template.HTML     `json:"-"` // the counts, as a list
 }
 
 // heatPageSize is how many practices a page of the heat map shows; the
@@ -650,6 +651,41 @@ func (s *Server) mustDoHeatXLSX(w http.ResponseWriter, r *http.Request, rq *requ
 	return writeXLSX(w, fmt.Sprintf("mustdos-%s-%d.xlsx", d.Org.Code, d.Year), "Must-dos", header, rows)
 }
 
+// mustDoFormRefused shows the overview a must-dos form was sent from (its
+// "back") again, with the form as typed and what is wrong by field, rather
+// than a page with no form to mend; other errors, and scripts, get err.
+func (s *Server) mustDoFormRefused(w http.ResponseWriter, r *http.Request, rq *request, form string, err error) error {
+	fields := problem.FieldsOf(err)
+	back, perr := url.Parse(safeNext(r.PostForm.Get("back")))
+	code, ok := strings.CutPrefix(back.Path, "/orgs/")
+	if ok {
+		code, ok = strings.CutSuffix(code, "/mustdos/overview")
+	}
+	if len(fields) == 0 || wantsJSON(r) || perr != nil || !ok {
+		return err
+	}
+	if may, cerr := s.can(r.Context(), rq, people.ViewOrg, code); cerr != nil || !may {
+		return err
+	}
+	over := r.Clone(r.Context())
+	over.URL = back
+	over.SetPathValue("code", code)
+	d, derr := s.mustDoHeat(over, rq)
+	if derr != nil {
+		return derr
+	}
+	d.Typed = map[string]string{"form": form}
+	for k := range r.PostForm {
+		d.Typed[k] = r.PostForm.Get(k)
+	}
+	for i := range fields { // the one-off form's code box has an id of its own
+		if form == "oneoff" && fields[i].Name == "code" {
+			fields[i].Name = "oneoff-code"
+		}
+	}
+	return s.render(w, r, rq, http.StatusUnprocessableEntity, "mustdo_heat", page{Title: fmt.Sprintf("Must-dos across %s, %d", d.Org.Name, d.Year), Data: d, Errors: fields})
+}
+
 // errNotICBCommissioner answers a commissioner below an ICB: the must-dos'
 // dates, one-off items and withdrawals apply to every organisation, in
 // every Place and ICB, like the catalogue they change.
@@ -705,7 +741,7 @@ func (s *Server) setMustDoDates(w http.ResponseWriter, r *http.Request, rq *requ
 		errs.Add("due", "The due date must not be before the window opens")
 	}
 	if err := errs.Err(); err != nil {
-		return err
+		return s.mustDoFormRefused(w, r, rq, "dates", err)
 	}
 	if err := s.store.SetMustDoDates(r.Context(), rq.actor(), in.Code, in.Year, d); err != nil {
 		return err
@@ -733,13 +769,18 @@ func (s *Server) addOneOff(w http.ResponseWriter, r *http.Request, rq *request) 
 	o := mustdo.Obligation{Code: strings.ToUpper(strings.TrimSpace(in.Code)), Title: strings.TrimSpace(in.Title), Guidance: strings.TrimSpace(in.Guidance),
 		Owner: mustdo.Owner(in.Owner), Recurrence: mustdo.OneOff, Date: strings.TrimSpace(in.Date), Evidence: in.Evidence,
 		Source: "Added by " + rq.actor(), Checked: rq.today.Format(time.DateOnly)}
+	var errs problem.Fields
 	if field, msg := o.Check(); field != "" {
-		return problem.OnField(problem.Invalid, field, strings.ToUpper(msg[:1])+msg[1:])
+		errs.Add(field, strings.ToUpper(msg[:1])+msg[1:])
 	}
-	// A one-off is for a contract change at hand: a date past five years
-	// is a slip of the keyboard, and would sit on every calendar until then.
-	if d, err := parseDay(o.Date); err != nil || d.After(rq.today.AddDate(5, 0, 0)) {
-		return problem.OnField(problem.Invalid, "date", "Give a date within five years: a one-off must-do is for a change at hand")
+	// A one-off is for a contract change at hand: a date past, or more than
+	// five years ahead, is a slip of the keyboard (and would sit on every
+	// calendar until then).
+	if d, err := time.Parse(time.DateOnly, o.Date); err == nil && (d.Before(rq.today) || d.After(rq.today.AddDate(5, 0, 0))) {
+		errs.Add("date", "Give a date from today to five years ahead: a one-off must-do is for a change at hand")
+	} // a date that does not read is o.Check's to say
+	if err := errs.Err(); err != nil {
+		return s.mustDoFormRefused(w, r, rq, "oneoff", err)
 	}
 	if err := s.store.AddOneOff(r.Context(), rq.actor(), o); err != nil {
 		return err

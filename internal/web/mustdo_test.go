@@ -113,6 +113,16 @@ func TestMustDosJourney(t *testing.T) {
 	if got := comm.post("/mustdos/dates", url.Values{"code": {"edec"}, "year": {"2026"}, "due": {"2026-11-30"}, "back": {back}}); got.status != 303 || got.header.Get("Location") != back+"&done=dates" {
 		t.Errorf("set dates from the overview: %d to %q", got.status, got.header.Get("Location"))
 	}
+	// Refused on the overview itself, by field, as typed (it had been a page
+	// with no form, and what was typed was lost).
+	got := comm.post("/mustdos/dates", url.Values{"code": {"EDEC"}, "year": {"2027"}, "due": {"30/11/2027"}, "back": {back}})
+	if got.status != 422 || !strings.Contains(got.body, `id="due-error"`) || !strings.Contains(got.body, `value="30/11/2027"`) || !strings.Contains(got.body, `data-testid="counts"`) {
+		t.Errorf("dates refused: %d %s", got.status, pageText(got.body))
+	}
+	got = comm.post("/mustdos/oneoff", url.Values{"code": {"PAST-ONE"}, "title": {"Too late"}, "owner": {"practice"}, "date": {"2020-01-01"}, "back": {back}})
+	if got.status != 422 || !strings.Contains(got.body, `id="date-error"`) || !strings.Contains(got.body, `value="Too late"`) {
+		t.Errorf("a one-off in the past: %d %s", got.status, pageText(got.body))
+	}
 	if got := comm.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "opens": {"2027-04-07"}, "due": {"2027-06-12"}}); got.status != 303 {
 		t.Errorf("set dates: %d %s", got.status, pageText(got.body))
 	}

@@ -459,9 +459,25 @@ func (s *Server) uploadReturn(w http.ResponseWriter, r *http.Request, rq *reques
 	if err := readForm(r); err != nil {
 		return err
 	}
+	// A file refused is said on the return page, by its upload form.
+	refused := func(err error) error {
+		d, derr := s.returnFor(r, rq, nil)
+		if derr != nil {
+			return derr
+		}
+		errs := problem.FieldsOf(err)
+		if len(errs) == 0 {
+			errs = problem.Fields{{Name: "file", Message: problem.Message(err)}}
+		}
+		return s.render(w, r, rq, http.StatusUnprocessableEntity, "return", page{Title: "Monthly return – " + d.Org.Name, Nav: "orgs", Data: d, Errors: errs})
+	}
 	f, hdr, err := r.FormFile("file")
 	if err != nil {
-		return problem.OnField(problem.Invalid, "file", "Choose the CSV or Excel file to upload")
+		err = problem.OnField(problem.Invalid, "file", "Choose the CSV or Excel file to upload")
+		if wantsJSON(r) {
+			return err
+		}
+		return refused(err)
 	}
 	defer f.Close()
 	lines, err := s.store.Return(ctx, code, month)
@@ -482,15 +498,7 @@ func (s *Server) uploadReturn(w http.ResponseWriter, r *http.Request, rq *reques
 		}
 	}
 	if problem.KindOf(err) == problem.Invalid && !wantsJSON(r) {
-		d, derr := s.returnFor(r, rq, nil)
-		if derr != nil {
-			return derr
-		}
-		errs := problem.FieldsOf(err)
-		if len(errs) == 0 {
-			errs = problem.Fields{{Name: "file", Message: problem.Message(err)}}
-		}
-		return s.render(w, r, rq, http.StatusUnprocessableEntity, "return", page{Title: "Monthly return – " + d.Org.Name, Nav: "orgs", Data: d, Errors: errs})
+		return refused(err)
 	}
 	if err != nil {
 		return err

@@ -113,7 +113,7 @@ func (s *Server) routeTable() []route {
 
 		{pattern: "GET /orgs/{code}/access", perm: people.ViewOrg, org: "code", api: true, handle: s.accessPage},
 		{pattern: "GET /orgs/{code}/access.csv", perm: people.ViewOrg, org: "code", handle: s.accessCSV},
-		{pattern: "POST /orgs/{code}/targets", perm: people.ManageMeasures, org: "code", api: true, handle: s.setTarget},
+		{pattern: "POST /orgs/{code}/targets", perm: people.ManageMeasures, org: "code", api: true, handle: s.setTargetOrSay},
 		{pattern: "GET /orgs/{code}/records", perm: people.ViewOrg, org: "code", api: true, handle: s.registerPage},
 		{pattern: "POST /orgs/{code}/records", perm: people.KeepRecords, org: "code", here: true, api: true, handle: s.addCollection},
 		{pattern: "GET /orgs/{code}/records/summary", perm: people.ViewOrg, org: "code", handle: s.recordsSummaryPage},
