@@ -252,7 +252,17 @@ func (r Rule) count(in Input, n int64) string {
 	case r.Units != "":
 		return numfmt.Count(n) + " " + r.Units
 	}
-	return numfmt.Count(n) + " " + in.label(r.Field)
+	return numfmt.Count(n) + " " + midSentence(in.label(r.Field))
+}
+
+// midSentence writes a field's label as it reads after a number: "12
+// samples taken", not "12 Samples taken"; "INR tests" and "GP sessions" keep
+// their capitals.
+func midSentence(label string) string {
+	if len(label) > 1 && label[0] >= 'A' && label[0] <= 'Z' && label[1] >= 'a' && label[1] <= 'z' {
+		return strings.ToLower(label[:1]) + label[1:]
+	}
+	return label
 }
 
 // items is a cap of n items in words: "40 ECGs", or "40 items".

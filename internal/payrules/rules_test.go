@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-var labels = map[string]string{"ecgs": "ECGs", "sessions": "GP sessions backfilled", "num": "patients with HbA1c ≤ 58", "den": "patients on the diabetes register"}
+var labels = map[string]string{"ecgs": "ECGs", "samples": "Samples taken", "sessions": "GP sessions backfilled", "num": "patients with HbA1c ≤ 58", "den": "patients on the diabetes register"}
 
 func TestCalculate(t *testing.T) {
 	tests := []struct {
@@ -24,6 +24,8 @@ func TestCalculate(t *testing.T) {
 			Input{Activity: map[string]int64{"ecgs": 12}}, 30000, "12 ECGs × £25.00 = £300.00"},
 		{"fee per item with an item cap", Rule{Kind: FeePerItem, Field: "ecgs", RatePence: 1250, CapItems: 30},
 			Input{Activity: map[string]int64{"ecgs": 45}}, 37500, "45 ECGs reported, 30 ECGs × £12.50 = £375.00, cap of 30 items applied"},
+		{"a field's label after a number", Rule{Kind: FeePerItem, Field: "samples", RatePence: 420},
+			Input{Activity: map[string]int64{"samples": 1204}}, 505680, "1,204 samples taken × £4.20 = £5,056.80"},
 		{"sessional", Rule{Kind: Sessional, Field: "sessions", RatePence: 28000},
 			Input{Activity: map[string]int64{"sessions": 6}}, 168000, "6 GP sessions backfilled × £280.00 = £1,680.00"},
 		{"capitation on the loaded list, rounded half up", Rule{Kind: Capitation, RateCentipence: 1250},

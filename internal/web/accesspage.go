@@ -254,6 +254,9 @@ func (s *Server) setTarget(w http.ResponseWriter, r *http.Request, rq *request) 
 	t := store.Target{Measure: m.ID, Org: code}
 	in.Target = strings.TrimSpace(in.Target)
 	clear := in.Target == ""
+	if !clear && m.Direction == access.Neutral {
+		return problem.BadField("target", "%s is a measure where neither higher nor lower is better, so a target could not say whether it is met: choose another measure", m.Title)
+	}
 	if !clear {
 		milli, ok := numfmt.ParseDecimal(in.Target, 3)
 		if !ok {

@@ -337,7 +337,7 @@ type auditData struct {
 
 // auditKinds are the kinds of action the log can be filtered by, as the
 // action codes begin.
-var auditKinds = []string{"capability", "claim", "claims", "import", "measure", "membership", "mustdo", "offer", "payments",
+var auditKinds = []string{"capability", "claim", "claims", "import", "measure", "membership", "mustdo", "offer", "org", "payments",
 	"population", "records", "retention", "service", "session", "sso", "token", "user"}
 
 type verifyResult struct {

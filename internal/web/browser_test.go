@@ -323,7 +323,7 @@ func TestBrowserReturnToStatement(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="lines"]`)))
 	screenshot(t, ctx, "statement")
 	lines := text(t, ctx, `[data-testid="lines"]`)
-	for _, want := range []string{"120 INR tests × £18.50 = £2,220.00", "700 Samples taken reported, 600 Samples taken × £4.20 = £2,520.00, cap of 600 items applied",
+	for _, want := range []string{"120 INR tests × £18.50 = £2,220.00", "700 samples taken reported, 600 samples taken × £4.20 = £2,520.00, cap of 600 items applied",
 		"4 GP sessions backfilled × £320.00 = £1,280.00", "OPC2610-Y00001"} {
 		if !strings.Contains(lines, want) {
 			t.Errorf("statement lacks %q:\n%s", want, lines)

@@ -179,6 +179,11 @@ func TestNumbersReadAsTyped(t *testing.T) {
 			t.Errorf("target %q: status %d", target, got.status)
 		}
 	}
+	// A measure where neither way is better takes no target (it was saved,
+	// and never judged).
+	if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"same-day"}, "target": {"62.5"}}); got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, "neither higher nor lower is better") {
+		t.Errorf("a target for a neutral measure: %d", got.status)
+	}
 	if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"dna-rate"}, "target": {" 4.5 "}}); got.status != http.StatusSeeOther {
 		t.Errorf("target with spaces around it: %d %s", got.status, pageText(got.body))
 	}
