@@ -375,42 +375,42 @@ func TestLoginThrottle(t *testing.T) {
 func TestLoginAttemptsCountedExactly(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		var wg sync.WaitGroup
-		var allowed atomic.Int32
-		for range 100 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if ok, _, err := s.TakeLoginAttempt(ctx, "victim@example.org", "10.9.9.9"); err == nil && ok {
-					allowed.Add(1)
-				} else if err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
-		if got := allowed.Load(); got != store.MaxLoginFailures {
+		got := wentAhead(t, 100, func(int) (bool, error) {
+			ok, _, err := s.TakeLoginAttempt(ctx, "victim@example.org", "10.9.9.9")
+			return ok, err
+		})
+		if got != store.MaxLoginFailures {
 			t.Errorf("%d of 100 simultaneous attempts went ahead, want %d", got, store.MaxLoginFailures)
 		}
 		// Many accounts sprayed from one address at once: the address's limit
 		// holds exactly too (a probe once had 60 of 60 checked).
-		allowed.Store(0)
-		for i := range 60 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if ok, _, err := s.TakeLoginAttempt(ctx, fmt.Sprintf("sprayed%d@example.org", i%12), "10.7.7.7"); err == nil && ok {
-					allowed.Add(1)
-				} else if err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
-		if got := allowed.Load(); got != 4*store.MaxLoginFailures {
+		got = wentAhead(t, 60, func(i int) (bool, error) {
+			ok, _, err := s.TakeLoginAttempt(ctx, fmt.Sprintf("sprayed%d@example.org", i%12), "10.7.7.7")
+			return ok, err
+		})
+		if got != 4*store.MaxLoginFailures {
 			t.Errorf("%d of 60 attempts sprayed from one address went ahead, want %d", got, 4*store.MaxLoginFailures)
 		}
 	})
+}
+
+// wentAhead runs take n times at once and counts those it let go ahead.
+func wentAhead(t *testing.T, n int, take func(i int) (bool, error)) int {
+	var wg sync.WaitGroup
+	var allowed atomic.Int32
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ok, err := take(i); err != nil {
+				t.Error(err)
+			} else if ok {
+				allowed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return int(allowed.Load())
 }
 
 func TestAuditChainDetectsTampering(t *testing.T) {
@@ -472,21 +472,11 @@ func TestMembershipImportSupersedesOverlappingSpells(t *testing.T) {
 func TestJoinAttemptsCountedExactly(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		var wg sync.WaitGroup
-		var allowed atomic.Int32
-		for range 100 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if ok, _, err := s.TakeJoinAttempt(ctx, "10.8.8.8"); err == nil && ok {
-					allowed.Add(1)
-				} else if err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
-		if got := allowed.Load(); got != store.MaxJoinFailures {
+		got := wentAhead(t, 100, func(int) (bool, error) {
+			ok, _, err := s.TakeJoinAttempt(ctx, "10.8.8.8")
+			return ok, err
+		})
+		if got != store.MaxJoinFailures {
 			t.Errorf("%d of 100 simultaneous join codes were tried, want %d", got, store.MaxJoinFailures)
 		}
 		if ok, until, err := s.TakeJoinAttempt(ctx, "10.8.8.8"); ok || err != nil || until.IsZero() {

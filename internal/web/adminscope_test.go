@@ -21,18 +21,7 @@ import (
 func TestAdminReachOutsideScope(t *testing.T) {
 	a := newApp(t, storetest.Open(t, "sqlite"))
 	ctx := t.Context()
-	hash, err := people.HashPassword(demo.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The other ICB's administrator.
-	other, err := a.store.AddUser(ctx, "test", people.User{Email: "admin.qyy@example.org", Name: "Admin QYY"}, hash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.store.GrantRole(ctx, "test", other.ID, people.Admin, "QYY"); err != nil {
-		t.Fatal(err)
-	}
+	c := signedInAs(t, a, "admin.qyy@example.org", people.Admin, "QYY") // the other ICB's administrator
 	// The demo Place's finance officer also works at the other ICB's practice.
 	finance, err := a.store.UserByEmail(ctx, a.logins[people.FinanceOfficer].Email)
 	if err != nil {
@@ -41,7 +30,6 @@ func TestAdminReachOutsideScope(t *testing.T) {
 	if err := a.store.GrantRole(ctx, "test", finance.ID, people.PracticeStaff, "Z00001"); err != nil {
 		t.Fatal(err)
 	}
-	c := a.signIn(other.Email)
 
 	user := fmt.Sprintf("/admin/users/%d", finance.ID)
 	for _, path := range []string{"/reset-link", "/disable"} {
@@ -99,22 +87,12 @@ func TestAuditSeesWhatReachesItsPeople(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		a := newApp(t, s)
 		ctx := t.Context()
-		hash, err := people.HashPassword(demo.Password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		region, err := a.store.AddUser(ctx, "test", people.User{Email: "admin.region@example.org", Name: "Admin Region"}, hash)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.store.GrantRole(ctx, "test", region.ID, people.Admin, demo.RegionCode); err != nil {
-			t.Fatal(err)
-		}
+		region := signedInAs(t, a, "admin.region@example.org", people.Admin, demo.RegionCode)
 		pm, err := a.store.UserByEmail(ctx, a.logins[people.PracticeManager].Email)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := a.signIn(region.Email).postJSON(fmt.Sprintf("/api/admin/users/%d/reset-link", pm.ID), `{}`); got.status != http.StatusCreated {
+		if got := region.postJSON(fmt.Sprintf("/api/admin/users/%d/reset-link", pm.ID), `{}`); got.status != http.StatusCreated {
 			t.Fatalf("reset link from the region: %d %s", got.status, got.body)
 		}
 		if got := a.signIn("icb.commissioner@onepc.example").post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "due": {"2027-06-12"}}); got.status != http.StatusSeeOther {
@@ -128,17 +106,29 @@ func TestAuditSeesWhatReachesItsPeople(t *testing.T) {
 		}
 		// Another ICB's administrator reads neither the reset link (not one
 		// of theirs) nor, below an ICB, the national change.
-		other, err := a.store.AddUser(ctx, "test", people.User{Email: "admin.98y@example.org", Name: "Admin 98Y"}, hash)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.store.GrantRole(ctx, "test", other.ID, people.Admin, "98Y"); err != nil {
-			t.Fatal(err)
-		}
+		other := signedInAs(t, a, "admin.98y@example.org", people.Admin, "98Y")
 		for _, action := range []string{"user.reset-link", "mustdo.dates"} {
-			if got := a.signIn(other.Email).get("/api/admin/audit?action=" + action); strings.Contains(got.body, `"action": "`+action+`"`) {
+			if got := other.get("/api/admin/audit?action=" + action); strings.Contains(got.body, `"action": "`+action+`"`) {
 				t.Errorf("another Place's administrator reads %s", action)
 			}
 		}
 	})
+}
+
+// signedInAs adds a person with the demo password and one role, and signs
+// them in.
+func signedInAs(t *testing.T, a *app, email string, role people.Role, org string) *client {
+	t.Helper()
+	hash, err := people.HashPassword(demo.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := a.store.AddUser(t.Context(), "test", people.User{Email: email, Name: email}, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.store.GrantRole(t.Context(), "test", u.ID, role, org); err != nil {
+		t.Fatal(err)
+	}
+	return a.signIn(email)
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -124,16 +123,8 @@ func (s *Server) createMeasure(w http.ResponseWriter, r *http.Request, rq *reque
 // one (GET /api/measures/{id}'s "measure"): the same checks as the form.
 func (s *Server) createMeasureJSON(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var m access.Measure
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		if tooLarge(err) {
-			return errTooLarge(r)
-		}
-		return problem.New(problem.Invalid, "The request body is not a measure: %v. Send it as GET /api/measures/{id} gives one: {\"id\", \"title\", \"description\", \"why\", \"unit\", \"direction\", \"numerator\": {\"statuses\": [\"Attended\"]}, \"denominator\"}", err)
-	}
-	if dec.More() {
-		return problem.New(problem.Invalid, "The request body has more after the measure: send one JSON object")
+	if err := decodeJSONStrict(r, &m, "a measure", `Send it as GET /api/measures/{id} gives one: {"id", "title", "description", "why", "unit", "direction", "numerator": {"statuses": ["Attended"]}, "denominator"}`); err != nil {
+		return err
 	}
 	for field, v := range map[string]string{"id": m.ID, "title": m.Title, "description": m.Description, "why": m.Why} {
 		if err := checkText(field, v); err != nil {

@@ -145,7 +145,7 @@ func TestMustDosJourney(t *testing.T) {
 // personal data; an unknown or revoked address is a bare 404.
 func TestCalendarFeed(t *testing.T) {
 	a := newApp(t, storetest.Open(t, "sqlite"))
-	pm, gp, comm := a.as(people.PracticeManager), a.as(people.GP), a.as(people.Commissioner)
+	pm, gp := a.as(people.PracticeManager), a.as(people.GP)
 	feedOf := func(c *client) string {
 		t.Helper()
 		got := c.post("/my-week/calendar", nil)
@@ -224,7 +224,7 @@ func TestCalendarFeed(t *testing.T) {
 		t.Errorf("first alarm %s", got)
 	}
 	// The year's date moves: same UID, higher SEQUENCE, new date.
-	comm = a.signIn("icb.commissioner@onepc.example")
+	comm := a.signIn("icb.commissioner@onepc.example")
 	comm.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "opens": {"2027-04-07"}, "due": {"2027-06-12"}})
 	comm.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {"2027"}, "opens": {"2027-04-07"}, "due": {"2027-06-14"}})
 	cal, _ = read(pmFeed)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -132,13 +131,8 @@ type reviewRequest struct {
 // have sent it; a key it does not know is refused, naming it.
 func reviewFromJSON(r *http.Request) error {
 	var in reviewRequest
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		if tooLarge(err) {
-			return errTooLarge(r)
-		}
-		return problem.New(problem.Invalid, "The request body is not a review: %v. Send {\"action\": \"approve\", \"claims\": [12, 13]} (with \"message\" for a query or rejection, \"versions\" {\"12\": 2} to approve only what you read, or \"all\": true for every claim the filters find)", err)
+	if err := decodeJSONStrict(r, &in, "a review", `Send {"action": "approve", "claims": [12, 13]} (with "message" for a query or rejection, "versions" {"12": 2} to approve only what you read, or "all": true for every claim the filters find)`); err != nil {
+		return err
 	}
 	form := url.Values{"action": {in.Action}, "message": {in.Message}}
 	for _, id := range in.Claims {

@@ -467,6 +467,24 @@ func decodeAll(r *http.Request) (map[string]string, error) {
 	return out, nil
 }
 
+// decodeJSONStrict reads a JSON body that is one object of dst's shape: a
+// field dst does not have, or anything after the object, is refused, with
+// what was wanted (what, like "a review") and how to send it (example).
+func decodeJSONStrict(r *http.Request, dst any, what, example string) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		if tooLarge(err) {
+			return errTooLarge(r)
+		}
+		return problem.New(problem.Invalid, "The request body is not %s: %v. %s", what, err, example)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return problem.New(problem.Invalid, "The request body has more after %s: send one JSON object", what)
+	}
+	return nil
+}
+
 // ticked reads a checkbox as a form or JSON sends it: "1", "true" or "on"
 // (a JSON true arrives as "1"); anything else, "false" included, is not.
 func ticked(v string) bool {
