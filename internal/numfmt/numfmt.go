@@ -31,14 +31,14 @@ func Count(n int64) string {
 // ParseDecimal reads a number as a person types it, the way Count writes
 // it: digits, with commas between thousands only where they belong
 // ("1,050", never "1,5", which may have meant 1.5), and at most places
-// decimal places after a point. It returns the number times 10^places:
+// decimal places after a point (and some: "5." is not a number). It returns the number times 10^places:
 // ParseDecimal("1,050.5", 2) is 105050. Spaces around it are allowed; a
 // sign, an exponent, or a number too large for int64 is not (ok false),
 // so that nothing typed is read as something else.
 func ParseDecimal(s string, places int) (n int64, ok bool) {
 	s = strings.TrimSpace(s)
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" && frac == "" || len(frac) > places {
+	whole, frac, point := strings.Cut(s, ".")
+	if whole == "" && frac == "" || point && frac == "" || len(frac) > places {
 		return 0, false
 	}
 	if strings.Contains(whole, ",") {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/onepc/onepc/internal/access"
+	"github.com/onepc/onepc/internal/numfmt"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/problem"
 )
@@ -192,6 +193,16 @@ func (s *Store) RewordMeasure(ctx context.Context, actor string, m access.Measur
 		next.Title, next.Description, next.Why, next.Direction = strings.TrimSpace(m.Title), strings.TrimSpace(m.Description), strings.TrimSpace(m.Why), m.Direction
 		if err := next.Validate(); err != nil {
 			return err
+		}
+		// A target says which way is good: a measure with targets keeps a side.
+		if next.Direction == access.Neutral && old.Direction != access.Neutral {
+			var n int
+			if err := c.queryRow(ctx, "SELECT COUNT(*) FROM measure_targets WHERE measure_id = ?", m.ID).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return problem.BadField("direction", "%s has targets set (%s), which a measure where neither way is better could not judge: clear them first, on the access pages that set them", old.Title, numfmt.Count(int64(n)))
+			}
 		}
 		if err := c.keepMeasureHistory(ctx, actor, old, "reworded", reason); err != nil {
 			return err

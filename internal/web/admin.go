@@ -16,12 +16,13 @@ import (
 )
 
 type usersData struct {
-	Text   string            `json:"text"`
-	Users  []people.User     `json:"users"`
-	Total  int               `json:"total"`
-	Pager  pager             `json:"-"`
-	Form   map[string]string `json:"-"`
-	Notice string            `json:"-"`
+	Text      string            `json:"text"`
+	Users     []people.User     `json:"users"`
+	Elsewhere map[int64]int     `json:"roles_elsewhere,omitempty"` // by user: roles at organisations not theirs to see
+	Total     int               `json:"total"`
+	Pager     pager             `json:"-"`
+	Form      map[string]string `json:"-"`
+	Notice    string            `json:"-"`
 }
 
 // adminScope is every organisation where the user may manage users.
@@ -73,8 +74,13 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
+	d.Elsewhere = map[int64]int{}
 	for i := range d.Users {
-		d.Users[i], _ = rolesHere(d.Users[i], scope)
+		var n int
+		d.Users[i], n = rolesHere(d.Users[i], scope)
+		if n > 0 {
+			d.Elsewhere[d.Users[i].ID] = n
+		}
 	}
 	d.Pager = newPager(r, d.Total)
 	return s.render(w, r, rq, status, "users", page{Title: "Users", Nav: "users", Errors: errs, Data: d})
@@ -124,6 +130,7 @@ type userData struct {
 	Elsewhere       int               `json:"roles_elsewhere"` // roles at organisations this admin does not administer, not shown
 	Whole           bool              `json:"-"`               // this admin may act for the person as a whole (targetWholeUser)
 	WhyNot          string            `json:"-"`               // why not, when not
+	MailResets      bool              `json:"-"`               // people can be sent a link to set a password themselves
 	Roles           []people.Role     `json:"-"`
 	Form            map[string]string `json:"-"`
 	Notice          string            `json:"-"`
@@ -237,7 +244,7 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, rq *request,
 	d.Disabled, d.MustChange = state.Disabled, state.MustChange
 	d.Whole = people.ManagesWhole(scope, scope == nil, u)
 	if !d.Whole {
-		d.WhyNot = whyNotWhole(u, scope)
+		d.WhyNot, d.MailResets = whyNotWhole(u, scope), s.mailResets()
 	}
 	d.User, d.Elsewhere = rolesHere(u, scope)
 	for _, g := range d.User.Grants {

@@ -5,9 +5,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/onepc/onepc/internal/nhsfile"
+	"github.com/onepc/onepc/internal/numfmt"
 	"github.com/onepc/onepc/internal/problem"
 )
 
@@ -85,6 +87,19 @@ func checkAddress(r *http.Request) error {
 	return problem.New(problem.Unsupported,
 		"The request body was sent as %s, which no page reads: send a form (application/x-www-form-urlencoded or multipart/form-data) or JSON (application/json).", ct)
 }
+
+// wholeNumber reads a count, a rank or a number of dots as typed: zero or
+// more, no sign (numfmt.ParseDecimal), and small enough for an int.
+func wholeNumber(s string) (int, error) {
+	n, ok := numfmt.ParseDecimal(s, 0)
+	if !ok || n > 1<<31-1 {
+		return 0, fmt.Errorf("%q is not a whole number", s)
+	}
+	return int(n), nil
+}
+
+// parseMonth reads a month typed as YYYY-MM, in the years parseDay allows.
+func parseMonth(s string) (time.Time, error) { return parseDay(strings.TrimSpace(s) + "-01") }
 
 // parseDay reads a date typed as YYYY-MM-DD, from nhsfile.MinYear to
 // MaxYear (time.Parse takes year 0, which PostgreSQL cannot store).

@@ -172,7 +172,7 @@ func TestNumbersReadAsTyped(t *testing.T) {
 		}
 	}
 	loadDemoAppointments(t, a) // the target form is on the access page's figures
-	for _, target := range []string{"0x1p-2", "1_0", "6e1", "62.5.1"} {
+	for _, target := range []string{"0x1p-2", "1_0", "6e1", "62.5.1", "5."} {
 		// Refused on the access page itself, with the form as typed.
 		if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"dna-rate"}, "target": {target}}); got.status != http.StatusUnprocessableEntity ||
 			!strings.Contains(got.body, `id="target-error"`) || !strings.Contains(got.body, `value="`+target+`"`) {
@@ -289,6 +289,18 @@ func TestSecondProbe(t *testing.T) {
 		}
 		if got := pm.get("/orgs/Y00001?on=0000-01-01"); got.status != 422 {
 			t.Errorf("as at 0000-01-01: %d", got.status)
+		}
+		for _, path := range []string{"/orgs/Y00001/returns/0000-01", "/orgs/Y00001/returns/3000-01"} {
+			if got := pm.get(path); got.status != 404 {
+				t.Errorf("%s: %d", path, got.status)
+			}
+		}
+		if got := pm.post("/orgs/Y00001/returns/0000-01/upload", url.Values{}); got.status != 404 {
+			t.Errorf("an upload to month 0000-01: %d", got.status)
+		}
+		f := serviceForm("SIGN-TEST", "Signs", map[string]string{"year": "+2026", "fields": "Visits", "rule_kind": "block", "block": "100"})
+		if got := comm.post("/orgs/99X/services", f); got.status != 422 || !strings.Contains(got.body, `id="year-error"`) {
+			t.Errorf("a service for year +2026: %d", got.status)
 		}
 		for _, year := range []string{"-1", "+2026", "0"} {
 			if got := icb.post("/mustdos/dates", url.Values{"code": {"COMPLAINTS-RETURN"}, "year": {year}, "due": {"0000-06-01"}}); got.status != 422 {

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/onepc/onepc/internal/access"
 	"github.com/onepc/onepc/internal/demo"
 	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/store/storetest"
 )
 
@@ -234,6 +236,17 @@ func TestMeasureChanges(t *testing.T) {
 		t.Fatalf("reword: %d %s", got.status, pageText(got.body))
 	}
 	comm.get("/measures/video-share").has(t, "Video and online appointments", "Higher is better", "reworded by commissioner@onepc.example — The ICB wants more online access")
+	// A measure with targets keeps a side: made neutral, they would never
+	// be judged again (a probe left a target on a neutral measure so).
+	if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"video-share"}, "target": {"40"}}); got.status != 303 {
+		t.Fatalf("set a target: %d %s", got.status, pageText(got.body))
+	}
+	if got := comm.post("/measures/video-share/reword", url.Values{"title": {"Video and online appointments"}, "direction": {"neutral"}, "reason": {"Neither way now"}}); got.status != 422 || !strings.Contains(got.body, "has targets set (1)") {
+		t.Errorf("made neutral with a target set: %d %s", got.status, pageText(got.body))
+	}
+	if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"video-share"}, "target": {""}}); got.status != 303 {
+		t.Fatalf("clear the target: %d", got.status)
+	}
 	if got := comm.post("/measures/dna-rate/reword", url.Values{"title": {"Mine now"}, "direction": {"lower"}, "reason": {"Just because"}}); got.status != 403 {
 		t.Errorf("a Place's commissioner rewording a shipped measure: %d", got.status)
 	}
@@ -277,7 +290,8 @@ func TestMeasureChanges(t *testing.T) {
 	if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"within-1-day"}, "target": {"150"}}); got.status != 422 {
 		t.Errorf("a target of 150%%: %d", got.status)
 	}
-	hist, err := a.store.TargetHistory(t.Context(), "99X")
+	all, err := a.store.TargetHistory(t.Context(), "99X")
+	hist := slices.DeleteFunc(all, func(h store.TargetChange) bool { return h.Measure != "within-1-day" })
 	if err != nil || len(hist) != 3 || hist[0].Milli != nil || *hist[1].Milli != 65000 || *hist[2].Milli != 60000 {
 		t.Errorf("target history: %+v %v", hist, err)
 	}

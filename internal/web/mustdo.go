@@ -674,10 +674,11 @@ func (s *Server) mustDoFormRefused(w http.ResponseWriter, r *http.Request, rq *r
 	if derr != nil {
 		return derr
 	}
-	d.Typed = map[string]string{"form": form}
+	d.Typed = map[string]string{}
 	for k := range r.PostForm {
 		d.Typed[k] = r.PostForm.Get(k)
 	}
+	d.Typed["form"] = form  // which form was sent: the route's, not a field's
 	for i := range fields { // the one-off form's code box has an id of its own
 		if form == "oneoff" && fields[i].Name == "code" {
 			fields[i].Name = "oneoff-code"

@@ -54,7 +54,7 @@ func (s *Server) claimsPage(w http.ResponseWriter, r *http.Request, rq *request)
 func claimFilters(get func(string) string, commissioner string) store.ClaimQuery {
 	q := store.ClaimQuery{Commissioners: []string{commissioner}, Status: claims.Status(get("status")), Org: strings.ToUpper(strings.TrimSpace(get("org")))}
 	q.ServiceID, _ = strconv.ParseInt(get("service"), 10, 64)
-	if m, err := time.Parse("2006-01", get("month")); err == nil {
+	if m, err := parseMonth(get("month")); err == nil {
 		q.Month = m
 	}
 	return q

@@ -39,7 +39,7 @@ func (s *Server) openDecision(w http.ResponseWriter, r *http.Request, rq *reques
 		*b.dst = val
 	}
 	if all["dots"] != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(all["dots"]))
+		n, err := wholeNumber(all["dots"])
 		if err != nil {
 			return s.decisionProblem(w, r, rq, v, problem.OnField(problem.Invalid, "dots", "Enter the dots each person has as a whole number, like 8"))
 		}
@@ -252,7 +252,7 @@ func ballotFrom(d plans.Decision, all map[string]string) (tally.Ballot, error) {
 		if raw == "" {
 			return 0, false, nil
 		}
-		n, err := strconv.Atoi(raw)
+		n, err := wholeNumber(raw)
 		if err != nil {
 			return 0, false, problem.OnField(problem.Invalid, field, fmt.Sprintf("Enter a whole number, not %q", raw))
 		}
@@ -390,7 +390,7 @@ func (s *Server) enterPaper(w http.ResponseWriter, r *http.Request, rq *request)
 			return s.renderDecisionPaper(w, r, rq, v, d, status, typed, fs)
 		})
 	}
-	count, err := strconv.Atoi(strings.TrimSpace(all["count"]))
+	count, err := wholeNumber(all["count"])
 	if err != nil {
 		return again(problem.OnField(problem.Invalid, "count", "Enter how many identical paper ballots, as a whole number"))
 	}

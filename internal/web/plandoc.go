@@ -12,6 +12,7 @@ import (
 
 	"github.com/onepc/onepc/internal/access"
 	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/nhsfile"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/plans"
 	"github.com/onepc/onepc/internal/problem"
@@ -438,7 +439,7 @@ func (s *Server) changeObjective(w http.ResponseWriter, r *http.Request, rq *req
 		if raw := strings.TrimSpace(all["due"]); raw != "" {
 			due, err := parseDay(raw)
 			if err != nil {
-				due, err = time.Parse("2/1/2006", raw) // as people in England write it
+				due, err = nhsfile.ParseDate(raw, nhsfile.DDMMYYYY) // as people in England write it
 			}
 			if err != nil {
 				return problem.OnField(problem.Invalid, "due", "Enter the date it is due, like 30/09/2027")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onepc/onepc/internal/claims"
+	"github.com/onepc/onepc/internal/numfmt"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/plans"
 	"github.com/onepc/onepc/internal/problem"
@@ -240,11 +241,12 @@ func (s *Server) createRound(w http.ResponseWriter, r *http.Request, rq *request
 	var errs problem.Fields
 	in := plans.RoundInput{Title: form["title"]}
 	num := func(name, msg string) int {
-		n, err := strconv.Atoi(strings.TrimSpace(form[name]))
-		if err != nil && form[name] != "" {
+		n, ok := numfmt.ParseDecimal(form[name], 0)
+		if (!ok || n > 1_000_000) && strings.TrimSpace(form[name]) != "" {
 			errs.Add(name, msg)
+			return 0
 		}
-		return n
+		return int(n)
 	}
 	in.FromYear = num("from_year", "Enter the first year as four digits, like 2027")
 	in.ToYear = num("to_year", "Enter the last year as four digits, like 2029")

@@ -93,7 +93,7 @@ var returnNotices = map[string]string{
 
 // monthParam reads the {month} path value (YYYY-MM).
 func monthParam(r *http.Request) (time.Time, error) {
-	m, err := time.Parse("2006-01", r.PathValue("month"))
+	m, err := parseMonth(r.PathValue("month"))
 	if err != nil {
 		return m, problem.New(problem.NotFound, "%q is not a month: use the form 2026-11", r.PathValue("month"))
 	}
