@@ -204,6 +204,11 @@ func TestOneValueEach(t *testing.T) {
 	if got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, "LES-ECG.ecgs_performed was sent 2 times (7, 9)") {
 		t.Errorf("a figure sent twice: %d %s", got.status, pageText(got.body))
 	}
+	// October's line is past its deadline (10 November): the page says so
+	// before it is submitted; November's return cannot be submitted until
+	// December, and an upload's notice says when.
+	pm.get("/orgs/Y00001/returns/2026-10").has(t, `data-testid="overdue-LES-ECG"`)
+	pm.get("/orgs/Y00001/returns/2026-11?done=uploaded").has(t, "the return can be submitted from 1 December 2026")
 	// Upload pressed with no file: said by the upload form, on the return page.
 	if got := pm.post("/orgs/Y00001/returns/2026-10/upload", url.Values{}); got.status != http.StatusUnprocessableEntity ||
 		!strings.Contains(got.body, "Choose the CSV or Excel file to upload") || !strings.Contains(got.body, `action="/orgs/Y00001/returns/2026-10/upload"`) {

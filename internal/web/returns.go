@@ -36,6 +36,7 @@ type returnLine struct {
 	Heading   string                `json:"-"` // period and deadline
 	Status    string                `json:"-"`
 	Late      bool                  `json:"-"`
+	Overdue   bool                  `json:"-"` // still open past its claim deadline: a submission now is late
 	Message   string                `json:"-"`
 	Inputs    []inputView           `json:"-"`
 	Preview   string                `json:"-"`
@@ -86,7 +87,7 @@ var returnNotices = map[string]string{
 	"revoked":   "Your PCN may no longer make this practice's claims.",
 	"saved":     "Draft saved. Nothing is claimed until you submit.",
 	"submitted": "Return submitted. Your commissioner has been sent it for review.",
-	"uploaded":  "The CSV was read and saved as a draft. Check the figures, then submit.",
+	"uploaded":  "The file was read and saved as a draft. Check the figures, then submit.",
 	"amended":   "Amendment submitted. The earlier version is kept.",
 	"late":      "Return submitted after the claim deadline: it is marked late, and your commissioner decides whether to pay it.",
 }
@@ -213,6 +214,9 @@ func (s *Server) returnFor(r *http.Request, rq *request, typed map[string]string
 	d.Delegation = del
 	d.CanDelegate = d.Org.Kind == orgs.Practice && people.AuthorizeHere(rq.user.Grants, people.SubmitClaims, code)
 	d.Notice = returnNotices[r.URL.Query().Get("done")]
+	if r.URL.Query().Get("done") == "uploaded" && !d.Submittable && !d.SubmitFrom.IsZero() {
+		d.Notice = "The file was read and saved as a draft. Check the figures: the return can be submitted from " + formatDate(d.SubmitFrom) + ", when the month has ended."
+	}
 	if id, err := strconv.ParseInt(r.URL.Query().Get("amend"), 10, 64); err == nil && canSubmit {
 		for _, l := range d.Lines {
 			if l.ClaimID == id && l.Amendable {
@@ -251,6 +255,7 @@ func (s *Server) buildReturn(r *http.Request, rq *request, canSubmit bool, typed
 		v := returnLine{ReturnLine: l, Values: map[string]string{}, Code: l.Service.Code, Name: l.Service.Name,
 			Heading: l.Period.Label(l.Service.Frequency) + " · due by " + formatDate(l.Deadline), Declare: l.Service.NeedsDeclaration}
 		v.Editable = l.Claim == nil || !l.Claim.Locked()
+		v.Overdue = v.Editable && claims.IsLate(l.Deadline, s.now())
 		v.Amendable = l.Claim != nil && l.Claim.Amendable()
 		label := "Preview: "
 		if l.Claim != nil {
