@@ -424,7 +424,8 @@ type dutyRow struct {
 
 type dutyCount struct {
 	Code, Title          string
-	Owing, Done, Overdue int
+	Owing, Done, Overdue int // organisations that owe it; of them, done for the whole year, and with some overdue
+	Clear                int // with nothing overdue: a monthly return mid-year is never done for the year
 }
 
 type mustdoHeatData struct {
@@ -572,7 +573,10 @@ func (s *Server) buildMustDoHeat(ctx context.Context, rq *request, code string, 
 				hc.Owing++
 				if c.Overdue > 0 {
 					hc.Overdue++
-				} else if c.Done == n {
+				} else {
+					hc.Clear++
+				}
+				if c.Done == n {
 					hc.Done++
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -86,7 +87,12 @@ func TestMustDosJourney(t *testing.T) {
 	staff.get("/my-week").has(t, "Friends and Family Test monthly return", "Mark done")
 
 	over := comm.get("/orgs/99X/mustdos/overview?year=2026")
-	over.has(t, "Annual electronic practice self-declaration (eDEC):</strong> 1 of")
+	over.has(t, "Annual electronic practice self-declaration (eDEC):</strong> 1 of", "done for the year; ")
+	// A monthly return mid-year is never done for the year: the headline says
+	// how many have nothing overdue, not only "0 of 23 done".
+	if !regexp.MustCompile(`Friends and Family Test monthly return:</strong> 0 of \d+ done for the year; \d+ with nothing overdue`).MatchString(over.body) {
+		t.Error("the monthly return's headline does not say how many have nothing overdue")
+	}
 	if csv := comm.get("/orgs/99X/mustdos/overview.csv?year=2026"); !strings.HasPrefix(csv.body, "org_code,org_name,") || !strings.Contains(csv.body, "RIVERSIDE MEDICAL CENTRE") {
 		t.Errorf("overview CSV: %s", csv.body[:100])
 	}
