@@ -59,6 +59,8 @@ func TestAdminReachOutsideScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Taking a role away and disabling ask first, in a browser with scripts.
+	a.as(people.Admin).get(fmt.Sprintf("/admin/users/%d", pm.ID)).has(t, `data-confirm="Take away Practice manager at`, `data-confirm="Disable`)
 	if got := a.as(people.Admin).postJSON(fmt.Sprintf("/api/admin/users/%d/reset-link", pm.ID), `{}`); got.status != http.StatusCreated {
 		t.Errorf("reset link for a practice manager in scope: %d %s", got.status, got.body)
 	}
