@@ -152,7 +152,7 @@ func ParseCatalogue(r io.Reader) ([]Obligation, error) {
 	col := map[string]int{}
 	names := make([]string, len(head))
 	for i, h := range head {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		h = strings.ToLower(strings.TrimSpace(h)) // NewReader dropped any byte-order mark
 		names[i] = h
 		if !slices.Contains(Header, h) {
 			return nil, &LineError{Line: 1, Field: h, Msg: fmt.Sprintf("the header has a column %q, which a catalogue does not have (its columns are %s)", h, strings.Join(Header, ", "))}

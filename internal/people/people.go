@@ -124,15 +124,31 @@ func Manages(admin User, scope map[string]bool, top bool, target User) bool {
 // may; another only for a person all of whose roles lie in their scope and
 // none of whom administers or approves money.
 func ManagesWhole(scope map[string]bool, top bool, target User) bool {
+	return WhyNotWhole(scope, top, target) == ""
+}
+
+// WhyNotWhole says, in words for the page, why an administrator may not act
+// for a person as a whole (ManagesWhole), or "" when they may.
+func WhyNotWhole(scope map[string]bool, top bool, target User) string {
 	if top {
-		return true
+		return ""
 	}
 	for _, g := range target.Grants {
-		if !scope[g.OrgCode] || g.Role == Admin || g.Role.ApprovesMoney() {
-			return false
+		if !scope[g.OrgCode] {
+			return "they also hold a role at an organisation you do not administer"
 		}
 	}
-	return true
+	for _, g := range target.Grants {
+		if g.Role == Admin {
+			return "they are an administrator"
+		}
+	}
+	for _, g := range target.Grants {
+		if g.Role.ApprovesMoney() {
+			return "they approve or pay money (a reset link or a linked sign-in would act as them)"
+		}
+	}
+	return ""
 }
 
 // Grant gives a user a role at an organisation and everything below it.

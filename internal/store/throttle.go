@@ -159,14 +159,16 @@ func joinKey(address string) string { return "join:" + address }
 func (s *Store) TakeJoinAttempt(ctx context.Context, address string) (ok bool, until time.Time, err error) {
 	err = s.tx(ctx, func(c conn) error {
 		n, start, err := c.countLogin(ctx, joinKey(address))
-		if err != nil || n <= MaxJoinFailures {
-			ok = true
+		if err != nil {
 			return err
+		}
+		if ok = n <= MaxJoinFailures; ok {
+			return nil
 		}
 		until = start.Add(LoginWindow)
 		return c.uncount(ctx, joinKey(address))
 	})
-	return ok && err == nil, until, err
+	return ok, until, err
 }
 
 // JoinNotWrong takes back the attempt of a code that was not a wrong guess.

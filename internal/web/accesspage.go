@@ -273,7 +273,7 @@ func (s *Server) setTarget(w http.ResponseWriter, r *http.Request, rq *request) 
 	return s.doneRedirect(w, r, "/orgs/"+code+"/access?done=target")
 }
 
-// setTarget saves a target, or shows the access page again with the form
+// setTargetOrSay is setTarget, or shows the access page again with the form
 // as typed and what is wrong with it (not a page with no form to mend).
 func (s *Server) setTargetOrSay(w http.ResponseWriter, r *http.Request, rq *request) error {
 	err := s.setTarget(w, r, rq)

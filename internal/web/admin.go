@@ -25,21 +25,17 @@ type usersData struct {
 	Notice    string            `json:"-"`
 }
 
-// adminScope is every organisation where the user may manage users.
 // adminScope is every organisation the signed-in administrator manages;
 // nil when they are at the top of a hierarchy and manage everyone.
 func (s *Server) adminScope(r *http.Request, rq *request) (map[string]bool, error) {
-	rs := roots(rq.user, people.ManageUsers)
-	if top, err := s.atTop(r, rs); err != nil || top {
-		return nil, err
-	}
-	return s.store.Scope(r.Context(), rs, rq.today)
+	return s.scopeFor(r, rq, people.ManageUsers)
 }
 
-// auditScope is the organisations whose records (the audit log's, the
-// outbox's) an administrator reads: nil, for all, at the top of a hierarchy.
-func (s *Server) auditScope(r *http.Request, rq *request) (map[string]bool, error) {
-	rs := roots(rq.user, people.ViewAudit)
+// scopeFor is every organisation where the signed-in person holds perm; nil
+// when they hold it at the top of a hierarchy, over everyone (the audit
+// log's and the outbox's readers, with people.ViewAudit).
+func (s *Server) scopeFor(r *http.Request, rq *request, perm people.Permission) (map[string]bool, error) {
+	rs := roots(rq.user, perm)
 	if top, err := s.atTop(r, rs); err != nil || top {
 		return nil, err
 	}
@@ -128,8 +124,7 @@ type userData struct {
 	SourceNames     map[string]string `json:"-"`               // grant source → the provider's name
 	Manage          map[string]bool   `json:"-"`               // grants (role|org) this admin may revoke
 	Elsewhere       int               `json:"roles_elsewhere"` // roles at organisations this admin does not administer, not shown
-	Whole           bool              `json:"-"`               // this admin may act for the person as a whole (targetWholeUser)
-	WhyNot          string            `json:"-"`               // why not, when not
+	WhyNot          string            `json:"-"`               // why this admin may not act for the person as a whole (targetWholeUser), or ""
 	MailResets      bool              `json:"-"`               // people can be sent a link to set a password themselves
 	Roles           []people.Role     `json:"-"`
 	Form            map[string]string `json:"-"`
@@ -177,22 +172,6 @@ func rolesHere(u people.User, scope map[string]bool) (people.User, int) {
 	return u, elsewhere
 }
 
-// whyNotWhole says why an administrator may not act for a person as a whole
-// (people.ManagesWhole), in words for the page.
-func whyNotWhole(u people.User, scope map[string]bool) string {
-	for _, g := range u.Grants {
-		if !scope[g.OrgCode] {
-			return "they also hold a role at an organisation you do not administer"
-		}
-	}
-	for _, g := range u.Grants {
-		if g.Role == people.Admin {
-			return "they are an administrator"
-		}
-	}
-	return "they approve or pay money (a reset link or a linked sign-in would act as them)"
-}
-
 // targetWholeUser is targetUser for what acts for the person as a whole (a
 // reset link signs in with every role they hold; disabling ends them all):
 // only an administrator at the top of the hierarchy, or one managing every
@@ -202,8 +181,8 @@ func (s *Server) targetWholeUser(r *http.Request, rq *request, what string) (peo
 	if err != nil {
 		return u, nil, err
 	}
-	if !people.ManagesWhole(scope, scope == nil, u) {
-		return u, nil, problem.New(problem.Forbidden, "Only an administrator at the top of the hierarchy can %s for %s: %s.", what, u.Name, whyNotWhole(u, scope))
+	if why := people.WhyNotWhole(scope, scope == nil, u); why != "" {
+		return u, nil, problem.New(problem.Forbidden, "Only an administrator at the top of the hierarchy can %s for %s: %s.", what, u.Name, why)
 	}
 	return u, scope, nil
 }
@@ -242,10 +221,8 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, rq *request,
 		return err
 	}
 	d.Disabled, d.MustChange = state.Disabled, state.MustChange
-	d.Whole = people.ManagesWhole(scope, scope == nil, u)
-	if !d.Whole {
-		d.WhyNot, d.MailResets = whyNotWhole(u, scope), s.mailResets()
-	}
+	d.WhyNot = people.WhyNotWhole(scope, scope == nil, u)
+	d.MailResets = d.WhyNot != "" && s.mailResets()
 	d.User, d.Elsewhere = rolesHere(u, scope)
 	for _, g := range d.User.Grants {
 		d.Manage[string(g.Role)+"|"+g.OrgCode] = true

@@ -943,7 +943,7 @@ func (s *Server) withdrawMustDo(w http.ResponseWriter, r *http.Request, rq *requ
 // outboxPage shows administrators the reminder emails: sent, and waiting
 // (all of them, where no mail server is configured).
 func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request, rq *request) error {
-	scope, err := s.auditScope(r, rq)
+	scope, err := s.scopeFor(r, rq, people.ViewAudit)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/onepc/onepc/internal/claims"
-	"github.com/onepc/onepc/internal/numfmt"
 	"github.com/onepc/onepc/internal/people"
 	"github.com/onepc/onepc/internal/plans"
 	"github.com/onepc/onepc/internal/problem"
@@ -241,12 +240,12 @@ func (s *Server) createRound(w http.ResponseWriter, r *http.Request, rq *request
 	var errs problem.Fields
 	in := plans.RoundInput{Title: form["title"]}
 	num := func(name, msg string) int {
-		n, ok := numfmt.ParseDecimal(form[name], 0)
-		if (!ok || n > 1_000_000) && strings.TrimSpace(form[name]) != "" {
+		n, err := wholeNumber(form[name])
+		if (err != nil || n > 1_000_000) && strings.TrimSpace(form[name]) != "" {
 			errs.Add(name, msg)
 			return 0
 		}
-		return int(n)
+		return n
 	}
 	in.FromYear = num("from_year", "Enter the first year as four digits, like 2027")
 	in.ToYear = num("to_year", "Enter the last year as four digits, like 2029")

@@ -639,11 +639,11 @@ func humanBytes(n int64) string {
 // readForm parses a form or multipart body (within the route's limit),
 // once; a body over the limit is refused whole.
 func readForm(r *http.Request) error {
+	if r.PostForm != nil { // read, and checked, already
+		return nil
+	}
 	var err error
 	if mediaType(r) == "multipart/form-data" {
-		if r.MultipartForm != nil {
-			return nil
-		}
 		err = r.ParseMultipartForm(1 << 20)
 	} else {
 		err = r.ParseForm()

@@ -263,12 +263,10 @@ func parseServiceForm(in map[string]string) (claims.Service, problem.Fields) {
 		Frequency: claims.Frequency(in["frequency"]), Eligibility: claims.Eligibility(in["eligibility"]),
 		SignUp: ticked(in["sign_up"]), NeedsDeclaration: ticked(in["needs_declaration"]), NeedsApproval: ticked(in["needs_approval"]),
 		NeedsFinance: ticked(in["needs_finance"]), SameFinance: ticked(in["same_finance"])}
-	if y, ok := numfmt.ParseDecimal(in["year"], 0); ok && y < 10000 {
-		sv.Year = int(y) // else 0: Validate says what a year is
-	}
-	sv.DeadlineDays = -1 // Validate says what a deadline is
-	if d, ok := numfmt.ParseDecimal(in["deadline_days"], 0); ok && d < 1000 {
-		sv.DeadlineDays = int(d)
+	sv.Year, _ = wholeNumber(in["year"]) // 0 if not a number: Validate says what a year is
+	sv.DeadlineDays = -1                 // Validate says what a deadline is
+	if d, err := wholeNumber(in["deadline_days"]); err == nil {
+		sv.DeadlineDays = d
 	}
 	for _, d := range []struct {
 		name string
