@@ -122,12 +122,12 @@ func (s *stats) after(t time.Time) *stats {
 }
 
 func (s *stats) String(over time.Duration) string {
-	slices.Sort(s.lat)
-	if len(s.lat) == 0 {
+	lat := slices.Sorted(slices.Values(s.lat)) // a copy: lat pairs with at, which after reads
+	if len(lat) == 0 {
 		return fmt.Sprintf("no request succeeded (%d failed: %s)", s.failures, s.first)
 	}
-	pct := func(p float64) time.Duration { return s.lat[min(len(s.lat)-1, int(p*float64(len(s.lat))))] }
-	out := fmt.Sprintf("%.0f req/s, p50 %s, p99 %s, %d failed", float64(len(s.lat))/over.Seconds(),
+	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	out := fmt.Sprintf("%.0f req/s, p50 %s, p99 %s, %d failed", float64(len(lat))/over.Seconds(),
 		pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), s.failures)
 	if s.first != "" {
 		out += " (" + s.first + ")"

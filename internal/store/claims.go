@@ -356,7 +356,12 @@ func (c conn) writeClaim(ctx context.Context, actor string, before *claims.Claim
 			sv.ID, org, dateArg(p.Start), dateArg(p.End), string(status), version, string(actJSON), res.Pence, res.Explanation,
 			at, b2i(late), flag).Scan(&id)
 		if err != nil {
-			return 0, mapError(err)
+			// Another save of the same line made it first, after this
+			// one read the return: as for any claim changed meanwhile.
+			if err = mapError(err); problem.KindOf(err) == problem.Conflict {
+				return 0, errClaimChanged
+			}
+			return 0, err
 		}
 	} else {
 		id, version = before.ID, before.Version

@@ -335,3 +335,36 @@ func TestReturnsForMonthsAsEachAlone(t *testing.T) {
 		}
 	})
 }
+
+// Two people save the same month's first draft at once: the second, whose
+// page was read before the first's draft existed, is told the claim changed
+// while they worked (not "That already exists"), and nothing of theirs is
+// kept over the first's figures.
+func TestFirstDraftsRacing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		hierarchy(t, s)
+		ctx := context.Background()
+		s.SetClock(func() time.Time { return day("2026-07-05").Add(10 * time.Hour) })
+		ecg, _, _ := catalogue(t, s)
+		june := day("2026-06-01")
+		stale, err := s.Return(ctx, "A1", june) // both pages, read before either saves
+		if err != nil {
+			t.Fatal(err)
+		}
+		save := func(n string) error {
+			_, err := s.SaveReturnLines(ctx, "pm", "A1", june, stale, []claims.ReturnEntry{{ServiceID: ecg.ID, Activity: map[string]string{"ecgs_performed": n}}}, false, false)
+			return err
+		}
+		if err := save("12"); err != nil {
+			t.Fatal(err)
+		}
+		err = save("99")
+		if problem.KindOf(err) != problem.Conflict || !strings.Contains(problem.Message(err), "changed while you were working on it") {
+			t.Errorf("the second first draft: %v", err)
+		}
+		lines, err := s.Return(ctx, "A1", june)
+		if err != nil || lines[0].Claim == nil || lines[0].Claim.Activity["ecgs_performed"] != 12 {
+			t.Errorf("the draft kept: %+v %v", lines[0].Claim, err)
+		}
+	})
+}

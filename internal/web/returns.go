@@ -362,7 +362,7 @@ func (s *Server) saveReturn(w http.ResponseWriter, r *http.Request, rq *request)
 		return err
 	}
 	code := r.PathValue("code")
-	lines, err := s.store.Return(ctx, code, month)
+	lines, err := s.store.Return(ctx, code, month, rq.chain...) // as the page showed them
 	if err != nil {
 		return err
 	}
@@ -485,7 +485,7 @@ func (s *Server) uploadReturn(w http.ResponseWriter, r *http.Request, rq *reques
 		return refused(err)
 	}
 	defer f.Close()
-	lines, err := s.store.Return(ctx, code, month)
+	lines, err := s.store.Return(ctx, code, month, rq.chain...) // as the page showed them
 	if err != nil {
 		return err
 	}
