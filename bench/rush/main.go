@@ -48,12 +48,19 @@ func main() {
 	only := flag.String("engine", "", "run one engine only: SQLite or PostgreSQL")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	think := flag.Duration("think", 0, "how long each person reads a page before the next (0: none, a stress test)")
-	// As onepc serve collects garbage (cmd/onepc/gc.go); -gogc 100 is Go's default.
+	// As onepc serve collects garbage and schedules (cmd/onepc/tune.go, a
+	// main package this one cannot import); -gogc 100 is Go's default.
 	gogc := flag.Int("gogc", 400, "GOGC for the run, as onepc serve sets it")
 	memLimit := flag.Int64("memlimit", 400<<20, "soft memory limit in bytes, as onepc serve sets it")
+	procs := runtime.GOMAXPROCS(0)
+	if os.Getenv("GOMAXPROCS") == "" {
+		procs++
+	}
+	flag.IntVar(&procs, "procs", procs, "GOMAXPROCS for the run: one more than Go's choice, as onepc serve sets it")
 	flag.Parse()
 	debug.SetGCPercent(*gogc)
 	debug.SetMemoryLimit(*memLimit)
+	runtime.GOMAXPROCS(procs)
 	if *cpuProfile != "" {
 		if f, err := os.Create(*cpuProfile); err == nil {
 			pprof.StartCPUProfile(f)
@@ -78,7 +85,7 @@ func main() {
 		fmt.Printf(", each asking for the next page as soon as one comes")
 	}
 	fmt.Println()
-	fmt.Printf("machine: %d cores, %s, %s/%s; GOGC %d, soft memory limit %d MiB\n\n", runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, *gogc, *memLimit>>20)
+	fmt.Printf("machine: %d cores, %s, %s/%s; GOGC %d, soft memory limit %d MiB, GOMAXPROCS %d\n\n", runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, *gogc, *memLimit>>20, procs)
 	fmt.Printf("| %-22s | %-10s | %-62s |\n|%s|%s|%s|\n", "page", "engine", "result", strings.Repeat("-", 24), strings.Repeat("-", 12), strings.Repeat("-", 64))
 	for _, r := range rows {
 		fmt.Printf("| %-22s | %-10s | %-62s |\n", r[0], r[1], r[2])

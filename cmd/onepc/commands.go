@@ -162,7 +162,7 @@ func (c cli) serve(ctx context.Context, args []string) error {
 		return ignoreHelp(err)
 	}
 	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	tuneServerGC()
+	tuneServer()
 	s, err := c.open(ctx, *dsn)
 	if err != nil {
 		return err
