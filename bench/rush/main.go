@@ -48,6 +48,7 @@ func main() {
 	only := flag.String("engine", "", "run one engine only: SQLite or PostgreSQL")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	think := flag.Duration("think", 0, "how long each person reads a page before the next (0: none, a stress test)")
+	floor := flag.Bool("floor", false, "every page is GET /api/me, the least a signed-in person can ask: what the HTTP stack, the session and the load generator cost alone")
 	// As onepc serve collects garbage and schedules (cmd/onepc/tune.go, a
 	// main package this one cannot import); -gogc 100 is Go's default.
 	gogc := flag.Int("gogc", 400, "GOGC for the run, as onepc serve sets it")
@@ -70,7 +71,7 @@ func main() {
 	engines := benchkit.Engines(*pg, *only)
 	var rows [][3]string
 	for _, engine := range engines {
-		r, err := rush(context.Background(), engine, *pg, *clients, *load, *think)
+		r, err := rush(context.Background(), engine, *pg, *clients, *load, *think, *floor)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "rush:", err)
 			pprof.StopCPUProfile()
@@ -142,7 +143,7 @@ func (s *stats) String(over time.Duration) string {
 	return out + s.note
 }
 
-func rush(ctx context.Context, engine, pg string, clients int, load, think time.Duration) ([][3]string, error) {
+func rush(ctx context.Context, engine, pg string, clients int, load, think time.Duration, floor bool) ([][3]string, error) {
 	s, cleanup, err := benchkit.Open(ctx, engine, pg)
 	if err != nil {
 		return nil, err
@@ -182,7 +183,14 @@ func rush(ctx context.Context, engine, pg string, clients int, load, think time.
 	defer ts.Close()
 	benchkit.ResetPeakRSS()
 	month := now.Format("2006-01")
-	pages := map[string]*stats{"sign in": {}, "return page": {}, "save a draft": {}, "access page": {}, "measure page": {}}
+	names := []string{"return page", "save a draft", "access page", "measure page"}
+	if floor {
+		names = []string{"least answer (/api/me)"}
+	}
+	pages := map[string]*stats{"sign in": {}}
+	for _, name := range names {
+		pages[name] = &stats{}
+	}
 	var retries atomic.Int64    // sign-ins asked to wait and try again
 	var lastSignIn atomic.Int64 // when the last sign-in finished (Unix ns)
 	var wg sync.WaitGroup
@@ -225,7 +233,7 @@ func rush(ctx context.Context, engine, pg string, clients int, load, think time.
 			}
 			field, err := draftField(c, ts.URL, org, month)
 			if err != nil {
-				pages["return page"].add(time.Now(), 0, err)
+				pages[names[0]].add(time.Now(), 0, err)
 				return
 			}
 			deadline := time.Now().Add(load) // each works for the load's length after signing in
@@ -238,6 +246,11 @@ func rush(ctx context.Context, engine, pg string, clients int, load, think time.
 				}
 			}
 			for n := 0; n < 1_000_000 && time.Now().Before(deadline); n++ {
+				if floor {
+					timed(pages[names[0]], func() error { return get(c, ts.URL+"/api/me") })
+					read()
+					continue
+				}
 				timed(pages["return page"], func() error { return get(c, ts.URL+"/orgs/"+org+"/returns/"+month) })
 				read()
 				if field != "" {
@@ -261,14 +274,14 @@ func rush(ctx context.Context, engine, pg string, clients int, load, think time.
 	cpu := benchkit.CPUTime() - cpuFrom
 	var out [][3]string
 	pages["sign in"].note = fmt.Sprintf(", %d asked to wait and try again", retries.Load())
-	for _, name := range []string{"sign in", "return page", "save a draft", "access page", "measure page"} {
+	for _, name := range append([]string{"sign in"}, names...) {
 		out = append(out, [3]string{name, engine, pages[name].String(took)})
 	}
 	// The same pages once everyone has signed in: while sign-ins last, their
 	// password hashes take the cores the pages need.
 	steadyFrom := time.Unix(0, lastSignIn.Load())
 	if steady := workFrom.Add(took).Sub(steadyFrom); steady > time.Second {
-		for _, name := range []string{"return page", "save a draft", "access page", "measure page"} {
+		for _, name := range names {
 			out = append(out, [3]string{name + ", after sign-ins", engine, pages[name].after(steadyFrom).String(steady)})
 		}
 	}
