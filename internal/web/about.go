@@ -12,14 +12,17 @@ import (
 
 // statusData is what the service status page says: whether OnePC can reach
 // its database, which build is running, on which engine, with which schema.
+// statusData is the service's status. Which build, engine and schema run
+// is shown to people signed in only: to anyone else it would say which
+// known flaws to try.
 type statusData struct {
-	OK       bool         `json:"database_reachable"`
-	Version  string       `json:"version"`
-	Revision string       `json:"revision,omitempty"`
-	Built    string       `json:"built,omitempty"`
-	Schema   store.Schema `json:"schema"`
-	Demo     bool         `json:"demo_data"`
-	Time     time.Time    `json:"server_time"`
+	OK       bool          `json:"database_reachable"`
+	Version  string        `json:"version,omitempty"`
+	Revision string        `json:"revision,omitempty"`
+	Built    string        `json:"built,omitempty"`
+	Schema   *store.Schema `json:"schema,omitempty"`
+	Demo     bool          `json:"demo_data"`
+	Time     time.Time     `json:"server_time"`
 }
 
 // build is the running binary's version and commit, as Go recorded them.
@@ -48,14 +51,17 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, rq *request)
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	d := statusData{Demo: s.demo, Time: s.now()}
-	d.Version, d.Revision, d.Built = build()
 	status := http.StatusOK
-	var err error
-	if d.Schema, err = s.store.SchemaStatus(ctx); err == nil {
+	schema, err := s.store.SchemaStatus(ctx)
+	if err == nil {
 		d.OK = true
 	} else {
 		s.log.Error("status", "err", err)
 		status = http.StatusServiceUnavailable
+	}
+	if rq.user.ID != 0 {
+		d.Version, d.Revision, d.Built = build()
+		d.Schema = &schema
 	}
 	return s.render(w, r, rq, status, "status", page{Title: "Service status", Data: d})
 }

@@ -131,15 +131,19 @@ type userData struct {
 	Notice          string            `json:"-"`
 }
 
+var errNoSuchUser = problem.New(problem.NotFound, "There is no such user among the people you administer")
+
 // targetUser loads the user named in the path, if the admin may see them:
 // they hold a role in the admin's scope, or none yet.
 func (s *Server) targetUser(r *http.Request, rq *request) (people.User, map[string]bool, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		return people.User{}, nil, problem.New(problem.NotFound, "There is no such user")
+		return people.User{}, nil, errNoSuchUser
 	}
 	u, err := s.store.User(r.Context(), id)
-	if err != nil {
+	if problem.KindOf(err) == problem.NotFound {
+		return people.User{}, nil, errNoSuchUser
+	} else if err != nil {
 		return u, nil, err
 	}
 	scope, err := s.adminScope(r, rq)
@@ -147,7 +151,9 @@ func (s *Server) targetUser(r *http.Request, rq *request) (people.User, map[stri
 		return u, nil, err
 	}
 	if !people.Manages(rq.user, scope, scope == nil, u) {
-		return u, nil, problem.New(problem.Forbidden, "This user holds no role at an organisation you administer.")
+		// As for no such user: a different answer would tell anyone who
+		// administers anywhere which ids are people.
+		return people.User{}, nil, errNoSuchUser
 	}
 	return u, scope, nil
 }

@@ -94,8 +94,11 @@ func TestRolelessUsersScoped(t *testing.T) {
 	if got := other.post("/login", url.Values{"email": {"admin.y3@example.org"}, "password": {"kettle orbit meadow 41"}}); got.status != 303 {
 		t.Fatalf("sign in: %d", got.status)
 	}
-	if got := other.get(path); got.status != 403 {
-		t.Errorf("another practice's administrator sees a roleless user they did not add: %d", got.status)
+	// Answered as for an id no one has, so that the answer does not say
+	// which ids are people.
+	if got, none := other.get(path), other.get("/admin/users/999999"); got.status != 404 || got.status != none.status ||
+		!strings.Contains(got.body, "There is no such user among the people you administer") || !strings.Contains(none.body, "There is no such user among the people you administer") {
+		t.Errorf("another practice's administrator and a roleless user they did not add: %d, where no one: %d", got.status, none.status)
 	}
 	if got := other.get("/admin/users?q=starter"); strings.Contains(got.body, "new.starter@example.org") {
 		t.Error("another practice's administrator lists a roleless user they did not add")

@@ -501,8 +501,18 @@ func TestInformationPages(t *testing.T) {
 			t.Errorf("%s: %d, %q there: %v", path, got.status, want, strings.Contains(got.body, want))
 		}
 	}
+	// Signed out: working or not, and nothing of what runs, which would
+	// say which known flaws to try.
 	got := anon.get("/status")
-	got.has(t, "Working", "SQLite (one file)", "migrations applied; the newest 029_measure_values_by_month", "Synthetic demonstration data")
+	got.has(t, "Working", "Sign in to see which version")
+	if strings.Contains(got.body, "SQLite") || strings.Contains(got.body, "migrations applied") {
+		t.Error("the status page names the engine or schema to someone signed out")
+	}
+	if body := anon.get("/api/status").body; !strings.Contains(body, `"database_reachable": true`) || strings.Contains(body, "schema") || strings.Contains(body, "version") {
+		t.Errorf("status as JSON, signed out: %s", body)
+	}
+	pm := a.signIn("practice.manager@onepc.example")
+	pm.get("/status").has(t, "Working", "SQLite (one file)", "migrations applied; the newest 029_measure_values_by_month", "Synthetic demonstration data")
 	var st struct {
 		OK     bool `json:"database_reachable"`
 		Schema struct {
@@ -510,7 +520,7 @@ func TestInformationPages(t *testing.T) {
 			Applied int    `json:"migrations_applied"`
 		} `json:"schema"`
 	}
-	if err := json.Unmarshal([]byte(anon.get("/api/status").body), &st); err != nil || !st.OK || st.Schema.Engine != "SQLite" || st.Schema.Applied < 27 {
+	if err := json.Unmarshal([]byte(pm.get("/api/status").body), &st); err != nil || !st.OK || st.Schema.Engine != "SQLite" || st.Schema.Applied < 27 {
 		t.Errorf("status as JSON: %+v %v", st, err)
 	}
 }
