@@ -120,6 +120,10 @@ var strict = map[string]bool{"/measures": true, "/measures/{id}": true, "/{$}": 
 func expected(role people.Role, perm people.Permission, method string, inScope bool, pattern string) map[int]bool {
 	allowed := role.Allows(perm) && inScope
 	switch {
+	case role.Allows(perm) && !inScope && strings.HasPrefix(pattern, "/admin/users/{id}"):
+		// Someone outside the administrator's organisations is answered
+		// as an id no one has, so that ids do not tell who exists.
+		return map[int]bool{404: true}
 	case !allowed:
 		return map[int]bool{403: true}
 	case method == "POST" && strings.HasPrefix(pattern, "/measures/{id}/"):
