@@ -20,6 +20,7 @@ import (
 	"github.com/onepc/onepc/internal/demo"
 	"github.com/onepc/onepc/internal/payrules"
 	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/store"
 	"github.com/onepc/onepc/internal/store/storetest"
 )
 
@@ -527,8 +528,13 @@ func TestReviewAtScale(t *testing.T) {
 	if got.status != 422 || !strings.Contains(got.body, `value="`+m[1]+`" checked`) {
 		t.Errorf("a refused review: %d, ticked box kept: %v", got.status, strings.Contains(got.body, `value="`+m[1]+`" checked`))
 	}
-	// Approve every September claim at once; August's wait.
-	if got := comm.post("/orgs/99X/claims/review?month=2026-09&status=submitted", url.Values{"all": {"1"}, "action": {"approve"}}); got.status != 303 {
+	// Approve every September claim at once; August's wait. Without the
+	// key of the list read, "all" does nothing.
+	if got := comm.post("/orgs/99X/claims/review?month=2026-09&status=submitted", url.Values{"all": {"1"}, "action": {"approve"}}); got.status != 409 {
+		t.Errorf("approve all September without the list's key: %d", got.status)
+	}
+	// Ticked as well as all: each once.
+	if got := comm.post("/orgs/99X/claims/review?month=2026-09&status=submitted", url.Values{"all": {"1"}, "all-key": {allKeyOf(t, comm.get(sept))}, "claim": {m[1]}, "action": {"approve"}}); got.status != 303 {
 		t.Fatalf("approve all September: %d %s", got.status, pageText(got.body))
 	}
 	comm.get("/orgs/99X/claims?month=2026-09&status=finance_approved").has(t, "3 claims</strong> match") // no finance step: ready to pay
@@ -541,6 +547,7 @@ func TestReviewAtScale(t *testing.T) {
 			ID      int64 `json:"id"`
 			Version int   `json:"version"`
 		} `json:"claims"`
+		AllKey string `json:"all_key"`
 	}
 	if got := comm.get("/api/orgs/99X/claims?month=2026-08&status=submitted"); got.status != 200 || json.Unmarshal([]byte(got.body), &aug) != nil || len(aug.Claims) != 3 {
 		t.Fatalf("August's claims through the API: %d %s", got.status, got.body)
@@ -563,7 +570,13 @@ func TestReviewAtScale(t *testing.T) {
 		t.Errorf("approving two: %d %s", got.status, got.body)
 	}
 	comm.get("/orgs/99X/claims?month=2026-08&status=submitted").has(t, "1 claim</strong> match")
-	if got := review(`{"action": "reject", "all": true, "message": "Not in the specification"}`); got.status >= 300 {
+	if got := review(fmt.Sprintf(`{"action": "reject", "all": true, "all_key": %q, "message": "Not in the specification"}`, aug.AllKey)); got.status != 409 {
+		t.Errorf("rejecting all with the key of a list since changed: %d %s", got.status, got.body)
+	}
+	if got := comm.get("/api/orgs/99X/claims?month=2026-08&status=submitted"); json.Unmarshal([]byte(got.body), &aug) != nil {
+		t.Fatal(got.body)
+	}
+	if got := review(fmt.Sprintf(`{"action": "reject", "all": true, "all_key": %q, "message": "Not in the specification"}`, aug.AllKey)); got.status >= 300 {
 		t.Errorf("rejecting the rest: %d %s", got.status, got.body)
 	}
 	comm.get("/orgs/99X/claims?month=2026-08&status=rejected").has(t, "1 claim</strong> match")
@@ -759,7 +772,7 @@ func TestWithdrawServicePage(t *testing.T) {
 	if got := pm.post(sept, url.Values{"action": {"submit"}, "LES-INR.inr_tests": {"10"}}); got.status != 303 {
 		t.Fatalf("submit INR: %d %s", got.status, pageText(got.body))
 	}
-	if got := comm.post("/orgs/99X/claims/review", url.Values{"all": {"1"}, "action": {"approve"}}); got.status != 303 {
+	if got := comm.post("/orgs/99X/claims/review", url.Values{"all": {"1"}, "all-key": {allKeyOf(t, comm.get("/orgs/99X/claims"))}, "action": {"approve"}}); got.status != 303 {
 		t.Fatalf("approve: %d %s", got.status, pageText(got.body))
 	}
 	if got := comm.post("/orgs/99X/services/"+id2+"/withdraw", url.Values{"reason": {"Funding has gone this year"}}); got.status != 409 ||
@@ -818,4 +831,52 @@ func TestFeeChanges(t *testing.T) {
 		t.Fatalf("April 2027 draft: %d %s", got.status, pageText(got.body))
 	}
 	pm.get("/orgs/Y00001/returns/2027-04").has(t, "£70.00")
+}
+
+// allKeyOf is the key of every claim a review page's filters find.
+func allKeyOf(t *testing.T, page result) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="all-key" value="([0-9a-f]+)"`).FindStringSubmatch(page.body)
+	if m == nil {
+		t.Fatalf("no all-key on the page (%d)", page.status)
+	}
+	return m[1]
+}
+
+// TestApplyToAllAsShown: "apply to all" approves what the page listed, at
+// the versions and amounts it showed; a claim amended after the page was
+// read (here to a hundred times its figures) stops it, nothing approved
+// (issue 15's probe: £184,999,981.50 approved and previewed for payment).
+func TestApplyToAllAsShown(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a := newApp(t, s)
+		comm, pm := a.signIn("commissioner@onepc.example"), a.as(people.PracticeManager)
+		id := serviceID(t, comm.post("/orgs/99X/services", serviceForm("LES-ECG", "ECGs", map[string]string{"fields": "ECGs performed",
+			"rule_kind": "fee_per_item", "rule_field": "ECGs performed", "rate": "25.00", "needs_declaration": ""})))
+		sept := "/orgs/Y00001/returns/2026-09"
+		if got := pm.post(sept, url.Values{"action": {"submit"}, "LES-ECG.ecgs_performed": {"4"}}); got.status != 303 {
+			t.Fatalf("submit: %d %s", got.status, pageText(got.body))
+		}
+		list := "/orgs/99X/claims?service=" + id + "&status=submitted"
+		page := comm.get(list)
+		page.has(t, "1 claim</strong> match, coming to <strong>£100.00")
+		key := allKeyOf(t, page)
+		claim := regexp.MustCompile(`id="claim-(\d+)"`).FindStringSubmatch(page.body)[1]
+		if got := pm.postJSON("/api/orgs/Y00001/claims/"+claim+"/amend", `{"LES-ECG.ecgs_performed": "400", "LES-ECG._unusual": "A catch-up"}`); got.status >= 300 {
+			t.Fatalf("amend: %d %s", got.status, got.body)
+		}
+		got := comm.post("/orgs/99X/claims/review?service="+id+"&status=submitted", url.Values{"all": {"1"}, "all-key": {key}, "action": {"approve"}})
+		if got.status != 409 || !strings.Contains(got.body, "changed since the list was shown (now 1, coming to £10,000.00)") {
+			t.Errorf("apply to all after an amendment: %d %s", got.status, pageText(got.body))
+		}
+		comm.get(list).has(t, "1 claim</strong> match, coming to <strong>£10,000.00")
+		if strings.Contains(comm.get("/orgs/99X/claims?service="+id+"&status=finance_approved").body, "claim</strong> match") {
+			t.Error("a claim was approved")
+		}
+		// Read again, it applies.
+		if got := comm.post("/orgs/99X/claims/review?service="+id+"&status=submitted", url.Values{"all": {"1"}, "all-key": {allKeyOf(t, comm.get(list))}, "action": {"approve"}}); got.status != 303 {
+			t.Errorf("apply to all as read again: %d %s", got.status, pageText(got.body))
+		}
+		comm.get("/orgs/99X/claims?service="+id+"&status=finance_approved").has(t, "1 claim</strong> match, coming to <strong>£10,000.00")
+	})
 }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -29,15 +31,18 @@ type reviewData struct {
 	Claims     []claims.Claim   `json:"claims"`
 	Total      int              `json:"total"`
 	TotalPence int64            `json:"total_pence"` // of every claim the filters find
-	Month      string           `json:"-"`           // filter: periods ending in this month (2006-01)
-	OrgCode    string           `json:"-"`           // filter: one practice or PCN
-	Months     []time.Time      `json:"-"`
-	Ticked     map[int64]bool   `json:"-"` // kept when a review is refused
-	Query      string           `json:"-"` // the filters, for the review form and after it
-	Pager      pager            `json:"-"`
-	CanFinance bool             `json:"-"`
-	CanReview  bool             `json:"-"` // approve, query, reject: a commissioner
-	Notice     string           `json:"-"`
+	// AllKey names every claim the filters find, each at the version read:
+	// "all" sent back with it applies to those, or to nothing.
+	AllKey     string         `json:"all_key,omitempty"`
+	Month      string         `json:"-"` // filter: periods ending in this month (2006-01)
+	OrgCode    string         `json:"-"` // filter: one practice or PCN
+	Months     []time.Time    `json:"-"`
+	Ticked     map[int64]bool `json:"-"` // kept when a review is refused
+	Query      string         `json:"-"` // the filters, for the review form and after it
+	Pager      pager          `json:"-"`
+	CanFinance bool           `json:"-"`
+	CanReview  bool           `json:"-"` // approve, query, reject: a commissioner
+	Notice     string         `json:"-"`
 }
 
 var reviewNotices = map[string]string{"approve": "Claims approved.", "query": "Claims queried: the practices will see your message.",
@@ -92,6 +97,16 @@ func (s *Server) renderClaims(w http.ResponseWriter, r *http.Request, rq *reques
 		return err
 	}
 	d.Total, d.TotalPence = total.Claims, total.Pence
+	if d.Total > 0 && d.Total <= maxReviewAll {
+		all := d.Claims
+		if d.Total > len(d.Claims) {
+			cq.Limit, cq.Offset = maxReviewAll, 0
+			if all, _, err = s.store.ClaimsTotalled(ctx, cq); err != nil {
+				return err
+			}
+		}
+		d.AllKey = allKey(all)
+	}
 	keep := url.Values{}
 	for _, k := range []string{"service", "status", "month", "org"} {
 		if q.Has(k) {
@@ -125,13 +140,14 @@ type reviewRequest struct {
 	Claims   []int64        `json:"claims"`
 	Versions map[string]int `json:"versions"`
 	All      bool           `json:"all"`
+	AllKey   string         `json:"all_key"` // with all: the all_key of the list read
 }
 
 // reviewFromJSON reads a JSON review into r.PostForm, as the form would
 // have sent it; a key it does not know is refused, naming it.
 func reviewFromJSON(r *http.Request) error {
 	var in reviewRequest
-	if err := decodeJSONStrict(r, &in, "a review", `Send {"action": "approve", "claims": [12, 13]} (with "message" for a query or rejection, "versions" {"12": 2} to approve only what you read, or "all": true for every claim the filters find)`); err != nil {
+	if err := decodeJSONStrict(r, &in, "a review", `Send {"action": "approve", "claims": [12, 13]} (with "message" for a query or rejection, "versions" {"12": 2} to approve only what you read, or "all": true with "all_key" from the list read, for every claim the filters find)`); err != nil {
 		return err
 	}
 	form := url.Values{"action": {in.Action}, "message": {in.Message}}
@@ -147,6 +163,7 @@ func reviewFromJSON(r *http.Request) error {
 	}
 	if in.All {
 		form.Set("all", "1")
+		form.Set("all-key", in.AllKey)
 	}
 	r.PostForm = form
 	return checkValues(form)
@@ -164,33 +181,44 @@ func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	action, message := claims.Action(r.PostForm.Get("action")), r.PostForm.Get("message")
 	var ids []int64
+	seen := map[int64]int{} // the version of each claim the page showed (seen-ID)
+	listed := map[int64]bool{}
+	for _, v := range r.PostForm["claim"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return problem.New(problem.Invalid, "%q is not a claim", v)
+		}
+		if listed[id] {
+			continue // sent twice: once is what was meant
+		}
+		listed[id], ids = true, append(ids, id)
+		if ver, err := strconv.Atoi(r.PostForm.Get(fmt.Sprintf("seen-%d", id))); err == nil {
+			seen[id] = ver
+		}
+	}
 	if r.PostForm.Get("all") != "" {
-		// Every claim the filters find (as the page said: its count and total).
+		// Every claim the filters find, exactly as the page read them (its
+		// count and total said so): a claim amended, added or gone since
+		// changes the key, and then nothing is done.
 		q := claimFilters(r.URL.Query().Get, code)
 		if !r.URL.Query().Has("status") {
 			q.Status = claims.Submitted
 		}
 		q.Limit = maxReviewAll + 1
-		all, _, err := s.store.ClaimsTotalled(ctx, q)
+		all, total, err := s.store.ClaimsTotalled(ctx, q)
 		if err != nil {
 			return err
 		}
 		if len(all) > maxReviewAll {
 			return problem.New(problem.Invalid, "More than %d claims match: narrow the filters (a month, a service) and apply to each in turn", maxReviewAll)
 		}
+		if allKey(all) != r.PostForm.Get("all-key") {
+			return problem.New(problem.Conflict, "The claims these filters find have changed since the list was shown (now %d, coming to %s): look at them again, then apply to all.",
+				total.Claims, payrules.Pounds(total.Pence))
+		}
+		ids, seen = ids[:0], map[int64]int{}
 		for _, cl := range all {
-			r.PostForm.Add("claim", strconv.FormatInt(cl.ID, 10))
-		}
-	}
-	seen := map[int64]int{} // the version of each claim the page showed (seen-ID)
-	for _, v := range r.PostForm["claim"] {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return problem.New(problem.Invalid, "%q is not a claim", v)
-		}
-		ids = append(ids, id)
-		if ver, err := strconv.Atoi(r.PostForm.Get(fmt.Sprintf("seen-%d", id))); err == nil {
-			seen[id] = ver
+			ids, seen[cl.ID] = append(ids, cl.ID), cl.Version
 		}
 	}
 	// Duties separated: the finance step is a finance officer's alone, the
@@ -539,4 +567,16 @@ func (s *Server) scheduleXLSX(w http.ResponseWriter, r *http.Request, rq *reques
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="payment-schedule-%s-%s.xlsx"`, d.Org.Code, d.Run.Month.Format("2006-01")))
 	_, err = buf.WriteTo(w)
 	return err
+}
+
+// allKey names a list of claims, each at its version and amount, whatever
+// their order: what "apply to all" was shown, to compare with what it finds.
+func allKey(list []claims.Claim) string {
+	lines := make([]string, len(list))
+	for i, cl := range list {
+		lines[i] = fmt.Sprintf("%d:%d:%d", cl.ID, cl.Version, cl.Pence)
+	}
+	slices.Sort(lines)
+	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return hex.EncodeToString(sum[:16])
 }
