@@ -528,6 +528,12 @@ func TestReviewAtScale(t *testing.T) {
 	if got.status != 422 || !strings.Contains(got.body, `value="`+m[1]+`" checked`) {
 		t.Errorf("a refused review: %d, ticked box kept: %v", got.status, strings.Contains(got.body, `value="`+m[1]+`" checked`))
 	}
+	// The form goes back with the filters as they were (they were once
+	// escaped into one: "?month%3d2026-09%26status%3dsubmitted"), and a
+	// refusal keeps the action chosen and the message typed.
+	page.has(t, `action="/orgs/99X/claims/review?month=2026-09&amp;status=submitted"`)
+	got = comm.post("/orgs/99X/claims/review?month=2026-09&status=submitted", url.Values{"action": {"query"}, "message": {"Please <check>"}})
+	got.has(t, `value="query" checked`, "Please &lt;check&gt;</textarea>")
 	// Approve every September claim at once; August's wait. Without the
 	// key of the list read, "all" does nothing.
 	if got := comm.post("/orgs/99X/claims/review?month=2026-09&status=submitted", url.Values{"all": {"1"}, "action": {"approve"}}); got.status != 409 {

@@ -39,6 +39,9 @@ type reviewData struct {
 	Months     []time.Time    `json:"-"`
 	Ticked     map[int64]bool `json:"-"` // kept when a review is refused
 	Query      string         `json:"-"` // the filters, for the review form and after it
+	ReviewURL  string         `json:"-"` // where the review form goes, the filters kept
+	Action     string         `json:"-"` // the action chosen, kept when a review is refused
+	Message    string         `json:"-"` // the message typed, kept likewise
 	Pager      pager          `json:"-"`
 	CanFinance bool           `json:"-"`
 	CanReview  bool           `json:"-"` // approve, query, reject: a commissioner
@@ -114,8 +117,15 @@ func (s *Server) renderClaims(w http.ResponseWriter, r *http.Request, rq *reques
 		}
 	}
 	d.Query = keep.Encode()
+	// Built whole here: after a "?" in the template, html/template would
+	// escape the query's own = and & (the filters were lost on the way back).
+	d.ReviewURL = "/orgs/" + o.Code + "/claims/review"
+	if d.Query != "" {
+		d.ReviewURL += "?" + d.Query
+	}
 	d.Ticked = map[int64]bool{}
 	if r.Method == http.MethodPost {
+		d.Action, d.Message = r.PostForm.Get("action"), r.PostForm.Get("message")
 		for _, v := range r.PostForm["claim"] {
 			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
 				d.Ticked[id] = true
