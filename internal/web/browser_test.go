@@ -487,6 +487,31 @@ func TestBrowserNarrowScreen(t *testing.T) {
 	step(t, ctx, "the statement", chromedp.Navigate(href), chromedp.WaitVisible(chromedp.CSS(`[data-testid="lines"]`)))
 	screenshot(t, ctx, "statement-375")
 	fits("the statement", "[data-testid=lines]")
+
+	// Wide tables (claims to review, users, the audit log) scroll in their
+	// own box; the page itself never scrolls sideways.
+	sideways := func(who string) string {
+		out, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+			const w = document.documentElement.clientWidth;
+			return document.documentElement.scrollWidth > w + 1 ? document.documentElement.scrollWidth + ' > ' + w : '';
+		})()`))
+		if err != nil {
+			return err.Error()
+		}
+		return out
+	}
+	for _, p := range []struct{ who, path, table string }{
+		{"commissioner@onepc.example", "/orgs/99X/claims?status=", "claims"},
+		{"admin@onepc.example", "/admin/users", "users"},
+		{"admin@onepc.example", "/admin/audit", "audit"},
+	} {
+		signOut(t, ctx)
+		signIn(t, ctx, base, p.who)
+		step(t, ctx, "open "+p.path, chromedp.Navigate(base+p.path), chromedp.WaitVisible(chromedp.CSS(`[data-testid="`+p.table+`"]`)))
+		if out := sideways(p.who); out != "" {
+			t.Errorf("%s at 375 pixels scrolls sideways: %s", p.path, out)
+		}
+	}
 }
 
 // TestBrowserSharedPlan is the shared plan's journey, in four browsers at

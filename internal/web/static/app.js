@@ -4,16 +4,13 @@ import { initAll } from './nhsuk-frontend.min.js'
 document.body.classList.add('js-enabled', 'nhsuk-frontend-supported')
 initAll()
 
-// Submitting a filter select changes the page at once; without JavaScript
-// the form's own button does the same.
+// A filter's select never submits on its own: a keyboard user steps
+// through its options, and the page moving under them at each (WCAG 3.2.2,
+// On Input) loses their place. The form's button shows the choice.
 // A print button shows only where it can work.
 for (const button of document.querySelectorAll('[data-print]')) {
   button.hidden = false
   button.addEventListener('click', () => window.print())
-}
-
-for (const select of document.querySelectorAll('select[data-autosubmit]')) {
-  select.addEventListener('change', () => select.form.submit())
 }
 
 // Away day pages update themselves: a stream of the round's state
