@@ -12,6 +12,7 @@ import (
 	"github.com/onepc/onepc/internal/claims"
 	"github.com/onepc/onepc/internal/orgs"
 	"github.com/onepc/onepc/internal/people"
+	"github.com/onepc/onepc/internal/sso"
 )
 
 // auditLock serialises appends across PostgreSQL connections and servers so
@@ -51,6 +52,12 @@ func auditOrg(it auditItem) string {
 		return x.OrgCode
 	case Target:
 		return x.Org
+	case specUpload:
+		return x.Commissioner
+	case sso.Rule:
+		if x.Org != "*" {
+			return x.Org
+		}
 	}
 	switch it.entity {
 	case "org", "service_org":
@@ -64,6 +71,12 @@ func auditOrg(it auditItem) string {
 	}
 	return ""
 }
+
+// nationalEntities are the kinds of entry about no one organisation that
+// reach everyone (the must-dos, their catalogue, the measures, capability
+// frameworks, retention schedules and national imports): an administrator
+// at an ICB or region reads them (AuditQuery.National).
+const nationalEntities = "'mustdo_item', 'mustdo_catalogue', 'measure', 'capability_framework', 'retention_schedule', 'import'"
 
 // auditItem is one change to record.
 type auditItem struct {
@@ -169,7 +182,9 @@ func (s *Store) AuditEntries(ctx context.Context, q AuditQuery) ([]audit.Entry, 
 			UNION SELECT LOWER(u.email) FROM users u JOIN grants g ON g.user_id = u.id WHERE g.org_code IN (SELECT code FROM scope))`
 		national := ""
 		if q.National {
-			national = " OR (org_code IS NULL AND entity <> 'user')"
+			// Named, not "about no one organisation": an entry that
+			// should name one and does not stays with the top.
+			national = " OR (org_code IS NULL AND entity IN (" + nationalEntities + "))"
 		}
 		where += " AND (org_code IN (SELECT code FROM scope) OR actor = ? OR (entity = 'user' AND LOWER(entity_id) IN (SELECT k FROM scoped_people))" + national + ")"
 		args = append(args, q.Actor)

@@ -194,7 +194,8 @@ func (s *Store) DiscardPayments(ctx context.Context, actor, commissioner string,
 		if n, _ := res.RowsAffected(); n != 1 {
 			return problem.New(problem.Conflict, "Only a draft can be discarded, and this run is not one (or not yours)")
 		}
-		return c.appendAudit(ctx, actor, "payments.discard", "payment_run", fmt.Sprint(id), nil, nil)
+		return c.appendAudit(ctx, actor, "payments.discard", "payment_run", fmt.Sprint(id), nil,
+			claims.PaymentRun{ID: id, Commissioner: commissioner, Status: "discarded"})
 	})
 }
 

@@ -393,6 +393,13 @@ func (s *Store) CopyService(ctx context.Context, actor string, sv claims.Service
 	return s.CreateService(ctx, actor, sv)
 }
 
+// specUpload is what the audit log keeps of a specification uploaded.
+type specUpload struct {
+	File         string `json:"file"`
+	Bytes        int    `json:"bytes"`
+	Commissioner string `json:"commissioner"`
+}
+
 // SaveSpecFile attaches (or replaces) a service's specification PDF.
 func (s *Store) SaveSpecFile(ctx context.Context, actor string, id int64, name, contentType string, data []byte) error {
 	return s.tx(ctx, func(c conn) error {
@@ -404,8 +411,12 @@ func (s *Store) SaveSpecFile(ctx context.Context, actor string, id int64, name, 
 		if err := c.bumpCatalogue(ctx); err != nil {
 			return err
 		}
+		var commissioner string // the entry is about the commissioner's organisation (auditOrg)
+		if err := c.queryRow(ctx, "SELECT commissioner_org FROM services WHERE id = ?", id).Scan(&commissioner); err != nil {
+			return notFound(err, "There is no such service")
+		}
 		return c.appendAudit(ctx, actor, "service.specification", "service", fmt.Sprint(id), nil,
-			map[string]any{"file": name, "bytes": len(data)})
+			specUpload{File: name, Bytes: len(data), Commissioner: commissioner})
 	})
 }
 

@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/onepc/onepc/internal/demo"
 	"github.com/onepc/onepc/internal/mustdo"
@@ -112,6 +114,30 @@ func TestAuditSeesWhatReachesItsPeople(t *testing.T) {
 		for _, action := range []string{"user.reset-link", "mustdo.dates"} {
 			if got := other.get("/api/admin/audit?action=" + action); strings.Contains(got.body, `"action": "`+action+`"`) {
 				t.Errorf("another Place's administrator reads %s", action)
+			}
+		}
+		// A Place's payment draft thrown away and its service's
+		// specification are the Place's: its ICB's administrator reads
+		// them, another ICB's does not (they were once kept as about no
+		// one organisation, and so read by every ICB).
+		id, _ := strconv.ParseInt(serviceID(t, a.signIn("commissioner@onepc.example").post("/orgs/99X/services", serviceForm("LES-ECG", "ECGs", map[string]string{"fields": "ECGs performed", "rule_kind": "fee_per_item", "rule_field": "ECGs performed", "rate": "25.00", "needs_declaration": ""}))), 10, 64)
+		if err := a.store.SaveSpecFile(ctx, "commissioner@onepc.example", id, "tender-pricing.pdf", "application/pdf", []byte("%PDF-1.4")); err != nil {
+			t.Fatal(err)
+		}
+		run, err := a.store.DraftPayments(ctx, "finance@onepc.example", "99X", time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.store.DiscardPayments(ctx, "finance@onepc.example", "99X", run.ID); err != nil {
+			t.Fatal(err)
+		}
+		otherICB := signedInAs(t, a, "admin.qyy2@example.org", people.Admin, "QYY")
+		for _, action := range []string{"service.specification", "payments.discard"} {
+			if got := admin.get("/api/admin/audit?action=" + action); !strings.Contains(got.body, `"action": "`+action+`"`) {
+				t.Errorf("the ICB's administrator does not read %s: %.300s", action, got.body)
+			}
+			if got := otherICB.get("/api/admin/audit?action=" + action); got.status != 200 || strings.Contains(got.body, `"action": "`+action+`"`) {
+				t.Errorf("another ICB's administrator reads %s: %d", action, got.status)
 			}
 		}
 	})
