@@ -64,8 +64,16 @@ func (s *Store) DraftPayments(ctx context.Context, actor, commissioner string, m
 func (s *Store) draftRun(ctx context.Context, actor, commissioner string, month time.Time, reason string) (claims.PaymentRun, error) {
 	run := claims.PaymentRun{Commissioner: commissioner, Month: month, Kind: claims.PaymentKind, Status: claims.RunDraft, Reason: reason, CreatedBy: actor}
 	err := s.tx(ctx, func(c conn) error {
+		// On PostgreSQL the commissioner's row is locked, so that two
+		// previews started at once take turns and the second sees the
+		// first (four of thirty at once were made); SQLite writes one
+		// transaction at a time.
+		lock := ""
+		if c.dialect == Postgres {
+			lock = " FOR UPDATE"
+		}
 		var kind orgs.Kind
-		if err := c.queryRow(ctx, "SELECT kind FROM orgs WHERE code = ?", commissioner).Scan(&kind); err != nil {
+		if err := c.queryRow(ctx, "SELECT kind FROM orgs WHERE code = ?"+lock, commissioner).Scan(&kind); err != nil {
 			return notFound(err, "There is no organisation with the code %s", commissioner)
 		}
 		if !kind.Commissions() {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -335,6 +337,35 @@ func TestApproverIsNotSubmitter(t *testing.T) {
 		}
 		if err := s.Review(ctx, "comm@place.example", "P1", []int64{id}, nil, claims.ActApprove, ""); err != nil {
 			t.Errorf("another approving: %v", err)
+		}
+	})
+}
+
+// TestOnePreviewAtOnce: thirty previews asked for at once make one; the
+// others are told one is open (on PostgreSQL four were once made).
+func TestOnePreviewAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		hierarchy(t, s)
+		ctx := context.Background()
+		s.SetClock(func() time.Time { return day("2026-07-25").Add(10 * time.Hour) })
+		ecg, _, _ := catalogue(t, s)
+		june := day("2026-06-01")
+		readyECG(t, s, ecg, "A1", june, "30")
+		var wg sync.WaitGroup
+		var made atomic.Int64
+		for range 30 {
+			wg.Go(func() {
+				if _, err := s.DraftPayments(ctx, "fin", "P1", june, ""); err == nil {
+					made.Add(1)
+				} else if problem.KindOf(err) != problem.Invalid && problem.KindOf(err) != problem.Conflict {
+					t.Errorf("a preview refused: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		n, err := store.QueryInt64ForTest(ctx, s, "SELECT COUNT(*) FROM payment_runs WHERE commissioner_org = 'P1' AND status = 'draft'")
+		if made.Load() != 1 || n != 1 || err != nil {
+			t.Errorf("%d previews made, %d drafts kept (%v): want one", made.Load(), n, err)
 		}
 	})
 }
