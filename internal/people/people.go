@@ -160,16 +160,34 @@ type Grant struct {
 	Source  string `json:"source,omitempty"` // "" an administrator's; "sso:<provider>" a sign-in's mapping
 }
 
+// CheckEmail returns why email (lower case, trimmed) cannot be a person's
+// address in OnePC, or "". Only plain ASCII is taken: a letter from another
+// alphabet that looks like one of ours (a fullwidth ｐ, a Cyrillic а) would
+// make an account that reads as someone else's in every list, approval and
+// audit entry. NHS mail addresses are plain ASCII.
+func CheckEmail(email string) string {
+	for i, r := range email {
+		if r < 0x21 || r > 0x7e {
+			return fmt.Sprintf("Enter the address in plain letters and digits: character %d (%q) only looks like one", utf8.RuneCountInString(email[:i])+1, r)
+		}
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || a.Name != "" {
+		return "Enter an email address like name@example.nhs.uk"
+	}
+	if len(email) > 254 { // the most an address can be (RFC 5321)
+		return "An email address is at most 254 characters"
+	}
+	return ""
+}
+
 // NewUser checks and tidies the details of a user about to be added.
 // Errors name the field at fault.
 func NewUser(email, name, password string) (User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	name = strings.TrimSpace(name)
 	var errs problem.Fields
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || a.Name != "" {
-		errs.Add("email", "Enter an email address like name@example.nhs.uk")
-	} else if len(email) > 254 { // the most an address can be (RFC 5321)
-		errs.Add("email", "An email address is at most 254 characters")
+	if msg := CheckEmail(email); msg != "" {
+		errs.Add("email", msg)
 	}
 	if name == "" {
 		errs.Add("name", "Enter the person's full name")

@@ -53,6 +53,18 @@ func TestNewUser(t *testing.T) {
 	if len(f) != 3 || f[0].Name != "email" || f[1].Name != "name" || f[2].Name != "password" {
 		t.Errorf("got %v", err)
 	}
+	// An address that only looks like another (a probe added
+	// "ｐractice.manager@…", a fullwidth p) is refused, saying where.
+	for email, want := range map[string]string{
+		"ｐractice.manager@onepc.example": `character 1 ('ｐ') only looks like one`,
+		"jo@exаmple.org":                 `character 6 ('а') only looks like one`, // Cyrillic а
+		"jo bloggs@example.org":          "character 3 (' ')",
+		"jo.o'neill+rota@nhs.net":        "",
+	} {
+		if got := CheckEmail(email); (want == "") != (got == "") || !strings.Contains(got, want) {
+			t.Errorf("CheckEmail(%q) = %q, want %q", email, got, want)
+		}
+	}
 	if _, err := ParseRole("boss"); err == nil || !strings.Contains(err.Error(), "practice_manager") {
 		t.Errorf("ParseRole(boss) = %v", err)
 	}

@@ -1,7 +1,6 @@
 package sso
 
 import (
-	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -103,10 +102,7 @@ func Admit(p Provider, c Claims, rules []Rule, who Person, kinds map[string]orgs
 }
 
 // validEmail reports whether s is a bare email address, as OnePC keeps them.
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && a.Name == "" && len(s) <= 254
-}
+func validEmail(s string) bool { return people.CheckEmail(s) == "" }
 
 // tidyName is a new user's name: the provider's, one line, at most 200
 // characters; the email where the provider sends none.
