@@ -205,9 +205,10 @@ func (s *Store) AuditEntries(ctx context.Context, q AuditQuery) ([]audit.Entry, 
 		where += " AND LOWER(actor) = ?"
 		args = append(args, strings.ToLower(q.By))
 	}
-	if q.Action != "" {
-		where += " AND (action = ? OR action LIKE ?)"
-		args = append(args, q.Action, q.Action+".%")
+	if q.Action != "" { // an action, or every action under it ("claim" finds "claim.save")
+		action := strings.ToLower(q.Action)
+		where += " AND (LOWER(action) = ? OR LOWER(action) LIKE ? ESCAPE '\\')"
+		args = append(args, action, escapeLike(action)+".%")
 	}
 	var total int
 	if err := c.queryRow(ctx, cte+" SELECT COUNT(*) FROM audit_log"+where, args...).Scan(&total); err != nil {

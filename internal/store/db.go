@@ -341,3 +341,10 @@ func notFound(err error, format string, args ...any) error {
 // Clock returns the store's clock, so that a caller that sets another for a
 // while (the demo, writing last year's history) can put it back.
 func (s *Store) Clock() func() time.Time { return s.now }
+
+// escapeLike makes text match itself in a LIKE pattern written with
+// ESCAPE '\': a search for "_" or "%" finds those characters, not
+// everything (both engines; PostgreSQL's default escape is the same).
+func escapeLike(text string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(text)
+}

@@ -156,8 +156,8 @@ func (s *Store) SearchOrgs(ctx context.Context, q OrgQuery) ([]orgs.Org, int, er
 	cte, args := s.dialect.scopeCTE(q.Roots, q.On)
 	where := " WHERE o.code IN (SELECT code FROM scope)"
 	if q.Text != "" {
-		where += " AND (LOWER(o.name) LIKE ? OR LOWER(o.code) LIKE ? OR LOWER(o.postcode) LIKE ?)"
-		like := "%" + strings.ToLower(strings.TrimSpace(q.Text)) + "%"
+		where += " AND (LOWER(o.name) LIKE ? ESCAPE '\\' OR LOWER(o.code) LIKE ? ESCAPE '\\' OR LOWER(o.postcode) LIKE ? ESCAPE '\\')"
+		like := "%" + escapeLike(strings.ToLower(strings.TrimSpace(q.Text))) + "%"
 		args = append(args, like, like, like)
 	}
 	if q.Kind != "" {

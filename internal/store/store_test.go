@@ -495,3 +495,34 @@ func TestJoinAttemptsCountedExactly(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchesTakeTextAsTyped: a search for "_" or "%" finds those
+// characters, not every user and organisation, and the audit log's action
+// filter ignores case alike on both engines (SQLite's LIKE ignored it,
+// PostgreSQL's did not).
+func TestSearchesTakeTextAsTyped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		hierarchy(t, s)
+		ctx := context.Background()
+		for _, u := range []people.User{{Email: "ann_lee@example.org", Name: "Ann_Lee"}, {Email: "annalee@example.org", Name: "Anna Lee"}, {Email: "pct@example.org", Name: "100% Jo"}} {
+			if _, err := s.AddUser(ctx, "test", u, "x"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for text, want := range map[string]int{"_": 1, "n_l": 1, "%": 1, "lee": 2, `\`: 0} {
+			if _, n, err := s.Users(ctx, store.UserQuery{Text: text, Limit: 10}); err != nil || n != want {
+				t.Errorf("users matching %q: %d, want %d (%v)", text, n, want, err)
+			}
+		}
+		for text, want := range map[string]bool{"_": false, "a1": true} {
+			if _, n, err := s.SearchOrgs(ctx, store.OrgQuery{Roots: []string{"Y1"}, On: day("2026-07-01"), Text: text, Limit: 10}); err != nil || (n > 0) != want {
+				t.Errorf("organisations matching %q: %d (%v)", text, n, err)
+			}
+		}
+		_, lower, _ := s.AuditEntries(ctx, store.AuditQuery{All: true, Action: "user"})
+		_, upper, err := s.AuditEntries(ctx, store.AuditQuery{All: true, Action: "USER"})
+		if err != nil || lower == 0 || upper != lower {
+			t.Errorf("audit entries for user: %d, for USER: %d (%v)", lower, upper, err)
+		}
+	})
+}

@@ -128,8 +128,8 @@ func (s *Store) Users(ctx context.Context, q UserQuery) ([]people.User, int, err
 	c := s.reader()
 	where, args := " WHERE 1=1", []any{}
 	if q.Text != "" {
-		like := "%" + strings.ToLower(strings.TrimSpace(q.Text)) + "%"
-		where += " AND (LOWER(u.name) LIKE ? OR u.email LIKE ?)"
+		like := "%" + escapeLike(strings.ToLower(strings.TrimSpace(q.Text))) + "%"
+		where += " AND (LOWER(u.name) LIKE ? ESCAPE '\\' OR u.email LIKE ? ESCAPE '\\')"
 		args = append(args, like, like)
 	}
 	if q.Scope != nil {
