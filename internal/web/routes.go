@@ -95,7 +95,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /orgs/{code}/returns", perm: people.ViewOrg, org: "code", api: true, handle: s.returnsHome},
 		{pattern: "GET /orgs/{code}/returns/{month}", perm: people.ViewOrg, org: "code", api: true, handle: s.returnPage},
 		{pattern: "POST /orgs/{code}/returns/{month}", perm: people.SubmitClaims, org: "code", here: true, delegable: true, api: true, handle: s.saveReturn},
-		{pattern: "POST /orgs/{code}/delegation", perm: people.SubmitClaims, org: "code", here: true, api: true, handle: s.delegate},
+		{pattern: "POST /orgs/{code}/delegation", perm: people.SubmitClaims, org: "code", here: true, api: true, session: true, handle: s.delegate},
 		{pattern: "GET /orgs/{code}/returns/{month}/template.csv", perm: people.ViewOrg, org: "code", handle: s.returnTemplate},
 		{pattern: "GET /orgs/{code}/returns/{month}/template.xlsx", perm: people.ViewOrg, org: "code", handle: s.returnTemplate},
 		{pattern: "POST /orgs/{code}/returns/{month}/upload", perm: people.SubmitClaims, org: "code", here: true, delegable: true, maxBody: returnLimit, handle: s.uploadReturn},

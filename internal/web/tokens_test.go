@@ -81,6 +81,11 @@ func TestAPITokens(t *testing.T) {
 	if code, body := call("POST", "/api/orgs/Y00001/returns/2026-10", write, `{"action": "save"}`); code >= 400 {
 		t.Errorf("saving with a token that may write: %d %.200s", code, body)
 	}
+	// Letting the PCN make the practice's claims changes who may do what:
+	// a person does it, signed in, not a script.
+	if code, body := call("POST", "/api/orgs/Y00001/delegation", write, `{"pcn": "U00001"}`); code != 403 {
+		t.Errorf("letting the PCN claim with a token: %d %.200s", code, body)
+	}
 	// No token makes credentials or changes who may do what, whatever the
 	// person's roles: an administrator's token cannot add a user.
 	adm := a.as(people.Admin)
