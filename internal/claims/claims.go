@@ -402,7 +402,7 @@ func (s Status) Label() string {
 	case Approved:
 		return "Approved"
 	case Finance:
-		return "Approved by finance"
+		return "Approved, ready to pay" // by finance, or by the commissioner where the service has no finance step
 	case Rejected:
 		return "Rejected"
 	case Paid:

@@ -258,6 +258,9 @@ func (s *Server) setTarget(w http.ResponseWriter, r *http.Request, rq *request) 
 		return problem.BadField("target", "%s is a measure where neither higher nor lower is better, so a target could not say whether it is met: choose another measure", m.Title)
 	}
 	if !clear {
+		if m.Unit == access.Percent { // "50%" is how a share is written
+			in.Target = strings.TrimSpace(strings.TrimSuffix(in.Target, "%"))
+		}
 		milli, ok := numfmt.ParseDecimal(in.Target, 3)
 		if !ok {
 			return problem.BadField("target", "Enter the target as a number of at most three decimal places, like 62.5, not %q", in.Target)
