@@ -487,6 +487,10 @@ func TestBrowserNarrowScreen(t *testing.T) {
 	step(t, ctx, "the statement", chromedp.Navigate(href), chromedp.WaitVisible(chromedp.CSS(`[data-testid="lines"]`)))
 	screenshot(t, ctx, "statement-375")
 	fits("the statement", "[data-testid=lines]")
+	// The breadcrumb hides on a phone; its back link takes its place.
+	if back, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const a = document.querySelector('.nhsuk-breadcrumb .nhsuk-back-link'); return a && a.offsetHeight > 0 ? a.textContent : ''; })()`)); err != nil || !strings.Contains(back, "Back to") {
+		t.Errorf("no back link on a phone: %q %v", back, err)
+	}
 
 	// Wide tables (claims to review, users, the audit log) scroll in their
 	// own box; the page itself never scrolls sideways.
