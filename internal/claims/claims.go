@@ -429,6 +429,7 @@ type Claim struct {
 	SubmittedAt  time.Time        `json:"submitted_at,omitzero"`
 	Late         bool             `json:"late"`
 	Message      string           `json:"message,omitempty"` // the commissioner's query or reason
+	Reply        string           `json:"reply,omitempty"`   // the practice's answer to a query, sent with its amendment
 	ApprovedBy   string           `json:"approved_by,omitempty"`
 	Flag         string           `json:"flag,omitempty"` // unusual figures the practice confirmed, and why (Flag)
 	PaymentRunID int64            `json:"payment_run_id,omitempty"`

@@ -183,3 +183,21 @@ func (s Service) CheckEnd(ends, today time.Time) error {
 	}
 	return nil
 }
+
+// MaxReply is the most an answer to a query may hold.
+const MaxReply = 2000
+
+// CheckReply tidies a practice's answer to its commissioner's query, sent
+// with the amended claim: only a queried claim takes one.
+func CheckReply(cl Claim, reply string) (string, error) {
+	reply = strings.TrimSpace(reply)
+	switch {
+	case reply == "":
+		return "", nil
+	case cl.Status != Queried:
+		return "", problem.OnField(problem.Invalid, "reply", "This claim has no query to answer: say why a figure is unusual in the box for that instead")
+	case utf8.RuneCountInString(reply) > MaxReply:
+		return "", problem.OnField(problem.Invalid, "reply", fmt.Sprintf("Keep the answer to %d characters or fewer", MaxReply))
+	}
+	return reply, nil
+}

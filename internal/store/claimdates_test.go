@@ -298,7 +298,7 @@ func TestWithdrawService(t *testing.T) {
 			list[0].Message != "The service was withdrawn on 29 November 2026: Set up in error: the ICB commissions it" {
 			t.Fatalf("the submitted claim: %+v %v", list, err)
 		}
-		if err := s.Amend(ctx, "pm", "A1", list[0].ID, map[string]string{"numerator": "31", "denominator": "40"}, true, ""); err == nil {
+		if err := s.Amend(ctx, "pm", "A1", list[0].ID, map[string]string{"numerator": "31", "denominator": "40"}, true, "", ""); err == nil {
 			t.Error("a claim of a withdrawn service was amended")
 		}
 		if err := s.SaveReturn(ctx, "pm", "A1", day("2026-12-01"), []claims.ReturnEntry{{ServiceID: dm.ID, Activity: map[string]string{"numerator": "1", "denominator": "2"}}}, false, false); problem.KindOf(err) != problem.Invalid {

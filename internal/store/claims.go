@@ -15,7 +15,7 @@ import (
 )
 
 const claimColumns = `c.id, c.service_id, sv.code, sv.name, c.org_code, o.name, c.period_start, c.period_end, c.status, c.version,
-	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message, c.approved_by, c.flag,
+	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message, c.reply, c.approved_by, c.flag,
 	(SELECT MAX(l.run_id) FROM payment_lines l JOIN payment_runs r ON r.id = l.run_id WHERE l.claim_id = c.id AND r.kind = 'payment' AND r.status = 'committed')`
 
 func scanClaim(sc interface{ Scan(...any) error }) (claims.Claim, error) {
@@ -25,7 +25,7 @@ func scanClaim(sc interface{ Scan(...any) error }) (claims.Claim, error) {
 	var run sql.NullInt64
 	err := sc.Scan(&cl.ID, &cl.ServiceID, &cl.ServiceCode, &cl.ServiceName, &cl.Org, &cl.OrgName, nullTime{&cl.Period.Start},
 		nullTime{&cl.Period.End}, &cl.Status, &cl.Version, &act, &cl.Pence, &cl.Explanation, nullTime{&cl.SubmittedAt}, &late,
-		&cl.Message, &cl.ApprovedBy, &cl.Flag, &run)
+		&cl.Message, &cl.Reply, &cl.ApprovedBy, &cl.Flag, &run)
 	if err != nil {
 		return cl, err
 	}
@@ -404,7 +404,7 @@ func (c conn) writeClaim(ctx context.Context, actor string, before *claims.Claim
 
 // Amend submits a corrected version of org's submitted or queried claim,
 // keeping every earlier version.
-func (s *Store) Amend(ctx context.Context, actor, org string, id int64, raw map[string]string, declared bool, unusual string) error {
+func (s *Store) Amend(ctx context.Context, actor, org string, id int64, raw map[string]string, declared bool, unusual, reply string) error {
 	cl, err := s.ClaimBy(ctx, org, id)
 	if err != nil {
 		return err
@@ -436,9 +436,21 @@ func (s *Store) Amend(ctx context.Context, actor, org string, id int64, raw map[
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(c conn) error {
-		_, err := c.writeClaim(ctx, actor, &cl, sv, cl.Org, cl.Period, claims.AfterSubmit(sv), act, res, false, declared, flag)
+	if reply, err = claims.CheckReply(cl, reply); err != nil {
 		return err
+	}
+	return s.tx(ctx, func(c conn) error {
+		if _, err := c.writeClaim(ctx, actor, &cl, sv, cl.Org, cl.Period, claims.AfterSubmit(sv), act, res, false, declared, flag); err != nil {
+			return err
+		}
+		if reply == "" {
+			return nil
+		}
+		if _, err := c.exec(ctx, "UPDATE claims SET reply = ? WHERE id = ?", reply, cl.ID); err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, actor, "claim.reply", "claim", fmt.Sprint(cl.ID), nil,
+			claims.Claim{ID: cl.ID, Org: cl.Org, ServiceCode: cl.ServiceCode, Message: cl.Message, Reply: reply})
 	})
 }
 
@@ -584,7 +596,8 @@ func (s *Store) Review(ctx context.Context, actor, commissioner string, ids []in
 			if action == claims.ActApprove {
 				approvedBy = actor
 			}
-			if err := c.moveClaim(ctx, cl, "status = ?, message = ?, approved_by = ?", string(next), message, approvedBy); err != nil {
+			// Acting on a claim answers its reply: the next query starts afresh.
+			if err := c.moveClaim(ctx, cl, "status = ?, message = ?, reply = '', approved_by = ?", string(next), message, approvedBy); err != nil {
 				return err
 			}
 			if next == claims.Finance {

@@ -116,7 +116,7 @@ func TestClaimsWorkflow(t *testing.T) {
 			t.Errorf("second submission: %v", err)
 		}
 		// Amend keeps the old version.
-		if err := s.Amend(ctx, "pm", "A1", l[0].Claim.ID, map[string]string{"ecgs_performed": "30"}, true, ""); err != nil {
+		if err := s.Amend(ctx, "pm", "A1", l[0].Claim.ID, map[string]string{"ecgs_performed": "30"}, true, "", ""); err != nil {
 			t.Fatal(err)
 		}
 		versions, _ := s.ClaimVersions(ctx, l[0].Claim.ID)
@@ -138,7 +138,7 @@ func TestClaimsWorkflow(t *testing.T) {
 		if _, err := s.ClaimBy(ctx, "A2", ids[0]); problem.KindOf(err) != problem.NotFound {
 			t.Errorf("A2 reading A1's claim: %v, want NotFound", err)
 		}
-		if err := s.Amend(ctx, "pm", "A2", ids[0], map[string]string{"ecgs_performed": "2"}, true, ""); problem.KindOf(err) != problem.NotFound {
+		if err := s.Amend(ctx, "pm", "A2", ids[0], map[string]string{"ecgs_performed": "2"}, true, "", ""); problem.KindOf(err) != problem.NotFound {
 			t.Errorf("A2 amending A1's claim: %v, want NotFound", err)
 		}
 		if _, err := s.Service(ctx, []string{"B1", "P2"}, dm.ID); problem.KindOf(err) != problem.NotFound {
@@ -153,7 +153,7 @@ func TestClaimsWorkflow(t *testing.T) {
 		if err := s.Review(ctx, "comm", "P1", ids, nil, claims.ActApprove, ""); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("approving twice: %v", err)
 		}
-		if err := s.Amend(ctx, "pm", "A1", ids[0], map[string]string{"ecgs_performed": "1"}, true, ""); problem.KindOf(err) != problem.Conflict {
+		if err := s.Amend(ctx, "pm", "A1", ids[0], map[string]string{"ecgs_performed": "1"}, true, "", ""); problem.KindOf(err) != problem.Conflict {
 			t.Errorf("amending an approved claim: %v", err)
 		}
 

@@ -326,7 +326,7 @@ func TestApproverIsNotSubmitter(t *testing.T) {
 			t.Errorf("the submitter approving: %v", err)
 		}
 		// A colleague's amendment does not make it someone else's claim.
-		if err := s.Amend(ctx, "colleague@a1.example", "A1", id, map[string]string{"ecgs_performed": "4"}, true, ""); err != nil {
+		if err := s.Amend(ctx, "colleague@a1.example", "A1", id, map[string]string{"ecgs_performed": "4"}, true, "", ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Review(ctx, "BOTH@place.example", "P1", []int64{id}, nil, claims.ActApprove, ""); problem.KindOf(err) != problem.Forbidden {

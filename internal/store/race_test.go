@@ -39,7 +39,7 @@ func TestAmendRacingApproval(t *testing.T) {
 			wg.Add(2)
 			go func() {
 				defer wg.Done()
-				amendErr = s.Amend(ctx, "pm", cl.Org, cl.ID, map[string]string{"items": strconv.FormatInt(cl.Activity["items"]*10, 10)}, false, "Amended in a test of races")
+				amendErr = s.Amend(ctx, "pm", cl.Org, cl.ID, map[string]string{"items": strconv.FormatInt(cl.Activity["items"]*10, 10)}, false, "Amended in a test of races", "")
 			}()
 			go func() {
 				defer wg.Done()

@@ -219,11 +219,26 @@ func TestClaimsJourney(t *testing.T) {
 	if got := pm.get("/orgs/Y00001/returns"); !regexp.MustCompile(`month-2026-09[^€]*?Queried</strong> your commissioner asked about a claim`).MatchString(got.body) {
 		t.Errorf("the returns list does not show September's query: %s", pageText(got.body))
 	}
-	pm.get(sept+"?amend="+ecgClaim).has(t, `id="amend"`, "Submit amendment", `action="/orgs/Y00001/claims/`+ecgClaim+`/amend"`)
-	if got := pm.post("/orgs/Y00001/claims/"+ecgClaim+"/amend", url.Values{"LES-ECG.ecgs_performed": {"30"}, "declaration": {"1"}}); got.status != 303 {
+	pm.get(sept+"?amend="+ecgClaim).has(t, `id="amend"`, "Submit amendment", `action="/orgs/Y00001/claims/`+ecgClaim+`/amend"`,
+		`Your answer to your commissioner's question`)
+	// The amendment answers the query; the answer reaches the reviewer
+	// (a walk found it thrown away, there being nowhere to write it).
+	if got := pm.post("/orgs/Y00001/claims/"+ecgClaim+"/amend", url.Values{"LES-ECG.ecgs_performed": {"30"}, "declaration": {"1"},
+		"reply": {strings.Repeat("x", claims.MaxReply+1)}}); got.status != 422 || !strings.Contains(got.body, `href="#amend-reply"`) || !strings.Contains(got.body, "xxxx</textarea>") {
+		t.Errorf("an answer too long: %d %s", got.status, pageText(got.body))
+	}
+	if got := pm.post("/orgs/Y00001/claims/"+ecgClaim+"/amend", url.Values{"LES-ECG.ecgs_performed": {"30"}, "declaration": {"1"},
+		"reply": {"Twelve were counted twice; 30 is right."}}); got.status != 303 {
 		t.Fatalf("amend: %d %s", got.status, got.body)
 	}
-	pm.get(sept).has(t, "Versions (2)", "30 ECGs performed × £25.00 = £750.00")
+	pm.get(sept).has(t, "Versions (2)", "30 ECGs performed × £25.00 = £750.00", "Your answer to your commissioner's query, sent with the amendment: Twelve were counted twice")
+	comm.get("/orgs/99X/claims").has(t, "Their answer to your query:</strong> Twelve were counted twice; 30 is right.")
+	if got := comm.get("/api/orgs/99X/claims"); !strings.Contains(got.body, `"reply": "Twelve were counted twice; 30 is right."`) {
+		t.Errorf("the answer in the claims' JSON: %.400s", got.body)
+	}
+	if got := pm.post("/orgs/Y00001/claims/"+dmClaim+"/amend", url.Values{"LIS-DM.numerator": {"30"}, "LIS-DM.denominator": {"40"}, "reply": {"An answer to no question"}}); got.status != 422 {
+		t.Errorf("an answer where nothing was asked: %d", got.status)
+	}
 	if got := comm.post("/orgs/99X/claims/review", url.Values{"claim": {ecgClaim, dmClaim}, "action": {"approve"}}); got.status != 303 {
 		t.Fatalf("approve: %d %s", got.status, got.body)
 	}

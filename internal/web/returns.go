@@ -42,6 +42,8 @@ type returnLine struct {
 	Preview   string                `json:"-"`
 	ClaimID   int64                 `json:"-"`
 	Unusual   string                `json:"-"` // what was typed as the reason for unusual figures
+	Queried   bool                  `json:"-"` // the commissioner asked about it: the amendment may answer
+	Reply     string                `json:"-"` // the answer as typed, when the amendment was refused
 	Declare   bool                  `json:"-"`
 	HasError  bool                  `json:"-"` // a figure of the line was refused: its explanation box opens
 }
@@ -260,6 +262,7 @@ func (s *Server) buildReturn(r *http.Request, rq *request, canSubmit bool, typed
 		label := "Preview: "
 		if l.Claim != nil {
 			v.Status, v.Late, v.Message, v.ClaimID = l.Claim.Status.Label(), l.Claim.Late, l.Claim.Message, l.Claim.ID
+			v.Queried = l.Claim.Status == claims.Queried
 			switch l.Claim.Status {
 			case claims.Draft:
 			case claims.Rejected:
@@ -640,7 +643,7 @@ func (s *Server) amendClaim(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	fields := []string{"declaration", sv.Code + "._unusual"}
+	fields := []string{"declaration", sv.Code + "._unusual", "reply"}
 	for _, f := range sv.Fields {
 		fields = append(fields, claims.FieldName(sv.Code, f.Key))
 	}
@@ -653,7 +656,7 @@ func (s *Server) amendClaim(w http.ResponseWriter, r *http.Request, rq *request)
 		raw[f.Key] = in[claims.FieldName(sv.Code, f.Key)]
 	}
 	month := time.Date(cl.Period.End.Year(), cl.Period.End.Month(), 1, 0, 0, 0, 0, time.UTC)
-	if err := s.store.Amend(ctx, rq.actor(), cl.Org, id, raw, in["declaration"] != "", in[sv.Code+"._unusual"]); err != nil {
+	if err := s.store.Amend(ctx, rq.actor(), cl.Org, id, raw, in["declaration"] != "", in[sv.Code+"._unusual"], in["reply"]); err != nil {
 		if problem.KindOf(err) == problem.Invalid && !wantsJSON(r) {
 			// The amendment form again, with what was typed, and each
 			// problem beside (and linked to) its own input on it.
@@ -681,7 +684,7 @@ func (s *Server) amendClaim(w http.ResponseWriter, r *http.Request, rq *request)
 						}
 					}
 				}
-				amend.Unusual = in[sv.Code+"._unusual"]
+				amend.Unusual, amend.Reply = in[sv.Code+"._unusual"], in["reply"]
 				d.Amend = &amend
 			}
 			return s.render(w, r, rq, http.StatusUnprocessableEntity, "return", page{Title: "Monthly return – " + d.Org.Name, Nav: "orgs", Data: d, Errors: errs})
