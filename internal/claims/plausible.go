@@ -41,19 +41,22 @@ func Unusual(s Service, activity map[string]int64, u Usual) []string {
 			out = append(out, fmt.Sprintf("%s (%d) is more than the practice's %d registered patients", f.Label, v, u.ListSize))
 			continue
 		}
-		if h := u.History[f.Key]; len(h) >= 3 {
+		if h := u.History[f.Key]; len(h) >= MinHistory {
 			sorted := slices.Sorted(slices.Values(h))
 			median := sorted[len(sorted)/2]
 			if len(sorted)%2 == 0 {
 				median = (sorted[len(sorted)/2-1] + sorted[len(sorted)/2]) / 2
 			}
 			if v > 3*median && v > 10 {
-				out = append(out, fmt.Sprintf("%s (%d) is more than three times the practice's usual %d (its median over the last %d claims)", f.Label, v, median, len(h)))
+				out = append(out, fmt.Sprintf("%s (%d) is more than three times the practice's usual %d (its median over %d other claims within a year)", f.Label, v, median, len(h)))
 			}
 		}
 	}
 	return out
 }
+
+// MinHistory is the fewest claims a practice's usual figure is judged by.
+const MinHistory = 3
 
 // Flag is what a reviewer is shown of a claim confirmed despite unusual
 // figures: what was unusual, and the submitter's reason.

@@ -182,7 +182,7 @@ func (s *Store) history(ctx context.Context, o orgs.Org, periods []claims.Period
 	}
 	rows, err := s.reader().query(ctx, `SELECT sv.code, c.period_start, c.activity_json FROM claims c JOIN services sv ON sv.id = c.service_id
 		WHERE c.org_code = ? AND c.status <> 'draft' AND c.period_start < ? AND c.period_start >= ?`,
-		o.Code, dateArg(to), dateArg(from.AddDate(-1, 0, 0)))
+		o.Code, dateArg(to.AddDate(1, 0, 0)), dateArg(from.AddDate(-1, 0, 0)))
 	if err != nil {
 		return nil, err
 	}
@@ -202,19 +202,36 @@ func (s *Store) history(ctx context.Context, o orgs.Org, periods []claims.Period
 }
 
 // usual is what a line's figures are compared with: the practice's list
-// and its claims for the service over the twelve months before the period.
+// and its claims for the service over the twelve months before the period;
+// where those are too few to judge by (claims.MinHistory), the twelve months
+// after it as well, so that a late return, the first of a service or one
+// caught up after others is judged too (a walk claimed 9,000 tests, thirty
+// times its usual, on the return for the month before its first claim).
 func (h claimHistory) usual(sv claims.Service, o orgs.Org, p claims.Period) claims.Usual {
 	u := claims.Usual{History: map[string][]int64{}}
 	if o.Kind == orgs.Practice {
 		u.ListSize = int64(o.ListSize)
 	}
-	from := p.Start.AddDate(-1, 0, 0)
+	before, after := map[string][]int64{}, map[string][]int64{}
+	from, until := p.Start.AddDate(-1, 0, 0), p.Start.AddDate(1, 0, 0)
 	for _, pc := range h {
-		if pc.service != sv.Code || !pc.start.Before(p.Start) || pc.start.Before(from) {
+		if pc.service != sv.Code || pc.start.Equal(p.Start) || pc.start.Before(from) || !pc.start.Before(until) {
 			continue
 		}
+		side := before
+		if pc.start.After(p.Start) {
+			side = after
+		}
 		for k, v := range pc.activity {
-			u.History[k] = append(u.History[k], v)
+			side[k] = append(side[k], v)
+		}
+	}
+	for k, v := range before {
+		u.History[k] = v
+	}
+	for k, v := range after {
+		if len(before[k]) < claims.MinHistory {
+			u.History[k] = append(u.History[k], v...)
 		}
 	}
 	return u

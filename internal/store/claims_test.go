@@ -368,3 +368,34 @@ func TestFirstDraftsRacing(t *testing.T) {
 		}
 	})
 }
+
+// TestCatchUpJudgedByLaterClaims: a return caught up after the months that
+// follow it is judged against them when too few came before (a walk
+// claimed 9,000 tests, thirty times the usual, on the month before its
+// first claim, and nothing asked why).
+func TestCatchUpJudgedByLaterClaims(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		hierarchy(t, s)
+		ctx := context.Background()
+		s.SetClock(func() time.Time { return day("2026-10-05").Add(10 * time.Hour) })
+		ecg, _, _ := catalogue(t, s)
+		submit := func(month, n, reason string) error {
+			return s.SaveReturn(ctx, "pm", "A1", day(month), []claims.ReturnEntry{{ServiceID: ecg.ID, Activity: map[string]string{"ecgs_performed": n}, Unusual: reason}}, true, true)
+		}
+		for _, m := range []string{"2026-06-01", "2026-07-01", "2026-08-01"} {
+			if err := submit(m, "30", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := submit("2026-05-01", "900", "")
+		if problem.KindOf(err) != problem.Invalid || !strings.Contains(problem.Message(err)+problem.FieldsOf(err).Error(), "more than three times the practice's usual 30") {
+			t.Errorf("May caught up with thirty times the later months: %v", err)
+		}
+		if err := submit("2026-05-01", "900", "A catch-up clinic for the whole waiting list"); err != nil {
+			t.Errorf("with a reason: %v", err)
+		}
+		if err := submit("2026-04-01", "31", ""); err != nil {
+			t.Errorf("April, usual: %v", err)
+		}
+	})
+}
