@@ -105,6 +105,13 @@ func TestUnstorableText(t *testing.T) {
 			}, `\"note\" holds a NUL character`},
 			{"an address's query", func() result { return comm.get("/measures/within-1-day?org=Y00001%00") },
 				`\"org\" holds a NUL character`},
+			// In JSON, bytes that are not UTF-8 were kept as U+FFFD.
+			{"a payment run's reason, JSON not UTF-8", func() result {
+				return a.as(people.FinanceOfficer).postJSON("/api/orgs/99X/payments", "{\"month\": \"2026-10\", \"reason\": \"x\xffy\"}")
+			}, "bytes that are not UTF-8 text"},
+			{"a review, strict JSON not UTF-8", func() result {
+				return comm.postJSON("/api/orgs/99X/claims/review", "{\"action\": \"query\", \"claims\": [1], \"message\": \"ab\xc3\"}")
+			}, "bytes that are not UTF-8 text"},
 		}
 		for _, c := range cases {
 			got := c.send()

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/onepc/onepc/internal/numfmt"
 
@@ -467,11 +468,31 @@ func decodeAll(r *http.Request) (map[string]string, error) {
 	return out, nil
 }
 
+// jsonBody reads a JSON body whole (the route bounds its size) and refuses
+// bytes that are not UTF-8: Go's decoder would keep the text with each
+// turned into U+FFFD, where a form holding them is refused (checkText).
+func jsonBody(r *http.Request) (*json.Decoder, error) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		if tooLarge(err) {
+			return nil, errTooLarge(r)
+		}
+		return nil, problem.New(problem.Invalid, "The request body could not be read: %v", err)
+	}
+	if !utf8.Valid(b) {
+		return nil, problem.New(problem.Invalid, "The request body holds bytes that are not UTF-8 text: send JSON as UTF-8")
+	}
+	return json.NewDecoder(bytes.NewReader(b)), nil
+}
+
 // decodeJSONStrict reads a JSON body that is one object of dst's shape: a
 // field dst does not have, or anything after the object, is refused, with
 // what was wanted (what, like "a review") and how to send it (example).
 func decodeJSONStrict(r *http.Request, dst any, what, example string) error {
-	dec := json.NewDecoder(r.Body)
+	dec, err := jsonBody(r)
+	if err != nil {
+		return err
+	}
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		if tooLarge(err) {
@@ -503,7 +524,10 @@ func decodeJSONObject(r *http.Request) (map[string]string, error) {
 		}
 		return problem.New(problem.Invalid, "The request body is not valid JSON: %v", err)
 	}
-	dec := json.NewDecoder(r.Body)
+	dec, err := jsonBody(r)
+	if err != nil {
+		return nil, err
+	}
 	dec.UseNumber() // 1000000 stays "1000000", not "1e+06"
 	if t, err := dec.Token(); err != nil {
 		return nil, bad(err)
