@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -130,6 +131,17 @@ func TestAccessPages(t *testing.T) {
 	place.has(t, `data-testid="heatmap"`, "onepc-heat-", "Most improved", "Most declined", "CUSUM")
 	if !strings.Contains(place.body, `data-testid="improved"`) || !strings.Contains(place.body, `data-testid="declined"`) {
 		t.Error("the demo's drifting practices raise no change alerts")
+	}
+	// A practice's own alert says whether its move is for the better: a
+	// fall in the percentile of a measure where lower is better is good
+	// news, and read as bad.
+	said := false
+	for i := 1; i <= 23 && !said; i++ {
+		body := comm.get("/orgs/Y" + strings.Repeat("0", 5-len(strconv.Itoa(i))) + strconv.Itoa(i) + "/access").body
+		said = strings.Contains(body, ": better</strong>") || strings.Contains(body, ": worse</strong>")
+	}
+	if !said {
+		t.Error("no practice's own change alert says whether it is better or worse")
 	}
 	if got := comm.post("/orgs/99X/targets", url.Values{"measure": {"within-1-day"}, "target": {"about half"}}); got.status != 422 {
 		t.Errorf("bad target: %d", got.status)
