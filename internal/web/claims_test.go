@@ -218,6 +218,9 @@ func TestClaimsJourney(t *testing.T) {
 	pm.get(sept).has(t, "Queried", "42 ECGs is more than the clinic ran", "Amend ECGs", "?amend="+ecgClaim)
 	if got := pm.get("/orgs/Y00001/returns"); !regexp.MustCompile(`month-2026-09[^€]*?Queried</strong> your commissioner asked about a claim`).MatchString(got.body) {
 		t.Errorf("the returns list does not show September's query: %s", pageText(got.body))
+	} else if !strings.Contains(got.body, "Open</strong> save drafts now; submit from 1 December 2026, due by 10 December 2026") {
+		// On 29 November, November's return says when it can be sent.
+		t.Errorf("the returns list does not say when November's return can be submitted: %s", pageText(got.body))
 	}
 	pm.get(sept+"?amend="+ecgClaim).has(t, `id="amend"`, "Submit amendment", `action="/orgs/Y00001/claims/`+ecgClaim+`/amend"`,
 		`Your answer to your commissioner's question`)

@@ -112,6 +112,10 @@ type monthDue struct {
 	Submitted int       `json:"submitted"`
 	Queried   int       `json:"queried"`           // claims the commissioner has asked about: the practice must answer
 	Deadline  time.Time `json:"deadline,omitzero"` // the earliest deadline of what is still to submit
+	// Of a month still open (its periods not ended): from when its lines
+	// can be submitted, and by when.
+	SubmitFrom time.Time `json:"submit_from,omitzero"`
+	OpenDue    time.Time `json:"open_deadline,omitzero"`
 }
 
 type returnsDue struct {
@@ -163,6 +167,12 @@ func (s *Server) monthsDue(ctx context.Context, o orgs.Org, chain []string, toda
 			}
 			if !claims.Submittable(l.Period, s.now()) {
 				open = true
+				if from := l.Period.End.AddDate(0, 0, 1); md.SubmitFrom.IsZero() || from.Before(md.SubmitFrom) {
+					md.SubmitFrom = from
+				}
+				if md.OpenDue.IsZero() || l.Deadline.Before(md.OpenDue) {
+					md.OpenDue = l.Deadline
+				}
 				continue
 			}
 			if md.Deadline.IsZero() || l.Deadline.Before(md.Deadline) {
