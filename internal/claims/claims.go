@@ -428,8 +428,9 @@ type Claim struct {
 	Explanation  string           `json:"explanation"`
 	SubmittedAt  time.Time        `json:"submitted_at,omitzero"`
 	Late         bool             `json:"late"`
-	Message      string           `json:"message,omitempty"` // the commissioner's query or reason
-	Reply        string           `json:"reply,omitempty"`   // the practice's answer to a query, sent with its amendment
+	Message      string           `json:"message,omitempty"`      // the commissioner's query or reason
+	Reply        string           `json:"reply,omitempty"`        // the practice's answer to a query, sent with its amendment
+	DraftReason  string           `json:"draft_reason,omitempty"` // a draft's reason for an unusual figure, as typed
 	ApprovedBy   string           `json:"approved_by,omitempty"`
 	Flag         string           `json:"flag,omitempty"` // unusual figures the practice confirmed, and why (Flag)
 	PaymentRunID int64            `json:"payment_run_id,omitempty"`

@@ -96,6 +96,7 @@ type ReturnWork struct {
 	Activity map[string]int64
 	Result   payrules.Result
 	Flag     string // unusual figures confirmed, for the reviewer (Flag)
+	Reason   string // a draft's reason for an unusual figure, as typed, kept for its submission
 }
 
 // PrepareReturn checks what was typed on an organisation's return for a
@@ -134,6 +135,10 @@ func PrepareReturn(lines []ReturnLine, entries []ReturnEntry, orgName string, mo
 		needDecl = needDecl || (submit && line.Service.NeedsDeclaration)
 		act, ferrs := ParseActivity(line.Service, e.Activity, submit)
 		errs = append(errs, ferrs...)
+		if utf8.RuneCountInString(e.Unusual) > MaxReply {
+			errs.Add(FieldName(line.Service.Code, "_unusual"), fmt.Sprintf("%s: keep the reason to %d characters or fewer", line.Service.Name, MaxReply))
+			continue
+		}
 		if len(ferrs) > 0 {
 			continue
 		}
@@ -157,7 +162,11 @@ func PrepareReturn(lines []ReturnLine, entries []ReturnEntry, orgName string, mo
 			}
 			flag = Flag(unusual, e.Unusual)
 		}
-		todo = append(todo, ReturnWork{line, act, res, flag})
+		reason := ""
+		if !submit {
+			reason = strings.TrimSpace(e.Unusual)
+		}
+		todo = append(todo, ReturnWork{line, act, res, flag, reason})
 	}
 	if submit && needDecl && !declared {
 		errs.Add("declaration", "Confirm the declaration before you submit")

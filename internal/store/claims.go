@@ -15,7 +15,7 @@ import (
 )
 
 const claimColumns = `c.id, c.service_id, sv.code, sv.name, c.org_code, o.name, c.period_start, c.period_end, c.status, c.version,
-	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message, c.reply, c.approved_by, c.flag,
+	c.activity_json, c.pence, c.explanation, c.submitted_at, c.late, c.message, c.reply, c.draft_reason, c.approved_by, c.flag,
 	(SELECT MAX(l.run_id) FROM payment_lines l JOIN payment_runs r ON r.id = l.run_id WHERE l.claim_id = c.id AND r.kind = 'payment' AND r.status = 'committed')`
 
 func scanClaim(sc interface{ Scan(...any) error }) (claims.Claim, error) {
@@ -25,7 +25,7 @@ func scanClaim(sc interface{ Scan(...any) error }) (claims.Claim, error) {
 	var run sql.NullInt64
 	err := sc.Scan(&cl.ID, &cl.ServiceID, &cl.ServiceCode, &cl.ServiceName, &cl.Org, &cl.OrgName, nullTime{&cl.Period.Start},
 		nullTime{&cl.Period.End}, &cl.Status, &cl.Version, &act, &cl.Pence, &cl.Explanation, nullTime{&cl.SubmittedAt}, &late,
-		&cl.Message, &cl.Reply, &cl.ApprovedBy, &cl.Flag, &run)
+		&cl.Message, &cl.Reply, &cl.DraftReason, &cl.ApprovedBy, &cl.Flag, &run)
 	if err != nil {
 		return cl, err
 	}
@@ -329,7 +329,12 @@ func (s *Store) SaveReturnLines(ctx context.Context, actor, org string, month ti
 			}
 			lineLate := submit && claims.IsLate(w.Line.Deadline, c.now)
 			late = late || lineLate
-			if _, err := c.writeClaim(ctx, actor, w.Line.Claim, w.Line.Service, org, w.Line.Period, status, w.Activity, w.Result, lineLate, declared, w.Flag); err != nil {
+			id, err := c.writeClaim(ctx, actor, w.Line.Claim, w.Line.Service, org, w.Line.Period, status, w.Activity, w.Result, lineLate, declared, w.Flag)
+			if err != nil {
+				return err
+			}
+			// A draft keeps its reason as typed; a submission, in its flag.
+			if _, err := c.exec(ctx, "UPDATE claims SET draft_reason = ? WHERE id = ?", w.Reason, id); err != nil {
 				return err
 			}
 		}

@@ -184,9 +184,16 @@ func TestClaimsJourney(t *testing.T) {
 	if got := pm.upload(sept+"/upload", "sept.csv", twice); got.status != 422 || !strings.Contains(got.body, "given twice") {
 		t.Errorf("duplicate line upload: %d", got.status)
 	}
+	// A reason typed on a draft is kept with it (the walk found the box
+	// empty again), through an upload of figures too.
+	if got := pm.post(sept, url.Values{"action": {"save"}, "LES-ECG.ecgs_performed": {"4"}, "LES-ECG._unusual": {"A catch-up <clinic> for the housebound"}}); got.status != 303 {
+		t.Fatalf("save a draft with a reason: %d %s", got.status, pageText(got.body))
+	}
+	pm.get(sept).has(t, "A catch-up &lt;clinic&gt; for the housebound</textarea>")
 	if got := pm.upload(sept+"/upload", "sept.csv", filled); got.status != 303 {
 		t.Fatalf("upload: %d %s", got.status, got.body)
 	}
+	pm.get(sept).has(t, "A catch-up &lt;clinic&gt; for the housebound</textarea>")
 	draft := pm.get(sept + "?done=uploaded")
 	draft.has(t, "saved as a draft", `value="42"`, "Preview: £1,000.00", "cap £1,000.00 applied", "Preview: £3,000.00")
 	if got := pm.post(sept, url.Values{"action": {"submit"}, "declaration": {"1"}, "LES-ECG.ecgs_performed": {"42"},

@@ -512,7 +512,7 @@ func TestInformationPages(t *testing.T) {
 		t.Errorf("status as JSON, signed out: %s", body)
 	}
 	pm := a.signIn("practice.manager@onepc.example")
-	pm.get("/status").has(t, "Working", "SQLite (one file)", "migrations applied; the newest 030_claim_reply", "Synthetic demonstration data")
+	pm.get("/status").has(t, "Working", "SQLite (one file)", "migrations applied; the newest 030_claim_notes", "Synthetic demonstration data")
 	var st struct {
 		OK     bool `json:"database_reachable"`
 		Schema struct {

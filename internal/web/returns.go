@@ -313,6 +313,9 @@ func (s *Server) buildReturn(r *http.Request, rq *request, canSubmit bool, typed
 			}
 		}
 		v.Unusual = typed[l.Service.Code+"._unusual"]
+		if v.Unusual == "" && !retyped && l.Claim != nil && l.Claim.Status == claims.Draft {
+			v.Unusual = l.Claim.DraftReason // as saved with the draft
+		}
 		if l.Claim != nil && l.Claim.Version > 1 { // amended: show the earlier versions
 			if v.Versions, err = s.store.ClaimVersions(ctx, l.Claim.ID); err != nil {
 				return nil, err
@@ -504,6 +507,14 @@ func (s *Server) uploadReturn(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	entries, where, err := parseReturnCSV(f, hdr.Filename, code, lines)
 	if err == nil {
+		// The file holds figures only: a reason typed on the draft stays.
+		for i, e := range entries {
+			for _, l := range lines {
+				if l.Service.ID == e.ServiceID && l.Claim != nil && l.Claim.Status == claims.Draft {
+					entries[i].Unusual = l.Claim.DraftReason
+				}
+			}
+		}
 		_, err = s.store.SaveReturnLines(ctx, rq.actor(), code, month, lines, entries, false, false)
 		// Name the CSV line of each problem the return's own checks found.
 		var pe *problem.Error
