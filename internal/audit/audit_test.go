@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,9 +61,21 @@ func TestWords(t *testing.T) {
 		t.Errorf("words: %q", got)
 	}
 	got := e.Changes(10)
-	want := []string{"activity: (a list or record) → (a list or record)", "approved by: comm@x", "message: (none) → ok", "status: submitted → finance_approved"}
+	// A record of plain values is worded (it read "(a list or record)").
+	want := []string{"activity: n 1 → n 2", "approved by: comm@x", "message: (none) → ok", "status: submitted → finance_approved"}
 	if !slices.Equal(got, want) {
 		t.Errorf("changes:\n%q\nwant\n%q", got, want)
+	}
+	for raw, want := range map[string]string{
+		`{"inr_tests":12,"visits":3}`: "inr tests 12, visits 3",
+		`["Y00001","Y00002"]`:         "Y00001, Y00002",
+		`{"a":{"b":1}}`:               "(a list or record)",
+		`{}`:                          "(none)",
+		`{"note":"` + strings.Repeat("x", 80) + `"}`: "note " + strings.Repeat("x", 54) + "…",
+	} {
+		if got := short(json.RawMessage(raw)); got != want {
+			t.Errorf("short(%s) = %q, want %q", raw, got, want)
+		}
 	}
 	if got := e.Changes(2); len(got) != 3 || got[2] != "and 2 more" {
 		t.Errorf("at most 2: %q", got)

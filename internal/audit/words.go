@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -96,13 +97,61 @@ func short(v json.RawMessage) string {
 		if s == "" {
 			return "(none)"
 		}
-		if r := []rune(s); len(r) > 60 {
-			return string(r[:59]) + "…"
-		}
-		return s
+		return cut(s)
 	}
 	if len(v) > 0 && (v[0] == '{' || v[0] == '[') {
-		return "(a list or record)"
+		return cut(flat(v))
 	}
 	return string(v)
+}
+
+// flat words a record or list of plain values ("ecgs performed 30, visits
+// 4"; "a, b"), which is most of what is kept; anything deeper stays "(a
+// list or record)".
+func flat(v json.RawMessage) string {
+	var rec map[string]json.RawMessage
+	if json.Unmarshal(v, &rec) == nil {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(rec)) {
+			if w := plain(rec[k]); w != "" {
+				parts = append(parts, label(k)+" "+w)
+			} else {
+				return "(a list or record)"
+			}
+		}
+		return cmp.Or(strings.Join(parts, ", "), "(none)")
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(v, &list) == nil {
+		var parts []string
+		for _, e := range list {
+			if w := plain(e); w != "" {
+				parts = append(parts, w)
+			} else {
+				return "(a list or record)"
+			}
+		}
+		return cmp.Or(strings.Join(parts, ", "), "(none)")
+	}
+	return "(a list or record)"
+}
+
+// plain is a string, number or true/false as it reads, or "" for anything else.
+func plain(v json.RawMessage) string {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return cmp.Or(s, "(none)")
+	}
+	if len(v) > 0 && v[0] != '{' && v[0] != '[' && string(v) != "null" {
+		return string(v)
+	}
+	return ""
+}
+
+// cut shortens words to 60 characters.
+func cut(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:59]) + "…"
+	}
+	return s
 }

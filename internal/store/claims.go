@@ -408,8 +408,21 @@ func (c conn) writeClaim(ctx context.Context, actor string, before *claims.Claim
 			return 0, err
 		}
 	}
-	after := claims.Claim{ID: id, ServiceID: sv.ID, ServiceCode: sv.Code, Org: org, Period: p, Status: status, Version: version,
-		Activity: act, Pence: res.Pence, Explanation: res.Explanation, Late: late}
+	// The claim as it now stands: what was read, with what this wrote, so
+	// that the log names what changed (it said names were removed).
+	var after claims.Claim
+	if before != nil {
+		after = *before
+		after.Late = late || before.Late
+	} else {
+		after.Late = late
+	}
+	after.ID, after.ServiceID, after.ServiceCode, after.ServiceName, after.Org, after.Period = id, sv.ID, sv.Code, sv.Name, org, p
+	after.Status, after.Version, after.Activity, after.Pence, after.Explanation = status, version, act, res.Pence, res.Explanation
+	after.Message, after.Flag = "", flag
+	if submitted {
+		after.SubmittedAt = c.now
+	}
 	action := "claim.save"
 	switch {
 	case submitted && before != nil && before.Status != claims.Draft:

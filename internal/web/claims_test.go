@@ -243,6 +243,13 @@ func TestClaimsJourney(t *testing.T) {
 	}
 	pm.get(sept).has(t, "Versions (2)", "30 ECGs performed × £25.00 = £750.00", "Your answer to your commissioner's query, sent with the amendment: Twelve were counted twice")
 	comm.get("/orgs/99X/claims").has(t, "Their answer to your query:</strong> Twelve were counted twice; 30 is right.")
+	// The audit log says what the amendment changed, in words, and not
+	// that the claim's names went (it read "org name: … removed").
+	amended := a.as(people.Admin).get("/admin/audit?action=claim.amend")
+	amended.has(t, "activity: ecgs performed 42 → ecgs performed 30")
+	if strings.Contains(amended.body, "name: ") {
+		t.Errorf("the amendment's entry names a name as changed: %s", pageText(amended.body))
+	}
 	if got := comm.get("/api/orgs/99X/claims"); !strings.Contains(got.body, `"reply": "Twelve were counted twice; 30 is right."`) {
 		t.Errorf("the answer in the claims' JSON: %.400s", got.body)
 	}
