@@ -44,6 +44,7 @@ type returnLine struct {
 	Unusual   string                `json:"-"` // what was typed as the reason for unusual figures
 	Queried   bool                  `json:"-"` // the commissioner asked about it: the amendment may answer
 	Reply     string                `json:"-"` // the answer as typed, when the amendment was refused
+	Declared  bool                  `json:"-"` // the amendment's declaration was ticked, when it was refused
 	Declare   bool                  `json:"-"`
 	HasError  bool                  `json:"-"` // a figure of the line was refused: its explanation box opens
 }
@@ -705,7 +706,7 @@ func (s *Server) amendClaim(w http.ResponseWriter, r *http.Request, rq *request)
 						}
 					}
 				}
-				amend.Unusual, amend.Reply = in[sv.Code+"._unusual"], in["reply"]
+				amend.Unusual, amend.Reply, amend.Declared = in[sv.Code+"._unusual"], in["reply"], ticked(in["declaration"])
 				d.Amend = &amend
 			}
 			return s.render(w, r, rq, http.StatusUnprocessableEntity, "return", page{Title: "Monthly return – " + d.Org.Name, Nav: "orgs", Data: d, Errors: errs})
