@@ -342,10 +342,7 @@ func TestReturnsForMonthsAsEachAlone(t *testing.T) {
 // kept over the first's figures.
 func TestFirstDraftsRacing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		hierarchy(t, s)
-		ctx := context.Background()
-		s.SetClock(func() time.Time { return day("2026-07-05").Add(10 * time.Hour) })
-		ecg, _, _ := catalogue(t, s)
+		ctx, ecg := ecgOn(t, s, "2026-07-05")
 		june := day("2026-06-01")
 		stale, err := s.Return(ctx, "A1", june) // both pages, read before either saves
 		if err != nil {
@@ -375,10 +372,7 @@ func TestFirstDraftsRacing(t *testing.T) {
 // first claim, and nothing asked why).
 func TestCatchUpJudgedByLaterClaims(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		hierarchy(t, s)
-		ctx := context.Background()
-		s.SetClock(func() time.Time { return day("2026-10-05").Add(10 * time.Hour) })
-		ecg, _, _ := catalogue(t, s)
+		ctx, ecg := ecgOn(t, s, "2026-10-05")
 		submit := func(month, n, reason string) error {
 			return s.SaveReturn(ctx, "pm", "A1", day(month), []claims.ReturnEntry{{ServiceID: ecg.ID, Activity: map[string]string{"ecgs_performed": n}, Unusual: reason}}, true, true)
 		}
@@ -398,4 +392,14 @@ func TestCatchUpJudgedByLaterClaims(t *testing.T) {
 			t.Errorf("April, usual: %v", err)
 		}
 	})
+}
+
+// ecgOn is the test hierarchy and catalogue with the clock at 10:00 on
+// today, and its ECG service.
+func ecgOn(t *testing.T, s *store.Store, today string) (context.Context, claims.Service) {
+	t.Helper()
+	hierarchy(t, s)
+	s.SetClock(func() time.Time { return day(today).Add(10 * time.Hour) })
+	ecg, _, _ := catalogue(t, s)
+	return context.Background(), ecg
 }

@@ -345,10 +345,7 @@ func TestApproverIsNotSubmitter(t *testing.T) {
 // others are told one is open (on PostgreSQL four were once made).
 func TestOnePreviewAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		hierarchy(t, s)
-		ctx := context.Background()
-		s.SetClock(func() time.Time { return day("2026-07-25").Add(10 * time.Hour) })
-		ecg, _, _ := catalogue(t, s)
+		ctx, ecg := ecgOn(t, s, "2026-07-25")
 		june := day("2026-06-01")
 		readyECG(t, s, ecg, "A1", june, "30")
 		var wg sync.WaitGroup
