@@ -180,6 +180,12 @@ func TestClaimsJourney(t *testing.T) {
 	if got := pm.upload(sept+"/upload", "sept.csv", wrong); got.status != 422 || !strings.Contains(got.body, "sept.csv line 2 (service_code): &#34;LES-XRAY&#34; is not a service on this return") {
 		t.Errorf("unknown service upload: %d", got.status)
 	}
+	// A figure refused names its line, its service and its field (it named
+	// the column only: "value").
+	halves := strings.Replace(filled, "ecgs_performed,ECGs performed,42", "ecgs_performed,ECGs performed,12.5", 1)
+	if got := pm.upload(sept+"/upload", "sept.csv", halves); got.status != 422 || !strings.Contains(got.body, "sept.csv line 2 (value): ECGs, ECGs performed: &#34;12.5&#34; must be a whole number") {
+		t.Errorf("a figure with a fraction: %d %s", got.status, pageText(got.body))
+	}
 	twice := filled + strings.Split(filled, "\n")[1] + "\n"
 	if got := pm.upload(sept+"/upload", "sept.csv", twice); got.status != 422 || !strings.Contains(got.body, "given twice") {
 		t.Errorf("duplicate line upload: %d", got.status)

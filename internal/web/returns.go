@@ -624,7 +624,13 @@ func parseReturnRows(each func(fn func(line int, rec []string) error) error, fil
 		if val != "" {
 			n, ok := numfmt.ParseDecimal(val, 0)
 			if !ok {
-				return fail(line, "value", "%q must be a whole number of zero or more (commas only between thousands, as in 1,050)", v("value"))
+				label := key
+				for _, f := range l.Service.Fields {
+					if f.Key == key {
+						label = f.Label
+					}
+				}
+				return fail(line, "value", "%s, %s: %q must be a whole number of zero or more (commas only between thousands, as in 1,050)", l.Service.Name, label, v("value"))
 			}
 			val = strconv.FormatInt(n, 10)
 		}
