@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -402,4 +403,43 @@ func ecgOn(t *testing.T, s *store.Store, today string) (context.Context, claims.
 	s.SetClock(func() time.Time { return day(today).Add(10 * time.Hour) })
 	ecg, _, _ := catalogue(t, s)
 	return context.Background(), ecg
+}
+
+// TestReviewRacingAmendment: a review of two claims and an amendment of
+// one of them, at once, on both engines: one gives way with a conflict,
+// never an error of the database's (on PostgreSQL they deadlocked, and the
+// amendment answered 500, 24 times in 40).
+func TestReviewRacingAmendment(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx, ecg := ecgOn(t, s, "2027-03-15")
+		for m := day("2026-04-01"); m.Before(day("2027-03-01")); m = m.AddDate(0, 1, 0) {
+			var ids []int64
+			for _, org := range []string{"A1", "A2"} {
+				if err := s.SaveReturn(ctx, "pm", org, m, []claims.ReturnEntry{{ServiceID: ecg.ID, Activity: map[string]string{"ecgs_performed": "3"}}}, true, true); err != nil {
+					t.Fatal(err)
+				}
+				lines, err := s.Return(ctx, org, m)
+				if err != nil || len(lines) == 0 || lines[0].Claim == nil {
+					t.Fatalf("%s %s: %v", org, m.Format("2006-01"), err)
+				}
+				ids = append(ids, lines[0].Claim.ID)
+			}
+			var wg sync.WaitGroup
+			var reviewErr, amendErr error
+			wg.Go(func() { reviewErr = s.Review(ctx, "comm", "P1", ids, nil, claims.ActQuery, "Please check these") })
+			wg.Go(func() {
+				amendErr = s.Amend(ctx, "pm", "A2", ids[1], map[string]string{"ecgs_performed": "4"}, true, "", "")
+			})
+			wg.Wait()
+			for what, err := range map[string]error{"review": reviewErr, "amendment": amendErr} {
+				if err != nil && problem.KindOf(err) != problem.Conflict {
+					t.Errorf("%s, %s: %v (want done, or a conflict)", m.Format("2006-01"), what, err)
+				} else if err != nil && strings.Contains(problem.Message(err), "at the same moment") {
+					// The store's net for a deadlock caught it: the claims
+					// were not locked in one order.
+					t.Errorf("%s, %s: a deadlock, given way: %v", m.Format("2006-01"), what, err)
+				}
+			}
+		}
+	})
 }

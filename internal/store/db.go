@@ -254,6 +254,8 @@ func mapError(err error) error {
 			return &problem.Error{Kind: problem.Invalid, Message: "That refers to something that does not exist", Err: err}
 		case "22008": // a date PostgreSQL cannot keep, such as year 0
 			return &problem.Error{Kind: problem.Invalid, Message: "What was sent holds a date outside the years OnePC keeps", Err: err}
+		case "40P01", "40001": // a deadlock, or a serialization failure: one of two at once gives way
+			return &problem.Error{Kind: problem.Conflict, Message: "This changed at the same moment as another change: reload the page to see it as it is now, then try again", Err: err}
 		case "22021": // a NUL or bytes that are not UTF-8, which SQLite would keep
 			return &problem.Error{Kind: problem.Invalid, Message: "What was sent holds a character that cannot be saved (a NUL, or bytes that are not UTF-8 text)", Err: err}
 		}
