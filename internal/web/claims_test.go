@@ -271,7 +271,12 @@ func TestClaimsJourney(t *testing.T) {
 	if got := comm.post("/orgs/99X/claims/review", url.Values{"claim": {dmClaim}, "action": {"finance"}}); got.status != 403 {
 		t.Errorf("a commissioner approving for finance: %d", got.status)
 	}
-	if got := fin.post("/orgs/99X/claims/review", url.Values{"claim": {dmClaim}, "action": {"finance"}}); got.status != 303 {
+	// The finance officer's own list (approved claims, with no status
+	// chosen), all of it at once: "all" finds what the page listed (it
+	// looked for submitted claims, and always refused).
+	finList := fin.get("/orgs/99X/claims")
+	finList.has(t, "1 claim</strong> match")
+	if got := fin.post("/orgs/99X/claims/review", url.Values{"all": {"1"}, "all-key": {allKeyOf(t, finList)}, "action": {"finance"}}); got.status != 303 {
 		t.Fatalf("finance: %d %s", got.status, got.body)
 	}
 	if got := comm.post("/orgs/99X/payments", url.Values{"month": {"2026-09"}}); got.status != 403 {

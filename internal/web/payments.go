@@ -79,10 +79,7 @@ func (s *Server) renderClaims(w http.ResponseWriter, r *http.Request, rq *reques
 		Statuses:   []claims.Status{claims.Submitted, claims.Queried, claims.Approved, claims.Finance, claims.Rejected, claims.Paid, claims.Draft},
 		CanFinance: people.Authorize(rq.user.Grants, people.ApproveFinance, rq.chain), CanReview: people.Authorize(rq.user.Grants, people.ManageServices, rq.chain)}
 	if !q.Has("status") {
-		d.Status = claims.Submitted
-		if d.CanFinance && !d.CanReview { // a finance officer's work: claims approved, awaiting finance
-			d.Status = claims.Approved
-		}
+		d.Status = usualReview(d.CanFinance, d.CanReview)
 	}
 	d.ServiceID, _ = strconv.ParseInt(q.Get("service"), 10, 64)
 	if d.Services, err = s.store.Services(ctx, []string{o.Code}, 0); err != nil {
@@ -134,6 +131,16 @@ func (s *Server) renderClaims(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	d.Pager = newPager(r, d.Total)
 	return s.render(w, r, rq, status, "claims", page{Title: "Claims to review", Nav: "orgs", Data: d, Errors: errs, Notice: d.Notice})
+}
+
+// usualReview is the status a claims list shows with none chosen: what the
+// person does next, submitted claims for a commissioner, approved ones
+// awaiting finance for a finance officer.
+func usualReview(canFinance, canReview bool) claims.Status {
+	if canFinance && !canReview {
+		return claims.Approved
+	}
+	return claims.Submitted
 }
 
 // maxReviewAll is the most claims "all that match" applies to at once.
@@ -211,8 +218,8 @@ func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *reques
 		// count and total said so): a claim amended, added or gone since
 		// changes the key, and then nothing is done.
 		q := claimFilters(r.URL.Query().Get, code)
-		if !r.URL.Query().Has("status") {
-			q.Status = claims.Submitted
+		if !r.URL.Query().Has("status") { // as the page listed them
+			q.Status = usualReview(people.Authorize(rq.user.Grants, people.ApproveFinance, rq.chain), people.Authorize(rq.user.Grants, people.ManageServices, rq.chain))
 		}
 		q.Limit = maxReviewAll + 1
 		all, total, err := s.store.ClaimsTotalled(ctx, q)
