@@ -592,7 +592,14 @@ func decodeInto(r *http.Request, dst any) error {
 			names = append(names, name)
 		}
 	}
-	in, err := decode(r, names...)
+	// A script's JSON takes only the fields there are: a key misspelt
+	// ("can_write" for "write") is refused by name, not ignored, as a
+	// form's buttons and links may be.
+	read := decode
+	if wantsJSONBody(r) {
+		read = decodeOnly
+	}
+	in, err := read(r, names...)
 	if err != nil {
 		return err
 	}

@@ -99,6 +99,11 @@ func TestAPITokens(t *testing.T) {
 			t.Errorf("%s with a token: %d %.200s", c.path, code, body)
 		}
 	}
+	// A key misspelt is refused by name, not ignored (a probe's "can_write"
+	// made a read-only token without a word).
+	if got := pm.postJSON("/api/account/tokens", `{"name": "uploader", "days": 30, "can_write": true}`); got.status != 422 || !strings.Contains(got.body, "can_write cannot be saved here") {
+		t.Errorf("a token with a misspelt key: %d %s", got.status, got.body)
+	}
 	// A token made through the API, sent again with its key, is not shown again.
 	mk := func() string {
 		return pm.postJSON("/api/account/tokens", `{"name": "twice", "days": 30}`, "Idempotency-Key", "make-token-0001").body
