@@ -25,9 +25,10 @@ const (
 // woken by its database's answer waited for a slice to end, at every
 // query. One processor more lets it run at once, the kernel sharing the
 // cores. bench/rush -think 1s (2 cores, 200 people, sign-ins among pages):
-// the worst page's p99 went from 66–87 ms to 42 ms on SQLite and from
-// 147–188 ms to 67 ms on PostgreSQL, with the zero-think throughput
-// unchanged; two more lost a fifth of that throughput.
+// the worst page's p99 went from 66–87 ms to 29–42 ms on SQLite and from
+// 147–188 ms to 67–71 ms on PostgreSQL. Saturated (no think time) it costs
+// little on SQLite and about a tenth of PostgreSQL's throughput (115
+// against 129 pages a second each); two more lost a fifth on both.
 const serveExtraProcs = 1
 
 // tuneServer sets the collector and the processors as above; GOGC,
