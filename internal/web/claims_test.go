@@ -206,8 +206,8 @@ func TestClaimsJourney(t *testing.T) {
 		"LIS-DM.numerator": {"312"}, "LIS-DM.denominator": {"400"}}); got.status != 303 {
 		t.Fatalf("submit: %d %s", got.status, got.body)
 	}
-	if got := pm.get(sept + "?done=late"); !strings.Contains(got.body, "submitted after the claim deadline") {
-		t.Error("no notice that the return was late")
+	if got := pm.get(sept + "?done=late"); !strings.Contains(got.body, "submitted after the claim deadline") || !strings.Contains(got.body, `id="notice-title">Important<`) {
+		t.Error("no notice, as important (not a success), that the return was late")
 	}
 	pm.get(sept).has(t, "Submitted", "Late", "Claimed: £1,000.00")
 	if got := pm.post(sept, url.Values{"action": {"submit"}, "declaration": {"1"}, "LES-ECG.ecgs_performed": {"40"}}); got.status != 422 {

@@ -44,6 +44,7 @@ type page struct {
 	Nav      string // which header link is current
 	CanAdmin bool
 	Notice   string         // a success banner
+	Heed     bool           // the notice needs attention: "Important", not "Success"
 	Errors   problem.Fields // the error summary
 	Data     any
 	Demo     bool   // the database holds synthetic demo data: every page says so

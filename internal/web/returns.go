@@ -205,7 +205,8 @@ func (s *Server) returnPage(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, rq, http.StatusOK, "return", page{Title: "Monthly return – " + d.Org.Name, Nav: "orgs", Data: d, Notice: d.Notice})
+	return s.render(w, r, rq, http.StatusOK, "return", page{Title: "Monthly return – " + d.Org.Name, Nav: "orgs", Data: d, Notice: d.Notice,
+		Heed: r.URL.Query().Get("done") == "late"}) // sent, but late: not a plain success
 }
 
 // returnFor builds the return page; typed holds what was typed when a
