@@ -109,31 +109,28 @@ func short(v json.RawMessage) string {
 // 4"; "a, b"), which is most of what is kept; anything deeper stays "(a
 // list or record)".
 func flat(v json.RawMessage) string {
+	var values []json.RawMessage
+	var names []string // a record's keys, worded, in order; none for a list
 	var rec map[string]json.RawMessage
 	if json.Unmarshal(v, &rec) == nil {
-		var parts []string
 		for _, k := range slices.Sorted(maps.Keys(rec)) {
-			if w := plain(rec[k]); w != "" {
-				parts = append(parts, label(k)+" "+w)
-			} else {
-				return "(a list or record)"
-			}
+			names, values = append(names, label(k)+" "), append(values, rec[k])
 		}
-		return cmp.Or(strings.Join(parts, ", "), "(none)")
+	} else if json.Unmarshal(v, &values) != nil {
+		return "(a list or record)"
 	}
-	var list []json.RawMessage
-	if json.Unmarshal(v, &list) == nil {
-		var parts []string
-		for _, e := range list {
-			if w := plain(e); w != "" {
-				parts = append(parts, w)
-			} else {
-				return "(a list or record)"
-			}
+	parts := make([]string, len(values))
+	for i, e := range values {
+		w := plain(e)
+		if w == "" {
+			return "(a list or record)"
 		}
-		return cmp.Or(strings.Join(parts, ", "), "(none)")
+		if names != nil {
+			w = names[i] + w
+		}
+		parts[i] = w
 	}
-	return "(a list or record)"
+	return cmp.Or(strings.Join(parts, ", "), "(none)")
 }
 
 // plain is a string, number or true/false as it reads, or "" for anything else.

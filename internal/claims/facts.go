@@ -184,8 +184,9 @@ func (s Service) CheckEnd(ends, today time.Time) error {
 	return nil
 }
 
-// MaxReply is the most an answer to a query may hold.
-const MaxReply = 2000
+// MaxNote is the most a practice's words beside a claim may hold: its
+// answer to a query, or its reason for an unusual figure.
+const MaxNote = 2000
 
 // CheckReply tidies a practice's answer to its commissioner's query, sent
 // with the amended claim: only a queried claim takes one.
@@ -196,8 +197,8 @@ func CheckReply(cl Claim, reply string) (string, error) {
 		return "", nil
 	case cl.Status != Queried:
 		return "", problem.OnField(problem.Invalid, "reply", "This claim has no query to answer: say why a figure is unusual in the box for that instead")
-	case utf8.RuneCountInString(reply) > MaxReply:
-		return "", problem.OnField(problem.Invalid, "reply", fmt.Sprintf("Keep the answer to %d characters or fewer", MaxReply))
+	case utf8.RuneCountInString(reply) > MaxNote:
+		return "", problem.OnField(problem.Invalid, "reply", fmt.Sprintf("Keep the answer to %d characters or fewer", MaxNote))
 	}
 	return reply, nil
 }

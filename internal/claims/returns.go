@@ -129,14 +129,14 @@ func PrepareReturn(lines []ReturnLine, entries []ReturnEntry, orgName string, mo
 		}
 		if submit && !Submittable(line.Period, now) {
 			errs.Add(field, fmt.Sprintf("%s: %s can be submitted once it has ended, from %s; save a draft until then",
-				line.Service.Name, line.Period.Label(line.Service.Frequency), line.Period.End.AddDate(0, 0, 1).Format("2 January 2006")))
+				line.Service.Name, line.Period.Label(line.Service.Frequency), line.Period.SubmitFrom().Format("2 January 2006")))
 			continue
 		}
 		needDecl = needDecl || (submit && line.Service.NeedsDeclaration)
 		act, ferrs := ParseActivity(line.Service, e.Activity, submit)
 		errs = append(errs, ferrs...)
-		if utf8.RuneCountInString(e.Unusual) > MaxReply {
-			errs.Add(FieldName(line.Service.Code, "_unusual"), fmt.Sprintf("%s: keep the reason to %d characters or fewer", line.Service.Name, MaxReply))
+		if utf8.RuneCountInString(e.Unusual) > MaxNote {
+			errs.Add(FieldName(line.Service.Code, "_unusual"), fmt.Sprintf("%s: keep the reason to %d characters or fewer", line.Service.Name, MaxNote))
 			continue
 		}
 		if len(ferrs) > 0 {

@@ -104,6 +104,9 @@ func CheckAmend(cl Claim) error {
 // whole of the deadline day counts as on time).
 func IsLate(deadline, now time.Time) bool { return now.After(deadline.AddDate(0, 0, 1)) }
 
-// Submittable reports whether a period can be submitted at now: from the
-// day after it ends.
-func Submittable(p Period, now time.Time) bool { return now.After(p.End.AddDate(0, 0, 1)) }
+// SubmitFrom is the first day a period's claim can be submitted: the day
+// after it ends.
+func (p Period) SubmitFrom() time.Time { return p.End.AddDate(0, 0, 1) }
+
+// Submittable reports whether a period can be submitted at now (SubmitFrom).
+func Submittable(p Period, now time.Time) bool { return now.After(p.SubmitFrom()) }

@@ -334,8 +334,11 @@ func (s *Store) SaveReturnLines(ctx context.Context, actor, org string, month ti
 				return err
 			}
 			// A draft keeps its reason as typed; a submission, in its flag.
-			if _, err := c.exec(ctx, "UPDATE claims SET draft_reason = ? WHERE id = ?", w.Reason, id); err != nil {
-				return err
+			// Written only when it changes: most saves leave it be.
+			if was := w.Line.Claim; (was == nil && w.Reason != "") || (was != nil && was.DraftReason != w.Reason) {
+				if _, err := c.exec(ctx, "UPDATE claims SET draft_reason = ? WHERE id = ?", w.Reason, id); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -349,13 +352,9 @@ func (c conn) writeClaim(ctx context.Context, actor string, before *claims.Claim
 	// The service as it is now, not as it was read before the transaction:
 	// a withdrawal committed meanwhile refuses the claim. On PostgreSQL the
 	// row is share-locked, so a withdrawal waits for this claim and then
-	// sees it (SQLite runs one writer at a time).
-	lock := ""
-	if c.dialect == Postgres {
-		lock = " FOR SHARE"
-	}
+	// sees it.
 	var withdrawn sql.NullString
-	if err := c.queryRow(ctx, "SELECT withdrawn_on FROM services WHERE id = ?"+lock, sv.ID).Scan(&withdrawn); err != nil {
+	if err := c.queryRow(ctx, "SELECT withdrawn_on FROM services WHERE id = ?"+c.rowLock("FOR SHARE"), sv.ID).Scan(&withdrawn); err != nil {
 		return 0, err
 	}
 	if withdrawn.Valid {
@@ -596,17 +595,10 @@ func (s *Store) Review(ctx context.Context, actor, commissioner string, ids []in
 		return err
 	}
 	return s.tx(ctx, func(c conn) error {
-		// On PostgreSQL every claim is locked first, in one order, before
-		// any is moved and audited: an amendment holding one of them then
-		// finishes (it needs only the audit log's lock, not yet taken here)
-		// and this review finds it changed. Locked as met, a review holding
-		// the log's lock waited for the amendment's claim while the
-		// amendment waited for the log: a deadlock, 24 of 40 in a probe.
-		if c.dialect == Postgres {
-			in, args := inClause(ids)
-			if _, err := c.exec(ctx, "SELECT id FROM claims WHERE id IN "+in+" ORDER BY id FOR UPDATE", args...); err != nil {
-				return err
-			}
+		// Every claim locked first, in one order (lockClaims).
+		in, args := inClause(ids)
+		if err := c.lockClaims(ctx, "id IN "+in, args...); err != nil {
+			return err
 		}
 		for _, id := range ids {
 			list, err := c.claimList(ctx, " WHERE c.id = ? AND sv.commissioner_org = ?", id, commissioner)

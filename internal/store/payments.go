@@ -66,14 +66,9 @@ func (s *Store) draftRun(ctx context.Context, actor, commissioner string, month 
 	err := s.tx(ctx, func(c conn) error {
 		// On PostgreSQL the commissioner's row is locked, so that two
 		// previews started at once take turns and the second sees the
-		// first (four of thirty at once were made); SQLite writes one
-		// transaction at a time.
-		lock := ""
-		if c.dialect == Postgres {
-			lock = " FOR UPDATE"
-		}
+		// first (four of thirty at once were made).
 		var kind orgs.Kind
-		if err := c.queryRow(ctx, "SELECT kind FROM orgs WHERE code = ?"+lock, commissioner).Scan(&kind); err != nil {
+		if err := c.queryRow(ctx, "SELECT kind FROM orgs WHERE code = ?"+c.rowLock("FOR UPDATE"), commissioner).Scan(&kind); err != nil {
 			return notFound(err, "There is no organisation with the code %s", commissioner)
 		}
 		if !kind.Commissions() {
@@ -203,7 +198,7 @@ func (s *Store) DiscardPayments(ctx context.Context, actor, commissioner string,
 			return problem.New(problem.Conflict, "Only a draft can be discarded, and this run is not one (or not yours)")
 		}
 		return c.appendAudit(ctx, actor, "payments.discard", "payment_run", fmt.Sprint(id), nil,
-			claims.PaymentRun{ID: id, Commissioner: commissioner, Status: "discarded"})
+			claims.PaymentRun{ID: id, Commissioner: commissioner, Status: claims.RunDiscarded})
 	})
 }
 

@@ -649,12 +649,9 @@ func (s *Store) WithdrawService(ctx context.Context, actor string, id int64, rea
 		if _, err := c.exec(ctx, "UPDATE services SET withdrawn_on = ?, withdrawn_reason = ? WHERE id = ?", dateArg(today), reason, id); err != nil {
 			return err
 		}
-		// Its claims locked first, in one order, as a review locks its own
-		// (Review): the two never wait on each other holding the audit log.
-		if c.dialect == Postgres {
-			if _, err := c.exec(ctx, "SELECT id FROM claims WHERE service_id = ? AND status IN ('submitted', 'queried') ORDER BY id FOR UPDATE", id); err != nil {
-				return err
-			}
+		// Its claims locked first, as a review locks its own (lockClaims).
+		if err := c.lockClaims(ctx, "service_id = ? AND status IN ('submitted', 'queried')", id); err != nil {
+			return err
 		}
 		open, err := c.claimList(ctx, " WHERE c.service_id = ? AND c.status IN ('submitted', 'queried')", id)
 		if err != nil {

@@ -11,10 +11,9 @@ import (
 )
 
 // statusData is what the service status page says: whether OnePC can reach
-// its database, which build is running, on which engine, with which schema.
-// statusData is the service's status. Which build, engine and schema run
-// is shown to people signed in only: to anyone else it would say which
-// known flaws to try.
+// its database, and, to people signed in only, which build is running, on
+// which engine, with which schema (to anyone else it would say which known
+// flaws to try).
 type statusData struct {
 	OK       bool          `json:"database_reachable"`
 	Version  string        `json:"version,omitempty"`

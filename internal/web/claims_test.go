@@ -240,7 +240,7 @@ func TestClaimsJourney(t *testing.T) {
 	// The amendment answers the query; the answer reaches the reviewer
 	// (a walk found it thrown away, there being nowhere to write it).
 	if got := pm.post("/orgs/Y00001/claims/"+ecgClaim+"/amend", url.Values{"LES-ECG.ecgs_performed": {"30"}, "declaration": {"1"},
-		"reply": {strings.Repeat("x", claims.MaxReply+1)}}); got.status != 422 || !strings.Contains(got.body, `href="#amend-reply"`) || !strings.Contains(got.body, "xxxx</textarea>") ||
+		"reply": {strings.Repeat("x", claims.MaxNote+1)}}); got.status != 422 || !strings.Contains(got.body, `href="#amend-reply"`) || !strings.Contains(got.body, "xxxx</textarea>") ||
 		!strings.Contains(got.body, `id="amend-declaration" name="declaration" type="checkbox" value="1" checked`) {
 		t.Errorf("an answer too long: %d %s", got.status, pageText(got.body))
 	}

@@ -197,6 +197,7 @@ func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *reques
 		return err
 	}
 	action, message := claims.Action(r.PostForm.Get("action")), r.PostForm.Get("message")
+	canFinance, canReview := people.Authorize(rq.user.Grants, people.ApproveFinance, rq.chain), people.Authorize(rq.user.Grants, people.ManageServices, rq.chain)
 	var ids []int64
 	seen := map[int64]int{} // the version of each claim the page showed (seen-ID)
 	listed := map[int64]bool{}
@@ -219,7 +220,7 @@ func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *reques
 		// changes the key, and then nothing is done.
 		q := claimFilters(r.URL.Query().Get, code)
 		if !r.URL.Query().Has("status") { // as the page listed them
-			q.Status = usualReview(people.Authorize(rq.user.Grants, people.ApproveFinance, rq.chain), people.Authorize(rq.user.Grants, people.ManageServices, rq.chain))
+			q.Status = usualReview(canFinance, canReview)
 		}
 		q.Limit = maxReviewAll + 1
 		all, total, err := s.store.ClaimsTotalled(ctx, q)
@@ -240,10 +241,10 @@ func (s *Server) reviewClaims(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	// Duties separated: the finance step is a finance officer's alone, the
 	// others a commissioner's.
-	if action == claims.ActFinance && !people.Authorize(rq.user.Grants, people.ApproveFinance, rq.chain) {
+	if action == claims.ActFinance && !canFinance {
 		return problem.New(problem.Forbidden, "Your roles do not include finance approval: a finance officer approves claims for finance.")
 	}
-	if (action == claims.ActApprove || action == claims.ActQuery || action == claims.ActReject) && !people.Authorize(rq.user.Grants, people.ManageServices, rq.chain) {
+	if (action == claims.ActApprove || action == claims.ActQuery || action == claims.ActReject) && !canReview {
 		return problem.New(problem.Forbidden, "Your roles do not include reviewing claims: a commissioner approves, queries and rejects them.")
 	}
 	err := s.store.Review(ctx, rq.actor(), code, ids, seen, action, message)

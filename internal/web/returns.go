@@ -168,17 +168,10 @@ func (s *Server) monthsDue(ctx context.Context, o orgs.Org, chain []string, toda
 			}
 			if !claims.Submittable(l.Period, s.now()) {
 				open = true
-				if from := l.Period.End.AddDate(0, 0, 1); md.SubmitFrom.IsZero() || from.Before(md.SubmitFrom) {
-					md.SubmitFrom = from
-				}
-				if md.OpenDue.IsZero() || l.Deadline.Before(md.OpenDue) {
-					md.OpenDue = l.Deadline
-				}
+				md.SubmitFrom, md.OpenDue = earliest(md.SubmitFrom, l.Period.SubmitFrom()), earliest(md.OpenDue, l.Deadline)
 				continue
 			}
-			if md.Deadline.IsZero() || l.Deadline.Before(md.Deadline) {
-				md.Deadline = l.Deadline
-			}
+			md.Deadline = earliest(md.Deadline, l.Deadline)
 			overdue = overdue || claims.IsLate(l.Deadline, s.now())
 		}
 		switch {
@@ -327,8 +320,8 @@ func (s *Server) buildReturn(r *http.Request, rq *request, canSubmit bool, typed
 		if v.Editable {
 			if claims.Submittable(l.Period, s.now()) {
 				d.Submittable = true
-			} else if from := l.Period.End.AddDate(0, 0, 1); d.SubmitFrom.IsZero() || from.Before(d.SubmitFrom) {
-				d.SubmitFrom = from
+			} else {
+				d.SubmitFrom = earliest(d.SubmitFrom, l.Period.SubmitFrom())
 			}
 		}
 		d.NeedsDecl = d.NeedsDecl || (v.Editable && l.Service.NeedsDeclaration)
@@ -603,11 +596,13 @@ func parseReturnRows(each func(fn func(line int, rec []string) error) error, fil
 			return fail(line, "period_start", "%q is not the period this return claims for %s (%s)", v("period_start"), sc, l.Period.Start.Format(time.DateOnly))
 		}
 		key := v("field")
-		known := false
-		for _, f := range l.Service.Fields {
-			known = known || f.Key == key
+		var field *claims.Field
+		for i, f := range l.Service.Fields {
+			if f.Key == key {
+				field = &l.Service.Fields[i]
+			}
 		}
-		if !known {
+		if field == nil {
 			return fail(line, "field", "%q is not an activity field of %s", key, sc)
 		}
 		name := claims.FieldName(sc, key)
@@ -625,13 +620,7 @@ func parseReturnRows(each func(fn func(line int, rec []string) error) error, fil
 		if val != "" {
 			n, ok := numfmt.ParseDecimal(val, 0)
 			if !ok {
-				label := key
-				for _, f := range l.Service.Fields {
-					if f.Key == key {
-						label = f.Label
-					}
-				}
-				return fail(line, "value", "%s, %s: %q must be a whole number of zero or more (commas only between thousands, as in 1,050)", l.Service.Name, label, v("value"))
+				return fail(line, "value", "%s, %s: %q must be a whole number of zero or more (commas only between thousands, as in 1,050)", l.Service.Name, field.Label, v("value"))
 			}
 			val = strconv.FormatInt(n, 10)
 		}
@@ -752,4 +741,12 @@ func (s *Server) delegate(w http.ResponseWriter, r *http.Request, rq *request) e
 		back = in.Back
 	}
 	return s.doneRedirect(w, r, back+"?done="+done)
+}
+
+// earliest is the earlier of two days, a zero one counting as none yet.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
 }
